@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine:  make book  and  make test.
+# Dependencies are pinned in requirements.lock (generated from pyproject.toml by `make lock`);
+# environment.yml carries the same pins for conda and Binder users.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?=
+
+.PHONY: help install validate run book test lock clean
+
+help:
+	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
+	@echo "make test      run every test: unit tests, nbval over notebooks/, end-to-end fixture build"
+	@echo "make validate  check params, templates and data files"
+	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
+	@echo "make clean     remove generated chapters and the built book"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+validate: install
+	$(BIN)/cityconv validate
+
+run: install
+	$(BIN)/cityconv run $(if $(JOBS),--jobs $(JOBS))
+
+book: install
+	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
+
+test: install
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+lock: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements.lock
+	$(BIN)/python tools/write_environment_yml.py
+
+clean:
+	rm -rf _build book/generated

@@ -1,0 +1,177 @@
+"""The `cityconv` command line.
+
+typer gives typed options and `--help` from the signatures; rich gives progress and tables that
+degrade to plain text in CI logs. Exit codes: 0 success, 1 a notebook failed, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .paths import Project, shared_open_data_dir
+from .problems import InputError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_RUN_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+RootOption = typer.Option(None, "--root", help="Project root (default: found from the current folder).")
+IdsArgument = typer.Argument(None, help="Ward or study ids (default: all in params/).", show_default=False)
+
+
+def _project(root: Optional[Path]) -> Project:
+    try:
+        return Project(root.resolve()) if root else Project.discover()
+    except FileNotFoundError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _fail_on_problems(problems) -> None:
+    if problems:
+        err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was run.[/]")
+        for problem in problems:
+            err.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command("list")
+def list_(root: Optional[Path] = RootOption) -> None:
+    """List wards and studies and the chapters each runs."""
+    from .runner import build_plan, is_current
+
+    plan = build_plan(_project(root))
+    table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
+    for study_id, params in plan.studies.items():
+        tasks = [t for t in plan.tasks if t.study_id == study_id]
+        chapters = ", ".join(f"{t.template_id}{' ✓' if is_current(t) else ''}" for t in tasks)
+        table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
+    console.print(table)
+    if plan.problems:
+        err.print(f"[yellow]{len(plan.problems)} problem(s): run `cityconv validate` for details[/]")
+
+
+@app.command()
+def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = RootOption) -> None:
+    """Check params, templates and data files; report every problem with file, row and column."""
+    from .runner import build_plan
+
+    plan = build_plan(_project(root), ids)
+    _fail_on_problems(plan.problems)
+    console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")
+
+
+def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool):
+    from .runner import RunResult, build_plan, default_jobs, run_plan
+
+    plan = build_plan(project, ids)
+    _fail_on_problems(plan.problems)
+    total = len(plan.tasks)
+    seen = 0
+
+    def progress(result: RunResult) -> None:
+        nonlocal seen
+        seen += 1
+        mark = {"done": "[green]ran[/]    ", "skipped": "[dim]cached[/] ", "failed": "[red]FAILED[/] "}[result.status]
+        took = f" {result.seconds:5.1f}s" if result.status != "skipped" else ""
+        console.print(f"[{seen:>{len(str(total))}}/{total}] {mark}{result.task.label}{took}")
+
+    summary = run_plan(plan, jobs or default_jobs(), force=force, on_result=progress)
+    console.print(
+        f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
+        f"{summary.count('failed')} failed"
+    )
+    if summary.failed:
+        err.print("[bold red]Failed runs[/] (the previously published chapter, if any, was kept):")
+        for result in summary.failed:
+            err.print(f"  [red]✗[/] {result.report_line()}", soft_wrap=True)
+    return summary
+
+
+JobsOption = typer.Option(None, "--jobs", "-j", min=1, help="Parallel runs (default: number of cores).")
+ForceOption = typer.Option(False, "--force", help="Re-run even if no input changed.")
+
+
+@app.command()
+def run(
+    ids: Optional[list[str]] = IdsArgument,
+    jobs: Optional[int] = JobsOption,
+    force: bool = ForceOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Execute chapter templates for each ward or study (skipping unchanged ones)."""
+    summary = _run(_project(root), ids, jobs, force)
+    if summary.failed:
+        raise typer.Exit(EXIT_RUN_FAILED)
+
+
+@app.command()
+def build(
+    ids: Optional[list[str]] = IdsArgument,
+    jobs: Optional[int] = JobsOption,
+    force: bool = ForceOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Run what is out of date, then render the HTML book into _build/html."""
+    from .book import index_html, render
+
+    project = _project(root)
+    summary = _run(project, ids, jobs, force)
+    code = render(project)
+    if code != 0:
+        err.print(f"[bold red]jupyter-book build failed (exit {code}); see the messages above.[/]")
+        raise typer.Exit(code)
+    console.print(f"Book: {index_html(project)}")
+    if summary.failed:
+        err.print("[red]The book was rendered with the previously published chapters of the failed runs.[/]")
+        raise typer.Exit(EXIT_RUN_FAILED)
+
+
+@app.command("derive-context")
+def derive_context(
+    open_data: Optional[Path] = typer.Option(None, help="Folder of raw open data (default: ../shared/open-data)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Re-derive the ward-level context tables in data/context/ from the public open data."""
+    from .context import derive_all
+
+    project = _project(root)
+    source = open_data.resolve() if open_data else shared_open_data_dir(project.root)
+    if not source.is_dir():
+        err.print(f"[bold red]error:[/] open data folder not found: {source}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    written = derive_all(source, project.context_dir)
+    console.print(f"[green]✓[/] wrote {len(written)} files to {project.context_dir}")
+
+
+@app.command()
+def reconstruct(
+    seed: int = typer.Option(2020, help="Random seed of the documented reconstruction."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Re-create data/clubmoor/ (reconstructed response-level records consistent with the published summary)."""
+    from .reconstruct import reconstruct_clubmoor
+
+    project = _project(root)
+    written = reconstruct_clubmoor(project.data_dir / "clubmoor", seed=seed)
+    console.print(f"[green]✓[/] wrote {len(written)} files to {project.data_dir / 'clubmoor'}")
+
+
+def main() -> None:
+    try:
+        app()
+    except InputError as exc:
+        _fail_on_problems(exc.problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Finishing executed chapters and regenerating the table of contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cityconv.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
+from cityconv.paths import Project
+from cityconv.runner import RunTask, _first_error
+
+
+def task(tmp_path: Path, data_status: str = "observed") -> RunTask:
+    return RunTask(
+        root=tmp_path, study_id="demo", study_title="Demo", data_status=data_status, template_id="x",
+        template_title="X", template_path=tmp_path / "notebooks" / "01-x.ipynb",
+        params_path=tmp_path / "params" / "demo.yml", output_path=tmp_path / "out.ipynb",
+        parameters={"study_id": "demo"}, inputs={"data/demo/a.csv": "ab" * 32},
+        package_hash="cd" * 32, input_hash="ef" * 32,
+    )
+
+
+def executed(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    return nb
+
+
+def test_finalize_hides_parameters_adds_banner_and_provenance(tmp_path: Path) -> None:
+    nb = executed(
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("study_id = 'clubmoor'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("study_id = 'demo'", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("1 + 1"),
+    )
+    finalize_notebook(nb, task(tmp_path, "synthetic"))
+    assert nb.cells[0].source == "# Title"
+    assert "Synthetic demonstration data — not findings" in nb.cells[1].source
+    assert "remove-cell" in nb.cells[2].metadata.tags and "remove-cell" in nb.cells[3].metadata.tags
+    assert "remove-cell" not in nb.cells[4].metadata.get("tags", [])
+    provenance = nb.cells[-1].source
+    assert "Provenance of this chapter" in provenance and "`data/demo/a.csv` | `abababababab`" in provenance
+    assert nb.metadata.cityconv["input_hash"] == "ef" * 32
+
+
+def test_observed_data_gets_no_banner() -> None:
+    assert banner_markdown("observed") is None
+    assert "Reconstructed" in banner_markdown("reconstructed")
+
+
+def test_first_error_counts_template_cells_only() -> None:
+    error = nbformat.v4.new_output("error", ename="ValueError", evalue="bad\nsecond line", traceback=[])
+    nb = executed(
+        nbformat.v4.new_markdown_cell("banner", metadata={"tags": ["papermill-error-cell-tag"]}),
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("x", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("y", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("z", outputs=[error]),
+    )
+    failure = _first_error(nb)
+    assert (failure.cell, failure.error_type, failure.message) == (3, "ValueError", "bad")
+
+
+def test_first_error_trusts_papermill_metadata_when_no_cell_shows_one() -> None:
+    nb = executed(nbformat.v4.new_code_cell("x"))
+    assert _first_error(nb) is None
+    nb.metadata["papermill"] = {"exception": True}
+    assert _first_error(nb).error_type == "ExecutionError"
+
+
+def test_write_toc_replaces_only_the_generated_block(mini_project: Path) -> None:
+    project = Project(mini_project)
+    out = project.generated_dir / "alpha" / "01-files.ipynb"
+    out.parent.mkdir(parents=True)
+    nbformat.write(executed(), out)
+    before = project.toc_file.read_text()
+    assert write_toc(project) is True
+    after = project.toc_file.read_text()
+    head, block = after.split(TOC_BEGIN)
+    assert head == before.split(TOC_BEGIN)[0]
+    assert block.strip().splitlines()[:3] == ['- caption: "Alpha"', "  chapters:", "  - file: book/generated/alpha/01-files"]
+    assert "beta" not in block  # nothing published for beta yet
+    assert write_toc(project) is False
+
+
+def test_write_toc_requires_markers(mini_project: Path) -> None:
+    project = Project(mini_project)
+    project.toc_file.write_text(project.toc_file.read_text().replace(TOC_END, ""))
+    with pytest.raises(ValueError, match="markers are missing"):
+        write_toc(project)
+
+
+def test_figure_alt_text_moves_into_cell_metadata() -> None:
+    image = nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBORw0KGgo="},
+        metadata={"cityconv_figure": {"alt": "Bar chart: green spaces named most often", "caption": "Best things"}},
+    )
+    nb = executed(nbformat.v4.new_code_cell("show()", outputs=[image]), nbformat.v4.new_code_cell("1"))
+    from cityconv.book import lift_figure_metadata
+
+    lift_figure_metadata(nb)
+    assert nb.cells[0].metadata.mystnb == {
+        "image": {"alt": "Bar chart: green spaces named most often"},
+        "figure": {"caption": "Best things"},
+    }
+    assert "mystnb" not in nb.cells[1].metadata

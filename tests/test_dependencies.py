@@ -1,0 +1,52 @@
+"""Pins agree: pyproject.toml's ranges are satisfied by requirements.lock, and environment.yml = lock."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from write_environment_yml import pins  # noqa: E402
+
+
+def lock_pins() -> dict[str, str]:
+    found = {}
+    for pin in pins((ROOT / "requirements.lock").read_text(encoding="utf-8")):
+        name, version = pin.split("==")
+        found[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return found
+
+
+def test_every_lock_line_is_pinned_with_hashes() -> None:
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    entries = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+    assert entries and all("==" in line and line.endswith("\\") for line in entries)
+    assert text.count("--hash=sha256:") >= len(entries)
+
+
+def test_pyproject_requirements_are_met_by_the_lock() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    locked = lock_pins()
+    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        req = Requirement(spec)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name in locked, f"{req.name} is not in requirements.lock: run `make lock`"
+        assert req.specifier.contains(locked[name], prereleases=True), f"{req.name}=={locked[name]} violates {spec}"
+
+
+def test_jupyter_book_stays_below_2() -> None:
+    assert lock_pins()["jupyter-book"].startswith("1.")
+
+
+def test_environment_yml_carries_the_lock_pins() -> None:
+    env = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    env_pins = re.findall(r"^\s+- ([A-Za-z0-9_.\-\[\]]+==\S+)$", env, flags=re.M)
+    expected = pins((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert env_pins == expected, "environment.yml differs from requirements.lock: run `make lock`"
+    assert "python=3.11" in env

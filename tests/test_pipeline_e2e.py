@@ -1,0 +1,111 @@
+"""End to end: build a small fixture book with the real command line, as a researcher would.
+
+Covers the pipeline's promises: a no-op rebuild executes nothing, changing one ward's data re-runs
+only that ward, bad input stops everything before any notebook runs, and a failing template leaves
+the previously published chapter in place and exits non-zero with a one-line report.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbtools import write_template
+
+CITYCONV = str(Path(sys.executable).with_name("cityconv"))
+
+
+def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=600)
+
+
+def ran(result: subprocess.CompletedProcess) -> list[str]:
+    return sorted(re.findall(r"\] ran\s+(\S+)", result.stdout))
+
+
+def test_build_cache_failure_and_validation(mini_project: Path) -> None:
+    root = mini_project
+    first = cityconv(root, "build", "--jobs", "2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert ran(first) == ["alpha/arithmetic", "alpha/files", "beta/arithmetic", "beta/files"]
+    assert "Runs: 4 done, 0 skipped (unchanged), 0 failed" in first.stdout
+    html = root / "_build" / "html"
+    assert str(html / "index.html") in first.stdout.replace("\n", "")
+    page = (html / "book" / "generated" / "alpha" / "01-files.html").read_text(encoding="utf-8")
+    assert "Alpha" in page and "Reconstructed response-level data" in page and "Provenance of this chapter" in page
+    assert "study_id = " not in page  # parameter cells are hidden
+    beta = (html / "book" / "generated" / "beta" / "02-arithmetic.html").read_text(encoding="utf-8")
+    assert "Synthetic demonstration data" in beta and "45" in beta
+
+    # Nothing changed: nothing runs.
+    again = cityconv(root, "run")
+    assert again.returncode == 0 and ran(again) == []
+    assert "0 done, 4 skipped" in again.stdout
+
+    # One data file of one ward changes: only that ward's chapters run.
+    readme = root / "data" / "beta" / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nA local note.\n", encoding="utf-8")
+    changed = cityconv(root, "run")
+    assert changed.returncode == 0 and ran(changed) == ["beta/arithmetic", "beta/files"]
+
+    # A template made to raise: previous chapters stay, other runs complete, exit 1 with a report.
+    published = root / "book" / "generated" / "alpha" / "02-arithmetic.ipynb"
+    before = published.read_bytes()
+    write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic",
+                   code=["total = sum(range(10))", "raise RuntimeError('deliberate failure for the test')"])
+    write_template(root / "notebooks" / "01-files.ipynb", title="Data files", code=["print('still fine')"])
+    failed = cityconv(root, "build")
+    assert failed.returncode == 1
+    assert ran(failed) == ["alpha/files", "beta/files"]
+    assert "alpha · 02-arithmetic.ipynb · cell 4 · RuntimeError: deliberate failure for the test" in failed.stderr
+    assert published.read_bytes() == before
+    assert not list(published.parent.glob(".*.running.ipynb"))
+    built = "".join(p.read_text(encoding="utf-8") for p in html.rglob("*.html"))
+    assert "Traceback" not in built and "deliberate failure" not in built
+
+    # Bad input: an unknown key stops everything before a notebook runs.
+    params = root / "params" / "alpha.yml"
+    params.write_text(params.read_text(encoding="utf-8") + "synthtic: true\n", encoding="utf-8")
+    bad = cityconv(root, "run", "--force")
+    assert bad.returncode == 2 and ran(bad) == []
+    assert "params/alpha.yml, line 10: unknown key 'synthtic' — did you mean 'synthetic'?" in bad.stderr
+
+
+def test_misspelt_id_and_undeclared_parameter_fail_before_running(mini_project: Path) -> None:
+    root = mini_project
+    wrong = cityconv(root, "run", "alpah")
+    assert wrong.returncode == 2
+    assert "unknown ward or study 'alpah' — did you mean 'alpha'?" in wrong.stderr
+
+    params = root / "params" / "beta.yml"
+    params.write_text(params.read_text(encoding="utf-8") + "template_parameters:\n  arithmetic:\n    level: 3\n",
+                      encoding="utf-8")
+    undeclared = cityconv(root, "validate")
+    assert undeclared.returncode == 2
+    assert "parameter 'level' is not declared in the parameters cell of 02-arithmetic.ipynb" in undeclared.stderr
+    assert not (root / "book" / "generated").exists()
+
+
+def test_template_missing_a_declared_parameter_fails_validation(mini_project: Path) -> None:
+    root = mini_project
+    write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic",
+                   parameters='study_id = "clubmoor"\nconfidence_level = 0.95', code=["1"])
+    result = cityconv(root, "run")
+    assert result.returncode == 2
+    assert "declares parameter 'confidence_level' that the pipeline does not hand it" in result.stderr
+    assert not (root / "book" / "generated").exists()
+
+
+def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
+    result = cityconv(mini_project, "list")
+    assert result.returncode == 0
+    assert "alpha" in result.stdout and "files, arithmetic" in result.stdout.replace("\n", " ")
+
+
+def test_published_notebook_records_its_inputs(mini_project: Path) -> None:
+    assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
+    nb = nbformat.read(mini_project / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
+    assert nb.metadata.cityconv["study_id"] == "alpha" and len(nb.metadata.cityconv["input_hash"]) == 64
