@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims, load_context
+from cityconv.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims
+from cityconv.context import load_context
 from cityconv.datafiles import WardData, load_ward_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ def ward() -> WardData:
 def context():
     assert CONTEXT_DIR.is_dir(), "data/context is part of the repository"
     ctx = load_context(CONTEXT_DIR, CLUBMOOR_WARD_CODE)
-    assert {"age_sex", "ethnicity"} <= set(ctx)
+    assert not ctx.age_sex.empty and not ctx.ethnicity.empty
     return ctx
 
 
@@ -71,10 +72,13 @@ def test_without_context_census_claims_are_not_evaluated(ward):
     assert all(r.passed for cid, r in results.items() if cid not in CONTEXT_CLAIMS)
 
 
-def test_context_with_several_wards_is_refused(ward):
-    age_sex = pd.read_csv(CONTEXT_DIR / "age_sex.csv", dtype={"ward_code": str})
-    with pytest.raises(ValueError, match="several wards"):
-        check_claims(ward, {"age_sex": age_sex})
+def test_census_claims_use_the_ward_rows_not_liverpool(ward, context):
+    """WardContext carries Liverpool's rows too; claims must compare with the ward's own."""
+    from cityconv.claims import _context_table
+
+    ethnicity = _context_table(context, "ethnicity")
+    assert set(ethnicity["ward_code"]) == {CLUBMOOR_WARD_CODE}
+    assert "E08000012" in set(context.ethnicity["ward_code"])
 
 
 def test_missing_source_is_not_evaluated_not_failed(ward, context):

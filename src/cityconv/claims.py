@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 import pandas as pd
 
+from .context import WardContext as Context
 from .datafiles import WardData
 
 CLUBMOOR_WARD_CODE = "E05000892"
 SOURCE_KEY = "clubmoor_slides_2021"
-CONTEXT_TABLES = ("age", "sex", "ethnicity", "age_sex")
 ADULT_CENSUS_BANDS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
 MIDDLE_AGED_BANDS = ("35-44", "45-54", "55-64")
 YOUNGER_BANDS = ("16-24", "25-34", "35-44")
@@ -39,7 +39,6 @@ DIGITAL_METHODS = ("social_media", "email_website", "online_meetings")
 TRADITIONAL_METHODS = ("postal", "doorstep", "community_meetings", "telephone")
 NOT_STATED = "Prefer not to say"
 
-Context = Mapping[str, pd.DataFrame]
 Outcome = tuple[bool | None, dict[str, object], str]
 
 
@@ -119,12 +118,14 @@ def _most(ward: WardData, column: str, answer: str) -> Outcome:
 
 
 def _context_table(context: Context | None, name: str) -> pd.DataFrame | None:
-    if context is None or name not in context or context[name] is None:
+    """The ward's own rows of one context table (`WardContext` also carries Liverpool's rows)."""
+    if context is None:
         return None
-    table = context[name]
-    if table["ward_code"].nunique() != 1 or table["boundary_set"].nunique() != 1:
-        raise ValueError(f"context table {name!r} holds several wards; filter it with load_context(..., ward_code)")
-    return table
+    table = getattr(context, name, None)
+    if table is None or table.empty:
+        return None
+    table = table[(table["ward_code"] == context.ward_code) & (table["boundary_set"] == context.boundary_set)]
+    return table.reset_index(drop=True) if len(table) else None
 
 
 def _respondents_with_methods(ward: WardData, bands: tuple[str, ...]) -> tuple[int, int, int]:
@@ -388,22 +389,8 @@ CLAIMS: tuple[Claim, ...] = (
 
 
 def check_claims(ward_data: WardData, context: Context | None) -> list[ClaimResult]:
-    """Evaluate every claim. `context`: census tables for this ward (see `load_context`), or None."""
+    """Evaluate every claim. `context`: the ward's census context (`cityconv.context.load_context`), or None."""
     return [claim.evaluate(ward_data, context) for claim in CLAIMS]
-
-
-def load_context(context_dir: Path, ward_code: str, boundary_set: str = "2004-2023") -> dict[str, pd.DataFrame]:
-    """The census context tables (age, sex, ethnicity, age_sex) for one ward; absent tables are left out."""
-    out = {}
-    for name in CONTEXT_TABLES:
-        path = Path(context_dir) / f"{name}.csv"
-        if not path.exists():
-            continue
-        table = pd.read_csv(path, encoding="utf-8-sig", dtype={"ward_code": str, "boundary_set": str})
-        table = table[(table["ward_code"] == ward_code) & (table["boundary_set"] == boundary_set)]
-        if len(table):
-            out[name] = table.reset_index(drop=True)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------

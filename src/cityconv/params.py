@@ -38,6 +38,20 @@ class Ward(_Strict):
     )
 
 
+class DisclosureSettings(_Strict):
+    """Disclosure-control thresholds for this ward (see the "Protecting respondents" page)."""
+
+    threshold: int = Field(default=5, ge=2, le=100, description="counts 1..threshold-1 are shown as [c]")
+    min_percent_base: int = Field(default=10, ge=2, description="no percentage on a smaller unweighted base")
+    zeros_disclosive: bool = Field(default=False, description="withhold zeros as well")
+
+    @model_validator(mode="after")
+    def _base_not_below_threshold(self) -> "DisclosureSettings":
+        if self.min_percent_base < self.threshold:
+            raise ValueError("disclosure.min_percent_base must be at least disclosure.threshold")
+        return self
+
+
 class StudyParams(_Strict):
     """Everything the pipeline needs to know about one ward or study."""
 
@@ -58,6 +72,7 @@ class StudyParams(_Strict):
     findings_fed_back: bool | None = Field(
         default=None, description="were the findings reported back to participants? (None: unknown)"
     )
+    disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
     chapters: list[Identifier] | None = Field(
         default=None, description="chapter templates to run; default: every template for this kind"
     )

@@ -506,6 +506,7 @@ def reconstruct_clubmoor(out_dir: Path, seed: int = 2020, context_dir: Path | No
     `context_dir`, by default `out_dir/../context`, holds the census tables).
     """
     from . import claims, datafiles
+    from .context import load_context
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -564,7 +565,7 @@ def reconstruct_clubmoor(out_dir: Path, seed: int = 2020, context_dir: Path | No
         if len(row) != 1 or float(row.iloc[0]) != float(value):
             failures.append(f"published_figures.csv does not carry {fid} = {value}")
     context_dir = Path(context_dir) if context_dir is not None else out_dir.parent / "context"
-    context = claims.load_context(context_dir, claims.CLUBMOOR_WARD_CODE) if context_dir.is_dir() else None
+    context = load_context(context_dir, claims.CLUBMOOR_WARD_CODE) if context_dir.is_dir() else None
     failures += [str(r) for r in claims.check_claims(ward, context) if r.passed is False]
     if failures:
         raise ReconstructionError("reconstruction does not reproduce the published source:\n" + "\n".join(failures))
