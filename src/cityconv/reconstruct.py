@@ -145,7 +145,7 @@ QUOTES: list[tuple[str, str, str, str, str, str]] = [
      "Interviewee", "published", "meet_agencies", LOC_CAN_DO),
     ("Q07", "I think that knocking at the door is kind of the best thing to do, because you’re actually getting to "
             "speak to someone then.",
-     "Resident (method not stated)", "project interpretation", "face_to_face_engagement", LOC_ENGAGEMENT),
+     "Resident", "project interpretation", "face_to_face_engagement", LOC_ENGAGEMENT),
     ("Q08", "How many times have we parachuted an initiative into an area, given it an amount of funding, and then "
             "moved on when the funding finishes without actually tackling the problem? And then, lo and behold, we "
             "see it resurface because it never really went away.",
