@@ -109,3 +109,15 @@ def test_published_notebook_records_its_inputs(mini_project: Path) -> None:
     assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
     nb = nbformat.read(mini_project / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
     assert nb.metadata.cityconv["study_id"] == "alpha" and len(nb.metadata.cityconv["input_hash"]) == 64
+
+
+def test_personal_information_in_free_text_stops_the_run(mini_project: Path) -> None:
+    quotes = mini_project / "data" / "alpha" / "quotes.csv"
+    lines = quotes.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace('community",', 'community. Ring me on 07911 123456",', 1)
+    quotes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cityconv(mini_project, "run")
+    assert result.returncode == 2
+    assert "data/alpha/quotes.csv, row 3, column 'text'" in result.stderr
+    assert "ending 456" in result.stderr and "07911 123456" not in result.stderr
+    assert not (mini_project / "book" / "generated").exists()

@@ -68,6 +68,8 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
     plan = build_plan(_project(root), ids)
     _fail_on_problems(plan.problems)
     console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")
+    for note in plan.notes:
+        console.print(f"  [dim]note:[/] {note}", soft_wrap=True)
 
 
 def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool):

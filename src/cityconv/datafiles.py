@@ -338,6 +338,27 @@ def _check_conditional_codes(rel: str, rows, descriptor: dict[str, Any]) -> list
     return problems
 
 
+def free_text_columns(stem: str) -> list[str]:
+    """Columns that hold free text, so the PII screen reads them: strings without a code list.
+
+    Identifiers (primary and foreign keys) and coded columns cannot carry a name or a phone number
+    that a schema would let through; anything else written as text might.
+    """
+    descriptor = schema_descriptor(stem)
+    keys = set(descriptor.get("primaryKey") or [])
+    for fk in descriptor.get("foreignKeys", []):
+        fields = fk.get("fields")
+        keys.update([fields] if isinstance(fields, str) else fields)
+    return [
+        f["name"]
+        for f in descriptor["fields"]
+        if f.get("type", "string") == "string"
+        and "enum" not in f.get("constraints", {})
+        and "pattern" not in f.get("constraints", {})
+        and f["name"] not in keys
+    ]
+
+
 def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     """Every problem in a ward's data folder, in one list (empty when the folder is clean).
 

@@ -102,18 +102,33 @@ class Plan:
     chapters: dict[str, list[Template]]
     tasks: list[RunTask]
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def output_path(project: Project, study_id: str, template: Template) -> Path:
     return project.generated_dir / study_id / f"{template.stem}.ipynb"
 
 
-def _validate_data(project: Project, params: StudyParams) -> list[Problem]:
+def _validate_data(project: Project, params: StudyParams, denylist) -> list[Problem]:
+    """Schema checks first; then, on clean files only, the personal-information screen of free text."""
     if not params.data_dir or not (project.root / params.data_dir).is_dir():
         return []  # a missing folder is already reported by the params check
-    from .datafiles import validate_data_dir
+    from .datafiles import free_text_columns, known_files, validate_data_dir
+    from .disclosure import screen_table
 
-    return validate_data_dir(project.root / params.data_dir, project.root)
+    data_dir = project.root / params.data_dir
+    problems = validate_data_dir(data_dir, project.root)
+    if problems:
+        return problems
+    import pandas as pd
+
+    for stem in known_files():
+        path = data_dir / f"{stem}.csv"
+        columns = free_text_columns(stem)
+        if path.exists() and columns:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            problems += screen_table(frame, columns, relative(path, project.root), denylist=denylist)
+    return problems
 
 
 def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
@@ -138,6 +153,17 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
     return problems
 
 
+def _load_denylist_quietly():
+    """The deny-list of names for the PII screen; its absence is reported once, as a note."""
+    import warnings
+
+    from .disclosure import NoDenylistWarning, load_denylist
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoDenylistWarning)
+        return load_denylist()
+
+
 def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     """Validate everything the selected runs need and list the runs; nothing executes here."""
     all_params, problems = load_all(project)
@@ -149,6 +175,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
     package_hash = package_source_hash()
+    denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
     for study_id, params in studies.items():
@@ -161,7 +188,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
             if name not in known
         ]
         problems += _validate_ward(project, params)
-        problems += _validate_data(project, params)
+        problems += _validate_data(project, params, denylist)
         chapters[study_id] = chosen
         params_path = next(p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists())
         for template in chosen:
@@ -191,7 +218,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     input_hash=hashlib.sha256(key.encode()).hexdigest(),
                 )
             )
-    return Plan(project, studies, chapters, tasks, problems)
+    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note])
 
 
 def is_current(task: RunTask) -> bool:
