@@ -55,7 +55,7 @@ def banner_markdown(data_status: str) -> str | None:
     if data_status not in DATA_BANNERS:
         return None
     kind, title, text = DATA_BANNERS[data_status]
-    return f":::{{{kind}}} {title}\n{text}\n:::"
+    return f":::{{admonition}} {title}\n:class: {kind}\n\n{text}\n:::"
 
 
 def provenance_markdown(task: "RunTask", run_date: dt.datetime) -> str:

@@ -1,0 +1,226 @@
+"""The ward profile chapter: data shaping, generated prose, figures, and the template run end to end."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+
+from cityconv import context as ctx  # noqa: E402
+from cityconv import present, profile  # noqa: E402
+from cityconv.book import FIGURE_METADATA_KEY  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CONTEXT = REPO / "data" / "context"
+TEMPLATE = REPO / "notebooks" / "01-ward-profile.ipynb"
+CLUBMOOR = "E05000892"
+CLUBMOOR_EAST = "E05015290"  # a 2023- ward
+WATERFRONT_NORTH = ctx.WATERFRONT_NORTH
+
+
+def make(code: str, boundary_set: str | None = None) -> profile.WardProfile:
+    return profile.ward_profile(ctx.load_context(CONTEXT, code, boundary_set), CONTEXT)
+
+
+@pytest.fixture(scope="module")
+def clubmoor() -> profile.WardProfile:
+    return make(CLUBMOOR)
+
+
+@pytest.fixture(scope="module")
+def waterfront() -> profile.WardProfile:
+    return make(WATERFRONT_NORTH)
+
+
+# --------------------------------------------------------------------------- data shaping
+
+
+def test_clubmoor_frames(clubmoor):
+    assert (clubmoor.ward_name, clubmoor.boundary_set, clubmoor.n_wards) == ("Clubmoor", "2004-2023", 30)
+    pop = clubmoor.population.set_index("area")
+    assert pop.loc["ward", "population_2021"] == 17188 and pop.loc["ward", "population_2011"] == 15272
+    assert pop.loc["city", "population_2021"] == 486097
+    assert list(clubmoor.age.loc[clubmoor.age["area"] == "ward", "category"].astype(str)) == profile.AGE_ORDER
+    for frame in (clubmoor.age, clubmoor.sex, clubmoor.ethnicity, clubmoor.tenure):
+        for area in ("ward", "city"):
+            assert float(profile.shares(frame, area).sum()) == pytest.approx(1, abs=0.002)
+    assert ctx.ETHNIC_MINORITY not in set(clubmoor.ethnicity["category"].astype(str))  # derived row kept apart
+    assert float(profile.shares(clubmoor.ethnic_minority, "ward").iloc[0]) == pytest.approx(0.0754)
+    dep = clubmoor.deprivation
+    assert dep.loc[dep["area"] == "ward", "n_lsoa"].sum() == 11 and dep.loc[dep["area"] == "city", "n_lsoa"].sum() == 298
+    assert clubmoor.has_census and clubmoor.has_deprivation
+
+
+def test_waterfront_north_has_no_census_figures(waterfront):
+    assert not waterfront.has_census and not waterfront.has_deprivation
+    for chart in (profile.age_chart, profile.ethnicity_chart, profile.tenure_chart, profile.deprivation_chart):
+        assert chart(waterfront) is None
+    for table in (profile.age_table, profile.ethnicity_table, profile.tenure_table, profile.deprivation_table,
+                  profile.lsoa_table):
+        assert table(waterfront) is None
+    text = profile.population_text(waterfront)
+    assert "No Census 2021 figures for Waterfront North" in text and waterfront.caveat in text
+    assert "missing, not zero" in profile.age_text(waterfront)
+    assert "no deprivation figures" in profile.deprivation_text(waterfront)
+    population = profile.population_table(waterfront).frame
+    assert list(population["Waterfront North"]) == ["[x]", "[x]", "[x]", "0"]  # no LSOA: a true zero
+    assert profile.map_chart(waterfront).alt.startswith("Map of Liverpool's 64 wards")
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_compare_and_of_phrase():
+    assert profile.compare(0.20, 0.16) == "higher than"
+    assert profile.compare(0.12, 0.17) == "lower than"
+    assert profile.compare(0.161, 0.150) == "similar to"
+    assert profile.of_phrase(10, 11) == "10 of the 11"
+    assert profile.of_phrase(11, 11) == "all 11"
+    assert profile.of_phrase(0, 4) == "none of the 4"
+    assert profile.of_phrase(1, 1) == "the only one"
+
+
+def test_prose_numbers_come_from_the_data(clubmoor):
+    text = profile.population_text(clubmoor)
+    assert "**17,188**" in text and "7,212 households" in text and "486,097" in text and "15,272" in text
+    assert present.fmt_pct(17188 / 486097, 1) in text
+    assert clubmoor.caveat in text  # the caveat sits beside the figures
+    ward, city = profile.shares(clubmoor.age, "ward"), profile.shares(clubmoor.age, "city")
+    age = profile.age_text(clubmoor)
+    assert f"Children under 15 make up {present.fmt_pct(ward['0-14'])}" in age
+    assert f"({present.fmt_pct(city['0-14'])})" in age
+    assert present.fmt_pct(profile.shares(clubmoor.sex, "ward")["Female"]) + " of residents are female" in age
+    assert "92% of Clubmoor's residents gave their ethnic group as White" in profile.ethnicity_text(clubmoor)
+    tenure = profile.tenure_text(clubmoor)
+    assert tenure.startswith("38% of Clubmoor's households rent from a council")
+    assert "15% rent privately" in tenure  # 0.1450 rounds half up, like the table's 14.5%
+    dep = profile.deprivation_text(clubmoor)
+    assert dep.startswith("10 of the 11 neighbourhoods (LSOAs) in Clubmoor are among the most deprived 10%")
+    assert "145 of 298" in dep
+
+
+def test_location(clubmoor):
+    facts = profile.location_facts(profile.map_frame(clubmoor), CLUBMOOR)
+    assert facts["part"] == "in the north of the city"
+    assert {"Anfield", "Norris Green", "West Derby"} <= set(facts["neighbours"])
+    assert "Clubmoor" not in facts["neighbours"] and facts["n_wards"] == 30
+    assert "borders Anfield, County, Norris Green" in profile.location_text(clubmoor)
+
+
+def test_2023_ward_notes_split_neighbourhoods():
+    p = make("E05015289")  # City Centre South: lists a 2011 LSOA split between two 2023 wards
+    assert p.boundary_set == "2023-"
+    assert "listed under each of them" in profile.deprivation_text(p)
+    notes = " ".join(profile.lsoa_table(p).notes)
+    assert "Liverpool 060A" in notes and "[x] in the IMD 2025 column" in notes
+    assert "[x]" in profile.population_table(p).frame[p.ward_name].iloc[0]  # no 2011 figure
+
+
+@pytest.mark.parametrize("boundary_set", ctx.BOUNDARY_SETS)
+def test_every_ward_gets_prose_and_tables_without_nan(boundary_set):
+    index = ctx.ward_index(CONTEXT)
+    for code in index.loc[index["boundary_set"] == boundary_set, "code"]:
+        p = make(code, boundary_set)
+        texts = [f(p) for f in (profile.intro_text, profile.population_text, profile.age_text, profile.ethnicity_text,
+                                profile.tenure_text, profile.deprivation_text)]
+        tables = [t(p) for t in (profile.population_table, profile.age_table, profile.ethnicity_table,
+                                 profile.tenure_table, profile.deprivation_table, profile.lsoa_table)]
+        for text in texts:
+            assert text and "nan" not in text.lower().split() and "<NA>" not in text, (code, text)
+        for table in tables:
+            if table is not None:
+                bundle = present.table_bundle(table.frame, table.title, table.source, table.units, table.notes)
+                assert "nan" not in bundle["text/markdown"].lower().split("|"), code
+        assert (tables[1] is None) == (not p.has_census)
+
+
+@pytest.mark.parametrize("code", [CLUBMOOR, CLUBMOOR_EAST, "E05000889"])
+def test_charts_have_meaningful_alt_text(code):
+    p = make(code)
+    for build in (profile.map_chart, profile.age_chart, profile.ethnicity_chart, profile.tenure_chart,
+                  profile.deprivation_chart):
+        chart = build(p)
+        assert present.check_alt(chart.alt, chart.fig) and p.ward_name in chart.alt
+        assert "nan" not in chart.alt.lower()
+        data, metadata = present.figure_bundle(chart.fig, chart.alt, chart.caption)
+        assert metadata[FIGURE_METADATA_KEY]["alt"] == chart.alt
+
+
+# --------------------------------------------------------------------------- the template
+
+
+def test_template_is_thin_and_stripped():
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    assert nb.metadata["cityconv"] == {"title": "Ward profile", "applies_to": ["ward"], "reads": ["data/context/*"]}
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and params[0].source == 'study_id = "clubmoor"'
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            for word in ("if ", "for ", "def ", "while ", "lambda", "pd.", "plt."):
+                assert word not in cell.source, (word, cell.source)
+
+
+def _tmp_project(root: Path, study_id: str, code: str, name: str, boundary_set: str) -> Path:
+    for config in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / config, root / config)
+    shutil.copytree(CONTEXT, root / "data" / "context")
+    (root / "data" / study_id).mkdir(parents=True)
+    (root / "data" / study_id / "README.md").write_text("Context-only test ward.\n", encoding="utf-8")
+    (root / "notebooks").mkdir()
+    shutil.copy(TEMPLATE, root / "notebooks" / TEMPLATE.name)
+    (root / "params").mkdir()
+    (root / "params" / f"{study_id}.yml").write_text(
+        f'id: {study_id}\nkind: ward\ntitle: {name}\nward:\n  code: "{code}"\n  name: {name}\n'
+        f'  boundary_set: "{boundary_set}"\ndata_dir: data/{study_id}\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.mark.parametrize(
+    "study_id, code, name, boundary_set, n_figures",
+    [
+        ("clubmoor", CLUBMOOR, "Clubmoor", "2004-2023", 5),
+        ("clubmoor-east", CLUBMOOR_EAST, "Clubmoor East", "2023-", 5),
+        ("waterfront-north", WATERFRONT_NORTH, "Waterfront North", "2023-", 1),
+    ],
+)
+def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
+    """Plan and execute the real template with the runner (papermill), as `cityconv run` does."""
+    from cityconv.paths import Project
+    from cityconv.runner import build_plan, execute_task
+
+    root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
+    monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards
+    plan = build_plan(Project(root), [study_id])
+    # The chapter reads only data/context/; the ward's own engagement files (checked by
+    # cityconv.datafiles, required for real wards) are deliberately absent from this project.
+    assert [p for p in plan.problems if not p.file.startswith(f"data/{study_id}/")] == []
+    (task,) = plan.tasks
+    result = execute_task(task)
+    assert result.status == "done", result.report_line()
+    nb = nbformat.read(task.output_path, as_version=4)
+    figures = [c for c in nb.cells if "mystnb" in c.metadata]
+    assert len(figures) == n_figures
+    for cell in figures:
+        assert cell.metadata["mystnb"]["image"]["alt"] and name in cell.metadata["mystnb"]["image"]["alt"]
+        assert cell.metadata["mystnb"]["figure"]["name"].startswith(study_id)
+        assert len(cell.outputs) == 1  # nothing else in a figure cell: myst-nb would caption it too
+    markdown = "\n".join(
+        o.data["text/markdown"] for c in nb.cells for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})
+    )
+    assert f"**{name}**" in markdown
+    if n_figures == 1:
+        assert "No Census 2021 figures for Waterfront North" in markdown
+        assert "Vauxhall" in markdown  # the caveat names where its residents are counted
+    else:
+        population = ctx.load_context(root / "data" / "context", code).wards
+        assert present.fmt_int(population["population_2021"].iloc[0]) in markdown
