@@ -14,7 +14,7 @@ from cityconv.runner import RunTask, _first_error
 
 def task(tmp_path: Path, data_status: str = "observed") -> RunTask:
     return RunTask(
-        root=tmp_path, study_id="demo", study_title="Demo", data_status=data_status, template_id="x",
+        root=tmp_path, study_id="demo", study_title="Demo", data_status=data_status, banner=True, template_id="x",
         template_title="X", template_path=tmp_path / "notebooks" / "01-x.ipynb",
         params_path=tmp_path / "params" / "demo.yml", output_path=tmp_path / "out.ipynb",
         parameters={"study_id": "demo"}, inputs={"data/demo/a.csv": "ab" * 32},
@@ -106,3 +106,11 @@ def test_figure_alt_text_moves_into_cell_metadata() -> None:
         "figure": {"caption": "Best things"},
     }
     assert "mystnb" not in nb.cells[1].metadata
+
+
+def test_no_banner_when_the_chapter_uses_no_records(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    nb = executed(nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1"))
+    finalize_notebook(nb, replace(task(tmp_path, "reconstructed"), banner=False))
+    assert not any("cityconv-banner" in c.metadata.get("tags", []) for c in nb.cells)

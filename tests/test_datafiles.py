@@ -423,3 +423,17 @@ def test_excel_style_crlf_line_ends_are_accepted(tmp_path, ward):
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     assert problems_for(tmp_path, ward) == []
     assert len(load_ward_data(ward, tmp_path).survey_responses) == 48
+
+
+def test_header_only_files_are_reported_with_what_to_do(ward: Path, tmp_path: Path) -> None:
+    """A fresh scaffold (headers only) must not pass as valid: say which files need rows."""
+    for name in ("survey_responses.csv", "social_media_posts.csv"):
+        path = ward / name
+        write_lines(path, [read_lines(path)[0], ""])
+    (ward / "survey_mentions.csv").unlink()  # it refers to survey rows that no longer exist
+    found = {(p.file, p.row, p.message) for p in validate_data_dir(ward, tmp_path)}
+    assert ("data/w/survey_responses.csv", 2, "required file has no data rows (only the header)") in found
+    assert (
+        "data/w/social_media_posts.csv", 2,
+        "file has no data rows: fill it in, or delete it if the ward has no such source",
+    ) in found

@@ -103,7 +103,7 @@ def finalize_notebook(nb: nbformat.NotebookNode, task: "RunTask") -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
             _tag(cell, HIDDEN)
-    banner = banner_markdown(task.data_status)
+    banner = banner_markdown(task.data_status) if task.banner else None
     if banner:
         first = nb.cells[0] if nb.cells else None
         at = 1 if first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# ") else 0

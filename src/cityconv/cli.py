@@ -36,11 +36,15 @@ def _project(root: Optional[Path]) -> Project:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _report_problems(problems, consequence: str = "nothing was run") -> None:
+    err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found; {consequence}.[/]")
+    for problem in problems:
+        err.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+
+
 def _fail_on_problems(problems) -> None:
     if problems:
-        err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was run.[/]")
-        for problem in problems:
-            err.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        _report_problems(problems)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -168,11 +172,56 @@ def reconstruct(
     console.print(f"[green]✓[/] wrote {len(written)} files to {project.data_dir / 'clubmoor'}")
 
 
+@app.command("new-ward")
+def new_ward(
+    code_or_name: str = typer.Argument(..., help="Ward code (E05…) or name, from either Liverpool boundary set."),
+    ward_id: Optional[str] = typer.Option(None, "--id", help="Id for params/<id>.yml and data/<id>/ (default: from the name)."),
+    boundary_set: Optional[str] = typer.Option(None, help='"2004-2023" or "2023-" when a name exists in both.'),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Scaffold a ward: params file and empty data templates with a codebook. Never overwrites."""
+    from .scaffold import new_ward as scaffold_ward
+
+    project = _project(root)
+    written = scaffold_ward(project, code_or_name, ward_id=ward_id, boundary_set=boundary_set)
+    console.print(f"[green]✓[/] created {len(written)} files:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    console.print(
+        f"Next: fill in the CSV files (see their CODEBOOK.md), then run `cityconv validate {written[0].stem}`."
+    )
+
+
+@app.command()
+def simulate(
+    ward_id: str = typer.Argument(..., help="A ward made with `cityconv new-ward`."),
+    n: int = typer.Option(48, "--n", min=1, help="Number of survey responses to simulate."),
+    seed: int = typer.Option(2020, help="Random seed (same seed, same files)."),
+    propensity: Optional[list[str]] = typer.Option(
+        None, help="Response propensity, e.g. sex:Female=1.5 or age_band:45-54=1.4 (repeatable)."
+    ),
+    no_bias: bool = typer.Option(False, "--no-bias", help="Everyone equally likely to respond."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace data rows already in the folder."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Fill a ward's data folder with SYNTHETIC demonstration data (marks the ward synthetic: true)."""
+    from .simulate import parse_propensity_options, simulate_ward
+
+    project = _project(root)
+    written = simulate_ward(
+        project, ward_id, n=n, seed=seed,
+        propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite,
+    )
+    console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {ward_id}; params now say synthetic: true")
+
+
 def main() -> None:
+    """Entry point: input problems end in a short report and exit code 2, never a traceback."""
     try:
-        app()
+        app(standalone_mode=True)
     except InputError as exc:
-        _fail_on_problems(exc.problems)
+        _report_problems(exc.problems, "nothing was changed")
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

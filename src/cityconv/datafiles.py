@@ -112,7 +112,7 @@ def _frictionless_schema(descriptor: dict[str, Any]):
     from frictionless import Schema
 
     d = {k: v for k, v in descriptor.items() if k in ("fields", "primaryKey", "missingValues")}
-    d["fieldsMatch"] = "partial"  # columns are matched by name, in any order; the header is checked by name in _check_header
+    d["fieldsMatch"] = "partial"  # columns are matched by name, in any order; the header is checked by name in check_header
     return Schema.from_descriptor(d)
 
 
@@ -148,7 +148,7 @@ def _type_expectation(field: dict[str, Any]) -> str:
     }.get(t, t)
 
 
-def _decode(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
+def decode_utf8(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # accepts, and drops, a UTF-8 byte-order mark
@@ -168,7 +168,7 @@ def _decode(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def _check_header(rel: str, header: list[str], descriptor: dict[str, Any]) -> list[Problem]:
+def check_header(rel: str, header: list[str], descriptor: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     names = [f["name"] for f in descriptor["fields"]]
     seen: set[str] = set()
@@ -233,7 +233,7 @@ def _unique_header(text: str) -> tuple[str, dict[str, str]]:
     return out.getvalue(), display
 
 
-def _frictionless_problems(
+def frictionless_problems(
     rel: str, text: str, descriptor: dict[str, Any], rows: dict[int, dict[str, str]]
 ) -> list[Problem]:
     from frictionless import Resource
@@ -261,7 +261,7 @@ def _frictionless_problems(
         cell = getattr(e, "cell", None)
         field = fields_by_name.get(name or "", {})
         if kind in ("incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label"):
-            continue  # the header is checked by name in _check_header
+            continue  # the header is checked by name in check_header
         if kind == "blank-row":
             problems.append(Problem(rel, "blank row", row=row, expected="no blank rows inside the table"))
         elif kind == "missing-cell":
@@ -307,7 +307,7 @@ def _frictionless_problems(
     return problems
 
 
-def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     """Data rows with their row number in the file (header = row 1); blank rows skipped."""
     reader = csv.reader(io.StringIO(text, newline=""))
     out = []
@@ -404,7 +404,7 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     for stem, path in present.items():
         rel = relative(path, root)
         descriptor = schema_descriptor(stem)
-        text, enc_problems = _decode(path, rel)
+        text, enc_problems = decode_utf8(path, rel)
         problems += enc_problems
         if text is None:
             continue
@@ -412,9 +412,17 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
             problems.append(Problem(rel, "file is empty", row=1, expected="a header row naming the columns"))
             continue
         header = next(csv.reader(io.StringIO(text, newline="")))
-        problems += _check_header(rel, header, descriptor)
-        rows = _rows(text)
-        problems += _frictionless_problems(rel, text, descriptor, dict(rows))
+        problems += check_header(rel, header, descriptor)
+        rows = read_rows(text)
+        if not rows:  # a fresh scaffold's header-only template: say what to do, do not pass silently
+            problems.append(
+                Problem(rel, "required file has no data rows (only the header)", row=2,
+                        expected="at least one row below the header; see CODEBOOK.md")
+                if descriptor.get("x-required-file")
+                else Problem(rel, "file has no data rows: fill it in, or delete it if the ward has no such source",
+                             row=2, expected="rows below the header, or no file")
+            )
+        problems += frictionless_problems(rel, text, descriptor, dict(rows))
         problems += _check_conditional_codes(rel, rows, descriptor)
         parsed[stem] = rows
 
@@ -477,7 +485,7 @@ class WardData:
         return [f.name for f in dc_fields(self) if f.name != "data_dir" and getattr(self, f.name) is not None]
 
 
-def _typed(df: pd.DataFrame, descriptor: dict[str, Any]) -> pd.DataFrame:
+def typed_frame(df: pd.DataFrame, descriptor: dict[str, Any]) -> pd.DataFrame:
     out = {}
     n = len(df)
     for field in descriptor["fields"]:
@@ -516,7 +524,7 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
         path = data_dir / f"{stem}.csv"
         if path.exists():
             raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
-            frames[stem] = _typed(raw, schema_descriptor(stem))
+            frames[stem] = typed_frame(raw, schema_descriptor(stem))
     accepted = {f.name for f in dc_fields(WardData)}
     return WardData(data_dir=data_dir, **{k: v for k, v in frames.items() if k in accepted})
 
@@ -598,3 +606,7 @@ def write_codebook(path: Path) -> Path:
     path = Path(path)
     path.write_text(codebook_markdown(), encoding="utf-8", newline="\n")
     return path
+
+
+# Former private names, kept until every caller uses the public ones.
+_typed = typed_frame

@@ -80,6 +80,7 @@ class RunTask:
     study_id: str
     study_title: str
     data_status: str
+    banner: bool  # label the page as built from reconstructed or synthetic records
     template_id: str
     template_title: str
     template_path: Path
@@ -207,6 +208,8 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     study_id=study_id,
                     study_title=params.title,
                     data_status=params.data_status,
+                    # Synthetic wards are labelled on every page; reconstructed records only where used.
+                    banner=params.synthetic or (params.reconstructed and template.uses_records),
                     template_id=template.id,
                     template_title=template.title,
                     template_path=template.path,

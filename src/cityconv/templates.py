@@ -31,6 +31,7 @@ class Template:
     applies_to: tuple[str, ...]
     reads: tuple[str, ...] = field(default_factory=tuple)
     declared: tuple[str, ...] = field(default_factory=tuple)
+    uses_records: bool = True  # False for chapters built only from public open data
 
     @property
     def stem(self) -> str:
@@ -77,6 +78,7 @@ def read_template(path: Path, root: Path) -> tuple[Template | None, list[Problem
             applies_to=applies_to,
             reads=tuple(meta.get("reads", ())),
             declared=declared,
+            uses_records=bool(meta.get("uses_records", True)),
         ),
         [],
     )
