@@ -6,6 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# cffconvert pins jsonschema<4, which frictionless cannot share: it gets a small venv of its own.
+CFF_VENV  := .venv-cffconvert
+CFF_STAMP := $(CFF_VENV)/.installed
 JOBS   ?=
 
 .PHONY: help install validate run book test lock clean
@@ -23,6 +26,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+$(CFF_STAMP): requirements-cffconvert.lock
+	@test -x $(CFF_VENV)/bin/python || $(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-cffconvert.lock
+	@touch $(CFF_STAMP)
+
 install: $(STAMP)
 
 validate: install
@@ -34,13 +42,15 @@ run: install
 book: install
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
 
-test: install
+test: install $(CFF_STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 lock: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		--no-header --quiet -o requirements.lock
+	echo "cffconvert==2.0.0" | $(BIN)/uv pip compile - --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements-cffconvert.lock
 	$(BIN)/python tools/write_environment_yml.py
 
 clean:
