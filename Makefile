@@ -11,7 +11,7 @@ CFF_VENV  := .venv-cffconvert
 CFF_STAMP := $(CFF_VENV)/.installed
 JOBS   ?=
 
-.PHONY: help install validate run book test lock clean
+.PHONY: help install browser-deps validate run book pdf test lock clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
@@ -33,6 +33,18 @@ $(CFF_STAMP): requirements-cffconvert.lock
 
 install: $(STAMP)
 
+# Browser tests and the PDF use Debian's Chromium (never a downloaded browser build), pdftotext
+# from poppler-utils, and axe-core from npm. Installed when this user can; otherwise those tests
+# skip with the reason shown (CI sets CITYCONV_REQUIRE_BROWSER=1, which turns a skip into a failure).
+browser-deps:
+	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else echo "note: Chromium/poppler-utils not installed (needs root and apt-get): browser and PDF tests will skip"; fi
+	@if [ -f package-lock.json ] && command -v npm >/dev/null; then \
+		[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent; \
+	else echo "note: npm not found: accessibility tests will skip"; fi
+
 validate: install
 	$(BIN)/cityconv validate
 
@@ -42,7 +54,7 @@ run: install
 book: install
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
 
-test: install $(CFF_STAMP)
+test: install $(CFF_STAMP) browser-deps
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 lock: install
