@@ -209,14 +209,16 @@ def _display(bundle: dict[str, str], metadata: dict | None = None) -> None:
     display(bundle, raw=True, metadata=metadata or {})
 
 
-def md(text: str) -> None:
-    """Display generated Markdown (prose whose numbers come from data).
+def md(text: str | None) -> None:
+    """Display generated Markdown (prose whose numbers come from data); None shows nothing.
 
     Keep headings in the template's own Markdown cells: myst-nb cannot place headings found inside
     an output. MyST syntax (admonitions, roles) needs `nb_render_markdown_format: myst`.
     """
     import textwrap
 
+    if text is None:  # a section function returns None when the ward lacks that source
+        return
     body = textwrap.dedent(str(text)).strip()
     if not body:
         return

@@ -1,0 +1,150 @@
+"""How the evidence was gathered: scorecard, methods, timeline, training; and the template end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from test_survey import SMALL_IN_HTML_CELL, assert_outputs_safe, make_project, prose_is_safe, run_template  # noqa: E402
+
+from cityconv import fieldwork as F  # noqa: E402
+from cityconv.chapter import open_chapter  # noqa: E402
+from cityconv.disclosure import SUPPRESSED  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ch():
+    return open_chapter("clubmoor", REPO)
+
+
+@pytest.fixture(scope="module")
+def fw(ch):
+    return F.from_chapter(ch)
+
+
+def test_scorecard_carries_published_targets_and_delivered_values_from_the_data(fw, ch):
+    sc = F.scorecard(fw)
+    quantified = sc[sc["target"].notna()]
+    assert [int(t) for t in quantified["target"]] == [60, 20, 6, 2]
+    obj = ch.data.objectives.set_index("objective_id")
+    for _, row in sc.iterrows():
+        expected = obj.loc[row["objective_id"], "delivered"]
+        assert (pd.isna(expected) and row["Delivered"] == "[x]") or row["Delivered"].startswith(str(int(expected)))
+    focus = sc.set_index("objective_id").loc["focus_groups"]
+    assert focus["Status"].startswith("Adapted") and "lockdown" in focus["Why"]
+    table = F.scorecard_table(fw)
+    assert list(table.frame["Target"]) == ["60 residents", "20 participants", "6 focus groups", "2 workshops"]
+    assert list(table.frame["Delivered"]) == ["48 residents", "23 participants", "[x]", "2 workshops"]
+    assert set(table.frame["Basis of the delivered figure"]) >= {"Published", "Project interpretation"}
+    reasons = F.scorecard_reasons_text(fw)
+    assert reasons.count("\n- ") == len(sc) - 1 and "lockdown" in reasons
+    text = F.scorecard_text(fw)
+    assert "60 residents" in text and "6 focus groups" in text and "Covid-19" in text
+
+
+def test_scorecard_follows_the_data_when_it_changes(ch):
+    obj = ch.data.objectives.copy()
+    obj.loc[obj["objective_id"] == "engage_residents", "target"] = 75
+    fw = F.from_data(dataclasses.replace(ch.data, objectives=obj), "Testward", ch.rules)
+    assert "75 residents" in F.scorecard_text(fw)
+
+
+def test_methods_use_published_figures_exactly(fw):
+    by_key = {m.key: m for m in F.methods(fw)}
+    assert list(by_key) == ["training", "survey", "interviews", "social_media", "workshops"]
+    assert by_key["survey"].records == 48 and by_key["interviews"].records == 26
+    assert by_key["survey"].months == ["2020-04", "2020-05"]
+    text = F.methods_text(fw)
+    for figure in ("48 responses", "26 interviews", "6 posts", "942", "176", "25 comments", "20 participants"):
+        assert figure in text, figure
+    table = F.methods_table(fw).frame
+    assert table.loc["Social media posts", "Published figures"].startswith("6 posts; 942 average audience; 176")
+    assert table.loc["Residents' survey", "When (from the records)"] == "April to May 2020"
+
+
+def test_timeline_spans_the_months_in_the_records_and_marks_lockdown(fw):
+    chart = F.timeline_chart(fw)
+    assert "residents' survey April to May 2020" in chart.alt
+    assert "practitioner workshops November 2020" in chart.alt
+    assert "23 March 2020" in chart.alt
+    ax = chart.fig.axes[0]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()][0] == "Community researcher training"
+
+
+def test_training_sessions_and_participants(fw):
+    text = F.training_text(fw)
+    assert text.startswith("4 training sessions") and "23 people in total (the published figure)" in text
+    assert "target of 20 community researchers" in text
+    table = F.training_table(fw)
+    assert list(table.frame["Participants attending"]) == ["16", "13", "19", "14"]
+
+
+def test_small_training_sessions_are_suppressed(ch):
+    att = ch.data.training_attendance
+    keep = att[(att["session_id"] != "T2") | att["participant_id"].isin(["R01", "R02", "R03"])]
+    fw = F.from_data(dataclasses.replace(ch.data, training_attendance=keep), "Testward", ch.rules)
+    table = F.training_table(fw)
+    assert table.frame.iloc[1, 0] == SUPPRESSED
+    assert not any(str(v).strip() in {"1", "2", "3", "4"} for v in table.frame.iloc[:, 0])
+
+
+def test_small_interview_groups_are_suppressed(ch):
+    iv = ch.data.interviews
+    fewer = iv[~((iv["interviewee_type"] == "board_member") & (iv["interview_id"] != "I26"))]
+    fewer = pd.concat([fewer, iv[iv["interviewee_type"] == "board_member"].head(2)]).drop_duplicates()
+    fw = F.from_data(dataclasses.replace(ch.data, interviews=fewer), "Testward", ch.rules)
+    frame = F.interviews_table(fw).frame
+    assert frame.loc["MyClubmoor board members", "Interviews"] == SUPPRESSED
+    assert (frame["Interviews"] == SUPPRESSED).sum() >= 2  # secondary suppression: the total is shown
+    text = F.methods_text(fw)
+    assert prose_is_safe(text)
+
+
+def test_absent_social_media_takes_the_not_available_path(ch):
+    data = dataclasses.replace(ch.data, social_media_posts=None, published_figures=None)
+    fw = F.from_data(data, "Testward", ch.rules)
+    assert [m.key for m in F.methods(fw)] == ["training", "survey", "interviews", "workshops"]
+    assert F.social_media_table(fw) is None
+    assert "no records of social media posts" in F.unavailable_text(fw, "social_media_posts")
+    assert "social media posts" in F.methods_text(fw) and "942" not in F.methods_text(fw)
+    assert "Social media" not in F.timeline_chart(fw).alt
+
+
+def test_no_optional_sources_at_all(ch):
+    data = dataclasses.replace(ch.data, training_sessions=None, training_attendance=None, interviews=None,
+                               social_media_posts=None, workshops=None, survey_responses=None)
+    fw = F.from_data(data, "Testward", ch.rules)
+    assert F.methods(fw) == [] and F.timeline_chart(fw) is None and F.methods_table(fw) is None
+    assert "No fieldwork records" in F.methods_text(fw)
+    assert "No community researcher training" in F.training_text(fw)
+
+
+# --------------------------------------------------------------------------- template end to end
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("fieldwork-project"))
+
+
+def test_template_runs_for_clubmoor(project):
+    nb = run_template(project, "02-evidence-gathering.ipynb", "clubmoor")
+    joined = assert_outputs_safe(nb)
+    for figure in ("48", "26", "942", "176", "25 comments", "23", "60 residents", "6 focus groups"):
+        assert figure in joined, figure
+    assert "image/png" in str(nb.cells)
+
+
+def test_template_runs_for_a_ward_without_social_media(project):
+    nb = run_template(project, "02-evidence-gathering.ipynb", "beta")
+    joined = assert_outputs_safe(nb)
+    assert "no records of social media posts" in joined
+    assert SMALL_IN_HTML_CELL.search(joined) is None
