@@ -67,6 +67,7 @@ FILE_ORDER = (
     "workshop_themes",
     "quotes",
     "citywide_consultation_2019",
+    "findings_statements",
 )
 
 
@@ -480,6 +481,7 @@ class WardData:
     workshop_themes: pd.DataFrame | None = None
     quotes: pd.DataFrame | None = None
     citywide_consultation_2019: pd.DataFrame | None = None
+    findings_statements: pd.DataFrame | None = None
 
     def available(self) -> list[str]:
         return [f.name for f in dc_fields(self) if f.name != "data_dir" and getattr(self, f.name) is not None]
@@ -606,7 +608,3 @@ def write_codebook(path: Path) -> Path:
     path = Path(path)
     path.write_text(codebook_markdown(), encoding="utf-8", newline="\n")
     return path
-
-
-# Former private names, kept until every caller uses the public ones.
-_typed = typed_frame

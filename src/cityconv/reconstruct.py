@@ -124,6 +124,80 @@ PUBLISHED_FIGURES: list[tuple[str, int, str, str, str, str]] = [
 ]
 
 # quote_id, text (verbatim; PDF line breaks removed), speaker role, basis of role, theme, slide heading
+# Published findings of the practitioner workshops, partners, implications and legacy, each
+# summarised in our own words from the slide named in `location` (not reconstructed).
+FINDINGS_STATEMENTS: list[tuple[str, str, str, str]] = [
+    ('F01', 'practitioners',
+     'Discuss what had worked well when engaging with residents, and what the challenges had been.',
+     'Public agencies engaging with communities'),
+    ('F02', 'practitioners',
+     'Identify how connections between local communities and public authorities could be strengthened so that services focus on what matters most to people.',
+     'Public agencies engaging with communities'),
+    ('F03', 'practitioners',
+     'Draw out lessons from the Covid-19 outbreak for designing a future community engagement strategy.',
+     'Public agencies engaging with communities'),
+    ('F04', 'practitioners',
+     'Bring together the implications for public policy and practice.',
+     'Public agencies engaging with communities'),
+    ('F05', 'partners',
+     "The project was a chance to test whether the community's perceptions and needs were changing; continuing to improve understanding of the local community matters.",
+     'What did we find? (project partners)'),
+    ('F06', 'partners',
+     "The project strengthened MyClubmoor's relationships with Liverpool City Council and the University of Liverpool, and its involvement in a wider range of issues that matter to the community.",
+     'What did we find? (project partners)'),
+    ('F07', 'partners',
+     "MyClubmoor valued the inclusive, equal nature of the partnership (a 'partnership of equals') and the strong sense of acting and engaging together.",
+     'What did we find? (project partners)'),
+    ('F08', 'partners',
+     'The project fitted with other local projects: Good Neighbour, Clickmoor and Incredible Edible.',
+     'What did we find? (project partners)'),
+    ('F09', 'partners',
+     'Local leadership at community level mattered in directing Covid-19 support.',
+     'What did we find? (project partners)'),
+    ('F10', 'partners',
+     'The project is a strong foundation for future collaboration that builds on the experience and the enthusiasm of the first community participants (the idea of a Community Research Hub).',
+     'What did we find? (project partners)'),
+    ('F11', 'partners',
+     "There is scope for wider engagement through Liverpool's People Power Partnership, so that communities can influence public services.",
+     'What did we find? (project partners)'),
+    ('F12', 'implications',
+     "Liverpool's history of public engagement, and practice during the pandemic, underline how important resident involvement is to community development.",
+     'Implications for policy and practice'),
+    ('F13', 'implications',
+     "Covid-19 badly disrupted the project's planned delivery, but the experience of working together bodes well for the future.",
+     'Implications for policy and practice'),
+    ('F14', 'implications',
+     'The project showed the value of co-producing knowledge, of partnership working, and of what lived experience and different perspectives add to designing and expressing public policy.',
+     'Implications for policy and practice'),
+    ('F15', 'implications',
+     'Involving a wider set of public agencies earlier would have made the research more visible to partners before the pandemic, and might have produced more ideas for adapting the project as conditions changed.',
+     'Implications for policy and practice'),
+    ('F16', 'implications',
+     'A core dataset on Clubmoor households, shared across public agencies, would have helped to understand the make-up of the community and to target recruitment and research activity.',
+     'Implications for policy and practice'),
+    ('F17', 'implications',
+     'A volunteer corps of community researchers could benefit many public agencies in Liverpool that are interested in research and engagement.',
+     'Implications for policy and practice'),
+    ('F18', 'legacy',
+     'The project reinforced the value of an asset-based approach that captures local insight and lived experience to inform public policy.',
+     'Leaving a sustainable legacy'),
+    ('F19', 'legacy',
+     'Covid-19 stopped many of the more creative forms of community participation that had been planned, but the intended model of engagement can still be used in future.',
+     'Leaving a sustainable legacy'),
+    ('F20', 'legacy',
+     "Despite the difficulty of adapting the research during the pandemic, MyClubmoor's engagement team developed new skills by taking part.",
+     'Leaving a sustainable legacy'),
+    ('F21', 'legacy',
+     'The final phase of the project focused on lasting legacies, including a new MyClubmoor Plan to refocus activity on recovery from Covid-19.',
+     'Leaving a sustainable legacy'),
+    ('F22', 'legacy',
+     'The final phase also developed a community-led research toolkit for communities and public agencies to use.',
+     'Leaving a sustainable legacy'),
+    ('F23', 'legacy',
+     "Liverpool's People Power Partnership has a role in promoting joint planning and collaboration between public, academic and community organisations, to build research skills and the capacity to co-produce knowledge for public policy.",
+     'Leaving a sustainable legacy'),
+]
+
 QUOTES: list[tuple[str, str, str, str, str, str]] = [
     ("Q01", "The thing that I like the most is the green space, and like I say, about the Ducky and the parks and "
             "stuff like that; that for me is the most important thing. I like being outdoors and being able to access that.",
@@ -485,6 +559,7 @@ Also published, and carried as published:
 | file | provenance |
 |---|---|
 | `published_figures.csv`, `quotes.csv`, `citywide_consultation_2019.csv` | published (quote themes: our coding) |
+| `findings_statements.csv` | published findings, summarised in our own words (practitioner workshops, partners, implications, legacy) |
 | `objectives.csv` | objectives and targets published; `delivered` and `status` as labelled in `delivered_basis` and `explanation` (no focus group count is published, so none is given) |
 | `training_sessions.csv`, `training_attendance.csv` | reconstructed: month of each session, who attended which session (totals published) |
 | `survey_responses.csv`, `survey_mentions.csv` | reconstructed: every response (48 responses and two months published; demographics chosen to show the published over-representation of middle-aged women and under-representation of ethnic minority residents against the Census 2021 ward figures in `data/context`) |
@@ -550,6 +625,10 @@ def reconstruct_clubmoor(out_dir: Path, seed: int = 2020, context_dir: Path | No
             {"item_id": i, "item_type": k, "label": lab, "list_order": o, "count": c, "share_more_than": s,
              "source_key": SOURCE_KEY, "location": LOC_SENSE_CHECK}
             for i, k, lab, o, c, s in CITYWIDE
+        ],
+        "findings_statements": [
+            {"statement_id": i, "section": sec, "text": t, "source_key": SOURCE_KEY, "location": loc}
+            for i, sec, t, loc in FINDINGS_STATEMENTS
         ],
     }
     written = [_write_csv(out_dir / f"{stem}.csv", columns(stem), rows) for stem, rows in tables.items()]
