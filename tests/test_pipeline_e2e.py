@@ -121,3 +121,24 @@ def test_personal_information_in_free_text_stops_the_run(mini_project: Path) -> 
     assert "data/alpha/quotes.csv, row 3, column 'text'" in result.stderr
     assert "ending 456" in result.stderr and "07911 123456" not in result.stderr
     assert not (mini_project / "book" / "generated").exists()
+
+
+def test_a_rule_citing_unknown_evidence_stops_every_run(mini_project: Path) -> None:
+    """Shared inputs a template reads (here the rules file) are validated before anything runs."""
+    import shutil
+
+    from conftest import REPO
+
+    for folder in ("evidence", "recommendations"):
+        shutil.copytree(REPO / "data" / folder, mini_project / "data" / folder)
+    write_template(mini_project / "notebooks" / "03-rules.ipynb", title="Rules", code=["1"],
+                   reads=("data/recommendations/*",))
+    rules = mini_project / "data" / "recommendations" / "rules.yml"
+    text = rules.read_text(encoding="utf-8")
+    first_case = re.search(r"cases:\s*\n\s*- (\S+)|cases: \[([^\],]+)", text)
+    case_id = first_case.group(1) or first_case.group(2)
+    rules.write_text(text.replace(case_id, "no-such-case", 1), encoding="utf-8")
+    result = cityconv(mini_project, "run")
+    assert result.returncode == 2
+    assert "no-such-case" in result.stderr and "data/recommendations/rules.yml" in result.stderr
+    assert not (mini_project / "book" / "generated").exists()

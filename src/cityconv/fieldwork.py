@@ -19,7 +19,7 @@ import pandas as pd
 
 from .datafiles import WardData, schema_descriptor
 from .disclosure import DisclosureRules, protect_counts
-from .present import PALETTE, Chart, Table, fmt_int
+from .present import PALETTE, Chart, Table, fmt_int, join_words
 from .survey import PUBLISHED_SOURCE, count_phrase, published_figures
 
 FIG_WIDTH = 6.2
@@ -283,10 +283,10 @@ def methods_text(fw: Fieldwork) -> str:
                      f"{_n_or_pub(fw, m.people, 'practitioner_participants')} participants)")
     if not parts:
         return f"No fieldwork records other than the objectives are available for {fw.ward_name}."
-    text = f"The evidence for {fw.ward_name} comes from " + _join(parts) + "."
+    text = f"The evidence for {fw.ward_name} comes from " + join_words(parts) + "."
     missing = [METHOD_LABELS[k].lower() for k in METHODS if k not in ms]
     if missing:
-        text += (f" This ward's data folder has no records of {_join(missing)}, so those parts of the timeline and "
+        text += (f" This ward's data folder has no records of {join_words(missing)}, so those parts of the timeline and "
                  "tables are left out.")
     if "social_media" in ms and "social_media_average_audience" in pub:
         text += (f" The posts reached an average audience of {fmt_int(pub['social_media_average_audience'])} people and "
@@ -308,12 +308,6 @@ def _n_or_pub(fw: Fieldwork, n: int | None, figure_id: str) -> str:
     if fw.published.get(figure_id) == n:
         return fmt_int(n)
     return f"{people(fw, n)} in these records"
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def timeline_chart(fw: Fieldwork) -> Chart | None:

@@ -192,6 +192,19 @@ def fmt_pp(x: Any, decimals: int = 0, signed: bool = False) -> str:
     return f"{text} {unit}"
 
 
+def join_words(items, word: str = "and") -> str:
+    """["a", "b", "c"] → "a, b and c": lists in generated prose read as English."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def capitalise(text: str) -> str:
+    """Upper-case the first letter only (unlike str.capitalize, keeps "Covid-19" and "ONS")."""
+    return text[:1].upper() + text[1:]
+
+
 def cite(source_key: str) -> str:
     """The source line for a known source key (see `SOURCES`), e.g. cite("census2021")."""
     try:

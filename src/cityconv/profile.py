@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import context as ctx
-from .present import CITY_COLOUR, MUTED, WARD_COLOUR, Chart, Table, cite, fmt_int, fmt_pct
+from .present import CITY_COLOUR, MUTED, WARD_COLOUR, Chart, Table, capitalise, cite, fmt_int, fmt_pct, join_words
 
 AGE_ORDER = list(ctx.AGE_BANDS)
 ETHNIC_GROUPS = list(ctx.ETHNICITY_CATEGORIES)
@@ -236,17 +236,6 @@ def _verb(n) -> str:
     return "is" if int(n) == 1 else "are"
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _join(items: list[str]) -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def no_census_text(p: WardProfile, topic: str) -> str:
     return (
         f"No Census 2021 {topic} figures can be shown for {p.ward_name}: no neighbourhood (LSOA) is "
@@ -360,7 +349,7 @@ def deprivation_text(p: WardProfile) -> str:
     town = d[d["area"] == "city"].set_index("decile")["n_lsoa"].astype(int)
     n, n_city = int(ward.sum()), int(town.sum())
     text = (
-        f"{_capital(of_phrase(ward[1], n))} neighbourhoods (LSOAs) in {p.ward_name} {_verb(ward[1])} among the most deprived "
+        f"{capitalise(of_phrase(ward[1], n))} neighbourhoods (LSOAs) in {p.ward_name} {_verb(ward[1])} among the most deprived "
         "10% in England on the Index of Multiple Deprivation 2019 (decile 1)"
     )
     if ward[[1, 2]].sum() > ward[1]:
@@ -511,12 +500,12 @@ def lsoa_table(p: WardProfile) -> Table | None:
     if not changed.empty:
         notes.append(
             "[x] in the IMD 2025 column: the neighbourhood was split or merged in 2021, so it has no comparable "
-            f"2025 decile ({_join(list(changed['lsoa_name']))})."
+            f"2025 decile ({join_words(list(changed['lsoa_name']))})."
         )
     shared = rows[note.str.contains("listed under each")]
     if not shared.empty:
         notes.append(
-            f"{_join(list(shared['lsoa_name']))}: split between wards in 2021, so also listed under a neighbouring ward."
+            f"{join_words(list(shared['lsoa_name']))}: split between wards in 2021, so also listed under a neighbouring ward."
         )
     return Table(
         frame, title=f"{p.ward_name}'s neighbourhoods, most deprived first",
@@ -679,7 +668,7 @@ def deprivation_chart(p: WardProfile) -> Chart | None:
     n = int(ward["n_lsoa"].sum())
     alt = (
         f"Bar chart of the percentage of neighbourhoods in each national deprivation decile, from 1 (most deprived) "
-        f"to 10 (least deprived), for {p.ward_name} beside {city}. {_capital(of_phrase(ward.loc[1, 'n_lsoa'], n))} "
+        f"to 10 (least deprived), for {p.ward_name} beside {city}. {capitalise(of_phrase(ward.loc[1, 'n_lsoa'], n))} "
         f"neighbourhoods in {p.ward_name} ({fmt_pct(ward.loc[1, 'share'])}) are in decile 1, against "
         f"{fmt_pct(town.loc[1, 'share'])} of {city}'s. The figures are in the table below."
     )
@@ -743,7 +732,7 @@ def location_text(p: WardProfile) -> str:
     facts = location_facts(map_frame(p), p.ward_code)
     text = f"{p.ward_name} lies {facts['part']}"
     if facts["neighbours"]:
-        text += f" and borders {_join(facts['neighbours'])}"
+        text += f" and borders {join_words(facts['neighbours'])}"
     return text + f". The map shows all {fmt_int(facts['n_wards'])} wards {p.boundary_text}."
 
 
@@ -800,7 +789,7 @@ def map_chart(p: WardProfile) -> Chart:
     alt = (
         f"Map of {city}'s {fmt_int(facts['n_wards'])} wards {p.boundary_text}, with {p.ward_name} shaded blue and "
         f"the others grey. {p.ward_name} is {facts['part']}"
-        + (f" and borders {_join(facts['neighbours'])}." if facts["neighbours"] else ".")
+        + (f" and borders {join_words(facts['neighbours'])}." if facts["neighbours"] else ".")
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
     return Chart(fig, alt, caption)

@@ -55,7 +55,7 @@ from .disclosure import (
     screen_text,
     suppress_linked,
 )
-from .present import PALETTE, WARD_COLOUR, Chart, Table, fmt_int, fmt_pct
+from .present import PALETTE, WARD_COLOUR, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 
 __all__ = [
     "FindingsStatements",
@@ -176,17 +176,6 @@ def _protected_text(table: ProtectedTable, row, col, rules: DisclosureRules) -> 
     return fmt_int(table.counts.loc[row, col])
 
 
-def _join(items: list[str], word: str = "and") -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _lower_first(text: str) -> str:
     """Lower-case the first letter unless the first word is an acronym or a name-like word (Covid-19)."""
     first = text.split(" ", 1)[0]
@@ -227,7 +216,7 @@ def survey_code_labels(question: str) -> dict[str, str]:
 
 
 def not_available_text(ward: str, what: str, files: list[str]) -> str:
-    names = _join([f"`{f}`" for f in files], "or")
+    names = join_words([f"`{f}`" for f in files], "or")
     return (f"> **Not available.** No {what} {'is' if what.endswith('data') else 'are'} recorded for {ward}: "
             f"its data folder has no {names}, so this section has nothing to show.")
 
@@ -438,8 +427,8 @@ def interview_groups_text(s: InterviewSummary) -> str:
     parts = [f"{count_text(s.by_group[g], s.rules)} with {_lower_first(labels.get(g, g))}s" for g in s.groups]
     parts[0] = parts[0].replace(" with ", " interviews were with ", 1)
     text = (f"Interviewees were recruited from {number_word(len(s.groups))} group{'s' if len(s.groups) != 1 else ''}: "
-            f"{_join([_lower_first(labels.get(g, g)) + 's' for g in s.groups])}. "
-            f"{_capital(records_phrase(s.status))}, {_join(parts)}.")
+            f"{join_words([_lower_first(labels.get(g, g)) + 's' for g in s.groups])}. "
+            f"{capitalise(records_phrase(s.status))}, {join_words(parts)}.")
     return text + records_caveat(s.status)
 
 
@@ -456,7 +445,7 @@ def interview_themes_text(s: InterviewSummary) -> str:
         top = [x for x in shown if x[1] >= shown[min(2, len(shown) - 1)][1]][:4]
         items = [f"{_lower_first(labels.get(t, t))} ({fmt_int(n)}{f' of the {fmt_int(s.n)} interviews' if i == 0 else ''})"
                  for i, (t, n) in enumerate(top)]
-        text += f"{_capital(records_phrase(s.status))}, the themes raised in most interviews are {_join(items)}."
+        text += f"{capitalise(records_phrase(s.status))}, the themes raised in most interviews are {join_words(items)}."
     n_withheld = sum(int(p.mask.loc[[g for g in p.mask.index if g != TOTAL], RAISED].sum()) for p in s.protected.values())
     n_cells = len(s.protected) * len(s.groups)
     if n_withheld and len(s.groups) > 1:
@@ -673,7 +662,7 @@ def workshop_theme_table(s: PractitionerSummary) -> Table | None:
     for code, label in s.theme_labels.items():
         group, finding = _split_theme_label(label)
         marks = ["Yes" if ((raised["theme"] == code) & (raised["workshop_id"] == i)).any() else "No" for i in ids]
-        rows.append([group, _capital(finding)] + marks)
+        rows.append([group, capitalise(finding)] + marks)
     frame = pd.DataFrame(rows, columns=["Theme group", "Finding"] + names)
     notes = ["Yes = the finding was raised in that workshop. Themes describe discussions, not people, so no count "
              "of people is shown."]
@@ -697,10 +686,10 @@ def workshop_themes_text(s: PractitionerSummary) -> str:
     lines = ["The practitioners' findings fall into three groups:" if len(groups) == 3 else
              f"The practitioners' findings fall into {len(groups)} group{'s' if len(groups) != 1 else ''}:", ""]
     for g, findings in groups.items():
-        lines.append(f"- **{_escape(g)}:** {_escape(_join(findings))}.")
+        lines.append(f"- **{_escape(g)}:** {_escape(join_words(findings))}.")
     missing = [labels[c] for c in labels if c not in raised]
     if missing:
-        lines += ["", f"Not raised in any workshop: {_escape(_join([_lower_first(m) for m in missing]))}."]
+        lines += ["", f"Not raised in any workshop: {_escape(join_words([_lower_first(m) for m in missing]))}."]
     return "\n".join(lines)
 
 
@@ -734,7 +723,7 @@ def workshop_theme_chart(s: PractitionerSummary) -> Chart | None:
     none = int((grid.sum(axis=1) == 0).sum())
     alt = (f"Grid of {len(grid)} practitioner findings (rows) by {len(ids)} workshops (columns), a cell filled where "
            f"the workshop raised the finding, {records_phrase(s.status)}. "
-           f"{_capital(number_word(both))} of the {number_word(len(grid))} findings were raised in every workshop"
+           f"{capitalise(number_word(both))} of the {number_word(len(grid))} findings were raised in every workshop"
            + (f" and {number_word(none)} in none" if none else "") + ". The same information is in the table below.")
     return Chart(fig, alt, f"Practitioner findings by workshop. Source: {s.source}.")
 
@@ -761,8 +750,8 @@ def statements_text(s: PractitionerSummary, section: str) -> str:
         return f"No statements of this kind are recorded for {s.ward}."
     lines = [SECTION_INTRO.get(section, ""), ""]
     lines += [f"- {_escape(t.strip())}" for t in rows["text"].astype(str)]
-    where = _join([f"“{_escape(l)}”" for l in dict.fromkeys(rows["location"].astype(str))])
-    sources = _join(sorted({SOURCE_KEYS.get(k, k) for k in rows["source_key"].astype(str)}))
+    where = join_words([f"“{_escape(l)}”" for l in dict.fromkeys(rows["location"].astype(str))])
+    sources = join_words(sorted({SOURCE_KEYS.get(k, k) for k in rows["source_key"].astype(str)}))
     lines += ["", f"*Summarised in our own words from {sources}, slide {where}.*"]
     return "\n".join(lines)
 
@@ -963,8 +952,8 @@ def sense_check_text(s: SenseCheck) -> str:
         names = [_lower_first(labels.get(c, c)) for c in m["code"]]
         matched = m[m["item_label"].notna()]
         unmatched = m[m["item_label"].isna()]
-        first = (f"{_capital(records_phrase(s.status))}, the {QUESTION_WORDS[q]} named most often are "
-                 f"{_join(names)}.")
+        first = (f"{capitalise(records_phrase(s.status))}, the {QUESTION_WORDS[q]} named most often are "
+                 f"{join_words(names)}.")
         bits = []
         if len(matched) == len(m):
             bits.append("All of them match the citywide findings" if len(m) > 2 else
@@ -981,9 +970,9 @@ def sense_check_text(s: SenseCheck) -> str:
         if bits:
             sentence += bits[0] + (": " + "; ".join(detail) if detail else "") + "."
         else:
-            sentence += _capital("; ".join(detail)) + "."
+            sentence += capitalise("; ".join(detail)) + "."
         if len(unmatched) and len(matched):
-            sentence += (" " + _capital(_join([_lower_first(labels.get(c, c)) for c in unmatched["code"]]))
+            sentence += (" " + capitalise(join_words([_lower_first(labels.get(c, c)) for c in unmatched["code"]]))
                          + f" {'has' if len(unmatched) == 1 else 'have'} no counterpart among the citywide findings as published.")
         out.append(sentence)
     # citywide areas not among the ward's top
@@ -991,7 +980,7 @@ def sense_check_text(s: SenseCheck) -> str:
         top_items = set(s.matches.loc[s.matches["question"] == "improve", "item_id"].dropna())
         others = [r["label"] for _, r in s.improvement_areas.iterrows() if r["item_id"] not in top_items]
         if others:
-            out.append("The other citywide improvement areas (" + _join([f"“{_escape(o)}”" for o in others])
+            out.append("The other citywide improvement areas (" + join_words([f"“{_escape(o)}”" for o in others])
                        + f") are not among the ward's most named.")
     total = len(s.matches)
     hits = int(s.matches["item_label"].notna().sum())

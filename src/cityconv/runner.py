@@ -118,6 +118,8 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
     from .disclosure import screen_table
 
     data_dir = project.root / params.data_dir
+    if params.kind == "study":  # a study's own inputs are checked by what its templates read
+        return []
     problems = validate_data_dir(data_dir, project.root)
     if problems:
         return problems
@@ -151,6 +153,28 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
         problems.append(
             Problem(where, f"ward.boundary_set {params.ward.boundary_set!r} does not match {code}", expected=repr(boundary_set))
         )
+    return problems
+
+
+def _validate_shared_inputs(project: Project, inputs: set[str]) -> list[Problem]:
+    """Check shared inputs that some planned run reads: the evidence base and the rules files.
+
+    Driven by the paths templates declare in `reads`, so a new template that reads these files is
+    protected without naming it here; a broken rule stops everything before any notebook runs.
+    """
+    problems: list[Problem] = []
+    if any(path.startswith("data/evidence/") for path in inputs):
+        from .evidence import validate_evidence
+
+        problems += validate_evidence(project.data_dir / "evidence", project.root)
+        if "data/evidence/principles_audit_rules.yml" in inputs:
+            from .audit import validate_audit_rules
+
+            problems += validate_audit_rules(project)
+    if any(path.startswith("data/recommendations/") for path in inputs):
+        from .recommendations import validate_rules
+
+        problems += validate_rules(project)
     return problems
 
 
@@ -221,6 +245,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     input_hash=hashlib.sha256(key.encode()).hexdigest(),
                 )
             )
+    problems += _validate_shared_inputs(project, {path for task in tasks for path in task.inputs})
     return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note])
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 from . import claims as claims_mod
 from .datafiles import WardData, schema_descriptor
 from .disclosure import SUPPRESSED, DisclosureRules, ProtectedTable, protect_counts, protect_percentages, suppress_linked
-from .present import PALETTE, Chart, Table, fmt_int, fmt_pct
+from .present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from .stats import precision_statement, proportion_table, wilson_interval
 
 MULTI_QUESTIONS = ("best_things", "improve", "preferred_methods")
@@ -191,17 +191,6 @@ def count_phrase(n: int, rules: DisclosureRules) -> str:
     if rules.is_small(n):
         return f"fewer than {fmt_int(rules.threshold)}"
     return fmt_int(n)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _join(items: list[str]) -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _pct_range(low: float, high: float) -> str:
@@ -408,7 +397,7 @@ def multi_response_text(sv: Survey, question: str) -> str | None:
     parts = [f"**{_short(r['label'])}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    text = f"In these records, the {what} named most often were {_join(parts)}."
+    text = f"In these records, the {what} named most often were {join_words(parts)}."
     if len(answers) >= 3:
         second, third = answers.iloc[1], answers.iloc[2]
         if _overlap(second, third):
@@ -581,7 +570,7 @@ def methods_by_age_text(sv: Survey) -> str | None:
             else:
                 low, high = wilson_interval(n, base)
                 bits.append(f"{fmt_pct(n / base)} of those {group.lower()} (95% interval {_pct_range(low, high)})")
-        parts.append(f"In these records, {words} was named by {_join(bits)}.")
+        parts.append(f"In these records, {words} was named by {join_words(bits)}.")
     text = " ".join(parts)
     d_y, d_o = _family_share(mba, "digital", YOUNGER, sv.rules), _family_share(mba, "digital", OLDER, sv.rules)
     if d_y is not None and d_o is not None:
