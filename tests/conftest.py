@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from nbtools import write_template  # noqa: E402
 
+from cityconv.book import TOC_BEGIN, TOC_END  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
@@ -25,11 +27,20 @@ def make_mini_project(root: Path) -> Path:
     Both wards use a copy of the real Clubmoor data (so the real schemas apply) and the real derived
     ward context; the templates import only the package so each run takes about a second.
     """
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    shutil.copy(REPO / "references.bib", root / "references.bib")
+    # A table of contents of its own, so the fixture does not depend on the real book's pages.
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nparts:\n- caption: About this book\n  chapters:\n"
+        "  - file: book/about-the-data\n" + TOC_BEGIN + "\n" + TOC_END + "\n",
+        encoding="utf-8",
+    )
     (root / "book").mkdir()
-    for page in (REPO / "book").glob("*.md"):
-        shutil.copy(page, root / "book" / page.name)
+    (root / "book" / "index.md").write_text("# A fixture book\n\nTwo wards, two templates.\n", encoding="utf-8")
+    shutil.copy(REPO / "book" / "about-the-data.md", root / "book" / "about-the-data.md")
+    for assets in ("_static", "_templates"):
+        if (REPO / "book" / assets).is_dir():
+            shutil.copytree(REPO / "book" / assets, root / "book" / assets)
     shutil.copytree(REPO / "data" / "context", root / "data" / "context")
     for ward in ("alpha", "beta"):
         shutil.copytree(REPO / "data" / "clubmoor", root / "data" / ward)
