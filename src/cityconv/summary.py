@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from .present import Table, cite, fmt_int, fmt_pct
+from .present import Table, capitalise, cite, fmt_int, fmt_pct, join_words
+from .profile import of_phrase
 
 # Figures in the order a reader meets them: what the project set out to do, then what it did.
 HEADLINE_FIGURES: tuple[str, ...] = (
@@ -265,7 +266,7 @@ def targets_text(s: Summary) -> str | None:
     items = [_target_phrase(v, u, d) for v, u, d in zip(targets["value"], targets["unit"], targets["description"])]
     return (
         "**What it set out to do.** The project's published targets were to "
-        + _join(items)
+        + join_words(items)
         + f" {{cite:p}}`{_cite_keys(targets)}`. How far each was met, and why, is set out in the chapters that follow."
     )
 
@@ -278,13 +279,7 @@ def _target_phrase(value, unit: str, description: str) -> str:
     return f"reach {fmt_int(value)} {unit}"
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-# ---- small helpers on a cityconv.profile.WardProfile (kept here: profile's own helpers are private)
+# ---- small helpers on a cityconv.profile.WardProfile
 
 
 def _pop(p, area: str, column: str):
@@ -297,20 +292,6 @@ def _city_name(p) -> str:
 
     names = p.population.loc[p.population["area"] == "city", "area_name"]
     return CITY_NAME if names.empty else str(names.iloc[0])
-
-
-def _of_phrase(n: int, total: int) -> str:
-    """"all 11", "none of the 11", "10 of the 11"."""
-    n, total = int(n), int(total)
-    if total > 0 and n == total:
-        return f"all {fmt_int(total)}" if total > 2 else ("both" if total == 2 else "the only one")
-    if n == 0:
-        return f"none of the {fmt_int(total)}"
-    return f"{fmt_int(n)} of the {fmt_int(total)}"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _deciles(p, area: str) -> pd.Series:
@@ -350,7 +331,7 @@ def context_text(s: Summary) -> str | None:
     if p.has_deprivation:
         ward, town = _deciles(p, "ward"), _deciles(p, "city")
         parts.append(
-            f"{_capital(_of_phrase(ward[1], int(ward.sum())))} neighbourhoods (LSOAs) in {p.ward_name} "
+            f"{capitalise(of_phrase(ward[1], int(ward.sum())))} neighbourhoods (LSOAs) in {p.ward_name} "
             f"{'is' if int(ward[1]) == 1 else 'are'} among the 10% most deprived in England on the Index of Multiple Deprivation 2019 "
             f"({city}: {fmt_pct(town[1] / town.sum())} of neighbourhoods)."
         )
