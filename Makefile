@@ -16,6 +16,7 @@ JOBS   ?=
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
 	@echo "make test      run every test: unit tests, nbval over notebooks/, end-to-end fixture build"
+	@echo "make pdf       the whole book and a briefing per ward as PDF into _build/pdf (Chromium)"
 	@echo "make validate  check params, templates and data files"
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
@@ -39,7 +40,8 @@ install: $(STAMP)
 browser-deps:
 	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium poppler-utils >/dev/null; \
 	else echo "note: Chromium/poppler-utils not installed (needs root and apt-get): browser and PDF tests will skip"; fi
 	@if [ -f package-lock.json ] && command -v npm >/dev/null; then \
 		[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent; \
@@ -53,6 +55,9 @@ run: install
 
 book: install
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
+
+pdf: install browser-deps
+	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 test: install $(CFF_STAMP) browser-deps
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env

@@ -48,6 +48,7 @@ class Study:
     title: str
     root: Path
     eb: EvidenceBase
+    evidence_dir: Path
 
 
 def evidence_dir_for(params, project: Project) -> Path:
@@ -59,8 +60,16 @@ def load(study_id: str, root: Path | None = None) -> Study:
     """Load the study's params and its (validated) evidence base."""
     project = Project(Path(root).resolve()) if root else Project.discover()
     params = load_params(project.params_dir / f"{study_id}.yml", project.root)
-    eb = load_evidence(evidence_dir_for(params, project), project.root)
-    return Study(study_id, params.title, project.root, eb)
+    evidence_dir = evidence_dir_for(params, project)
+    eb = load_evidence(evidence_dir, project.root)
+    return Study(study_id, params.title, project.root, eb, evidence_dir)
+
+
+def workbook_download(study: Study) -> str:
+    """The link that downloads the whole evidence base as one XLSX (web page only)."""
+    from .downloads import workbook_link_html
+
+    return workbook_link_html(study.evidence_dir)
 
 
 # ------------------------------------------------------------------------------------------ helpers

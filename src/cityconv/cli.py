@@ -142,6 +142,26 @@ def build(
         raise typer.Exit(EXIT_RUN_FAILED)
 
 
+@app.command()
+def pdf(
+    ids: Optional[list[str]] = IdsArgument,
+    jobs: Optional[int] = JobsOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Run what is out of date, then print the whole book and a briefing per ward to PDF (Chromium)."""
+    from .pdf import build_book_pdf, build_briefings
+
+    project = _project(root)
+    summary = _run(project, ids, jobs, force=False)
+    book_pdf = build_book_pdf(project)
+    briefings = build_briefings(project)
+    console.print(f"Book PDF: {book_pdf}")
+    for path in briefings:
+        console.print(f"Briefing: {path}")
+    if summary.failed:
+        raise typer.Exit(EXIT_RUN_FAILED)
+
+
 @app.command("derive-context")
 def derive_context(
     open_data: Optional[Path] = typer.Option(None, help="Folder of raw open data (default: ../shared/open-data)."),

@@ -52,6 +52,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .book import FIGURE_METADATA_KEY
+from .downloads import download_link_html
 
 # Okabe & Ito (2008) "Color Universal Design" palette: distinguishable with every common form of
 # colour-vision deficiency. Order chosen so the first two differ strongly in lightness too (print).
@@ -220,6 +221,12 @@ def _display(bundle: dict[str, str], metadata: dict | None = None) -> None:
     from IPython.display import display
 
     display(bundle, raw=True, metadata=metadata or {})
+
+
+def show_html(fragment: str | None) -> None:
+    """Display HTML for the web page only (e.g. a download link): the PDF builder drops text/html."""
+    if fragment:
+        _display({"text/html": fragment})
 
 
 def md(text: str | None) -> None:
@@ -439,7 +446,13 @@ def table_bundle(
     units = " ".join(str(units).split())
     prepared = _prepare(display_frame, source, notes)
     markdown = table_markdown(prepared, title, units)
-    return {"text/html": table_html(prepared, title, units, name), "text/markdown": markdown, "text/plain": markdown}
+    # Each table downloads as CSV from its page; the link rides inside the HTML, so the PDF has none.
+    link = download_link_html(display_frame, name or title, "Download this table as CSV")
+    return {
+        "text/html": table_html(prepared, title, units, name) + "\n" + link,
+        "text/markdown": markdown,
+        "text/plain": markdown,
+    }
 
 
 def show_table(

@@ -1,0 +1,58 @@
+"""Fixtures for the browser tests: the real book built in a copy, served locally, and Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from _book import AXE, built_book, require, require_chromium
+
+from cityconv.pdf import CHROMIUM_ARGS
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "browser: needs headless Chromium (and axe-core / poppler); slow")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """`_build/html` of the freshly built copy of the repository."""
+    require_chromium()
+    require(AXE.exists(), f"axe-core not found at {AXE} (run `npm ci`)")
+    return built_book(tmp_path_factory) / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    from _book import CHROMIUM
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

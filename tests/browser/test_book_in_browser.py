@@ -1,0 +1,234 @@
+"""The built book in a real browser: every page loads cleanly, links and images work, search works,
+and axe-core finds no serious or critical accessibility problem (WCAG 2.1 A and AA).
+
+A session fixture builds the real book in a temporary copy of the repository (`_book.py`), serves
+`_build/html` on 127.0.0.1 and opens every page in headless Debian Chromium (Playwright's Python API,
+no browser download). Requests that leave 127.0.0.1 are blocked and reported: the book must work
+offline. Screenshots and the full axe report go to `test-artifacts/` (gitignored).
+
+Skips with a reason when Chromium or `node_modules/axe-core` is absent; fails instead when
+CITYCONV_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from _book import ARTIFACTS, AXE
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+VIEWPORT = {"width": 1280, "height": 900}
+
+_COLLECT_JS = """() => ({
+  links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
+  images: Array.from(document.querySelectorAll('img')).map((img) => ({
+    src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth,
+  })),
+})"""
+
+
+@dataclass
+class PageReport:
+    path: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    offsite_requests: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    axe: list[dict] = field(default_factory=list)
+
+
+def html_pages(site: Path) -> list[str]:
+    """Every page of the built site (Sphinx's own template fragments in _static are not pages)."""
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).parts[0].startswith("_")
+    )
+
+
+def redirect_target(page: Path) -> str | None:
+    match = re.search(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', page.read_text(encoding="utf-8"), re.I)
+    return match.group(1) if match else None
+
+
+def new_page(browser, base_url: str, report: PageReport):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="light", service_workers="block")
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(base_url):
+            route.continue_()
+        else:
+            report.offsite_requests.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda msg: report.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: report.console_errors.append(f"uncaught: {exc}"))
+    page.on("requestfailed", lambda req: None if req.url in report.offsite_requests
+            else report.failed_requests.append(f"{req.url} ({req.failure})"))
+    page.on("response", lambda res: report.failed_requests.append(f"{res.url} (HTTP {res.status})")
+            if res.status >= 400 else None)
+    return context, page
+
+
+def run_axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+    ]
+
+
+@pytest.fixture(scope="session")
+def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
+    """Open every page once; record console errors, requests, links, images and axe results."""
+    reports: dict[str, PageReport] = {}
+    for path in html_pages(site):
+        report = reports[path] = PageReport(path)
+        if redirect_target(site / path):  # a meta-refresh page: its target is checked as a link
+            report.links.append(base_url + redirect_target(site / path))
+            continue
+        context, page = new_page(browser, base_url, report)
+        try:
+            page.goto(base_url + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            collected = page.evaluate(_COLLECT_JS)
+            report.links, report.images = collected["links"], collected["images"]
+            report.axe = run_axe(page)
+        finally:
+            context.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-report.json").write_text(
+        json.dumps({p: r.axe for p, r in reports.items()}, indent=1), encoding="utf-8"
+    )
+    return reports
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_every_chapter_of_the_toc_is_a_page(site: Path, audit) -> None:
+    from cityconv.paths import Project
+    from cityconv.pdf import read_toc
+
+    root_doc, parts = read_toc(Project(site.parents[1]))
+    wanted = [root_doc] + [d for part in parts for d in part.docnames]
+    missing = [d for d in wanted if f"{d}.html" not in audit]
+    assert not missing, f"chapters listed in _toc.yml without a page: {missing}"
+
+
+def test_no_console_errors(audit) -> None:
+    problems = [f"{p}: {e}" for p, r in audit.items() for e in r.console_errors]
+    assert not problems, "console errors:\n" + "\n".join(problems)
+
+
+def test_nothing_fetched_off_site_and_no_failed_requests(audit) -> None:
+    offsite = sorted({f"{p}: {u}" for p, r in audit.items() for u in r.offsite_requests})
+    failed = [f"{p}: {u}" for p, r in audit.items() for u in r.failed_requests]
+    assert not offsite, "requests leaving the site (the book must work offline):\n" + "\n".join(offsite)
+    assert not failed, "failed requests to our own pages or assets:\n" + "\n".join(failed)
+
+
+def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if page not in cache:
+        cache[page] = set(re.findall(r'\bid="([^"]+)"', page.read_text(encoding="utf-8", errors="replace")))
+    return cache[page]
+
+
+def test_internal_links_and_images_resolve(site: Path, base_url: str, audit) -> None:
+    broken: list[str] = []
+    ids: dict[Path, set[str]] = {}
+    for path, report in audit.items():
+        for url in report.links:
+            if not url.startswith(base_url):
+                continue  # external links, mailto:, data: downloads
+            parts = urlsplit(url)
+            target = site / unquote(parts.path.lstrip("/"))
+            if parts.path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{path}: link to missing {parts.path}")
+            elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _ids(target, ids):
+                broken.append(f"{path}: link to missing anchor {parts.path}#{parts.fragment}")
+        for image in report.images:
+            src = image["src"]
+            if src.startswith("data:"):
+                continue
+            if not src.startswith(base_url):
+                broken.append(f"{path}: image from outside the site {src}")
+                continue
+            if not (site / unquote(urlsplit(src).path.lstrip("/"))).is_file():
+                broken.append(f"{path}: missing image {src}")
+            elif image["complete"] and image["width"] == 0:
+                broken.append(f"{path}: image does not decode {src}")
+    assert not broken, f"{len(broken)} broken internal link(s) or image(s):\n" + "\n".join(sorted(set(broken)))
+
+
+def _axe_problems(reports: dict[str, list[dict]]) -> list[str]:
+    return [
+        f"{path}: {v['id']} ({v['impact']}: {v['help']}) at {', '.join(' '.join(t) for t in v['targets'][:5])}"
+        for path, violations in reports.items()
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
+
+
+def test_no_serious_or_critical_accessibility_violations(audit) -> None:
+    problems = _axe_problems({p: r.axe for p, r in audit.items()})
+    assert not problems, (
+        f"axe-core (WCAG 2.1 A/AA) found {len(problems)} serious/critical violation(s); "
+        f"full report in {ARTIFACTS / 'axe-report.json'}:\n" + "\n".join(problems)
+    )
+
+
+def test_search_finds_the_clubmoor_chapter(site: Path, base_url: str, browser) -> None:
+    report = PageReport("search.html?q=Clubmoor")
+    context, page = new_page(browser, base_url, report)
+    try:
+        page.goto(base_url + "search.html?q=Clubmoor", wait_until="load")
+        page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
+        hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map((a) => a.href)")
+        axe = run_axe(page)
+    finally:
+        context.close()
+    if (site / "book" / "generated" / "clubmoor").is_dir():
+        assert any("/generated/clubmoor/" in h for h in hrefs), f"no Clubmoor chapter among the results: {hrefs}"
+    else:
+        assert any("clubmoor" in h.lower() or "index" in h for h in hrefs), hrefs
+    assert not report.console_errors, report.console_errors
+    problems = _axe_problems({report.path: axe})
+    assert not problems, "\n".join(problems)
+
+
+def test_screenshots_of_landing_page_and_a_chapter(site: Path, base_url: str, browser, audit) -> None:
+    chapters = [p for p in audit if p.startswith("book/generated/clubmoor/")] or \
+               [p for p in audit if p.startswith("book/generated/")] or \
+               [p for p in audit if p.startswith("book/") and p != "book/index.html"]
+    targets = {"landing-page.png": "book/index.html" if "book/index.html" in audit else "index.html",
+               "chapter.png": chapters[0]}
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, path in targets.items():
+        report = PageReport(path)
+        context, page = new_page(browser, base_url, report)
+        try:
+            page.goto(base_url + path, wait_until="networkidle")
+            page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        finally:
+            context.close()
+        assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"

@@ -1,0 +1,226 @@
+"""The book as PDF (cityconv.pdf): one PDF of the whole book, and a briefing per ward.
+
+Fast tests cover the table-of-contents logic. The PDF tests build the real book in a copy of the
+repository (shared with tests/browser, built once per session), print it with headless Chromium
+and read the text back with poppler's `pdftotext`. They skip with a reason when Chromium or
+poppler-utils are absent, and fail instead when CITYCONV_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
+
+from _book import REPO, built_book, built_pdfs, require, require_chromium  # noqa: E402
+from nbtools import write_template  # noqa: E402
+
+from cityconv.paths import Project  # noqa: E402
+from cityconv.pdf import BRIEFING_STEMS, briefing_docnames, pdftotext, read_toc  # noqa: E402
+
+
+def _norm(text: str) -> str:
+    text = html.unescape(text).replace("\u00ad", "")
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split())
+
+
+def _require_pdf_tools() -> None:
+    require_chromium()
+    require(shutil.which("pdftotext") is not None, "pdftotext not found (apt-get install poppler-utils)")
+
+
+# --------------------------------------------------------------------------- fast: toc logic
+
+
+def _project(tmp_path: Path, toc: str) -> Project:
+    (tmp_path / "_toc.yml").write_text(toc, encoding="utf-8")
+    (tmp_path / "params").mkdir()
+    return Project(tmp_path)
+
+
+def test_read_toc_parts_and_sections(tmp_path: Path) -> None:
+    project = _project(tmp_path, (
+        "format: jb-book\nroot: book/index\nparts:\n"
+        "- caption: About\n  chapters:\n  - file: book/a.md\n  - file: book/b\n    sections:\n    - file: book/b1\n"
+        "- caption: Clubmoor\n  chapters:\n  - file: book/generated/clubmoor/01-ward-profile\n"
+    ))
+    root, parts = read_toc(project)
+    assert root == "book/index"
+    assert [p.caption for p in parts] == ["About", "Clubmoor"]
+    assert parts[0].docnames == ("book/a", "book/b", "book/b1")
+
+
+def test_briefing_chapters_are_those_that_exist_and_are_in_the_toc(tmp_path: Path) -> None:
+    project = _project(tmp_path, (
+        "format: jb-book\nroot: book/index\nparts:\n- caption: Clubmoor\n  chapters:\n"
+        "  - file: book/generated/clubmoor/00-executive-summary\n  - file: book/generated/clubmoor/01-ward-profile\n"
+        "  - file: book/generated/clubmoor/10-recommendations\n"
+        "- caption: Anfield\n  chapters:\n  - file: book/generated/anfield/01-ward-profile\n"
+    ))
+    for ward, stems in {"clubmoor": ("00-executive-summary", "01-ward-profile", "10-recommendations"),
+                        "anfield": ("01-ward-profile", "10-recommendations")}.items():  # anfield's 10 is not in the toc
+        for stem in stems:
+            path = project.generated_dir / ward / f"{stem}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("{}", encoding="utf-8")
+    (project.generated_dir / "downloads").mkdir()  # a folder without chapters is ignored
+    assert briefing_docnames(project) == {
+        "clubmoor": ["book/generated/clubmoor/00-executive-summary", "book/generated/clubmoor/10-recommendations"]
+    }
+
+
+# --------------------------------------------------------------------------- the real book
+
+
+class _Titles(HTMLParser):
+    """The page title of a built HTML page: the text of its first <h1>, without the ¶/# link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.skip = 0
+        self.parts: list[str] = []
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        if self.done:
+            return
+        if tag == "h1":
+            self.depth += 1
+        elif self.depth and tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "h1" and self.depth:
+            self.depth -= 1
+            self.done = not self.depth
+        elif tag == "a" and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skip and not self.done:
+            self.parts.append(data)
+
+
+def html_title(page: Path) -> str:
+    parser = _Titles()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return _norm("".join(parser.parts))
+
+
+@pytest.fixture(scope="session")
+def book_pdfs(tmp_path_factory):
+    _require_pdf_tools()
+    return built_pdfs(tmp_path_factory)
+
+
+@pytest.mark.browser
+def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
+    root, pdf, _ = book_pdfs
+    assert pdf.exists() and pdf.stat().st_size > 10_000
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = _norm(pdftotext(pdf))
+    project = Project(root)
+    root_doc, parts = read_toc(project)
+    html_dir = root / "_build" / "html"
+    # In book order: each part's caption, then the titles of its chapters (every ward's chapters
+    # share titles, so order is what proves each ward's chapters are all there).
+    position = text.find(html_title(html_dir / f"{root_doc}.html"))
+    assert position >= 0, "the book's title page is missing"
+    missing = []
+    expected = 0
+    for part in parts:
+        if part.caption:
+            found = text.find(_norm(part.caption), position)
+            if found < 0:
+                missing.append(f"part {part.caption!r}")
+                continue
+            position = found
+        for docname in part.docnames:
+            expected += 1
+            title = html_title(html_dir / f"{docname}.html")
+            assert title, f"no title in {docname}.html"
+            found = text.find(title, position)
+            if found < 0:
+                missing.append(f"{docname} ({title!r})")
+            else:
+                position = found + len(title)
+    assert not missing, f"{len(missing)} of {expected} chapters of the HTML book missing from the PDF (in order): {missing}"
+
+
+@pytest.mark.browser
+def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
+    root, pdf, _ = book_pdfs
+    text = _norm(pdftotext(pdf))
+    assert re.search(r"\b48 survey responses\b", text)  # published figure, landing page
+    clubmoor = root / "book" / "generated" / "clubmoor"
+    built = (root / "_build" / "html" / "book" / "generated" / "clubmoor")
+    if built.is_dir() and "1,906" in " ".join(p.read_text(encoding="utf-8") for p in built.glob("*.html")):
+        assert "1,906" in text  # a key figure of the Clubmoor chapters, wherever the HTML book shows it
+    if clubmoor.is_dir():
+        assert "Clubmoor" in text
+    assert "Source:" in text  # table furniture from cityconv.present
+    assert "Fig. 1" in text  # figures and their captions
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    if images.returncode == 0:
+        assert len(images.stdout.splitlines()) > 3, "no images in the PDF"
+    # Navigation and buttons are not printed.
+    assert "Ctrl+K" not in text and "Skip to main content" not in text
+
+
+@pytest.mark.browser
+def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
+    root, book_pdf, briefings = book_pdfs
+    project = Project(root)
+    wanted = briefing_docnames(project)
+    assert sorted(p.name for p in briefings) == sorted(f"briefing-{w}.pdf" for w in wanted)
+    html_dir = root / "_build" / "html"
+    book_pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(book_pdf)], capture_output=True, text=True).stdout).group(1))
+    for study_id, docnames in wanted.items():
+        pdf = project.build_dir / "pdf" / f"briefing-{study_id}.pdf"
+        text = _norm(pdftotext(pdf))
+        assert "briefing" in text.lower()
+        for docname in docnames:
+            assert html_title(html_dir / f"{docname}.html") in text
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) < book_pages
+
+
+@pytest.mark.browser
+def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
+    """Briefings need the executive-summary and recommendations chapters other engineers are writing;
+    this builds a small book (tests/conftest.py) with stand-ins so the briefing path is always tested."""
+    _require_pdf_tools()
+    from cityconv.pdf import build_briefings
+
+    root = mini_project
+    for folder in ("_static", "_templates"):
+        if (REPO / "book" / folder).is_dir():
+            shutil.copytree(REPO / "book" / folder, root / "book" / folder, dirs_exist_ok=True)
+    write_template(root / "notebooks" / f"{BRIEFING_STEMS[0]}.ipynb", title="Executive summary",
+                   code=["print('Forty-eight residents answered the survey.')"])
+    write_template(root / "notebooks" / f"{BRIEFING_STEMS[1]}.ipynb", title="Recommendations",
+                   code=["print('Hold the next conversation in the library.')"])
+    result = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--root", str(root)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stale = root / "_build" / "pdf" / "briefing-gone.pdf"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"%PDF-old")
+    written = build_briefings(Project(root))
+    assert [p.name for p in written] == ["briefing-alpha.pdf", "briefing-beta.pdf"]
+    assert not stale.exists(), "a briefing of a ward without briefing chapters is removed"
+    text = _norm(pdftotext(written[0]))
+    assert "Alpha: briefing" in text
+    assert text.index("Executive summary") < text.index("Recommendations")
+    assert "Forty-eight residents" in text and "next conversation in the library" in text
+    assert "Arithmetic" not in text and "Data files" not in text  # only the briefing chapters
