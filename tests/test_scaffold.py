@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 def project(tmp_path: Path) -> Project:
     """A copy of the real project's config, params and context (and Clubmoor's data) in tmp_path."""
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    shutil.copytree(REPO / "params", tmp_path / "params")
+    (tmp_path / "params").mkdir()  # only Clubmoor: the wards these tests create must be new here
+    shutil.copy(REPO / "params" / "clubmoor.yml", tmp_path / "params" / "clubmoor.yml")
     shutil.copytree(REPO / "data" / "context", tmp_path / "data" / "context")
     shutil.copytree(REPO / "data" / "clubmoor", tmp_path / "data" / "clubmoor")
     return Project(tmp_path)

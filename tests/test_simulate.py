@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    shutil.copytree(REPO / "params", tmp_path / "params")
+    (tmp_path / "params").mkdir()  # only Clubmoor: the wards these tests create must be new here
+    shutil.copy(REPO / "params" / "clubmoor.yml", tmp_path / "params" / "clubmoor.yml")
     shutil.copytree(REPO / "data" / "context", tmp_path / "data" / "context")
     shutil.copytree(REPO / "data" / "clubmoor", tmp_path / "data" / "clubmoor")
     return Project(tmp_path)
