@@ -136,6 +136,10 @@ def build(
     if code != 0:
         err.print(f"[bold red]jupyter-book build failed (exit {code}); see the messages above.[/]")
         raise typer.Exit(code)
+    console.print(  # repeated after Jupyter Book's own output, so the summary is the last thing shown
+        f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
+        f"{summary.count('failed')} failed"
+    )
     console.print(f"Book: {index_html(project)}")
     if summary.failed:
         err.print("[red]The book was rendered with the previously published chapters of the failed runs.[/]")
