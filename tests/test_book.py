@@ -114,3 +114,21 @@ def test_no_banner_when_the_chapter_uses_no_records(tmp_path: Path) -> None:
     nb = executed(nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1"))
     finalize_notebook(nb, replace(task(tmp_path, "reconstructed"), banner=False))
     assert not any("cityconv-banner" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) -> None:
+    from cityconv.book import generated_toc_entries
+
+    project = Project(mini_project)
+    (project.params_dir / "zeta.yml").write_text(
+        'id: zeta\nkind: study\ntitle: "A study"\nchapters: [files]\n', encoding="utf-8")
+    for study in ("alpha", "beta", "zeta"):
+        out = project.generated_dir / study / "01-files.ipynb"
+        out.parent.mkdir(parents=True)
+        nbformat.write(executed(), out)
+    # The fixture's templates apply to wards only; let the study use one too.
+    nb = nbformat.read(project.notebooks_dir / "01-files.ipynb", as_version=4)
+    nb.metadata["cityconv"]["applies_to"] = ["ward", "study"]
+    nbformat.write(nb, project.notebooks_dir / "01-files.ipynb")
+    captions = [part["caption"] for part in generated_toc_entries(project)]
+    assert captions == ["Alpha", "Beta (synthetic demonstration)", "A study"]

@@ -126,13 +126,26 @@ def finalize_notebook(nb: nbformat.NotebookNode, task: "RunTask") -> None:
 
 
 def generated_toc_entries(project: Project) -> list[dict]:
-    """One part per ward or study, listing its chapters that have been published successfully."""
+    """One part per ward or study, listing its chapters that have been published successfully.
+
+    Order: wards with real or reconstructed records, then synthetic demonstration wards (each by
+    title), then studies in the order of their templates' numbers (business case, comparison, …).
+    """
     studies, _ = load_all(project)
     templates, _ = discover(project)
-    parts = []
-    for study_id in sorted(studies, key=lambda s: (studies[s].kind != "study", studies[s].title.lower())):
+    chosen_by_study = {s: templates_for(p, templates)[0] for s, p in studies.items()}
+
+    def order(study_id: str) -> tuple:
         params = studies[study_id]
-        chosen, _ = templates_for(params, templates)
+        if params.kind == "study":
+            first = min((t.stem for t in chosen_by_study[study_id]), default="")
+            return (2, first, params.title.lower())
+        return (1 if params.synthetic else 0, params.title.lower())
+
+    parts = []
+    for study_id in sorted(studies, key=order):
+        params = studies[study_id]
+        chosen = chosen_by_study[study_id]
         files = []
         for template in chosen:
             out = project.generated_dir / study_id / f"{template.stem}.ipynb"
