@@ -132,3 +132,15 @@ def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) 
     nbformat.write(nb, project.notebooks_dir / "01-files.ipynb")
     captions = [part["caption"] for part in generated_toc_entries(project)]
     assert captions == ["Alpha", "Beta (synthetic demonstration)", "A study"]
+
+
+def test_an_in_process_run_leaves_the_environment_as_it_found_it(mini_project: Path, monkeypatch) -> None:
+    import os
+
+    from cityconv.runner import build_plan, execute_task
+
+    monkeypatch.delenv("CITYCONV_ROOT", raising=False)
+    plan = build_plan(Project(mini_project), ["alpha"])
+    result = execute_task(next(t for t in plan.tasks if t.template_id == "arithmetic"))
+    assert result.status == "done"
+    assert "CITYCONV_ROOT" not in os.environ

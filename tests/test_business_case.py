@@ -136,7 +136,7 @@ def test_template_is_thin_and_stripped():
 
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     """Plan and execute the study template with the runner (papermill), as `cityconv run` does."""
-    from conftest import make_mini_project
+    from nbtools import make_mini_project
 
     from cityconv.paths import Project
     from cityconv.runner import build_plan, execute_task

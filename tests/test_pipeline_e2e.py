@@ -127,7 +127,7 @@ def test_a_rule_citing_unknown_evidence_stops_every_run(mini_project: Path) -> N
     """Shared inputs a template reads (here the rules file) are validated before anything runs."""
     import shutil
 
-    from conftest import REPO
+    from nbtools import REPO
 
     for folder in ("evidence", "recommendations"):
         shutil.copytree(REPO / "data" / folder, mini_project / "data" / folder)

@@ -387,7 +387,7 @@ def test_audit_validation_catches_bad_rules(tmp_path):
 
 
 def _mini(tmp_path: Path) -> Path:
-    from conftest import make_mini_project
+    from nbtools import make_mini_project
 
     root = make_mini_project(tmp_path)
     for folder in ("evidence", "recommendations"):

@@ -324,6 +324,9 @@ def execute_task(task: RunTask) -> RunResult:
     started = time.perf_counter()
     task.output_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = task.output_path.with_name(f".{task.output_path.stem}.{os.getpid()}.running.ipynb")
+    # The kernel inherits our environment: point it at this project for the run, then restore, so
+    # an in-process run (--jobs 1, tests) leaves the caller's environment as it found it.
+    previous_root = os.environ.get("CITYCONV_ROOT")
     os.environ["CITYCONV_ROOT"] = str(task.root)
     attempts = 0
     failure: Failure | None = None
@@ -364,6 +367,10 @@ def execute_task(task: RunTask) -> RunResult:
     finally:
         if tmp.exists():
             tmp.unlink()
+        if previous_root is None:
+            os.environ.pop("CITYCONV_ROOT", None)
+        else:
+            os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
     return RunResult(task, status, time.perf_counter() - started, failure, attempts)
 

@@ -44,8 +44,10 @@ def base_url(site: Path):
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site):
+    """One Chromium per test module: Playwright's sync API cannot nest, and the PDF builder (used by
+    tests/test_pdf.py later in the same session) opens its own."""
     from playwright.sync_api import sync_playwright
 
     from _book import CHROMIUM

@@ -95,7 +95,7 @@ def run_axe(page) -> list[dict]:
     ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
     """Open every page once; record console errors, requests, links, images and axe results."""
     reports: dict[str, PageReport] = {}
