@@ -6,8 +6,8 @@ papermill running an empty notebook), together with a description of the machine
 
 Usage:  .venv/bin/python benchmarks/build_speed.py [--wards 4] [--jobs 2]
 
-It works on a scratch copy of the project in a temporary folder: the real templates and context,
-and N copies of the Clubmoor data as wards `bench-1` … `bench-N`.
+It works on a scratch copy of the project in a temporary folder: the real book (every ward and
+study in params/) plus N more copies of the Clubmoor data as wards `bench-1` … `bench-N`.
 """
 
 from __future__ import annotations
@@ -30,14 +30,11 @@ CITYCONV = str(Path(sys.executable).with_name("cityconv"))
 
 
 def scratch_project(base: Path, wards: int) -> Path:
+    """The real project (without built output) plus `wards` extra copies of Clubmoor's data."""
     root = base / "project"
-    root.mkdir()
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, root / name)
-    for folder in ("book", "notebooks"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("generated", ".*"))
-    shutil.copytree(ROOT / "data" / "context", root / "data" / "context")
-    (root / "params").mkdir()
+    ignore = shutil.ignore_patterns(".venv*", "_build", "generated", "node_modules", ".git", "test-artifacts",
+                                    "__pycache__", ".pytest_cache")
+    shutil.copytree(ROOT, root, ignore=ignore)
     source = (ROOT / "params" / "clubmoor.yml").read_text(encoding="utf-8")
     for i in range(1, wards + 1):
         ward = f"bench-{i}"
@@ -53,6 +50,13 @@ def timed(*args: str, root: Path) -> float:
     if result.returncode != 0:
         sys.exit(f"cityconv {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return time.perf_counter() - started
+
+
+def _count_runs(root: Path) -> int:
+    from cityconv.paths import Project
+    from cityconv.runner import build_plan
+
+    return len(build_plan(Project(root)).tasks)
 
 
 def empty_notebook_seconds(base: Path, repeats: int = 3) -> float:
@@ -75,8 +79,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         root = scratch_project(base, args.wards)
-        templates = len(list((root / "notebooks").glob("*.ipynb")))
-        notebooks = args.wards * templates
+        notebooks = _count_runs(root)
         cold = timed("build", "--jobs", str(args.jobs), root=root)
         noop = timed("build", root=root)
         changed_file = root / "data" / "bench-1" / "README.md"
@@ -87,7 +90,7 @@ def main() -> None:
         empty = empty_notebook_seconds(base)
 
     print(f"machine: {platform.platform()}; Python {platform.python_version()}; {os.cpu_count()} cores")
-    print(f"workload: {args.wards} wards x {templates} templates = {notebooks} notebooks; --jobs {args.jobs}")
+    print(f"workload: the real book + {args.wards} copies of Clubmoor = {notebooks} notebooks; --jobs {args.jobs}")
     print(f"cold build (run + render):      {cold:7.1f} s")
     print(f"no-op rebuild:                  {noop:7.1f} s   ratio to cold {noop / cold:5.2f}")
     print(f"one ward's data changed:        {one_ward:7.1f} s   ratio to cold {one_ward / cold:5.2f}")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .params import read_yaml, to_plain
 from .paths import Project
 from .present import Table, fmt_int
 from .problems import InputError, Problem, relative
@@ -26,11 +27,9 @@ from .recommendations import (
     LeafResult,
     _key_line,
     _line,
-    _plain,
     check,
     condition_findings,
     condition_problems,
-    read_yaml,
     ward_findings,
 )
 
@@ -149,7 +148,7 @@ def load_audit_rules(path: Path, root: Path | None = None) -> AuditRules:
     principles = []
     for node in tree["principles"]:
         options = tuple(
-            ScoreOption(str(o["score"]), _plain(o["when"]) if "when" in o else None, " ".join(str(o["because"]).split()))
+            ScoreOption(str(o["score"]), to_plain(o["when"]) if "when" in o else None, " ".join(str(o["because"]).split()))
             for o in node["scores"]
         )
         used = _ids(node, "findings") + [f for o in options for f in condition_findings(o.when)]

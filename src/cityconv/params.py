@@ -138,11 +138,12 @@ def did_you_mean(word: str, choices: list[str] | set[str]) -> str:
     return f" — did you mean {close[0]!r}?" if close else ""
 
 
-def _to_plain(node: Any) -> Any:
+def to_plain(node: Any) -> Any:
+    """A ruamel round-trip tree as plain dicts, lists and scalars (dates and other YAML types kept)."""
     if isinstance(node, dict):
-        return {str(k): _to_plain(v) for k, v in node.items()}
+        return {str(k): to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_to_plain(v) for v in node]
+        return [to_plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -158,24 +159,36 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
+    """A YAML file as a round-trip tree (line numbers kept), or the problem that stopped it.
+
+    Shared by every YAML input (params, recommendation and audit rules), so all report alike.
+    """
+    name = relative(path, root)
+    if not Path(path).exists():
+        return None, [Problem(name, "file not found")]
+    try:
+        return _yaml.load(Path(path).read_text(encoding="utf-8")), []
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
+
+
 def load_params(path: Path, root: Path) -> StudyParams:
     """Load and validate one params file; raise InputError listing every problem found."""
     name = relative(path, root)
-    try:
-        raw = _yaml.load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(name, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")])
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError([Problem(name, f"not valid YAML: {reason}", line=line)])
+    raw, problems = read_yaml(path, root)
+    if problems:
+        raise InputError(problems)
     if not isinstance(raw, dict):
         raise InputError([Problem(name, "expected a mapping of keys to values at the top level")])
 
     problems: list[Problem] = []
     try:
-        params = StudyParams.model_validate(_to_plain(raw))
+        params = StudyParams.model_validate(to_plain(raw))
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])

@@ -46,10 +46,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
+from .params import read_yaml, to_plain
 from .paths import Project
 from .present import Table, fmt_int, fmt_pct
 from .problems import InputError, Problem, relative
@@ -537,10 +536,6 @@ class Rule:
     line: int | None = None
 
 
-_yaml = YAML(typ="rt")
-_yaml.allow_duplicate_keys = False
-
-
 def _line(node: Any) -> int | None:
     lc = getattr(node, "lc", None)
     return None if lc is None or lc.line is None else lc.line + 1
@@ -550,33 +545,6 @@ def _key_line(node: Any, key: str) -> int | None:
     if isinstance(node, CommentedMap) and key in node:
         return node.lc.key(key)[0] + 1
     return _line(node)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return str(node)
-
-
-def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
-    """The round-trip YAML tree (line numbers kept) or the problem that stopped it."""
-    name = relative(path, root)
-    if not path.exists():
-        return None, [Problem(name, "file not found")]
-    try:
-        return _yaml.load(path.read_text(encoding="utf-8")), []
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
 
 
 def _id_list(node: Any, key: str) -> list[str]:
@@ -605,7 +573,7 @@ def load_rules(path: Path, root: Path | None = None) -> list[Rule]:
     rules = []
     for node in tree["rules"]:
         trail = node["trail"]
-        when = _plain(node["when"])
+        when = to_plain(node["when"])
         rules.append(Rule(
             id=str(node["id"]), title=" ".join(str(node["title"]).split()),
             text=" ".join(str(node["recommendation"]).split()), when=when,
