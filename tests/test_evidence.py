@@ -348,8 +348,7 @@ def test_grade_summary_counts_every_case():
 
 def test_validation_reuses_datafiles_helpers():
     """The frictionless-report-to-Problem conversion is datafiles', not a copy."""
-    assert evidence.frictionless_problems is datafiles.frictionless_problems
-    assert evidence.check_header is datafiles.check_header
+    assert evidence.validate_table_file is datafiles.validate_table_file
     assert evidence.typed_frame is datafiles.typed_frame
 
 

@@ -360,6 +360,24 @@ def free_text_columns(stem: str) -> list[str]:
     ]
 
 
+def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tuple[list | None, list[Problem]]:
+    """One CSV file against its Table Schema: encoding, header, then every cell (frictionless).
+
+    Returns the file's rows (numbered as in the file) for cross-file checks, or None when the file
+    could not be read as a table at all; and every problem found. Shared by ward data and evidence.
+    """
+    text, problems = decode_utf8(path, rel)
+    if text is None:
+        return None, problems
+    if text.strip() == "":
+        return None, problems + [Problem(rel, "file is empty", row=1, expected="a header row naming the columns")]
+    header = next(csv.reader(io.StringIO(text, newline="")))
+    problems += check_header(rel, header, descriptor)
+    rows = read_rows(text)
+    problems += frictionless_problems(rel, text, descriptor, dict(rows))
+    return rows, problems
+
+
 def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     """Every problem in a ward's data folder, in one list (empty when the folder is clean).
 
@@ -405,16 +423,10 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     for stem, path in present.items():
         rel = relative(path, root)
         descriptor = schema_descriptor(stem)
-        text, enc_problems = decode_utf8(path, rel)
-        problems += enc_problems
-        if text is None:
+        rows, file_problems = validate_table_file(path, rel, descriptor)
+        problems += file_problems
+        if rows is None:
             continue
-        if text.strip() == "":
-            problems.append(Problem(rel, "file is empty", row=1, expected="a header row naming the columns"))
-            continue
-        header = next(csv.reader(io.StringIO(text, newline="")))
-        problems += check_header(rel, header, descriptor)
-        rows = read_rows(text)
         if not rows:  # a fresh scaffold's header-only template: say what to do, do not pass silently
             problems.append(
                 Problem(rel, "required file has no data rows (only the header)", row=2,
@@ -423,7 +435,6 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
                 else Problem(rel, "file has no data rows: fill it in, or delete it if the ward has no such source",
                              row=2, expected="rows below the header, or no file")
             )
-        problems += frictionless_problems(rel, text, descriptor, dict(rows))
         problems += _check_conditional_codes(rel, rows, descriptor)
         parsed[stem] = rows
 

@@ -22,9 +22,7 @@ On top of the per-file checks this module checks:
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from dataclasses import dataclass, fields as dc_fields
 from functools import lru_cache
@@ -34,15 +32,9 @@ from typing import Any
 
 import pandas as pd
 
-# The frictionless-report-to-Problem conversion and typed loading live in datafiles; they are
-# reused here, not copied. (They are private there; see the module's report to the lead.)
-from .datafiles import (
-    check_header,
-    decode_utf8,
-    frictionless_problems,
-    read_rows,
-    typed_frame,
-)
+# Reading and checking one CSV file against its schema, and typed loading, live in datafiles;
+# they are reused here, not copied.
+from .datafiles import typed_frame, validate_table_file
 from .problems import InputError, Problem, relative
 
 SCHEMA_PACKAGE = "cityconv"
@@ -231,20 +223,10 @@ def validate_evidence(evidence_dir: Path, root: Path) -> list[Problem]:
         if stem not in present:
             continue
         path = present[stem]
-        rel = relative(path, root)
-        descriptor = schema_descriptor(stem)
-        text, enc_problems = decode_utf8(path, rel)
-        problems += enc_problems
-        if text is None:
-            continue
-        if text.strip() == "":
-            problems.append(Problem(rel, "file is empty", row=1, expected="a header row naming the columns"))
-            continue
-        header = next(csv.reader(io.StringIO(text, newline="")))
-        problems += check_header(rel, header, descriptor)
-        rows = read_rows(text)
-        problems += frictionless_problems(rel, text, descriptor, dict(rows))
-        parsed[stem] = rows
+        rows, file_problems = validate_table_file(path, relative(path, root), schema_descriptor(stem))
+        problems += file_problems
+        if rows is not None:
+            parsed[stem] = rows
     problems += _foreign_key_problems(parsed, present, evidence_dir, root)
     if "cases" in parsed:
         problems += _case_rule_problems(relative(present["cases"], root), parsed["cases"], parsed.get("grading_rubric", []))
