@@ -91,3 +91,30 @@ def make_mini_project(root: Path) -> Path:
         code=["total = sum(range(10))\ntotal"],
     )
     return root
+
+
+def clubmoor_project(root: Path) -> Path:
+    """The real config, Clubmoor's params and data, and the ward context, copied under `root`."""
+    shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    (root / "params").mkdir()  # only Clubmoor: wards a test creates must be new here
+    shutil.copy(REPO / "params" / "clubmoor.yml", root / "params" / "clubmoor.yml")
+    shutil.copytree(REPO / "data" / "context", root / "data" / "context")
+    shutil.copytree(REPO / "data" / "clubmoor", root / "data" / "clubmoor")
+    return root
+
+
+def add_ward(root: Path, ward: str = "clubmoor", drop: tuple[str, ...] = (), status: str = "reconstructed") -> Path:
+    """Add ward `ward` to a project at `root`: a copy of Clubmoor's data (minus the `drop` files)."""
+    if not (root / "_config.yml").exists():
+        shutil.copy(REPO / "_config.yml", root / "_config.yml")
+        (root / "params").mkdir()
+        (root / "data").mkdir()
+    data = root / "data" / ward
+    shutil.copytree(REPO / "data" / "clubmoor", data)
+    for stem in drop:
+        (data / f"{stem}.csv").unlink()
+    flag = {"reconstructed": "reconstructed: true\n", "synthetic": "synthetic: true\n", "observed": ""}[status]
+    (root / "params" / f"{ward}.yml").write_text(
+        f'id: {ward}\nkind: ward\ntitle: {ward.capitalize()}\nward:\n  code: "E05000892"\n  name: Clubmoor\n'
+        f'  boundary_set: "2004-2023"\ndata_dir: data/{ward}\n{flag}', encoding="utf-8")
+    return data

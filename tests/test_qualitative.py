@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nbtools import add_ward
 from cityconv import qualitative as q
 from cityconv.chapter import open_chapter
 from cityconv.datafiles import validate_data_dir
@@ -31,23 +32,6 @@ SMALL_IN_PROSE = re.compile(
     r"\s*(?:\)|of the|interviews?|respondents?|people|participants|interviewees|survey respondents|"
     r"community researchers|board members|with)"
 )
-
-
-def make_ward(root: Path, ward: str = "clubmoor", drop: tuple[str, ...] = (), status: str = "reconstructed") -> Path:
-    """A project at `root` with one ward `ward` holding a copy of the Clubmoor data (minus `drop`)."""
-    if not (root / "_config.yml").exists():
-        shutil.copy(REPO / "_config.yml", root / "_config.yml")
-        (root / "params").mkdir()
-        (root / "data").mkdir()
-    data = root / "data" / ward
-    shutil.copytree(CLUBMOOR, data)
-    for stem in drop:
-        (data / f"{stem}.csv").unlink()
-    flag = {"reconstructed": "reconstructed: true\n", "synthetic": "synthetic: true\n", "observed": ""}[status]
-    (root / "params" / f"{ward}.yml").write_text(
-        f'id: {ward}\nkind: ward\ntitle: {ward.capitalize()}\nward:\n  code: "E05000892"\n  name: Clubmoor\n'
-        f'  boundary_set: "2004-2023"\ndata_dir: data/{ward}\n{flag}', encoding="utf-8")
-    return data
 
 
 def edit_csv(path: Path, fn) -> None:
@@ -133,7 +117,7 @@ def test_interview_table_protects_small_cells_and_complements(ch):
 
 
 def test_small_theme_cell_gets_secondary_suppression(tmp_path):
-    data = make_ward(tmp_path)
+    data = add_ward(tmp_path)
 
     def keep_three(frame):
         interviews = pd.read_csv(data / "interviews.csv", dtype=str)
@@ -159,7 +143,7 @@ def test_small_theme_cell_gets_secondary_suppression(tmp_path):
 
 
 def test_interviews_absent_says_not_available(tmp_path):
-    make_ward(tmp_path, drop=("interviews", "interview_themes", "quotes"))
+    add_ward(tmp_path, drop=("interviews", "interview_themes", "quotes"))
     s = q.interview_summary(open_chapter("clubmoor", tmp_path))
     assert "Not available" in q.interview_intro_text(s) and "interviews.csv" in q.interview_intro_text(s)
     assert q.interview_theme_table(s) is None and q.interview_theme_chart(s) is None
@@ -188,7 +172,7 @@ def test_resident_quotes_verbatim_grouped_role_only(ch):
 
 
 def test_quote_with_personal_information_is_withheld(tmp_path):
-    data = make_ward(tmp_path)
+    data = add_ward(tmp_path)
     edit_csv(data / "quotes.csv", lambda f: f.assign(text=f["text"].where(f["quote_id"] != "Q01",
                                                                           "Ring me on 0151 794 2000 about the park")))
     s = q.interview_summary(open_chapter("clubmoor", tmp_path))
@@ -236,7 +220,7 @@ def test_practitioners_clubmoor(ch):
 
 
 def test_small_workshop_is_suppressed(tmp_path):
-    data = make_ward(tmp_path)
+    data = add_ward(tmp_path)
     edit_csv(data / "workshops.csv", lambda f: f.assign(participants=["17", "3"]))
     s = q.practitioner_summary(open_chapter("clubmoor", tmp_path))
     frame = q.workshop_table(s).frame.set_index("Workshop")
@@ -245,7 +229,7 @@ def test_small_workshop_is_suppressed(tmp_path):
 
 
 def test_practitioners_absent(tmp_path):
-    make_ward(tmp_path, drop=("workshops", "workshop_themes", "quotes", "findings_statements"))
+    add_ward(tmp_path, drop=("workshops", "workshop_themes", "quotes", "findings_statements"))
     s = q.practitioner_summary(open_chapter("clubmoor", tmp_path))
     assert "Not available" in q.practitioner_intro_text(s)
     assert q.workshop_table(s) is None and q.workshop_theme_table(s) is None and q.workshop_theme_chart(s) is None
@@ -286,7 +270,7 @@ def test_sense_check_clubmoor_matches_computed_from_data(ch):
 
 
 def test_sense_check_follows_the_data(tmp_path):
-    data = make_ward(tmp_path)
+    data = add_ward(tmp_path)
 
     def traffic_first(frame):
         improve = frame[frame["question"] == "improve"]
@@ -303,11 +287,11 @@ def test_sense_check_follows_the_data(tmp_path):
 
 
 def test_sense_check_absent_sources(tmp_path):
-    make_ward(tmp_path, drop=("citywide_consultation_2019",))
+    add_ward(tmp_path, drop=("citywide_consultation_2019",))
     s = q.sense_check(open_chapter("clubmoor", tmp_path))
     assert "Not available" in q.citywide_text(s) and q.citywide_table(s) is None and q.sense_check_chart(s) is None
     assert "cannot be compared" in q.sense_check_text(s)
-    make_ward(tmp_path, ward="other", drop=("survey_mentions",))
+    add_ward(tmp_path, ward="other", drop=("survey_mentions",))
     s = q.sense_check(open_chapter("other", tmp_path))
     assert "survey_mentions.csv" in q.sense_check_text(s) and q.sense_check_table(s) is None
 
@@ -349,8 +333,8 @@ def run_template(root: Path, name: str, ward: str, out: Path):
 @pytest.fixture(scope="module")
 def exec_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("exec")
-    make_ward(root, "clubmoor")
-    make_ward(root, "bare", drop=OPTIONAL, status="synthetic")
+    add_ward(root, "clubmoor")
+    add_ward(root, "bare", drop=OPTIONAL, status="synthetic")
     (root / "notebooks").mkdir()
     return root
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,16 @@ import pytest
 from cityconv import datafiles
 from cityconv.params import load_params
 from cityconv.paths import Project
+from nbtools import clubmoor_project
 from cityconv.problems import InputError
 from cityconv.scaffold import new_ward, slugify
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A copy of the real project's config, params and context (and Clubmoor's data) in tmp_path."""
-    shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "params").mkdir()  # only Clubmoor: the wards these tests create must be new here
-    shutil.copy(REPO / "params" / "clubmoor.yml", tmp_path / "params" / "clubmoor.yml")
-    shutil.copytree(REPO / "data" / "context", tmp_path / "data" / "context")
-    shutil.copytree(REPO / "data" / "clubmoor", tmp_path / "data" / "clubmoor")
-    return Project(tmp_path)
+    return Project(clubmoor_project(tmp_path))
 
 
 def tree(root: Path) -> dict[str, str]:

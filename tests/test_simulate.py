@@ -16,6 +16,7 @@ from cityconv import simulate as sim
 from cityconv.context import load_context
 from cityconv.params import load_params
 from cityconv.paths import Project
+from nbtools import clubmoor_project
 from cityconv.problems import InputError
 from cityconv.scaffold import new_ward
 
@@ -24,12 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "params").mkdir()  # only Clubmoor: the wards these tests create must be new here
-    shutil.copy(REPO / "params" / "clubmoor.yml", tmp_path / "params" / "clubmoor.yml")
-    shutil.copytree(REPO / "data" / "context", tmp_path / "data" / "context")
-    shutil.copytree(REPO / "data" / "clubmoor", tmp_path / "data" / "clubmoor")
-    return Project(tmp_path)
+    return Project(clubmoor_project(tmp_path))
 
 
 @pytest.fixture

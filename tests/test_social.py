@@ -10,26 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nbtools import add_ward
 from cityconv import social
 from cityconv.chapter import open_chapter
 
 REPO = Path(__file__).resolve().parents[1]
-CLUBMOOR = REPO / "data" / "clubmoor"
-
-
-def make_ward(root: Path, ward: str = "clubmoor", drop: tuple[str, ...] = ()) -> Path:
-    if not (root / "_config.yml").exists():
-        shutil.copy(REPO / "_config.yml", root / "_config.yml")
-        (root / "params").mkdir()
-        (root / "data").mkdir()
-    data = root / "data" / ward
-    shutil.copytree(CLUBMOOR, data)
-    for stem in drop:
-        (data / f"{stem}.csv").unlink()
-    (root / "params" / f"{ward}.yml").write_text(
-        f'id: {ward}\nkind: ward\ntitle: {ward.capitalize()}\nward:\n  code: "E05000892"\n  name: Clubmoor\n'
-        f'  boundary_set: "2004-2023"\ndata_dir: data/{ward}\nreconstructed: true\n', encoding="utf-8")
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +76,7 @@ def test_charts_have_computed_alt_text(sm):
 
 
 def test_absent_social_media_is_not_available(tmp_path):
-    make_ward(tmp_path, drop=("social_media_posts",))
+    add_ward(tmp_path, drop=("social_media_posts",))
     s = social.social_summary(open_chapter("clubmoor", tmp_path))
     assert not s.available
     assert "Not available" in social.social_intro_text(s) and "social_media_posts.csv" in social.social_intro_text(s)
@@ -102,7 +87,7 @@ def test_absent_social_media_is_not_available(tmp_path):
 
 
 def test_records_that_do_not_reproduce_a_published_total_are_flagged(tmp_path):
-    data = make_ward(tmp_path)
+    data = add_ward(tmp_path)
     frame = pd.read_csv(data / "social_media_posts.csv", dtype=str)
     frame.loc[0, "comments"] = str(int(frame.loc[0, "comments"]) + 2)
     frame.to_csv(data / "social_media_posts.csv", index=False, lineterminator="\n")
@@ -115,7 +100,7 @@ def test_records_that_do_not_reproduce_a_published_total_are_flagged(tmp_path):
 
 
 def test_without_published_figures_numbers_come_from_records(tmp_path):
-    make_ward(tmp_path, drop=("published_figures",))
+    add_ward(tmp_path, drop=("published_figures",))
     s = social.social_summary(open_chapter("clubmoor", tmp_path))
     text = social.social_intro_text(s)
     assert "No published figures" in text and "**6 posts**" in text
@@ -128,8 +113,8 @@ def test_template_executes(tmp_path):
     import nbformat
     import papermill
 
-    make_ward(tmp_path, "clubmoor")
-    make_ward(tmp_path, "nosocial", drop=("social_media_posts", "published_figures"))
+    add_ward(tmp_path, "clubmoor")
+    add_ward(tmp_path, "nosocial", drop=("social_media_posts", "published_figures"))
     (tmp_path / "notebooks").mkdir()
     template = tmp_path / "notebooks" / "06-social-media.ipynb"
     shutil.copy(REPO / "notebooks" / "06-social-media.ipynb", template)

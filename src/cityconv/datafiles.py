@@ -360,6 +360,14 @@ def free_text_columns(stem: str) -> list[str]:
     ]
 
 
+def unknown_csv_problem(path: Path, known, root: Path, noun: str) -> Problem:
+    """A CSV whose name is not one of `known`, with the nearest name as a hint and the full list."""
+    close = difflib.get_close_matches(path.name[:-4], list(known), n=1)
+    hint = f"; did you mean {close[0]}.csv?" if close else ""
+    return Problem(relative(path, root), f"unknown {noun}{hint}", value=path.name,
+                   expected="one of: " + ", ".join(f"{s}.csv" for s in known))
+
+
 def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tuple[list | None, list[Problem]]:
     """One CSV file against its Table Schema: encoding, header, then every cell (frictionless).
 
@@ -399,12 +407,7 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
             if stem in known and path.suffix == ".csv":
                 present[stem] = path
             else:
-                close = difflib.get_close_matches(stem, known, n=1)
-                hint = f"; did you mean {close[0]}.csv?" if close else ""
-                problems.append(
-                    Problem(relative(path, root), f"unknown data file{hint}", value=path.name,
-                            expected="one of: " + ", ".join(f"{s}.csv" for s in known))
-                )
+                problems.append(unknown_csv_problem(path, known, root, "data file"))
         elif suffix in SPREADSHEET_SUFFIXES:
             problems.append(
                 Problem(relative(path, root), "not a CSV file; tables must be saved as CSV (UTF-8)",

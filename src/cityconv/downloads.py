@@ -53,13 +53,20 @@ def csv_filename(name: str) -> str:
     return f"{stem[:100].rstrip('-')}.csv"
 
 
+def flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Two-level headers as one ("Female – 35-44"), the same on the page and in the download."""
+    if not isinstance(frame.columns, pd.MultiIndex):
+        return frame
+    frame = frame.copy()
+    frame.columns = [" – ".join(str(p) for p in col if str(p)) for col in frame.columns]
+    return frame
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The table as CSV bytes (UTF-8 with BOM); a named or non-default index becomes the first column."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError("a CSV download needs a pandas DataFrame")
-    if isinstance(frame.columns, pd.MultiIndex):
-        frame = frame.copy()
-        frame.columns = [" – ".join(str(p) for p in col if str(p)) for col in frame.columns]
+    frame = flatten_columns(frame)
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     text = frame.to_csv(index=not default_index, lineterminator="\n")
     return text.encode("utf-8-sig")

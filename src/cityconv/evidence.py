@@ -34,7 +34,7 @@ import pandas as pd
 
 # Reading and checking one CSV file against its schema, and typed loading, live in datafiles;
 # they are reused here, not copied.
-from .datafiles import typed_frame, validate_table_file
+from .datafiles import typed_frame, unknown_csv_problem, validate_table_file
 from .problems import InputError, Problem, relative
 
 SCHEMA_PACKAGE = "cityconv"
@@ -96,12 +96,7 @@ def _check_folder(evidence_dir: Path, root: Path) -> tuple[dict[str, Path], list
         if stem in TABLES and path.suffix == ".csv":
             present[stem] = path
         else:
-            close = difflib.get_close_matches(stem, TABLES, n=1)
-            hint = f"; did you mean {close[0]}.csv?" if close else ""
-            problems.append(
-                Problem(relative(path, root), f"unknown evidence table{hint}", value=path.name,
-                        expected="one of: " + ", ".join(f"{s}.csv" for s in TABLES))
-            )
+            problems.append(unknown_csv_problem(path, TABLES, root, "evidence table"))
     for stem in TABLES:
         if stem not in present:
             problems.append(

@@ -52,7 +52,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .book import FIGURE_METADATA_KEY
-from .downloads import download_link_html
+from .downloads import download_link_html, flatten_columns
 
 # Okabe & Ito (2008) "Color Universal Design" palette: distinguishable with every common form of
 # colour-vision deficiency. Order chosen so the first two differ strongly in lightness too (print).
@@ -352,9 +352,7 @@ class _Prepared:
 def _prepare(frame: pd.DataFrame, source: str, notes: Sequence[str] | None) -> _Prepared:
     if not isinstance(frame, pd.DataFrame):
         raise TypeError("show_table needs a pandas DataFrame")
-    if isinstance(frame.columns, pd.MultiIndex):
-        frame = frame.copy()
-        frame.columns = [" – ".join(str(p) for p in col if str(p)) for col in frame.columns]
+    frame = flatten_columns(frame)
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     if default_index:
         if frame.shape[1] < 2:
