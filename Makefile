@@ -60,6 +60,7 @@ pdf: install browser-deps
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 test: install $(CFF_STAMP) browser-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 lock: install

@@ -53,8 +53,8 @@ def timed(*args: str, root: Path) -> float:
 
 
 def _count_runs(root: Path) -> int:
-    from cityconv.paths import Project
-    from cityconv.runner import build_plan
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.runner import build_plan
 
     return len(build_plan(Project(root)).tasks)
 

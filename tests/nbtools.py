@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from cityconv.book import TOC_BEGIN, TOC_END
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def make_mini_project(root: Path) -> Path:
         root / "notebooks" / "01-files.ipynb",
         title="Data files",
         code=[
-            "from cityconv.params import load_params\nfrom cityconv.paths import Project\n"
+            "from cityconv.core.params import load_params\nfrom cityconv.core.paths import Project\n"
             "project = Project.discover()\n"
             "params = load_params(project.params_dir / f'{study_id}.yml', project.root)\n"
             "files = sorted(p.name for p in (project.root / params.data_dir).iterdir())\n"

@@ -7,9 +7,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
-from cityconv.paths import Project
-from cityconv.runner import RunTask, _first_error
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
+from cityconv.core.paths import Project
+from cityconv.pipeline.runner import _first_error
+from cityconv.pipeline.tasks import RunTask
 
 
 def task(tmp_path: Path, data_status: str = "observed") -> RunTask:
@@ -98,7 +99,7 @@ def test_figure_alt_text_moves_into_cell_metadata() -> None:
         metadata={"cityconv_figure": {"alt": "Bar chart: green spaces named most often", "caption": "Best things"}},
     )
     nb = executed(nbformat.v4.new_code_cell("show()", outputs=[image]), nbformat.v4.new_code_cell("1"))
-    from cityconv.book import lift_figure_metadata
+    from cityconv.pipeline.book import lift_figure_metadata
 
     lift_figure_metadata(nb)
     assert nb.cells[0].metadata.mystnb == {
@@ -117,7 +118,7 @@ def test_no_banner_when_the_chapter_uses_no_records(tmp_path: Path) -> None:
 
 
 def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) -> None:
-    from cityconv.book import generated_toc_entries
+    from cityconv.pipeline.book import generated_toc_entries
 
     project = Project(mini_project)
     (project.params_dir / "zeta.yml").write_text(
@@ -137,7 +138,7 @@ def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) 
 def test_an_in_process_run_leaves_the_environment_as_it_found_it(mini_project: Path, monkeypatch) -> None:
     import os
 
-    from cityconv.runner import build_plan, execute_task
+    from cityconv.pipeline.runner import build_plan, execute_task
 
     monkeypatch.delenv("CITYCONV_ROOT", raising=False)
     plan = build_plan(Project(mini_project), ["alpha"])

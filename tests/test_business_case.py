@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv import business_case as bc
-from cityconv.book import FIGURE_METADATA_KEY
-from cityconv.evidence import grade_summary
-from cityconv.params import load_params
+from cityconv.chapters import business_case as bc
+from cityconv.present.figures import FIGURE_METADATA_KEY
+from cityconv.data.evidence import grade_summary
+from cityconv.core.params import load_params
 from cityconv.present import figure_bundle, table_bundle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,8 +138,8 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     """Plan and execute the study template with the runner (papermill), as `cityconv run` does."""
     from nbtools import make_mini_project
 
-    from cityconv.paths import Project
-    from cityconv.runner import build_plan, execute_task
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.runner import build_plan, execute_task
 
     root = make_mini_project(tmp_path)
     shutil.copytree(REPO / "data" / "evidence", root / "data" / "evidence")

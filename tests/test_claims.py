@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims
-from cityconv.context import load_context
-from cityconv.datafiles import WardData, load_ward_data
+from cityconv.methods.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims
+from cityconv.data.context import load_context
+from cityconv.data.wardfiles import WardData, load_ward_data
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"
@@ -74,7 +74,7 @@ def test_without_context_census_claims_are_not_evaluated(ward):
 
 def test_census_claims_use_the_ward_rows_not_liverpool(ward, context):
     """WardContext carries Liverpool's rows too; claims must compare with the ward's own."""
-    from cityconv.claims import _context_table
+    from cityconv.methods.claims import _context_table
 
     ethnicity = _context_table(context, "ethnicity")
     assert set(ethnicity["ward_code"]) == {CLUBMOOR_WARD_CODE}

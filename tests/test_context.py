@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from frictionless import Resource, Schema
 
-from cityconv import context as ctx
-from cityconv.paths import shared_open_data_dir
+from cityconv.data import context as ctx
+from cityconv.core.paths import shared_open_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = REPO / "data" / "context"
-SCHEMAS = REPO / "src" / "cityconv" / "schemas" / "context"
+SCHEMAS = REPO / "src" / "cityconv" / "data" / "schemas" / "context"
 OPEN_DATA = shared_open_data_dir(REPO)
 CLUBMOOR = "E05000892"
 

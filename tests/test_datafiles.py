@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from frictionless import Schema
 
-from cityconv import datafiles
-from cityconv.datafiles import (
+from cityconv.data import wardfiles as datafiles
+from cityconv.data.wardfiles import (
     WardData,
     codebook_markdown,
     known_files,
@@ -19,7 +19,7 @@ from cityconv.datafiles import (
     required_files,
     validate_data_dir,
 )
-from cityconv.problems import InputError
+from cityconv.core.problems import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"
@@ -377,7 +377,7 @@ def test_every_schema_has_a_warddata_field():
 
 
 def test_schema_json_is_formatted_stably():
-    folder = REPO / "src" / "cityconv" / "schemas" / "ward"
+    folder = REPO / "src" / "cityconv" / "data" / "schemas" / "ward"
     for path in folder.glob("*.schema.json"):
         text = path.read_text(encoding="utf-8")
         assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n", path.name

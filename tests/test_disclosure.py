@@ -1,4 +1,4 @@
-"""Tests of cityconv.disclosure: every rule that protects respondents.
+"""Tests of cityconv.methods.disclosure: every rule that protects respondents.
 
 The secondary-suppression tests include an *attack*: an independent re-implementation of what a
 motivated intruder can do with the published numbers alone (row and column sums, totals, margins shared
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from cityconv.disclosure import (
+from cityconv.methods.disclosure import (
     ALLOWED_ROLES,
     SUPPRESSED,
     TOTAL,
@@ -35,10 +35,10 @@ from cityconv.disclosure import (
     screen_text,
     suppress_linked,
 )
-from cityconv.problems import Problem
+from cityconv.core.problems import Problem
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore::cityconv.disclosure.NoDenylistWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::cityconv.methods.disclosure.NoDenylistWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -319,7 +319,7 @@ def test_every_line_with_a_suppression_has_at_least_two() -> None:
 
 
 def test_audit_catches_a_bridge_that_two_per_line_misses() -> None:
-    from cityconv.disclosure import _Problem
+    from cityconv.methods.disclosure import _Problem
 
     counts = pd.DataFrame(np.full((4, 4), 9), index=list("abcd"), columns=list("wxyz"))
     problem = _Problem({"t": counts}, DisclosureRules(), True)
@@ -678,10 +678,10 @@ def test_every_published_quote_role_is_allowed():
     import json
     from pathlib import Path
 
-    from cityconv.datafiles import load_ward_data
+    from cityconv.data.wardfiles import load_ward_data
 
     root = Path(__file__).resolve().parents[1]
-    schema = json.loads((root / "src/cityconv/schemas/ward/quotes.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((root / "src/cityconv/data/schemas/ward/quotes.schema.json").read_text(encoding="utf-8"))
     field = next(f for f in schema["fields"] if f["name"] == "speaker_role")
     assert set(field["constraints"]["enum"]) <= set(ALLOWED_ROLES)
     quotes = load_ward_data(root / "data" / "clubmoor", root).quotes

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.downloads import (
+from cityconv.present.downloads import (
     MAX_CSV_BYTES,
     csv_bytes,
     csv_data_uri,

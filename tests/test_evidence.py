@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv import datafiles, evidence
-from cityconv.evidence import (
+from cityconv.data import wardfiles as datafiles
+from cityconv.data import evidence
+from cityconv.data.evidence import (
     TABLES,
     EvidenceBase,
     effects_by_tenet,
@@ -24,7 +25,7 @@ from cityconv.evidence import (
     schema_descriptor,
     validate_evidence,
 )
-from cityconv.problems import InputError
+from cityconv.core.problems import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 EVIDENCE = REPO / "data" / "evidence"
@@ -496,7 +497,7 @@ def test_load_raises_with_every_problem(tmp_path, ev):
 
 
 def test_schemas_are_valid_json_with_titles():
-    folder = REPO / "src" / "cityconv" / "schemas" / "evidence"
+    folder = REPO / "src" / "cityconv" / "data" / "schemas" / "evidence"
     assert {p.name[: -len(".schema.json")] for p in folder.glob("*.schema.json")} == set(TABLES)
     for path in folder.glob("*.schema.json"):
         d = json.loads(path.read_text(encoding="utf-8"))

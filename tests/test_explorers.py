@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv import explorers as ex
-from cityconv import stats
-from cityconv.simulate import CLUBMOOR_LIKE_PROPENSITIES
+from cityconv.chapters import explorers as ex
+from cityconv.methods import stats
+from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {
@@ -106,7 +106,7 @@ def test_unweighted_interval_is_wilson(population):
 
 
 def test_bad_propensities_are_refused(population):
-    from cityconv.problems import InputError
+    from cityconv.core.problems import InputError
 
     with pytest.raises(InputError):
         ex.sampling_bias_state({"sex": {"Femal": 2.0}}, 48, 1, population)
@@ -197,7 +197,7 @@ def test_unknown_finding_is_refused():
 def test_project_rules_switching_off_unfires(repo_root):
     """With the project's rules (when present): each pivotal, on finding un-fires its rule when switched off."""
     engine = ex.rule_engine("clubmoor", repo_root)
-    if engine.source != "cityconv.recommendations":
+    if engine.source != "cityconv.chapters.recommendations":
         pytest.skip(f"project rules not available: {engine.note}")
     state = ex.recommendation_state(engine=engine)
     pivots = ex.pivotal_findings(state, engine)
@@ -244,9 +244,9 @@ def test_recommendation_widget_reacts():
 
 
 def test_teaching_params_hand_every_declared_parameter(repo_root):
-    from cityconv.params import load_params
-    from cityconv.paths import Project
-    from cityconv.templates import check_parameters, discover, parameters_for, templates_for
+    from cityconv.core.params import load_params
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.templates import check_parameters, discover, parameters_for, templates_for
 
     project = Project(repo_root)
     params = load_params(project.params_dir / "teaching.yml", project.root)

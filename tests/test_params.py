@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cityconv.params import did_you_mean, load_params, select
-from cityconv.problems import InputError
+from cityconv.core.params import did_you_mean, load_params, select
+from cityconv.core.problems import InputError
 
 GOOD = """\
 id: demo

@@ -1,4 +1,4 @@
-"""The book as PDF (cityconv.pdf): one PDF of the whole book, and a briefing per ward.
+"""The book as PDF (cityconv.pipeline.pdf): one PDF of the whole book, and a briefing per ward.
 
 Fast tests cover the table-of-contents logic. The PDF tests build the real book in a copy of the
 repository (shared with tests/browser, built once per session), print it with headless Chromium
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from _book import REPO, built_book, built_pdfs, require, require_chromium  # noqa: E402
 from nbtools import write_template  # noqa: E402
 
-from cityconv.paths import Project  # noqa: E402
-from cityconv.pdf import BRIEFING_STEMS, briefing_docnames, pdftotext, read_toc  # noqa: E402
+from cityconv.core.paths import Project  # noqa: E402
+from cityconv.pipeline.pdf import BRIEFING_STEMS, briefing_docnames, pdftotext, read_toc  # noqa: E402
 
 
 def _norm(text: str) -> str:
@@ -200,7 +200,7 @@ def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
     """Briefings need the executive-summary and recommendations chapters other engineers are writing;
     this builds a small book (tests/conftest.py) with stand-ins so the briefing path is always tested."""
     _require_pdf_tools()
-    from cityconv.pdf import build_briefings
+    from cityconv.pipeline.pdf import build_briefings
 
     root = mini_project
     for folder in ("_static", "_templates"):

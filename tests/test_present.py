@@ -18,9 +18,18 @@ import pytest  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 
 from cityconv import present  # noqa: E402
-from cityconv.book import FIGURE_METADATA_KEY, lift_figure_metadata  # noqa: E402
+from cityconv.pipeline.book import lift_figure_metadata
+from cityconv.present.figures import FIGURE_METADATA_KEY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _capture_display(monkeypatch, fake) -> None:
+    """Send every display of the present package to `fake` (each module looks display_bundle up by name)."""
+    from cityconv.present import display, figures, tables
+
+    for module in (display, figures, tables):
+        monkeypatch.setattr(module, "display_bundle", fake)
 
 
 def titled_figure(title: str = "Age profile of Clubmoor"):
@@ -85,7 +94,7 @@ def test_house_style_sets_dpi_and_palette():
 @pytest.mark.parametrize("alt", ["", "   ", None, "Age profile of Clubmoor", "age profile of clubmoor.", "A chart"])
 def test_show_figure_rejects_missing_title_only_or_trivial_alt_text(alt, monkeypatch):
     shown = []
-    monkeypatch.setattr(present, "_display", lambda *a, **k: shown.append(a))
+    _capture_display(monkeypatch, lambda *a, **k: shown.append(a))
     fig = titled_figure()
     with pytest.raises(ValueError, match="alt text"):
         present.show_figure(fig, alt)
@@ -95,7 +104,7 @@ def test_show_figure_rejects_missing_title_only_or_trivial_alt_text(alt, monkeyp
 
 def test_show_figure_displays_png_with_metadata_and_closes(monkeypatch):
     shown = []
-    monkeypatch.setattr(present, "_display", lambda data, metadata=None: shown.append((data, metadata)))
+    _capture_display(monkeypatch, lambda data, metadata=None: shown.append((data, metadata)))
     fig = titled_figure()
     alt = "Bar chart: group b is twice group a."
     present.show_figure(fig, alt, caption="Two groups.", name="demo-fig")
@@ -107,7 +116,7 @@ def test_show_figure_displays_png_with_metadata_and_closes(monkeypatch):
 
 def test_show_dispatches_and_ignores_none(monkeypatch):
     calls = []
-    monkeypatch.setattr(present, "_display", lambda data, metadata=None: calls.append(sorted(data)))
+    _capture_display(monkeypatch, lambda data, metadata=None: calls.append(sorted(data)))
     present.show(None)
     assert calls == []
     present.show("Some **prose** with 42%.")

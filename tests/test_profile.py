@@ -12,9 +12,10 @@ matplotlib.use("Agg")
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from cityconv import context as ctx  # noqa: E402
-from cityconv import present, profile  # noqa: E402
-from cityconv.book import FIGURE_METADATA_KEY  # noqa: E402
+from cityconv.data import context as ctx  # noqa: E402
+from cityconv import present  # noqa: E402
+from cityconv.chapters import profile  # noqa: E402
+from cityconv.present.figures import FIGURE_METADATA_KEY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = REPO / "data" / "context"
@@ -146,7 +147,7 @@ def test_charts_have_meaningful_alt_text(code):
     for build in (profile.map_chart, profile.age_chart, profile.ethnicity_chart, profile.tenure_chart,
                   profile.deprivation_chart):
         chart = build(p)
-        assert present.check_alt(chart.alt, chart.fig) and p.ward_name in chart.alt
+        assert present.figures.check_alt(chart.alt, chart.fig) and p.ward_name in chart.alt
         assert "nan" not in chart.alt.lower()
         data, metadata = present.figure_bundle(chart.fig, chart.alt, chart.caption)
         assert metadata[FIGURE_METADATA_KEY]["alt"] == chart.alt
@@ -197,14 +198,14 @@ def _tmp_project(root: Path, study_id: str, code: str, name: str, boundary_set: 
 )
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
     """Plan and execute the real template with the runner (papermill), as `cityconv run` does."""
-    from cityconv.paths import Project
-    from cityconv.runner import build_plan, execute_task
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.runner import build_plan, execute_task
 
     root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
     monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards
     plan = build_plan(Project(root), [study_id])
     # The chapter reads only data/context/; the ward's own engagement files (checked by
-    # cityconv.datafiles, required for real wards) are deliberately absent from this project.
+    # cityconv.data.wardfiles, required for real wards) are deliberately absent from this project.
     assert [p for p in plan.problems if not p.file.startswith(f"data/{study_id}/")] == []
     (task,) = plan.tasks
     result = execute_task(task)

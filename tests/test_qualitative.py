@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from nbtools import add_ward
-from cityconv import qualitative as q
-from cityconv.chapter import open_chapter
-from cityconv.datafiles import validate_data_dir
-from cityconv.disclosure import ALLOWED_ROLES, SUPPRESSED, TOTAL, DisclosureRules
+from cityconv.chapters import common, interviews, practitioners, sense_check
+from cityconv.chapters.loader import open_chapter
+from cityconv.data.wardfiles import validate_data_dir
+from cityconv.methods.disclosure import ALLOWED_ROLES, SUPPRESSED, TOTAL, DisclosureRules
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"
@@ -49,29 +49,29 @@ def ch():
 
 def test_count_text_never_states_a_small_count():
     rules = DisclosureRules()
-    assert [q.count_text(n, rules) for n in (0, 1, 4, 5, 1906)] == ["0", "fewer than 5", "fewer than 5", "5", "1,906"]
-    assert q.count_text(6, DisclosureRules(threshold=10, min_percent_base=10)) == "fewer than 10"
+    assert [common.count_text(n, rules) for n in (0, 1, 4, 5, 1906)] == ["0", "fewer than 5", "fewer than 5", "5", "1,906"]
+    assert common.count_text(6, DisclosureRules(threshold=10, min_percent_base=10)) == "fewer than 10"
 
 
 def test_records_phrase_depends_on_status():
-    assert q.records_phrase("reconstructed") == "in the reconstructed records"
-    assert q.records_phrase("observed") == "in the records"
-    assert q.records_caveat("observed") == ""
-    assert "not findings" in q.records_caveat("reconstructed")
+    assert common.records_phrase("reconstructed") == "in the reconstructed records"
+    assert common.records_phrase("observed") == "in the records"
+    assert common.records_caveat("observed") == ""
+    assert "not findings" in common.records_caveat("reconstructed")
 
 
 def test_quote_markdown_is_verbatim_role_only_and_screened():
     text = "Let [the community] know – it's *face-to-face*."
-    block = q.quote_markdown(text, "Interviewee")
-    assert q._unescape(block).startswith(f"> “{text}”")
+    block = common.quote_markdown(text, "Interviewee")
+    assert common._unescape(block).startswith(f"> “{text}”")
     assert block.endswith("> — Interviewee")
     assert "\\[the community\\]" in block  # brackets escaped so Markdown cannot turn them into a link
     # a role outside the allowed attributions is not shown
-    assert q.quote_markdown("Fine words.", "Resident aged 82 from Smith Street").endswith(
+    assert common.quote_markdown("Fine words.", "Resident aged 82 from Smith Street").endswith(
         "— the speaker's role is not printed in the source")
     # personal information: the quote is withheld
-    assert q.quote_markdown("Write to jo.bloggs@example.com about it", "Interviewee") == ""
-    inferred = q.quote_markdown("Words.", "Practitioner (workshop participant)", "project interpretation")
+    assert common.quote_markdown("Write to jo.bloggs@example.com about it", "Interviewee") == ""
+    inferred = common.quote_markdown("Words.", "Practitioner (workshop participant)", "project interpretation")
     assert "role inferred from the slide" in inferred
 
 
@@ -79,25 +79,25 @@ def test_quote_markdown_is_verbatim_role_only_and_screened():
 
 
 def test_interviews_clubmoor_published_26_and_counts_from_data(ch):
-    s = q.interview_summary(ch)
+    s = interviews.interview_summary(ch)
     assert s.n == 26 and s.published_n == 26
     assert int(s.by_group.sum()) == 26
     assert s.by_group.to_dict() == ch.data.interviews["interviewee_type"].astype(str).value_counts().to_dict()
-    intro = q.interview_intro_text(s)
+    intro = interviews.interview_intro_text(s)
     assert "**26 interviews**" in intro and "published figure" in intro and "records hold the same 26" in intro
     themes = ch.data.interview_themes
     expected = themes.groupby(themes["theme"].astype(str))["interview_id"].nunique()
     for theme, n in expected.items():
         assert int(s.raised.loc[theme].sum()) == n
-    text = q.interview_themes_text(s)
+    text = interviews.interview_themes_text(s)
     top = expected.sort_values(ascending=False, kind="stable")
-    assert f"{q._lower_first(s.theme_labels[top.index[0]])} ({top.iloc[0]} of the 26 interviews)" in text
+    assert f"{common._lower_first(s.theme_labels[top.index[0]])} ({top.iloc[0]} of the 26 interviews)" in text
     assert text.startswith("In the reconstructed records")
 
 
 def test_interview_table_protects_small_cells_and_complements(ch):
-    s = q.interview_summary(ch)
-    table = q.interview_theme_table(s)
+    s = interviews.interview_summary(ch)
+    table = interviews.interview_theme_table(s)
     frame = table.frame.set_index("Theme")
     cells = frame.to_numpy().ravel()
     assert not [c for c in cells if re.fullmatch(r"[1-4]", str(c))]
@@ -126,43 +126,43 @@ def test_small_theme_cell_gets_secondary_suppression(tmp_path):
         return frame.drop(hit.index[3:])  # 3 survey respondents raise green spaces
 
     edit_csv(data / "interview_themes.csv", keep_three)
-    s = q.interview_summary(open_chapter("clubmoor", tmp_path))
+    s = interviews.interview_summary(open_chapter("clubmoor", tmp_path))
     assert int(s.raised.loc["green_spaces", "survey_respondent"]) == 3
     p = s.protected["green_spaces"]
-    assert p.display.loc["survey_respondent", q.RAISED] == SUPPRESSED
-    assert bool(p.primary.loc["survey_respondent", q.RAISED])
-    assert p.secondary.to_numpy().any() or p.mask.loc[["community_researcher", "board_member"], q.RAISED].any()
+    assert p.display.loc["survey_respondent", common.RAISED] == SUPPRESSED
+    assert bool(p.primary.loc["survey_respondent", common.RAISED])
+    assert p.secondary.to_numpy().any() or p.mask.loc[["community_researcher", "board_member"], common.RAISED].any()
     # the suppressed 3 cannot be recovered from its row or column: another entry of each line is withheld
-    row_unknown = p.mask.loc["survey_respondent", [q.RAISED, q.NOT_RAISED]].sum()
-    col_unknown = p.mask.loc[[g for g in p.mask.index if g != TOTAL], q.RAISED].sum()
+    row_unknown = p.mask.loc["survey_respondent", [common.RAISED, common.NOT_RAISED]].sum()
+    col_unknown = p.mask.loc[[g for g in p.mask.index if g != TOTAL], common.RAISED].sum()
     assert row_unknown >= 2 and col_unknown >= 2
-    table = q.interview_theme_table(s).frame
+    table = interviews.interview_theme_table(s).frame
     assert not [c for c in table.iloc[:, 1:].to_numpy().ravel() if re.fullmatch(r"[1-4]", str(c))]
-    text = q.interview_themes_text(s) + q.interview_groups_text(s)
+    text = interviews.interview_themes_text(s) + interviews.interview_groups_text(s)
     assert not SMALL_IN_PROSE.search(text), text
 
 
 def test_interviews_absent_says_not_available(tmp_path):
     add_ward(tmp_path, drop=("interviews", "interview_themes", "quotes"))
-    s = q.interview_summary(open_chapter("clubmoor", tmp_path))
-    assert "Not available" in q.interview_intro_text(s) and "interviews.csv" in q.interview_intro_text(s)
-    assert q.interview_theme_table(s) is None and q.interview_theme_chart(s) is None
-    assert q.interview_groups_text(s) == "" and q.interview_themes_text(s) == ""
-    assert "quotes.csv" in q.interview_quotes_text(s)
+    s = interviews.interview_summary(open_chapter("clubmoor", tmp_path))
+    assert "Not available" in interviews.interview_intro_text(s) and "interviews.csv" in interviews.interview_intro_text(s)
+    assert interviews.interview_theme_table(s) is None and interviews.interview_theme_chart(s) is None
+    assert interviews.interview_groups_text(s) == "" and interviews.interview_themes_text(s) == ""
+    assert "quotes.csv" in interviews.interview_quotes_text(s)
 
 
 def test_resident_quotes_verbatim_grouped_role_only(ch):
-    s = q.interview_summary(ch)
-    text = q.interview_quotes_text(s)
-    plain = q._unescape(text)
+    s = interviews.interview_summary(ch)
+    text = interviews.interview_quotes_text(s)
+    plain = common._unescape(text)
     quotes = ch.data.quotes
-    residents = quotes[quotes["speaker_role"] != q.PRACTITIONER_ROLE]
+    residents = quotes[quotes["speaker_role"] != common.PRACTITIONER_ROLE]
     assert len(residents) == 7
     for _, r in residents.iterrows():
         assert f"“{r['text']}”" in plain
-        label = q.code_labels("quotes", "theme")[r["theme"]]
+        label = common.code_labels("quotes", "theme")[r["theme"]]
         assert plain.index(f"**{label}**") < plain.index(r["text"])
-    for _, r in quotes[quotes["speaker_role"] == q.PRACTITIONER_ROLE].iterrows():
+    for _, r in quotes[quotes["speaker_role"] == common.PRACTITIONER_ROLE].iterrows():
         assert r["text"] not in plain
     attributions = re.findall(r"^> — (.+)$", text, flags=re.M)
     assert len(attributions) == len(residents)
@@ -175,8 +175,8 @@ def test_quote_with_personal_information_is_withheld(tmp_path):
     data = add_ward(tmp_path)
     edit_csv(data / "quotes.csv", lambda f: f.assign(text=f["text"].where(f["quote_id"] != "Q01",
                                                                           "Ring me on 0151 794 2000 about the park")))
-    s = q.interview_summary(open_chapter("clubmoor", tmp_path))
-    text = q.interview_quotes_text(s)
+    s = interviews.interview_summary(open_chapter("clubmoor", tmp_path))
+    text = interviews.interview_quotes_text(s)
     assert "0151" not in text and "withheld because it may contain personal information" in text
 
 
@@ -185,7 +185,7 @@ def test_quote_with_personal_information_is_withheld(tmp_path):
 
 def test_findings_statements_file_is_valid_and_loads(ch):
     assert validate_data_dir(CLUBMOOR, REPO) == []
-    st = q.load_findings_statements(ch.data)
+    st = practitioners.load_findings_statements(ch.data)
     f = st.frame
     assert set(f["section"].astype(str)) == {"practitioners", "partners", "implications", "legacy"}
     assert (f["source_key"].astype(str) == "clubmoor_slides_2021").all()
@@ -194,47 +194,47 @@ def test_findings_statements_file_is_valid_and_loads(ch):
 
 
 def test_practitioners_clubmoor(ch):
-    s = q.practitioner_summary(ch)
-    intro = q.practitioner_intro_text(s)
+    s = practitioners.practitioner_summary(ch)
+    intro = practitioners.practitioner_intro_text(s)
     assert "**2 practitioner workshops**" in intro and "**20 participants**" in intro
     assert "records agree" in intro
-    w = q.workshop_table(s).frame.set_index("Workshop")
+    w = practitioners.workshop_table(s).frame.set_index("Workshop")
     assert w.loc[TOTAL, "Participants"] == str(int(ch.data.workshops["participants"].sum())) == "20"
-    grid = q.workshop_theme_table(s).frame
+    grid = practitioners.workshop_theme_table(s).frame
     assert len(grid) == 12 and set(grid["Theme group"]) == {"Challenges", "Joint working", "With communities"}
     raised = ch.data.workshop_themes
     w1 = set(raised.loc[raised["workshop_id"] == "W1", "theme"].astype(str))
-    for code, (_, row) in zip(q.code_labels("workshop_themes", "theme"), grid.iterrows()):
+    for code, (_, row) in zip(common.code_labels("workshop_themes", "theme"), grid.iterrows()):
         assert row["Workshop 1"] == ("Yes" if code in w1 else "No")
-    themes_text = q.workshop_themes_text(s)
+    themes_text = practitioners.workshop_themes_text(s)
     assert "data and intelligence sharing" in themes_text and "digital exclusion" in themes_text
-    quotes = q._unescape(q.practitioner_quotes_text(s))
-    for text in ch.data.quotes.loc[ch.data.quotes["speaker_role"] == q.PRACTITIONER_ROLE, "text"]:
+    quotes = common._unescape(practitioners.practitioner_quotes_text(s))
+    for text in ch.data.quotes.loc[ch.data.quotes["speaker_role"] == common.PRACTITIONER_ROLE, "text"]:
         assert f"“{text}”" in quotes
     for section in ("partners", "implications", "legacy", "practitioners"):
-        out = q.statements_text(s, section)
+        out = practitioners.statements_text(s, section)
         for t in s.statements.section(section)["text"]:
-            assert q._escape(t) in out
+            assert common._escape(t) in out
         assert "clubmoor" not in out.lower() or "Clubmoor" in out
-    assert "“Leaving a sustainable legacy”" in q.statements_text(s, "legacy")
+    assert "“Leaving a sustainable legacy”" in practitioners.statements_text(s, "legacy")
 
 
 def test_small_workshop_is_suppressed(tmp_path):
     data = add_ward(tmp_path)
     edit_csv(data / "workshops.csv", lambda f: f.assign(participants=["17", "3"]))
-    s = q.practitioner_summary(open_chapter("clubmoor", tmp_path))
-    frame = q.workshop_table(s).frame.set_index("Workshop")
+    s = practitioners.practitioner_summary(open_chapter("clubmoor", tmp_path))
+    frame = practitioners.workshop_table(s).frame.set_index("Workshop")
     assert list(frame["Participants"]) == [SUPPRESSED, SUPPRESSED, "20"]
-    assert "do not match" in q.practitioner_intro_text(s) or "agree" in q.practitioner_intro_text(s)
+    assert "do not match" in practitioners.practitioner_intro_text(s) or "agree" in practitioners.practitioner_intro_text(s)
 
 
 def test_practitioners_absent(tmp_path):
     add_ward(tmp_path, drop=("workshops", "workshop_themes", "quotes", "findings_statements"))
-    s = q.practitioner_summary(open_chapter("clubmoor", tmp_path))
-    assert "Not available" in q.practitioner_intro_text(s)
-    assert q.workshop_table(s) is None and q.workshop_theme_table(s) is None and q.workshop_theme_chart(s) is None
-    assert "findings_statements.csv" in q.statements_text(s, "partners")
-    assert "workshop_themes.csv" in q.workshop_themes_text(s)
+    s = practitioners.practitioner_summary(open_chapter("clubmoor", tmp_path))
+    assert "Not available" in practitioners.practitioner_intro_text(s)
+    assert practitioners.workshop_table(s) is None and practitioners.workshop_theme_table(s) is None and practitioners.workshop_theme_chart(s) is None
+    assert "findings_statements.csv" in practitioners.statements_text(s, "partners")
+    assert "workshop_themes.csv" in practitioners.workshop_themes_text(s)
 
 
 # ------------------------------------------------------------------------------------------------ sense check
@@ -243,11 +243,11 @@ def test_practitioners_absent(tmp_path):
 def _top_two(ch, question):
     m = ch.data.survey_mentions
     counts = m[m["question"].astype(str) == question].groupby(m["code"].astype(str))["response_id"].nunique()
-    return q.top_codes(counts)
+    return sense_check.top_codes(counts)
 
 
 def test_sense_check_clubmoor_matches_computed_from_data(ch):
-    s = q.sense_check(ch)
+    s = sense_check.sense_check(ch)
     assert s.participants == 1906
     assert s.top["best_things"] == _top_two(ch, "best_things") == ["green_spaces", "community"]
     assert s.top["improve"] == _top_two(ch, "improve") == ["crime_asb", "things_to_do"]
@@ -256,15 +256,15 @@ def test_sense_check_clubmoor_matches_computed_from_data(ch):
     assert pd.isna(m.loc[("best_things", "green_spaces"), "item_label"])
     assert m.loc[("improve", "crime_asb"), "item_label"] == "Crime and antisocial behaviour"
     assert m.loc[("improve", "things_to_do"), "item_id"] == "improve_services"
-    text = q.sense_check_text(s)
+    text = sense_check.sense_check_text(s)
     assert "three of the ward's four most named codes match" in text
     assert "listed third" in text and "Both match" in text
-    city = q.citywide_text(s)
+    city = sense_check.citywide_text(s)
     assert "**1,906 participants**" in city and "more than 50%" in city
     labels = list(ch.data.citywide_consultation_2019.query("item_type == 'improvement_area'").sort_values("list_order")["label"])
-    positions = [city.index(q._escape(label)) for label in labels]
+    positions = [city.index(common._escape(label)) for label in labels]
     assert positions == sorted(positions)  # slide order
-    table = q.sense_check_table(s).frame
+    table = sense_check.sense_check_table(s).frame
     assert list(table["Respondents"]) == ["24", "21", "22", "18"]
     assert list(table["Citywide counterpart"])[0] == "None published"
 
@@ -281,19 +281,19 @@ def test_sense_check_follows_the_data(tmp_path):
         return pd.concat([frame, extra], ignore_index=True)
 
     edit_csv(data / "survey_mentions.csv", traffic_first)
-    s = q.sense_check(open_chapter("clubmoor", tmp_path))
+    s = sense_check.sense_check(open_chapter("clubmoor", tmp_path))
     assert s.top["improve"][0] == "traffic_roads"
-    assert "listed first" in q.sense_check_text(s)
+    assert "listed first" in sense_check.sense_check_text(s)
 
 
 def test_sense_check_absent_sources(tmp_path):
     add_ward(tmp_path, drop=("citywide_consultation_2019",))
-    s = q.sense_check(open_chapter("clubmoor", tmp_path))
-    assert "Not available" in q.citywide_text(s) and q.citywide_table(s) is None and q.sense_check_chart(s) is None
-    assert "cannot be compared" in q.sense_check_text(s)
+    s = sense_check.sense_check(open_chapter("clubmoor", tmp_path))
+    assert "Not available" in sense_check.citywide_text(s) and sense_check.citywide_table(s) is None and sense_check.sense_check_chart(s) is None
+    assert "cannot be compared" in sense_check.sense_check_text(s)
     add_ward(tmp_path, ward="other", drop=("survey_mentions",))
-    s = q.sense_check(open_chapter("other", tmp_path))
-    assert "survey_mentions.csv" in q.sense_check_text(s) and q.sense_check_table(s) is None
+    s = sense_check.sense_check(open_chapter("other", tmp_path))
+    assert "survey_mentions.csv" in sense_check.sense_check_text(s) and sense_check.sense_check_table(s) is None
 
 
 # ------------------------------------------------------------------------------------------------ templates
@@ -313,7 +313,7 @@ def published_outputs(nb) -> tuple[list[str], list[str]]:
             assert "Traceback" not in text
             if "text/html" in data:
                 html = "".join(data["text/html"])
-                if "page statistics" not in html:  # social media page statistics: see cityconv.social
+                if "page statistics" not in html:  # social media page statistics: see cityconv.chapters.social_media
                     tables.append(html)
             elif "text/markdown" in data:
                 prose.append("".join(data["text/markdown"]))

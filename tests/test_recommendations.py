@@ -9,9 +9,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv import audit, recommendations as R
-from cityconv.chapter import open_chapter
-from cityconv.paths import Project
+from cityconv.chapters import principles_audit as audit
+from cityconv.chapters import findings as F
+from cityconv.chapters import recommendations as R
+from cityconv.data import rules as rules_file
+from cityconv.methods import conditions as C
+from cityconv.chapters.loader import open_chapter
+from cityconv.core.paths import Project
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "data" / "recommendations" / "rules.yml"
@@ -20,17 +24,17 @@ RULES = REPO / "data" / "recommendations" / "rules.yml"
 # --------------------------------------------------------------------------- helpers
 
 
-def findings(**values) -> dict[str, R.Finding]:
+def findings(**values) -> dict[str, C.Finding]:
     """A full set of named findings, every one not known except those given."""
-    out = {fid: R.make_finding(fid, None) for fid in R.FINDINGS}
+    out = {fid: F.make_finding(fid, None) for fid in F.FINDINGS}
     for fid, v in values.items():
-        out[fid] = R.make_finding(fid, v)
+        out[fid] = F.make_finding(fid, v)
     return out
 
 
 @pytest.fixture(scope="module")
-def rules() -> dict[str, R.Rule]:
-    return {r.id: r for r in R.load_rules(RULES, REPO)}
+def rules() -> dict[str, rules_file.Rule]:
+    return {r.id: r for r in rules_file.load_rules(RULES, REPO)}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,7 @@ def clubmoor_chapter():
 
 @pytest.fixture(scope="module")
 def clubmoor_findings(clubmoor_chapter):
-    return R.ward_findings(clubmoor_chapter)
+    return F.ward_findings(clubmoor_chapter)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +52,7 @@ def clubmoor_recs():
     return R.load("clubmoor", REPO)
 
 
-def fires(rule: R.Rule, f: dict[str, R.Finding]) -> bool | None:
+def fires(rule: rules_file.Rule, f: dict[str, C.Finding]) -> bool | None:
     (result,) = R.evaluate([rule], f)
     return result.result
 
@@ -58,45 +62,45 @@ def fires(rule: R.Rule, f: dict[str, R.Finding]) -> bool | None:
 
 def test_leaf_operators():
     f = findings(n_methods=3, top_improve=["crime_asb"], digital_for_younger=True, training_vs_target=0.8)
-    assert R.check({"finding": "n_methods", "ge": 3}, f).result is True
-    assert R.check({"finding": "n_methods", "gt": 3}, f).result is False
-    assert R.check({"finding": "n_methods", "lt": 4}, f).result is True
-    assert R.check({"finding": "n_methods", "le": 2}, f).result is False
-    assert R.check({"finding": "training_vs_target", "lt": 1}, f).result is True
-    assert R.check({"finding": "top_improve", "includes": "crime_asb"}, f).result is True
-    assert R.check({"finding": "top_improve", "excludes": "crime_asb"}, f).result is False
-    assert R.check({"finding": "top_improve", "empty": False}, f).result is True
-    assert R.check({"finding": "digital_for_younger", "equals": True}, f).result is True
-    assert R.check({"finding": "digital_for_younger", "not_equals": True}, f).result is False
-    assert R.check({"finding": "findings_fed_back", "known": False}, f).result is True
-    assert R.check({"finding": "n_methods", "known": True}, f).result is True
+    assert C.check({"finding": "n_methods", "ge": 3}, f).result is True
+    assert C.check({"finding": "n_methods", "gt": 3}, f).result is False
+    assert C.check({"finding": "n_methods", "lt": 4}, f).result is True
+    assert C.check({"finding": "n_methods", "le": 2}, f).result is False
+    assert C.check({"finding": "training_vs_target", "lt": 1}, f).result is True
+    assert C.check({"finding": "top_improve", "includes": "crime_asb"}, f).result is True
+    assert C.check({"finding": "top_improve", "excludes": "crime_asb"}, f).result is False
+    assert C.check({"finding": "top_improve", "empty": False}, f).result is True
+    assert C.check({"finding": "digital_for_younger", "equals": True}, f).result is True
+    assert C.check({"finding": "digital_for_younger", "not_equals": True}, f).result is False
+    assert C.check({"finding": "findings_fed_back", "known": False}, f).result is True
+    assert C.check({"finding": "n_methods", "known": True}, f).result is True
 
 
 def test_unknown_findings_make_leaves_unknown_not_false():
     f = findings()
-    assert R.check({"finding": "n_methods", "ge": 1}, f).result is None
-    assert R.check({"not": {"finding": "n_methods", "ge": 1}}, f).result is None
+    assert C.check({"finding": "n_methods", "ge": 1}, f).result is None
+    assert C.check({"not": {"finding": "n_methods", "ge": 1}}, f).result is None
 
 
 def test_combinators_use_three_valued_logic():
     f = findings(n_methods=5, digital_for_younger=False)
     true, false, unknown = ({"finding": "n_methods", "ge": 1}, {"finding": "digital_for_younger", "equals": True},
                             {"finding": "interviews", "gt": 0})
-    assert R.check({"all": [true, true]}, f).result is True
-    assert R.check({"all": [true, false]}, f).result is False
-    assert R.check({"all": [false, unknown]}, f).result is False  # false wins
-    assert R.check({"all": [true, unknown]}, f).result is None
-    assert R.check({"any": [false, true]}, f).result is True
-    assert R.check({"any": [unknown, true]}, f).result is True  # true wins
-    assert R.check({"any": [false, unknown]}, f).result is None
-    assert R.check({"any": [false, false]}, f).result is False
-    assert R.check({"not": false}, f).result is True
-    assert R.check({"not": {"all": [true, {"not": false}]}}, f).result is False
+    assert C.check({"all": [true, true]}, f).result is True
+    assert C.check({"all": [true, false]}, f).result is False
+    assert C.check({"all": [false, unknown]}, f).result is False  # false wins
+    assert C.check({"all": [true, unknown]}, f).result is None
+    assert C.check({"any": [false, true]}, f).result is True
+    assert C.check({"any": [unknown, true]}, f).result is True  # true wins
+    assert C.check({"any": [false, unknown]}, f).result is None
+    assert C.check({"any": [false, false]}, f).result is False
+    assert C.check({"not": false}, f).result is True
+    assert C.check({"not": {"all": [true, {"not": false}]}}, f).result is False
 
 
 def test_negated_leaf_explains_itself():
     f = findings(methods_used=["survey", "interviews"])
-    (fired,) = R.evaluate([R.Rule("x", "X", "x", {"not": {"finding": "methods_used", "includes": "interviews"}},
+    (fired,) = R.evaluate([rules_file.Rule("x", "X", "x", {"not": {"finding": "methods_used", "includes": "interviews"}},
                                   ("methods_used",), ("inclusive",), ("nrpp_crime",))], f)
     assert fired.result is False
     assert "not (includes" in fired.reasons(f)[0]
@@ -265,7 +269,7 @@ def test_duplicate_ids_missing_keys_and_bad_yaml(tmp_path):
     bad = R.validate_rules(_project_with_rules(tmp_path / "b", "rules:\n  - id: [unclosed\n"))
     assert len(bad) == 1 and "not valid YAML" in bad[0].message and bad[0].line is not None
     with pytest.raises(Exception):
-        R.load_rules(tmp_path / "b" / "data" / "recommendations" / "rules.yml", tmp_path / "b")
+        rules_file.load_rules(tmp_path / "b" / "data" / "recommendations" / "rules.yml", tmp_path / "b")
 
 
 # --------------------------------------------------------------------------- Clubmoor
@@ -298,8 +302,8 @@ def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor
     eb = clubmoor_recs.evidence
     sources = set(eb.sources["citation_key"].astype(str))
     for i, f in enumerate(clubmoor_recs.fired, 1):
-        assert len(f.rule.findings) >= 1
-        assert all(clubmoor_recs.findings[fid].source for fid in f.rule.findings)
+        assert len(R.rule_findings(f.rule)) >= 1
+        assert all(clubmoor_recs.findings[fid].source for fid in R.rule_findings(f.rule))
         keys = eb.cases.set_index("case_id").loc[list(f.rule.cases), "citation_key"].astype(str)
         assert len(keys) >= 1 and set(keys) <= sources
         md = R.recommendation_markdown(clubmoor_recs, i, f)
@@ -316,7 +320,7 @@ def test_fired_by_ward(tmp_path):
     root = _mini(tmp_path)
     frame = R.fired_by_ward(Project(root))
     assert list(frame.index) == ["alpha", "beta"]
-    assert list(frame.columns) == [r.id for r in R.load_rules(RULES, REPO)]
+    assert list(frame.columns) == [r.id for r in rules_file.load_rules(RULES, REPO)]
     assert frame.dtypes.eq(bool).all()
     assert frame.loc["alpha", "act-on-crime-asb"] and not frame.loc["alpha", "train-more-researchers"]
 
@@ -343,7 +347,7 @@ def test_audit_scores_every_principle_with_its_evidence(clubmoor_chapter, clubmo
 def test_audit_follows_findings_fed_back(clubmoor_chapter, clubmoor_findings):
     def informed(value):
         f = dict(clubmoor_findings)
-        f["findings_fed_back"] = R.make_finding("findings_fed_back", value)
+        f["findings_fed_back"] = F.make_finding("findings_fed_back", value)
         return {p.principle: p for p in audit.audit_ward(clubmoor_chapter, f).scores}["informed"]
 
     assert informed(None).score == "not_known"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cityconv import datafiles
-from cityconv.params import load_params
-from cityconv.paths import Project
+from cityconv.data import wardfiles as datafiles
+from cityconv.core.params import load_params
+from cityconv.core.paths import Project
 from nbtools import clubmoor_project
-from cityconv.problems import InputError
-from cityconv.scaffold import new_ward, slugify
+from cityconv.core.problems import InputError
+from cityconv.generate.scaffold import new_ward, slugify
 
 
 
@@ -173,7 +173,7 @@ def test_ward_without_census_figures_is_still_scaffolded(project: Project) -> No
 
 
 def test_failure_while_writing_leaves_nothing(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cityconv import scaffold
+    from cityconv.generate import scaffold
 
     def boom(*args, **kwargs):
         raise OSError("disk full")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from nbtools import add_ward
-from cityconv import social
-from cityconv.chapter import open_chapter
+from cityconv.chapters import social_media as social
+from cityconv.chapters.loader import open_chapter
 
 REPO = Path(__file__).resolve().parents[1]
 

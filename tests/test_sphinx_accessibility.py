@@ -1,6 +1,6 @@
 """The Sphinx extension that repairs the bibliography's ARIA role."""
 
-from cityconv.sphinx_accessibility import FIXED, WRONG_LIST_ROLE, _repair
+from cityconv.pipeline.sphinx_accessibility import FIXED, WRONG_LIST_ROLE, _repair
 
 
 def test_wrong_list_role_is_removed_and_other_pages_untouched() -> None:

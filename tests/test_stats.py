@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cityconv import stats
+from cityconv.methods import stats
 
 Z95 = sps.norm.ppf(0.975)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv import context as ctx
-from cityconv import profile as pr
-from cityconv import summary as S
+from cityconv.data import context as ctx
+from cityconv.chapters import profile as pr
+from cityconv.chapters import summary as S
 from cityconv.present import fmt_int
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def test_recommendations_at_a_glance(clubmoor: S.Summary) -> None:
     r = clubmoor.recommendations
     if not r.available:
         pytest.skip(f"recommendations not available: {r.reason}")
-    from cityconv import recommendations
+    from cityconv.chapters import recommendations
 
     wr = recommendations.load("clubmoor", REPO)
     assert r.items["recommendation"].tolist() == [f.rule.title for f in wr.fired]
@@ -124,13 +124,6 @@ def test_recommendations_at_a_glance(clubmoor: S.Summary) -> None:
     assert len(table.frame) == len(wr.fired)
 
 
-def test_without_the_recommendations_module(clubmoor: S.Summary, monkeypatch) -> None:
-    monkeypatch.setattr(S, "_recommendations_module", lambda: None)
-    r = S.recommendations_at_a_glance("clubmoor", REPO)
-    assert not r.available
-    s = replace(clubmoor, recommendations=r)
-    assert "not part of this version" in S.recommendations_text(s)
-    assert S.recommendations_table(s) is None
 
 
 def test_bib_title() -> None:

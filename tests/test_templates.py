@@ -6,8 +6,8 @@ from pathlib import Path
 
 from nbtools import write_template
 
-from cityconv.params import StudyParams
-from cityconv.templates import check_parameters, parameters_for, read_template, template_id, templates_for
+from cityconv.core.params import StudyParams
+from cityconv.pipeline.templates import check_parameters, parameters_for, read_template, template_id, templates_for
 
 
 def ward(**extra) -> StudyParams:

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .paths import Project, shared_open_data_dir
-from .problems import InputError
+from cityconv.core.paths import Project, shared_open_data_dir
+from cityconv.core.problems import InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
 console = Console(highlight=False)
@@ -51,7 +51,7 @@ def _fail_on_problems(problems) -> None:
 @app.command("list")
 def list_(root: Optional[Path] = RootOption) -> None:
     """List wards and studies and the chapters each runs."""
-    from .runner import build_plan, is_current
+    from cityconv.pipeline.runner import build_plan, is_current
 
     plan = build_plan(_project(root))
     table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
@@ -67,7 +67,7 @@ def list_(root: Optional[Path] = RootOption) -> None:
 @app.command()
 def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = RootOption) -> None:
     """Check params, templates and data files; report every problem with file, row and column."""
-    from .runner import build_plan
+    from cityconv.pipeline.runner import build_plan
 
     plan = build_plan(_project(root), ids)
     _fail_on_problems(plan.problems)
@@ -77,7 +77,7 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
 
 
 def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool):
-    from .runner import RunResult, build_plan, default_jobs, run_plan
+    from cityconv.pipeline.runner import RunResult, build_plan, default_jobs, run_plan
 
     plan = build_plan(project, ids)
     _fail_on_problems(plan.problems)
@@ -128,7 +128,7 @@ def build(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Run what is out of date, then render the HTML book into _build/html."""
-    from .book import index_html, render
+    from cityconv.pipeline.book import index_html, render
 
     project = _project(root)
     summary = _run(project, ids, jobs, force)
@@ -153,7 +153,7 @@ def pdf(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Run what is out of date, then print the whole book and a briefing per ward to PDF (Chromium)."""
-    from .pdf import build_book_pdf, build_briefings
+    from cityconv.pipeline.pdf import build_book_pdf, build_briefings
 
     project = _project(root)
     summary = _run(project, ids, jobs, force=False)
@@ -172,7 +172,7 @@ def derive_context(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Re-derive the ward-level context tables in data/context/ from the public open data."""
-    from .context import derive_all
+    from cityconv.data.context import derive_all
 
     project = _project(root)
     source = open_data.resolve() if open_data else shared_open_data_dir(project.root)
@@ -189,7 +189,7 @@ def reconstruct(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Re-create data/clubmoor/ (reconstructed response-level records consistent with the published summary)."""
-    from .reconstruct import reconstruct_clubmoor
+    from cityconv.generate.reconstruct import reconstruct_clubmoor
 
     project = _project(root)
     written = reconstruct_clubmoor(project.data_dir / "clubmoor", seed=seed)
@@ -204,7 +204,7 @@ def new_ward(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Scaffold a ward: params file and empty data templates with a codebook. Never overwrites."""
-    from .scaffold import new_ward as scaffold_ward
+    from cityconv.generate.scaffold import new_ward as scaffold_ward
 
     project = _project(root)
     written = scaffold_ward(project, code_or_name, ward_id=ward_id, boundary_set=boundary_set)
@@ -229,7 +229,7 @@ def simulate(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Fill a ward's data folder with SYNTHETIC demonstration data (marks the ward synthetic: true)."""
-    from .simulate import parse_propensity_options, simulate_ward
+    from cityconv.generate.simulate import parse_propensity_options, simulate_ward
 
     project = _project(root)
     written = simulate_ward(

@@ -84,8 +84,8 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
     """(project root, book PDF, briefing PDFs) of the built copy (made once per session)."""
     if "pdfs" not in _cache:
-        from cityconv.paths import Project
-        from cityconv.pdf import build_book_pdf, build_briefings
+        from cityconv.core.paths import Project
+        from cityconv.pipeline.pdf import build_book_pdf, build_briefings
 
         root = built_book(tmp_path_factory)
         project = Project(root)

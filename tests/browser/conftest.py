@@ -11,7 +11,7 @@ import pytest
 
 from _book import AXE, built_book, require, require_chromium
 
-from cityconv.pdf import CHROMIUM_ARGS
+from cityconv.pipeline.pdf import CHROMIUM_ARGS
 
 
 def pytest_configure(config) -> None:

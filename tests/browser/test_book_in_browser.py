@@ -124,8 +124,8 @@ def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
 
 
 def test_every_chapter_of_the_toc_is_a_page(site: Path, audit) -> None:
-    from cityconv.paths import Project
-    from cityconv.pdf import read_toc
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.pdf import read_toc
 
     root_doc, parts = read_toc(Project(site.parents[1]))
     wanted = [root_doc] + [d for part in parts for d in part.docnames]

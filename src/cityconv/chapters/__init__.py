@@ -1,0 +1,1 @@
+"""chapters layer of cityconv (see docs/architecture.md)."""

@@ -1,0 +1,651 @@
+"""The cross-ward comparison chapter (`notebooks/30-ward-comparison.ipynb`): Clubmoor beside every
+other ward set up in `params/`.
+
+The chapter runs for a *study* (`params/ward-comparison.yml`, no data of its own) and reads every
+ward's params, data folder and the shared context tables (`data/context/`); the template declares
+those reads so the runner re-runs it when any ward changes. It works for any number of wards: with
+one ward it says there is nothing to compare yet, and shows that ward's row.
+
+Sections (each function returns a `present.Table`, Markdown text, or None, so the notebook holds no
+logic):
+
+- **context**: population, ethnic minority share, older residents, social renting and neighbourhood
+  deprivation, from `cityconv.data.context` (Census 2021, IMD 2019), with Liverpool for reference;
+- **engagement reach**: survey responses, interviews, social media posts and workshop participants,
+  counted from each ward's records, with the status of each ward's figures (published, reconstructed,
+  synthetic or observed);
+- **key findings**: the most-mentioned best thing and thing to improve, and the share who would
+  recommend the ward, under disclosure control (`cityconv.methods.disclosure`): no count below the threshold
+  (default 5) and no percentage on a base below `min_percent_base` (default 10). A "top" answer whose
+  count is withheld is withheld as a whole (naming it would say that someone gave it);
+- **recommendations**: which rules of `cityconv.chapters.recommendations.fired_by_ward` fire for each ward,
+  or a "not available" note while that module does not exist.
+
+Labelling: every table names each ward with its data status — "Anfield (synthetic)", "Clubmoor
+(reconstructed)" — so a synthetic demonstration can never be read as a finding, whatever table is
+copied out of the page.
+
+Disclosure rules: each ward is protected with the stricter of its own `disclosure:` settings and the
+comparison study's (higher thresholds, zeros withheld if either says so).
+
+Robustness: a ward whose data folder does not validate (e.g. one just made with `cityconv new-ward`
+and not filled in yet) is not an error here: its rows say "[x]" and a note tells the reader to run
+`cityconv validate <id>`. The comparison must never fail because another ward is half-finished.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cityconv.core.params import StudyParams, load_all, load_params
+from cityconv.core.paths import Project
+from cityconv.core.problems import InputError
+from cityconv.data import wardfiles as datafiles
+from cityconv.data.context import SET_CITY, SET_NEW, SET_OLD, WardContext, load_context
+from cityconv.data.wardfiles import WardData, load_ward_data
+from cityconv.methods.disclosure import (
+    SUPPRESSED,
+    DisclosureRules,
+    assert_publishable,
+    protect_percentages,
+)
+from cityconv.present import NOT_AVAILABLE, Table, fmt_int, fmt_pct, join_words
+
+CLUBMOOR = "clubmoor"
+CITY_LABEL = "Liverpool (whole city)"
+STATUS_LABEL = {"synthetic": "synthetic", "reconstructed": "reconstructed", "observed": "observed"}
+BOUNDARY_LABEL = {SET_OLD: "2004–2023", SET_NEW: "2023–", SET_CITY: "city"}
+ETHNIC_MINORITY_GROUPS = ("Mixed/multiple", "Asian/Asian British", "Black/Black British", "Other")
+OLDER_BANDS = ("65-74", "75+")
+
+# Engagement measures: (key, column heading, data file, published figure id, counts people?)
+REACH_MEASURES = (
+    ("survey", "Survey responses", "survey_responses", "survey_responses", True),
+    ("interviews", "Interviews", "interviews", "interviews", True),
+    ("posts", "Social media posts", "social_media_posts", "social_media_posts", False),
+    ("workshop", "Workshop participants", "workshops", "practitioner_participants", True),
+)
+
+RECORDS_SOURCE = {
+    "observed": "engagement records",
+    "reconstructed": "records reconstructed to agree with the published summary (not the original responses)",
+    "synthetic": "synthetic demonstration records (not findings)",
+}
+SOURCE_CONTEXT = (
+    "ONS Census 2021 (small areas best-fitted to wards); MHCLG English Indices of Deprivation 2019; "
+    "Open Government Licence v3.0 (data/context/)"
+)
+PUBLISHED_SOURCE = "The City Conversation in Clubmoor: findings presentation (Heseltine Institute, 2020–21)"
+
+
+# ================================================================================================
+# loading
+# ================================================================================================
+
+
+@dataclass
+class WardEntry:
+    """One ward of the comparison: its params, its records (None if they do not load) and context."""
+
+    id: str
+    params: StudyParams
+    data: WardData | None
+    context: WardContext | None
+    rules: DisclosureRules
+    data_problem: str | None = None  # why `data` is None, in plain English
+
+    @property
+    def status(self) -> str:
+        return self.params.data_status
+
+    @property
+    def label(self) -> str:
+        """The ward's name with its data status, used as the row header of every table."""
+        return ward_label(self.params)
+
+    @property
+    def is_clubmoor(self) -> bool:
+        return self.id == CLUBMOOR
+
+
+@dataclass
+class Comparison:
+    """Every ward in `params/`, Clubmoor first, and the comparison study's own settings."""
+
+    project: Project
+    study: StudyParams | None
+    wards: list[WardEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # params files that did not load
+
+    @property
+    def n(self) -> int:
+        return len(self.wards)
+
+    @property
+    def has_clubmoor(self) -> bool:
+        return any(w.is_clubmoor for w in self.wards)
+
+
+def ward_label(params: StudyParams) -> str:
+    """ "Anfield (synthetic)", "Clubmoor (reconstructed)", or the plain title for observed data."""
+    status = params.data_status
+    return params.title if status == "observed" else f"{params.title} ({STATUS_LABEL[status]})"
+
+
+def combined_rules(*rules: DisclosureRules) -> DisclosureRules:
+    """The strictest of several rule sets: highest thresholds, zeros withheld if any says so."""
+    threshold = max(r.threshold for r in rules)
+    return DisclosureRules(
+        threshold=threshold,
+        min_percent_base=max(threshold, *(r.min_percent_base for r in rules)),
+        zeros_disclosive=any(r.zeros_disclosive for r in rules),
+    )
+
+
+def _rules_of(params: StudyParams | None) -> DisclosureRules:
+    return DisclosureRules() if params is None else DisclosureRules(**params.disclosure.model_dump())
+
+
+def ward_order(params: dict[str, StudyParams]) -> list[str]:
+    """Ward ids (kind "ward" only), Clubmoor first, then by title."""
+    wards = [i for i, p in params.items() if p.kind == "ward"]
+    return sorted(wards, key=lambda i: (i != CLUBMOOR, params[i].title.lower(), i))
+
+
+def load_entry(project: Project, params: StudyParams, study_rules: DisclosureRules) -> WardEntry:
+    """A ward's records and context, never raising for a ward whose data are not (yet) valid."""
+    data, problem = None, None
+    if params.data_dir:
+        try:
+            data = load_ward_data(project.root / params.data_dir, project.root)
+        except InputError as exc:
+            n = len(exc.problems)
+            problem = (f"its data do not validate ({n} problem{'s' if n != 1 else ''}; "
+                       f"run `cityconv validate {params.id}`)")
+        except FileNotFoundError:
+            problem = f"its data folder {params.data_dir} was not found"
+    context = None
+    if params.ward is not None and project.context_dir.is_dir():
+        try:
+            context = load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
+        except (KeyError, ValueError, FileNotFoundError):
+            context = None
+    rules = combined_rules(_rules_of(params), study_rules)
+    return WardEntry(params.id, params, data, context, rules, problem)
+
+
+def load_comparison(study_id: str | None = None, root: Path | None = None) -> Comparison:
+    """Load the comparison study (if given) and every ward in the project's `params/`."""
+    project = Project(Path(root).resolve()) if root else Project.discover()
+    study = None
+    if study_id is not None:
+        study = load_params(project.params_dir / f"{study_id}.yml", project.root)
+    all_params, problems = load_all(project)
+    study_rules = _rules_of(study)
+    wards = [load_entry(project, all_params[i], study_rules) for i in ward_order(all_params)]
+    skipped = sorted({p.file for p in problems})
+    return Comparison(project, study, wards, skipped)
+
+
+# ================================================================================================
+# prose
+# ================================================================================================
+
+
+def intro_text(comp: Comparison) -> str:
+    """Which wards are compared, and what their data are."""
+    if comp.n == 0:
+        return ("No ward is set up in `params/` yet, so there is nothing to compare. "
+                "Add one with `cityconv new-ward \"<ward name>\"` (see the tutorial).")
+    names = [w.params.title for w in comp.wards]
+    if comp.n == 1:
+        text = (f"Only one ward is set up so far ({names[0]}), so there is nothing to compare it with yet; "
+                f"its figures are shown on their own. Add another ward with `cityconv new-ward` and this "
+                f"chapter compares them the next time the book is built.")
+    else:
+        lead = "Clubmoor, where the City Conversation took place, beside" if comp.has_clubmoor else "The"
+        others = [w.params.title for w in comp.wards if not w.is_clubmoor]
+        if comp.has_clubmoor:
+            text = f"This chapter sets {lead} {join_words(others)}: {comp.n} wards in all."
+        else:
+            text = f"This chapter compares {comp.n} wards: {join_words(names)}."
+    notes = []
+    synthetic = [w.params.title for w in comp.wards if w.status == "synthetic"]
+    reconstructed = [w.params.title for w in comp.wards if w.status == "reconstructed"]
+    if synthetic:
+        verb = "is" if len(synthetic) == 1 else "are"
+        notes.append(
+            f"**{join_words(synthetic)} {verb} a synthetic demonstration**: the engagement records were simulated "
+            f"(`cityconv simulate`) to show the method. Their rows are marked \"(synthetic)\" in every table "
+            f"and say nothing about what residents think."
+        )
+    if reconstructed:
+        notes.append(
+            f"The records of {join_words(reconstructed)} are a reconstruction consistent with the published "
+            f"summary, marked \"(reconstructed)\": totals that were published are exact, other figures are "
+            f"properties of the reconstruction."
+        )
+    broken = [w for w in comp.wards if w.data is None and w.params.data_dir]
+    if broken:
+        notes.append("Not compared on engagement: " + "; ".join(f"{w.params.title} — {w.data_problem}" for w in broken) + ".")
+    if comp.skipped:
+        notes.append("Params files that did not load and are left out: "
+                     + ", ".join(f"`{s}`" for s in comp.skipped) + " (run `cityconv validate`).")
+    return "\n\n".join([text, *notes])
+
+
+# ================================================================================================
+# context
+# ================================================================================================
+
+
+def _rows(table: pd.DataFrame, code: str, boundary_set: str) -> pd.DataFrame:
+    if table is None or table.empty:
+        return pd.DataFrame()
+    return table[(table["ward_code"] == code) & (table["boundary_set"] == boundary_set)]
+
+
+def _share(table: pd.DataFrame, code: str, boundary_set: str, categories) -> float | None:
+    rows = _rows(table, code, boundary_set)
+    s = rows.loc[rows["category"].isin(list(categories)), "share"] if not rows.empty else pd.Series(dtype=float)
+    if s.empty or s.isna().any():
+        return None
+    return float(s.astype(float).sum())
+
+
+def context_figures(context: WardContext, code: str | None = None, boundary_set: str | None = None) -> dict:
+    """Key context figures for the ward of `context` (or for Liverpool with code E08000012, set "city").
+
+    None means not available (e.g. Waterfront North has no Census 2021 figures), never zero.
+    """
+    code = code or context.ward_code
+    bset = boundary_set or context.boundary_set
+    w = _rows(context.wards, code, bset)
+
+    def value(col):
+        if w.empty or col not in w or pd.isna(w[col].iloc[0]):
+            return None
+        return int(w[col].iloc[0])
+
+    dep = _rows(context.deprivation_summary, code, bset)
+    most, total = None, None
+    if not dep.empty and not dep["n_lsoa"].isna().any():
+        total = int(dep["n_lsoa"].sum())
+        most = int(dep.loc[dep["imd_decile"] == 1, "n_lsoa"].sum())
+        if total == 0:
+            most, total = None, None
+    return {
+        "population_2021": value("population_2021"),
+        "households_2021": value("households_2021"),
+        "ethnic_minority": _share(context.ethnicity, code, bset, ETHNIC_MINORITY_GROUPS),
+        "aged_65_plus": _share(context.age, code, bset, OLDER_BANDS),
+        "social_rented": _share(context.tenure, code, bset, ["Social rented"]),
+        "most_deprived": most,
+        "n_lsoa": total,
+    }
+
+
+def _deprived_text(fig: dict) -> str:
+    if fig["most_deprived"] is None or not fig["n_lsoa"]:
+        return NOT_AVAILABLE
+    return f"{fig['most_deprived']} of {fig['n_lsoa']} ({fmt_pct(fig['most_deprived'] / fig['n_lsoa'])})"
+
+
+def _context_row(label: str, bset: str, fig: dict) -> dict:
+    return {
+        "Ward": label,
+        "Boundaries": BOUNDARY_LABEL.get(bset, bset),
+        "Residents (2021)": NOT_AVAILABLE if fig["population_2021"] is None else fmt_int(fig["population_2021"]),
+        "Ethnic minority residents": NOT_AVAILABLE if fig["ethnic_minority"] is None else fmt_pct(fig["ethnic_minority"]),
+        "Aged 65 and over": NOT_AVAILABLE if fig["aged_65_plus"] is None else fmt_pct(fig["aged_65_plus"]),
+        "Households renting socially": NOT_AVAILABLE if fig["social_rented"] is None else fmt_pct(fig["social_rented"]),
+        "Most deprived 10% (IMD 2019)": _deprived_text(fig),
+    }
+
+
+def context_frame(comp: Comparison) -> pd.DataFrame:
+    """One row per ward (with its status label) and a last row for Liverpool; display strings."""
+    rows = []
+    city_context = None
+    for w in comp.wards:
+        if w.context is None:
+            empty = {k: None for k in ("population_2021", "households_2021", "ethnic_minority", "aged_65_plus",
+                                       "social_rented", "most_deprived", "n_lsoa")}
+            rows.append(_context_row(w.label, w.params.ward.boundary_set if w.params.ward else "", empty))
+            continue
+        city_context = city_context or w.context
+        rows.append(_context_row(w.label, w.context.boundary_set, context_figures(w.context)))
+    if city_context is not None:
+        from cityconv.data.context import CITY_CODE
+
+        rows.append(_context_row(CITY_LABEL, SET_CITY, context_figures(city_context, CITY_CODE, SET_CITY)))
+    return pd.DataFrame(rows, columns=list(_context_row("", "", dict.fromkeys(
+        ("population_2021", "households_2021", "ethnic_minority", "aged_65_plus", "social_rented",
+         "most_deprived", "n_lsoa"))).keys()))
+
+
+def context_table(comp: Comparison) -> Table | None:
+    if comp.n == 0:
+        return None
+    frame = context_frame(comp)
+    notes = [
+        "Ward figures are sums of Census 2021 small areas (LSOAs) best-fitted to each ward: counts are "
+        "approximate, percentages reliable.",
+        "Ethnic minority: all broad ethnic groups except White. Most deprived 10%: the ward's neighbourhoods "
+        "(LSOAs, 2011 boundaries) in England's most deprived decile of the Index of Multiple Deprivation 2019.",
+    ]
+    sets = {w.params.ward.boundary_set for w in comp.wards if w.params.ward is not None}
+    if len(sets) > 1:
+        notes.append("The wards are on different boundary sets (2004–2023 and since May 2023): wards "
+                     "of the two sets overlap and differ in size, so compare percentages, not counts.")
+    if any(w.status == "synthetic" for w in comp.wards):
+        notes.append("Context figures are real for every ward; only the engagement data of wards marked "
+                     "(synthetic) are simulated.")
+    return Table(frame, "Wards in context: population, ethnicity, age, housing and deprivation",
+                 SOURCE_CONTEXT, "residents (count) and percentages as labelled", notes)
+
+
+# ================================================================================================
+# engagement reach
+# ================================================================================================
+
+
+def _published(data: WardData | None) -> dict[str, float]:
+    if data is None or data.published_figures is None:
+        return {}
+    pf = data.published_figures
+    return {str(k): float(v) for k, v in zip(pf["figure_id"], pf["value"]) if not pd.isna(v)}
+
+
+def reach_counts(entry: WardEntry) -> dict[str, int | None]:
+    """Raw counts from the ward's records (None: no such source). NOT for publication as they are."""
+    out: dict[str, int | None] = {}
+    data = entry.data
+    for key, _, stem, _, _ in REACH_MEASURES:
+        frame = None if data is None else getattr(data, stem, None)
+        if frame is None:
+            out[key] = None
+        elif key == "workshop":
+            out[key] = int(frame["participants"].fillna(0).sum())
+        else:
+            out[key] = int(len(frame))
+    return out
+
+
+SHORT_MEASURE = {"survey": "survey", "interviews": "interviews", "posts": "posts", "workshop": "workshops"}
+
+
+def reach_status(entry: WardEntry) -> str:
+    """Where the ward's reach figures come from: published totals, and the kind of records."""
+    if entry.data is None:
+        return "no valid data"
+    counts = reach_counts(entry)
+    published = _published(entry.data)
+    matched = [SHORT_MEASURE[key] for key, _, _, fid, _ in REACH_MEASURES
+               if counts[key] is not None and fid in published and int(published[fid]) == counts[key]]
+    records = {"synthetic": "synthetic records", "reconstructed": "records reconstructed",
+               "observed": "observed records"}[entry.status]
+    available = [k for k in counts if counts[k] is not None]
+    if matched and len(matched) == len(available):
+        return f"published totals; {records}"
+    if matched:
+        return f"published: {', '.join(matched)}; {records}"
+    return records
+
+
+def _protect_count(n: int | None, rules: DisclosureRules, people: bool = True) -> str:
+    if n is None:
+        return NOT_AVAILABLE
+    if people and rules.is_small(n):
+        return SUPPRESSED
+    return fmt_int(n)
+
+
+def reach_frame(comp: Comparison) -> pd.DataFrame:
+    rows = []
+    for w in comp.wards:
+        counts = reach_counts(w)
+        row = {"Ward": w.label}
+        for key, heading, _, _, people in REACH_MEASURES:
+            row[heading] = _protect_count(counts[key], w.rules, people)
+        row["Status"] = reach_status(w)
+        rows.append(row)
+    columns = ["Ward", *[m[1] for m in REACH_MEASURES], "Status"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rules_note(comp: Comparison) -> str:
+    thresholds = sorted({w.rules.threshold for w in comp.wards}) or [DisclosureRules().threshold]
+    bases = sorted({w.rules.min_percent_base for w in comp.wards}) or [DisclosureRules().min_percent_base]
+    t = "/".join(str(x) for x in thresholds)
+    b = "/".join(str(x) for x in bases)
+    return (f"Disclosure control: counts of people below {t} are shown as [c], and no percentage is "
+            f"given on a base below {b} (see Protecting respondents).")
+
+
+def reach_table(comp: Comparison) -> Table | None:
+    if comp.n == 0:
+        return None
+    frame = reach_frame(comp)
+    for w, (_, row) in zip(comp.wards, frame.set_index("Ward").iterrows()):
+        assert_publishable(row.drop(labels=["Social media posts", "Status"]).to_frame().T, w.rules)
+    notes = [
+        "Counted from each ward's records: survey responses, interviews and social media posts are rows of "
+        "their files; workshop participants are the sum over workshops.",
+        "[x] = the ward has no such source (the file is absent), which is not the same as none.",
+        "Status: \"published\" where the count equals a figure published by the project (for Clubmoor, the "
+        "findings presentation), then the kind of records counted. People counted in one source may also be "
+        "counted in another.",
+        _rules_note(comp),
+    ]
+    sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards})
+    source = "each ward's " + "; ".join(sources)
+    if any(_published(w.data) for w in comp.wards):
+        source += f"; {PUBLISHED_SOURCE}"
+    return Table(frame, "Engagement reach by ward", source, "counts (responses, interviews, posts, people)", notes)
+
+
+def reach_text(comp: Comparison) -> str | None:
+    """How to read the reach table; None when there is nothing to compare."""
+    if comp.n < 2:
+        return None
+    missing = [w.params.title for w in comp.wards
+               if w.data is not None and any(v is None for v in reach_counts(w).values())]
+    text = ("Reach is what each ward's engagement collected: the sizes of its survey, interviews, social "
+            "media and workshops. Small surveys give uncertain percentages, so differences of a few "
+            "percentage points between wards in the next section are well within sampling error.")
+    if missing:
+        text += (f" Not every ward used every method ({join_words(missing)} left some out); a missing source "
+                 "is shown as [x], not as zero.")
+    return text
+
+
+# ================================================================================================
+# key findings
+# ================================================================================================
+
+
+def _short_label(label: str) -> str:
+    """Code-list labels without ward-specific examples: "Green spaces and parks (e.g. the Ducky)" ->
+    "Green spaces and parks"."""
+    text = str(label)
+    cut = text.find(" (e.g.")
+    return text[:cut] if cut > 0 else text
+
+
+def code_labels(question: str) -> dict[str, str]:
+    field_ = next(f for f in datafiles.schema_descriptor("survey_mentions")["fields"] if f["name"] == "code")
+    return {c["value"]: _short_label(c["label"]) for c in field_.get("categories", [])}
+
+
+def mention_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]:
+    """(respondents naming each code, sorted descending then by code order; respondents answering)."""
+    if data is None or data.survey_mentions is None or data.survey_responses is None:
+        return pd.Series(dtype=int), 0
+    m = data.survey_mentions
+    m = m[m["question"].astype(str) == question]
+    if m.empty:
+        return pd.Series(dtype=int), 0
+    base = int(m["response_id"].nunique())
+    per = m.drop_duplicates(["response_id", "code"]).groupby(m["code"].astype(str), sort=False)["response_id"].nunique()
+    order = {c: i for i, c in enumerate(code_labels(question))}
+    per = per[per > 0]
+    ranked = sorted(per.index, key=lambda c: (-int(per[c]), order.get(c, len(order)), c))
+    return per.reindex(ranked).astype(int), base
+
+
+def _pct(count: int, base: int, rules: DisclosureRules) -> str:
+    """A percentage under disclosure control ([c] for a small count or a small base)."""
+    shown = protect_percentages(pd.Series({"x": int(count)}), int(base), rules)
+    return str(shown.iloc[0])
+
+
+def top_answer(data: WardData | None, question: str, rules: DisclosureRules) -> str:
+    """ "Label (n, p% of those answering)", ties joined with " / ", or [c] / [x]."""
+    counts, base = mention_counts(data, question)
+    if counts.empty or base == 0:
+        return NOT_AVAILABLE
+    top = int(counts.iloc[0])
+    if rules.is_small(top):
+        return SUPPRESSED  # naming the answer would disclose that a few people gave it
+    labels = code_labels(question)
+    tied = [labels.get(c, c) for c in counts.index if int(counts[c]) == top]
+    name = " / ".join(tied) + (" (tied)" if len(tied) > 1 else "")
+    pct = _pct(top, base, rules)
+    pct_text = f"{pct} of {fmt_int(base)} answering" if pct != SUPPRESSED else f"[c]% of {fmt_int(base)} answering"
+    return f"{name}: {fmt_int(top)} ({pct_text})"
+
+
+def recommend_share(data: WardData | None, rules: DisclosureRules) -> str:
+    if data is None or data.survey_responses is None or "recommend" not in data.survey_responses:
+        return NOT_AVAILABLE
+    answers = data.survey_responses["recommend"].dropna().astype(str)
+    base = int(len(answers))
+    if base == 0:
+        return NOT_AVAILABLE
+    yes = int((answers == "yes").sum())
+    pct = _pct(yes, base, rules)
+    if pct == SUPPRESSED:
+        return SUPPRESSED
+    return f"{pct} of {fmt_int(base)}"
+
+
+def findings_frame(comp: Comparison) -> pd.DataFrame:
+    rows = []
+    for w in comp.wards:
+        rows.append({
+            "Ward": w.label,
+            "Most-mentioned best thing": top_answer(w.data, "best_things", w.rules),
+            "Most-mentioned thing to improve": top_answer(w.data, "improve", w.rules),
+            "Would recommend the area (% of those answering)": recommend_share(w.data, w.rules),
+        })
+    return pd.DataFrame(rows, columns=["Ward", "Most-mentioned best thing", "Most-mentioned thing to improve",
+                                       "Would recommend the area (% of those answering)"])
+
+
+def findings_table(comp: Comparison) -> Table | None:
+    if comp.n == 0:
+        return None
+    frame = findings_frame(comp)
+    notes = [
+        "Best things and things to improve: respondents could name up to three; the count is of respondents "
+        "naming the item, the percentage of those who answered the question.",
+        "[c]: withheld to protect respondents — a count below the threshold, a percentage on a small base, "
+        "or a most-mentioned item named by fewer people than the threshold (naming it would disclose them).",
+        _rules_note(comp),
+    ]
+    if any(w.status == "synthetic" for w in comp.wards):
+        notes.append("Rows marked (synthetic) are simulated: they demonstrate the method and are not findings.")
+    sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards})
+    return Table(frame, "Key survey findings by ward", "each ward's survey: " + "; ".join(sources),
+                 "respondents (count) and percentage of those answering", notes)
+
+
+def findings_text(comp: Comparison) -> str | None:
+    usable = [w for w in comp.wards if w.data is not None and w.data.survey_mentions is not None]
+    if len(usable) < 2:
+        return None
+    tops = {}
+    for w in usable:
+        counts, _ = mention_counts(w.data, "best_things")
+        if not counts.empty and not w.rules.is_small(int(counts.iloc[0])):
+            tops[w.label] = code_labels("best_things").get(counts.index[0], counts.index[0])
+    if len(tops) >= 2 and len(set(tops.values())) == 1:
+        return (f"Every ward's most-mentioned best thing is the same: {next(iter(tops.values())).lower()}. "
+                "Where a ward is synthetic, that is by construction: its answers are drawn from the "
+                "Clubmoor reconstruction.")
+    return None
+
+
+# ================================================================================================
+# recommendations (another module's rules)
+# ================================================================================================
+
+def recommendations_provider():
+    """`cityconv.chapters.recommendations.fired_by_ward`: which rules fire for which ward."""
+    from cityconv.chapters import recommendations
+
+    return recommendations.fired_by_ward
+
+
+def rule_titles(project: Project) -> dict[str, str]:
+    """Rule id -> title, from the project's rules file."""
+    from cityconv.data.rules import load_rules, rules_path
+
+    path = rules_path(project)
+    return {r.id: r.title for r in load_rules(path, project.root)} if path.is_file() else {}
+
+
+def _fired_text(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return NOT_AVAILABLE
+    if isinstance(value, str):
+        return value
+    return "fires" if bool(value) else "—"
+
+
+def recommendations_frame(comp: Comparison, fired: pd.DataFrame, titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rule × ward table of "fires" / "—" / "[x]": one row per rule (its title when known), one column
+    per ward labelled with its data status, wards in the comparison's order.
+
+    `fired` is ward × rule (index: ward id or title). Wards of the comparison missing from it get [x];
+    rows of `fired` that are not wards of the comparison are left out.
+    """
+    titles = titles or {}
+    by_key: dict[str, str] = {}
+    for key in fired.index:
+        by_key[str(key)] = key
+    columns = {}
+    for w in comp.wards:
+        key = by_key.get(w.id, by_key.get(w.params.title))
+        columns[w.label] = [NOT_AVAILABLE] * len(fired.columns) if key is None else [
+            _fired_text(v) for v in fired.loc[key].tolist()]
+    rules = [titles.get(str(r), str(r)) for r in fired.columns]
+    frame = pd.DataFrame(columns, index=pd.Index(rules, name="Recommendation"))
+    return frame
+
+
+def recommendations_section(comp: Comparison, provider=None) -> Table | str:
+    """The recommendations table, or a Markdown note saying why there is none."""
+    from cityconv.data.rules import rules_path
+
+    if provider is None and not rules_path(comp.project).is_file():
+        return "This project has no recommendation rules, so no recommendation can apply."
+    provider = recommendations_provider() if provider is None else provider
+    if comp.n == 0:
+        return "No ward is set up, so no recommendation can apply."
+    fired = provider(comp.project)  # invalid rules or data raise: the run fails and the last good chapter stays
+    if fired is None or fired.shape[1] == 0:
+        return "No recommendation rule is defined yet."
+    frame = recommendations_frame(comp, fired, rule_titles(comp.project))
+    notes = ["\"fires\": the ward's data meet the rule's condition; \"—\": they do not (or the data needed "
+             "are missing); [x]: the ward was not evaluated."]
+    if any(w.status == "synthetic" for w in comp.wards):
+        notes.append("For wards marked (synthetic) the rules fire on simulated data: a demonstration, not advice.")
+    return Table(frame, "Which recommendations apply to each ward",
+                 "the book's recommendation rules (data/recommendations/rules.yml) applied to each ward's "
+                 "records and context", "whether each rule fires", notes)

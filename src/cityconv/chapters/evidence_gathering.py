@@ -1,0 +1,495 @@
+"""How the evidence was gathered (`notebooks/02-evidence-gathering.ipynb`): objectives, methods, training.
+
+Everything the chapter shows is built here from the ward's data folder, so the notebook only calls
+functions. Any optional source may be absent (no training records, no social media posts, ...): its
+section then says so instead of failing. Published figures (from `published_figures.csv`) are quoted as
+published; figures counted from the reconstructed records are said to be "in these records".
+
+Disclosure: counts of *people* (respondents, interviewees, participants) below the threshold are
+withheld (`[c]` in tables, "fewer than 5" in prose). Counts of activities (sessions, posts, workshops,
+targets) describe no one and are shown as they are.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cityconv.chapters.survey import PUBLISHED_SOURCE, count_phrase, published_figures
+from cityconv.data.wardfiles import WardData, schema_descriptor
+from cityconv.methods.disclosure import DisclosureRules, protect_counts
+from cityconv.present import PALETTE, Chart, Table, fmt_int, join_words
+
+FIG_WIDTH = 6.2
+LOCKDOWN = pd.Timestamp("2020-03-23")
+"""The UK's first national Covid-19 lockdown was announced on 23 March 2020 (a public date, not a ward figure)."""
+METHODS = ("training", "survey", "interviews", "social_media", "workshops")
+METHOD_LABELS = {
+    "training": "Community researcher training",
+    "survey": "Residents' survey",
+    "interviews": "Interviews",
+    "social_media": "Social media posts",
+    "workshops": "Practitioner workshops",
+}
+INTERVIEWEE_LABELS = {"survey_respondent": "Survey respondents", "community_researcher": "Community researchers",
+                      "board_member": "MyClubmoor board members"}
+
+
+@dataclass
+class Fieldwork:
+    ward_name: str
+    data: WardData | None
+    rules: DisclosureRules = field(default_factory=DisclosureRules)
+    source: str = ""
+    published: dict[str, float] = field(default_factory=dict)
+
+    def frame(self, name: str) -> pd.DataFrame | None:
+        if self.data is None:
+            return None
+        df = getattr(self.data, name, None)
+        return df if df is not None and len(df) else None
+
+
+def from_chapter(ch) -> Fieldwork:
+    return Fieldwork(ch.title, ch.data, ch.rules, ch.records_source, published_figures(ch.data))
+
+
+def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | None = None, source: str = "") -> Fieldwork:
+    return Fieldwork(ward_name, data, rules or DisclosureRules(), source or f"{ward_name} engagement records",
+                     published_figures(data))
+
+
+def _labels(stem: str, column: str) -> dict[str, str]:
+    for f in schema_descriptor(stem)["fields"]:
+        if f["name"] == column:
+            return {c["value"]: c["label"] for c in f.get("categories", [])}
+    return {}
+
+
+def _month_name(month: str) -> str:
+    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+
+
+def _period(months: list[str]) -> str:
+    """["2020-04", "2020-05"] -> "April to May 2020"; one month -> "November 2020"."""
+    months = sorted(set(months))
+    if not months:
+        return ""
+    first, last = pd.Timestamp(f"{months[0]}-01"), pd.Timestamp(f"{months[-1]}-01")
+    if first == last:
+        return first.strftime("%B %Y")
+    if first.year == last.year:
+        return f"{first.strftime('%B')} to {last.strftime('%B %Y')}"
+    return f"{first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
+
+
+def people(fw: Fieldwork, n: int) -> str:
+    """A count of people for prose: the number, or "fewer than 5"."""
+    return count_phrase(n, fw.rules)
+
+
+# ================================================================================================
+# objectives scorecard
+# ================================================================================================
+
+
+def scorecard(fw: Fieldwork) -> pd.DataFrame | None:
+    """One row per objective: objective, target, delivered, status (label), why, basis of the delivered figure."""
+    obj = fw.frame("objectives")
+    if obj is None:
+        return None
+    status = _labels("objectives", "status")
+    basis = _labels("objectives", "delivered_basis")
+    rows = []
+    for _, r in obj.iterrows():
+        unit = "" if pd.isna(r["unit"]) else f" {r['unit']}"
+        rows.append({
+            "objective_id": r["objective_id"],
+            "Objective (as published)": r["objective"],
+            "Target": "[x]" if pd.isna(r["target"]) else f"{fmt_int(r['target'])}{unit}",
+            "Delivered": "[x]" if pd.isna(r["delivered"]) else f"{fmt_int(r['delivered'])}{unit}",
+            "Status": status.get(str(r["status"]), str(r["status"])),
+            "Why": r["explanation"],
+            "Basis of the delivered figure": basis.get(str(r["delivered_basis"]), str(r["delivered_basis"])).split(":")[0],
+            "target": r["target"], "delivered": r["delivered"], "status": str(r["status"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def scorecard_table(fw: Fieldwork) -> Table | None:
+    """The quantified objectives: target, delivered, status and the basis of the delivered figure.
+
+    Compact so that it fits the page; the full wording and the reasons are in `scorecard_reasons_text`.
+    """
+    sc = scorecard(fw)
+    if sc is None:
+        return None
+    sc = sc[sc["target"].notna()]
+    if sc.empty:
+        return None
+    obj = fw.frame("objectives").set_index("objective_id")
+    measure = [str(obj.loc[i, "unit"]).capitalize() if not pd.isna(obj.loc[i, "unit"]) else str(i) for i in sc["objective_id"]]
+    frame = pd.DataFrame({"What was counted": measure, "Target": list(sc["Target"]), "Delivered": list(sc["Delivered"]),
+                          "Status": [t.split(":")[0] for t in sc["Status"]],
+                          "Basis of the delivered figure": list(sc["Basis of the delivered figure"])})
+    frame = frame.set_index("What was counted")
+    return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
+                 source=f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
+                        f"{fw.source}",
+                 units="Number of residents, participants, focus groups or workshops, as stated in each cell",
+                 notes=["[x] = no figure published or reconstructed.",
+                        "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
+                        "published, reconstructed or our interpretation of the slides. The reasons are listed below "
+                        "the table."])
+
+
+def scorecard_reasons_text(fw: Fieldwork) -> str | None:
+    """Every objective as published, its status and why, as a list (from objectives.csv)."""
+    sc = scorecard(fw)
+    if sc is None:
+        return None
+    lines = []
+    for _, r in sc.iterrows():
+        lines.append(f"- **{r['Objective (as published)']}** — *{r['Status']}.* {r['Why']}")
+    return "\n".join(lines)
+
+
+def scorecard_text(fw: Fieldwork) -> str:
+    sc = scorecard(fw)
+    if sc is None:
+        return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
+    q = sc[sc["target"].notna()]
+    parts = []
+    for _, r in q.iterrows():
+        delivered = "no figure" if pd.isna(r["delivered"]) else r["Delivered"]
+        parts.append(f"{r['Target']} (delivered: {delivered}; {r['Status'].split(':')[0].lower()}, "
+                     f"{r['Basis of the delivered figure'].lower()})")
+    counts = sc["status"].value_counts()
+    text = (f"The project set {fmt_int(len(sc))} objectives, {fmt_int(len(q))} of them with a number attached. "
+            f"The numeric targets were: " + "; ".join(parts) + ".")
+    adapted = int(counts.get("adapted", 0))
+    if adapted:
+        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} delivered differently because of "
+                 "Covid-19: the slides say lockdown prevented face-to-face engagement with residents, so the planned "
+                 "focus groups gave way to a survey, interviews and social media posts, and the workshops "
+                 "that were held brought together practitioners rather than residents.")
+    return text
+
+
+# ================================================================================================
+# methods and their timeline
+# ================================================================================================
+
+
+@dataclass
+class Method:
+    key: str
+    label: str
+    months: list[str]
+    records: int  # number of records (responses, interviews, posts, sessions, workshops)
+    unit: str
+    people: int | None = None  # people involved, when the records count people
+    published: str = ""  # the published figure(s) as text, from published_figures.csv
+
+
+def _months_of(df: pd.DataFrame | None, column: str) -> list[str]:
+    if df is None:
+        return []
+    values = df[column]
+    if column == "date":
+        return sorted(set(pd.to_datetime(values).dt.strftime("%Y-%m")))
+    return sorted(set(values.astype(str)))
+
+
+def methods(fw: Fieldwork) -> list[Method]:
+    """The methods present in this ward's records, in fieldwork order."""
+    out = []
+    pub = fw.published
+    sessions, attendance = fw.frame("training_sessions"), fw.frame("training_attendance")
+    if sessions is not None:
+        participants = int(attendance["participant_id"].nunique()) if attendance is not None else None
+        out.append(Method("training", METHOD_LABELS["training"], _months_of(sessions, "month"), len(sessions),
+                          "sessions", participants,
+                          _pub(pub, [("training_sessions", "sessions"), ("training_participants", "participants")])))
+    responses = fw.frame("survey_responses")
+    if responses is not None:
+        out.append(Method("survey", METHOD_LABELS["survey"], _months_of(responses, "month"), len(responses),
+                          "responses", len(responses), _pub(pub, [("survey_responses", "responses")])))
+    interviews = fw.frame("interviews")
+    if interviews is not None:
+        out.append(Method("interviews", METHOD_LABELS["interviews"], _months_of(interviews, "month"), len(interviews),
+                          "interviews", len(interviews), _pub(pub, [("interviews", "interviews")])))
+    posts = fw.frame("social_media_posts")
+    if posts is not None:
+        out.append(Method("social_media", METHOD_LABELS["social_media"], _months_of(posts, "date"), len(posts), "posts",
+                          None, _pub(pub, [("social_media_posts", "posts"),
+                                           ("social_media_average_audience", "average audience"),
+                                           ("social_media_interactions", "reactions, comments and shares"),
+                                           ("social_media_comments", "comments")])))
+    workshops = fw.frame("workshops")
+    if workshops is not None:
+        out.append(Method("workshops", METHOD_LABELS["workshops"], _months_of(workshops, "month"), len(workshops),
+                          "workshops", int(workshops["participants"].sum()),
+                          _pub(pub, [("practitioner_workshops", "workshops"), ("practitioner_participants", "participants")])))
+    return out
+
+
+def _pub(pub: dict[str, float], items: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{fmt_int(pub[k])} {word}" for k, word in items if k in pub)
+
+
+def methods_table(fw: Fieldwork) -> Table | None:
+    ms = methods(fw)
+    if not ms:
+        return None
+    rows = []
+    for m in ms:
+        if m.people is None:
+            ppl = "[x]"
+        else:
+            ppl = people(fw, m.people) if fw.rules.is_small(m.people) else fmt_int(m.people)
+            ppl = "[c]" if fw.rules.is_small(m.people) else ppl
+        rows.append({"Method": m.label, "When (from the records)": _period(m.months),
+                     "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl,
+                     "Published figures": m.published or "[x]"})
+    frame = pd.DataFrame(rows).set_index("Method")
+    return Table(frame, title=f"What data were collected, and when: {fw.ward_name}", source=f"{fw.source}; {PUBLISHED_SOURCE}",
+                 units="Number of records or people, as stated in each cell",
+                 notes=["People taking part: distinct training participants, survey respondents, interviewees or "
+                        "workshop participants in the records; [x] where the records do not count people (social media "
+                        "reach is an audience, not participants).",
+                        "Published figures are quoted from the findings slides; the records were reconstructed to "
+                        "reproduce them exactly."])
+
+
+def methods_text(fw: Fieldwork) -> str:
+    ms = {m.key: m for m in methods(fw)}
+    pub = fw.published
+    parts = []
+    if "survey" in ms:
+        m = ms["survey"]
+        parts.append(f"a residents' survey ({_period(m.months)}; {_n_or_pub(fw, m.records, 'survey_responses')} responses)")
+    if "interviews" in ms:
+        m = ms["interviews"]
+        parts.append(f"interviews ({_period(m.months)}; {_n_or_pub(fw, m.records, 'interviews')} interviews)")
+    if "social_media" in ms:
+        m = ms["social_media"]
+        parts.append(f"posts on social media ({_period(m.months)}; {fmt_int(m.records)} posts)")
+    if "workshops" in ms:
+        m = ms["workshops"]
+        parts.append(f"practitioner workshops ({_period(m.months)}; {fmt_int(m.records)} workshops with "
+                     f"{_n_or_pub(fw, m.people, 'practitioner_participants')} participants)")
+    if not parts:
+        return f"No fieldwork records other than the objectives are available for {fw.ward_name}."
+    text = f"The evidence for {fw.ward_name} comes from " + join_words(parts) + "."
+    missing = [METHOD_LABELS[k].lower() for k in METHODS if k not in ms]
+    if missing:
+        text += (f" This ward's data folder has no records of {join_words(missing)}, so those parts of the timeline and "
+                 "tables are left out.")
+    if "social_media" in ms and "social_media_average_audience" in pub:
+        text += (f" The posts reached an average audience of {fmt_int(pub['social_media_average_audience'])} people and "
+                 f"drew {fmt_int(pub['social_media_interactions'])} reactions, comments and shares in total "
+                 f"(including {fmt_int(pub['social_media_comments'])} comments), as published; an audience is reach, "
+                 "not engagement.")
+    elif "social_media" in ms:
+        posts = fw.frame("social_media_posts")
+        total = int(posts[["reactions", "comments", "shares"]].sum().sum())
+        text += (f" In these records the posts reached an average audience of {fmt_int(posts['audience'].mean())} and "
+                 f"drew {fmt_int(total)} reactions, comments and shares.")
+    return text
+
+
+def _n_or_pub(fw: Fieldwork, n: int | None, figure_id: str) -> str:
+    """A count for prose: the published figure when it agrees with the records, else the records' count."""
+    if n is None:
+        return "[x]"
+    if fw.published.get(figure_id) == n:
+        return fmt_int(n)
+    return f"{people(fw, n)} in these records"
+
+
+def timeline_chart(fw: Fieldwork) -> Chart | None:
+    """Gantt-style bars from the first to the last month of each method, with the lockdown marked."""
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+
+    ms = [m for m in methods(fw) if m.months]
+    if not ms:
+        return None
+    fig = Figure(figsize=(FIG_WIDTH, 0.6 * len(ms) + 1.9), layout="constrained")
+    ax = fig.add_subplot()
+    starts, ends = [], []
+    for i, m in enumerate(ms):
+        start = pd.Timestamp(f"{min(m.months)}-01")
+        end = pd.Timestamp(f"{max(m.months)}-01") + pd.offsets.MonthEnd(0) + pd.Timedelta(days=1)
+        starts.append(start)
+        ends.append(end)
+        ax.barh(i, (end - start).days, left=start, height=0.55, color=PALETTE[i % len(PALETTE)], edgecolor="white")
+        label = f"{fmt_int(m.records)} {m.unit}" if m.people is None or m.key == "training" else (
+            f"{fmt_int(m.records)} {m.unit}" if not fw.rules.is_small(m.people) else f"fewer than {fw.rules.threshold} {m.unit}")
+        ax.text(end + pd.Timedelta(days=6), i, label, va="center", fontsize=10)
+    lo, hi = min(starts), max(ends)
+    if lo <= LOCKDOWN <= hi:
+        ax.axvline(LOCKDOWN, color="#1A1A1A", linestyle="--", linewidth=1.2)
+        ax.text(LOCKDOWN + pd.Timedelta(days=5), len(ms) - 1, "First Covid-19 lockdown\nannounced, 23 March 2020",
+                fontsize=9, va="center")
+    ax.set_yticks(range(len(ms)), [textwrap.fill(m.label, 22) for m in ms])
+    ax.invert_yaxis()
+    ax.set_xlim(lo - pd.Timedelta(days=10), hi + pd.Timedelta(days=60))
+    ax.set_xticks(list(pd.date_range(lo, hi, freq="MS")))  # ticks only within the fieldwork months
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+    ax.tick_params(axis="x", labelsize=9)
+    years = sorted({lo.year, (hi - pd.Timedelta(days=1)).year})
+    ax.set_xlabel(f"Month ({'–'.join(str(y) for y in years)})")
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(f"When each method was used in {fw.ward_name}")
+    alt = ("Timeline of the fieldwork, one bar per method from its first to its last month in the records: "
+           + "; ".join(f"{m.label.lower()} {_period(m.months)}" for m in ms) + ".")
+    if lo <= LOCKDOWN <= hi:
+        alt += " A dashed line marks the first national Covid-19 lockdown, announced on 23 March 2020."
+    return Chart(fig, alt, "Months in which each method was used, from the dates in the records. Bars span whole months.")
+
+
+# ================================================================================================
+# training
+# ================================================================================================
+
+
+def training_counts(fw: Fieldwork) -> pd.Series | None:
+    sessions, attendance = fw.frame("training_sessions"), fw.frame("training_attendance")
+    if sessions is None or attendance is None:
+        return None
+    per = attendance.groupby(attendance["session_id"].astype(str))["participant_id"].nunique()
+    order = sessions.sort_values("session_number")
+    counts = per.reindex(order["session_id"].astype(str), fill_value=0).astype("int64")
+    counts.index = [f"Session {int(n)} ({_month_name(m)})" for n, m in zip(order["session_number"], order["month"])]
+    counts.index.name = "session"
+    return counts
+
+
+def training_table(fw: Fieldwork) -> Table | None:
+    counts = training_counts(fw)
+    if counts is None:
+        return None
+    # One person attends several sessions, so the sessions do not add up to the number of people: no total row.
+    protected = protect_counts(counts, fw.rules, with_totals=False)
+    frame = protected.display.rename(columns={protected.display.columns[0]: "Participants attending"})
+    frame.index.name = "Training session"
+    attendance = fw.frame("training_attendance")
+    distinct = int(attendance["participant_id"].nunique())
+    notes = [n.replace("respondents", "participants") for n in protected.notes] + [
+        f"Distinct participants across all sessions: {people(fw, distinct)}"
+        + (" (published)." if fw.published.get("training_participants") == distinct else " (in these records)."),
+        "Who attended which session is reconstructed; only the number of sessions and the total of participants "
+        "are published.",
+    ]
+    return Table(frame, title=f"Community researcher training: participants per session, {fw.ward_name}",
+                 source=fw.source, units="Number of participants", notes=notes)
+
+
+def training_text(fw: Fieldwork) -> str:
+    sessions, attendance = fw.frame("training_sessions"), fw.frame("training_attendance")
+    if sessions is None:
+        return f"No community researcher training is recorded for {fw.ward_name}."
+    n_sessions = len(sessions)
+    text = (f"{fmt_int(n_sessions)} training session{'s were' if n_sessions != 1 else ' was'} held for community researchers "
+            f"({_period(list(sessions['month'].astype(str)))})")
+    if attendance is not None:
+        distinct = int(attendance["participant_id"].nunique())
+        published = fw.published.get("training_participants") == distinct
+        text += (f", attended by {people(fw, distinct)} people in total"
+                 + (" (the published figure)" if published else " in these records"))
+        target = _target(fw, "train_researchers")
+        if target is not None and not fw.rules.is_small(distinct):
+            text += (f", against a target of {fmt_int(target)} community researchers. The participants were residents "
+                     "and front-line workers; how many went on to act as researchers is not published")
+    text += "."
+    last = max(sessions["month"].astype(str))
+    if pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0):
+        text += (" The last session was held in the month the first Covid-19 lockdown was announced; the slides say "
+                 "lockdown then prevented face-to-face engagement with residents and gave the community researchers a "
+                 "more limited role in collecting data.")
+    return text
+
+
+def _target(fw: Fieldwork, objective_id: str):
+    obj = fw.frame("objectives")
+    if obj is None:
+        return None
+    row = obj[obj["objective_id"] == objective_id]
+    if row.empty or pd.isna(row["target"].iloc[0]):
+        return None
+    return int(row["target"].iloc[0])
+
+
+# ================================================================================================
+# interviews, social media, workshops
+# ================================================================================================
+
+
+def interviews_table(fw: Fieldwork) -> Table | None:
+    interviews = fw.frame("interviews")
+    if interviews is None:
+        return None
+    counts = interviews["interviewee_type"].astype(str).value_counts()
+    counts = counts.reindex(list(INTERVIEWEE_LABELS), fill_value=0).astype("int64")
+    counts.index = [INTERVIEWEE_LABELS[k] for k in counts.index]
+    counts.index.name = "interviewee"
+    protected = protect_counts(counts, fw.rules, with_totals=True)
+    frame = protected.display.rename(columns={protected.display.columns[0]: "Interviews"})
+    frame.index.name = "Interviewee recruited from"
+    return Table(frame, title=f"Interviews by where the interviewee was recruited: {fw.ward_name}", source=fw.source,
+                 units="Number of interviews (one person each)",
+                 notes=[n.replace("respondents", "interviewees") for n in protected.notes] + ["The total and the three groups are published; the split between "
+                                                "them is reconstructed."])
+
+
+def social_media_table(fw: Fieldwork) -> Table | None:
+    posts = fw.frame("social_media_posts")
+    if posts is None:
+        return None
+    topics = _labels("social_media_posts", "topic")
+    frame = pd.DataFrame({
+        "Date posted": pd.to_datetime(posts["date"]).dt.strftime("%-d %B %Y"),
+        "What the post asked about": [topics.get(str(t), str(t)) for t in posts["topic"]],
+        "Audience (people reached)": [fmt_int(v) for v in posts["audience"]],
+        "Reactions, comments and shares": [fmt_int(v) for v in posts[["reactions", "comments", "shares"]].sum(axis=1)],
+    })
+    total = pd.DataFrame({"Date posted": ["All posts"], "What the post asked about": [""],
+                          "Audience (people reached)": [f"{fmt_int(posts['audience'].mean())} on average"],
+                          "Reactions, comments and shares": [fmt_int(posts[['reactions', 'comments', 'shares']].sum().sum())]})
+    frame = pd.concat([frame, total], ignore_index=True).set_index("Date posted")
+    return Table(frame, title=f"Social media posts: audience and interactions, {fw.ward_name}", source=fw.source,
+                 units="Number of people reached; number of reactions, comments and shares",
+                 notes=["The totals and the average audience are published; dates, topics and per-post figures are "
+                        "reconstructed so that the totals are exact.",
+                        "Comments per post are not shown separately: some are fewer than 5."])
+
+
+def unavailable_text(fw: Fieldwork, source: str) -> str | None:
+    """A sentence for an optional source this ward lacks (None when it is present)."""
+    names = {"training_sessions": "community researcher training", "interviews": "interviews",
+             "social_media_posts": "social media posts", "workshops": "practitioner workshops",
+             "survey_responses": "survey responses"}
+    if fw.frame(source) is not None:
+        return None
+    return f"Not available: {fw.ward_name}'s data folder has no records of {names.get(source, source)}."
+
+
+def workshops_text(fw: Fieldwork) -> str:
+    w = fw.frame("workshops")
+    if w is None:
+        return unavailable_text(fw, "workshops")
+    total = int(w["participants"].sum())
+    text = (f"{fmt_int(len(w))} practitioner workshop{'s were' if len(w) != 1 else ' was'} held "
+            f"({_period(list(w['month'].astype(str)))}) with {_n_or_pub(fw, total, 'practitioner_participants')} "
+            "participants from public and social agencies, to sense-check the findings, gather examples of good "
+            "practice and feed into recommendations.")
+    small = [int(v) for v in w["participants"] if fw.rules.is_small(int(v))]
+    if not small and len(w) > 1:
+        text += " In these records the participants were split " + " and ".join(
+            fmt_int(v) for v in w.sort_values("workshop_number")["participants"]) + " between the workshops."
+    return text

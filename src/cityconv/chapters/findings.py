@@ -1,0 +1,318 @@
+"""Named findings: a fixed catalogue of facts about a ward that the recommendation and audit rules use.
+
+Each finding has a value, a plain-English description and where it comes from (the chapter and the
+table or claim behind it). They are computed with the chapter modules 2-8 and the ward's params;
+nothing here re-derives what those modules compute. A finding whose source is missing for a ward (no
+survey, no Census figures, `findings_fed_back` left blank) is *not known* (value None), which is
+different from false. Any other error while computing a finding is a bug and fails the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from cityconv.methods.conditions import (
+    LIST_OPS,
+    NUMERIC_OPS,
+    OP_WORDS,
+    Finding,
+    LeafResult,
+)
+from cityconv.present import fmt_int, fmt_pct
+
+CH_FIELDWORK = "How the evidence was gathered"
+CH_SURVEY = "Residents' survey"
+CH_WHO = "Who took part"
+CH_INTERVIEWS = "Interviews"
+CH_SOCIAL = "Social media"
+CH_PRACTITIONERS = "Practitioners and partners"
+CH_SENSE = "Sense check"
+PARAMS_SOURCE = "params file (findings_fed_back)"
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """What a named finding is, independent of any ward: its kind, label and where it comes from."""
+
+    id: str
+    kind: str  # one of KINDS
+    label: str  # plain English, e.g. "Things residents most often said could be improved"
+    chapter: str  # the chapter that shows it
+    where: str  # the table, figure or claim in that chapter
+
+    @property
+    def source(self) -> str:
+        return f"chapter “{self.chapter}”, {self.where}"
+
+
+_SPECS = [
+    FindingSpec("survey_responses", "number", "Survey responses", CH_SURVEY,
+                "number of responses (the published figure where there is one)"),
+    FindingSpec("top_improve", "list", "Things residents most often said could be improved", CH_SENSE,
+                "most-named codes of the survey question on improvements (counts that may be published)"),
+    FindingSpec("top_best_things", "list", "Best things about the area most often named by residents", CH_SENSE,
+                "most-named codes of the survey question on best things (counts that may be published)"),
+    FindingSpec("digital_for_younger", "bool", "Younger respondents favour digital methods more than older ones",
+                CH_SURVEY, "claim “digital_for_younger”: a larger share of respondents aged 16–44 than of those "
+                           "aged 65+ name a digital method"),
+    FindingSpec("traditional_for_older", "bool", "Older respondents favour traditional and face-to-face methods",
+                CH_SURVEY, "claim “traditional_for_older”: among respondents aged 65+, more name a postal, "
+                           "face-to-face or telephone method than a digital one"),
+    FindingSpec("blended_engagement_favoured", "bool", "Interviewees favoured blended (digital and traditional) "
+                "engagement", CH_INTERVIEWS, "claim “blended_engagement_favoured”: blended engagement is coded in "
+                "more interviews than face-to-face or digital engagement alone"),
+    FindingSpec("under_represented_groups", "list", "Groups under-represented among survey respondents", CH_WHO,
+                "representation tables: groups whose 95% interval lies below the ward's Census share"),
+    FindingSpec("over_represented_groups", "list", "Groups over-represented among survey respondents", CH_WHO,
+                "representation tables: groups whose 95% interval lies above the ward's Census share"),
+    FindingSpec("published_sample_bias_reproduced", "bool", "The published sample bias (too many middle-aged "
+                "women, too few ethnic minority residents) holds in the records", CH_WHO,
+                "claims “women_35_64_overrepresented” and “ethnic_minority_underrepresented”"),
+    FindingSpec("few_felt_worse", "bool", "Few residents felt the area had got worse in five years", CH_SURVEY,
+                "claim “few_felt_worse”: under 20% of respondents say worse, and fewer than say better"),
+    FindingSpec("covid_community_spirit", "bool", "Most residents felt Covid-19 brought more community spirit",
+                CH_SURVEY, "claim “covid_catalyst”: more than half of respondents say more community spirit"),
+    FindingSpec("methods_used", "list", "Engagement methods used", CH_FIELDWORK, "methods table"),
+    FindingSpec("n_methods", "number", "Number of engagement methods used", CH_FIELDWORK, "methods table"),
+    FindingSpec("objectives_recorded", "number", "Objectives recorded", CH_FIELDWORK, "objectives scorecard"),
+    FindingSpec("objectives_met", "number", "Objectives met", CH_FIELDWORK, "objectives scorecard (status “met”)"),
+    FindingSpec("objectives_adapted", "number", "Objectives delivered differently because of Covid-19",
+                CH_FIELDWORK, "objectives scorecard (status “adapted”)"),
+    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from what was published",
+                CH_FIELDWORK, "objectives scorecard (status “unclear”)"),
+    FindingSpec("training_participants", "number", "People who took part in community researcher training",
+                CH_FIELDWORK, "training table (the published figure where there is one)"),
+    FindingSpec("training_vs_target", "share", "Community researchers trained as a share of the target",
+                CH_FIELDWORK, "objectives scorecard (objective “train_researchers”)"),
+    FindingSpec("residents_engaged_vs_target", "share", "Residents engaged (lower bound) as a share of the target",
+                CH_FIELDWORK, "objectives scorecard (objective “engage_residents”)"),
+    FindingSpec("interviews", "number", "Interviews", CH_INTERVIEWS, "number of interviews"),
+    FindingSpec("interviewee_types", "list", "Groups interviewed", CH_INTERVIEWS, "interviews by group"),
+    FindingSpec("interview_themes", "list", "Themes raised in at least one interview", CH_INTERVIEWS,
+                "interview themes table"),
+    FindingSpec("workshop_themes", "list", "Findings raised in the practitioner workshops", CH_PRACTITIONERS,
+                "workshop themes table"),
+    FindingSpec("practitioner_participants", "number", "Practitioners at the workshops", CH_PRACTITIONERS,
+                "workshops table (the published figure where there is one)"),
+    FindingSpec("social_media_posts", "number", "Social media posts", CH_SOCIAL, "posts table"),
+    FindingSpec("social_media_engagement_rate", "share", "Social media engagement rate (interactions per person "
+                "reached)", CH_SOCIAL, "totals table (pooled over all posts)"),
+    FindingSpec("citywide_improvement_areas", "list", "Improvement areas of the 2019 citywide consultation",
+                CH_SENSE, "citywide consultation table"),
+    FindingSpec("sense_check_similar", "bool", "The ward's findings are broadly similar to the citywide "
+                "consultation", CH_SENSE, "claim “sense_check_similar”"),
+    FindingSpec("findings_fed_back", "bool", "Findings were reported back to the people who took part",
+                "ward settings", PARAMS_SOURCE),
+]
+FINDINGS: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
+
+
+def _display(spec: FindingSpec, value: Any, labels: dict[str, str] | None = None) -> str:
+    if value is None:
+        return "not known"
+    if spec.kind == "bool":
+        return "yes" if value else "no"
+    if spec.kind == "number":
+        return fmt_int(value)
+    if spec.kind == "share":
+        return fmt_pct(value, 1 if value < 0.1 else 0)
+    if spec.kind == "list":
+        labels = labels or {}
+        return "; ".join(labels.get(v, str(v)) for v in value) if value else "none"
+    return str(value)
+
+
+def make_finding(finding_id: str, value: Any, labels: dict[str, str] | None = None, note: str = "") -> Finding:
+    """A Finding from the catalogue entry and a value (None = not known); `note` adds context."""
+    spec = FINDINGS[finding_id]
+    if spec.kind == "list" and value is not None:
+        value = [str(v) for v in value]
+    if spec.kind in ("number", "share") and value is not None:
+        value = float(value)
+        if math.isnan(value):
+            value = None
+    shown = _display(spec, value, labels)
+    sentence = f"{spec.label}: {shown}."
+    if value is None:
+        sentence = f"{spec.label}: not known for this ward."
+    if note:
+        sentence += f" {note}"
+    return Finding(finding_id, value, shown, sentence, spec.source, spec.kind, dict(labels or {}))
+
+
+def _claim_results(ch) -> dict[str, bool | None]:
+    """claim id -> passed (None when the claim cannot be evaluated for this ward), via `cityconv.methods.claims`."""
+    from cityconv.methods.claims import CLAIMS
+
+    if ch.data is None or ch.data.survey_responses is None:
+        return {}
+    out: dict[str, bool | None] = {}
+    for claim in CLAIMS:
+        try:
+            out[claim.claim_id] = claim.evaluate(ch.data, ch.context).passed
+        except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError, IndexError):
+            out[claim.claim_id] = None  # a ward without the inputs this claim needs: not known
+    return out
+
+
+def _safe(fn, *args):
+    """Run a findings-module function; a ward lacking the inputs gives None (not known), never a crash."""
+    try:
+        return fn(*args)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def ward_findings(ch) -> dict[str, Finding]:
+    """Every named finding in `FINDINGS` for one ward (`cityconv.chapters.loader.Chapter`), value None when unknown."""
+    from cityconv.chapters import common, interviews, sense_check, survey
+    from cityconv.chapters import evidence_gathering as fieldwork
+    from cityconv.chapters import social_media as social
+    from cityconv.chapters import who_took_part as representation
+
+    values: dict[str, Any] = {fid: None for fid in FINDINGS}
+    labels: dict[str, dict[str, str]] = {}
+    notes: dict[str, str] = {}
+    data = ch.data
+
+    # chapter 2: objectives, methods, training
+    fw = fieldwork.from_chapter(ch)
+    sc = _safe(fieldwork.scorecard, fw)
+    if sc is not None:
+        counts = sc["status"].value_counts()
+        values["objectives_recorded"] = len(sc)
+        values["objectives_met"] = int(counts.get("met", 0))
+        values["objectives_adapted"] = int(counts.get("adapted", 0))
+        values["objectives_unclear"] = int(counts.get("unclear", 0))
+        by_id = sc.set_index("objective_id")
+        for objective, fid in (("train_researchers", "training_vs_target"),
+                               ("engage_residents", "residents_engaged_vs_target")):
+            if objective in by_id.index:
+                t, d = by_id.loc[objective, "target"], by_id.loc[objective, "delivered"]
+                if not pd.isna(t) and not pd.isna(d) and float(t) > 0:
+                    values[fid] = float(d) / float(t)
+        if values["residents_engaged_vs_target"] is not None:
+            notes["residents_engaged_vs_target"] = "The delivered figure is a lower bound (see the scorecard)."
+    methods = _safe(fieldwork.methods, fw) or []
+    if data is not None:
+        values["methods_used"] = [m.key for m in methods]
+        values["n_methods"] = len(methods)
+        labels["methods_used"] = dict(fieldwork.METHOD_LABELS)
+    pub = fw.published
+    training = next((m for m in methods if m.key == "training"), None)
+    if "training_participants" in pub:
+        values["training_participants"] = pub["training_participants"]
+    elif training is not None and training.people is not None:
+        values["training_participants"] = training.people
+
+    # chapter 3: survey
+    sv = survey.from_chapter(ch)
+    if sv.has_responses:
+        values["survey_responses"] = pub.get("survey_responses", sv.n)
+    claims = _claim_results(ch)
+    for fid, claim in (("digital_for_younger", "digital_for_younger"), ("traditional_for_older", "traditional_for_older"),
+                       ("blended_engagement_favoured", "blended_engagement_favoured"),
+                       ("few_felt_worse", "few_felt_worse"), ("covid_community_spirit", "covid_catalyst"),
+                       ("sense_check_similar", "sense_check_similar")):
+        values[fid] = claims.get(claim)
+    women, minority = claims.get("women_35_64_overrepresented"), claims.get("ethnic_minority_underrepresented")
+    if women is not None and minority is not None:
+        values["published_sample_bias_reproduced"] = bool(women and minority)
+
+    # chapter 4: who took part
+    if sv.has_responses and ch.context is not None:
+        comp = _safe(representation.composition, sv, ch.context)
+        if comp is not None and comp.has_census:
+            under, over = [], []
+            for dim in ("age", "sex", "ethnicity", "age_sex"):
+                cmp = _safe(representation.compare, comp, dim)
+                if cmp is None:
+                    continue
+                t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
+                under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
+                over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
+            values["under_represented_groups"], values["over_represented_groups"] = under, over
+            notes["under_represented_groups"] = ("With a small sample a group can be “in line” only because the "
+                                                 "interval is wide.")
+
+    # chapters 5 and 7: interviews and practitioners
+    s5 = _safe(interviews.interview_summary, ch)
+    if s5 is not None and s5.interviews is not None:
+        values["interviews"] = pub.get("interviews", s5.n)
+        values["interviewee_types"] = list(s5.groups)
+        labels["interviewee_types"] = s5.group_labels
+        if s5.raised is not None:
+            values["interview_themes"] = [str(t) for t, n in s5.raised.sum(axis=1).items() if int(n) > 0]
+            labels["interview_themes"] = s5.theme_labels
+    if data is not None and data.workshop_themes is not None:
+        values["workshop_themes"] = list(dict.fromkeys(data.workshop_themes["theme"].astype(str)))
+        labels["workshop_themes"] = common.code_labels("workshop_themes", "theme")
+    if data is not None and data.workshops is not None:
+        values["practitioner_participants"] = pub.get("practitioner_participants",
+                                                      int(data.workshops["participants"].sum()))
+
+    # chapter 6: social media
+    sm = _safe(social.social_summary, ch)
+    if sm is not None and sm.available:
+        values["social_media_posts"] = sm.n_posts
+        values["social_media_engagement_rate"] = sm.pooled_rate
+
+    # chapter 8: sense check
+    s8 = _safe(sense_check.sense_check, ch)
+    if s8 is not None:
+        for q, fid in (("improve", "top_improve"), ("best_things", "top_best_things")):
+            if q in s8.top:
+                values[fid] = list(s8.top[q])
+                labels[fid] = common.survey_code_labels(q)
+        if s8.citywide is not None:
+            areas = s8.improvement_areas
+            values["citywide_improvement_areas"] = list(areas["item_id"].astype(str))
+            labels["citywide_improvement_areas"] = dict(zip(areas["item_id"].astype(str), areas["label"].astype(str)))
+
+    # params
+    values["findings_fed_back"] = ch.params.findings_fed_back
+    if ch.params.findings_fed_back is None:
+        notes["findings_fed_back"] = "The ward's settings leave this blank, so we do not know."
+
+    return {fid: make_finding(fid, values[fid], labels.get(fid), notes.get(fid, "")) for fid in FINDINGS}
+
+
+def _expected_text(finding_id: str, op: str, expected: Any, f: Finding | None) -> str:
+    spec = FINDINGS.get(finding_id)
+    if op == "known":
+        return "is known" if expected else "is not known"
+    if op == "empty":
+        return "is empty" if expected else "is not empty"
+    if spec is not None and spec.kind == "bool" and op in ("equals", "not_equals"):
+        word = "yes" if expected else "no"
+        return f"{OP_WORDS[op]} {word}"
+    if spec is not None and spec.kind == "share" and op in NUMERIC_OPS:
+        return f"{OP_WORDS[op]} {fmt_pct(expected)}"
+    if op in LIST_OPS and f is not None:
+        return f"{OP_WORDS[op]} {f.codes_display.get(expected, expected)}"
+    return f"{OP_WORDS[op]} {expected}"
+
+
+def explain_leaf(leaf: LeafResult, findings: dict[str, Finding]) -> str:
+    """One line a reader can follow: the finding, its value here, and what the rule needed."""
+    f = findings.get(leaf.finding)
+    spec = FINDINGS.get(leaf.finding)
+    label = spec.label if spec else leaf.finding
+    want = _expected_text(leaf.finding, leaf.op, leaf.expected, f)
+    if leaf.result is None:
+        return f"{label}: not known (condition: {'not (' + want + ')' if leaf.negated else want})"
+    if leaf.op in LIST_OPS and f is not None:
+        shown = f"“{f.codes_display.get(leaf.expected, leaf.expected)}” is {'' if leaf.result == (leaf.op == 'includes') else 'not '}among them"
+    else:
+        shown = f.display if f is not None else "not known"
+    need = f"not ({want})" if leaf.negated else want
+    return f"{label}: {shown} (condition: {need})"
+
+
+def finding_kinds() -> dict[str, str]:
+    """finding id -> kind, the vocabulary rules files are checked against."""
+    return {fid: spec.kind for fid, spec in FINDINGS.items()}

@@ -1,0 +1,802 @@
+"""The ward profile chapter (`notebooks/01-ward-profile.ipynb`): data shaping, prose and figures.
+
+Everything the chapter shows is built here, so the notebook only calls functions and the logic is
+unit tested. Inputs are the committed context tables in `data/context/` (see its PROVENANCE.md),
+read through `cityconv.data.context.load_context`; every ward of both boundary sets works, including
+Waterfront North (E05015332), which has no Census 2021 figures: its sections say so instead.
+
+Conventions: tidy frames have one row per (area, category) with `area` = "ward" or "city",
+`area_name`, `category`, `count` and `share` (0-1, within that area's table). Section functions return
+Markdown text, a `present.Chart`, a `present.Table`, or None when there is nothing to show for this
+ward, so `present.show` can display them without any logic in the notebook.
+
+Age and sex: `age_sex.csv` is an *estimate* that assumes age and sex are independent within a ward
+(no sex-by-age table exists in the supplied Census data). A pyramid built from it would only mirror the
+age bars scaled by one constant sex ratio, so it adds no information and invites misreading (women
+outnumber men at older ages; student wards skew at 15-24). The chapter therefore shows the observed
+age distribution (ward beside Liverpool) and states the observed sex split separately.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cityconv.data import context as ctx
+from cityconv.present import (
+    CITY_COLOUR,
+    MUTED,
+    WARD_COLOUR,
+    Chart,
+    Table,
+    capitalise,
+    cite,
+    fmt_int,
+    fmt_pct,
+    join_words,
+)
+from cityconv.present.figures import new_figure
+
+AGE_ORDER = list(ctx.AGE_BANDS)
+ETHNIC_GROUPS = list(ctx.ETHNICITY_CATEGORIES)
+TENURE_ORDER = list(ctx.TENURE_CATEGORIES)
+OWNED = ["Owned outright", "Owned with mortgage/shared ownership"]
+SOCIAL = "Social rented"
+PRIVATE = "Private rented"
+DECILES = list(range(1, 11))
+FIG_WIDTH = 6.2  # inches at 110 dpi: about the book's text column, so figures are shown near full size
+SIMILAR_PP = 2.0  # shares within this many percentage points are described as "similar"
+
+BOUNDARY_SET_TEXT = {
+    ctx.SET_OLD: "on the boundaries used from 2004 to May 2023",
+    ctx.SET_NEW: "on the boundaries in use since May 2023",
+}
+
+
+# ================================================================================================
+# data
+# ================================================================================================
+
+
+@dataclass
+class WardProfile:
+    """One ward's profile: tidy frames (ward rows then Liverpool rows) and what is available."""
+
+    ward_code: str
+    ward_name: str
+    boundary_set: str
+    caveat: str
+    city_caveat: str
+    population: pd.DataFrame  # area, area_name, population_2011, population_2021, households_2021, n_lsoa21
+    age: pd.DataFrame
+    sex: pd.DataFrame
+    ethnicity: pd.DataFrame  # the five broad groups only (they sum to the total)
+    ethnic_minority: pd.DataFrame  # the derived "all groups except White" row per area
+    tenure: pd.DataFrame
+    deprivation: pd.DataFrame  # area, area_name, decile, n_lsoa, share
+    deprivation2025: pd.DataFrame
+    lsoas: pd.DataFrame  # the ward's LSOA 2011 with IMD 2019 rank/decile, IMD 2025 decile, note
+    context_dir: Path | None = None
+    study_id: str | None = None
+    n_wards: int = 0
+
+    @property
+    def has_census(self) -> bool:
+        """False for a ward no LSOA best-fits to (Waterfront North): its counts are missing, not zero."""
+        ward = self.population[self.population["area"] == "ward"]
+        return not ward.empty and not ward["population_2021"].isna().all()
+
+    @property
+    def has_deprivation(self) -> bool:
+        ward = self.deprivation[self.deprivation["area"] == "ward"]
+        return not ward.empty and not ward["n_lsoa"].isna().all() and int(ward["n_lsoa"].fillna(0).sum()) > 0
+
+    @property
+    def boundary_text(self) -> str:
+        return BOUNDARY_SET_TEXT.get(self.boundary_set, "")
+
+
+def _area(df: pd.DataFrame) -> pd.Series:
+    return np.where(df["boundary_set"] == ctx.SET_CITY, "city", "ward")
+
+
+def _tidy(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Long context table -> area, area_name, category, count, share (ordered, ward first)."""
+    if df.empty:
+        return pd.DataFrame(columns=["area", "area_name", "category", "count", "share"])
+    out = pd.DataFrame(
+        {
+            "area": _area(df),
+            "area_name": df["ward_name"].to_numpy(),
+            "category": df["category"].to_numpy(),
+            "count": df["count"].astype("Float64").to_numpy(),
+            "share": df["share"].astype("Float64").to_numpy(),
+        }
+    )
+    out = out[out["category"].isin(order)]
+    out["category"] = pd.Categorical(out["category"], categories=order, ordered=True)
+    out["_a"] = out["area"].map({"ward": 0, "city": 1})
+    return out.sort_values(["_a", "category"]).drop(columns="_a").reset_index(drop=True)
+
+
+def _deciles(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame(columns=["area", "area_name", "decile", "n_lsoa", "share"])
+    out = pd.DataFrame(
+        {
+            "area": _area(df),
+            "area_name": df["ward_name"].to_numpy(),
+            "decile": df["imd_decile"].astype(int).to_numpy(),
+            "n_lsoa": df["n_lsoa"].astype("Float64").to_numpy(),
+        }
+    )
+    totals = out.groupby("area")["n_lsoa"].transform("sum")
+    out["share"] = (out["n_lsoa"] / totals.replace(0, pd.NA)).astype("Float64")
+    out["_a"] = out["area"].map({"ward": 0, "city": 1})
+    return out.sort_values(["_a", "decile"]).drop(columns="_a").reset_index(drop=True)
+
+
+def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, study_id: str | None = None) -> WardProfile:
+    """Shape a ward's context tables into the tidy frames the chapter shows."""
+    wards = context.wards
+    population = pd.DataFrame(
+        {
+            "area": _area(wards),
+            "area_name": wards["ward_name"].to_numpy(),
+            **{c: wards[c].astype("Float64").to_numpy() for c in ("population_2011", "population_2021", "households_2021", "n_lsoa21")},
+        }
+    ).sort_values("area", key=lambda s: s.map({"ward": 0, "city": 1}), ignore_index=True)
+    ethnicity_all = context.ethnicity
+    minority = _tidy(ethnicity_all, [ctx.ETHNIC_MINORITY])
+    lsoas = context.deprivation_lsoa
+    lsoas = lsoas[lsoas["boundary_set"] != ctx.SET_CITY].reset_index(drop=True) if not lsoas.empty else lsoas
+    city_rows = wards[wards["boundary_set"] == ctx.SET_CITY]
+    n_wards = 0
+    if context_dir is not None:
+        n_wards = int((ctx.ward_index(context_dir)["boundary_set"] == context.boundary_set).sum())
+    return WardProfile(
+        ward_code=context.ward_code,
+        ward_name=context.ward_name,
+        boundary_set=context.boundary_set,
+        caveat=context.caveat,
+        city_caveat="" if city_rows.empty else str(city_rows["caveat"].iloc[0]),
+        population=population,
+        age=_tidy(context.age, AGE_ORDER),
+        sex=_tidy(context.sex, ["Female", "Male"]),
+        ethnicity=_tidy(ethnicity_all, ETHNIC_GROUPS),
+        ethnic_minority=minority,
+        tenure=_tidy(context.tenure, TENURE_ORDER),
+        deprivation=_deciles(context.deprivation_summary),
+        deprivation2025=_deciles(context.deprivation2025_summary),
+        lsoas=lsoas,
+        context_dir=None if context_dir is None else Path(context_dir),
+        study_id=study_id,
+        n_wards=n_wards,
+    )
+
+
+def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
+    """The profile of the ward named in `params/<study_id>.yml` of the project at `root` (or found)."""
+    from cityconv.core.params import load_params
+    from cityconv.core.paths import Project
+
+    project = Project(Path(root)) if root is not None else Project.discover()
+    path = next(
+        (p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists()),
+        project.params_dir / f"{study_id}.yml",
+    )
+    params = load_params(path, project.root)
+    if params.ward is None:
+        raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
+    context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
+    return ward_profile(context, project.context_dir, study_id)
+
+
+# ---- small accessors
+
+
+def shares(frame: pd.DataFrame, area: str) -> pd.Series:
+    """category -> share for one area ("ward" or "city")."""
+    rows = frame[frame["area"] == area]
+    return pd.Series(rows["share"].to_numpy(), index=rows["category"].astype(str).to_numpy(), dtype="Float64")
+
+
+def counts(frame: pd.DataFrame, area: str) -> pd.Series:
+    rows = frame[frame["area"] == area]
+    return pd.Series(rows["count"].to_numpy(), index=rows["category"].astype(str).to_numpy(), dtype="Float64")
+
+
+def _pop(p: WardProfile, area: str, column: str):
+    value = p.population.loc[p.population["area"] == area, column]
+    return pd.NA if value.empty else value.iloc[0]
+
+
+def _city_name(p: WardProfile) -> str:
+    names = p.population.loc[p.population["area"] == "city", "area_name"]
+    return ctx.CITY_NAME if names.empty else str(names.iloc[0])
+
+
+# ================================================================================================
+# words
+# ================================================================================================
+
+
+def compare(ward_share, city_share, similar_pp: float = SIMILAR_PP) -> str:
+    """"higher than" / "lower than" / "similar to", judged on the difference in percentage points."""
+    diff = (float(ward_share) - float(city_share)) * 100
+    if abs(diff) < similar_pp:
+        return "similar to"
+    return "higher than" if diff > 0 else "lower than"
+
+
+def of_phrase(n: int, total: int) -> str:
+    """"all 11", "none of the 11", "10 of the 11"."""
+    n, total = int(n), int(total)
+    if total > 0 and n == total:
+        return f"all {fmt_int(total)}" if total > 2 else ("both" if total == 2 else "the only one")
+    if n == 0:
+        return f"none of the {fmt_int(total)}"
+    return f"{fmt_int(n)} of the {fmt_int(total)}"
+
+
+def _verb(n) -> str:
+    return "is" if int(n) == 1 else "are"
+
+
+def no_census_text(p: WardProfile, topic: str) -> str:
+    return (
+        f"No Census 2021 {topic} figures can be shown for {p.ward_name}: no neighbourhood (LSOA) is "
+        "assigned to it by ONS's best-fit lookup, so its figures are missing, not zero (see Population above)."
+    )
+
+
+def intro_text(p: WardProfile) -> str:
+    n = f"one of Liverpool's {fmt_int(p.n_wards)} wards " if p.n_wards else "a Liverpool ward "
+    return (
+        f"This chapter describes **{p.ward_name}** (ONS code `{p.ward_code}`), {n}{p.boundary_text}: where it is, "
+        f"who lives there and how deprived its neighbourhoods are, each beside {_city_name(p)} as a whole. "
+        "All figures are computed from published open data when the chapter is built."
+    )
+
+
+def population_text(p: WardProfile) -> str:
+    city = _city_name(p)
+    city_pop = _pop(p, "city", "population_2021")
+    if not p.has_census:
+        return f"> **No Census 2021 figures for {p.ward_name}.** {p.caveat}"
+    pop21 = _pop(p, "ward", "population_2021")
+    households = _pop(p, "ward", "households_2021")
+    pop11 = _pop(p, "ward", "population_2011")
+    n_lsoa = _pop(p, "ward", "n_lsoa21")
+    text = (
+        f"At the 2021 Census about **{fmt_int(pop21)}** people lived in {p.ward_name}, in {fmt_int(households)} "
+        f"households: {fmt_pct(float(pop21) / float(city_pop), 1)} of {city}'s {fmt_int(city_pop)} residents. "
+        f"This is the sum of the {fmt_int(n_lsoa)} Census neighbourhoods (LSOAs) that best fit the ward."
+    )
+    if not pd.isna(pop11):
+        text += f" The official Census 2011 figure for the ward was {fmt_int(pop11)}."
+    else:
+        text += " There is no Census 2011 figure for these boundaries, which did not exist in 2011."
+    return text + f"\n\n> **About these figures.** {p.caveat}"
+
+
+def age_text(p: WardProfile) -> str:
+    if not p.has_census:
+        return no_census_text(p, "age or sex")
+    city = _city_name(p)
+    ward, town = shares(p.age, "ward"), shares(p.age, "city")
+    old = ["65-74", "75+"]
+    w_old, c_old = float(ward[old].sum()), float(town[old].sum())
+    female_w, female_c = shares(p.sex, "ward").get("Female"), shares(p.sex, "city").get("Female")
+    text = (
+        f"Children under 15 make up {fmt_pct(ward['0-14'])} of {p.ward_name}'s residents, "
+        f"{compare(ward['0-14'], town['0-14'])} {city} ({fmt_pct(town['0-14'])}). "
+        f"Young people aged 15 to 24 are {fmt_pct(ward['15-24'])} ({city}: {fmt_pct(town['15-24'])}), "
+        f"and people aged 65 and over {fmt_pct(w_old)} ({city}: {fmt_pct(c_old)})."
+    )
+    if female_w is not None and not pd.isna(female_w):
+        text += (
+            f"\n\n{fmt_pct(female_w)} of residents are female and {fmt_pct(1 - float(female_w))} male "
+            f"({city}: {fmt_pct(female_c)} female)."
+        )
+    return text
+
+
+def _band_words(band: str) -> str:
+    if band.startswith("0-"):
+        return f"under {int(band.split('-')[1]) + 1}"
+    if band.endswith("+"):
+        return f"{band[:-1]} and over"
+    lo, hi = band.split("-")
+    return f"{lo} to {hi}"
+
+
+def ethnicity_text(p: WardProfile) -> str:
+    if not p.has_census:
+        return no_census_text(p, "ethnic group")
+    city = _city_name(p)
+    ward, town = shares(p.ethnicity, "ward"), shares(p.ethnicity, "city")
+    minority_w = shares(p.ethnic_minority, "ward").iloc[0]
+    minority_c = shares(p.ethnic_minority, "city").iloc[0]
+    others = ward.drop("White").astype(float)
+    top = str(others.idxmax())
+    return (
+        f"{fmt_pct(ward['White'])} of {p.ward_name}'s residents gave their ethnic group as White "
+        f"({city}: {fmt_pct(town['White'])}), so {fmt_pct(minority_w)} belong to an ethnic minority group "
+        f"other than White, {compare(minority_w, minority_c)} {city} ({fmt_pct(minority_c)}). "
+        f"The largest of these groups in the ward is {top} ({fmt_pct(ward[top])}; {city}: {fmt_pct(town[top])}). "
+        "White minorities, such as White Irish or Gypsy or Irish Traveller, are counted within White here."
+    )
+
+
+def tenure_text(p: WardProfile) -> str:
+    if not p.has_census:
+        return no_census_text(p, "housing tenure")
+    city = _city_name(p)
+    ward, town = shares(p.tenure, "ward"), shares(p.tenure, "city")
+    own_w, own_c = float(ward[OWNED].sum()), float(town[OWNED].sum())
+    return (
+        f"{fmt_pct(ward[SOCIAL])} of {p.ward_name}'s households rent from a council or housing association, "
+        f"{compare(ward[SOCIAL], town[SOCIAL])} {city} ({fmt_pct(town[SOCIAL])}); "
+        f"{fmt_pct(ward[PRIVATE])} rent privately ({city}: {fmt_pct(town[PRIVATE])}) and "
+        f"{fmt_pct(own_w)} own their home outright, with a mortgage or through shared ownership "
+        f"({city}: {fmt_pct(own_c)})."
+    )
+
+
+def deprivation_text(p: WardProfile) -> str:
+    if not p.has_deprivation:
+        return (
+            f"No neighbourhood (LSOA) is assigned to {p.ward_name} by the best-fit lookups, so the ward has no "
+            "deprivation figures of its own; its neighbourhoods are counted in the neighbouring wards."
+        )
+    city = _city_name(p)
+    d = p.deprivation
+    ward = d[d["area"] == "ward"].set_index("decile")["n_lsoa"].astype(int)
+    town = d[d["area"] == "city"].set_index("decile")["n_lsoa"].astype(int)
+    n, n_city = int(ward.sum()), int(town.sum())
+    text = (
+        f"{capitalise(of_phrase(ward[1], n))} neighbourhoods (LSOAs) in {p.ward_name} {_verb(ward[1])} among the most deprived "
+        "10% in England on the Index of Multiple Deprivation 2019 (decile 1)"
+    )
+    if ward[[1, 2]].sum() > ward[1]:
+        text += f", and {of_phrase(ward[[1, 2]].sum(), n)} among the most deprived 20%"
+    text += (f". Across {city}, {fmt_int(town[1])} of {fmt_int(n_city)} neighbourhoods "
+             f"({fmt_pct(town[1] / n_city)}) are in decile 1.")
+    d25 = p.deprivation2025
+    w25 = d25[d25["area"] == "ward"]
+    if not w25.empty and not w25["n_lsoa"].isna().all() and int(w25["n_lsoa"].fillna(0).sum()) > 0:
+        w25 = w25.set_index("decile")["n_lsoa"].astype(int)
+        c25 = d25[d25["area"] == "city"].set_index("decile")["n_lsoa"].astype(int)
+        text += (
+            f" On the 2025 index, which uses the 2021 neighbourhood boundaries, {of_phrase(w25[1], int(w25.sum()))} "
+            f"neighbourhoods assigned to the ward {_verb(w25[1])} in decile 1 ({city}: {fmt_int(c25[1])} of {fmt_int(c25.sum())}). "
+            "The two indices each rank neighbourhoods against England in their own year, so compare deciles, "
+            "not ranks."
+        )
+    if "note" in p.lsoas and p.lsoas["note"].fillna("").str.contains("listed under each").any():
+        text += (" One or more of these neighbourhoods was split between wards in 2021 and is listed under "
+                 "each of them, so it is also counted in a neighbouring ward.")
+    return text
+
+
+# ================================================================================================
+# tables
+# ================================================================================================
+
+
+def population_table(p: WardProfile) -> Table:
+    city = _city_name(p)
+    rows = [
+        ("Usual residents, Census 2011 (official ward figure)", "population_2011"),
+        ("Usual residents, Census 2021 (best fit)", "population_2021"),
+        ("Households, Census 2021 (best fit)", "households_2021"),
+        ("Census 2021 neighbourhoods (LSOAs) in the ward", "n_lsoa21"),
+    ]
+    frame = pd.DataFrame(
+        {
+            "Measure": [label for label, _ in rows],
+            p.ward_name: [fmt_int(_pop(p, "ward", col)) if p.has_census or col in ("population_2011", "n_lsoa21") else "[x]" for _, col in rows],
+            city: [fmt_int(_pop(p, "city", col)) for _, col in rows],
+        }
+    )
+    notes = [f"{p.ward_name}: {p.caveat}", p.city_caveat]
+    if p.boundary_set == ctx.SET_NEW:
+        notes.append("These ward boundaries came into use in May 2023, so there is no official Census 2011 figure for them.")
+    return Table(
+        frame,
+        title=f"Population and households: {p.ward_name} and {city}",
+        source=f"{cite('census2011')}; {cite('census2021')}",
+        units="Number of people, households or neighbourhoods",
+        notes=notes,
+    )
+
+
+def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, units: str, source: str, notes=()) -> Table | None:
+    if not p.has_census:
+        return None
+    city = _city_name(p)
+    w_share, c_share, w_count = shares(frame, "ward"), shares(frame, "city"), counts(frame, "ward")
+    out = pd.DataFrame(
+        {
+            label: list(w_share.index),
+            f"{p.ward_name} (number)": [fmt_int(v) for v in w_count],
+            f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in w_share],
+            f"{city} (%)": [fmt_pct(v, 1) for v in c_share.reindex(w_share.index)],
+        }
+    )
+    return Table(out, title=title, source=source, units=units, notes=list(notes))
+
+
+def age_table(p: WardProfile) -> Table | None:
+    return _share_table(
+        p, p.age, f"Usual residents by age: {p.ward_name} and {_city_name(p)}", "Age group (years)",
+        "Number of usual residents; percentage of all usual residents in the area",
+        cite("census2021"),
+        ["Ward counts are approximate (best-fit sum of neighbourhoods); percentages are more reliable.",
+         "Percentages may not sum to 100% because of rounding."],
+    )
+
+
+def ethnicity_table(p: WardProfile) -> Table | None:
+    return _share_table(
+        p, p.ethnicity, f"Usual residents by broad ethnic group: {p.ward_name} and {_city_name(p)}", "Ethnic group",
+        "Number of usual residents; percentage of all usual residents in the area",
+        cite("census2021"),
+        ["Broad ethnic groups as recorded in the Census (table TS021). White minorities, such as White Irish, "
+         "are within White.", "Percentages may not sum to 100% because of rounding."],
+    )
+
+
+def tenure_table(p: WardProfile) -> Table | None:
+    return _share_table(
+        p, p.tenure, f"Households by tenure: {p.ward_name} and {_city_name(p)}", "Tenure",
+        "Number of households; percentage of all households in the area",
+        cite("census2021"),
+        ["Social rented = renting from the council or a housing association (Census table TS054).",
+         "Percentages may not sum to 100% because of rounding."],
+    )
+
+
+def deprivation_table(p: WardProfile) -> Table | None:
+    if not p.has_deprivation:
+        return None
+    city = _city_name(p)
+    d = p.deprivation
+    ward, town = d[d["area"] == "ward"].set_index("decile"), d[d["area"] == "city"].set_index("decile")
+    frame = pd.DataFrame(
+        {
+            "IMD 2019 decile": [_decile_label(k) for k in DECILES],
+            f"{p.ward_name} (number)": [fmt_int(ward.loc[k, "n_lsoa"]) for k in DECILES],
+            f"{p.ward_name} (%)": [fmt_pct(ward.loc[k, "share"]) for k in DECILES],
+            f"{city} (number)": [fmt_int(town.loc[k, "n_lsoa"]) for k in DECILES],
+            f"{city} (%)": [fmt_pct(town.loc[k, "share"]) for k in DECILES],
+        }
+    )
+    notes = [
+        "Neighbourhoods are Lower layer Super Output Areas (LSOAs, 2011 boundaries): small areas with similar "
+        "numbers of residents. "
+        "Decile 1 = the most deprived 10% of LSOAs in England.",
+    ]
+    if p.boundary_set == ctx.SET_NEW:
+        notes.append("A 2011 neighbourhood split between two of these wards in 2021 is listed under both, so "
+                     "ward counts can add up to more than the city's.")
+    notes.append("Percentages may not sum to 100% because of rounding.")
+    return Table(
+        frame, title=f"Neighbourhoods by deprivation decile (IMD 2019): {p.ward_name} and {city}",
+        source=cite("imd2019"), units="Number of neighbourhoods (LSOAs); percentage of the area's neighbourhoods",
+        notes=notes,
+    )
+
+
+def lsoa_table(p: WardProfile) -> Table | None:
+    if not p.has_deprivation or p.lsoas.empty:
+        return None
+    rows = p.lsoas.sort_values("imd2019_rank")
+    frame = pd.DataFrame(
+        {
+            "Neighbourhood (LSOA 2011)": [f"{n} ({c})" for n, c in zip(rows["lsoa_name"], rows["lsoa_code"])],
+            "IMD 2019 rank": [fmt_int(v) for v in rows["imd2019_rank"]],
+            "IMD 2019 decile": [fmt_int(v) for v in rows["imd2019_decile"]],
+            "IMD 2025 decile": [fmt_int(v) for v in rows["imd2025_decile"]],
+        }
+    )
+    notes = ["Rank 1 = the most deprived LSOA in England; decile 1 = the most deprived 10% of LSOAs."]
+    note = rows["note"].fillna("") if "note" in rows else pd.Series("", index=rows.index)
+    changed = rows[note != ""]
+    if not changed.empty:
+        notes.append(
+            "[x] in the IMD 2025 column: the neighbourhood was split or merged in 2021, so it has no comparable "
+            f"2025 decile ({join_words(list(changed['lsoa_name']))})."
+        )
+    shared = rows[note.str.contains("listed under each")]
+    if not shared.empty:
+        notes.append(
+            f"{join_words(list(shared['lsoa_name']))}: split between wards in 2021, so also listed under a neighbouring ward."
+        )
+    return Table(
+        frame, title=f"{p.ward_name}'s neighbourhoods, most deprived first",
+        source=f"{cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
+        units="Rank among LSOAs in England; decile (1 = most deprived 10%)", notes=notes,
+    )
+
+
+def _decile_label(k: int) -> str:
+    return {1: "1 (most deprived)", 10: "10 (least deprived)"}.get(k, str(k))
+
+
+# ================================================================================================
+# figures
+# ================================================================================================
+
+
+def _comparison_frame(p: WardProfile, frame: pd.DataFrame) -> pd.DataFrame:
+    city = _city_name(p)
+    out = frame[["area", "category", "share"]].copy()
+    out["Area"] = out["area"].map({"ward": p.ward_name, "city": city})
+    out["percent"] = out["share"].astype(float) * 100
+    out["category"] = out["category"].astype(str)
+    return out
+
+
+def _bars(p: WardProfile, frame: pd.DataFrame, order: list[str], title: str, xlabel: str, ylabel: str,
+          height: float = 4.2, wrap: int = 20):
+    import textwrap
+
+    import seaborn as sns
+
+    data = _comparison_frame(p, frame)
+    fig = new_figure(FIG_WIDTH, height)
+    ax = fig.add_subplot()
+    sns.barplot(
+        data=data, y="category", x="percent", hue="Area", order=order,
+        hue_order=[p.ward_name, _city_name(p)], palette=[WARD_COLOUR, CITY_COLOUR], orient="h", ax=ax,
+        edgecolor="white", linewidth=0.6,
+    )
+    for container in ax.containers:
+        # the same rounding as the prose and tables (half up), not matplotlib's
+        ax.bar_label(container, labels=[fmt_pct(round(v / 100, 10)) for v in container.datavalues], padding=3, fontsize=10)
+    ax.set_xlim(0, max(data["percent"].max() * 1.18, 5))
+    _title(ax, title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_yticks(range(len(order)), ["\n".join(textwrap.wrap(o, wrap)) for o in order])
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(_percent_axis())
+    _legend_below(fig, ax)
+    return fig
+
+
+def _title(ax, text: str, width: int = 48) -> None:
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(text, width)))
+
+
+def _percent_axis():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=100, decimals=0)
+
+
+def _legend_below(fig, ax) -> None:
+    """Legend under the plot, outside the data, so it never hides a bar."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+
+
+def _difference_phrase(p: WardProfile, frame: pd.DataFrame, describe=lambda c: c) -> str:
+    ward, town = shares(frame, "ward").astype(float), shares(frame, "city").astype(float)
+    diff = (ward - town.reindex(ward.index))
+    big = diff.abs().idxmax()
+    word = "higher" if diff[big] > 0 else "lower"
+    return (f"The biggest difference is for {describe(big)}: {fmt_pct(ward[big])} in {p.ward_name} against "
+            f"{fmt_pct(town[big])} in {_city_name(p)}, {word} in the ward.")
+
+
+def age_chart(p: WardProfile) -> Chart | None:
+    if not p.has_census:
+        return None
+    order = AGE_ORDER[::-1]  # oldest at the top, as in a population pyramid
+    fig = _bars(p, p.age, order, f"Age profile: {p.ward_name} and {_city_name(p)}",
+                "Percentage of usual residents", "Age group (years)", height=4.8)
+    alt = (
+        f"Horizontal bar chart of the percentage of residents in eight age groups, from 0 to 14 up to 75 and over, "
+        f"for {p.ward_name} beside {_city_name(p)}. "
+        + _difference_phrase(p, p.age, lambda b: f"ages {_band_words(b)}")
+        + " The figures are in the table below."
+    )
+    caption = (f"Age of usual residents, Census 2021. {p.ward_name}: best-fit sum of Census neighbourhoods; "
+               "ward counts are approximate, percentages reliable.")
+    return Chart(fig, alt, caption)
+
+
+def ethnicity_chart(p: WardProfile) -> Chart | None:
+    if not p.has_census:
+        return None
+    fig = _bars(p, p.ethnicity, ETHNIC_GROUPS, f"Broad ethnic group: {p.ward_name} and {_city_name(p)}",
+                "Percentage of usual residents", "Ethnic group", height=4.0)
+    ward = shares(p.ethnicity, "ward")
+    alt = (
+        f"Horizontal bar chart of the percentage of residents in five broad ethnic groups for {p.ward_name} beside "
+        f"{_city_name(p)}. White is the largest group in both: {fmt_pct(ward['White'])} in {p.ward_name} and "
+        f"{fmt_pct(shares(p.ethnicity, 'city')['White'])} in {_city_name(p)}; each other group is "
+        f"{fmt_pct(ward.drop('White').max())} or less in the ward. The figures are in the table below."
+        if float(ward["White"]) == float(ward.max()) and float(shares(p.ethnicity, "city")["White"]) == float(shares(p.ethnicity, "city").max())
+        else f"Horizontal bar chart of the percentage of residents in five broad ethnic groups for {p.ward_name} "
+        f"beside {_city_name(p)}. " + _difference_phrase(p, p.ethnicity) + " The figures are in the table below."
+    )
+    return Chart(fig, alt, "Broad ethnic group of usual residents, Census 2021 (table TS021).")
+
+
+def tenure_chart(p: WardProfile) -> Chart | None:
+    if not p.has_census:
+        return None
+    fig = _bars(p, p.tenure, TENURE_ORDER, f"Housing tenure: {p.ward_name} and {_city_name(p)}",
+                "Percentage of households", "Tenure", height=4.0)
+    alt = (
+        f"Horizontal bar chart of the percentage of households by tenure (owned outright, owned with a mortgage "
+        f"or shared ownership, social rented, private rented, rent free) for {p.ward_name} beside {_city_name(p)}. "
+        + _difference_phrase(p, p.tenure, lambda c: c.lower()) + " The figures are in the table below."
+    )
+    return Chart(fig, alt, "Tenure of households, Census 2021 (table TS054).")
+
+
+def deprivation_chart(p: WardProfile) -> Chart | None:
+    if not p.has_deprivation:
+        return None
+    import seaborn as sns
+
+    city = _city_name(p)
+    data = p.deprivation.copy()
+    data["Area"] = data["area"].map({"ward": p.ward_name, "city": city})
+    data["percent"] = data["share"].astype(float) * 100
+    fig = new_figure(FIG_WIDTH, 4.2)
+    ax = fig.add_subplot()
+    sns.barplot(data=data, x="decile", y="percent", hue="Area", order=DECILES, hue_order=[p.ward_name, city],
+                palette=[WARD_COLOUR, CITY_COLOUR], ax=ax, edgecolor="white", linewidth=0.6)
+    _title(ax, f"Neighbourhood deprivation: {p.ward_name} and {city}")
+    ax.set_xlabel("IMD 2019 decile (1 = most deprived 10% in England)")
+    ax.set_ylabel("Percentage of neighbourhoods")
+    ax.set_xticks(range(10), ["1\nmost\ndeprived"] + [str(k) for k in range(2, 10)] + ["10\nleast\ndeprived"])
+    ax.set_ylim(0, 105)
+    ax.grid(axis="x", visible=False)
+    ax.yaxis.set_major_formatter(_percent_axis())
+    _legend_below(fig, ax)
+    ward = data[data["area"] == "ward"].set_index("decile")
+    town = data[data["area"] == "city"].set_index("decile")
+    n = int(ward["n_lsoa"].sum())
+    alt = (
+        f"Bar chart of the percentage of neighbourhoods in each national deprivation decile, from 1 (most deprived) "
+        f"to 10 (least deprived), for {p.ward_name} beside {city}. {capitalise(of_phrase(ward.loc[1, 'n_lsoa'], n))} "
+        f"neighbourhoods in {p.ward_name} ({fmt_pct(ward.loc[1, 'share'])}) are in decile 1, against "
+        f"{fmt_pct(town.loc[1, 'share'])} of {city}'s. The figures are in the table below."
+    )
+    caption = ("Neighbourhoods (LSOAs, 2011 boundaries) by Index of Multiple Deprivation 2019 decile. "
+               "Decile 1 is the most deprived 10% of neighbourhoods in England.")
+    return Chart(fig, alt, caption)
+
+
+# ---- the map
+
+
+def ward_shapes(context_dir: Path, boundary_set: str) -> pd.DataFrame:
+    """ward_code, ward_name, geometry (shapely, lon/lat) for every ward of a boundary set."""
+    from shapely.geometry import shape
+
+    path = Path(context_dir) / f"wards_{boundary_set}.geojson"
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return pd.DataFrame(
+        [
+            {"ward_code": f["properties"]["ward_code"], "ward_name": f["properties"]["ward_name"],
+             "geometry": shape(f["geometry"])}
+            for f in features
+        ]
+    )
+
+
+def map_frame(p: WardProfile) -> pd.DataFrame:
+    """Ward shapes of the ward's boundary set with `is_ward` marking this ward."""
+    if p.context_dir is None:
+        raise ValueError("the profile was built without its context folder; use load_profile or pass context_dir")
+    shapes = ward_shapes(p.context_dir, p.boundary_set)
+    shapes["is_ward"] = shapes["ward_code"] == p.ward_code
+    if not shapes["is_ward"].any():
+        raise KeyError(f"{p.ward_code} has no boundary in wards_{p.boundary_set}.geojson")
+    return shapes
+
+
+COMPASS = ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"]
+
+
+def location_facts(shapes: pd.DataFrame, ward_code: str, central_km: float = 1.5) -> dict:
+    """Where the ward lies in the city (compass part, from the city's centroid) and which wards border it."""
+    from shapely.ops import unary_union
+
+    ward = shapes.loc[shapes["ward_code"] == ward_code, "geometry"].iloc[0]
+    city = unary_union(list(shapes["geometry"]))
+    c, w = city.centroid, ward.centroid
+    dx = (w.x - c.x) * math.cos(math.radians(c.y)) * 111.32  # km east
+    dy = (w.y - c.y) * 110.57  # km north
+    distance = math.hypot(dx, dy)
+    if distance < central_km:
+        part = "in the middle of the city"
+    else:
+        part = f"in the {COMPASS[int(((math.degrees(math.atan2(dx, dy)) % 360) + 22.5) // 45) % 8]} of the city"
+    touching = ward.buffer(2e-4)  # ~15 m: generalised boundaries do not always meet exactly
+    others = shapes[(shapes["ward_code"] != ward_code) & shapes["geometry"].map(lambda g: g.intersects(touching))]
+    return {"part": part, "distance_km": distance, "neighbours": sorted(others["ward_name"]), "n_wards": len(shapes)}
+
+
+def location_text(p: WardProfile) -> str:
+    facts = location_facts(map_frame(p), p.ward_code)
+    text = f"{p.ward_name} lies {facts['part']}"
+    if facts["neighbours"]:
+        text += f" and borders {join_words(facts['neighbours'])}"
+    return text + f". The map shows all {fmt_int(facts['n_wards'])} wards {p.boundary_text}."
+
+
+def _patch(geometry, **kwargs):
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    from shapely.geometry.polygon import orient
+
+    polygons = list(getattr(geometry, "geoms", [geometry]))
+    paths = []
+    for polygon in polygons:
+        polygon = orient(polygon, sign=1.0)  # exterior anticlockwise, holes clockwise: holes stay empty
+        for ring in [polygon.exterior, *polygon.interiors]:
+            paths.append(MplPath(np.asarray(ring.coords)[:, :2], closed=True))
+    return PathPatch(MplPath.make_compound_path(*paths), **kwargs)
+
+
+def map_chart(p: WardProfile) -> Chart:
+    import matplotlib.patheffects as pe
+    from matplotlib.patches import Patch
+
+    shapes = map_frame(p)
+    facts = location_facts(shapes, p.ward_code)
+    city = _city_name(p)
+    fig = new_figure(FIG_WIDTH, 5.6)
+    ax = fig.add_subplot()
+    for row in shapes.itertuples():
+        colour = WARD_COLOUR if row.is_ward else MUTED
+        ax.add_patch(_patch(row.geometry, facecolor=colour, edgecolor="white", linewidth=0.8, zorder=2 if row.is_ward else 1))
+    minx, miny, maxx, maxy = np.array([g.bounds for g in shapes["geometry"]]).T
+    pad = 0.01
+    ax.set_ylim(miny.min() - pad, maxy.max() + pad)
+    ax.set_aspect(1 / math.cos(math.radians((miny.min() + maxy.max()) / 2)))
+    ward_geom = shapes.loc[shapes["is_ward"], "geometry"].iloc[0]
+    point = ward_geom.representative_point()
+    # The label sits in the margin beside the city (on the ward's side) with a leader line, so it never
+    # hides a ward. The west margin is the river Mersey.
+    west = point.x < (minx.min() + maxx.max()) / 2
+    label_room = 0.004 * max(len(p.ward_name), 8)  # degrees of longitude for the label text
+    ax.set_xlim(minx.min() - pad - (label_room if west else 0), maxx.max() + pad + (0 if west else label_room))
+    label_x = minx.min() - pad if west else maxx.max() + pad
+    ax.annotate(
+        p.ward_name, xy=(point.x, point.y), xytext=(label_x, point.y), textcoords="data",
+        ha="right" if west else "left", va="center", fontsize=12, fontweight="bold", color="#1A1A1A",
+        arrowprops={"arrowstyle": "-", "color": "#1A1A1A", "lw": 1.0, "shrinkA": 2, "shrinkB": 0},
+        path_effects=[pe.withStroke(linewidth=3, foreground="white")], zorder=5,
+    )
+    ax.set_axis_off()
+    _title(ax, f"Where {p.ward_name} is in {city}")
+    ax.legend(
+        handles=[Patch(facecolor=WARD_COLOUR, label=p.ward_name), Patch(facecolor=MUTED, label=f"Other {city} wards")],
+        loc="lower left", frameon=True,
+    )
+    alt = (
+        f"Map of {city}'s {fmt_int(facts['n_wards'])} wards {p.boundary_text}, with {p.ward_name} shaded blue and "
+        f"the others grey. {p.ward_name} is {facts['part']}"
+        + (f" and borders {join_words(facts['neighbours'])}." if facts["neighbours"] else ".")
+    )
+    caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
+    return Chart(fig, alt, caption)

@@ -1,0 +1,352 @@
+"""Chapter 08, sense check: the ward's most-named answers set beside the citywide consultation of
+autumn 2019 (the matching of items is the project's interpretation).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cityconv.chapters.common import (
+    CITYWIDE_MATCHES,
+    FIG_WIDTH,
+    ORDINALS,
+    QUESTION_WORDS,
+    SHORT_QUESTION,
+    SOURCE_PUBLISHED,
+    TOP_N,
+    _escape,
+    _lower_first,
+    _protected_text,
+    not_available_text,
+    number_word,
+    published_figure,
+    records_caveat,
+    records_phrase,
+    survey_code_labels,
+)
+from cityconv.methods.disclosure import (
+    DisclosureRules,
+    ProtectedTable,
+    assert_publishable,
+    protect_counts,
+    protect_percentages,
+)
+from cityconv.present import (
+    PALETTE,
+    Chart,
+    Table,
+    capitalise,
+    fmt_int,
+    fmt_pct,
+    join_words,
+)
+from cityconv.present.figures import new_figure, wrap_label
+
+# ================================================================================================
+# sense check (chapter 08)
+# ================================================================================================
+
+
+@dataclass
+class SenseCheck:
+    ward: str
+    status: str
+    source: str
+    rules: DisclosureRules
+    data: object
+    citywide: pd.DataFrame | None
+    mentions: pd.DataFrame | None
+    counts: dict[str, pd.Series] = field(default_factory=dict)  # question -> code -> respondents (true)
+    bases: dict[str, int] = field(default_factory=dict)  # question -> respondents answering
+    protected: dict[str, ProtectedTable] = field(default_factory=dict)
+    top: dict[str, list[str]] = field(default_factory=dict)  # question -> top codes (ties included)
+    matches: pd.DataFrame | None = None  # one row per top code: question, code, item_id, item label, order
+
+    @property
+    def improvement_areas(self) -> pd.DataFrame:
+        c = self.citywide
+        if c is None:
+            return pd.DataFrame(columns=["item_id", "label", "list_order"])
+        return c[c["item_type"].astype(str) == "improvement_area"].sort_values("list_order").reset_index(drop=True)
+
+    @property
+    def strengths(self) -> pd.DataFrame:
+        c = self.citywide
+        if c is None:
+            return pd.DataFrame(columns=["item_id", "label", "list_order"])
+        return c[c["item_type"].astype(str) == "strength"].sort_values("list_order").reset_index(drop=True)
+
+    @property
+    def participants(self) -> int | None:
+        c = self.citywide
+        if c is None:
+            return None
+        v = c.loc[c["item_type"].astype(str) == "participants", "count"]
+        return int(v.iloc[0]) if len(v) == 1 and pd.notna(v.iloc[0]) else None
+
+
+def top_codes(counts: pd.Series, n: int = TOP_N) -> list[str]:
+    """The n most named codes, ties with the n-th included; "other" never counts as a top code."""
+    c = counts.drop("other", errors="ignore")
+    c = c[c > 0].sort_values(ascending=False, kind="stable")
+    if c.empty:
+        return []
+    cut = c.iloc[min(n, len(c)) - 1]
+    return [str(k) for k, v in c.items() if v >= cut]
+
+
+def _citywide_item_for(question: str, code: str) -> str | None:
+    for item, by_question in CITYWIDE_MATCHES.items():
+        if code in by_question.get(question, ()):
+            return item
+    return None
+
+
+def sense_check(ch) -> SenseCheck:
+    data, params = ch.data, ch.params
+    citywide = getattr(data, "citywide_consultation_2019", None) if data is not None else None
+    mentions = getattr(data, "survey_mentions", None) if data is not None else None
+    s = SenseCheck(params.title, params.data_status, ch.records_source, ch.rules, data, citywide, mentions)
+    if mentions is None:
+        return s
+    for q in ("best_things", "improve"):
+        sub = mentions[mentions["question"].astype(str) == q]
+        codes = list(survey_code_labels(q))
+        counts = sub.groupby(sub["code"].astype(str))["response_id"].nunique().reindex(codes, fill_value=0).astype(int)
+        counts.index.name = f"{q}_code"
+        s.counts[q] = counts
+        s.bases[q] = int(sub["response_id"].nunique())
+        if s.bases[q] == 0:
+            continue
+        s.protected[q] = protect_counts(counts, ch.rules, with_totals=False)
+        # only codes whose count can be published are candidates for "most named"
+        publishable = counts[~s.protected[q].mask.iloc[:, 0].reindex(counts.index).astype(bool)]
+        s.top[q] = top_codes(publishable)
+    rows = []
+    items = {} if citywide is None else dict(zip(citywide["item_id"].astype(str), citywide["label"].astype(str)))
+    orders = {} if citywide is None else dict(zip(citywide["item_id"].astype(str), citywide["list_order"]))
+    types = {} if citywide is None else dict(zip(citywide["item_id"].astype(str), citywide["item_type"].astype(str)))
+    for q, codes in s.top.items():
+        for code in codes:
+            item = _citywide_item_for(q, code)
+            present = item is not None and item in items
+            rows.append({"question": q, "code": code, "item_id": item if present else None,
+                         "item_label": items.get(item) if present else None,
+                         "item_type": types.get(item) if present else None,
+                         "list_order": int(orders[item]) if present else None})
+    s.matches = pd.DataFrame(rows, columns=["question", "code", "item_id", "item_label", "item_type", "list_order"])
+    return s
+
+
+def citywide_text(s: SenseCheck) -> str:
+    if s.citywide is None:
+        return not_available_text(s.ward, "citywide consultation data", ["citywide_consultation_2019.csv"])
+    parts = []
+    n = s.participants
+    pub = published_figure(s.data, "citywide_participants")
+    if n is not None:
+        parts.append(f"Liverpool's citywide consultation in autumn 2019 had **{fmt_int(n)} participants**"
+                     + (" (published figure)." if pub is not None and int(pub) == n else "."))
+    for _, r in s.strengths.iterrows():
+        share = r.get("share_more_than")
+        if pd.notna(share):
+            parts.append(f"{_escape(r['label'])} emerged as the key strength: more than {fmt_pct(float(share))} "
+                         "of participants said it was what they liked about where they lived.")
+        else:
+            parts.append(f"{_escape(r['label'])} emerged as a key strength.")
+    areas = s.improvement_areas
+    text = " ".join(parts)
+    if len(areas):
+        text += (" The areas identified for improvement, in the order the slides list them (a list, not a ranking):\n\n"
+                 + "\n".join(f"{int(r['list_order'])}. {_escape(r['label'])}" for _, r in areas.iterrows()))
+    return text
+
+
+def citywide_table(s: SenseCheck) -> Table | None:
+    if s.citywide is None:
+        return None
+    rows = []
+    n = s.participants
+    if n is not None:
+        rows.append(["Participants", "Number of participants", fmt_int(n)])
+    for _, r in s.strengths.iterrows():
+        share = r.get("share_more_than")
+        rows.append(["Key strength", str(r["label"]), f"more than {fmt_pct(float(share))} of participants" if pd.notna(share) else "[x]"])
+    for _, r in s.improvement_areas.iterrows():
+        rows.append(["Area for improvement", str(r["label"]), f"listed {ORDINALS[int(r['list_order']) - 1] if int(r['list_order']) <= 10 else int(r['list_order'])}"])
+    frame = pd.DataFrame(rows, columns=["Item", "As published", "Published figure or position"])
+    return Table(frame, title="Citywide consultation, autumn 2019: as published",
+                 source=SOURCE_PUBLISHED, units="Number of participants; share of participants; order listed",
+                 notes=["No counts were published for individual improvement areas: their order is the order "
+                        "of the slide's list, not a ranking. [x] = not published."])
+
+
+def _share_text(s: SenseCheck, q: str, code: str) -> tuple[str, str]:
+    p = s.protected[q]
+    row = code
+    count = _protected_text(p, row, p.counts.columns[0], s.rules)
+    pct = protect_percentages(p, s.bases[q], s.rules)
+    pct_value = str(pct.loc[row].iloc[0]) if isinstance(pct, pd.DataFrame) else str(pct.loc[row])
+    return count, pct_value
+
+
+def sense_check_table(s: SenseCheck) -> Table | None:
+    """The ward's most named best things and things to improve, beside the citywide item each matches."""
+    if s.matches is None or s.matches.empty:
+        return None
+    rows = []
+    for _, m in s.matches.iterrows():
+        q, code = m["question"], m["code"]
+        count, pct = _share_text(s, q, code)
+        label = survey_code_labels(q).get(code, code)
+        city = m["item_label"] if m["item_label"] else "None published"
+        rows.append([f"{SHORT_QUESTION[q]}: {_lower_first(label)}", count, pct, city])
+    frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "%", "Citywide counterpart"])
+    assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
+    notes = [
+        f"The {number_word(TOP_N)} answers named by most respondents for each question (more if tied). "
+        "Respondents could name several things, so percentages do not add up to 100%. % = percentage of "
+        "respondents answering the question.",
+        "Best thing = the best things about the area; to improve = things that could be improved.",
+        "Base: respondents answering each question ("
+        + "; ".join(f"{SHORT_QUESTION[q].lower()}: {fmt_int(b)}" for q, b in s.bases.items()) + ").",
+        "Which survey codes correspond to which citywide item is our interpretation of the slide's wording "
+        "(cityconv.chapters.interviews.CITYWIDE_MATCHES).",
+    ]
+    if s.status != "observed":
+        notes.append(f"Counts are from {records_phrase(s.status)[3:]}: not findings about the ward.")
+    return Table(frame, title=f"{s.ward}'s most named best things and things to improve, beside the citywide consultation",
+                 source=f"{s.source}; {SOURCE_PUBLISHED}", units="Number of respondents; percentage of respondents answering",
+                 notes=notes)
+
+
+def sense_check_text(s: SenseCheck) -> str:
+    if s.mentions is None:
+        return not_available_text(s.ward, "survey answers about the best things and things to improve",
+                                  ["survey_mentions.csv"])
+    if s.citywide is None:
+        return ("Without the citywide consultation data the ward's answers cannot be compared with it; the ward's "
+                "own answers are reported in the survey chapter.")
+    if s.matches is None or s.matches.empty:
+        return f"No codes can be compared: the survey records for {s.ward} hold no publishable answers to these questions."
+    out = []
+    for q in ("best_things", "improve"):
+        m = s.matches[s.matches["question"] == q]
+        if m.empty:
+            continue
+        labels = survey_code_labels(q)
+        names = [_lower_first(labels.get(c, c)) for c in m["code"]]
+        matched = m[m["item_label"].notna()]
+        unmatched = m[m["item_label"].isna()]
+        first = (f"{capitalise(records_phrase(s.status))}, the {QUESTION_WORDS[q]} named most often are "
+                 f"{join_words(names)}.")
+        bits = []
+        if len(matched) == len(m):
+            bits.append("All of them match the citywide findings" if len(m) > 2 else
+                        ("Both match the citywide findings" if len(m) == 2 else "It matches the citywide findings"))
+        elif len(matched) == 0:
+            bits.append("None of them matches a citywide finding as published")
+        detail = []
+        for _, r in matched.iterrows():
+            where = ("the key strength" if r["item_type"] == "strength"
+                     else f"the improvement area listed {ORDINALS[int(r['list_order']) - 1]}")
+            detail.append(f"{_lower_first(labels.get(r['code'], r['code']))} corresponds to {where}, "
+                          f"“{_escape(r['item_label'])}”")
+        sentence = first + " "
+        if bits:
+            sentence += bits[0] + (": " + "; ".join(detail) if detail else "") + "."
+        else:
+            sentence += capitalise("; ".join(detail)) + "."
+        if len(unmatched) and len(matched):
+            sentence += (" " + capitalise(join_words([_lower_first(labels.get(c, c)) for c in unmatched["code"]]))
+                         + f" {'has' if len(unmatched) == 1 else 'have'} no counterpart among the citywide findings as published.")
+        out.append(sentence)
+    # citywide areas not among the ward's top
+    if "improve" in s.top:
+        top_items = set(s.matches.loc[s.matches["question"] == "improve", "item_id"].dropna())
+        others = [r["label"] for _, r in s.improvement_areas.iterrows() if r["item_id"] not in top_items]
+        if others:
+            out.append("The other citywide improvement areas (" + join_words([f"“{_escape(o)}”" for o in others])
+                       + f") are not among the ward's most named.")
+    total = len(s.matches)
+    hits = int(s.matches["item_label"].notna().sum())
+    out.append(f"In all, {number_word(hits)} of the ward's {number_word(total)} most named codes match a citywide finding."
+               + records_caveat(s.status))
+    return "\n\n".join(out)
+
+
+def sense_check_chart(s: SenseCheck) -> Chart | None:
+    """Share of the ward's respondents naming each citywide item (through its matching codes), with 95%
+    Wilson intervals; items whose counts are withheld are left out."""
+    if s.citywide is None or s.mentions is None or not s.bases:
+        return None
+    import seaborn as sns
+
+    from cityconv.methods.stats import proportion_table
+
+    items = pd.concat([s.strengths, s.improvement_areas], ignore_index=True)
+    counts, labels = {}, {}
+    for _, r in items.iterrows():
+        match = CITYWIDE_MATCHES.get(str(r["item_id"]), {})
+        q = next(iter(match), None)
+        if q is None or q not in s.bases or s.bases[q] == 0:
+            continue
+        sub = s.mentions[(s.mentions["question"].astype(str) == q) & s.mentions["code"].astype(str).isin(match[q])]
+        counts[str(r["item_id"])] = int(sub["response_id"].nunique())
+        labels[str(r["item_id"])] = (q, str(r["label"]))
+    if not counts:
+        return None
+    rows, left_out = [], 0
+    for q in ("best_things", "improve"):
+        keys = [k for k in counts if labels[k][0] == q]
+        if not keys:
+            continue
+        series = pd.Series({k: counts[k] for k in keys}, name="Respondents")
+        series.index.name = f"citywide_item_{q}"
+        protected = protect_counts(series, s.rules, with_totals=False)
+        table = proportion_table(series, s.bases[q]).set_index("category")
+        for k in keys:
+            if bool(protected.mask.loc[k].iloc[0]) or s.bases[q] < s.rules.min_percent_base:
+                left_out += 1
+                continue
+            t = table.loc[k]
+            rows.append({"item": wrap_label(labels[k][1], 34), "share": 100 * t["share"], "low": 100 * t["ci_low"],
+                         "high": 100 * t["ci_high"], "question": QUESTION_WORDS[q], "count": int(t["count"]),
+                         "base": s.bases[q]})
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    fig = new_figure(FIG_WIDTH, 0.55 * len(data) + 1.8)
+    ax = fig.add_subplot()
+    hue_order = [QUESTION_WORDS[q] for q in ("best_things", "improve") if QUESTION_WORDS[q] in set(data["question"])]
+    sns.barplot(data=data, y="item", x="share", hue="question", hue_order=hue_order, palette=PALETTE[: len(hue_order)],
+                orient="h", dodge=False, ax=ax)
+    ax.errorbar(data["share"], np.arange(len(data)), xerr=[data["share"] - data["low"], data["high"] - data["share"]],
+                fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
+    ax.set_xlim(0, 100)
+    ax.set_title("\n".join(textwrap.wrap(f"Citywide findings (2019) named by respondents in {s.ward}", 48)))
+    ax.set_xlabel("Percentage of respondents answering the question (95% interval)")
+    ax.set_ylabel("Citywide finding")
+    ax.grid(axis="y", visible=False)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+    handles, lab = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(handles, [f"Survey question: {l}" for l in lab], loc="outside lower center", ncol=1, frameon=False)
+    top = data.sort_values("share", ascending=False).iloc[0]
+    alt = (f"Horizontal bar chart, one bar per citywide consultation finding, showing the percentage of {s.ward}'s "
+           f"survey respondents {records_phrase(s.status)} who named a matching code, with 95% intervals. "
+           f"The highest is {' '.join(str(top['item']).split())} at {fmt_pct(top['share'] / 100)} "
+           f"of {fmt_int(top['base'])} respondents.")
+    if left_out:
+        alt += " Findings whose counts are withheld are left out."
+    caption = ("Each bar: respondents naming any survey code that corresponds to the citywide finding (our "
+               "matching), out of those answering the question; lines show 95% Wilson intervals. "
+               f"Source: {s.source}; {SOURCE_PUBLISHED}.")
+    return Chart(fig, alt, caption)

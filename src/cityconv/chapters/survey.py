@@ -1,0 +1,764 @@
+"""The residents' survey chapter (`notebooks/03-residents-survey.ipynb`): tables, prose and figures.
+
+Everything the chapter shows is built here, so the notebook only calls functions and the logic is unit
+tested. It works for any ward whose data folder follows the codebook: a ward without coded answers to
+the multi-response questions (no `survey_mentions.csv`), or without survey responses at all, gets a
+sentence saying so instead of a table.
+
+Conventions, chosen so that no small count can be worked out from anything on the page:
+
+* **Base = every survey respondent.** Shares are "% of all respondents" (the published total, e.g. 48
+  in Clubmoor), and a respondent who skipped a question is counted in a "No answer" row. A base of
+  "those who answered" would let a reader work out the number who did not answer (total minus base),
+  which is usually a small count. This is also the base `cityconv.methods.claims` uses for "most".
+* **Multi-response questions** (best things, things to improve, preferred methods) count
+  *respondents*, not ticks: each code's count is the number of people who gave it, so shares add up
+  to more than 100%.
+* **Disclosure control** goes through `cityconv.methods.disclosure`: counts 1-4 are `[c]` (with secondary
+  suppression for tables that add up to a total), percentages and 95% intervals are withheld with
+  their count, and the prose says "fewer than 5" instead of a small number (`count_phrase`).
+* **Honest wording.** The response-level records of the Clubmoor study are a reconstruction
+  (see `data/clubmoor/README.md`): sentences say "in these records" for any figure that is not
+  published, and quote the published statement (from `cityconv.methods.claims`) separately, with its slide.
+
+Section functions return Markdown text, a `present.Chart`, a `present.Table`, or None when there is
+nothing to show for this ward, so `present.show` can display them with no logic in the notebook.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cityconv.data.wardfiles import WardData, schema_descriptor
+from cityconv.methods import claims as claims_mod
+from cityconv.methods.disclosure import (
+    SUPPRESSED,
+    DisclosureRules,
+    ProtectedTable,
+    protect_counts,
+    protect_percentages,
+    suppress_linked,
+)
+from cityconv.methods.stats import (
+    precision_statement,
+    proportion_table,
+    wilson_interval,
+)
+from cityconv.present import PALETTE, Chart, Table, fmt_int, fmt_pct, join_words
+from cityconv.present.figures import new_figure, wrap_label
+
+MULTI_QUESTIONS = ("best_things", "improve", "preferred_methods")
+SINGLE_QUESTIONS = ("recommend", "change_5yr", "covid_community_spirit")
+NO_ANSWER = "No answer"
+NOT_STATED = "Prefer not to say"
+AGE_NOT_GIVEN = "Age not given"
+YOUNGER = "Aged 16 to 54"
+OLDER = "Aged 55 and over"
+AGE_GROUPS: dict[str, str] = {
+    "16-24": YOUNGER, "25-34": YOUNGER, "35-44": YOUNGER, "45-54": YOUNGER,
+    "55-64": OLDER, "65-74": OLDER, "75+": OLDER,
+}
+"""Survey age bands collapsed to two groups for the methods-by-age table: with about 50 responses the
+seven bands leave most cells below the disclosure threshold (all `[c]`); two groups of roughly equal
+size keep most cells publishable while still contrasting younger and older residents."""
+DIGITAL = claims_mod.DIGITAL_METHODS
+TRADITIONAL = claims_mod.TRADITIONAL_METHODS
+FIG_WIDTH = 6.2
+CONFIDENCE = 0.95
+PUBLISHED_SOURCE = "The City Conversation in Clubmoor: findings presentation (Heseltine Institute, 2020–21)"
+
+SECTION_CLAIMS: dict[str, tuple[str, ...]] = {
+    "best_things": ("best_things_top_two", "sense_check_similar"),
+    "improve": ("improve_top_two",),
+    "recommend": ("most_would_recommend",),
+    "change_5yr": ("most_changed_little", "few_felt_worse"),
+    "covid_community_spirit": ("covid_catalyst",),
+    "preferred_methods": ("digital_for_younger", "traditional_for_older"),
+}
+
+
+# ================================================================================================
+# data
+# ================================================================================================
+
+
+@dataclass
+class Survey:
+    """A ward's survey records as the chapter needs them (None where the ward has no such file)."""
+
+    ward_name: str
+    responses: pd.DataFrame | None
+    mentions: pd.DataFrame | None
+    rules: DisclosureRules = field(default_factory=DisclosureRules)
+    source: str = ""
+    published: dict[str, float] = field(default_factory=dict)
+    data: WardData | None = None
+
+    @property
+    def n(self) -> int:
+        return 0 if self.responses is None else int(len(self.responses))
+
+    @property
+    def has_responses(self) -> bool:
+        return self.n > 0
+
+    @property
+    def has_mentions(self) -> bool:
+        return self.has_responses and self.mentions is not None
+
+    @property
+    def is_published_study(self) -> bool:
+        """True when the ward's folder carries the published summary (Clubmoor's slides)."""
+        return bool(self.published)
+
+
+def published_figures(data: WardData | None) -> dict[str, float]:
+    """figure_id -> published value, from `published_figures.csv` ({} when the ward has none)."""
+    if data is None or data.published_figures is None:
+        return {}
+    pf = data.published_figures
+    return {str(k): float(v) for k, v in zip(pf["figure_id"], pf["value"]) if not pd.isna(v)}
+
+
+def from_chapter(ch) -> Survey:
+    """The survey of a `cityconv.chapters.loader.Chapter` (what `open_chapter(study_id)` returns)."""
+    data = ch.data
+    return Survey(
+        ward_name=ch.title,
+        responses=None if data is None else data.survey_responses,
+        mentions=None if data is None else data.survey_mentions,
+        rules=ch.rules,
+        source=ch.records_source,
+        published=published_figures(data),
+        data=data,
+    )
+
+
+def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | None = None, source: str = "") -> Survey:
+    """A Survey straight from loaded ward data (for tests and other chapters)."""
+    return Survey(
+        ward_name=ward_name,
+        responses=None if data is None else data.survey_responses,
+        mentions=None if data is None else data.survey_mentions,
+        rules=rules or DisclosureRules(),
+        source=source or f"{ward_name} engagement records",
+        published=published_figures(data),
+        data=data,
+    )
+
+
+# ---- labels from the schemas (the codebook), so the chapter and the codebook never disagree
+
+
+def code_labels(question: str) -> dict[str, str]:
+    """code -> label for a multi-response question or a single-answer column."""
+    mentions = schema_descriptor("survey_mentions")
+    by_question = mentions.get("x-code-labels-by-question", {})
+    if question in by_question:
+        return dict(by_question[question])
+    for f in schema_descriptor("survey_responses")["fields"]:
+        if f["name"] == question:
+            return {c["value"]: c["label"] for c in f.get("categories", [])}
+    raise KeyError(f"unknown survey question {question!r}")
+
+
+def question_codes(question: str) -> list[str]:
+    mentions = schema_descriptor("survey_mentions")
+    codes = mentions.get("x-codes-by-question", {}).get("codes", {})
+    if question in codes:
+        return list(codes[question])
+    return list(code_labels(question))
+
+
+def question_text(question: str, ward_name: str = "Clubmoor") -> str:
+    """The question as worded in the (reconstructed) questionnaire, with the ward's name."""
+    for f in schema_descriptor("survey_mentions")["fields"]:
+        if f["name"] == "question":
+            for c in f.get("categories", []):
+                if c["value"] == question:
+                    return c["label"].replace("Clubmoor", ward_name)
+    for f in schema_descriptor("survey_responses")["fields"]:
+        if f["name"] == question:
+            return str(f.get("description", question)).replace("Clubmoor", ward_name)
+    raise KeyError(f"unknown survey question {question!r}")
+
+
+def _short(label: str) -> str:
+    """Drop a bracketed qualifier for prose: "Social media (digital)" -> "social media"."""
+    text = label.split(" (")[0]
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+# ---- safe wording
+
+
+def count_phrase(n: int, rules: DisclosureRules) -> str:
+    """A count as prose: the number, or "fewer than 5" when it is below the disclosure threshold."""
+    n = int(n)
+    if rules.is_small(n):
+        return f"fewer than {fmt_int(rules.threshold)}"
+    return fmt_int(n)
+
+
+def _pct_range(low: float, high: float) -> str:
+    return f"{fmt_pct(low)} to {fmt_pct(high)}"
+
+
+# ================================================================================================
+# counts
+# ================================================================================================
+
+
+def multi_response_counts(sv: Survey, question: str) -> pd.Series:
+    """Respondents giving each code (all codes of the question, zeros included) plus a "No answer" row.
+
+    Index: code (then NO_ANSWER); the base for shares is `sv.n`, every respondent.
+    """
+    if not sv.has_mentions:
+        raise ValueError("this ward has no survey_mentions.csv (or no survey responses)")
+    m = sv.mentions[sv.mentions["question"].astype(str) == question]
+    m = m[m["response_id"].isin(set(sv.responses["response_id"]))]
+    per_code = m.groupby(m["code"].astype(str))["response_id"].nunique()
+    codes = question_codes(question)
+    counts = per_code.reindex(codes, fill_value=0).astype("int64")
+    counts.loc[NO_ANSWER] = sv.n - int(m["response_id"].nunique())
+    counts.index.name = question
+    return counts
+
+
+def single_answer_counts(sv: Survey, column: str) -> pd.Series:
+    """Respondents per answer (every code of the column, zeros included) plus "No answer" if any."""
+    if not sv.has_responses:
+        raise ValueError("this ward has no survey responses")
+    answers = sv.responses[column]
+    codes = list(code_labels(column))
+    counts = answers.astype("string").value_counts().reindex(codes, fill_value=0).astype("int64")
+    missing = int(answers.isna().sum())
+    if missing:
+        counts.loc[NO_ANSWER] = missing
+    counts.index.name = column
+    return counts
+
+
+def frequency_table(counts: pd.Series, base: int, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """`stats.proportion_table` of the answer rows (the "No answer" row kept last), base = respondents."""
+    answers = counts.drop(NO_ANSWER, errors="ignore")
+    table = proportion_table(answers, base, confidence)
+    if NO_ANSWER in counts.index:
+        low, high = wilson_interval(int(counts[NO_ANSWER]), base, confidence)
+        extra = pd.DataFrame([{"category": NO_ANSWER, "count": int(counts[NO_ANSWER]), "base": base,
+                               "share": counts[NO_ANSWER] / base if base else math.nan,
+                               "ci_low": low, "ci_high": high}])
+        table = pd.concat([table, extra], ignore_index=True)
+    return table
+
+
+@dataclass
+class Frequencies:
+    """One question's frequencies, protected: what may be said and what is withheld."""
+
+    question: str
+    base: int
+    table: pd.DataFrame  # proportion_table rows: category, count, base, share, ci_low, ci_high (+ label)
+    protected: ProtectedTable
+    withheld: pd.Series  # category -> True when its count is [c]
+    multi: bool
+
+    def shown(self) -> pd.DataFrame:
+        """Answer rows whose numbers may be published, most frequent first (No answer excluded)."""
+        rows = self.table[(self.table["category"] != NO_ANSWER)]
+        return rows[~rows["category"].map(self.withheld).fillna(False).astype(bool)]
+
+
+def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Frequencies:
+    """Counts, % of all respondents and Wilson intervals for one question, after disclosure control."""
+    multi = question in MULTI_QUESTIONS
+    counts = multi_response_counts(sv, question) if multi else single_answer_counts(sv, question)
+    table = frequency_table(counts, sv.n, confidence)
+    labels = {**code_labels(question), NO_ANSWER: NO_ANSWER}
+    table["label"] = table["category"].map(labels)
+    ordered = table.set_index("category")["count"]
+    ordered.index.name = question
+    # A multi-response table has no total that its rows add up to (one person can give several
+    # answers), so only primary suppression applies; a single-answer table adds up to all respondents.
+    protected = protect_counts(ordered, sv.rules, with_totals=not multi)
+    withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
+    return Frequencies(question, sv.n, table, protected, withheld, multi)
+
+
+def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
+    pct = protect_percentages(fr.protected, fr.base, rules)
+    pct = pct.iloc[:, 0] if isinstance(pct, pd.DataFrame) else pct
+    counts = fr.protected.display.iloc[:, 0]
+    by_cat = fr.table.set_index("category")
+    rows = []
+    for category in counts.index:
+        if category == "Total":
+            rows.append(("All respondents", counts[category], pct[category] if category in pct.index else "",
+                         ""))
+            continue
+        label = by_cat.loc[category, "label"]
+        interval = SUPPRESSED if pct[category] == SUPPRESSED else _pct_range(by_cat.loc[category, "ci_low"],
+                                                                                by_cat.loc[category, "ci_high"])
+        rows.append((label, counts[category], pct[category], interval))
+    frame = pd.DataFrame(rows, columns=["Answer", "Respondents", "% of all respondents", "95% confidence interval"])
+    if not fr.multi:
+        frame.loc[frame["Answer"] == "All respondents", "95% confidence interval"] = ""
+    return frame.set_index("Answer")
+
+
+def frequency_table_display(sv: Survey, question: str) -> Table | None:
+    """The published table of one question (None when the ward has no such answers)."""
+    if not _available(sv, question):
+        return None
+    fr = frequencies(sv, question)
+    frame = _display_frame(fr, sv.rules)
+    notes = list(fr.protected.notes)
+    notes.append(
+        f"Percentages are of all {fmt_int(fr.base)} survey respondents, including those who did not answer "
+        "this question; 95% confidence intervals are Wilson score intervals."
+    )
+    if fr.multi:
+        notes.append("Respondents could give more than one answer, so percentages add up to more than 100%. "
+                     "Free-text answers were coded to the categories shown.")
+    notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
+    title = f"{question_text(question, sv.ward_name)}: survey respondents, {sv.ward_name}"
+    return Table(frame, title=title, source=sv.source, units="Number of respondents; percentage of all respondents",
+                 notes=notes)
+
+
+def _available(sv: Survey, question: str) -> bool:
+    if question in MULTI_QUESTIONS:
+        return sv.has_mentions
+    return sv.has_responses and question in sv.responses.columns and sv.responses[question].notna().any()
+
+
+# ================================================================================================
+# words
+# ================================================================================================
+
+
+def availability_text(sv: Survey) -> str:
+    """What the chapter can show for this ward, or why it cannot."""
+    if not sv.has_responses:
+        return (f"**No survey records are available for {sv.ward_name}**, so this chapter has nothing to show. "
+                "When a `survey_responses.csv` is added to the ward's data folder, the chapter is built from it.")
+    text = (f"The survey received **{fmt_int(sv.n)}** responses"
+            + (" (the published figure)" if sv.published.get("survey_responses") == sv.n else "")
+            + ". " + precision_statement(sv.n, CONFIDENCE))
+    text += (" Every percentage below is a share of all respondents, and each comes with a 95% confidence interval: "
+             "the range within which the share among everyone like these respondents probably lies. "
+             "The survey was a self-selected sample, not a random one, so the intervals describe chance "
+             "variation only, not who chose to take part (see the chapter *Who took part*).")
+    if not sv.has_mentions:
+        text += (f"\n\n{sv.ward_name}'s records include no coded answers to the open questions (no "
+                 "`survey_mentions.csv`), so the sections on the best things, things to improve and preferred "
+                 "engagement methods say so instead of showing a table.")
+    return text
+
+
+def not_available_text(sv: Survey, question: str) -> str | None:
+    """A sentence for a section whose data this ward lacks (None when the data are there)."""
+    if _available(sv, question):
+        return None
+    if not sv.has_responses:
+        return f"No survey responses are available for {sv.ward_name}, so this section is empty."
+    if question in MULTI_QUESTIONS:
+        return (f"Not available: {sv.ward_name}'s records have no coded answers to this question "
+                "(no `survey_mentions.csv` in the ward's data folder).")
+    return f"Not available: nobody in {sv.ward_name}'s records answered this question."
+
+
+def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
+    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "fewer than 5 of the 48 respondents"."""
+    n = int(row["count"])
+    if sv.rules.is_small(n):
+        return f"{count_phrase(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
+    text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
+    if with_interval:
+        text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
+    return text + ")"
+
+
+def share_publishable(n: int, base: int, rules: DisclosureRules) -> bool:
+    """A share n/base may be stated: its base is at least `min_percent_base` and n is not a small count
+    (the rule `protect_percentages` applies to tables)."""
+    n, base = int(n), int(base)
+    return base >= rules.min_percent_base and not rules.is_small(n)
+
+
+def _overlap(a, b) -> bool:
+    return not (a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"])
+
+
+def multi_response_text(sv: Survey, question: str) -> str | None:
+    """The most frequent answers, with counts, shares and intervals, and how sure the ranking is."""
+    if not _available(sv, question):
+        return not_available_text(sv, question)
+    fr = frequencies(sv, question)
+    answers = fr.table[(fr.table["category"] != NO_ANSWER) & (fr.table["category"] != "other")]
+    answers = answers[answers["count"] > 0]
+    if answers.empty:
+        return f"In these records nobody gave an answer to this question."
+    top = answers.head(2)
+    parts = [f"**{_short(r['label'])}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
+    what = {"best_things": "best things about the area", "improve": "things that could be improved",
+            "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
+    text = f"In these records, the {what} named most often were {join_words(parts)}."
+    if len(answers) >= 3:
+        second, third = answers.iloc[1], answers.iloc[2]
+        if _overlap(second, third):
+            text += (f" The interval for {_short(second['label'])} overlaps that of the next answer, "
+                     f"{_short(third['label'])}, so with this many responses it is not certain that it is really "
+                     "ahead of it.")
+        else:
+            text += (" The intervals of the two leading answers do not overlap with the next one's, so their lead "
+                     "is larger than chance variation alone would explain.")
+    withheld = int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum())
+    if withheld:
+        text += (f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are shown as {SUPPRESSED} "
+                 "in the table and left out of the chart.")
+    return text
+
+
+def single_answer_text(sv: Survey, column: str) -> str | None:
+    """The answers to one single-answer question, largest first, with intervals."""
+    if not _available(sv, column):
+        return not_available_text(sv, column)
+    fr = frequencies(sv, column)
+    rows = fr.table[fr.table["category"] != NO_ANSWER]
+    rows = rows[rows["count"] > 0]
+    lead = rows.iloc[0]
+    text = (f"Asked “{question_text(column, sv.ward_name)}”, the most common answer in these records was "
+            f"**{lead['label'].lower()}**, given by {_answer_phrase(lead, sv)}.")
+    if not sv.rules.is_small(int(lead["count"])):
+        if lead["ci_low"] > 0.5:
+            text += " Even the lower end of its interval is above half, so a majority is clear despite the small sample."
+        elif lead["share"] > 0.5:
+            text += (" That is more than half of respondents, but the interval reaches below half, so with this "
+                     "many responses a majority is likely rather than certain.")
+    others = [f"{r['label'].lower()}: {_answer_phrase(r, sv, with_interval=False)}" for _, r in rows.iloc[1:].iterrows()]
+    if others:
+        text += " Other answers — " + "; ".join(others) + "."
+    return text
+
+
+def published_comparison_text(sv: Survey, section: str) -> str | None:
+    """The project's published statement for a section, quoted with its slide, and whether these records agree.
+
+    Only for a ward whose folder carries the published summary (`published_figures.csv`); the statements
+    are the checkable claims of `cityconv.methods.claims`.
+    """
+    if not sv.is_published_study or sv.data is None:
+        return None
+    ids = SECTION_CLAIMS.get(section, ())
+    if not ids:
+        return None
+    by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
+    lines = []
+    for cid in ids:
+        claim = by_id[cid]
+        result = claim.evaluate(sv.data, None)
+        verdict = {True: "these records agree (they were reconstructed so that it holds)",
+                   False: "these records do not bear this out",
+                   None: "cannot be checked with these records"}[result.passed]
+        lines.append(f"> “{claim.statement}”  \n> — *{PUBLISHED_SOURCE}*, slide “{claim.location}”. "
+                     f"Checked as: {claim.operationalised} Result: {verdict}.")
+    return "**What the project reported.**\n\n" + "\n\n".join(lines)
+
+
+# ================================================================================================
+# preferred methods by age group
+# ================================================================================================
+
+
+def age_group(responses: pd.DataFrame) -> pd.Series:
+    """Each respondent's collapsed age group (`AGE_GROUPS`), or AGE_NOT_GIVEN."""
+    return responses["age_band"].astype("string").map(AGE_GROUPS).fillna(AGE_NOT_GIVEN)
+
+
+def methods_by_age_counts(sv: Survey) -> pd.DataFrame:
+    """Respondents naming each method, by collapsed age group (columns YOUNGER, OLDER, AGE_NOT_GIVEN)."""
+    if not sv.has_mentions:
+        raise ValueError("this ward has no survey_mentions.csv")
+    groups = age_group(sv.responses).set_axis(sv.responses["response_id"].astype(str))
+    m = sv.mentions[sv.mentions["question"].astype(str) == "preferred_methods"]
+    m = m[m["response_id"].astype(str).isin(groups.index)]
+    pairs = pd.DataFrame({"method": m["code"].astype(str).to_numpy(),
+                          "group": groups.reindex(m["response_id"].astype(str)).to_numpy(),
+                          "rid": m["response_id"].astype(str).to_numpy()}).drop_duplicates()
+    table = pd.crosstab(pairs["method"], pairs["group"])
+    table = table.reindex(index=question_codes("preferred_methods"), columns=[YOUNGER, OLDER, AGE_NOT_GIVEN],
+                          fill_value=0).astype("int64")
+    table.index.name, table.columns.name = "preferred_methods", "age_group"
+    return table
+
+
+def group_sizes(sv: Survey) -> pd.Series:
+    """Respondents per collapsed age group (the base of the by-age percentages)."""
+    return age_group(sv.responses).value_counts().reindex([YOUNGER, OLDER, AGE_NOT_GIVEN], fill_value=0)
+
+
+@dataclass
+class MethodsByAge:
+    counts: pd.DataFrame
+    sizes: pd.Series
+    overall: ProtectedTable
+    by_age: ProtectedTable
+    family: pd.DataFrame  # rows: digital / traditional; columns: groups; values: respondents naming any
+
+
+def methods_by_age(sv: Survey) -> MethodsByAge:
+    """Preferred methods overall and by age group, protected *together*.
+
+    The by-age table's row totals are the overall table's counts, so a withheld cell could otherwise be
+    recovered as overall minus the other age groups: `suppress_linked` links the two tables through the
+    axis name ``preferred_methods``. The "Age not given" column takes part in the protection but is not
+    published (hiding more than the algorithm assumes is shown is always safe).
+    """
+    counts = methods_by_age_counts(sv)
+    overall = multi_response_counts(sv, "preferred_methods").drop(NO_ANSWER)
+    linked = suppress_linked({"overall": overall, "by_age": counts}, sv.rules, with_totals=False)
+    groups = age_group(sv.responses).set_axis(sv.responses["response_id"].astype(str))
+    m = sv.mentions[sv.mentions["question"].astype(str) == "preferred_methods"]
+    fam = {}
+    for name, codes in (("digital", DIGITAL), ("traditional", TRADITIONAL)):
+        ids = set(m.loc[m["code"].astype(str).isin(codes), "response_id"].astype(str))
+        fam[name] = groups[groups.index.isin(ids)].value_counts().reindex([YOUNGER, OLDER, AGE_NOT_GIVEN], fill_value=0)
+    family = pd.DataFrame(fam).T.astype("int64")
+    return MethodsByAge(counts, group_sizes(sv), linked["overall"], linked["by_age"], family)
+
+
+def methods_by_age_table(sv: Survey) -> Table | None:
+    if not sv.has_mentions:
+        return None
+    mba = methods_by_age(sv)
+    labels = code_labels("preferred_methods")
+    frame = pd.DataFrame(index=[labels[c] for c in mba.counts.index])
+    frame.index.name = "Preferred method"
+    notes = []
+    for group in (YOUNGER, OLDER):
+        base = int(mba.sizes[group])
+        disp = mba.by_age.display[group].reindex(mba.counts.index)
+        mask = mba.by_age.mask[group].reindex(mba.counts.index)
+        pct = []
+        for code in mba.counts.index:
+            if mask[code] or base < sv.rules.min_percent_base:
+                pct.append(SUPPRESSED)
+            else:
+                pct.append(fmt_pct(mba.counts.loc[code, group] / base))
+        frame[f"{group}: respondents"] = list(disp)
+        frame[f"{group}: % of age group"] = pct
+        notes.append(f"{group}: {count_phrase(base, sv.rules)} respondents in this age group.")
+    notes = list(mba.by_age.notes) + notes + [
+        "Percentages are of all respondents in the age group, including any who did not answer this question. "
+        "Respondents could name several methods.",
+        f"Respondents who did not give their age are not shown separately; they are included in the "
+        "overall table above, and figures that could be worked out from the difference are withheld.",
+        "Age bands are collapsed into two groups so that most cells are large enough to publish.",
+    ]
+    return Table(frame, title=f"Preferred ways for public agencies to engage, by age group: {sv.ward_name}",
+                 source=sv.source, units="Number of respondents; percentage of the age group", notes=notes)
+
+
+def methods_by_age_text(sv: Survey) -> str | None:
+    if not sv.has_mentions:
+        return not_available_text(sv, "preferred_methods")
+    mba = methods_by_age(sv)
+    parts = []
+    for family, words in (("digital", "at least one digital method (social media, e-mail or website, online meetings)"),
+                          ("traditional", "at least one traditional or face-to-face method (post, doorstep "
+                                          "conversations, community meetings, telephone)")):
+        bits = []
+        for group in (YOUNGER, OLDER):
+            n, base = int(mba.family.loc[family, group]), int(mba.sizes[group])
+            if not share_publishable(n, base, sv.rules):
+                bits.append(f"a share of those {group.lower()} that is withheld (too few respondents)")
+            else:
+                low, high = wilson_interval(n, base)
+                bits.append(f"{fmt_pct(n / base)} of those {group.lower()} (95% interval {_pct_range(low, high)})")
+        parts.append(f"In these records, {words} was named by {join_words(bits)}.")
+    text = " ".join(parts)
+    d_y, d_o = _family_share(mba, "digital", YOUNGER, sv.rules), _family_share(mba, "digital", OLDER, sv.rules)
+    if d_y is not None and d_o is not None:
+        (yl, yh), (ol, oh) = d_y[1], d_o[1]
+        if yl > oh or ol > yh:
+            text += " The intervals for digital methods do not overlap, so the age difference is larger than chance alone."
+        else:
+            text += (" The intervals for digital methods overlap, so with this many responses the age difference "
+                     "could be partly chance.")
+    return text
+
+
+def _family_share(mba: MethodsByAge, family: str, group: str, rules: DisclosureRules):
+    """(share, interval) of an age group naming a method family, or None when it may not be stated."""
+    n, base = int(mba.family.loc[family, group]), int(mba.sizes[group])
+    if not share_publishable(n, base, rules):
+        return None
+    return n / base, wilson_interval(n, base)
+
+
+# ================================================================================================
+# figures
+# ================================================================================================
+
+
+def _percent_axis(ax, xmax: float = 100) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+    ax.set_xlim(0, xmax)
+
+
+def _bar_panel(ax, rows: pd.DataFrame, colour: str) -> None:
+    """Horizontal bars of share (%) with Wilson interval whiskers; rows already filtered and ordered."""
+    import seaborn as sns
+
+    data = rows.assign(percent=rows["share"] * 100, y=[wrap_label(l, 28) for l in rows["label"]])
+    sns.barplot(data=data, y="y", x="percent", color=colour, orient="h", ax=ax, edgecolor="white")
+    ax.errorbar(x=data["percent"], y=range(len(data)),
+                xerr=[data["percent"] - data["ci_low"] * 100, data["ci_high"] * 100 - data["percent"]],
+                fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+
+
+def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -> Chart | None:
+    """Bars of % of respondents naming each answer, with 95% intervals (withheld answers left out)."""
+    if not _available(sv, question):
+        return None
+    fr = frequencies(sv, question)
+    rows = fr.shown()
+    rows = rows[rows["count"] > 0]
+    if rows.empty:
+        return None
+    fig = new_figure(FIG_WIDTH, 0.55 * len(rows) + 1.6)
+    ax = fig.add_subplot()
+    _bar_panel(ax, rows, colour or PALETTE[0])
+    ax.set_title(wrap_label(question_text(question, sv.ward_name).split(" (")[0], 50))
+    ax.set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
+    _percent_axis(ax, min(100, max(rows["ci_high"].max() * 100 * 1.1, 10)))
+    top = rows.iloc[0]
+    left_out = int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum())
+    alt = (f"Horizontal bar chart of the percentage of the {fmt_int(sv.n)} survey respondents giving each answer to "
+           f"'{question_text(question, sv.ward_name)}', with 95% confidence intervals. The most frequent answer is "
+           f"{_short(top['label'])} at {fmt_pct(top['share'])} (interval {_pct_range(top['ci_low'], top['ci_high'])}); "
+           f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
+    if left_out:
+        alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
+    caption = ("Share of all respondents naming each answer; respondents could give several. Reconstructed records: "
+               "an illustration of the method, not a finding about the ward.")
+    return Chart(fig, alt, caption)
+
+
+def single_answers_chart(sv: Survey) -> Chart | None:
+    """Three panels: recommend, change over five years, Covid-19 and community spirit."""
+    panels = [c for c in SINGLE_QUESTIONS if _available(sv, c)]
+    if not panels:
+        return None
+    heights = []
+    data = {}
+    for column in panels:
+        fr = frequencies(sv, column)
+        rows = fr.shown()
+        rows = rows[rows["count"] > 0]
+        data[column] = (fr, rows)
+        heights.append(max(len(rows), 1))
+    fig = new_figure(FIG_WIDTH, 0.5 * sum(heights) + 1.3 * len(panels) + 0.6)
+    axes = fig.subplots(len(panels), 1, sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
+    titles = {"recommend": "Would you recommend the area as a place to live?",
+              "change_5yr": "How has the area changed in the past five years?",
+              "covid_community_spirit": "Community spirit since Covid-19"}
+    alt_parts = []
+    for i, (ax, column) in enumerate(zip(axes, panels)):
+        fr, rows = data[column]
+        _bar_panel(ax, rows, PALETTE[i % len(PALETTE)])
+        ax.set_title(titles[column], fontsize=12)
+        ax.set_xlabel("")
+        if not rows.empty:
+            lead = rows.iloc[0]
+            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label'].lower()}, "
+                             f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
+    axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
+    _percent_axis(axes[-1], 100)
+    alt = (f"Three horizontal bar charts of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
+           "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
+           "respondents are not shown.")
+    caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
+    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)))
+
+
+def methods_by_age_chart(sv: Survey) -> Chart | None:
+    """Grouped bars: share of each age group naming each method (cells withheld in the table left out)."""
+    if not sv.has_mentions:
+        return None
+    import seaborn as sns
+
+    mba = methods_by_age(sv)
+    labels = code_labels("preferred_methods")
+    rows = []
+    for group in (YOUNGER, OLDER):
+        base = int(mba.sizes[group])
+        if base < sv.rules.min_percent_base:
+            continue
+        for code in mba.counts.index:
+            if bool(mba.by_age.mask.loc[code, group]):
+                continue
+            rows.append({"method": wrap_label(labels[code], 24), "group": group,
+                         "percent": 100 * mba.counts.loc[code, group] / base})
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    order = [wrap_label(labels[c], 24) for c in mba.counts.index]
+    order = [o for o in order if o in set(data["method"])]
+    fig = new_figure(FIG_WIDTH, 0.6 * len(order) + 1.8)
+    ax = fig.add_subplot()
+    sns.barplot(data=data, y="method", x="percent", hue="group", order=order, hue_order=[YOUNGER, OLDER],
+                palette=[PALETTE[0], PALETTE[1]], orient="h", ax=ax, edgecolor="white")
+    ax.set_title("Preferred ways to be engaged, by age group")
+    ax.set_xlabel("Percentage of respondents in the age group")
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    _percent_axis(ax, 100)
+    handles, lbls = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(handles, lbls, loc="outside lower center", ncol=2, frameon=False)
+    pieces = []
+    for family in ("digital", "traditional"):
+        s = [(_family_share(mba, family, g, sv.rules), g) for g in (YOUNGER, OLDER)]
+        pieces.append(f"{family} methods: " + ", ".join(
+            f"{g.lower()} {fmt_pct(v[0]) if v is not None else 'withheld'}" for v, g in s))
+    alt = ("Grouped horizontal bar chart of the percentage of respondents in two age groups (16 to 54, and 55 and "
+           "over) naming each way of being engaged by public agencies. Share naming at least one of the "
+           + "; ".join(pieces) + ". Cells withheld for disclosure control are not drawn.")
+    return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).")
+
+
+# ================================================================================================
+# published statements vs these records
+# ================================================================================================
+
+
+def claims_table(sv: Survey) -> Table | None:
+    """Each published survey finding, where it is published, how we check it, and the result here."""
+    if not sv.is_published_study or sv.data is None or not sv.has_responses:
+        return None
+    wanted = [cid for ids in SECTION_CLAIMS.values() for cid in ids]
+    by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
+    rows = []
+    for cid in dict.fromkeys(wanted):
+        claim = by_id[cid]
+        result = claim.evaluate(sv.data, None)
+        rows.append({"Published statement": claim.statement, "Slide": claim.location,
+                     "How it is checked in the records": claim.operationalised,
+                     "Holds in these records": {True: "Yes", False: "No", None: "[x]"}[result.passed]})
+    frame = pd.DataFrame(rows)
+    return Table(frame, title=f"Published survey findings checked against the records: {sv.ward_name}",
+                 source=f"{PUBLISHED_SOURCE}; {sv.source}", units="Statements (no counts)",
+                 notes=["The records were reconstructed so that every published finding holds; the check shows the "
+                        "reconstruction is consistent, not that the finding is confirmed.",
+                        "“Most” is taken as more than half of all respondents."])

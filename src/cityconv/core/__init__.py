@@ -1,0 +1,1 @@
+"""core layer of cityconv (see docs/architecture.md)."""

@@ -1,0 +1,625 @@
+"""A ward's engagement tables: schemas, validation, typed loading and the codebook.
+
+Each ward keeps its tables in one folder (e.g. `data/clubmoor/`), one CSV per source, each described
+by a frictionless Table Schema in `cityconv/data/schemas/ward/<file-stem>.schema.json`. The schema is the
+single description of a file: types, required values, code lists with labels (`categories`, kept
+identical to the `enum` constraint), ranges, primary and foreign keys, and the question wording that
+the codebook prints. `codebook_markdown()` renders the codebook from the schemas, so the two cannot
+drift.
+
+Why frictionless rather than reading with pandas and checking the frame: frictionless validates the
+file *as written*. It reports row numbers as they are in the file (header = row 1), short rows
+(`missing-cell`), extra cells, blank rows and type errors in one pass; pandas would silently pad a
+short row with NaN, drop a blank line, or coerce `"12a"` to object dtype and move on. We run
+frictionless with `encoding="utf-8"` set explicitly (left to guess, it accepted a Latin-1 file as
+cp1252); a UTF-8 byte-order mark (Excel's "CSV UTF-8") is accepted.
+
+What frictionless does not do for us here, and this module does:
+- check the header against the schema by name (missing required columns, unexpected columns,
+  duplicate or blank labels): frictionless matches columns by name (`fieldsMatch: partial`) and we
+  word the header problems ourselves;
+- foreign keys between files (frictionless needs a whole Package for that, and cannot say "the file
+  you refer to is absent");
+- codes that depend on another column (`x-codes-by-question` in survey_mentions);
+- the folder itself: unknown CSV names (with the expected names), required files missing.
+
+Every problem is reported at once, as `cityconv.core.problems.Problem` (file relative to the project root,
+row as numbered in the file, column, value, expectation). Nothing is coerced silently.
+
+Which files a ward must have: `objectives.csv` and `survey_responses.csv` (`x-required-file` in the
+schemas). All others are optional; an absent source loads as `None` and chapters say so. A file
+that refers to another (e.g. `survey_mentions.csv` -> `survey_responses.csv`) needs that file.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cityconv.core.problems import InputError, Problem, relative
+
+SCHEMA_PACKAGE = "cityconv.data"
+SCHEMA_FOLDER = ("schemas", "ward")
+SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".json"}
+
+# The order files are listed in the codebook and in WardData.
+FILE_ORDER = (
+    "published_figures",
+    "objectives",
+    "training_sessions",
+    "training_attendance",
+    "survey_responses",
+    "survey_mentions",
+    "interviews",
+    "interview_themes",
+    "social_media_posts",
+    "workshops",
+    "workshop_themes",
+    "quotes",
+    "citywide_consultation_2019",
+    "findings_statements",
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Schemas
+
+
+@lru_cache(maxsize=None)
+def _schema_texts() -> dict[str, str]:
+    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
+    texts = {}
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".schema.json"):
+            texts[name[: -len(".schema.json")]] = entry.read_text(encoding="utf-8")
+    return texts
+
+
+def schema_descriptor(stem: str) -> dict[str, Any]:
+    """The Table Schema (as a fresh dict) for the data file `<stem>.csv`."""
+    try:
+        return json.loads(_schema_texts()[stem])
+    except KeyError:
+        raise KeyError(f"no schema for {stem!r}; known: {', '.join(known_files())}") from None
+
+
+def known_files() -> tuple[str, ...]:
+    """File stems with a schema, in codebook order (any schema not in FILE_ORDER goes last)."""
+    stems = set(_schema_texts())
+    return tuple(s for s in FILE_ORDER if s in stems) + tuple(sorted(stems - set(FILE_ORDER)))
+
+
+def required_files() -> tuple[str, ...]:
+    return tuple(s for s in known_files() if schema_descriptor(s).get("x-required-file"))
+
+
+def _field_required(field: dict[str, Any]) -> bool:
+    return bool(field.get("constraints", {}).get("required"))
+
+
+def _frictionless_schema(descriptor: dict[str, Any]):
+    """The schema as frictionless validates one file: cross-file foreign keys are checked here instead."""
+    from frictionless import Schema
+
+    d = {k: v for k, v in descriptor.items() if k in ("fields", "primaryKey", "missingValues")}
+    d["fieldsMatch"] = "partial"  # columns are matched by name, in any order; the header is checked by name in check_header
+    return Schema.from_descriptor(d)
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation
+
+
+def _expected_for(field: dict[str, Any], constraint: str | None) -> str:
+    c = field.get("constraints", {})
+    if constraint == "enum":
+        return "one of: " + ", ".join(repr(v) for v in c["enum"])
+    if constraint == "minimum":
+        return f"a value >= {c['minimum']}"
+    if constraint == "maximum":
+        return f"a value <= {c['maximum']}"
+    if constraint == "pattern":
+        return f"text matching {c['pattern']}"
+    if constraint == "required":
+        return "a value (this column must not be blank)"
+    if constraint == "unique":
+        return "a value not used in another row"
+    return _type_expectation(field)
+
+
+def _type_expectation(field: dict[str, Any]) -> str:
+    t = field.get("type", "string")
+    return {
+        "integer": "a whole number",
+        "number": "a number",
+        "date": "a date as YYYY-MM-DD",
+        "boolean": "true or false",
+        "string": "text",
+    }.get(t, t)
+
+
+def decode_utf8(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # accepts, and drops, a UTF-8 byte-order mark
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line = raw.count(b"\n", 0, start) + 1
+        bad = raw[start : start + 4]
+        return None, [
+            Problem(
+                rel,
+                f"file is not UTF-8 encoded (invalid byte at position {start})",
+                row=line,
+                value=bad,
+                expected="UTF-8 text; in Excel use 'Save As > CSV UTF-8'",
+            )
+        ]
+    return text, []
+
+
+def check_header(rel: str, header: list[str], descriptor: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    names = [f["name"] for f in descriptor["fields"]]
+    seen: set[str] = set()
+    for i, label in enumerate(header, start=1):
+        if label.strip() == "":
+            problems.append(Problem(rel, f"header cell {i} is blank", row=1, expected="a column name"))
+        elif label in seen:
+            problems.append(Problem(rel, "duplicate column name", row=1, column=label, value=label))
+        elif label not in names:
+            close = difflib.get_close_matches(label, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                Problem(
+                    rel,
+                    f"unexpected column; {hint}".rstrip("; ").rstrip(),
+                    row=1,
+                    column=label,
+                    value=label,
+                    expected="columns: " + ", ".join(names),
+                )
+            )
+        seen.add(label)
+    for field in descriptor["fields"]:
+        if field["name"] not in seen and _field_required(field):
+            problems.append(
+                Problem(
+                    rel,
+                    "required column is missing",
+                    row=1,
+                    column=field["name"],
+                    expected=f"a column named {field['name']!r}",
+                )
+            )
+    return problems
+
+
+_CONSTRAINT_RE = re.compile(r'constraint "(\w+)"')
+
+
+def _unique_header(text: str) -> tuple[str, dict[str, str]]:
+    """Rename duplicate or blank header labels (already reported) so frictionless still checks the rows.
+
+    Returns the text to validate and {placeholder: name to show in problems}.
+    """
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header = records[0]
+    if len(set(header)) == len(header) and all(label.strip() for label in header):
+        return text, {}
+    seen: set[str] = set()
+    renamed, display = [], {}
+    for i, label in enumerate(header, start=1):
+        new = label
+        if not label.strip() or label in seen:
+            new = f"{label or 'blank'}__column_{i}"
+            display[new] = f"{label} (column {i})" if label.strip() else f"(unnamed column {i})"
+        seen.add(new)
+        renamed.append(new)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(renamed)
+    writer.writerows(records[1:])
+    return out.getvalue(), display
+
+
+def frictionless_problems(
+    rel: str, text: str, descriptor: dict[str, Any], rows: dict[int, dict[str, str]]
+) -> list[Problem]:
+    from frictionless import Resource
+
+    fields_by_name = {f["name"]: f for f in descriptor["fields"]}
+    text, display = _unique_header(text)
+    resource = Resource(
+        data=text.encode("utf-8"),
+        format="csv",
+        encoding="utf-8",
+        schema=_frictionless_schema(descriptor),
+    )
+    report = resource.validate(limit_errors=100_000)
+    problems: list[Problem] = []
+    blank_rows: set[int] = set()
+    errors = [e for task in report.tasks for e in task.errors] + list(report.errors)
+    for e in errors:
+        if e.type == "blank-row":
+            blank_rows.add(e.row_number)
+    for e in errors:
+        kind = e.type
+        row = getattr(e, "row_number", None)
+        name = getattr(e, "field_name", None) or None
+        name = display.get(name, name) if name else name
+        cell = getattr(e, "cell", None)
+        field = fields_by_name.get(name or "", {})
+        if kind in ("incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label"):
+            continue  # the header is checked by name in check_header
+        if kind == "blank-row":
+            problems.append(Problem(rel, "blank row", row=row, expected="no blank rows inside the table"))
+        elif kind == "missing-cell":
+            problems.append(
+                Problem(rel, "row is short: this cell is missing", row=row, column=name,
+                        expected="as many cells as the header has columns")
+            )
+        elif kind == "extra-cell":
+            problems.append(
+                Problem(rel, f"row has an extra cell (position {e.field_number})", row=row, value=cell,
+                        expected="as many cells as the header has columns")
+            )
+        elif kind == "type-error":
+            problems.append(
+                Problem(rel, "wrong type", row=row, column=name, value=cell, expected=_type_expectation(field))
+            )
+        elif kind == "constraint-error":
+            m = _CONSTRAINT_RE.search(e.note or "")
+            constraint = m.group(1) if m else None
+            message = {
+                "enum": "unknown code",
+                "minimum": "value out of range",
+                "maximum": "value out of range",
+                "required": "required value is blank",
+                "pattern": "value has the wrong form",
+                "unique": "duplicate value",
+            }.get(constraint or "", "value breaks a constraint")
+            problems.append(
+                Problem(rel, message, row=row, column=name, value=cell if cell != "" else None,
+                        expected=_expected_for(field, constraint))
+            )
+        elif kind in ("primary-key", "unique-error"):
+            if row in blank_rows:
+                continue  # already reported as a blank row
+            pk = descriptor.get("primaryKey", [])
+            key = tuple(rows.get(row, {}).get(k, "") for k in pk)
+            problems.append(
+                Problem(rel, f"duplicate id: {e.note}", row=row, column=", ".join(pk),
+                        value=key[0] if len(key) == 1 else key, expected="a unique " + " + ".join(pk))
+            )
+        else:
+            problems.append(Problem(rel, f"{kind}: {e.note or e.message}", row=row, column=name, value=cell))
+    return problems
+
+
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    """Data rows with their row number in the file (header = row 1); blank rows skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out = []
+    header: list[str] | None = None
+    for number, cells in enumerate(reader, start=1):
+        if header is None:
+            header = cells
+            continue
+        if not cells or all(c == "" for c in cells):
+            continue
+        out.append((number, dict(zip(header, cells))))
+    return out
+
+
+def _check_conditional_codes(rel: str, rows, descriptor: dict[str, Any]) -> list[Problem]:
+    rule = descriptor.get("x-codes-by-question")
+    if not rule:
+        return []
+    problems = []
+    field, depends_on, codes = rule["field"], rule["depends_on"], rule["codes"]
+    for number, row in rows:
+        key, value = row.get(depends_on), row.get(field)
+        if key in codes and value not in (None, "") and value not in codes[key]:
+            problems.append(
+                Problem(rel, f"unknown code for {depends_on} {key!r}", row=number, column=field, value=value,
+                        expected="one of: " + ", ".join(repr(c) for c in codes[key]))
+            )
+    return problems
+
+
+def free_text_columns(stem: str) -> list[str]:
+    """Columns that hold free text, so the PII screen reads them: strings without a code list.
+
+    Identifiers (primary and foreign keys) and coded columns cannot carry a name or a phone number
+    that a schema would let through; anything else written as text might.
+    """
+    descriptor = schema_descriptor(stem)
+    keys = set(descriptor.get("primaryKey") or [])
+    for fk in descriptor.get("foreignKeys", []):
+        fields = fk.get("fields")
+        keys.update([fields] if isinstance(fields, str) else fields)
+    return [
+        f["name"]
+        for f in descriptor["fields"]
+        if f.get("type", "string") == "string"
+        and "enum" not in f.get("constraints", {})
+        and "pattern" not in f.get("constraints", {})
+        and f["name"] not in keys
+    ]
+
+
+def unknown_csv_problem(path: Path, known, root: Path, noun: str) -> Problem:
+    """A CSV whose name is not one of `known`, with the nearest name as a hint and the full list."""
+    close = difflib.get_close_matches(path.name[:-4], list(known), n=1)
+    hint = f"; did you mean {close[0]}.csv?" if close else ""
+    return Problem(relative(path, root), f"unknown {noun}{hint}", value=path.name,
+                   expected="one of: " + ", ".join(f"{s}.csv" for s in known))
+
+
+def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tuple[list | None, list[Problem]]:
+    """One CSV file against its Table Schema: encoding, header, then every cell (frictionless).
+
+    Returns the file's rows (numbered as in the file) for cross-file checks, or None when the file
+    could not be read as a table at all; and every problem found. Shared by ward data and evidence.
+    """
+    text, problems = decode_utf8(path, rel)
+    if text is None:
+        return None, problems
+    if text.strip() == "":
+        return None, problems + [Problem(rel, "file is empty", row=1, expected="a header row naming the columns")]
+    header = next(csv.reader(io.StringIO(text, newline="")))
+    problems += check_header(rel, header, descriptor)
+    rows = read_rows(text)
+    problems += frictionless_problems(rel, text, descriptor, dict(rows))
+    return rows, problems
+
+
+def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
+    """Every problem in a ward's data folder, in one list (empty when the folder is clean).
+
+    Files are reported relative to `root`; rows as numbered in the file (header = row 1).
+    """
+    data_dir = Path(data_dir)
+    problems: list[Problem] = []
+    known = known_files()
+    if not data_dir.is_dir():
+        return [Problem(relative(data_dir, root), "data folder not found", expected="a folder of CSV files")]
+
+    present: dict[str, Path] = {}
+    for path in sorted(data_dir.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            stem = path.name[:-4]
+            if stem in known and path.suffix == ".csv":
+                present[stem] = path
+            else:
+                problems.append(unknown_csv_problem(path, known, root, "data file"))
+        elif suffix in SPREADSHEET_SUFFIXES:
+            problems.append(
+                Problem(relative(path, root), "not a CSV file; tables must be saved as CSV (UTF-8)",
+                        value=path.name, expected="one of: " + ", ".join(f"{s}.csv" for s in known))
+            )
+
+    for stem in required_files():
+        if stem not in present:
+            problems.append(
+                Problem(relative(data_dir / f"{stem}.csv", root), "required file is missing",
+                        expected=f"{stem}.csv in {relative(data_dir, root)}")
+            )
+
+    key_values: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
+    parsed: dict[str, list] = {}
+    for stem, path in present.items():
+        rel = relative(path, root)
+        descriptor = schema_descriptor(stem)
+        rows, file_problems = validate_table_file(path, rel, descriptor)
+        problems += file_problems
+        if rows is None:
+            continue
+        if not rows:  # a fresh scaffold's header-only template: say what to do, do not pass silently
+            problems.append(
+                Problem(rel, "required file has no data rows (only the header)", row=2,
+                        expected="at least one row below the header; see CODEBOOK.md")
+                if descriptor.get("x-required-file")
+                else Problem(rel, "file has no data rows: fill it in, or delete it if the ward has no such source",
+                             row=2, expected="rows below the header, or no file")
+            )
+        problems += _check_conditional_codes(rel, rows, descriptor)
+        parsed[stem] = rows
+
+    # Cross-file references.
+    for stem, rows in parsed.items():
+        descriptor = schema_descriptor(stem)
+        rel = relative(present[stem], root)
+        for fk in descriptor.get("foreignKeys", []):
+            target = fk["reference"]["resource"]
+            local, remote = fk["fields"], fk["reference"]["fields"]
+            if target not in parsed:
+                if target in present:
+                    continue  # the target could not be read; its own problem is reported
+                problems.append(
+                    Problem(rel, f"refers to {target}.csv, which is missing", column=", ".join(local),
+                            expected=f"{target}.csv in {relative(data_dir, root)}")
+                )
+                continue
+            cache = key_values.setdefault(target, {})
+            if tuple(remote) not in cache:
+                cache[tuple(remote)] = {tuple(r.get(c, "") for c in remote) for _, r in parsed[target]}
+            targets = cache[tuple(remote)]
+            for number, row in rows:
+                value = tuple(row.get(c, "") for c in local)
+                if any(v == "" for v in value):
+                    continue  # blank values are reported by the required constraint
+                if value not in targets:
+                    problems.append(
+                        Problem(rel, f"refers to a row that is not in {target}.csv", row=number,
+                                column=", ".join(local), value=value[0] if len(value) == 1 else value,
+                                expected=f"a {', '.join(remote)} present in {target}.csv")
+                    )
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Typed loading
+
+
+@dataclass(frozen=True)
+class WardData:
+    """One typed DataFrame per data file; `None` when the ward has no such source."""
+
+    data_dir: Path
+    published_figures: pd.DataFrame | None = None
+    objectives: pd.DataFrame | None = None
+    training_sessions: pd.DataFrame | None = None
+    training_attendance: pd.DataFrame | None = None
+    survey_responses: pd.DataFrame | None = None
+    survey_mentions: pd.DataFrame | None = None
+    interviews: pd.DataFrame | None = None
+    interview_themes: pd.DataFrame | None = None
+    social_media_posts: pd.DataFrame | None = None
+    workshops: pd.DataFrame | None = None
+    workshop_themes: pd.DataFrame | None = None
+    quotes: pd.DataFrame | None = None
+    citywide_consultation_2019: pd.DataFrame | None = None
+    findings_statements: pd.DataFrame | None = None
+
+    def available(self) -> list[str]:
+        return [f.name for f in dc_fields(self) if f.name != "data_dir" and getattr(self, f.name) is not None]
+
+
+def typed_frame(df: pd.DataFrame, descriptor: dict[str, Any]) -> pd.DataFrame:
+    out = {}
+    n = len(df)
+    for field in descriptor["fields"]:
+        name, kind = field["name"], field.get("type", "string")
+        col = df[name] if name in df.columns else pd.Series([""] * n, index=df.index, dtype=object)
+        col = col.where(col != "", None)
+        if "enum" in field.get("constraints", {}):
+            dtype = pd.CategoricalDtype(field["constraints"]["enum"], ordered=bool(field.get("categoriesOrdered")))
+            out[name] = col.astype(dtype)
+        elif kind == "integer":
+            out[name] = pd.array([None if v is None else int(v) for v in col], dtype="Int64")
+        elif kind == "number":
+            out[name] = pd.array([None if v is None else float(v) for v in col], dtype="Float64")
+        elif kind == "date":
+            out[name] = pd.to_datetime(col, format="%Y-%m-%d")
+        else:
+            out[name] = col.astype("string")
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
+    """Validate `data_dir` and load each file with the types its schema gives.
+
+    Raises `InputError` listing every problem if the folder does not validate. Enumerated codes load
+    as pandas categoricals (ordered where the schema says so), integers as Int64, numbers as Float64,
+    dates as datetime64, text as string; blank cells are missing values. A column the schema allows
+    to be absent loads as all-missing.
+    """
+    data_dir = Path(data_dir)
+    root = Path(root) if root is not None else data_dir.parent
+    problems = validate_data_dir(data_dir, root)
+    if problems:
+        raise InputError(problems)
+    frames = {}
+    for stem in known_files():
+        path = data_dir / f"{stem}.csv"
+        if path.exists():
+            raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
+            frames[stem] = typed_frame(raw, schema_descriptor(stem))
+    accepted = {f.name for f in dc_fields(WardData)}
+    return WardData(data_dir=data_dir, **{k: v for k, v in frames.items() if k in accepted})
+
+
+# --------------------------------------------------------------------------------------------------
+# Codebook
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def codebook_markdown() -> str:
+    """The human codebook for a ward's data folder, generated from the schemas."""
+    lines = [
+        "# Codebook: a ward's engagement data",
+        "",
+        "<!-- Generated by cityconv.data.wardfiles.codebook_markdown() from src/cityconv/data/schemas/ward/*.schema.json."
+        " Do not edit by hand: edit the schemas and regenerate. -->",
+        "",
+        "One CSV file per source, UTF-8 (a byte-order mark is accepted), comma-separated, header in row 1,"
+        " one row per record, blank cell = missing. Required files: "
+        + ", ".join(f"`{s}.csv`" for s in required_files())
+        + "; every other file is optional (an absent file means the ward has no such source).",
+        "",
+        "Provenance: **published** = stated in the source; **reconstructed** = response-level records made"
+        " up to be consistent with the published summary (see README.md); **project interpretation** ="
+        " our reading of the source.",
+        "",
+    ]
+    for stem in known_files():
+        d = schema_descriptor(stem)
+        lines += [f"## `{stem}.csv` — {d.get('title', stem)}", "", d.get("description", ""), ""]
+        meta = [f"- Provenance: {d.get('x-provenance', 'not stated')}",
+                f"- Required file: {'yes' if d.get('x-required-file') else 'no'}",
+                f"- Primary key: {', '.join(f'`{k}`' for k in d.get('primaryKey', [])) or 'none'}"]
+        for fk in d.get("foreignKeys", []):
+            ref = fk["reference"]
+            meta.append(
+                f"- Foreign key: {', '.join(f'`{k}`' for k in fk['fields'])} → "
+                f"`{ref['resource']}.csv` {', '.join(f'`{k}`' for k in ref['fields'])}"
+            )
+        lines += meta + ["", "| column | type | required | description / question | allowed values |",
+                         "|---|---|---|---|---|"]
+        for field in d["fields"]:
+            c = field.get("constraints", {})
+            allowed = []
+            if "categories" in field and stem != "survey_mentions":
+                allowed.append("; ".join(f"`{cat['value']}` = {cat['label']}" for cat in field["categories"]))
+                if field.get("categoriesOrdered"):
+                    allowed.append("(ordered)")
+            elif "categories" in field:
+                allowed.append("depends on `question`, see below")
+            if "minimum" in c and "maximum" in c:
+                allowed.append(f"{c['minimum']} to {c['maximum']}")
+            elif "minimum" in c:
+                allowed.append(f"≥ {c['minimum']}")
+            elif "maximum" in c:
+                allowed.append(f"≤ {c['maximum']}")
+            if "pattern" in c:
+                allowed.append(f"pattern `{c['pattern']}`")
+            lines.append(
+                f"| `{field['name']}` | {field.get('type', 'string')} | {'yes' if c.get('required') else 'no'} "
+                f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {_md(' '.join(allowed))} |"
+            )
+        labels = d.get("x-code-labels-by-question")
+        if labels:
+            question_field = next(f for f in d["fields"] if f["name"] == "question")
+            wording = {cat["value"]: cat["label"] for cat in question_field["categories"]}
+            lines.append("")
+            for question, codes in labels.items():
+                lines += ["", f"Codes for `{question}` ({wording.get(question, '')}):", ""]
+                lines += [f"- `{code}` = {label}" for code, label in codes.items()]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write_codebook(path: Path) -> Path:
+    path = Path(path)
+    path.write_text(codebook_markdown(), encoding="utf-8", newline="\n")
+    return path

@@ -1,0 +1,1 @@
+"""generate layer of cityconv (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""methods layer of cityconv (see docs/architecture.md)."""

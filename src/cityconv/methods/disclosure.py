@@ -1,0 +1,1103 @@
+"""Every rule that protects respondents before a number, table or quote is published.
+
+The rules (defaults in brackets; all configurable through `DisclosureRules` or a ``disclosure:``
+mapping in a ward's params file, see `DisclosureRules.from_params`):
+
+1. **Small counts.** An *unweighted* count from 1 up to below ``threshold`` [5] is shown as ``[c]``
+   (the GSS symbol for "confidential"). Zeros are shown unless ``zeros_disclosive`` [False]. Totals
+   are counts too: a total below the threshold is also ``[c]``.
+2. **Secondary suppression**, so that no ``[c]`` can be worked out from totals or from another table
+   (algorithm below).
+3. **Percentages** are not shown on an unweighted base below ``min_percent_base`` [10], nor when the
+   count they are computed from, or their base, is suppressed (`protect_percentages`).
+4. **Group attribute disclosure**: a published group in which everyone gave the same answer is
+   flagged (`attribute_disclosure`).
+5. **Quotes** are attributed by role only, from `ALLOWED_ROLES`; descriptors (e.g. an age band) may be
+   attached only when that combination occurs at least ``threshold`` times in the data
+   (`check_quote_attribution`).
+6. **Free text** is screened for e-mail addresses, UK phone numbers, full UK postcodes, National
+   Insurance numbers and names on a deny-list kept outside the repository (`screen_text`,
+   `screen_table`).
+7. A last-line check, `assert_publishable`, refuses a display table showing a small count.
+
+Secondary and linked suppression (our own; no Python library does it)
+---------------------------------------------------------------------
+*Model.* Every table is held with all its margins, published or not. A one-way table with categories
+k has cells ``c_k`` and a total ``T``; a two-way table has cells ``c_ij``, row totals ``r_i``, column
+totals ``k_j`` and a grand total ``G``. Each table gives *lines* — linear equations "parts sum to a
+total": for a one-way table ``sum_k c_k = T``; for a two-way table one per row (``sum_j c_ij = r_i``),
+one per column (``sum_i c_ij = k_j``), plus ``sum_i r_i = G`` and ``sum_j k_j = G``. Margins are not
+shown when ``with_totals=False`` (and a one-column or one-row DataFrame is a one-way table, so it gets
+one total, never a copy of each cell as a "row total"), but they still exist as unknowns.
+
+*Linking* (`suppress_linked`). Tables are linked through **axis names** (``Series.index.name``,
+``DataFrame.index.name`` and ``DataFrame.columns.name``): if two tables both have an axis named
+``sex``, the count for ``sex = Female`` in one (a cell of a one-way table, or a row or column total
+of a two-way table) *is the same number* as in the other, and their grand totals are equal. Such
+entries are merged into one unknown (union-find), so a one-way table's published counts act as the
+margins of the two-way table, even when that table's own totals are not shown. Linked tables must
+agree exactly on shared margins and use the same categories, otherwise `ValueError` (add a
+"Not stated" category rather than letting bases differ: a difference is itself a disclosure). Unnamed
+axes link nothing.
+
+An entry is **known** to a reader if it is shown, unsuppressed, in at least one table; otherwise it is
+**unknown** (suppressed, or a margin that is never shown).
+
+*Algorithm* (deterministic; each step only ever adds suppressions, so it terminates):
+
+1. **Primary.** Suppress every entry (cell or margin, shown or not) with ``1 <= n < threshold``, and
+   ``n == 0`` too if ``zeros_disclosive``.
+2. **Line rule.** A line holding a suppressed entry is *unsafe* if it has exactly one unknown entry
+   (that entry equals the known total minus the known parts), or if its total is known and all its
+   unknown entries are zero (non-negative counts are then pinned at zero). A line whose only unknowns
+   are never-shown margins that are not small is fine: working out such a total discloses nothing.
+   Lines are visited in a fixed order (tables in the order given; within a table its rows, then its
+   columns, then the line of column totals, then the line of row totals). For each unsafe line,
+   suppress one complementary entry: the **smallest non-zero known part** of that line, ties broken by
+   (a) preferring an entry whose other line would still have a non-zero known part, (b) preferring an
+   entry that also repairs another unsafe line, (c) creation order (tables in the order given; within
+   a table cells row by row, then totals). If the line has no such part, **suppress its total**
+   instead (and say so in the table's notes); the line of totals then needs a second suppressed total
+   in turn. Repeat passes until no line is unsafe.
+3. **Audit** — an attack on the result using only what is published. For the unknowns, the lines give
+   a linear system ``A x = b``. A suppressed entry is *exposed* if (i) it is determined by linear
+   arithmetic (its unit vector lies in the row space of ``A``: the matching coordinate of every
+   null-space vector is zero), or (ii) the linear programme min/max ``x_e`` subject to ``A x = b``,
+   ``x >= 0`` (``x >= 1`` for suppressed entries when zeros are shown, since a reader then knows a
+   ``[c]`` is not zero) leaves exactly one integer. (i) catches the "bridge" pattern that the
+   two-per-line rule misses (two blocks of suppressions joined by one cell: every line has two, yet
+   adding and subtracting whole rows and columns isolates the joining cell); (ii) catches recovery
+   through non-negativity and whole numbers (e.g. two ``[c]`` known to sum to 2 are both 1).
+4. **Repair.** For the first exposed entry, try candidates in this order and suppress the first
+   that un-exposes it: known non-zero parts of the lines through it (smallest first), then known
+   non-zero parts of any line holding a suppressed entry (the pinning may come from elsewhere, e.g.
+   the line of row totals), then known totals of those lines. If no single candidate is enough,
+   suppress the first candidate in that order (the unknowns grow, so the loop progresses); as a last
+   resort suppress every entry of those lines. Go back to step 2; stop when the audit finds nothing.
+
+The same algorithm serves `protect_counts` (one table) and `suppress_linked` (several).
+Secondary suppressions are never zero (a zero cannot hide anything when zeros are shown), except a
+zero *total* as the last resort in step 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from cityconv.core.paths import ROOT_MARKERS
+from cityconv.core.problems import Problem
+from cityconv.methods.rounding import round_half_up
+
+__all__ = [
+    "ALLOWED_ROLES",
+    "SUPPRESSED",
+    "TOTAL",
+    "CountTable",
+    "DisclosureError",
+    "DisclosureRules",
+    "NoDenylistWarning",
+    "PiiHit",
+    "ProtectedTable",
+    "ScreenResult",
+    "Denylist",
+    "assert_publishable",
+    "attribute_disclosure",
+    "check_quote_attribution",
+    "denylist_path",
+    "load_denylist",
+    "protect_counts",
+    "protect_percentages",
+    "screen_table",
+    "screen_text",
+    "suppress_linked",
+]
+
+SUPPRESSED = "[c]"
+"""GSS symbol for a figure withheld to protect confidentiality."""
+
+NOT_AVAILABLE = "[x]"
+"""GSS symbol for a figure that is not available."""
+
+TOTAL = "Total"
+"""Label of the total row and column added to published tables."""
+
+ALLOWED_ROLES: tuple[str, ...] = (
+    "Interviewee",
+    "On-line survey respondent",
+    "Practitioner (workshop participant)",
+    "Community researcher",
+    "MyClubmoor board member",
+    "Resident",  # for a published quote whose slide gives no finer role
+)
+"""The only attributions a published quote may carry."""
+
+CountTable: TypeAlias = pd.DataFrame | pd.Series
+"""A one-way (Series, or one-row/one-column DataFrame) or two-way table of unweighted counts."""
+
+
+class DisclosureError(ValueError):
+    """A table about to be published would disclose a small count."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """Thresholds for publishing. All counts they apply to are *unweighted* numbers of respondents.
+
+    threshold: counts 1..threshold-1 are withheld (``[c]``).
+    min_percent_base: no percentage on an unweighted base below this (must be >= threshold).
+    zeros_disclosive: withhold zeros as well (e.g. when "nobody in this group" would itself disclose).
+    """
+
+    threshold: int = 5
+    min_percent_base: int = 10
+    zeros_disclosive: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "min_percent_base"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ValueError(f"disclosure rule {name!r} must be a whole number, got {value!r}")
+            if value < 1:
+                raise ValueError(f"disclosure rule {name!r} must be at least 1, got {value!r}")
+        if not isinstance(self.zeros_disclosive, bool | np.bool_):
+            raise ValueError(
+                f"disclosure rule 'zeros_disclosive' must be true or false, got {self.zeros_disclosive!r}"
+            )
+        if self.min_percent_base < self.threshold:
+            raise ValueError(
+                f"disclosure rule 'min_percent_base' ({self.min_percent_base}) must be at least "
+                f"'threshold' ({self.threshold}): a percentage on a smaller base reveals the count"
+            )
+
+    @classmethod
+    def from_params(cls, mapping: Mapping[str, Any] | None) -> "DisclosureRules":
+        """Rules from the ``disclosure:`` mapping of a params file; None or {} gives the defaults.
+
+        Unknown keys are refused (with a "did you mean"), so a typo cannot silently keep a default.
+        """
+        if mapping is None:
+            return cls()
+        if not isinstance(mapping, Mapping):
+            raise ValueError(f"'disclosure' must be a mapping of rules, got {type(mapping).__name__}")
+        names = [f.name for f in fields(cls)]
+        unknown = [key for key in mapping if key not in names]
+        if unknown:
+            hints = []
+            for key in unknown:
+                close = difflib.get_close_matches(str(key), names, n=1)
+                hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ValueError(
+                f"unknown disclosure rule(s): {', '.join(hints)}; allowed: {', '.join(names)}"
+            )
+        return cls(**dict(mapping))
+
+    def is_small(self, n: int) -> bool:
+        """True if an unweighted count must be withheld (primary suppression)."""
+        return 1 <= n < self.threshold or (self.zeros_disclosive and n == 0)
+
+    def symbol_note(self) -> str:
+        """The footnote text explaining ``[c]`` (without the secondary-suppression clause)."""
+        text = f"{SUPPRESSED} Fewer than {self.threshold} respondents"
+        if self.zeros_disclosive:
+            text += " (possibly none)"
+        return text
+
+
+# ---------------------------------------------------------------------------------------------------
+# Counts: primary and secondary suppression
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProtectedTable:
+    """A count table ready to publish, with what was withheld and why.
+
+    display: strings to publish — counts, ``[c]`` and (if asked for) totals.
+    mask: True where ``display`` shows ``[c]`` (primary or secondary, totals included).
+    primary: True where the count itself is small. secondary: withheld only to protect others.
+    notes: plain-English notes for the table footer.
+    counts: the true counts with totals, aligned with ``display`` — NOT for publication.
+    """
+
+    display: pd.DataFrame
+    mask: pd.DataFrame
+    primary: pd.DataFrame
+    secondary: pd.DataFrame
+    notes: list[str]
+    counts: pd.DataFrame
+    rules: DisclosureRules = field(default_factory=DisclosureRules)
+
+    @property
+    def suppressed_count(self) -> int:
+        return int(self.mask.to_numpy().sum())
+
+
+@dataclass
+class _Table:
+    name: str
+    frame: pd.DataFrame  # interior counts
+    one_way: bool
+    along_rows: bool  # one-way only: categories run down the rows (Series, one-column frame)
+    with_totals: bool
+    cell: np.ndarray  # entry ids, same shape as frame
+    row_total: list[int] = field(default_factory=list)  # two-way only
+    col_total: list[int] = field(default_factory=list)  # two-way only
+    grand: int = -1
+
+    def margin_ids(self) -> dict[str, dict[Any, int]]:
+        """For each named axis variable: label -> entry id of the count for that category."""
+        out: dict[str, dict[Any, int]] = {}
+        f = self.frame
+        if self.one_way:
+            if self.along_rows:
+                if f.index.name is not None:
+                    out[str(f.index.name)] = {lab: int(self.cell[i, 0]) for i, lab in enumerate(f.index)}
+            elif f.columns.name is not None:
+                out[str(f.columns.name)] = {lab: int(self.cell[0, j]) for j, lab in enumerate(f.columns)}
+            return out
+        if f.index.name is not None:
+            out[str(f.index.name)] = dict(zip(f.index, self.row_total))
+        if f.columns.name is not None:
+            out[str(f.columns.name)] = dict(zip(f.columns, self.col_total))
+        return out
+
+
+def _as_frame(table: CountTable, name: str) -> tuple[pd.DataFrame, bool, bool]:
+    """(interior frame of ints, one_way, along_rows) after validating the counts."""
+    if isinstance(table, pd.Series):
+        frame = table.to_frame(name=table.name if table.name is not None else "Count")
+    elif isinstance(table, pd.DataFrame):
+        frame = table.copy()
+    else:
+        raise TypeError(f"table {name!r}: expected a pandas DataFrame or Series, got {type(table).__name__}")
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"table {name!r} is empty")
+    for axis, labels in (("row", frame.index), ("column", frame.columns)):
+        if labels.has_duplicates:
+            raise ValueError(f"table {name!r}: duplicate {axis} labels {list(labels[labels.duplicated()])}")
+        if any(str(lab).strip().lower() == TOTAL.lower() for lab in labels):
+            raise ValueError(
+                f"table {name!r} already has a {axis} labelled {TOTAL!r}: pass the counts without "
+                "totals; totals are added (and protected) here"
+            )
+    values = frame.to_numpy()
+    if values.dtype == bool or not (np.issubdtype(values.dtype, np.number)):
+        raise ValueError(f"table {name!r}: counts must be numbers, got dtype {values.dtype}")
+    if np.isnan(values.astype(float)).any():
+        raise ValueError(f"table {name!r}: counts must not be missing (NaN); use 0 for none")
+    if (values < 0).any() or (np.floor(values) != values).any():
+        raise ValueError(
+            f"table {name!r}: counts must be whole numbers of respondents (unweighted), not "
+            "weighted estimates or percentages"
+        )
+    frame = frame.astype("int64")
+    one_way = isinstance(table, pd.Series) or frame.shape[1] == 1 or frame.shape[0] == 1
+    along_rows = isinstance(table, pd.Series) or frame.shape[1] == 1
+    return frame, one_way, along_rows
+
+
+class _Problem:
+    """All linked tables as one system of entries, lines and suppression flags."""
+
+    def __init__(
+        self, tables: Mapping[str, CountTable], rules: DisclosureRules, with_totals: bool | Mapping[str, bool]
+    ):
+        self.rules = rules
+        self.values: list[int] = []
+        self.shown: list[bool] = []
+        self.tables: list[_Table] = []
+        self.lines: list[tuple[list[int], int]] = []  # (parts, total), entry ids
+        for name, table in tables.items():
+            shown = with_totals.get(name, True) if isinstance(with_totals, Mapping) else with_totals
+            self._add_table(str(name), table, bool(shown))
+        self._link()
+        n = len(self.values)
+        self.group = [self._find(i) for i in range(n)]
+        self.members: dict[int, list[int]] = {}
+        for i, g in enumerate(self.group):
+            self.members.setdefault(g, []).append(i)
+        self.gshown = {g: any(self.shown[i] for i in m) for g, m in self.members.items()}
+        self.gvalue = {g: self.values[g] for g in self.members}
+        self.glines: list[tuple[list[int], int]] = [
+            ([self.group[p] for p in parts], self.group[total]) for parts, total in self.lines
+        ]
+        self.lines_of: dict[int, list[int]] = {g: [] for g in self.members}
+        for li, (parts, total) in enumerate(self.glines):
+            for g in {*parts, total}:
+                self.lines_of[g].append(li)
+        self.primary = {g: rules.is_small(v) for g, v in self.gvalue.items()}
+        self.suppressed = dict(self.primary)
+        self.total_fallback: set[int] = set()
+
+    # -- construction -------------------------------------------------------------------------
+    def _new(self, value: int, shown: bool) -> int:
+        self.values.append(int(value))
+        self.shown.append(bool(shown))
+        return len(self.values) - 1
+
+    def _add_table(self, name: str, table: CountTable, with_totals: bool) -> None:
+        frame, one_way, along_rows = _as_frame(table, name)
+        v = frame.to_numpy()
+        cell = np.empty(v.shape, dtype=np.int64)
+        for (i, j), x in np.ndenumerate(v):
+            cell[i, j] = self._new(x, True)
+        t = _Table(name, frame, one_way, along_rows, with_totals, cell)
+        t.grand = self._new(v.sum(), with_totals)
+        if one_way:
+            self.lines.append(([int(c) for c in cell.ravel()], t.grand))
+        else:
+            t.row_total = [self._new(v[i].sum(), with_totals) for i in range(v.shape[0])]
+            t.col_total = [self._new(v[:, j].sum(), with_totals) for j in range(v.shape[1])]
+            for i in range(v.shape[0]):
+                self.lines.append(([int(c) for c in cell[i]], t.row_total[i]))
+            for j in range(v.shape[1]):
+                self.lines.append(([int(c) for c in cell[:, j]], t.col_total[j]))
+            self.lines.append((list(t.col_total), t.grand))
+            self.lines.append((list(t.row_total), t.grand))
+        self.tables.append(t)
+
+    def _find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def _union(self, a: int, b: int, why: str) -> None:
+        if self.values[a] != self.values[b]:
+            raise ValueError(
+                f"linked tables disagree: {why} is {self.values[a]} in one and {self.values[b]} in the "
+                "other; tables of the same respondents must have the same margins (add a 'Not stated' "
+                "category rather than dropping missing answers)"
+            )
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def _link(self) -> None:
+        self.parent = list(range(len(self.values)))
+        margins = [t.margin_ids() for t in self.tables]
+        for a in range(len(self.tables)):
+            for b in range(a + 1, len(self.tables)):
+                shared = set(margins[a]) & set(margins[b])
+                for var in sorted(shared):
+                    ma, mb = margins[a][var], margins[b][var]
+                    if set(ma) != set(mb):
+                        raise ValueError(
+                            f"tables {self.tables[a].name!r} and {self.tables[b].name!r} both have "
+                            f"{var!r} but different categories: {sorted(map(str, ma))} vs "
+                            f"{sorted(map(str, mb))}"
+                        )
+                    for label in ma:
+                        self._union(ma[label], mb[label], f"{var} = {label!r}")
+                if shared:
+                    self._union(self.tables[a].grand, self.tables[b].grand, "the grand total")
+
+    # -- state --------------------------------------------------------------------------------
+    def known(self, g: int) -> bool:
+        return self.gshown[g] and not self.suppressed[g]
+
+    def unsafe(self, li: int) -> bool:
+        parts, total = self.glines[li]
+        unknown = [g for g in {*parts, total} if not self.known(g)]
+        if not any(self.suppressed[g] for g in unknown):
+            return False  # only never-shown margins are unknown: nothing withheld can be recovered
+        if len(unknown) == 1:
+            return True
+        return self.known(total) and all(self.gvalue[g] == 0 for g in unknown)
+
+    def _candidate_key(self, g: int, li: int) -> tuple:
+        others = [m for m in self.lines_of[g] if m != li]
+        dead_end = any(
+            not any(self.known(p) and self.gvalue[p] > 0 and p != g for p in self.glines[m][0])
+            for m in others
+        )
+        fixes = sum(1 for m in others if self.unsafe(m))
+        return (self.gvalue[g], dead_end, -fixes, g)
+
+    def _parts_candidates(self, li: int) -> list[int]:
+        parts, _ = self.glines[li]
+        cands = {g for g in parts if self.known(g) and self.gvalue[g] > 0}
+        return sorted(cands, key=lambda g: self._candidate_key(g, li))
+
+    def line_rule(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for li in range(len(self.glines)):
+                if not self.unsafe(li):
+                    continue
+                cands = self._parts_candidates(li)
+                if cands:
+                    self.suppressed[cands[0]] = True
+                else:
+                    total = self.glines[li][1]
+                    if self.known(total):
+                        self.suppressed[total] = True
+                        self.total_fallback.add(total)
+                    else:  # cannot happen (the audit and repair below would still catch it)
+                        continue
+                changed = True
+
+    # -- audit --------------------------------------------------------------------------------
+    def _system(self) -> tuple[list[int], np.ndarray, np.ndarray]:
+        unknown = sorted(g for g in self.members if not self.known(g))
+        index = {g: k for k, g in enumerate(unknown)}
+        rows, rhs = [], []
+        for parts, total in self.glines:
+            row = np.zeros(len(unknown))
+            b = 0.0
+            for g, coef in [*((p, 1.0) for p in parts), (total, -1.0)]:
+                if g in index:
+                    row[index[g]] += coef
+                else:
+                    b -= coef * self.gvalue[g]
+            if row.any():
+                rows.append(row)
+                rhs.append(b)
+        a = np.array(rows) if rows else np.zeros((0, len(unknown)))
+        return unknown, a, np.array(rhs)
+
+    def exposed(self, only: int | None = None) -> list[int]:
+        unknown, a, b = self._system()
+        if not unknown:
+            return []
+        index = {g: k for k, g in enumerate(unknown)}
+        targets = [g for g in unknown if self.suppressed[g]] if only is None else [only]
+        determined = _determined(a, len(unknown))
+        lower = np.array(
+            [
+                1.0 if (self.suppressed[g] and not self.rules.zeros_disclosive and self.gvalue[g] > 0) else 0.0
+                for g in unknown
+            ]
+        )
+        out = []
+        for g in targets:
+            k = index[g]
+            if determined[k] or _pinned(a, b, lower, k):
+                out.append(g)
+        return out
+
+    def repair(self, g: int) -> None:
+        """Suppress one more entry so that g is no longer exposed (see step 4 of the docstring)."""
+        near = self.lines_of[g]
+        frontier = [
+            li for li, (parts, total) in enumerate(self.glines)
+            if any(self.suppressed[x] and not self.known(x) for x in (*parts, total))
+        ]
+
+        def parts_of(lines: list[int]) -> list[int]:
+            found = {p for li in lines for p in self.glines[li][0] if self.known(p) and self.gvalue[p] > 0}
+            return sorted(found, key=lambda p: (self.gvalue[p], p))
+
+        def totals_of(lines: list[int]) -> list[int]:
+            found = {self.glines[li][1] for li in lines if self.known(self.glines[li][1])}
+            return sorted(found, key=lambda t: (self.gvalue[t], t))
+
+        pools = [parts_of(near), parts_of(frontier), totals_of(near), totals_of(frontier)]
+        for number, pool in enumerate(pools):
+            for c in pool:
+                self.suppressed[c] = True
+                if not self.exposed(only=g):
+                    if number >= 2:
+                        self.total_fallback.add(c)
+                    return
+                self.suppressed[c] = False
+        for number, pool in enumerate(pools):
+            if pool:
+                self.suppressed[pool[0]] = True
+                if number >= 2:
+                    self.total_fallback.add(pool[0])
+                return
+        for li in frontier:
+            parts, total = self.glines[li]
+            for x in (*parts, total):
+                self.suppressed[x] = True
+
+    def solve(self) -> None:
+        for _ in range(10 * len(self.members) + 10):
+            self.line_rule()
+            bad = self.exposed()
+            if not bad:
+                return
+            self.repair(bad[0])
+        raise RuntimeError("secondary suppression did not converge")  # pragma: no cover
+
+    # -- output -------------------------------------------------------------------------------
+    def result(self, t: _Table) -> ProtectedTable:
+        f = t.frame
+        if t.one_way and t.along_rows:
+            index = list(f.index) + ([TOTAL] if t.with_totals else [])
+            columns = list(f.columns)
+            ids = [[int(t.cell[i, 0])] for i in range(f.shape[0])] + ([[t.grand]] if t.with_totals else [])
+        elif t.one_way:
+            index = list(f.index)
+            columns = list(f.columns) + ([TOTAL] if t.with_totals else [])
+            ids = [[int(c) for c in t.cell[0]] + ([t.grand] if t.with_totals else [])]
+        else:
+            index = list(f.index) + ([TOTAL] if t.with_totals else [])
+            columns = list(f.columns) + ([TOTAL] if t.with_totals else [])
+            ids = [[int(c) for c in t.cell[i]] + ([t.row_total[i]] if t.with_totals else [])
+                   for i in range(f.shape[0])]
+            if t.with_totals:
+                ids.append(list(t.col_total) + [t.grand])
+        gid = [[self.group[i] for i in row] for row in ids]
+
+        def frame(fn) -> pd.DataFrame:
+            out = pd.DataFrame([[fn(g) for g in row] for row in gid], index=index, columns=columns)
+            out.index.name, out.columns.name = f.index.name, f.columns.name
+            return out
+
+        counts = frame(lambda g: self.gvalue[g])
+        mask = frame(lambda g: bool(self.suppressed[g]))
+        primary = frame(lambda g: bool(self.suppressed[g] and self.primary[g]))
+        secondary = frame(lambda g: bool(self.suppressed[g] and not self.primary[g]))
+        display = frame(lambda g: SUPPRESSED if self.suppressed[g] else f"{self.gvalue[g]:,}")
+        notes = []
+        if mask.to_numpy().any():
+            text = self.rules.symbol_note()
+            if secondary.to_numpy().any():
+                where = "from the totals or from other tables" if len(self.tables) > 1 else "from the totals"
+                text += f"; some other figures are also withheld so that these cannot be worked out {where}"
+            notes.append(text + ".")
+        fallback = [g for row in gid for g in row if g in self.total_fallback]
+        if fallback:
+            notes.append(
+                f"Some totals are withheld ({SUPPRESSED}) because no other count in their row or column "
+                "could be withheld instead."
+            )
+        notes.append("Counts are unweighted numbers of respondents.")
+        return ProtectedTable(display, mask, primary, secondary, notes, counts, self.rules)
+
+
+def _determined(a: np.ndarray, n: int) -> np.ndarray:
+    """For each unknown, whether the equations a @ x = b fix its value (linear arithmetic)."""
+    if a.shape[0] == 0:
+        return np.zeros(n, dtype=bool)
+    _, s, vt = np.linalg.svd(a)
+    rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
+    null = vt[rank:].T  # n x (n - rank)
+    if null.shape[1] == 0:
+        return np.ones(n, dtype=bool)
+    return np.abs(null).max(axis=1) < 1e-9
+
+
+def _pinned(a: np.ndarray, b: np.ndarray, lower: np.ndarray, k: int) -> bool:
+    """Whether x_k is forced to a single integer by a @ x = b, x >= lower (linear programming)."""
+    from scipy.optimize import linprog
+
+    n = a.shape[1]
+    c = np.zeros(n)
+    c[k] = 1.0
+    bounds = [(lo, None) for lo in lower]
+    kw = dict(A_eq=a, b_eq=b, bounds=bounds, method="highs") if a.shape[0] else dict(bounds=bounds, method="highs")
+    low = linprog(c, **kw)
+    high = linprog(-c, **kw)
+    if low.status != 0:
+        return False  # infeasible cannot happen for true counts; unbounded means not pinned
+    if high.status == 3:  # unbounded above
+        return False
+    if high.status != 0:
+        return False
+    lo, hi = low.fun, -high.fun
+    return math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6)
+
+
+def suppress_linked(
+    tables: Mapping[str, CountTable],
+    rules: DisclosureRules | None = None,
+    with_totals: bool | Mapping[str, bool] = True,
+) -> dict[str, ProtectedTable]:
+    """Protect several tables of the same respondents together, so none can be recovered from another.
+
+    Tables are linked through axis names (see the module docstring): e.g. a Series indexed by ``sex``
+    and a crosstab with ``columns.name == "sex"``. ``with_totals`` is one flag for all tables or a
+    mapping name -> flag (missing names: True). Returns a ProtectedTable per name, in the same order.
+    """
+    if not tables:
+        return {}
+    if isinstance(with_totals, Mapping) and set(with_totals) - set(tables):
+        raise ValueError(f"with_totals names unknown table(s): {sorted(set(with_totals) - set(tables))}")
+    problem = _Problem(tables, rules or DisclosureRules(), with_totals)
+    if len(tables) > 1:
+        unnamed = [t.name for t in problem.tables if not t.margin_ids()]
+        if unnamed:
+            raise ValueError(
+                f"table(s) {unnamed} have no named axis, so nothing links them to the others: name the "
+                "axes after the variable (e.g. index.name = 'sex'), or protect them separately"
+            )
+    problem.solve()
+    return {t.name: problem.result(t) for t in problem.tables}
+
+
+def protect_counts(
+    table: CountTable, rules: DisclosureRules | None = None, with_totals: bool = True
+) -> ProtectedTable:
+    """Primary and secondary suppression of one table of unweighted counts (DataFrame or Series).
+
+    With ``with_totals`` the published table gets a ``Total`` row and/or column (a one-way table one
+    total only), and the suppression also protects against recovery from those totals.
+    """
+    return suppress_linked({"table": table}, rules, with_totals)["table"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Percentages
+# ---------------------------------------------------------------------------------------------------
+
+
+def protect_percentages(
+    counts: CountTable | ProtectedTable,
+    base: Any,
+    rules: DisclosureRules | None = None,
+    decimals: int = 0,
+    *,
+    suffix: str = "%",
+) -> pd.DataFrame | pd.Series:
+    """Percentages ``100 * counts / base`` as strings, withheld (``[c]``) where they would disclose.
+
+    A percentage is withheld if its unweighted base is below ``min_percent_base``, if the count it is
+    computed from is suppressed (primary or secondary, as `protect_counts` would publish it), or if its
+    base is itself suppressed.
+
+    counts: a ProtectedTable (its ``counts`` and ``mask`` are used, totals included), or raw unweighted
+        counts (a Series or DataFrame; protected here with totals, as they would be published).
+    base: a number; a Series aligned with the rows or the columns of ``counts``; a DataFrame of the same
+        shape; or, for a ProtectedTable with totals, ``"total"``, ``"row"`` (each row's total) or
+        ``"column"`` (each column's total).
+    The result carries ``suffix`` (default "%") so that `assert_publishable` can tell it from counts.
+    """
+    rules = rules or DisclosureRules()
+    if isinstance(counts, ProtectedTable):
+        values, mask = counts.counts, counts.mask
+        was_series = False
+    else:
+        was_series = isinstance(counts, pd.Series)
+        frame = counts.to_frame() if was_series else counts
+        protected = protect_counts(counts, rules)
+        rows, cols = frame.shape
+        values = protected.counts.iloc[:rows, :cols].set_axis(frame.index, axis=0).set_axis(frame.columns, axis=1)
+        mask = protected.mask.iloc[:rows, :cols].set_axis(frame.index, axis=0).set_axis(frame.columns, axis=1)
+    base_mask: pd.DataFrame | None = None
+    if isinstance(base, str):
+        if not isinstance(counts, ProtectedTable):
+            raise ValueError("base as 'total', 'row' or 'column' needs a ProtectedTable from protect_counts")
+        has_total_row, has_total_col = TOTAL in values.index, TOTAL in values.columns
+        if base == "total":
+            r = TOTAL if has_total_row else (values.index[0] if len(values.index) == 1 else None)
+            c = TOTAL if has_total_col else (values.columns[0] if len(values.columns) == 1 else None)
+            if r is None or c is None:
+                raise ValueError("this table was published without a total: pass the base explicitly")
+            base_frame = pd.DataFrame(int(values.loc[r, c]), index=values.index, columns=values.columns)
+            base_mask = pd.DataFrame(bool(mask.loc[r, c]), index=values.index, columns=values.columns)
+        elif base == "row":
+            if not has_total_col:
+                raise ValueError("this table has no Total column: pass the base explicitly")
+            base_frame = pd.DataFrame({c: values[TOTAL] for c in values.columns})
+            base_mask = pd.DataFrame({c: mask[TOTAL] for c in values.columns})
+        elif base == "column":
+            if not has_total_row:
+                raise ValueError("this table has no Total row: pass the base explicitly")
+            base_frame = pd.DataFrame([values.loc[TOTAL]] * len(values.index), index=values.index)
+            base_mask = pd.DataFrame([mask.loc[TOTAL]] * len(values.index), index=values.index)
+        else:
+            raise ValueError(f"base must be 'total', 'row' or 'column', got {base!r}")
+    elif isinstance(base, pd.DataFrame):
+        base_frame = base.reindex(index=values.index, columns=values.columns)
+    elif isinstance(base, pd.Series):
+        if set(base.index) == set(values.index):
+            base_frame = pd.DataFrame({c: base.reindex(values.index) for c in values.columns})
+        elif set(base.index) == set(values.columns):
+            base_frame = pd.DataFrame([base.reindex(values.columns)] * len(values.index), index=values.index)
+        else:
+            raise ValueError("base (a Series) must be indexed like the rows or the columns of counts")
+    else:
+        base_frame = pd.DataFrame(base, index=values.index, columns=values.columns)
+    if base_frame.isna().to_numpy().any():
+        raise ValueError("base is missing for some cells")
+    out = pd.DataFrame(index=values.index, columns=values.columns, dtype=object)
+    for r in values.index:
+        for c in values.columns:
+            b = base_frame.loc[r, c]
+            if float(b) != math.floor(float(b)):
+                raise ValueError("bases must be unweighted whole numbers of respondents")
+            withheld = (
+                bool(mask.loc[r, c])
+                or b < rules.min_percent_base
+                or (base_mask is not None and bool(base_mask.loc[r, c]))
+            )
+            if withheld:
+                out.loc[r, c] = SUPPRESSED
+            else:
+                out.loc[r, c] = round_half_up(float(values.loc[r, c]) / float(b), decimals, scale=100) + suffix
+    out.index.name, out.columns.name = values.index.name, values.columns.name
+    if was_series:
+        return out.iloc[:, 0].rename(counts.name)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Group attribute disclosure
+# ---------------------------------------------------------------------------------------------------
+
+
+def attribute_disclosure(
+    frame: pd.DataFrame, group_column: str, answer_column: str, rules: DisclosureRules | None = None
+) -> list[str]:
+    """Flags, in plain English, each group in which everyone who answered gave the same answer.
+
+    Publishing such a group (e.g. "all 6 people aged 16–24 said no") tells anyone who knows a member is
+    in the group what that person answered. Missing answers are left out (they disclose nothing); a
+    group with no answers at all is not flagged. Call it for the groups you intend to publish.
+    """
+    rules = rules or DisclosureRules()
+    for col in (group_column, answer_column):
+        if col not in frame.columns:
+            raise KeyError(f"column {col!r} not in the data (have {list(frame.columns)})")
+    flags = []
+    data = frame[[group_column, answer_column]].dropna()
+    for group, answers in data.groupby(group_column, sort=True, observed=True)[answer_column]:
+        if len(answers) and answers.nunique() == 1:
+            n = len(answers)
+            size = "the only respondent" if n == 1 else f"all {n} respondents"
+            small = f" (and {n} is below the threshold of {rules.threshold})" if rules.is_small(n) else ""
+            flags.append(
+                f"{group_column} = {group!r}: {size} gave the same {answer_column} "
+                f"({answers.iloc[0]!r}){small}; publishing this group reveals each member's answer — "
+                "merge it with another group or do not publish the breakdown."
+            )
+    return flags
+
+
+# ---------------------------------------------------------------------------------------------------
+# Quotes
+# ---------------------------------------------------------------------------------------------------
+
+
+def check_quote_attribution(
+    role: str,
+    descriptors: Mapping[str, Any] | None = None,
+    data: pd.DataFrame | None = None,
+    rules: DisclosureRules | None = None,
+) -> None:
+    """Raise ValueError (with the reason) unless a quote may be published with this attribution.
+
+    role must be one of `ALLOWED_ROLES` exactly. descriptors (e.g. ``{"age_band": "25-34"}``) are
+    allowed only if at least ``threshold`` rows of ``data`` — the people the speaker was drawn from,
+    e.g. the interviewees — share that whole combination.
+    """
+    rules = rules or DisclosureRules()
+    if role not in ALLOWED_ROLES:
+        close = difflib.get_close_matches(str(role), ALLOWED_ROLES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"quote attributed to {role!r}: attribute quotes by role only, one of "
+            f"{', '.join(repr(r) for r in ALLOWED_ROLES)}.{hint}"
+        )
+    if not descriptors:
+        return
+    if data is None:
+        raise ValueError("a quote with descriptors needs the data they are drawn from to check them")
+    missing = [k for k in descriptors if k not in data.columns]
+    if missing:
+        raise ValueError(f"descriptor(s) {missing} are not columns of the data, so cannot be checked")
+    match = pd.Series(True, index=data.index)
+    for key, value in descriptors.items():
+        match &= data[key] == value
+    n = int(match.sum())
+    if n < rules.threshold:
+        combo = ", ".join(f"{k} = {v!r}" for k, v in descriptors.items())
+        raise ValueError(
+            f"only {n} {'person matches' if n == 1 else 'people match'} {combo}; descriptors may be "
+            f"attached to a quote only when at least {rules.threshold} do — drop or broaden them"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Free-text PII screen
+# ---------------------------------------------------------------------------------------------------
+
+DENYLIST_ENV = "CITYCONV_DENYLIST"
+DEFAULT_DENYLIST = Path("~/.config/cityconv/denylist.txt")
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+"""An e-mail address: local part, @, a domain with at least one dot."""
+
+POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])"
+    r"(?P<outward>[A-PR-UWYZ][0-9][0-9A-HJKPS-UW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r"[ \u00a0]?"
+    r"(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+"""A *full* UK postcode (outward + inward code), any case, with or without the space. The outward code
+alone ("L11") is not matched: it covers thousands of addresses (ICO). Letters follow Royal Mail's rules:
+first letter not Q, V, X; second not I, J, Z; the inward letters never C, I, K, M, O, V."""
+
+NINO = re.compile(
+    r"(?<![A-Za-z0-9])"
+    r"(?!BG|GB|KN|NK|NT|TN|ZZ)"
+    r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"(?:[ -]?[0-9]{2}){3}[ -]?[A-D]"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+"""A National Insurance number, e.g. "AB 12 34 56 C" (spaces or hyphens optional). HMRC's format: the
+first letter is not D, F, I, Q, U or V; the second not D, F, I, O, Q, U or V; the prefixes BG, GB, KN,
+NK, NT, TN and ZZ are never issued (so HMRC's specimen "QQ 12 34 56 C" is not flagged); six digits; a
+suffix letter A–D (required, which keeps product codes such as "AB123456" out)."""
+
+_BRACKETED = re.compile(r"\[[^\[\]\n]*\]")
+
+
+class NoDenylistWarning(UserWarning):
+    """The PII screen ran without a deny-list of names."""
+
+
+@dataclass(frozen=True)
+class PiiHit:
+    """A possible piece of personal information in free text; ``hint`` never repeats it in full."""
+
+    kind: str
+    hint: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Denylist:
+    """Names to look for, loaded from a file outside the repository (None path: no file found)."""
+
+    path: Path | None
+    names: tuple[str, ...] = ()
+    pattern: re.Pattern | None = None
+
+    @property
+    def note(self) -> str:
+        if self.path is None:
+            return (
+                f"No deny-list of names found (set {DENYLIST_ENV} or create {DEFAULT_DENYLIST}): the "
+                "screen ran without a deny-list, so names were not checked."
+            )
+        return f"Names were checked against a deny-list of {len(self.names)} name(s)."
+
+
+class ScreenResult(list):
+    """A list of hits (or Problems) that also says whether names were checked (``denylist.note``)."""
+
+    def __init__(self, items=(), denylist: Denylist | None = None):
+        super().__init__(items)
+        self.denylist = denylist
+
+    @property
+    def names_checked(self) -> bool:
+        return self.denylist is not None and self.denylist.path is not None
+
+    @property
+    def note(self) -> str:
+        return self.denylist.note if self.denylist is not None else ""
+
+
+def denylist_path() -> Path:
+    """$CITYCONV_DENYLIST, else ~/.config/cityconv/denylist.txt (which may not exist)."""
+    env = os.environ.get(DENYLIST_ENV)
+    return Path(env).expanduser() if env else DEFAULT_DENYLIST.expanduser()
+
+
+def _inside_a_project(path: Path) -> Path | None:
+    for parent in path.resolve().parents:
+        if all((parent / marker).exists() for marker in ROOT_MARKERS):
+            return parent
+    return None
+
+
+_DENYLIST_CACHE: dict[tuple, Denylist] = {}
+
+
+def load_denylist(path: Path | None = None) -> Denylist:
+    """Read the deny-list: one name per line; blank lines and lines starting with # are ignored.
+
+    A missing file gives an empty Denylist (``path=None``) and a `NoDenylistWarning`. A file inside a
+    cityconv project is refused: real names must never be committed.
+    """
+    path = Path(path) if path is not None else denylist_path()
+    if not path.is_file():
+        warnings.warn(Denylist(None).note, NoDenylistWarning, stacklevel=2)
+        return Denylist(None)
+    project = _inside_a_project(path)
+    if project is not None:
+        raise ValueError(
+            f"the deny-list {path} is inside the project at {project}: keep it outside the repository "
+            f"(e.g. {DEFAULT_DENYLIST}) and point {DENYLIST_ENV} at it"
+        )
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _DENYLIST_CACHE:
+        text = path.read_text(encoding="utf-8-sig")
+        names = tuple(
+            dict.fromkeys(
+                line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+            )
+        )
+        pattern = None
+        if names:
+            alternatives = sorted(
+                (r"\s+".join(re.escape(part) for part in name.split()) for name in names), key=len, reverse=True
+            )
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+        _DENYLIST_CACHE[key] = Denylist(path, names, pattern)
+    return _DENYLIST_CACHE[key]
+
+
+def _hint_phone(match: phonenumbers.PhoneNumberMatch) -> tuple[str, str]:
+    digits = re.sub(r"\D", "", match.raw_string)
+    where = "UK " if match.number.country_code == 44 else ""
+    return f"{where}phone number", f"a {where}phone number ending {digits[-3:]}"
+
+
+def screen_text(text: str, denylist: Denylist | None = None) -> ScreenResult:
+    """Possible personal information in one piece of free text, in order of position.
+
+    Looks for e-mail addresses, phone numbers that `phonenumbers` says are *valid* (region GB, so
+    national UK formats are understood; Ofcom's drama range 07700 900xxx is not valid), full UK
+    postcodes, National Insurance numbers and deny-listed names (whole words, any case). Bracketed
+    anonymisation marks such as "[name]" are not checked against the deny-list (everything else is
+    screened inside brackets too). The result's ``note`` says whether names were checked.
+    """
+    if denylist is None:
+        denylist = load_denylist()
+    hits: list[PiiHit] = []
+    if not isinstance(text, str) or not text:
+        return ScreenResult(hits, denylist)
+    for m in EMAIL.finditer(text):
+        hits.append(PiiHit("e-mail address", f"an e-mail address beginning {m.group()[0]!r}", m.start(), m.end()))
+    for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
+        if any(h.start <= m.start < h.end for h in hits):  # digits inside an e-mail address
+            continue
+        kind, hint = _hint_phone(m)
+        hits.append(PiiHit(kind, hint, m.start, m.end))
+    for m in POSTCODE.finditer(text):
+        hint = f"a full UK postcode in {m.group('outward').upper()}"
+        hits.append(PiiHit("UK postcode", hint, m.start(), m.end()))
+    for m in NINO.finditer(text):
+        tail = re.sub(r"[\s-]", "", m.group())[-2:].upper()
+        hint = f"a National Insurance number ending {tail}"
+        hits.append(PiiHit("National Insurance number", hint, m.start(), m.end()))
+    if denylist.pattern is not None:
+        masked = _BRACKETED.sub(lambda m: " " * len(m.group()), text)
+        for m in denylist.pattern.finditer(masked):
+            hint = f"a deny-listed name beginning {m.group()[0].upper()!r}"
+            hits.append(PiiHit("name on the deny-list", hint, m.start(), m.end()))
+    hits.sort(key=lambda h: (h.start, h.end, h.kind))
+    return ScreenResult(hits, denylist)
+
+
+def screen_table(
+    frame: pd.DataFrame,
+    columns: list[str],
+    file: str,
+    first_row_number: int = 2,
+    denylist: Denylist | None = None,
+) -> ScreenResult:
+    """Problems for every possible piece of personal information in the given text columns.
+
+    Rows are numbered as in the CSV file: the frame's first row is ``first_row_number`` (header = row 1).
+    Messages name the kind of hit and a hint, never the full matched text. The result's ``note`` says
+    whether names were checked against a deny-list.
+    """
+    if denylist is None:
+        denylist = load_denylist()
+    problems: list[Problem] = []
+    for column in columns:
+        if column not in frame.columns:
+            problems.append(Problem(file, "column to screen for personal information is missing", column=column))
+            continue
+        for position, value in enumerate(frame[column].tolist()):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            for hit in screen_text(str(value), denylist):
+                problems.append(
+                    Problem(
+                        file,
+                        f"possible personal information — {hit.hint} (characters {hit.start + 1}–{hit.end}); "
+                        "remove it or replace it with a [bracketed] description",
+                        row=first_row_number + position,
+                        column=column,
+                    )
+                )
+    return ScreenResult(problems, denylist)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Last-line check
+# ---------------------------------------------------------------------------------------------------
+
+NOT_COUNT_LABELS = ("%", "percent", "per cent", "mean", "median", "average")
+"""A row or column whose label contains one of these (any case) holds no counts."""
+
+_COUNT = re.compile(r"^\s*\d{1,3}(?:,\d{3})*\s*$|^\s*\d+\s*$")
+_N_IN_LABEL = re.compile(r"\bn\s*=\s*(\d+)\b", re.IGNORECASE)
+
+
+def _not_count_label(label: Any) -> bool:
+    text = " ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+    return any(word in text.lower() for word in NOT_COUNT_LABELS)
+
+
+def assert_publishable(display: pd.DataFrame | pd.Series, rules: DisclosureRules | None = None) -> None:
+    """Raise DisclosureError if a table about to be shown contains a small count.
+
+    A cell is read as a count if it is an integer, or a string of digits (thousands commas allowed).
+    Cells are *not* counts — and are ignored — if they are ``[c]`` or any other text, contain "%" or a
+    decimal point, or sit in a row or column whose label contains "%", "percent", "per cent", "mean",
+    "median" or "average". Labels such as "Aged 16–24 (n=3)" are checked too. A count is small if
+    ``rules.is_small`` says so (1..threshold-1, and 0 when zeros are disclosive).
+    """
+    rules = rules or DisclosureRules()
+    frame = display.to_frame() if isinstance(display, pd.Series) else display
+    bad = []
+    for r_label, row in frame.iterrows():
+        if _not_count_label(r_label):
+            continue
+        for c_label, value in row.items():
+            if _not_count_label(c_label):
+                continue
+            n: int | None = None
+            if isinstance(value, bool | np.bool_) or value is None:
+                continue
+            if isinstance(value, int | np.integer):
+                n = int(value)
+            elif isinstance(value, float | np.floating):
+                if not math.isnan(value) and float(value).is_integer():
+                    n = int(value)
+            elif isinstance(value, str) and _COUNT.match(value):
+                n = int(value.replace(",", "").strip())
+            if n is not None and rules.is_small(n):
+                bad.append(f"row {r_label!r}, column {c_label!r} shows {n}")
+    for axis, labels in (("row", frame.index), ("column", frame.columns)):
+        for label in labels:
+            for m in _N_IN_LABEL.finditer(str(label)):
+                if rules.is_small(int(m.group(1))):
+                    bad.append(f"{axis} label {label!r} shows n = {m.group(1)}")
+    if bad:
+        raise DisclosureError(
+            f"not publishable: {len(bad)} small count(s) below {rules.threshold} — " + "; ".join(bad)
+            + f". Protect the table with cityconv.methods.disclosure.protect_counts first."
+        )

@@ -1,0 +1,1 @@
+"""pipeline layer of cityconv (see docs/architecture.md)."""

@@ -1,0 +1,399 @@
+"""The book as PDF, offline, without LaTeX: Jupyter Book's single-page HTML printed by headless Chromium.
+
+`build_book_pdf(project)` writes the whole book (every chapter in `_toc.yml`, with its figures, tables
+and bibliography) as ONE PDF; `build_briefings(project)` writes a short briefing per ward or study
+made of its executive-summary and recommendations chapters, where they exist. Both go to
+`_build/pdf/`. Neither runs any notebook: they print what `cityconv build` (papermill) published in
+`book/generated/` and listed in `_toc.yml`, so the PDF and the HTML book always hold the same chapters.
+
+How:
+
+1. `jupyter-book build --builder singlehtml` renders the book as one HTML page into its own folder
+   (`_build/pdf-source/`, its own doctrees), never touching `_build/html`. Same flags as the HTML
+   book (warnings are errors), through `cityconv.pipeline.book.render`.
+2. Headless Chromium from Debian (`/usr/bin/chromium`, driven by Playwright's Python API; no browser
+   download, nothing fetched from the web) opens that page from disk. A little JavaScript adds what
+   a printed book needs and the web page has not: a contents list, and a title page for each part
+   of `_toc.yml` (the ward's name: every ward's chapters share the same titles). For a briefing it
+   keeps only the ward's two chapters.
+3. `page.pdf()` prints with `book/_static/print.css` (navigation, sidebars and buttons hidden, a new
+   page for each chapter, readable tables, dropdowns open), A4, page numbers in the footer, a PDF
+   outline (bookmarks from the headings) and tags (a tagged PDF, for screen readers).
+
+Each PDF is written to a temporary file and renamed into place, so a failed run never leaves a
+half-written PDF where the last good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cityconv.core.paths import Project
+
+#: Debian's Chromium; override with $CITYCONV_CHROMIUM.
+CHROMIUM = Path(os.environ.get("CITYCONV_CHROMIUM", "/usr/bin/chromium"))
+#: Flags for a quiet, offline, sandbox-free headless Chromium (containers and CI runners).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: Chapters that make up a ward's briefing, in this order (templates `notebooks/<stem>.ipynb`).
+BRIEFING_STEMS = ("00-executive-summary", "10-recommendations")
+
+PDF_DIRNAME = "pdf"
+SOURCE_DIRNAME = "pdf-source"
+BOOK_PDF_NAME = "cityconv-book.pdf"
+PRINT_PAGE = "cityconv-print.html"
+BRIEFING_PATTERN = "briefing-{id}.pdf"
+
+FOOTER = (
+    '<div style="font-size:8pt;width:100%;text-align:center;color:#444;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+
+
+class PdfError(RuntimeError):
+    """The PDF could not be made (no Chromium, a failed render, a chapter missing from the page)."""
+
+
+# --------------------------------------------------------------------------- table of contents
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of `_toc.yml`: its caption and its documents (docnames, no suffix), in book order."""
+
+    caption: str | None
+    docnames: tuple[str, ...]
+
+
+def _docname(entry: str) -> str:
+    name = str(entry).strip().lstrip("/")
+    return re.sub(r"\.(md|ipynb|rst)$", "", name)
+
+
+def _flatten(entries: list | None) -> list[str]:
+    names: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, dict):
+            if "file" in entry:
+                names.append(_docname(entry["file"]))
+            names.extend(_flatten(entry.get("sections")))
+    return names
+
+
+def read_toc(project: Project) -> tuple[str, list[Part]]:
+    """The root docname and the parts of `_toc.yml` (a jb-book toc; plain `chapters` make one part)."""
+    data = yaml.safe_load(project.toc_file.read_text(encoding="utf-8")) or {}
+    root = _docname(data.get("root", "index"))
+    parts: list[Part] = []
+    if data.get("parts"):
+        for part in data["parts"]:
+            parts.append(Part(part.get("caption"), tuple(_flatten(part.get("chapters")))))
+    elif data.get("chapters"):
+        parts.append(Part(None, tuple(_flatten(data["chapters"]))))
+    return root, parts
+
+
+def briefing_docnames(project: Project) -> dict[str, list[str]]:
+    """For each ward or study with briefing chapters in the book: their docnames, in briefing order.
+
+    A chapter counts only if its notebook exists in `book/generated/<id>/` *and* `_toc.yml` lists it
+    (only listed files are rendered). Wards without any are left out.
+    """
+    _, parts = read_toc(project)
+    in_toc = {name for part in parts for name in part.docnames}
+    found: dict[str, list[str]] = {}
+    if not project.generated_dir.is_dir():
+        return found
+    for folder in sorted(p for p in project.generated_dir.iterdir() if p.is_dir()):
+        names = []
+        for stem in BRIEFING_STEMS:
+            docname = (folder / stem).relative_to(project.root).as_posix()
+            if (folder / f"{stem}.ipynb").exists() and docname in in_toc:
+                names.append(docname)
+        if names:
+            found[folder.name] = names
+    return found
+
+
+def _caption_for(study_id: str, parts: list[Part], project: Project) -> str:
+    prefix = (project.generated_dir / study_id).relative_to(project.root).as_posix() + "/"
+    for part in parts:
+        if part.caption and any(name.startswith(prefix) for name in part.docnames):
+            return part.caption
+    return study_id.replace("-", " ").title()
+
+
+def book_title(project: Project) -> str:
+    config = project.root / "_config.yml"
+    if config.exists():
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        if data.get("title"):
+            return str(data["title"])
+    return "The City Conversation"
+
+
+# --------------------------------------------------------------------------- single-page HTML
+
+
+def source_dir(project: Project) -> Path:
+    return project.build_dir / SOURCE_DIRNAME
+
+
+def pdf_dir(project: Project) -> Path:
+    return project.build_dir / PDF_DIRNAME
+
+
+def render_singlehtml(project: Project) -> Path:
+    """Render the book as one HTML page into `_build/pdf-source/`; return the page's path."""
+    from cityconv.pipeline.book import render
+
+    out = source_dir(project)
+    code = render(project, builder="singlehtml", extra_args=["--path-output", str(out)])
+    if code != 0:
+        raise PdfError(f"jupyter-book build --builder singlehtml failed (exit {code}); see the messages above")
+    root, _ = read_toc(project)
+    site = out / "_build" / "singlehtml"
+    page = site / f"{root}.html"
+    if not page.exists():
+        raise PdfError(f"the single-page build did not write {page}")
+    # Sphinx's singlehtml builder writes the page as `<root docname>.html` (here `book/index.html`)
+    # but makes every link in it relative to the output folder (`_static/…`, `_images/…`). A copy at
+    # the top of the folder resolves them all.
+    printable = site / PRINT_PAGE
+    printable.write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    return printable
+
+
+# --------------------------------------------------------------------------- printing
+
+# Runs in the page before printing. Adds part title pages and a contents list (book), or keeps only
+# the briefing chapters under a title (briefing). Returns the docnames it could not find.
+_PREPARE_JS = r"""
+({mode, parts, keep, heading, intro, title}) => {
+  const missing = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const docSpan = (name) => document.getElementById("document-" + name);
+  const chapterTitle = (span) => {
+    // singlehtml demotes every chapter title one level (the root page holds the only h1).
+    const section = span && span.nextElementSibling;
+    const heading = section && section.querySelector("h1, h2, h3");
+    if (!heading) return null;
+    const copy = heading.cloneNode(true);
+    copy.querySelectorAll(".headerlink").forEach((a) => a.remove());
+    return copy.textContent.trim();
+  };
+  const el = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  };
+  document.title = title;
+  document.documentElement.classList.add("cityconv-pdf");  // print.css rules for the PDF only
+  if (mode === "book") {
+    const contents = el("nav", "cityconv-pdf-contents");
+    contents.setAttribute("aria-label", "Contents");
+    contents.append(el("h1", null, "Contents"));
+    const list = el("ol");
+    for (const part of parts) {
+      const present = part.docnames.filter((n) => docSpan(n));
+      part.docnames.filter((n) => !docSpan(n)).forEach((n) => missing.push(n));
+      if (!present.length) continue;
+      let target = list;
+      if (part.caption) {
+        const item = el("li", "cityconv-pdf-contents-part", part.caption);
+        target = el("ol");
+        item.append(target);
+        list.append(item);
+        const divider = el("div", "cityconv-pdf-part");
+        divider.append(el("h1", null, part.caption));
+        docSpan(present[0]).before(divider);
+      }
+      for (const name of present) {
+        const t = chapterTitle(docSpan(name));
+        if (t) target.append(el("li", null, t));
+      }
+    }
+    contents.append(list);
+    const first = parts.flatMap((p) => p.docnames).map(docSpan).find((s) => s);
+    if (first) {
+      const divider = first.previousElementSibling && first.previousElementSibling.classList.contains("cityconv-pdf-part")
+        ? first.previousElementSibling : first;
+      divider.before(contents);
+    } else {
+      article.append(contents);
+    }
+  } else {
+    const kept = [];
+    for (const name of keep) {
+      const span = docSpan(name);
+      if (!span || !span.nextElementSibling) { missing.push(name); continue; }
+      kept.push(span, span.nextElementSibling);
+    }
+    const header = el("header", "cityconv-briefing-title");
+    header.append(el("h1", null, heading), el("p", null, intro));
+    const body = el("div", "cityconv-briefing");
+    body.append(...kept);
+    article.replaceChildren(header, body);
+  }
+  return missing;
+}
+"""
+
+
+def _launch(playwright):
+    if not CHROMIUM.exists():
+        raise PdfError(
+            f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+            "or set CITYCONV_CHROMIUM; the PDF is printed by headless Chromium"
+        )
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(color_scheme="light", offline=True, java_script_enabled=True)
+    try:
+        page = context.new_page()
+        page.goto(page_path.resolve().as_uri(), wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        missing = page.evaluate(_PREPARE_JS, prepare)
+        if missing:
+            raise PdfError(f"{len(missing)} chapter(s) of _toc.yml missing from {page_path.name}: {', '.join(missing)}")
+        # Images moved or added by the script above must be decoded before printing.
+        page.wait_for_function("Array.from(document.images).every((img) => img.complete)")
+        tmp = out.with_name(f".{out.name}.tmp")
+        page.pdf(
+            path=str(tmp),
+            format="A4",
+            prefer_css_page_size=True,
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            outline=True,
+            tagged=True,
+        )
+        os.replace(tmp, out)
+    finally:
+        context.close()
+    return out
+
+
+def _parts_payload(parts: list[Part]) -> list[dict]:
+    return [{"caption": p.caption, "docnames": list(p.docnames)} for p in parts]
+
+
+def build_book_pdf(project: Project) -> Path:
+    """The whole book as one PDF, `_build/pdf/cityconv-book.pdf`; returns its path."""
+    from playwright.sync_api import sync_playwright
+
+    page_path = render_singlehtml(project)
+    _, parts = read_toc(project)
+    out = pdf_dir(project) / BOOK_PDF_NAME
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            _print(
+                browser,
+                page_path,
+                out,
+                {"mode": "book", "parts": _parts_payload(parts), "keep": [], "heading": "", "intro": "",
+                 "title": book_title(project)},
+            )
+        finally:
+            browser.close()
+    return out
+
+
+def build_briefings(project: Project) -> list[Path]:
+    """A short PDF per ward or study with an executive summary and/or recommendations chapter.
+
+    Writes `_build/pdf/briefing-<id>.pdf` for each (whatever of the two chapters exists), removes
+    briefings of wards that no longer have either, and returns the paths written (possibly none).
+    """
+    wanted = briefing_docnames(project)
+    out_dir = pdf_dir(project)
+    written: list[Path] = []
+    if wanted:
+        from playwright.sync_api import sync_playwright
+
+        page_path = render_singlehtml(project)
+        _, parts = read_toc(project)
+        title = book_title(project)
+        with sync_playwright() as playwright:
+            browser = _launch(playwright)
+            try:
+                for study_id, docnames in wanted.items():
+                    caption = _caption_for(study_id, parts, project)
+                    heading = f"{caption}: briefing"
+                    intro = (
+                        f"Summary and recommendations for {caption}, from “{title}”. "
+                        "The full book gives the evidence, methods and data behind every finding."
+                    )
+                    out = out_dir / BRIEFING_PATTERN.format(id=study_id)
+                    prepare = {"mode": "briefing", "parts": [], "keep": docnames, "heading": heading,
+                               "intro": intro, "title": f"{heading} — {title}"}
+                    written.append(_print(browser, page_path, out, prepare))
+            finally:
+                browser.close()
+    if out_dir.is_dir():
+        for stale in out_dir.glob(BRIEFING_PATTERN.format(id="*")):
+            if stale not in written:
+                stale.unlink()
+    return written
+
+
+def pdftotext(pdf: Path) -> str:
+    """The text of a PDF (poppler's `pdftotext`), for checks; raises PdfError if poppler is missing."""
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if not exe:
+        raise PdfError("pdftotext not found: install Debian's poppler-utils")
+    return subprocess.run([exe, "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m cityconv.pipeline.pdf [--root DIR] [--book-only | --briefings-only]` (what `make pdf` runs)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cityconv.pipeline.pdf", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=None, help="project root (default: found from here)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--book-only", action="store_true", help="only the whole-book PDF")
+    which.add_argument("--briefings-only", action="store_true", help="only the ward briefings")
+    args = parser.parse_args(argv)
+    project = Project(args.root.resolve()) if args.root else Project.discover()
+    try:
+        if not args.briefings_only:
+            print(f"Book PDF: {build_book_pdf(project)}")
+        if not args.book_only:
+            briefings = build_briefings(project)
+            for path in briefings:
+                print(f"Briefing: {path}")
+            if not briefings:
+                print("No briefings: no ward has an executive-summary or recommendations chapter in the book.")
+    except PdfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

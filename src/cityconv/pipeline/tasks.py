@@ -1,0 +1,34 @@
+"""One notebook run as data: everything a worker needs to execute it, and nothing it must look up.
+
+Kept apart from the runner so that book assembly (which labels and finishes a run's notebook) and the
+executors can use it without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One notebook execution: everything a worker process needs, and nothing it must look up."""
+
+    root: Path
+    study_id: str
+    study_title: str
+    data_status: str
+    banner: bool  # label the page as built from reconstructed or synthetic records
+    template_id: str
+    template_title: str
+    template_path: Path
+    params_path: Path
+    output_path: Path
+    parameters: dict[str, object]
+    inputs: dict[str, str]  # project-relative path -> sha256, for the provenance box
+    package_hash: str
+    input_hash: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.study_id}/{self.template_id}"
