@@ -56,10 +56,10 @@ def sha256_file(path: Path) -> str:
 
 
 def package_source_hash() -> str:
-    """One hash over the package's code and schemas: a change to the logic re-runs every chapter."""
+    """One hash over the package's code, schemas and prose templates: a change to any re-runs every chapter."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".json", ".yml", ".yaml"}:
+        if path.is_file() and path.suffix in {".py", ".json", ".yml", ".yaml", ".md"}:
             digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
             digest.update(sha256_file(path).encode())
     return digest.hexdigest()
