@@ -146,3 +146,23 @@ def test_the_recorder_sees_what_a_notebook_opens_and_imports(tmp_path: Path, mon
     nb = nbformat.read(task.output_path, as_version=4)
     assert nb.metadata.cityconv["record"] == record
     assert not any("cityconv-recorder" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_a_prose_template_or_schema_inside_the_package_is_an_input(scratch):
+    _, package, task, _ = scratch
+    template = package / "chapters" / "templates" / "survey" / "intro.md"
+    template.parent.mkdir(parents=True)
+    template.write_text("The survey asked {{ n }} people.\n")
+    record = {"reads": ["package:chapters/templates/survey/intro.md"], "listings": [], "modules": []}
+    entry = cache.entry_for(task, record, cache.Digests(task.root))
+    assert _stale(task, entry) is None
+    template.write_text("We asked {{ n }} people.\n")
+    assert _stale(task, entry) == "package:chapters/templates/survey/intro.md changed"
+
+
+def test_package_paths_are_recorded_with_their_prefix(tmp_path: Path):
+    from cityconv.pipeline import recording
+
+    schema = recording.PACKAGE_DIR / "data" / "schemas" / "ward" / "objectives.schema.json"
+    assert recording.project_relative(str(schema), tmp_path) == "package:data/schemas/ward/objectives.schema.json"
+    assert recording.project_relative(str(recording.PACKAGE_DIR / "cli.py"), tmp_path) is None

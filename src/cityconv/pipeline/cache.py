@@ -58,7 +58,10 @@ class Digests:
 
     def file(self, rel: str) -> str | None:
         if rel not in self._files:
-            path = self.root / rel
+            if rel.startswith("package:"):  # a data file of the package (pipeline.recording)
+                path = PACKAGE_ROOT / "cityconv" / rel.removeprefix("package:")
+            else:
+                path = self.root / rel
             self._files[rel] = sha256_file(path) if path.is_file() else None
         return self._files[rel]
 
@@ -99,7 +102,8 @@ def entry_for(task: RunTask, record: dict[str, Any], digests: Digests) -> dict[s
 
 def _folders(record: dict[str, Any]) -> list[str]:
     # Not params/: a chapter opens its params file by name, and a new ward must not re-run every chapter.
-    parents = {Path(rel).parent.as_posix() for rel in record.get("reads", [])} - {"params"}
+    reads = [rel for rel in record.get("reads", []) if not rel.startswith("package:")]
+    parents = {Path(rel).parent.as_posix() for rel in reads} - {"params"}
     return sorted((set(record.get("listings", [])) | parents) - {"."})
 
 

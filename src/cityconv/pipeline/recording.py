@@ -54,10 +54,26 @@ def start(root: str) -> None:
     _state.update(on=True, root=str(Path(root).resolve()), reads=set(), listings=set())
 
 
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed `cityconv` package
+PACKAGE_PREFIX = "package:"
+
+
 def project_relative(path: str, root: Path) -> str | None:
-    """`path` as a project-relative POSIX path if it is a possible input of a chapter, else None."""
+    """`path` as a project-relative POSIX path if it is a possible input of a chapter, else None.
+
+    Data files inside the package (schemas, prose templates) are inputs too, wherever the package is
+    installed: they are written `package:<path inside the package>`. Its modules are recorded by import.
+    """
+    full = Path(os.path.abspath(path))
     try:
-        full = Path(os.path.abspath(path))
+        inside_package = full.relative_to(PACKAGE_DIR)
+    except ValueError:
+        inside_package = None
+    if inside_package is not None:
+        if full.suffix in (".py", ".pyc") or "__pycache__" in inside_package.parts:
+            return None
+        return PACKAGE_PREFIX + inside_package.as_posix()
+    try:
         rel = full.relative_to(root)
     except ValueError:
         return None
