@@ -231,9 +231,9 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     plan = build_plan(Project(root), ["good-conversations"])
     assert plan.problems == []
     (task,) = plan.tasks
-    assert any(k.startswith("data/evidence/") for k in task.inputs)  # the cache sees the evidence tables
     result = execute_task(task)
     assert result.status == "done", result.report_line()
+    assert any(k.startswith("data/evidence/") for k in result.record["reads"])  # the cache sees the evidence tables
     nb = nbformat.read(task.output_path, as_version=4)
     text = "\n".join(str(o.get("data", {}).get(m, "")) + str(o.get("text", ""))
                      for c in nb.cells for o in c.get("outputs", []) for m in ("text/markdown", "text/html"))

@@ -78,7 +78,7 @@ def evidence_dir_for(params, project: Project) -> Path:
 def load(study_id: str, root: Path | None = None) -> Study:
     """Load the study's params and its (validated) evidence base."""
     project = Project(Path(root).resolve()) if root else Project.discover()
-    params = load_params(project.params_dir / f"{study_id}.yml", project.root)
+    params = load_params(project.params_file(study_id), project.root)
     evidence_dir = evidence_dir_for(params, project)
     eb = load_evidence(evidence_dir, project.root)
     return Study(study_id, params.title, project.root, eb, evidence_dir)

@@ -186,10 +186,7 @@ def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     from cityconv.core.paths import Project
 
     project = Project(Path(root)) if root is not None else Project.discover()
-    path = next(
-        (p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists()),
-        project.params_dir / f"{study_id}.yml",
-    )
+    path = project.params_file(study_id)
     params = load_params(path, project.root)
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
