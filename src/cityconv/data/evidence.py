@@ -30,17 +30,15 @@ On top of the per-file checks this module checks:
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
 
 # Reading and checking one CSV file against its schema, and typed loading, live in datafiles;
 # they are reused here, not copied.
@@ -50,8 +48,6 @@ from cityconv.data.wardfiles import (
     validate_table_file,
 )
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "evidence")
 
 #: Table order: referenced tables first.
 TABLES = (
@@ -84,22 +80,13 @@ WITH_FIGURE, WITHOUT_FIGURE = "cited_study_figure", "cited_study_unquantified"
 # Schemas
 
 
-@lru_cache(maxsize=None)
 def _schema_texts() -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
-    return {
-        entry.name[: -len(".schema.json")]: entry.read_text(encoding="utf-8")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".schema.json")
-    }
+    return schema_store.schema_texts('evidence')
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
     """The Table Schema (a fresh dict) for `data/evidence/<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no evidence schema for {stem!r}; known: {', '.join(TABLES)}") from None
+    return schema_store.schema_descriptor('evidence', stem)
 
 
 # --------------------------------------------------------------------------------------------------
