@@ -387,6 +387,25 @@ def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tup
     return rows, problems
 
 
+def has_no_data_rows(data_dir: Path) -> bool:
+    """True for a data folder with no data row in any file: a fresh scaffold (header-only templates) or
+    a folder with no tables yet. Such a ward is "not started": the book shows its profile and lists it,
+    instead of failing. A header row must still be a header (a file with only blank lines is not).
+    """
+    files = [p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith(".")
+             and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES}]
+    for path in files:
+        if path.suffix.lower() != ".csv":
+            return False  # a spreadsheet holds something: let validation report it
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not lines or not lines[0].strip() or any(line.strip() for line in lines[1:]):
+            return False
+    return True
+
+
 def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     """Every problem in a ward's data folder, in one list (empty when the folder is clean).
 

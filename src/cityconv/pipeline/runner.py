@@ -30,6 +30,7 @@ import nbformat
 from cityconv.core.params import StudyParams, load_all, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.templates import (
     Template,
@@ -86,6 +87,10 @@ class Plan:
     tasks: list[RunTask]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Wards whose data stop only themselves (their chapters are not run; the last good ones stay):
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)
+    # Scaffolded wards whose files are all still header-only: profile only, with what `validate` says.
+    not_started: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def output_path(project: Project, study_id: str, template: Template) -> Path:
@@ -118,6 +123,14 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             problems += screen_table(frame, columns, relative(path, project.root), denylist=denylist)
     return problems
+
+
+def _not_started(project: Project, params: StudyParams) -> bool:
+    """A ward scaffolded by `cityconv new-ward` and not yet filled in: no data file has a data row."""
+    from cityconv.data.wardfiles import has_no_data_rows
+
+    folder = project.root / params.data_dir if params.data_dir else None
+    return params.kind == "ward" and folder is not None and folder.is_dir() and has_no_data_rows(folder)
 
 
 def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
@@ -180,8 +193,9 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     all_params, problems = load_all(project)
     templates, template_problems = discover(project)
     problems += template_problems
+    ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
     try:
-        studies = select(all_params, ids)
+        studies = select(all_params, ids) if ids or atlas_wanted is None else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
@@ -189,6 +203,8 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
+    failed_wards: dict[str, list[Problem]] = {}
+    not_started: dict[str, list[Problem]] = {}
     for study_id, params in studies.items():
         chosen, chapter_problems = templates_for(params, templates)
         problems += chapter_problems
@@ -199,7 +215,13 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
             if name not in known
         ]
         problems += _validate_ward(project, params)
-        problems += _validate_data(project, params, denylist)
+        data_problems = _validate_data(project, params, denylist)
+        if data_problems and _not_started(project, params):
+            not_started[study_id] = data_problems
+            chosen = [t for t in chosen if not t.uses_records]  # the profile needs only open data
+        elif data_problems:
+            failed_wards[study_id] = data_problems
+            chosen = []
         chapters[study_id] = chosen
         params_path = next(p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists())
         for template in chosen:
@@ -231,8 +253,10 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     input_hash=hashlib.sha256(key.encode()).hexdigest(),
                 )
             )
+    tasks += atlas_tasks(project, all_params, templates, package_hash, atlas_wanted)  # profile-only wards
     problems += _validate_shared_inputs(project, {path for task in tasks for path in task.inputs})
-    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note])
+    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
+                failed_wards=failed_wards, not_started=not_started)
 
 
 def is_current(task: RunTask) -> bool:
@@ -400,6 +424,8 @@ def make_executor(jobs: int) -> Executor:
 @dataclass
 class RunSummary:
     results: list[RunResult]
+    not_started: list[str] = field(default_factory=list)  # ward ids: profile only (see Plan.not_started)
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)  # ward id -> its data problems
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -442,7 +468,7 @@ def run_plan(
     write_toc(plan.project)
     order = {t.label: i for i, t in enumerate(plan.tasks)}
     results.sort(key=lambda r: order[r.task.label])
-    return RunSummary(results)
+    return RunSummary(results, sorted(plan.not_started), dict(plan.failed_wards))
 
 
 def default_jobs() -> int:
