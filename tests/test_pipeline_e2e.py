@@ -45,11 +45,14 @@ def test_build_cache_failure_and_validation(mini_project: Path) -> None:
     assert again.returncode == 0 and ran(again) == []
     assert "0 done, 4 skipped" in again.stdout
 
-    # One data file of one ward changes: only that ward's chapters run.
+    # A ward's README is read by no chapter: nothing runs. Its params file is read by both: both run.
     readme = root / "data" / "beta" / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nA local note.\n", encoding="utf-8")
+    assert ran(cityconv(root, "run")) == []
+    beta_params = root / "params" / "beta.yml"
+    beta_params.write_text(beta_params.read_text(encoding="utf-8") + "# a comment changes the file\n", encoding="utf-8")
     changed = cityconv(root, "run")
-    assert changed.returncode == 0 and ran(changed) == ["beta/arithmetic", "beta/files"]
+    assert changed.returncode == 0 and ran(changed) == ["beta/files"]  # 02-arithmetic never reads it
 
     # A template made to raise: previous chapters stay, other runs complete, exit 1 with a report.
     published = root / "book" / "generated" / "alpha" / "02-arithmetic.ipynb"
@@ -108,7 +111,8 @@ def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
 def test_published_notebook_records_its_inputs(mini_project: Path) -> None:
     assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
     nb = nbformat.read(mini_project / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
-    assert nb.metadata.cityconv["study_id"] == "alpha" and len(nb.metadata.cityconv["input_hash"]) == 64
+    record = nb.metadata.cityconv["record"]
+    assert nb.metadata.cityconv["study_id"] == "alpha" and "params/alpha.yml" in record["reads"]
 
 
 def test_a_ward_with_invalid_data_fails_alone(mini_project: Path) -> None:

@@ -51,13 +51,14 @@ def _fail_on_problems(problems) -> None:
 @app.command("list")
 def list_(root: Optional[Path] = RootOption) -> None:
     """List wards and studies and the chapters each runs."""
-    from cityconv.pipeline.runner import build_plan, is_current
+    from cityconv.pipeline.runner import build_plan, stale_reasons
 
     plan = build_plan(_project(root))
+    stale = stale_reasons(plan)
     table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
     for study_id, params in plan.studies.items():
         tasks = [t for t in plan.tasks if t.study_id == study_id]
-        chapters = ", ".join(f"{t.template_id}{' ✓' if is_current(t) else ''}" for t in tasks)
+        chapters = ", ".join(f"{t.template_id}{' ✓' if stale[t.label] is None else ''}" for t in tasks)
         table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
     console.print(table)
     if plan.problems:

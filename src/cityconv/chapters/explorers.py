@@ -100,7 +100,7 @@ def _load_population(ward_id: str, root: str | None) -> WardPopulation:
     from cityconv.data.context import load_context
 
     project = Project(Path(root)) if root else Project.discover()
-    params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
+    params = load_params(project.params_file(ward_id), project.root)
     if params.ward is None:
         raise ValueError(f"params/{ward_id}.yml has no ward section, so it has no population to sample from")
     context = load_context(project.context_dir, params.ward.code, params.ward.boundary_set)

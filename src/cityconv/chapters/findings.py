@@ -145,26 +145,16 @@ def make_finding(finding_id: str, value: Any, labels: dict[str, str] | None = No
 
 
 def _claim_results(ch) -> dict[str, bool | None]:
-    """claim id -> passed (None when the claim cannot be evaluated for this ward), via `cityconv.methods.claims`."""
+    """claim id -> passed (None when the ward lacks what the claim needs), via `cityconv.methods.claims`."""
     from cityconv.methods.claims import CLAIMS
 
     if ch.data is None or ch.data.survey_responses is None:
         return {}
     out: dict[str, bool | None] = {}
     for claim in CLAIMS:
-        try:
-            out[claim.claim_id] = claim.evaluate(ch.data, ch.context).passed
-        except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError, IndexError):
-            out[claim.claim_id] = None  # a ward without the inputs this claim needs: not known
+        # A claim whose inputs are missing says so itself (passed = None); any exception is a bug.
+        out[claim.claim_id] = claim.evaluate(ch.data, ch.context).passed
     return out
-
-
-def _safe(fn, *args):
-    """Run a findings-module function; a ward lacking the inputs gives None (not known), never a crash."""
-    try:
-        return fn(*args)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
 
 
 def ward_findings(ch) -> dict[str, Finding]:
@@ -181,7 +171,7 @@ def ward_findings(ch) -> dict[str, Finding]:
 
     # chapter 2: objectives, methods, training
     fw = fieldwork.from_chapter(ch)
-    sc = _safe(fieldwork.scorecard, fw)
+    sc = fieldwork.scorecard(fw) if data is not None else None
     if sc is not None:
         counts = sc["status"].value_counts()
         values["objectives_recorded"] = len(sc)
@@ -197,7 +187,7 @@ def ward_findings(ch) -> dict[str, Finding]:
                     values[fid] = float(d) / float(t)
         if values["residents_engaged_vs_target"] is not None:
             notes["residents_engaged_vs_target"] = "The delivered figure is a lower bound (see the scorecard)."
-    methods = _safe(fieldwork.methods, fw) or []
+    methods = fieldwork.methods(fw) if data is not None else []
     if data is not None:
         values["methods_used"] = [m.key for m in methods]
         values["n_methods"] = len(methods)
@@ -225,13 +215,11 @@ def ward_findings(ch) -> dict[str, Finding]:
 
     # chapter 4: who took part
     if sv.has_responses and ch.context is not None:
-        comp = _safe(representation.composition, sv, ch.context)
+        comp = representation.composition(sv, ch.context)
         if comp is not None and comp.has_census:
             under, over = [], []
             for dim in ("age", "sex", "ethnicity", "age_sex"):
-                cmp = _safe(representation.compare, comp, dim)
-                if cmp is None:
-                    continue
+                cmp = representation.compare(comp, dim)
                 t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
                 under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
                 over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
@@ -240,7 +228,7 @@ def ward_findings(ch) -> dict[str, Finding]:
                                                  "interval is wide.")
 
     # chapters 5 and 7: interviews and practitioners
-    s5 = _safe(interviews.interview_summary, ch)
+    s5 = interviews.interview_summary(ch) if data is not None else None
     if s5 is not None and s5.interviews is not None:
         values["interviews"] = pub.get("interviews", s5.n)
         values["interviewee_types"] = list(s5.groups)
@@ -256,13 +244,13 @@ def ward_findings(ch) -> dict[str, Finding]:
                                                       int(data.workshops["participants"].sum()))
 
     # chapter 6: social media
-    sm = _safe(social.social_summary, ch)
+    sm = social.social_summary(ch) if data is not None else None
     if sm is not None and sm.available:
         values["social_media_posts"] = sm.n_posts
         values["social_media_engagement_rate"] = sm.pooled_rate
 
     # chapter 8: sense check
-    s8 = _safe(sense_check.sense_check, ch)
+    s8 = sense_check.sense_check(ch) if data is not None else None
     if s8 is not None:
         for q, fid in (("improve", "top_improve"), ("best_things", "top_best_things")):
             if q in s8.top:

@@ -200,12 +200,11 @@ def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     from cityconv.core.paths import Project
 
     project = Project(Path(root)) if root is not None else Project.discover()
-    candidates = (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml")
-    path = next((p for p in candidates if p.exists()), None)
-    if path is None and is_atlas_id(study_id):
+    path = project.params_file(study_id)
+    if not path.exists() and is_atlas_id(study_id):
         context = ctx.load_context(project.context_dir, ward_code_of(study_id))
         return ward_profile(context, project.context_dir, study_id)
-    params = load_params(path or candidates[0], project.root)
+    params = load_params(path, project.root)
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
     context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)

@@ -550,10 +550,10 @@ def mark_synthetic_text(text: str) -> str:
 
 
 def _params_path(project: Project, ward_id: str) -> Path:
-    for path in (project.params_dir / f"{ward_id}.yml", project.params_dir / f"{ward_id}.yaml"):
-        if path.exists():
-            return path
-    raise InputError([Problem(relative(project.params_dir / f"{ward_id}.yml", project.root),
+    path = project.params_file(ward_id)
+    if path.exists():
+        return path
+    raise InputError([Problem(relative(project.params_file(ward_id), project.root),
                               f"no params file for {ward_id!r}",
                               expected=f"create the ward first: cityconv new-ward WARD --id {ward_id}")])
 

@@ -13,8 +13,6 @@ a reader finds a ward).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 from cityconv.chapters import atlas as pages
@@ -61,27 +59,16 @@ def split_atlas_ids(project: Project, studies: dict[str, StudyParams], ids: list
     return [i for i in ids if i not in known], {i for i in ids if i in known}
 
 
-def _task(project: Project, template: Template, study_id: str, title: str, output: Path,
-          parameters: dict, package_hash: str, input_files: list[Path]) -> RunTask:
-    from cityconv.core.problems import relative
-    from cityconv.pipeline.runner import sha256_file
-
-    inputs = {relative(path, project.root): sha256_file(path) for path in [template.path, *input_files]}
-    key = json.dumps({"inputs": inputs, "parameters": parameters, "package": package_hash}, sort_keys=True, default=str)
+def _task(project: Project, template: Template, study_id: str, title: str, output: Path, parameters: dict) -> RunTask:
     return RunTask(
         root=project.root, study_id=study_id, study_title=title, data_status=ATLAS_DATA_STATUS, banner=False,
         template_id=template.id, template_title=template.title, template_path=template.path,
         params_path=project.context_dir / "wards.csv", output_path=output, parameters=parameters,
-        inputs=inputs, package_hash=package_hash, input_hash=hashlib.sha256(key.encode()).hexdigest(),
+        declared_reads=tuple(template.reads),
     )
 
 
-def _reads(project: Project, template: Template) -> list[Path]:
-    files = {p for pattern in template.reads for p in project.root.glob(pattern) if p.is_file()}
-    return sorted(f for f in files if not any(part.startswith(".") for part in f.relative_to(project.root).parts))
-
-
-def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: list[Template], package_hash: str,
+def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: list[Template],
                 ids: set[str] | None = None) -> list[RunTask]:
     """The atlas's runs (all, or those whose id is in `ids`): profile-only wards, then the index pages."""
     by_id = {t.id: t for t in templates}
@@ -89,19 +76,18 @@ def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: li
     out_dir = pages.atlas_output_dir(project.generated_dir)
     tasks: list[RunTask] = []
     if profile is not None:
-        reads = _reads(project, profile)
         for code, name, _ in profile_only_wards(project, studies):
             study_id = pages.atlas_id(code)
             if ids is None or study_id in ids:
                 tasks.append(_task(project, profile, study_id, name, out_dir / study_id / f"{profile.stem}.ipynb",
-                                   {"study_id": study_id}, package_hash, reads))
+                                   {"study_id": study_id}))
     for boundary_set in ctx.BOUNDARY_SETS:
         index = by_id.get(pages.INDEX_TEMPLATE_IDS[boundary_set])
         study_id = index_study_id(boundary_set)
         if index is not None and (ids is None or study_id in ids):
             tasks.append(_task(project, index, study_id, pages.BOUNDARY_SET_TITLES[boundary_set],
                                out_dir / f"{pages.index_stem(boundary_set)}.ipynb",
-                               {"boundary_set": boundary_set}, package_hash, _reads(project, index)))
+                               {"boundary_set": boundary_set}))
     return tasks
 
 

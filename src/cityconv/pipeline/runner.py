@@ -2,9 +2,9 @@
 
 - Validate first: params, templates, parameters handed vs declared, data files. Any problem stops the
   run before a single notebook starts.
-- Cache: a run is skipped when the content hash of its inputs (template, params file, handed
-  parameters, every data file it reads, the package source) equals the hash recorded in the published
-  chapter. Jupyter Book's own cache sees code cells only, not data files, so this one is ours.
+- Cache: a run is skipped when nothing it used has changed (`pipeline.cache`): its template, handed
+  parameters, the lock file, and the files, folders and package modules it recorded while it ran
+  (`pipeline.recording`), kept in one manifest under book/generated/.
 - Atomic: a notebook executes into a temporary file beside its destination and replaces the
   published chapter only if papermill succeeded and no cell recorded an error. A failure leaves the
   previous chapter in place; the other runs still complete.
@@ -15,8 +15,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
-import json
+import fnmatch
 import multiprocessing
 import os
 import random
@@ -30,7 +29,10 @@ import nbformat
 from cityconv.core.params import StudyParams, load_all, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.pipeline import cache
 from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
+from cityconv.pipeline.book import HIDDEN
+from cityconv.pipeline.recording import FINISH_CELL_SOURCE, RECORDER_TAG, start_cell_source
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.templates import (
     Template,
@@ -43,37 +45,6 @@ from cityconv.pipeline.templates import (
 PACKAGE_DIR = Path(__file__).resolve().parent
 PORT_RACE_MARKERS = ("Address already in use", "Kernel died before replying to kernel_info")
 KERNEL_START_ATTEMPTS = 4
-
-
-# --------------------------------------------------------------------------- hashing
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def package_source_hash() -> str:
-    """One hash over the package's code and schemas: a change to the logic re-runs every chapter."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".json", ".yml", ".yaml"}:
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            digest.update(sha256_file(path).encode())
-    return digest.hexdigest()
-
-
-def _data_files(project: Project, params: StudyParams, template: Template) -> list[Path]:
-    """Every file this run reads: the ward's data folder plus the template's declared extra reads."""
-    files: set[Path] = set()
-    if params.data_dir:
-        files.update(p for p in (project.root / params.data_dir).rglob("*") if p.is_file())
-    for pattern in template.reads:
-        files.update(p for p in project.root.glob(pattern) if p.is_file())
-    return sorted(f for f in files if not any(part.startswith(".") for part in f.relative_to(project.root).parts))
 
 
 # --------------------------------------------------------------------------- plan
@@ -139,7 +110,7 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
         return []
     from cityconv.data.context import resolve_ward
 
-    where = f"params/{params.id}.yml"
+    where = params.where
     try:
         code, name, boundary_set = resolve_ward(project.context_dir, params.ward.code)
     except Exception as exc:  # resolve_ward explains the miss, with a hint
@@ -155,22 +126,22 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
     return problems
 
 
-def _validate_shared_inputs(project: Project, inputs: set[str]) -> list[Problem]:
+def _validate_shared_inputs(project: Project, reads: set[str]) -> list[Problem]:
     """Check shared inputs that some planned run reads: the evidence base and the rules files.
 
     Driven by the paths templates declare in `reads`, so a new template that reads these files is
     protected without naming it here; a broken rule stops everything before any notebook runs.
     """
     problems: list[Problem] = []
-    if any(path.startswith("data/evidence/") for path in inputs):
+    if any(pattern.startswith("data/evidence/") for pattern in reads):
         from cityconv.data.evidence import validate_evidence
 
         problems += validate_evidence(project.data_dir / "evidence", project.root)
-        if "data/evidence/principles_audit_rules.yml" in inputs:
+        if any(fnmatch.fnmatch("data/evidence/principles_audit_rules.yml", pattern) for pattern in reads):
             from cityconv.chapters.principles_audit import validate_audit_rules
 
             problems += validate_audit_rules(project)
-    if any(path.startswith("data/recommendations/") for path in inputs):
+    if any(pattern.startswith("data/recommendations/") for pattern in reads):
         from cityconv.chapters.recommendations import validate_rules
 
         problems += validate_rules(project)
@@ -199,7 +170,6 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
-    package_hash = package_source_hash()
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
@@ -210,7 +180,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
         problems += chapter_problems
         known = {t.id for t in templates}
         problems += [
-            Problem(f"params/{study_id}.yml", f"template_parameters names unknown template {name!r}")
+            Problem(params.where, f"template_parameters names unknown template {name!r}")
             for name in params.template_parameters
             if name not in known
         ]
@@ -223,17 +193,10 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
             failed_wards[study_id] = data_problems
             chosen = []
         chapters[study_id] = chosen
-        params_path = next(p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists())
+        params_path = project.params_file(study_id)
         for template in chosen:
             handed = parameters_for(params, template)
             problems += check_parameters(params, template, handed)
-            inputs = {
-                relative(path, project.root): sha256_file(path)
-                for path in (template.path, params_path, *_data_files(project, params, template))
-            }
-            key = json.dumps(
-                {"inputs": inputs, "parameters": handed, "package": package_hash}, sort_keys=True, default=str
-            )
             tasks.append(
                 RunTask(
                     root=project.root,
@@ -248,26 +211,13 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     params_path=params_path,
                     output_path=output_path(project, study_id, template),
                     parameters=handed,
-                    inputs=inputs,
-                    package_hash=package_hash,
-                    input_hash=hashlib.sha256(key.encode()).hexdigest(),
+                    declared_reads=tuple(template.reads),
                 )
             )
-    tasks += atlas_tasks(project, all_params, templates, package_hash, atlas_wanted)  # profile-only wards
-    problems += _validate_shared_inputs(project, {path for task in tasks for path in task.inputs})
+    tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
+    problems += _validate_shared_inputs(project, {pattern for task in tasks for pattern in task.declared_reads})
     return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
                 failed_wards=failed_wards, not_started=not_started)
-
-
-def is_current(task: RunTask) -> bool:
-    """True when the published chapter was made from exactly these inputs."""
-    if not task.output_path.exists():
-        return False
-    try:
-        nb = nbformat.read(task.output_path, as_version=4)
-    except Exception:
-        return False
-    return nb.metadata.get("cityconv", {}).get("input_hash") == task.input_hash
 
 
 # --------------------------------------------------------------------------- execution
@@ -287,6 +237,7 @@ class RunResult:
     seconds: float = 0.0
     failure: Failure | None = None
     attempts: int = 1
+    record: dict | None = None  # what the notebook read and imported (pipeline.recording), on success
 
     def report_line(self) -> str:
         f = self.failure
@@ -305,7 +256,7 @@ def _first_error(nb: nbformat.NotebookNode) -> Failure | None:
     The cell number counts the template's own cells only: papermill's injected-parameters cell and
     its red error-banner cells are not in the template the author is looking at.
     """
-    added_by_papermill = {"injected-parameters", "papermill-error-cell-tag"}
+    added_by_papermill = {"injected-parameters", "papermill-error-cell-tag", RECORDER_TAG}
     number = 0
     for cell in nb.cells:
         if added_by_papermill & set(cell.get("metadata", {}).get("tags", [])):
@@ -340,12 +291,13 @@ def execute_task(task: RunTask) -> RunResult:
     os.environ["CITYCONV_ROOT"] = str(task.root)
     attempts = 0
     failure: Failure | None = None
+    record: dict | None = None
     try:
         while True:
             attempts += 1
             try:
                 papermill.execute_notebook(
-                    str(task.template_path),
+                    with_recorder(nbformat.read(task.template_path, as_version=4), task.root),
                     str(tmp),
                     parameters=dict(task.parameters),
                     cwd=str(task.root),
@@ -371,7 +323,7 @@ def execute_task(task: RunTask) -> RunResult:
                 nb = nbformat.read(tmp, as_version=4)
                 failure = _first_error(nb)
                 if failure is None:
-                    finalize_notebook(nb, task)
+                    record = finalize_notebook(nb, task)
                     nbformat.write(nb, tmp)
                     os.replace(tmp, task.output_path)
     finally:
@@ -382,7 +334,15 @@ def execute_task(task: RunTask) -> RunResult:
         else:
             os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
-    return RunResult(task, status, time.perf_counter() - started, failure, attempts)
+    return RunResult(task, status, time.perf_counter() - started, failure, attempts, record)
+
+
+def with_recorder(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
+    """The template with a first cell that starts recording reads and imports and a last that reports them."""
+    meta = {"tags": [RECORDER_TAG, HIDDEN]}
+    nb.cells.insert(0, nbformat.v4.new_code_cell(start_cell_source(root), metadata=meta))
+    nb.cells.append(nbformat.v4.new_code_cell(FINISH_CELL_SOURCE, metadata=dict(meta, tags=list(meta["tags"]))))
+    return nb
 
 
 class Executor(Protocol):
@@ -439,6 +399,13 @@ class RunSummary:
         return not self.failed
 
 
+def stale_reasons(plan: Plan) -> dict[str, str | None]:
+    """label -> why the run is out of date (None: current), from the manifest."""
+    digests = cache.Digests(plan.project.root)
+    manifest = cache.load_manifest(plan.project)
+    return {task.label: cache.stale_reason(task, manifest.get(task.label), digests) for task in plan.tasks}
+
+
 def run_plan(
     plan: Plan,
     jobs: int,
@@ -451,8 +418,10 @@ def run_plan(
         raise InputError(plan.problems)
     results: list[RunResult] = []
     pending: list[RunTask] = []
+    digests = cache.Digests(plan.project.root)
+    manifest = cache.load_manifest(plan.project)
     for task in plan.tasks:
-        if not force and is_current(task):
+        if not force and cache.stale_reason(task, manifest.get(task.label), digests) is None:
             results.append(RunResult(task, "skipped"))
             if on_result:
                 on_result(results[-1])
@@ -461,6 +430,10 @@ def run_plan(
     if pending:
         for result in (executor or make_executor(jobs)).map(pending):
             results.append(result)
+            if result.status == "done" and result.record is not None:
+                # Digests afresh: a run may have been made from files edited since this run began.
+                manifest[result.task.label] = cache.entry_for(result.task, result.record, cache.Digests(plan.project.root))
+                cache.save_manifest(plan.project, manifest)
             if on_result:
                 on_result(result)
     from cityconv.pipeline.book import write_toc

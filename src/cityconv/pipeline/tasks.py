@@ -25,9 +25,7 @@ class RunTask:
     params_path: Path
     output_path: Path
     parameters: dict[str, object]
-    inputs: dict[str, str]  # project-relative path -> sha256, for the provenance box
-    package_hash: str
-    input_hash: str
+    declared_reads: tuple[str, ...] = ()  # the template's `reads` patterns (shared inputs it may open)
 
     @property
     def label(self) -> str:

@@ -107,7 +107,7 @@ def templates_for(params: StudyParams, templates: list[Template]) -> tuple[list[
         return applicable, []
     by_id = {t.id: t for t in applicable}
     problems = [
-        Problem(f"params/{params.id}.yml", f"unknown chapter {c!r} for a {params.kind}{did_you_mean(c, set(by_id))}",
+        Problem(params.where, f"unknown chapter {c!r} for a {params.kind}{did_you_mean(c, set(by_id))}",
                 expected="one of: " + ", ".join(sorted(by_id)))
         for c in params.chapters
         if c not in by_id
@@ -122,7 +122,7 @@ def parameters_for(params: StudyParams, template: Template) -> dict[str, object]
 
 def check_parameters(params: StudyParams, template: Template, handed: dict[str, object]) -> list[Problem]:
     """Handed and declared parameters must match exactly: an unknown or a missing one is an error."""
-    where = f"params/{params.id}.yml"
+    where = params.where
     declared = set(template.declared)
     problems = [
         Problem(where, f"parameter {k!r} is not declared in the parameters cell of {template.path.name}"
