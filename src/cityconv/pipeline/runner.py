@@ -145,6 +145,10 @@ def _validate_shared_inputs(project: Project, reads: set[str]) -> list[Problem]:
         from cityconv.chapters.recommendations import validate_rules
 
         problems += validate_rules(project)
+    if any(pattern.startswith("data/city/") for pattern in reads):  # city-level sources, one copy for all wards
+        from cityconv.data.wardfiles import validate_city_dir
+
+        problems += validate_city_dir(project.data_dir / "city", project.root)
     return problems
 
 
