@@ -78,6 +78,9 @@ class StudyParams(_Strict):
     synthetic: bool = Field(
         default=False, description="engagement data are simulated: a demonstration, not findings"
     )
+    findings_boundary_set: Literal["2004-2023", "2023-"] | None = Field(
+        default=None, description="the ward boundaries the study's findings are reported on (None: not stated)"
+    )
     findings_fed_back: bool | None = Field(
         default=None, description="were the findings reported back to participants? (None: unknown)"
     )

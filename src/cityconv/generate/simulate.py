@@ -522,7 +522,8 @@ Ethnic group and sex shares are for all ages (the census tables have no adult-on
   nearest value the schema allows; each explanation starts "Synthetic").
 
 Files: {', '.join(f'`{f}`' for f in files)}. Clubmoor's published material (published figures, quotes,
-findings statements, the citywide consultation of 2019) is not simulated, so those files are absent.
+findings statements) is not simulated, so those files are absent. The citywide consultation of 2019 is a
+city-level source, kept once in `data/city/`: this ward's sense check compares with it like every other ward's.
 """
 
 

@@ -122,8 +122,11 @@ def lift_figure_metadata(nb: nbformat.NotebookNode) -> None:
 
 def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> dict:
     """Hide parameter cells, add the data banner and the provenance box; return the run's record."""
+    from cityconv.pipeline.atlas import title_profile_page
+
     record = take_record(nb)
     lift_figure_metadata(nb)
+    title_profile_page(nb, task)
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
@@ -190,7 +193,11 @@ def _render_parts(parts: list[dict]) -> list[str]:
     for part in parts:
         lines.append(f"- caption: {_yaml_string(part['caption'])}")
         lines.append("  chapters:")
-        lines.extend(f"  - file: {entry['file']}" for entry in part["chapters"])
+        for entry in part["chapters"]:
+            lines.append(f"  - file: {entry['file']}")
+            if entry.get("sections"):  # the atlas: profile pages under their index page
+                lines.append("    sections:")
+                lines.extend(f"    - file: {section['file']}" for section in entry["sections"])
     return lines
 
 
@@ -213,7 +220,10 @@ def write_toc(project: Project) -> bool:
         end = next(i for i, line in enumerate(lines) if line.strip() == TOC_END and i > begin)
     except StopIteration:
         raise ValueError(f"{path.name}: the generated-chapters markers are missing; expected lines\n{TOC_BEGIN}\n{TOC_END}")
-    new_lines = lines[: begin + 1] + _render_parts(generated_toc_entries(project)) + lines[end:]
+    from cityconv.pipeline.atlas import atlas_toc_parts
+
+    parts = generated_toc_entries(project) + atlas_toc_parts(project)
+    new_lines = lines[: begin + 1] + _render_parts(parts) + lines[end:]
     new_text = "\n".join(new_lines) + "\n"
     if target.exists() and target.read_text(encoding="utf-8") == new_text:
         return False

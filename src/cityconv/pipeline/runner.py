@@ -30,6 +30,7 @@ from cityconv.core.params import StudyParams, load_all, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.pipeline import cache
+from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
 from cityconv.pipeline.book import HIDDEN
 from cityconv.pipeline.recording import FINISH_CELL_SOURCE, RECORDER_TAG, start_cell_source
 from cityconv.pipeline.tasks import RunTask
@@ -58,6 +59,10 @@ class Plan:
     tasks: list[RunTask]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Wards whose data stop only themselves (their chapters are not run; the last good ones stay):
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)
+    # Scaffolded wards whose files are all still header-only: profile only, with what `validate` says.
+    not_started: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def output_path(project: Project, study_id: str, template: Template) -> Path:
@@ -90,6 +95,14 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             problems += screen_table(frame, columns, relative(path, project.root), denylist=denylist)
     return problems
+
+
+def _not_started(project: Project, params: StudyParams) -> bool:
+    """A ward scaffolded by `cityconv new-ward` and not yet filled in: no data file has a data row."""
+    from cityconv.data.wardfiles import has_no_data_rows
+
+    folder = project.root / params.data_dir if params.data_dir else None
+    return params.kind == "ward" and folder is not None and folder.is_dir() and has_no_data_rows(folder)
 
 
 def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
@@ -134,6 +147,10 @@ def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Proble
         from cityconv.chapters.recommendations import validate_rules
 
         problems += validate_rules(project)
+    if any(path.startswith("data/city/") for path in present):  # city-level sources, one copy for all wards
+        from cityconv.data.wardfiles import validate_city_dir
+
+        problems += validate_city_dir(project.data_dir / "city", project.root)
     return problems
 
 
@@ -153,14 +170,17 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     all_params, problems = load_all(project)
     templates, template_problems = discover(project)
     problems += template_problems
+    ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
     try:
-        studies = select(all_params, ids)
+        studies = select(all_params, ids) if ids or atlas_wanted is None else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
+    failed_wards: dict[str, list[Problem]] = {}
+    not_started: dict[str, list[Problem]] = {}
     for study_id, params in studies.items():
         chosen, chapter_problems = templates_for(params, templates)
         problems += chapter_problems
@@ -171,7 +191,13 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
             if name not in known
         ]
         problems += _validate_ward(project, params)
-        problems += _validate_data(project, params, denylist)
+        data_problems = _validate_data(project, params, denylist)
+        if data_problems and _not_started(project, params):
+            not_started[study_id] = data_problems
+            chosen = [t for t in chosen if not t.uses_records]  # the profile needs only open data
+        elif data_problems:
+            failed_wards[study_id] = data_problems
+            chosen = []
         chapters[study_id] = chosen
         params_path = project.params_file(study_id)
         for template in chosen:
@@ -195,8 +221,10 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     produces=template.produces,
                 )
             )
+    tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
     problems += _validate_shared_inputs(project, {pattern for task in tasks for pattern in task.declared_reads})
-    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note])
+    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
+                failed_wards=failed_wards, not_started=not_started)
 
 
 # --------------------------------------------------------------------------- execution
@@ -384,6 +412,8 @@ def make_executor(jobs: int) -> Executor:
 @dataclass
 class RunSummary:
     results: list[RunResult]
+    not_started: list[str] = field(default_factory=list)  # ward ids: profile only (see Plan.not_started)
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)  # ward id -> its data problems
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -449,7 +479,7 @@ def run_plan(
     write_toc(plan.project)
     order = {t.label: i for i, t in enumerate(plan.tasks)}
     results.sort(key=lambda r: order[r.task.label])
-    return RunSummary(results)
+    return RunSummary(results, sorted(plan.not_started), dict(plan.failed_wards))
 
 
 def default_jobs() -> int:

@@ -58,9 +58,9 @@ def read_template(path: Path, root: Path) -> tuple[Template | None, list[Problem
     applies_to = tuple(meta.get("applies_to", ()))
     if not title:
         problems.append(Problem(name, "notebook metadata 'cityconv.title' is missing"))
-    if not applies_to or not set(applies_to) <= {"ward", "study"}:
-        problems.append(
-            Problem(name, "notebook metadata 'cityconv.applies_to' must list 'ward' and/or 'study'",
+    if not applies_to or not set(applies_to) <= {"ward", "study", "atlas"}:
+        problems.append(  # "atlas": run by the pipeline itself (cityconv.pipeline.atlas), never by a params file
+            Problem(name, "notebook metadata 'cityconv.applies_to' must list 'ward' and/or 'study' (or 'atlas')",
                     value=list(applies_to) or None)
         )
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
