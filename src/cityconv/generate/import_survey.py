@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -52,7 +53,7 @@ from cityconv.core.params import did_you_mean, read_yaml, to_plain, validation_p
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
-from cityconv.methods.disclosure import screen_table, screen_text
+from cityconv.methods.disclosure import NoDenylistWarning, screen_table, screen_text
 
 SURVEY_FILES = ("survey_responses", "survey_mentions")
 PERSONAL_HEADING = re.compile(
@@ -399,7 +400,9 @@ class LabelTable:
 
 def _safe_value(value: str) -> str:
     """An answer as an error message may show it: withheld when it looks like personal information."""
-    hits = screen_text(value)
+    with warnings.catch_warnings():  # the deny-list note belongs to the PII screen of written files, not here
+        warnings.simplefilter("ignore", NoDenylistWarning)
+        hits = screen_text(value)
     return f"[withheld: {hits[0].hint}]" if hits else value
 
 
@@ -591,6 +594,8 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
                                         row=number, column=heading, value=text if isinstance(where, int) else codes,
                                         expected=f"at most {limit} answers ({multi_q[qid].instruction or 'see the questionnaire'})"))
             mentions += [{"response_id": rid, "question": qid, "code": c} for c in codes]
+    order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(q.options)}
+    mentions.sort(key=lambda m: (int(m["response_id"][1:]), order[(m["question"], m["code"])]))
     if not sheet.rows:
         problems.append(Problem(sheet.where, "the export has no responses", row=mapping.header_rows + 1,
                                 expected="one row per response below the header"))

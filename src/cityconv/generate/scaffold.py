@@ -30,6 +30,14 @@ from cityconv.core.params import did_you_mean
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles as datafiles
+from cityconv.data.questionnaire import (
+    QUESTIONNAIRE_FILE,
+    Questionnaire,
+    load_questionnaire,
+    standard_questionnaire,
+    template_text,
+)
+from cityconv.generate.import_survey import mapping_template
 from cityconv.data.context import (
     BOUNDARY_SETS,
     SET_CITY,
@@ -42,6 +50,7 @@ from cityconv.data.context import (
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ID_MAX_LENGTH = 60
 WHERE = "command line"
+MAPPING_FILE = "survey-mapping.yml"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,6 +272,25 @@ schema) and no data. Add one row per record below the header.
 4. From a spreadsheet, save each sheet with **Save As > CSV UTF-8 (comma delimited)**; other formats
    (`.xlsx`, `.ods`) are rejected.
 
+## The survey: your questionnaire, and your survey tool's export
+
+`questionnaire.yml` is this ward's questionnaire: the City Conversation questions with {name}'s name
+filled in. Edit the wording, or add questions of your own at the end; it decides the columns of
+`survey_responses.csv`, the questions and codes of `survey_mentions.csv`, this folder's `CODEBOOK.md`
+and the printable questionnaire. Keep the codes of the age, sex and ethnic group questions (they are
+compared with the Census).
+
+If the survey ran in Microsoft Forms, Google Forms, SurveyMonkey or Excel, do not type the answers in:
+say in `survey-mapping.yml` which column of the export is which question (it is a commented
+template), then
+
+```
+cityconv import-survey {ward_id} <export.xlsx or .csv> --mapping data/{ward_id}/survey-mapping.yml
+```
+
+writes `survey_responses.csv` and `survey_mentions.csv`, or lists every problem and writes nothing.
+Personal columns (name, e-mail) must be listed under `drop:`; they are never read.
+
 ## How to check it
 
 ```
@@ -283,9 +311,9 @@ every chapter is labelled a demonstration, not findings).
 """
 
 
-def template_csv(stem: str) -> str:
+def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
     """Header-only CSV for one data file: the schema's columns in schema order, LF line end."""
-    columns = [f["name"] for f in datafiles.schema_descriptor(stem)["fields"]]
+    columns = [f["name"] for f in datafiles.ward_descriptor(stem, questionnaire or standard_questionnaire())["fields"]]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(columns)
     return out.getvalue()
@@ -348,9 +376,12 @@ def new_ward(
     try:
         staged_data = staging / "data"
         staged_data.mkdir()
+        _write(staged_data / QUESTIONNAIRE_FILE, template_text(name))
+        questionnaire = load_questionnaire(staged_data / QUESTIONNAIRE_FILE, staging)
         for stem in datafiles.known_files():
-            _write(staged_data / f"{stem}.csv", template_csv(stem))
-        _write(staged_data / "CODEBOOK.md", datafiles.codebook_markdown())
+            _write(staged_data / f"{stem}.csv", template_csv(stem, questionnaire))
+        _write(staged_data / "CODEBOOK.md", datafiles.codebook_markdown(questionnaire))
+        _write(staged_data / MAPPING_FILE, mapping_template(questionnaire))
         _write(staged_data / "README.md", readme_markdown(ward_id, code, name, bset, context))
         staged_params = staging / f"{ward_id}.yml"
         _write(staged_params, params_yaml(ward_id, code, name, bset, data_rel))
