@@ -38,7 +38,7 @@ ANSWERS = [
     (dt.datetime(2026, 4, 26, 9, 12, 33), "45-54", "Female", "White", "yes", ["green_spaces", "community"], ["postal"], "weekly"),
     (dt.datetime(2026, 4, 27, 14, 1, 2), "25-34", "Male", "White", "not_sure", ["location"], ["social_media"], "never"),
     (dt.datetime(2026, 4, 30, 18, 45, 0), "75+", "Female", "Black/Black British", "yes", ["community", "quiet", "local_shops"], ["doorstep", "postal"], ""),
-    (dt.datetime(2026, 5, 2, 8, 5, 10), "16-24", "Prefer not to say", "Mixed/multiple", "no", [], ["social_media", "doorstep"], "monthly"),
+    (dt.datetime(2026, 5, 2, 8, 5, 10), "16-24", "Male", "Mixed/multiple", "no", [], ["social_media", "doorstep"], "monthly"),
     (dt.datetime(2026, 5, 14, 20, 30, 59), "55-64", "Male", "White", "", ["green_spaces"], [], "weekly"),
     (dt.datetime(2026, 5, 28, 11, 0, 0), "35-44", "Female", "Asian/Asian British", "yes", ["location", "green_spaces"], ["social_media"], "monthly"),
 ]

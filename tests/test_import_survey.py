@@ -69,7 +69,7 @@ def test_forms_xlsx_imports_and_validates(project: Project) -> None:
     lines = responses.splitlines()
     assert lines[0] == "response_id,month,mode,age_band,sex,ethnic_group,recommend,change_5yr,covid_community_spirit,bus_use"
     assert lines[1] == "S1,2026-04,online,45-54,Female,White,yes,,,weekly"
-    assert lines[4] == "S4,2026-05,online,16-24,Prefer not to say,Mixed/multiple,no,,,monthly"
+    assert lines[4] == "S4,2026-05,online,16-24,Male,Mixed/multiple,no,,,monthly"
     assert lines[5] == "S5,2026-05,online,55-64,Male,White,,,,weekly"  # a blank answer is missing
     assert len(lines) == 1 + len(exports.ANSWERS)
     assert "S1,best_things,green_spaces\nS1,best_things,community\nS1,preferred_methods,postal\n" in mentions
