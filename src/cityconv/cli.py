@@ -279,6 +279,25 @@ def import_survey(
     console.print(f"Next: `cityconv validate {ward_id}`, then `cityconv build {ward_id}`.")
 
 
+@app.command("import-workbook")
+def import_workbook(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    workbook: Path = typer.Argument(..., help="The filled data-entry workbook (.xlsx) that new-ward wrote."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite files that already hold data."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn a filled data-entry workbook into the ward's CSV files; all or nothing, every problem at once."""
+    from cityconv.generate.workbook import import_workbook as run_import
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    written = run_import(data_dir, workbook.resolve(), project.root, replace=replace)
+    console.print(f"[green]✓[/] wrote {len(written)} file(s) from the workbook:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    console.print(f"Next: `cityconv validate {ward_id}`.")
+
+
 def main() -> None:
     """Entry point: input problems end in a short report and exit code 2, never a traceback."""
     try:

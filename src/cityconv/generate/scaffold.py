@@ -38,6 +38,7 @@ from cityconv.data.questionnaire import (
     template_text,
 )
 from cityconv.generate.import_survey import mapping_template
+from cityconv.generate.workbook import write_workbook
 from cityconv.data.context import (
     BOUNDARY_SETS,
     SET_CITY,
@@ -269,8 +270,8 @@ schema) and no data. Add one row per record below the header.
 3. Keep the header row exactly as it is. Use the codes listed in `CODEBOOK.md` (for example `Female`,
    `45-54`, `online`), dates as `YYYY-MM-DD`, months as `YYYY-MM`, and leave a cell blank when the
    value is missing.
-4. From a spreadsheet, save each sheet with **Save As > CSV UTF-8 (comma delimited)**; other formats
-   (`.xlsx`, `.ods`) are rejected.
+4. From a spreadsheet, save each sheet with **Save As > CSV UTF-8 (comma delimited)**, or use the
+   data-entry workbook below; other `.xlsx` or `.ods` files in this folder are rejected.
 
 ## The survey: your questionnaire, and your survey tool's export
 
@@ -290,6 +291,18 @@ cityconv import-survey {ward_id} <export.xlsx or .csv> --mapping data/{ward_id}/
 
 writes `survey_responses.csv` and `survey_mentions.csv`, or lists every problem and writes nothing.
 Personal columns (name, e-mail) must be listed under `drop:`; they are never read.
+
+## Or enter everything in a spreadsheet
+
+`{ward_id}{datafiles.DATA_ENTRY_SUFFIX}` is a workbook with one sheet per table, drop-down lists of the allowed
+codes (their labels on the sheet "Lists") and a sheet explaining each column. Fill it in, then
+
+```
+cityconv import-workbook {ward_id} data/{ward_id}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}
+```
+
+writes the CSV file of every sheet you filled in, or lists every problem (by sheet and row) and writes
+nothing. Add `--replace` to overwrite files that already hold data.
 
 ## How to check it
 
@@ -382,6 +395,7 @@ def new_ward(
             _write(staged_data / f"{stem}.csv", template_csv(stem, questionnaire))
         _write(staged_data / "CODEBOOK.md", datafiles.codebook_markdown(questionnaire))
         _write(staged_data / MAPPING_FILE, mapping_template(questionnaire))
+        write_workbook(staged_data / f"{ward_id}{datafiles.DATA_ENTRY_SUFFIX}", questionnaire, name, ward_id)
         _write(staged_data / "README.md", readme_markdown(ward_id, code, name, bset, context))
         staged_params = staging / f"{ward_id}.yml"
         _write(staged_params, params_yaml(ward_id, code, name, bset, data_rel))
