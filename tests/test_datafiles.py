@@ -387,7 +387,8 @@ def test_schema_is_valid_table_schema(stem):
 def test_every_schema_has_a_warddata_field():
     from cityconv.data.wardfiles import city_files
 
-    assert set(known_files()) | set(city_files()) == {f for f in WardData.__dataclass_fields__} - {"data_dir"}
+    fields = {f for f in WardData.__dataclass_fields__} - {"data_dir", "questionnaire"}
+    assert set(known_files()) | set(city_files()) == fields
     assert not set(known_files()) & set(city_files())
 
 
@@ -399,16 +400,31 @@ def test_schema_json_is_formatted_stably():
 
 
 def test_codebook_is_current():
-    assert (CLUBMOOR / "CODEBOOK.md").read_text(encoding="utf-8") == codebook_markdown()
+    from cityconv.data.questionnaire import load_questionnaire
+
+    questionnaire = load_questionnaire(CLUBMOOR / "questionnaire.yml", REPO)
+    assert (CLUBMOOR / "CODEBOOK.md").read_text(encoding="utf-8") == codebook_markdown(questionnaire)
 
 
 def test_codebook_lists_question_wording_and_codes():
-    text = codebook_markdown()
+    from cityconv.data.questionnaire import load_questionnaire
+
+    text = codebook_markdown(load_questionnaire(CLUBMOOR / "questionnaire.yml", REPO))
     assert "Would you recommend Clubmoor as a place to live?" in text
+    assert "`green_spaces` = Green spaces and parks (e.g. the Ducky)" in text
     assert "`crime_asb` = Crime and anti-social behaviour" in text
-    assert "`16-24` = 16 to 24 (compared with census band 15-24)" in text
+    assert "`16-24` = 16 to 24" in text and "16-24 is compared with the census band 15-24" in text
     for stem in known_files():
         assert f"## `{stem}.csv`" in text
+
+
+def test_shared_schemas_carry_no_wards_wording():
+    """Clubmoor's wording lives in Clubmoor's questionnaire, never in what every ward shares."""
+    codebook = codebook_markdown()
+    survey_part = codebook[codebook.index("## `survey_responses.csv`"):codebook.index("## `interviews.csv`")]
+    text = survey_part + "".join(json.dumps(datafiles.schema_descriptor(s)) for s in ("survey_responses", "survey_mentions"))
+    assert "Clubmoor" not in text and "Ducky" not in text
+    assert "Would you recommend the ward as a place to live?" in text
 
 
 def test_duplicate_and_blank_header_labels(tmp_path, ward):

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cityconv.core.paths import Project, shared_open_data_dir
-from cityconv.core.problems import InputError
+from cityconv.core.problems import InputError, Problem
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
 console = Console(highlight=False)
@@ -255,6 +255,65 @@ def simulate(
         propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite,
     )
     console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {ward_id}; params now say synthetic: true")
+
+
+def _ward_data_dir(project: Project, ward_id: str) -> Path:
+    """The data folder of a ward from its params file ("did you mean" for a misspelt id)."""
+    from cityconv.core.params import load_all, select
+
+    found, problems = load_all(project)
+    if ward_id not in found and problems:
+        raise InputError(problems)
+    params = select(found, [ward_id])[ward_id]
+    if params.data_dir is None:
+        raise InputError([Problem(f"params/{ward_id}.yml", "this is a study, not a ward: it has no data folder")])
+    return project.root / params.data_dir
+
+
+ReplaceOption = typer.Option(False, "--replace", help="Overwrite survey files that already hold data.")
+
+
+@app.command("import-survey")
+def import_survey(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    export: Path = typer.Argument(..., help="The survey tool's export: .xlsx or .csv."),
+    mapping: Path = typer.Option(..., "--mapping", help="YAML mapping of the export's columns and labels (new-ward writes a template)."),
+    replace: bool = ReplaceOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn a survey tool's export into the ward's survey files; all or nothing, every problem at once."""
+    from cityconv.generate.import_survey import import_survey as run_import
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    written, imported = run_import(data_dir, export.resolve(), mapping.resolve(), project.root, replace=replace)
+    console.print(f"[green]✓[/] imported {len(imported.responses)} responses and {len(imported.mentions)} "
+                  f"multi-answer mentions into {data_dir.relative_to(project.root)}:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    if imported.ignored:
+        console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
+                      + ", ".join(repr(c) for c in imported.ignored), soft_wrap=True)
+    console.print(f"Next: `cityconv validate {ward_id}`, then `cityconv build {ward_id}`.")
+
+
+@app.command("import-workbook")
+def import_workbook(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    workbook: Path = typer.Argument(..., help="The filled data-entry workbook (.xlsx) that new-ward wrote."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite files that already hold data."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn a filled data-entry workbook into the ward's CSV files; all or nothing, every problem at once."""
+    from cityconv.generate.workbook import import_workbook as run_import
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    written = run_import(data_dir, workbook.resolve(), project.root, replace=replace)
+    console.print(f"[green]✓[/] wrote {len(written)} file(s) from the workbook:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    console.print(f"Next: `cityconv validate {ward_id}`.")
 
 
 def main() -> None:

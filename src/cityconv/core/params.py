@@ -140,6 +140,8 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for key in loc[:-1]:
+        if isinstance(key, int):  # an item of a list: its model is the list's item type, found below
+            continue
         field = model.model_fields.get(str(key))
         annotation = getattr(field, "annotation", None)
         candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
@@ -195,6 +197,32 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
 
 
+def validation_problems(exc: ValidationError, raw: Any, name: str, model: type[BaseModel]) -> list[Problem]:
+    """pydantic's errors for a YAML file as Problems with line numbers and "did you mean" for unknown keys.
+
+    Shared by every strictly validated YAML file (params, a ward's questionnaire), so all report alike.
+    """
+    problems: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(raw, loc)
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(str(loc[-1]), _allowed_keys(model, loc))
+            problems.append(Problem(name, f"unknown key {key!r}{hint}", line=line))
+        elif err["type"] == "missing":
+            problems.append(Problem(name, f"missing required key {key!r}", line=line))
+        elif err["type"] == "string_type" and isinstance(err.get("input"), (int, float, bool)):
+            problems.append(
+                Problem(name, f"{key}: expected text, got {_describe(err['input'])} — put the value in quotes", line=line)
+            )
+        elif err["type"] == "value_error":
+            problems.append(Problem(name, err["msg"].removeprefix("Value error, "), line=line))
+        else:
+            problems.append(Problem(name, f"{key}: {err['msg']}", line=line, value=err.get("input")))
+    return problems
+
+
 def load_params(path: Path, root: Path) -> StudyParams:
     """Load and validate one params file; raise InputError listing every problem found."""
     name = relative(path, root)
@@ -204,31 +232,15 @@ def load_params(path: Path, root: Path) -> StudyParams:
     if not isinstance(raw, dict):
         raise InputError([Problem(name, "expected a mapping of keys to values at the top level")])
 
-    problems: list[Problem] = []
     try:
         plain = to_plain(raw)
         if isinstance(plain, dict) and "source_file" in plain:
             raise InputError([Problem(name, "unknown key 'source_file'", line=_line_of(raw, ("source_file",)))])
         params = StudyParams.model_validate({**plain, "source_file": name})
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            key = ".".join(str(p) for p in loc) or "(top level)"
-            line = _line_of(raw, loc)
-            if err["type"] == "extra_forbidden":
-                hint = did_you_mean(str(loc[-1]), _allowed_keys(StudyParams, loc))
-                problems.append(Problem(name, f"unknown key {key!r}{hint}", line=line))
-            elif err["type"] == "missing":
-                problems.append(Problem(name, f"missing required key {key!r}", line=line))
-            elif err["type"] == "string_type" and isinstance(err.get("input"), (int, float, bool)):
-                problems.append(
-                    Problem(name, f"{key}: expected text, got {_describe(err['input'])} — put the value in quotes", line=line)
-                )
-            elif err["type"] == "value_error":
-                problems.append(Problem(name, err["msg"].removeprefix("Value error, "), line=line))
-            else:
-                problems.append(Problem(name, f"{key}: {err['msg']}", line=line, value=err.get("input")))
-        raise InputError(problems)
+        raise InputError(validation_problems(exc, raw, name, StudyParams)) from None
+
+    problems: list[Problem] = []
 
     if params.id != path.stem:
         problems.append(

@@ -46,8 +46,16 @@ import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import schema_store
+from cityconv.data.questionnaire import (
+    QUESTIONNAIRE_FILE,
+    CENSUS_QUESTIONS,
+    Questionnaire,
+    standard_questionnaire,
+    ward_questionnaire,
+)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".json"}
+DATA_ENTRY_SUFFIX = "-data-entry.xlsx"  # the workbook `new-ward` writes: filled in, then imported, never read here
 
 # The order files are listed in the codebook and in WardData.
 FILE_ORDER = (
@@ -76,8 +84,55 @@ def _schema_texts(folder_name: str = "ward") -> dict[str, str]:
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
-    """The Table Schema (as a fresh dict) for the data file `<stem>.csv`."""
-    return schema_store.schema_descriptor('ward', stem)
+    """The Table Schema (as a fresh dict) for the data file `<stem>.csv`, for the City Conversation questionnaire.
+
+    A ward's own survey files follow its questionnaire: use `ward_descriptor(stem, questionnaire)`.
+    """
+    return ward_descriptor(stem, standard_questionnaire())
+
+
+def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The Table Schema of `<stem>.csv` for a ward whose survey follows `questionnaire`.
+
+    The survey schemas on disk hold only the columns that are not questions (`x-questions`); the
+    questions, their wording and codes are added from the questionnaire, so the schema, the codebook
+    and the chapter read one description of the survey.
+    """
+    d = schema_store.schema_descriptor("ward", stem)
+    kind = d.pop("x-questions", None)
+    if kind == "single":
+        census = [questionnaire.question(q) for q in CENSUS_QUESTIONS if questionnaire.has(q)]
+        others = [q for q in questionnaire.single() if q.id not in CENSUS_QUESTIONS]
+        d["fields"] += [_question_field(q) for q in census + others]
+    elif kind == "multi":
+        multi = questionnaire.multi()
+        codes: dict[str, str] = {}
+        for q in multi:
+            for code, label in q.options.items():
+                codes.setdefault(code, label)
+        for f in d["fields"]:
+            if f["name"] == "question":
+                f["categories"] = [{"value": q.id, "label": q.labelled_text} for q in multi]
+                f["constraints"]["enum"] = [q.id for q in multi]
+            elif f["name"] == "code":
+                f["categories"] = [{"value": c, "label": label} for c, label in codes.items()]
+                f["constraints"]["enum"] = list(codes)
+        d["x-codes-by-question"] = {"field": "code", "depends_on": "question",
+                                    "codes": {q.id: list(q.options) for q in multi}}
+        d["x-code-labels-by-question"] = {q.id: dict(q.options) for q in multi}
+    return d
+
+
+def _question_field(q) -> dict[str, Any]:
+    """A single-answer question as a Table Schema field: its wording, codes and labels."""
+    field: dict[str, Any] = {
+        "name": q.id, "title": q.short, "description": q.text, "type": "string",
+        "categories": [{"value": c, "label": label} for c, label in q.options.items()],
+        "constraints": ({"required": True} if q.required else {}) | {"enum": list(q.options)},
+    }
+    if q.ordered:
+        field["categoriesOrdered"] = True
+    return field
 
 
 # City-level sources (the citywide consultation of 2019): kept once, in `data/city/` beside the ward
@@ -426,7 +481,7 @@ def has_no_data_rows(data_dir: Path) -> bool:
     instead of failing. A header row must still be a header (a file with only blank lines is not).
     """
     files = [p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith(".")
-             and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES}]
+             and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES} and not p.name.endswith(DATA_ENTRY_SUFFIX)]
     for path in files:
         if path.suffix.lower() != ".csv":
             return False  # a spreadsheet holds something: let validation report it
@@ -450,9 +505,11 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     if not data_dir.is_dir():
         return [Problem(relative(data_dir, root), "data folder not found", expected="a folder of CSV files")]
 
+    questionnaire, q_problems = ward_questionnaire(data_dir, root)
+    problems += q_problems
     present: dict[str, Path] = {}
     for path in sorted(data_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith(".") or path.is_dir() or path.name.endswith(DATA_ENTRY_SUFFIX):
             continue
         suffix = path.suffix.lower()
         if suffix == ".csv":
@@ -480,9 +537,14 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
 
     key_values: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
     parsed: dict[str, list] = {}
+    def descriptor_of(stem: str) -> dict[str, Any]:
+        return ward_descriptor(stem, questionnaire or standard_questionnaire())
+
     for stem, path in present.items():
+        if questionnaire is None and stem.startswith("survey_"):
+            continue  # their columns and codes come from the questionnaire, whose problems are reported
         rel = relative(path, root)
-        descriptor = schema_descriptor(stem)
+        descriptor = descriptor_of(stem)
         rows, file_problems = validate_table_file(path, rel, descriptor)
         problems += file_problems
         if rows is None:
@@ -500,13 +562,13 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
 
     # Cross-file references.
     for stem, rows in parsed.items():
-        descriptor = schema_descriptor(stem)
+        descriptor = descriptor_of(stem)
         rel = relative(present[stem], root)
         for fk in descriptor.get("foreignKeys", []):
             target = fk["reference"]["resource"]
             local, remote = fk["fields"], fk["reference"]["fields"]
             if target not in parsed:
-                if target in present:
+                if target in present or questionnaire is None:
                     continue  # the target could not be read; its own problem is reported
                 problems.append(
                     Problem(rel, f"refers to {target}.csv, which is missing", column=", ".join(local),
@@ -553,9 +615,11 @@ class WardData:
     quotes: pd.DataFrame | None = None
     citywide_consultation_2019: pd.DataFrame | None = None
     findings_statements: pd.DataFrame | None = None
+    questionnaire: Questionnaire | None = None  # the ward's survey questions (the template if it has no file)
 
     def available(self) -> list[str]:
-        return [f.name for f in dc_fields(self) if f.name != "data_dir" and getattr(self, f.name) is not None]
+        return [f.name for f in dc_fields(self)
+                if f.name not in ("data_dir", "questionnaire") and getattr(self, f.name) is not None]
 
 
 def typed_frame(df: pd.DataFrame, descriptor: dict[str, Any]) -> pd.DataFrame:
@@ -592,15 +656,17 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
     problems = validate_data_dir(data_dir, root)
     if problems:
         raise InputError(problems)
+    questionnaire, _ = ward_questionnaire(data_dir, root)
     frames = {}
     for stem in known_files():
         path = data_dir / f"{stem}.csv"
         if path.exists():
             raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
-            frames[stem] = typed_frame(raw, schema_descriptor(stem))
+            frames[stem] = typed_frame(raw, ward_descriptor(stem, questionnaire))
     frames.update(load_city_data(city_dir_for(data_dir), root))  # the same city-level copy for every ward
-    accepted = {f.name for f in dc_fields(WardData)}
-    return WardData(data_dir=data_dir, **{k: v for k, v in frames.items() if k in accepted})
+    accepted = {f.name for f in dc_fields(WardData)} - {"questionnaire"}
+    return WardData(data_dir=data_dir, questionnaire=questionnaire,
+                    **{k: v for k, v in frames.items() if k in accepted})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -611,8 +677,9 @@ def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def codebook_markdown() -> str:
-    """The human codebook for a ward's data folder, generated from the schemas."""
+def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
+    """The human codebook for a ward's data folder, generated from the schemas and its questionnaire."""
+    questionnaire = questionnaire or standard_questionnaire()
     lines = [
         "# Codebook: a ward's engagement data",
         "",
@@ -628,9 +695,13 @@ def codebook_markdown() -> str:
         " up to be consistent with the published summary (see README.md); **project interpretation** ="
         " our reading of the source.",
         "",
+        f"Survey questions: from the questionnaire of {questionnaire.ward} (`{QUESTIONNAIRE_FILE}` in this folder;"
+        " the City Conversation questionnaire when there is none)"
+        + (", whose wording is reconstructed." if questionnaire.reconstructed else "."),
+        "",
     ]
     for stem in known_files():
-        d = schema_descriptor(stem)
+        d = ward_descriptor(stem, questionnaire)
         lines += [f"## `{stem}.csv` — {d.get('title', stem)}", "", d.get("description", ""), ""]
         meta = [f"- Provenance: {d.get('x-provenance', 'not stated')}",
                 f"- Required file: {'yes' if d.get('x-required-file') else 'no'}",
@@ -676,7 +747,12 @@ def codebook_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_codebook(path: Path) -> Path:
+def write_codebook(path: Path, questionnaire: Questionnaire | None = None) -> Path:
+    """Write CODEBOOK.md; by default for the questionnaire in the same folder (the template if none)."""
     path = Path(path)
-    path.write_text(codebook_markdown(), encoding="utf-8", newline="\n")
+    if questionnaire is None:
+        questionnaire, problems = ward_questionnaire(path.parent, path.parent)
+        if problems:
+            raise InputError(problems)
+    path.write_text(codebook_markdown(questionnaire), encoding="utf-8", newline="\n")
     return path
