@@ -210,7 +210,7 @@ def evidence_table(s: Study, tenet: str) -> Table:
     return Table(frame, title=f"Evidence for “{TENET_LABELS[tenet].lower()}”",
                  source=SOURCE, units="Effects as published (text); evidence grade A (strongest) to E",
                  notes=["Sorted by grade, strongest first. Effects are quoted exactly as the paper gives them.",
-                        "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."])
+                        "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."], status="published")
 
 
 def monetary_table(s: Study) -> Table | None:
@@ -232,7 +232,7 @@ def monetary_table(s: Study) -> Table | None:
                  source=SOURCE, units="Pounds sterling (GBP) at the price year shown; not adjusted for inflation",
                  notes=["Values are as published and are not converted to today's prices or to a common year.",
                         "Where the paper gives no price year, the paper's own date is shown and marked as such; a "
-                        "cited source may be older, so the price base may be earlier."])
+                        "cited source may be older, so the price base may be earlier."], status="published")
 
 
 def techniques_table(s: Study) -> Table:
@@ -251,7 +251,7 @@ def techniques_table(s: Study) -> Table:
                  notes=[f"{JUDGEMENT_MARK} = the project's own judgement; an unmarked rating is supported by the paper's "
                         f"text. {fmt_int(judged)} of the {fmt_int(n)} ratings ({fmt_pct(judged / n)}) are our judgement.",
                         "Depth of participation uses the project's five steps: inform, consult, involve, collaborate, "
-                        "empower."])
+                        "empower."], status="published")
 
 
 def techniques_text(s: Study) -> str:
@@ -275,7 +275,7 @@ def grade_table(s: Study) -> Table:
     return Table(frame, title="Effects by evidence grade and tenet", source=SOURCE, units="Number of effects",
                  notes=["Designs by grade: " + "; ".join(f"{i}: {d}" for i, d in zip(g.index, g["designs"])) + ".",
                         "An effect is one outcome reported for one example or research finding; an example can have "
-                        "several effects."])
+                        "several effects."], status="published")
 
 
 # ------------------------------------------------------------------------------------------ charts
@@ -314,7 +314,7 @@ def grade_chart(s: Study) -> Chart:
     alt = (f"Stacked horizontal bar chart of the {fmt_int(total)} effects in the positioning paper by tenet and evidence "
            f"grade. " + "; ".join(parts) + ".")
     return Chart(fig, alt=alt, caption="Effects reported in the positioning paper, by tenet and evidence grade "
-                                       "(A = controlled comparison, E = assertion).")
+                                       "(A = controlled comparison, E = assertion).", status="published")
 
 
 def percent_effects(s: Study) -> pd.DataFrame:
@@ -357,4 +357,4 @@ def percent_chart(s: Study) -> Chart | None:
            f"coloured by evidence grade: " + "; ".join(items) + ".")
     return Chart(fig, alt=alt, caption="Effects published as a percentage change, coloured by evidence grade. A range "
                                        "is drawn from its lower to its upper end. Percentages from different "
-                                       "measures and places are not comparable with each other.")
+                                       "measures and places are not comparable with each other.", status="published")

@@ -96,6 +96,7 @@ class Survey:
     source: str = ""
     published: dict[str, float] = field(default_factory=dict)
     data: WardData | None = None
+    status: str = "observed"  # the records' data status, carried to every table and figure
 
     @property
     def n(self) -> int:
@@ -134,6 +135,7 @@ def from_chapter(ch) -> Survey:
         source=ch.records_source,
         published=published_figures(data),
         data=data,
+        status=ch.data_status,
     )
 
 
@@ -327,7 +329,7 @@ def frequency_table_display(sv: Survey, question: str) -> Table | None:
     notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
     title = f"{question_text(question, sv.ward_name)}: survey respondents, {sv.ward_name}"
     return Table(frame, title=title, source=sv.source, units="Number of respondents; percentage of all respondents",
-                 notes=notes)
+                 notes=notes, status=sv.status)
 
 
 def _available(sv: Survey, question: str) -> bool:
@@ -561,7 +563,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
         "Age bands are collapsed into two groups so that most cells are large enough to publish.",
     ]
     return Table(frame, title=f"Preferred ways for public agencies to engage, by age group: {sv.ward_name}",
-                 source=sv.source, units="Number of respondents; percentage of the age group", notes=notes)
+                 source=sv.source, units="Number of respondents; percentage of the age group", notes=notes, status=sv.status)
 
 
 def methods_by_age_text(sv: Survey) -> str | None:
@@ -651,7 +653,7 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
         alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
     caption = ("Share of all respondents naming each answer; respondents could give several. Reconstructed records: "
                "an illustration of the method, not a finding about the ward.")
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status=sv.status)
 
 
 def single_answers_chart(sv: Survey) -> Chart | None:
@@ -688,7 +690,7 @@ def single_answers_chart(sv: Survey) -> Chart | None:
            "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
            "respondents are not shown.")
     caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
-    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)))
+    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)), status=sv.status)
 
 
 def methods_by_age_chart(sv: Survey) -> Chart | None:
@@ -735,7 +737,7 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
     alt = ("Grouped horizontal bar chart of the percentage of respondents in two age groups (16 to 54, and 55 and "
            "over) naming each way of being engaged by public agencies. Share naming at least one of the "
            + "; ".join(pieces) + ". Cells withheld for disclosure control are not drawn.")
-    return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).")
+    return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).", status=sv.status)
 
 
 # ================================================================================================
@@ -761,4 +763,4 @@ def claims_table(sv: Survey) -> Table | None:
                  source=f"{PUBLISHED_SOURCE}; {sv.source}", units="Statements (no counts)",
                  notes=["The records were reconstructed so that every published finding holds; the check shows the "
                         "reconstruction is consistent, not that the finding is confirmed.",
-                        "“Most” is taken as more than half of all respondents."])
+                        "“Most” is taken as more than half of all respondents."], status=sv.status)
