@@ -651,8 +651,7 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
            f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
     if left_out:
         alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
-    caption = ("Share of all respondents naming each answer; respondents could give several. Reconstructed records: "
-               "an illustration of the method, not a finding about the ward.")
+    caption = "Share of all respondents naming each answer; respondents could give several."
     return Chart(fig, alt, caption, status=sv.status)
 
 
