@@ -91,7 +91,11 @@ def table_html(prepared: _Prepared, title: str, units: str, name: str | None = N
     e = html.escape
     right = ' style="text-align:right"'
     id_attr = f' id="{e(_slug(name))}"' if name else ""
-    out = [f'<div class="cityconv-table">', f'<table class="table cityconv-table"{id_attr}>']
+    # The table alone scrolls sideways in its own box on a narrow screen (book/_static/accessibility.css);
+    # the box is a named, focusable region so keyboard users can scroll it too (WCAG 2.1.1).
+    out = ['<div class="cityconv-table">',
+           f'<div class="cityconv-table-scroll" role="region" tabindex="0" aria-label="{e(title)} (table)">',
+           f'<table class="table cityconv-table"{id_attr}>']
     out.append(
         f'<caption style="caption-side:top;text-align:left"><strong>{e(title)}</strong>'
         f'<br><span class="cityconv-units">Units: {e(units)}</span></caption>'
@@ -107,6 +111,7 @@ def table_html(prepared: _Prepared, title: str, units: str, name: str | None = N
         out.extend(f'<td{right if num else ""}>{e(value)}</td>' for value, num in zip(data, prepared.numeric))
         out.append("</tr>")
     out.append("</tbody></table>")
+    out.append("</div>")
     if prepared.notes:
         out.append('<p class="cityconv-notes"><strong>Notes</strong></p><ol class="cityconv-notes">')
         out.extend(f"<li>{e(n)}</li>" for n in prepared.notes)
