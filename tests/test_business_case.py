@@ -13,7 +13,7 @@ from cityconv.chapters import business_case as bc
 from cityconv.present.figures import FIGURE_METADATA_KEY
 from cityconv.data.evidence import grade_summary
 from cityconv.core.params import load_params
-from cityconv.present import figure_bundle, table_bundle
+from cityconv.present import figure_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "20-business-case.ipynb"
@@ -54,7 +54,7 @@ def test_one_table_per_tenet_with_every_case(study):
         t = bc.evidence_table(study, tenet)
         assert len(t.frame) == int((study.eb.cases["tenet"].astype(str) == tenet).sum())
         total += len(t.frame)
-        table_bundle(t.frame, t.title, t.source, t.units, t.notes)  # renders in house style
+        t.bundle()  # renders in house style
     assert total == len(study.eb.cases)
     eff = bc.evidence_table(study, "more_efficient_services")
     assert set(eff.frame["Saving"]) == {"Cashable", "Invest to save", "In general"}
@@ -114,7 +114,7 @@ def test_charts_have_alt_text_from_the_data(study):
     g = grade_summary(study.eb)
     assert f"the {int(g['total'].sum())} effects" in chart.alt
     assert f"{int(g.loc['A', 'more_effective_services'])} grade A" in chart.alt
-    _, meta = figure_bundle(chart.fig, chart.alt, chart.caption)
+    _, meta = figure_bundle(chart.fig, chart.alt, chart.caption, status=chart.status)
     assert meta[FIGURE_METADATA_KEY]["alt"] == chart.alt
     pct = bc.percent_chart(study)
     assert "Redruth, Cornwall" in pct.alt and "67 per cent decrease, grade B" in pct.alt
@@ -152,7 +152,7 @@ def test_strongest_and_weakest_side_by_side(study, tenet):
     assert list(t.frame.columns) == ["Strongest evidence", "Weakest evidence"]
     assert t.frame.loc["Effect as published", "Strongest evidence"] == f"“{strongest['effect_published']}”"
     assert t.frame.loc["Grade and design", "Weakest evidence"].startswith(f"{weakest['evidence_grade']}: ")
-    table_bundle(t.frame, t.title, t.source, t.units, t.notes)
+    t.bundle()
 
 
 def test_ties_go_to_the_first_in_the_paper(study):

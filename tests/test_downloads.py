@@ -154,3 +154,28 @@ def test_unchanged_workbook_is_not_rewritten(tmp_path: Path) -> None:
     (folder / "t.csv").write_text("a,b\n1,3\n", encoding="utf-8")
     evidence_workbook(folder, out)
     assert out.stat().st_mtime > 1_000_000
+
+
+# --------------------------------------------------------------------------- comment rows
+
+
+def test_comment_rows_come_first_and_say_how_many_to_skip(table: pd.DataFrame) -> None:
+    comments = ["Table: Ages", "Data status: synthetic (simulated)", "Source: made up, for a test", "Note 1: a\nnote"]
+    text = csv_bytes(table, comments).decode("utf-8-sig")
+    lines = text.split("\n")
+    assert lines[0] == "# The first 5 lines are notes about the table; the table starts on line 6."
+    assert lines[1:5] == ["# Table: Ages", "# Data status: synthetic (simulated)", "# Source: made up, for a test",
+                          "# Note 1: a note"]  # a line break inside a note cannot split the row
+    assert lines[5].startswith("Age group,")
+    # both ways a program can skip them give back exactly the table
+    skipped = pd.read_csv(io.StringIO(text), skiprows=5, dtype=str, keep_default_na=False)
+    commented = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(skipped, table)
+    pd.testing.assert_frame_equal(commented, table)
+    assert csv_bytes(table) == csv_bytes(table, [" ", ""])  # no comments: no rows at all
+
+
+def test_download_link_carries_the_comments(table: pd.DataFrame) -> None:
+    snippet = download_link_html(table, "ages", comments=["Data status: published (as published)"])
+    href = html.unescape(re.search(r'href="([^"]+)"', snippet).group(1))
+    assert _decode(href).split("\n")[1] == "# Data status: published (as published)"

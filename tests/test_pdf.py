@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 
-from _book import REPO, built_book, built_pdfs, require, require_chromium  # noqa: E402
+from _book import REPO, built_pdfs, require, require_chromium  # noqa: E402
 from nbtools import write_template  # noqa: E402
 
 from cityconv.core.paths import Project  # noqa: E402

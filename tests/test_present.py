@@ -97,7 +97,7 @@ def test_show_figure_rejects_missing_title_only_or_trivial_alt_text(alt, monkeyp
     _capture_display(monkeypatch, lambda *a, **k: shown.append(a))
     fig = titled_figure()
     with pytest.raises(ValueError, match="alt text"):
-        present.show_figure(fig, alt)
+        present.show_figure(fig, alt, status="published")
     assert shown == []
     assert fig.number not in plt.get_fignums()  # closed even when refused
 
@@ -107,10 +107,10 @@ def test_show_figure_displays_png_with_metadata_and_closes(monkeypatch):
     _capture_display(monkeypatch, lambda data, metadata=None: shown.append((data, metadata)))
     fig = titled_figure()
     alt = "Bar chart: group b is twice group a."
-    present.show_figure(fig, alt, caption="Two groups.", name="demo-fig")
+    present.show_figure(fig, alt, caption="Two groups.", name="demo-fig", status="observed")
     (data, metadata), = shown
     assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
-    assert metadata == {FIGURE_METADATA_KEY: {"alt": alt, "caption": "Two groups.", "name": "demo-fig"}}
+    assert metadata == {FIGURE_METADATA_KEY: {"alt": alt, "caption": "Two groups.", "name": "demo-fig", "status": "observed"}}
     assert fig.number not in plt.get_fignums()
 
 
@@ -120,7 +120,7 @@ def test_show_dispatches_and_ignores_none(monkeypatch):
     present.show(None)
     assert calls == []
     present.show("Some **prose** with 42%.")
-    present.show(present.Table(pd.DataFrame({"Area": ["A"], "Count": ["1"]}), "T", "S", "people"))
+    present.show(present.Table(pd.DataFrame({"Area": ["A"], "Count": ["1"]}), "T", "S", "people", status="observed"))
     assert calls == [["text/markdown", "text/plain"], ["text/html", "text/markdown", "text/plain"]]
     with pytest.raises(TypeError):
         present.show(42)
@@ -144,12 +144,12 @@ def test_figure_metadata_survives_a_real_kernel_and_reaches_mystnb_cell_metadata
         ),
         nbformat.v4.new_code_cell(
             "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('A line')\n"
-            "show_figure(fig, alt='A line rising steadily from 1 to 3.', caption='Rising.', name='demo-line')"
+            "show_figure(fig, alt='A line rising steadily from 1 to 3.', caption='Rising.', name='demo-line', status='published')"
         ),
         nbformat.v4.new_code_cell("md('Forty-two is **42%** of 100.')"),
         nbformat.v4.new_code_cell(
             "show_table(pd.DataFrame({'Area': ['A', 'B'], 'People': ['1,906', '[c]']}), "
-            "title='People by area', source='Made up', units='Number of people')"
+            "title='People by area', source='Made up', units='Number of people', status='synthetic')"
         ),
     ]
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -228,7 +228,7 @@ FRAME = pd.DataFrame(
 def test_table_html_is_accessible_and_carries_the_gss_furniture():
     bundle = present.table_bundle(
         FRAME, title="Usual residents by age", source="ONS Census 2021", units="Number of usual residents",
-        notes=["Counts are approximate."], name="clubmoor-age",
+        notes=["Counts are approximate."], name="clubmoor-age", status="published",
     )
     page = bundle["text/html"]
     parser = _CellParser()
@@ -249,7 +249,8 @@ def test_table_html_is_accessible_and_carries_the_gss_furniture():
 
 
 def test_markdown_fallback_has_the_same_cells_and_furniture():
-    bundle = present.table_bundle(FRAME, "Usual residents by age", "Source: ONS Census 2021", "people", ["A note."])
+    bundle = present.table_bundle(FRAME, "Usual residents by age", "Source: ONS Census 2021", "people", ["A note."],
+                                  status="published")
     parser = _CellParser()
     parser.feed(bundle["text/html"])
     assert markdown_rows(bundle["text/markdown"]) == parser.rows
@@ -262,7 +263,7 @@ def test_markdown_fallback_has_the_same_cells_and_furniture():
 
 def test_named_index_supplies_row_headers():
     frame = pd.DataFrame({"Ward": ["12"], "Liverpool": ["[x]"]}, index=pd.Index(["People"], name="Measure"))
-    bundle = present.table_bundle(frame, "T", "S", "U")
+    bundle = present.table_bundle(frame, "T", "S", "U", status="observed")
     parser = _CellParser()
     parser.feed(bundle["text/html"])
     assert parser.rows == [["Measure", "Ward", "Liverpool"], ["People", "12", "[x]"]]
@@ -271,7 +272,7 @@ def test_named_index_supplies_row_headers():
 
 @pytest.mark.parametrize("missing", ["title", "source", "units"])
 def test_table_needs_title_source_and_units(missing):
-    args = {"title": "T", "source": "S", "units": "U", missing: " "}
+    args = {"title": "T", "source": "S", "units": "U", "status": "observed", missing: " "}
     with pytest.raises(ValueError, match=missing):
         present.table_bundle(FRAME, **args)
 
@@ -282,7 +283,7 @@ def test_book_config_picks_html_for_the_web_and_markdown_for_the_pdf():
 
     config = YAML(typ="safe").load((REPO / "_config.yml").read_text(encoding="utf-8"))
     overrides = [tuple(o) for o in config["sphinx"]["config"]["nb_mime_priority_overrides"]]
-    table = set(present.table_bundle(FRAME, "T", "S", "U"))
+    table = set(present.table_bundle(FRAME, "T", "S", "U", status="published"))
     figure = {"image/png", "text/plain"}
     prose = {"text/markdown", "text/plain"}
 
@@ -301,3 +302,68 @@ def test_book_config_picks_html_for_the_web_and_markdown_for_the_pdf():
     if chosen("latex", table) == "text/html":
         pytest.xfail('_config.yml: ["latex", "text/html", -1] must be ["latex", "text/html", null] to drop HTML for latex')
     assert chosen("latex", table) == "text/markdown"
+
+
+# --------------------------------------------------------------------------- data status
+
+
+def _csv_of(bundle: dict[str, str]) -> str:
+    from html import unescape
+
+    href = unescape(re.search(r'href="(data:text/csv[^"]+)"', bundle["text/html"]).group(1))
+    return base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
+
+
+def test_table_csv_opens_with_title_status_source_units_and_notes():
+    bundle = present.table_bundle(FRAME, "Usual residents by age", "ONS Census 2021", "people", ["A note."],
+                                  status="synthetic")
+    lines = _csv_of(bundle).split("\n")
+    assert lines[0].startswith("# The first 7 lines are notes")
+    assert lines[1:7] == [
+        "# Table: Usual residents by age",
+        "# Data status: synthetic (" + present.status.DATA_STATUSES["synthetic"] + ")",
+        "# Source: ONS Census 2021",
+        "# Units: people",
+        "# Note 1: A note.",
+        "# Note 2: [c] = confidential: the value is suppressed to protect the people counted.",
+    ]
+    assert lines[7].startswith("Age group,")
+
+
+def test_table_needs_a_known_data_status():
+    with pytest.raises(ValueError, match="data status"):
+        present.table_bundle(FRAME, "T", "S", "U")
+    with pytest.raises(ValueError, match="data status"):
+        present.table_bundle(FRAME, "T", "S", "U", status="made up")
+    with pytest.raises(ValueError, match="data status"):
+        present.show(present.Table(FRAME, "T", "S", "U"))
+    combined = present.table_bundle(FRAME, "T", "S", "U", status=present.combine_statuses(["synthetic", "reconstructed"]))
+    assert "# Data status: synthetic (" in _csv_of(combined) and "; reconstructed (" in _csv_of(combined)
+
+
+def test_chart_caption_says_reconstructed_or_synthetic_once():
+    fig = titled_figure()
+    chart = present.Chart(fig, "Bar chart: group b is twice group a.", "Two groups", status="synthetic")
+    assert chart.caption == "Two groups. " + present.status.FIGURE_STATUS_SENTENCES["synthetic"]
+    again = present.Chart(fig, "Bar chart: group b is twice group a.", "Simulated (synthetic) groups.", status="synthetic")
+    assert again.caption == "Simulated (synthetic) groups."  # already said: not said twice
+    none = present.Chart(fig, "Bar chart: group b is twice group a.", None, status="reconstructed")
+    assert none.caption == present.status.FIGURE_STATUS_SENTENCES["reconstructed"]
+    plain = present.Chart(fig, "Bar chart: group b is twice group a.", "Census groups.", status="published")
+    assert plain.caption == "Census groups."
+    _, meta = present.figure_bundle(chart.fig, chart.alt, chart.caption, status=chart.status)
+    assert "Synthetic records" in meta[FIGURE_METADATA_KEY]["caption"]
+    plt.close(fig)
+
+
+def test_figure_from_synthetic_records_must_say_so_in_title_or_caption():
+    fig = titled_figure()
+    alt = "Bar chart: group b is twice group a."
+    with pytest.raises(ValueError, match="must say so"):
+        present.figure_bundle(fig, alt, "Two groups.", status="synthetic")
+    with pytest.raises(ValueError, match="data status"):
+        present.figure_bundle(fig, alt, "Two groups.")
+    present.figure_bundle(fig, alt, "Two groups.", status="observed")  # observed needs no label
+    fig.axes[0].set_title("Two groups (reconstructed)")
+    present.figure_bundle(fig, alt, "Two groups.", status="reconstructed")  # the title says it
+    plt.close(fig)

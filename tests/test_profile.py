@@ -136,7 +136,7 @@ def test_every_ward_gets_prose_and_tables_without_nan(boundary_set):
             assert text and "nan" not in text.lower().split() and "<NA>" not in text, (code, text)
         for table in tables:
             if table is not None:
-                bundle = present.table_bundle(table.frame, table.title, table.source, table.units, table.notes)
+                bundle = table.bundle()
                 assert "nan" not in bundle["text/markdown"].lower().split("|"), code
         assert (tables[1] is None) == (not p.has_census)
 
@@ -149,7 +149,7 @@ def test_charts_have_meaningful_alt_text(code):
         chart = build(p)
         assert present.figures.check_alt(chart.alt, chart.fig) and p.ward_name in chart.alt
         assert "nan" not in chart.alt.lower()
-        data, metadata = present.figure_bundle(chart.fig, chart.alt, chart.caption)
+        data, metadata = present.figure_bundle(chart.fig, chart.alt, chart.caption, status=chart.status)
         assert metadata[FIGURE_METADATA_KEY]["alt"] == chart.alt
 
 

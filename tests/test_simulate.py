@@ -68,6 +68,20 @@ def test_valid_and_marked_synthetic(anfield: Project) -> None:
     assert "SYNTHETIC" in (data / "README.md").read_text(encoding="utf-8")
 
 
+def test_simulated_files_borrow_no_clubmoor_wording(anfield: Project) -> None:
+    """Targets may be Clubmoor-like; the words, sources and partner names of Clubmoor's study may not."""
+    sim.simulate_ward(anfield, "anfield")
+    data = anfield.data_dir / "anfield"
+    for path in sorted(data.glob("*.csv")):
+        text = path.read_text(encoding="utf-8")
+        for word in ("MyClubmoor", "Clubmoor", "slide", "Ducky", rc.SOURCE_KEY):
+            assert word.lower() not in text.lower(), f"{path.name} mentions {word!r}"
+    objectives = datafiles.load_ward_data(data, anfield.root).objectives
+    assert set(objectives["source_key"]) == {sim.SYNTHETIC_SOURCE_KEY}
+    assert set(objectives["delivered_basis"]) == {"synthetic"}
+    assert list(objectives["target"].dropna()) == [t for _, _, t, *_ in rc.OBJECTIVES if t is not None]
+
+
 def test_params_comments_and_quotes_preserved(anfield: Project) -> None:
     path = anfield.params_dir / "anfield.yml"
     before = path.read_text(encoding="utf-8").splitlines()

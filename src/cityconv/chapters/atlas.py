@@ -228,6 +228,7 @@ def index_table_bundle(index: AtlasIndex) -> dict[str, str]:
             "Select a column heading to sort the table by it; select it again to reverse the order.",
         ],
         name=f"atlas-{BOUNDARY_SET_SLUGS[index.boundary_set]}",
+        status="published",
     )
     page = bundle["text/html"]
     for label, code in zip(frame["Ward"], index.indicators["ward_code"]):

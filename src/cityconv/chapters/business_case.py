@@ -268,7 +268,7 @@ def evidence_table(s: Study, tenet: str) -> Table:
     return Table(frame, title=f"Evidence for “{TENET_LABELS[tenet].lower()}”",
                  source=SOURCE, units="Effects as published (text); evidence grade A (strongest) to E",
                  notes=["Sorted by grade, strongest first. Effects are quoted exactly as the paper gives them.",
-                        "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."])
+                        "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."], status="published")
 
 
 def side_by_side_table(s: Study, tenet: str) -> Table:
@@ -293,7 +293,7 @@ def side_by_side_table(s: Study, tenet: str) -> Table:
                  notes=["One effect at each end of the grading; where several share a grade, the one that comes "
                         "first in the paper.",
                         "Grade and design are the project's judgement, made with the one rule in "
-                        "data/evidence/grading_rubric.csv."])
+                        "data/evidence/grading_rubric.csv."], status="published")
 
 
 def monetary_table(s: Study) -> Table | None:
@@ -316,7 +316,7 @@ def monetary_table(s: Study) -> Table | None:
     return Table(frame, title="Monetary values in the business case, as published",
                  source=SOURCE, units="Pounds sterling (GBP) as published; not adjusted for inflation",
                  notes=["Values are as published and are not converted to today's prices or to a common year.",
-                        _price_year_note(eb, m)])
+                        _price_year_note(eb, m)], status="published")
 
 
 def _price_year_note(eb: EvidenceBase, m: pd.DataFrame) -> str:
@@ -346,7 +346,7 @@ def techniques_table(s: Study) -> Table:
                  notes=[f"{JUDGEMENT_MARK} = the project's own judgement; an unmarked rating is supported by the paper's "
                         f"text. {fmt_int(judged)} of the {fmt_int(n)} ratings ({fmt_pct(judged / n)}) are our judgement.",
                         "Depth of participation uses the project's five steps: inform, consult, involve, collaborate, "
-                        "empower."])
+                        "empower."], status="published")
 
 
 def techniques_context(s: Study) -> dict:
@@ -372,7 +372,7 @@ def grade_table(s: Study) -> Table:
     return Table(frame, title="Effects by evidence grade and tenet", source=SOURCE, units="Number of effects",
                  notes=["Designs by grade: " + "; ".join(f"{i}: {d}" for i, d in zip(g.index, g["designs"])) + ".",
                         "An effect is one outcome reported for one example or research finding; an example can have "
-                        "several effects."])
+                        "several effects."], status="published")
 
 
 # ------------------------------------------------------------------------------------------ charts
@@ -411,7 +411,7 @@ def grade_chart(s: Study) -> Chart:
     alt = (f"Stacked horizontal bar chart of the {fmt_int(total)} effects in the positioning paper by tenet and evidence "
            f"grade. " + "; ".join(parts) + ".")
     return Chart(fig, alt=alt, caption="Effects reported in the positioning paper, by tenet and evidence grade "
-                                       "(A = controlled comparison, E = assertion).")
+                                       "(A = controlled comparison, E = assertion).", status="published")
 
 
 def percent_effects(s: Study) -> pd.DataFrame:
@@ -454,4 +454,4 @@ def percent_chart(s: Study) -> Chart | None:
            f"coloured by evidence grade: " + "; ".join(items) + ".")
     return Chart(fig, alt=alt, caption="Effects published as a percentage change, coloured by evidence grade. A range "
                                        "is drawn from its lower to its upper end. Percentages from different "
-                                       "measures and places are not comparable with each other.")
+                                       "measures and places are not comparable with each other.", status="published")

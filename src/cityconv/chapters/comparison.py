@@ -53,7 +53,7 @@ from cityconv.methods.disclosure import (
     assert_publishable,
     protect_percentages,
 )
-from cityconv.present import NOT_AVAILABLE, Table, fmt_int, fmt_pct, join_words
+from cityconv.present import NOT_AVAILABLE, Table, combine_statuses, fmt_int, fmt_pct, join_words
 
 CLUBMOOR = "clubmoor"
 CITY_LABEL = "Liverpool (whole city)"
@@ -346,7 +346,7 @@ def context_table(comp: Comparison) -> Table | None:
         notes.append("Context figures are real for every ward; only the engagement data of wards marked "
                      "(synthetic) are simulated.")
     return Table(frame, "Wards in context: population, ethnicity, age, housing and deprivation",
-                 SOURCE_CONTEXT, "residents (count) and percentages as labelled", notes)
+                 SOURCE_CONTEXT, "residents (count) and percentages as labelled", notes, status="published")
 
 
 # ================================================================================================
@@ -446,7 +446,7 @@ def reach_table(comp: Comparison) -> Table | None:
     source = "each ward's " + "; ".join(sources)
     if any(_published(w.data) for w in comp.wards):
         source += f"; {PUBLISHED_SOURCE}"
-    return Table(frame, "Engagement reach by ward", source, "counts (responses, interviews, posts, people)", notes)
+    return Table(frame, "Engagement reach by ward", source, "counts (responses, interviews, posts, people)", notes, status=combine_statuses(w.status for w in comp.wards))
 
 
 def reach_text(comp: Comparison) -> str | None:
@@ -562,7 +562,7 @@ def findings_table(comp: Comparison) -> Table | None:
         notes.append("Rows marked (synthetic) are simulated: they demonstrate the method and are not findings.")
     sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards})
     return Table(frame, "Key survey findings by ward", "each ward's survey: " + "; ".join(sources),
-                 "respondents (count) and percentage of those answering", notes)
+                 "respondents (count) and percentage of those answering", notes, status=combine_statuses(w.status for w in comp.wards))
 
 
 def findings_text(comp: Comparison) -> str | None:
@@ -659,7 +659,8 @@ def shared_questions_table(comp: Comparison) -> Table | None:
         notes.append("Columns marked (synthetic) are simulated: they demonstrate the method and are not findings.")
     sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards if _asks(w.data)})
     return Table(frame, "The questions the wards share: most frequent answer", "each ward's survey: " + "; ".join(sources),
-                 "respondents (count) and percentage of those answering", notes)
+                 "respondents (count) and percentage of those answering", notes,
+                 status=combine_statuses(w.status for w in comp.wards if _asks(w.data)))
 
 
 def own_questions_text(comp: Comparison) -> str | None:
@@ -745,4 +746,4 @@ def recommendations_section(comp: Comparison, provider=None) -> Table | str:
         notes.append("For wards marked (synthetic) the rules fire on simulated data: a demonstration, not advice.")
     return Table(frame, "Which recommendations apply to each ward",
                  "the book's recommendation rules (data/recommendations/rules.yml) applied to each ward's "
-                 "records and context", "whether each rule fires", notes)
+                 "records and context", "whether each rule fires", notes, status=combine_statuses(w.status for w in comp.wards))

@@ -34,7 +34,14 @@ METHOD_LABELS = {
     "workshops": "Practitioner workshops",
 }
 INTERVIEWEE_LABELS = {"survey_respondent": "Survey respondents", "community_researcher": "Community researchers",
-                      "board_member": "MyClubmoor board members"}
+                      "board_member": "Partnership board members"}
+
+#: The basis note for a ward without published figures: nothing on its pages is "published".
+RECORDS_NOTES = {
+    "synthetic": "Every figure here is synthetic: simulated for a demonstration, not findings about the ward.",
+    "reconstructed": "Every figure here is counted from the reconstructed records.",
+    "observed": "Every figure here is counted from the ward's own records.",
+}
 
 
 @dataclass
@@ -44,6 +51,18 @@ class Fieldwork:
     rules: DisclosureRules = field(default_factory=DisclosureRules)
     source: str = ""
     published: dict[str, float] = field(default_factory=dict)
+    status: str = "observed"  # the records' data status, carried to every table and figure
+
+    @property
+    def is_published_study(self) -> bool:
+        """True when the ward's folder carries published figures (Clubmoor's findings slides)."""
+        return bool(self.published)
+
+    def basis_note(self, published_study_note: str) -> str:
+        """Where a table's figures come from: the published study's wording only for a ward that has one."""
+        if self.is_published_study:
+            return published_study_note
+        return RECORDS_NOTES.get(self.status, RECORDS_NOTES["observed"])
 
     def frame(self, name: str) -> pd.DataFrame | None:
         if self.data is None:
@@ -53,7 +72,7 @@ class Fieldwork:
 
 
 def from_chapter(ch) -> Fieldwork:
-    return Fieldwork(ch.title, ch.data, ch.rules, ch.records_source, published_figures(ch.data))
+    return Fieldwork(ch.title, ch.data, ch.rules, ch.records_source, published_figures(ch.data), ch.data_status)
 
 
 def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | None = None, source: str = "") -> Fieldwork:
@@ -136,13 +155,15 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
                           "Basis of the delivered figure": list(sc["Basis of the delivered figure"])})
     frame = frame.set_index("What was counted")
     return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
-                 source=f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
-                        f"{fw.source}",
+                 source=(f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
+                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives.csv)",
                  units="Number of residents, participants, focus groups or workshops, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
                         "published, reconstructed or our interpretation of the slides. The reasons are listed below "
-                        "the table."])
+                        "the table."] if fw.is_published_study else
+                       ["[x] = no figure recorded.", "Status is a judgement. The reasons are listed below the table.",
+                        fw.basis_note("")], status=fw.status)
 
 
 def scorecard_reasons_text(fw: Fieldwork) -> str | None:
@@ -170,11 +191,14 @@ def scorecard_text(fw: Fieldwork) -> str:
     text = (f"The project set {fmt_int(len(sc))} objectives, {fmt_int(len(q))} of them with a number attached. "
             f"The numeric targets were: " + "; ".join(parts) + ".")
     adapted = int(counts.get("adapted", 0))
-    if adapted:
+    if adapted and fw.is_published_study:
         text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} delivered differently because of "
                  "Covid-19: the slides say lockdown prevented face-to-face engagement with residents, so the planned "
                  "focus groups gave way to a survey, interviews and social media posts, and the workshops "
                  "that were held brought together practitioners rather than residents.")
+    elif adapted:
+        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} recorded as delivered "
+                 "differently from the plan; the reasons are listed below.")
     return text
 
 
@@ -255,13 +279,14 @@ def methods_table(fw: Fieldwork) -> Table | None:
                      "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl,
                      "Published figures": m.published or "[x]"})
     frame = pd.DataFrame(rows).set_index("Method")
-    return Table(frame, title=f"What data were collected, and when: {fw.ward_name}", source=f"{fw.source}; {PUBLISHED_SOURCE}",
+    source = f"{fw.source}; {PUBLISHED_SOURCE}" if fw.is_published_study else fw.source
+    return Table(frame, title=f"What data were collected, and when: {fw.ward_name}", source=source,
                  units="Number of records or people, as stated in each cell",
                  notes=["People taking part: distinct training participants, survey respondents, interviewees or "
                         "workshop participants in the records; [x] where the records do not count people (social media "
                         "reach is an audience, not participants).",
-                        "Published figures are quoted from the findings slides; the records were reconstructed to "
-                        "reproduce them exactly."])
+                        fw.basis_note("Published figures are quoted from the findings slides; the records were "
+                                      "reconstructed to reproduce them exactly.")], status=fw.status)
 
 
 def methods_text(fw: Fieldwork) -> str:
@@ -350,7 +375,7 @@ def timeline_chart(fw: Fieldwork) -> Chart | None:
            + "; ".join(f"{m.label.lower()} {_period(m.months)}" for m in ms) + ".")
     if lo <= LOCKDOWN <= hi:
         alt += " A dashed line marks the first national Covid-19 lockdown, announced on 23 March 2020."
-    return Chart(fig, alt, "Months in which each method was used, from the dates in the records. Bars span whole months.")
+    return Chart(fig, alt, "Months in which each method was used, from the dates in the records. Bars span whole months.", status=fw.status)
 
 
 # ================================================================================================
@@ -383,11 +408,11 @@ def training_table(fw: Fieldwork) -> Table | None:
     notes = [n.replace("respondents", "participants") for n in protected.notes] + [
         f"Distinct participants across all sessions: {people(fw, distinct)}"
         + (" (published)." if fw.published.get("training_participants") == distinct else " (in these records)."),
-        "Who attended which session is reconstructed; only the number of sessions and the total of participants "
-        "are published.",
+        fw.basis_note("Who attended which session is reconstructed; only the number of sessions and the total of "
+                      "participants are published."),
     ]
     return Table(frame, title=f"Community researcher training: participants per session, {fw.ward_name}",
-                 source=fw.source, units="Number of participants", notes=notes)
+                 source=fw.source, units="Number of participants", notes=notes, status=fw.status)
 
 
 def training_text(fw: Fieldwork) -> str:
@@ -404,11 +429,13 @@ def training_text(fw: Fieldwork) -> str:
                  + (" (the published figure)" if published else " in these records"))
         target = _target(fw, "train_researchers")
         if target is not None and not fw.rules.is_small(distinct):
-            text += (f", against a target of {fmt_int(target)} community researchers. The participants were residents "
-                     "and front-line workers; how many went on to act as researchers is not published")
+            text += f", against a target of {fmt_int(target)} community researchers"
+            if fw.is_published_study:
+                text += (". The participants were residents and front-line workers; how many went on to act as "
+                         "researchers is not published")
     text += "."
     last = max(sessions["month"].astype(str))
-    if pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0):
+    if fw.is_published_study and pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0):
         text += (" The last session was held in the month the first Covid-19 lockdown was announced; the slides say "
                  "lockdown then prevented face-to-face engagement with residents and gave the community researchers a "
                  "more limited role in collecting data.")
@@ -443,8 +470,8 @@ def interviews_table(fw: Fieldwork) -> Table | None:
     frame.index.name = "Interviewee recruited from"
     return Table(frame, title=f"Interviews by where the interviewee was recruited: {fw.ward_name}", source=fw.source,
                  units="Number of interviews (one person each)",
-                 notes=[n.replace("respondents", "interviewees") for n in protected.notes] + ["The total and the three groups are published; the split between "
-                                                "them is reconstructed."])
+                 notes=[n.replace("respondents", "interviewees") for n in protected.notes] + [fw.basis_note("The total and the three groups are published; the split between them is "
+                                                               "reconstructed.")], status=fw.status)
 
 
 def social_media_table(fw: Fieldwork) -> Table | None:
@@ -464,9 +491,9 @@ def social_media_table(fw: Fieldwork) -> Table | None:
     frame = pd.concat([frame, total], ignore_index=True).set_index("Date posted")
     return Table(frame, title=f"Social media posts: audience and interactions, {fw.ward_name}", source=fw.source,
                  units="Number of people reached; number of reactions, comments and shares",
-                 notes=["The totals and the average audience are published; dates, topics and per-post figures are "
-                        "reconstructed so that the totals are exact.",
-                        "Comments per post are not shown separately: some are fewer than 5."])
+                 notes=[fw.basis_note("The totals and the average audience are published; dates, topics and per-post "
+                                      "figures are reconstructed so that the totals are exact."),
+                        "Comments per post are not shown separately: some are fewer than 5."], status=fw.status)
 
 
 def unavailable_text(fw: Fieldwork, source: str) -> str | None:

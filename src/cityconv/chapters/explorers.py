@@ -360,7 +360,7 @@ def sampling_bias_figure(state: SamplingBiasState) -> Chart:
         f"Sampling bias explorer, state shown: {fmt_int(state.n)} respondents drawn from {state.ward_name}'s "
         "Census 2021 adults with the chosen response propensities (simulated; a teaching model, not findings)."
     )
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="synthetic")
 
 
 # ==================================================================================================
@@ -503,7 +503,7 @@ def precision_figure(
         f"Precision explorer, state shown: observed share {fmt_pct(share)}. Intervals assume a random sample "
         "of the ward's adults; they do not measure bias."
     )
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="synthetic")
 
 
 # ==================================================================================================
@@ -572,6 +572,7 @@ class RuleEngine:
     fire: Callable[[Mapping[str, bool]], list[str]]  # switch setting -> ids of the rules that fire
     source: str  # "cityconv.chapters.recommendations" or "demonstration"
     note: str = ""  # why the demonstration rules are used
+    data_status: str = "synthetic"  # of the findings: the ward's records, or made up for the demonstration
 
 
 def _demo_engine(note: str) -> RuleEngine:
@@ -611,7 +612,8 @@ def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
     if problems:
         raise InputError(problems)
     rules = load_rules(rules_path(project), project.root)
-    recorded = findings_catalogue.load_findings(open_chapter(ward_id, project.root))
+    chapter = open_chapter(ward_id, project.root)
+    recorded = findings_catalogue.load_findings(chapter)
     used = list(dict.fromkeys(f for r in rules for f in condition_findings(r.when)))
     used += [f for f in recorded if f not in used]
 
@@ -640,6 +642,7 @@ def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
         labels={fid: findings_catalogue.FINDINGS[fid].label for fid in used},
         fire=fire,
         source="cityconv.chapters.recommendations",
+        data_status=chapter.data_status,
     )
 
 
@@ -760,7 +763,7 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
         + (" (demonstration rules: " + engine.note + ")" if state.source == "demonstration" else "")
         + ". Shaded rows fire."
     )
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status=engine.data_status)
 
 
 def recommendation_summary(state: RecommendationState, engine: RuleEngine | None = None) -> str:
@@ -798,7 +801,7 @@ def _render(output, chart: Chart, text: str | None = None) -> None:
 
     output.clear_output(wait=True)
     with output:
-        show_figure(chart.fig, chart.alt)
+        show_figure(chart.fig, chart.alt, chart.caption, status=chart.status)
         if text:
             md(text)
 

@@ -229,7 +229,7 @@ def interview_theme_table(s: InterviewSummary) -> Table | None:
     if pub is not None:
         notes.append(f"The number of interviews ({fmt_int(pub)}) is published.")
     return Table(frame, title=f"Interview themes by interviewee group: {s.ward}",
-                 source=s.source, units="Number of interviews", notes=notes)
+                 source=s.source, units="Number of interviews", notes=notes, status=s.status)
 
 
 def interview_theme_chart(s: InterviewSummary) -> Chart | None:
@@ -267,7 +267,7 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
         alt += f" {fmt_int(left_out)} theme(s) are left out because their counts are withheld."
     alt += " The figures are in the table below."
     caption = f"Interviews in which each theme was coded, all interviewee groups together. Source: {s.source}."
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status=s.status)
 
 
 def interview_quotes_text(s: InterviewSummary) -> str:

@@ -45,6 +45,15 @@ class Chapter:
         return self.params.title
 
     @property
+    def data_status(self) -> str:
+        """What this ward's engagement records are: "observed", "reconstructed" or "synthetic".
+
+        Chapters pass it to every `Table` and `Chart` built from the records, so the CSV downloads and
+        figure captions say it (`cityconv.present.status`).
+        """
+        return self.params.data_status
+
+    @property
     def records_source(self) -> str:
         """The source line for any table or figure built from this ward's engagement records."""
         return SOURCE_RECORDS[self.params.data_status].format(title=self.params.title)

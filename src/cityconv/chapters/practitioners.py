@@ -117,9 +117,10 @@ def practitioner_intro_text(s: PractitionerSummary) -> str:
         text = (f"The records for {s.ward} hold {fmt_int(n_rec)} practitioner "
                 f"workshop{'s' if n_rec != 1 else ''} with {count_text(p_rec, s.rules)} participants in total "
                 "(no published figures are recorded for this ward).")
-    if s.participants is not None and n_rec > 1 and s.status != "observed":
-        text += (f" The split of participants between the workshops is "
-                 f"{'reconstructed' if s.status == 'reconstructed' else 'synthetic'}: only the totals are published.")
+    if s.participants is not None and n_rec > 1 and s.status == "reconstructed":
+        text += " The split of participants between the workshops is reconstructed: only the totals are published."
+    elif s.participants is not None and n_rec > 1 and s.status == "synthetic":
+        text += " The split of participants between the workshops is synthetic, like every figure here."
     return text
 
 
@@ -134,7 +135,7 @@ def workshop_table(s: PractitionerSummary) -> Table | None:
         notes.append("The total is published; the split between workshops is "
                      f"{'reconstructed' if s.status == 'reconstructed' else 'from the records'}.")
     return Table(frame, title=f"Practitioner workshops and participants: {s.ward}", source=s.source,
-                 units="Number of participants", notes=notes)
+                 units="Number of participants", notes=notes, status=s.status)
 
 
 def _split_theme_label(label: str) -> tuple[str, str]:
@@ -158,11 +159,12 @@ def workshop_theme_table(s: PractitionerSummary) -> Table | None:
     frame = pd.DataFrame(rows, columns=["Theme group", "Finding"] + names)
     notes = ["Yes = the finding was raised in that workshop. Themes describe discussions, not people, so no count "
              "of people is shown."]
-    if s.status != "observed":
-        notes.append(f"Which workshop raised which finding is {'reconstructed' if s.status == 'reconstructed' else 'synthetic'}; "
-                     "the findings themselves are published.")
+    if s.status == "reconstructed":
+        notes.append("Which workshop raised which finding is reconstructed; the findings themselves are published.")
+    elif s.status == "synthetic":
+        notes.append("Which workshop raised which finding is synthetic: simulated for a demonstration.")
     return Table(frame, title=f"Practitioner findings and the workshops that raised them: {s.ward}",
-                 source=s.source, units="Whether raised (Yes/No)", notes=notes)
+                 source=s.source, units="Whether raised (Yes/No)", notes=notes, status=s.status)
 
 
 def workshop_themes_text(s: PractitionerSummary) -> str:
@@ -217,7 +219,7 @@ def workshop_theme_chart(s: PractitionerSummary) -> Chart | None:
            f"the workshop raised the finding, {records_phrase(s.status)}. "
            f"{capitalise(number_word(both))} of the {number_word(len(grid))} findings were raised in every workshop"
            + (f" and {number_word(none)} in none" if none else "") + ". The same information is in the table below.")
-    return Chart(fig, alt, f"Practitioner findings by workshop. Source: {s.source}.")
+    return Chart(fig, alt, f"Practitioner findings by workshop. Source: {s.source}.", status=s.status)
 
 
 def practitioner_quotes_text(s: PractitionerSummary) -> str:

@@ -241,7 +241,7 @@ def intro_text(a: WardAudit) -> str:
 def scale_table(a: WardAudit) -> Table:
     frame = pd.DataFrame({"Score": [v[0] for v in a.scale.values()], "Meaning": [v[1] for v in a.scale.values()]})
     return Table(frame, title="The audit's scale", source="data/evidence/principles_audit_rules.yml (project judgement)",
-                 units="Not applicable (definitions)")
+                 units="Not applicable (definitions)", status="published", page_status=a.status)
 
 
 def summary_table(a: WardAudit) -> Table:
@@ -255,7 +255,7 @@ def summary_table(a: WardAudit) -> Table:
                         f"judgement applied to {a.records_source}",
                  units="Score on the audit's four-point scale; number of named findings used",
                  notes=["Scores are the project's own judgement, made with the written rules in "
-                        "data/evidence/principles_audit_rules.yml."])
+                        "data/evidence/principles_audit_rules.yml."], status=a.status)
 
 
 def principle_markdown(a: WardAudit, p: PrincipleScore) -> str:

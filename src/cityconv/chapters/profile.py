@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +89,7 @@ class WardProfile:
     overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     overlaps_reverse: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings_boundary_set: str | None = None  # a study's params may say which set its findings use
+    page_status: str = "observed"  # the ward's engagement records: CSVs of its page say when they are not observed
 
     @property
     def has_census(self) -> bool:
@@ -208,7 +209,7 @@ def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
     context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
-    found = ward_profile(context, project.context_dir, study_id)
+    found = replace(ward_profile(context, project.context_dir, study_id), page_status=params.data_status)
     found.findings_boundary_set = params.findings_boundary_set
     return found
 
@@ -456,6 +457,8 @@ def boundary_change_table(p: WardProfile) -> Table | None:
         source=f"{cite('census2021')}; {cite('lookups')}",
         units="Percentage of usual residents; number of usual residents; number of neighbourhoods",
         notes=[ctx.OVERLAP_METHOD, ctx.OVERLAP_CAVEAT, "Percentages may not sum to 100% because of rounding."],
+        status="published",
+        page_status=p.page_status,
     )
 
 
@@ -488,6 +491,8 @@ def population_table(p: WardProfile) -> Table:
         source=f"{cite('census2011')}; {cite('census2021')}",
         units="Number of people, households or neighbourhoods",
         notes=notes,
+        status="published",
+        page_status=p.page_status,
     )
 
 
@@ -504,7 +509,8 @@ def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, un
             f"{city} (%)": [fmt_pct(v, 1) for v in c_share.reindex(w_share.index)],
         }
     )
-    return Table(out, title=title, source=source, units=units, notes=list(notes))
+    return Table(out, title=title, source=source, units=units, notes=list(notes), status="published",
+                 page_status=p.page_status)
 
 
 def age_table(p: WardProfile) -> Table | None:
@@ -565,6 +571,8 @@ def deprivation_table(p: WardProfile) -> Table | None:
         frame, title=f"Neighbourhoods by deprivation decile (IMD 2019): {p.ward_name} and {city}",
         source=cite("imd2019"), units="Number of neighbourhoods (LSOAs); percentage of the area's neighbourhoods",
         notes=notes,
+        status="published",
+        page_status=p.page_status,
     )
 
 
@@ -597,6 +605,8 @@ def lsoa_table(p: WardProfile) -> Table | None:
         frame, title=f"{p.ward_name}'s neighbourhoods, most deprived first",
         source=f"{cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
         units="Rank among LSOAs in England; decile (1 = most deprived 10%)", notes=notes,
+        status="published",
+        page_status=p.page_status,
     )
 
 
@@ -689,7 +699,7 @@ def age_chart(p: WardProfile) -> Chart | None:
     )
     caption = (f"Age of usual residents, Census 2021. {p.ward_name}: best-fit sum of Census neighbourhoods; "
                "ward counts are approximate, percentages reliable.")
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="published")
 
 
 def ethnicity_chart(p: WardProfile) -> Chart | None:
@@ -707,7 +717,7 @@ def ethnicity_chart(p: WardProfile) -> Chart | None:
         else f"Horizontal bar chart of the percentage of residents in five broad ethnic groups for {p.ward_name} "
         f"beside {_city_name(p)}. " + _difference_phrase(p, p.ethnicity) + " The figures are in the table below."
     )
-    return Chart(fig, alt, "Broad ethnic group of usual residents, Census 2021 (table TS021).")
+    return Chart(fig, alt, "Broad ethnic group of usual residents, Census 2021 (table TS021).", status="published")
 
 
 def tenure_chart(p: WardProfile) -> Chart | None:
@@ -720,7 +730,7 @@ def tenure_chart(p: WardProfile) -> Chart | None:
         f"or shared ownership, social rented, private rented, rent free) for {p.ward_name} beside {_city_name(p)}. "
         + _difference_phrase(p, p.tenure, lambda c: c.lower()) + " The figures are in the table below."
     )
-    return Chart(fig, alt, "Tenure of households, Census 2021 (table TS054).")
+    return Chart(fig, alt, "Tenure of households, Census 2021 (table TS054).", status="published")
 
 
 def deprivation_chart(p: WardProfile) -> Chart | None:
@@ -755,7 +765,7 @@ def deprivation_chart(p: WardProfile) -> Chart | None:
     )
     caption = ("Neighbourhoods (LSOAs, 2011 boundaries) by Index of Multiple Deprivation 2019 decile. "
                "Decile 1 is the most deprived 10% of neighbourhoods in England.")
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="published")
 
 
 # ---- the map
@@ -873,4 +883,4 @@ def map_chart(p: WardProfile) -> Chart:
         + (f" and borders {join_words(facts['neighbours'])}." if facts["neighbours"] else ".")
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="published")

@@ -243,7 +243,7 @@ def fired_table(wr: WardRecommendations) -> Table | None:
                         "IPPR North and SRC (2010), data/evidence",
                  units="Number of findings, principles (by number in the list of ten) and evidence cases",
                  notes=["Evidence grades run from A (controlled comparison) to E (assertion); see the business case "
-                        "chapter for the rubric."])
+                        "chapter for the rubric."], status=wr.status)
 
 
 def recommendation_markdown(wr: WardRecommendations, i: int, f: Fired) -> str:
@@ -287,4 +287,4 @@ def findings_table(wr: WardRecommendations) -> Table:
     return Table(frame, title=f"The findings the rules look at, {wr.ward}", source=wr.records_source,
                  units="As stated in each cell (counts, shares of a target, or yes/no)",
                  notes=["“not known” = the ward's data or settings do not tell us; a rule that needs a finding that "
-                        "is not known does not fire."])
+                        "is not known does not fire."], status=wr.status)

@@ -182,7 +182,8 @@ def citywide_table(s: SenseCheck) -> Table | None:
     return Table(frame, title="Citywide consultation, autumn 2019: as published",
                  source=SOURCE_PUBLISHED, units="Number of participants; share of participants; order listed",
                  notes=["No counts were published for individual improvement areas: their order is the order "
-                        "of the slide's list, not a ranking. [x] = not published."])
+                        "of the slide's list, not a ranking. [x] = not published."], status="published",
+                 page_status=s.status)
 
 
 def _share_text(s: SenseCheck, q: str, code: str) -> tuple[str, str]:
@@ -214,14 +215,13 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         "Best thing = the best things about the area; to improve = things that could be improved.",
         "Base: respondents answering each question ("
         + "; ".join(f"{SHORT_QUESTION[q].lower()}: {fmt_int(b)}" for q, b in s.bases.items()) + ").",
-        "Which survey codes correspond to which citywide item is our interpretation of the slide's wording "
-        "(cityconv.chapters.interviews.CITYWIDE_MATCHES).",
+        "Which survey codes correspond to which citywide item is our interpretation of the consultation's wording.",
     ]
     if s.status != "observed":
         notes.append(f"Counts are from {records_phrase(s.status)[3:]}: not findings about the ward.")
     return Table(frame, title=f"{s.ward}'s most named best things and things to improve, beside the citywide consultation",
                  source=f"{s.source}; {SOURCE_PUBLISHED}", units="Number of respondents; percentage of respondents answering",
-                 notes=notes)
+                 notes=notes, status=s.status)
 
 
 def sense_check_text(s: SenseCheck) -> str:
@@ -349,4 +349,4 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     caption = ("Each bar: respondents naming any survey code that corresponds to the citywide finding (our "
                "matching), out of those answering the question; lines show 95% Wilson intervals. "
                f"Source: {s.source}; {SOURCE_PUBLISHED}.")
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status=s.status)

@@ -237,7 +237,7 @@ def totals_table(s: SocialSummary) -> Table | None:
     ]
     return Table(frame, title=f"Social media totals: published and from the records, {s.ward}",
                  source=_published_source(s),
-                 units="Number of posts, people, interactions; engagement rate in per cent", notes=notes)
+                 units="Number of posts, people, interactions; engagement rate in per cent", notes=notes, status=s.status)
 
 
 def _published_source(s: SocialSummary) -> str:
@@ -254,9 +254,11 @@ def _post_short(s: SocialSummary, row) -> str:
 
 def _posts_notes(s: SocialSummary, extra: list[str]) -> list[str]:
     notes = list(extra)
-    if s.status != "observed":
-        notes.append(f"Per-post values are {'reconstructed so that the published totals are exact' if s.status == 'reconstructed' else 'synthetic'}: "
-                     "only the totals and the average audience are published.")
+    if s.status == "reconstructed":
+        notes.append("Per-post values are reconstructed so that the published totals are exact: only the totals and "
+                     "the average audience are published.")
+    elif s.status == "synthetic":
+        notes.append("Per-post values are synthetic: simulated for a demonstration, not findings.")
     notes.append(PAGE_STATISTICS_NOTE)
     return notes
 
@@ -274,7 +276,7 @@ def posts_table(s: SocialSummary) -> Table | None:
         f"Posted in {', '.join(str(y) for y in year)}. Interactions = reactions + comments + shares; engagement rate "
         "= interactions ÷ audience (all posts: total interactions ÷ total audience)."])
     return Table(frame, title=f"Social media page statistics per post, reach and engagement: {s.ward}", source=s.source,
-                 units="Number of people reached; number of interactions; engagement rate in per cent", notes=notes)
+                 units="Number of people reached; number of interactions; engagement rate in per cent", notes=notes, status=s.status)
 
 
 def interactions_table(s: SocialSummary) -> Table | None:
@@ -286,7 +288,7 @@ def interactions_table(s: SocialSummary) -> Table | None:
     rows.append(["All posts"] + [fmt_int(s.total(c)) for c in cols] + [fmt_int(s.total("interactions"))])
     frame = pd.DataFrame(rows, columns=["Post (date: topic)", "Reactions", "Comments", "Shares", "All"])
     return Table(frame, title=f"Social media page statistics per post, interactions by type: {s.ward}", source=s.source,
-                 units="Number of reactions, comments and shares", notes=_posts_notes(s, []))
+                 units="Number of reactions, comments and shares", notes=_posts_notes(s, []), status=s.status)
 
 
 def posts_text(s: SocialSummary) -> str:
@@ -338,7 +340,7 @@ def audience_chart(s: SocialSummary) -> Chart | None:
            f"with a dashed line at the average of {fmt_int(avg)} people. Audiences range from "
            f"{fmt_int(s.posts['audience'].min())} to {fmt_int(s.posts['audience'].max())}; the largest is the post of "
            f"{pd.Timestamp(top['date']).strftime('%-d %B %Y')}. The figures are in the table below.")
-    return Chart(fig, alt, f"Audience per post. Source: {s.source}.")
+    return Chart(fig, alt, f"Audience per post. Source: {s.source}.", status=s.status)
 
 
 def interactions_chart(s: SocialSummary) -> Chart | None:
@@ -372,4 +374,4 @@ def interactions_chart(s: SocialSummary) -> Chart | None:
            f"{records_phrase(s.status)}")
     alt += (f"; in total there are {fmt_int(s.total('reactions'))} reactions, {fmt_int(s.total('comments'))} comments "
             f"and {fmt_int(s.total('shares'))} shares. The figures are in the table below.")
-    return Chart(fig, alt, f"Interactions per post by type. Source: {s.source}.")
+    return Chart(fig, alt, f"Interactions per post by type. Source: {s.source}.", status=s.status)

@@ -351,6 +351,8 @@ def key_numbers_table(s: Summary) -> Table | None:
         source=f"Source: {_source_line(s, rows)}",
         units="Counts, as published (see the Unit column)",
         notes=["Published figures, reproduced exactly; 'Where published' names the slide of the findings presentation."],
+        status="published",
+        page_status=s.data_status,
     )
 
 
@@ -397,6 +399,8 @@ def context_table(s: Summary) -> Table | None:
         source="; ".join(sources),
         units="Number of people or households; percentages as labelled",
         notes=[f"{p.ward_name}: {p.caveat}"] if p.caveat else [],
+        status="published",
+        page_status=p.page_status,
     )
 
 
@@ -444,6 +448,7 @@ def recommendations_table(s: Summary) -> Table | None:
         source="Source: data/recommendations/rules.yml evaluated on this ward's findings; evidence base "
         "data/evidence (IPPR North and Social Regeneration Consultants, 2010)",
         units="Number of published evidence cases behind each recommendation",
+        status=s.data_status,
     )
 
 

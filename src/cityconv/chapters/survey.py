@@ -162,13 +162,6 @@ def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | No
     )
 
 
-STATUS_CAPTION = {
-    "reconstructed": " Reconstructed records: an illustration of the method, not a finding about the ward.",
-    "synthetic": " Synthetic records: a demonstration, not a finding about the ward.",
-    "observed": "",
-}
-
-
 def introduction_text(sv: Survey) -> str:
     """What the chapter covers, and how far its numbers describe the ward (reconstructed or synthetic records)."""
     text = (f"The residents' survey asked what people value about {sv.ward_name}, what could be better, how it has "
@@ -357,7 +350,7 @@ def frequency_table_display(sv: Survey, question: str) -> Table | None:
         notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
     title = f"{wording(sv, question)}: survey respondents, {sv.ward_name}"
     return Table(frame, title=title, source=sv.source, units="Number of respondents; percentage of all respondents",
-                 notes=notes)
+                 notes=notes, status=sv.status)
 
 
 def wording(sv: Survey, question: str) -> str:
@@ -637,7 +630,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
         "Age bands are collapsed into two groups so that most cells are large enough to publish.",
     ]
     return Table(frame, title=f"Preferred ways for public agencies to engage, by age group: {sv.ward_name}",
-                 source=sv.source, units="Number of respondents; percentage of the age group", notes=notes)
+                 source=sv.source, units="Number of respondents; percentage of the age group", notes=notes, status=sv.status)
 
 
 def methods_by_age_text(sv: Survey) -> str | None:
@@ -725,8 +718,8 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
            f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
     if left_out:
         alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
-    caption = "Share of all respondents naming each answer; respondents could give several." + STATUS_CAPTION[sv.status]
-    return Chart(fig, alt, caption)
+    caption = "Share of all respondents naming each answer; respondents could give several."
+    return Chart(fig, alt, caption, status=sv.status)
 
 
 def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SINGLE_QUESTIONS) -> Chart | None:
@@ -763,7 +756,7 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
            "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
            "respondents are not shown.")
     caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
-    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)))
+    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)), status=sv.status)
 
 
 def _count_word(n: int) -> str:
@@ -814,7 +807,7 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
     alt = ("Grouped horizontal bar chart of the percentage of respondents in two age groups (16 to 54, and 55 and "
            "over) naming each way of being engaged by public agencies. Share naming at least one of the "
            + "; ".join(pieces) + ". Cells withheld for disclosure control are not drawn.")
-    return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).")
+    return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).", status=sv.status)
 
 
 # ================================================================================================
@@ -840,4 +833,4 @@ def claims_table(sv: Survey) -> Table | None:
                  source=f"{PUBLISHED_SOURCE}; {sv.source}", units="Statements (no counts)",
                  notes=["The records were reconstructed so that every published finding holds; the check shows the "
                         "reconstruction is consistent, not that the finding is confirmed.",
-                        "“Most” is taken as more than half of all respondents."])
+                        "“Most” is taken as more than half of all respondents."], status=sv.status)

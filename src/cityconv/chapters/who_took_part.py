@@ -334,7 +334,7 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
                      "split assumes they are independent within the ward. The age and sex margins are observed.")
     return Table(frame, title=f"Survey respondents and ward residents by {TITLES[dimension].lower()}: {comp.ward_name}",
                  source=f"{comp.survey.source}; {cite('census2021')}",
-                 units="Number of respondents; percentage of respondents or of residents", notes=notes)
+                 units="Number of respondents; percentage of respondents or of residents", notes=notes, status=comp.survey.status)
 
 
 def _notes_from(cmp: Comparison, comp: Composition) -> list[str]:
@@ -475,7 +475,7 @@ def fit_table(comp: Composition) -> Table | None:
                         "The small-sample p-value uses the exact (or simulated) distribution of the statistic, because "
                         "some expected counts are below 5 and the chi-square approximation is then unreliable.",
                         "Sex and age: the ward's shares are estimated (age and sex assumed independent).",
-                        *methods])
+                        *methods], status=comp.survey.status)
 
 
 def fit_text(comp: Composition) -> str | None:
@@ -609,7 +609,7 @@ def weighted_table(comp: Composition) -> Table | None:
                         "that such a figure cannot be worked out.",
                         "Respondents who gave their age and sex and answered the question; weighted by raking to the "
                         "ward's Census 2021 age and sex profile.",
-                        "Difference = weighted minus unweighted."])
+                        "Difference = weighted minus unweighted."], status=comp.survey.status)
 
 
 def _question_title(column: str) -> str:
@@ -718,4 +718,4 @@ def comparison_chart(comp: Composition) -> Chart | None:
            "the respondents. By the interval rule: " + "; ".join(alt_bits) + ". Groups with too few respondents to "
            "publish have no respondents' bar.")
     return Chart(fig, alt, "Survey respondents (all, including those who preferred not to say) against Census 2021 "
-                           "residents: aged 15 and over for age, all ages for sex and ethnic group.")
+                           "residents: aged 15 and over for age, all ages for sex and ethnic group.", status=comp.survey.status)

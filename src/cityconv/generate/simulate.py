@@ -412,10 +412,22 @@ def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
     return rows, themes
 
 
+#: Objectives in words that name no place or partner: a synthetic ward borrows Clubmoor's targets, never
+#: its wording (the published objective names MyClubmoor, a Clubmoor partner).
+OBJECTIVE_WORDING = {
+    "strengthen_connections": "Strengthen connections and trust between the project partners and the local community "
+                              "to better understand residents' priorities",
+}
+#: `source_key` and `location` of simulated objectives: they come from the simulation, not from a publication.
+SYNTHETIC_SOURCE_KEY = "cityconv_simulate"
+SYNTHETIC_LOCATION = "Simulated by cityconv simulate"
+
+
 def _objectives(n_responses: int, n_trained: int, n_workshops: int) -> list[dict]:
-    """The City Conversation's objectives and targets (as set for Clubmoor), with synthetic delivery."""
+    """Objectives and targets like those set for Clubmoor (in neutral words), with synthetic delivery."""
     rows = []
     for oid, text, target, _delivered, unit, _status, _expl, _basis in rc.OBJECTIVES:
+        text = OBJECTIVE_WORDING.get(oid, text)
         delivered, status = None, "not quantified"
         explanation = "Synthetic: this objective is not quantified in the simulation."
         if oid == "engage_residents":
@@ -431,11 +443,11 @@ def _objectives(n_responses: int, n_trained: int, n_workshops: int) -> list[dict
             explanation = "Synthetic: focus groups are not simulated."
         elif oid == "community_workshops":
             delivered, status = n_workshops, "adapted"
-            explanation = (f"Synthetic: {n_workshops} simulated workshops with practitioners, not residents, as in "
-                           "Clubmoor; counting them as community workshops is an interpretation.")
+            explanation = (f"Synthetic: {n_workshops} simulated workshops with practitioners, not residents; counting "
+                           "them as community workshops is an interpretation.")
         rows.append({"objective_id": oid, "objective": text, "target": target, "delivered": delivered, "unit": unit,
                      "status": status, "explanation": explanation, "delivered_basis": "synthetic",
-                     "source_key": rc.SOURCE_KEY, "location": rc.LOC_OBJECTIVES})
+                     "source_key": SYNTHETIC_SOURCE_KEY, "location": SYNTHETIC_LOCATION})
     return rows
 
 
@@ -517,9 +529,9 @@ Ethnic group and sex shares are for all ages (the census tables have no adult-on
   Clubmoor's reach, and interactions at Clubmoor's rates per person reached.
 - Practitioner workshops: two in November 2020, about 20 participants, the practitioner themes of
   Clubmoor.
-- Objectives: the City Conversation's objectives and targets as set for Clubmoor (source
-  `{rc.SOURCE_KEY}`), with synthetic delivered figures (labelled `reconstructed` in `delivered_basis`, the
-  nearest value the schema allows; each explanation starts "Synthetic").
+- Objectives: the City Conversation's objectives and targets as set for Clubmoor, in words that name no
+  place or partner (`OBJECTIVE_WORDING`; source `{SYNTHETIC_SOURCE_KEY}`), with synthetic delivered figures
+  (`synthetic` in `delivered_basis`; each explanation starts "Synthetic").
 
 Files: {', '.join(f'`{f}`' for f in files)}. Clubmoor's published material (published figures, quotes,
 findings statements) is not simulated, so those files are absent. The citywide consultation of 2019 is a

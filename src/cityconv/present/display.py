@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from cityconv.present.figures import Chart, show_figure
 from cityconv.present.mime import display_bundle
-from cityconv.present.tables import Table, show_table
+from cityconv.present.tables import Table
 
 
 def show_html(fragment: str | None) -> None:
@@ -73,9 +73,9 @@ def show(item: Chart | Table | str | None, name: str | None = None) -> None:
     if item is None:
         return
     if isinstance(item, Chart):
-        show_figure(item.fig, item.alt, item.caption, name)
+        show_figure(item.fig, item.alt, item.caption, name, status=item.status)
     elif isinstance(item, Table):
-        show_table(item.frame, item.title, item.source, item.units, list(item.notes), name)
+        display_bundle(item.bundle(name))
     elif isinstance(item, str):
         md(item)
     else:

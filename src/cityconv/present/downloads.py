@@ -8,6 +8,10 @@ attribute. `cityconv.present.show_table` appends it to the table's `text/html` r
   nothing that a failed or cached papermill run could leave out of step with the page;
 - the CSV holds exactly the cells the reader sees (the frame `show_table` gets is already protected
   by `cityconv.methods.disclosure`: `[c]` stays `[c]`), never the records behind it;
+- the CSV starts with comment rows (`# …`: title, data status, source, units, notes), so a copy
+  taken out of the book still says where it came from and whether it is reconstructed or synthetic.
+  The first of them says how many there are, so any program can skip them
+  (`pandas.read_csv(path, skiprows=n)`, or `comment="#"` when no cell holds a `#`);
 - the PDF is unaffected (the Markdown representation has no link, and `print.css` hides the link).
 
 The CSV is UTF-8 with a byte-order mark, so Excel opens "£", "–" and "’" correctly, and `\\n` line
@@ -31,6 +35,7 @@ import os
 import re
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -62,19 +67,31 @@ def flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as CSV bytes (UTF-8 with BOM); a named or non-default index becomes the first column."""
+def comment_rows(lines: Sequence[str]) -> list[str]:
+    """`# …` rows for the top of a CSV, the first saying how many rows to skip to reach the table."""
+    texts = [" ".join(str(line).split()) for line in lines if str(line).strip()]
+    if not texts:
+        return []
+    count = len(texts) + 1
+    lead = f"# The first {count} lines are notes about the table; the table starts on line {count + 1}."
+    return [lead, *(f"# {t}" for t in texts)]
+
+
+def csv_bytes(frame: pd.DataFrame, comments: Sequence[str] = ()) -> bytes:
+    """The table as CSV bytes (UTF-8 with BOM), after `comments` as `# …` rows; a named or non-default
+    index becomes the first column."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError("a CSV download needs a pandas DataFrame")
     frame = flatten_columns(frame)
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     text = frame.to_csv(index=not default_index, lineterminator="\n")
-    return text.encode("utf-8-sig")
+    head = "".join(f"{row}\n" for row in comment_rows(comments))
+    return (head + text).encode("utf-8-sig")
 
 
-def csv_data_uri(frame: pd.DataFrame) -> str:
+def csv_data_uri(frame: pd.DataFrame, comments: Sequence[str] = ()) -> str:
     """`data:text/csv;charset=utf-8;base64,…` holding the table; raises ValueError above MAX_CSV_BYTES."""
-    data = csv_bytes(frame)
+    data = csv_bytes(frame, comments)
     if len(data) > MAX_CSV_BYTES:
         raise ValueError(
             f"table is {len(data):,} bytes as CSV, more than {MAX_CSV_BYTES:,}: too big to carry inside the "
@@ -87,8 +104,10 @@ def _size(n: int) -> str:
     return f"{n} bytes" if n < 1000 else f"{n / 1000:.1f} kB"
 
 
-def download_link_html(frame: pd.DataFrame, filename: str, label: str = "Download this table as CSV") -> str:
-    """A paragraph with a link that downloads the table as `<filename>.csv`.
+def download_link_html(
+    frame: pd.DataFrame, filename: str, label: str = "Download this table as CSV", comments: Sequence[str] = ()
+) -> str:
+    """A paragraph with a link that downloads the table as `<filename>.csv`, after `comments` rows.
 
     The link text says what it is; the format, size and row count follow it in plain text (WCAG 2.4.4,
     link purpose). Everything is escaped.
@@ -96,9 +115,9 @@ def download_link_html(frame: pd.DataFrame, filename: str, label: str = "Downloa
     if not str(label or "").strip():
         raise ValueError("a download link needs link text")
     name = csv_filename(filename)
-    uri = csv_data_uri(frame)
+    uri = csv_data_uri(frame, comments)
     rows = len(frame)
-    size = len(csv_bytes(frame))
+    size = len(csv_bytes(frame, comments))
     e = html.escape
     return (
         '<p class="cityconv-download">'

@@ -1,4 +1,9 @@
-"""Figures: static PNG with alt text that says something, and the caption and label myst-nb reads."""
+"""Figures: static PNG with alt text that says something, and the caption and label myst-nb reads.
+
+Every figure states its data status (`cityconv.present.status`); one built from reconstructed or
+synthetic records must say so in its title or caption. `Chart` adds the sentence to the caption
+(`status_caption`), and `figure_bundle` refuses a figure that does not say it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cityconv.present.mime import display_bundle
+from cityconv.present.status import check_status, says_status, status_caption
 from cityconv.present.style import DPI
 
 #: Where a figure's alt text, caption and label travel in the output metadata until
@@ -62,20 +68,36 @@ def check_alt(alt: str, fig=None) -> str:
     return text
 
 
+def check_status_label(caption: str | None, fig, status: str | None) -> str:
+    """A figure built from reconstructed or synthetic records must say so in its title or caption."""
+    if status is None:
+        raise ValueError("every figure needs a data status (observed, reconstructed, synthetic or published)")
+    status = check_status(status)
+    said = [caption or ""] + (_figure_titles(fig) if fig is not None else [])
+    if not any(says_status(text, status) for text in said):
+        raise ValueError(
+            f"a figure built from {status} records must say so in its title or caption (caption: {caption!r}); "
+            "use cityconv.present.status.status_caption"
+        )
+    return status
+
+
 def figure_png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
     return buffer.getvalue()
 
 
-def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = None) -> tuple[dict, dict]:
+def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = None, *,
+                  status: str | None = None) -> tuple[dict, dict]:
     """The (data, metadata) pair `show_figure` displays; separated out for testing."""
     alt_text = check_alt(alt, fig)
+    status = check_status_label(caption, fig, status)
     data = {
         "image/png": base64.b64encode(figure_png(fig)).decode("ascii"),
         "text/plain": f"<Figure: {alt_text}>",
     }
-    meta: dict[str, str] = {"alt": alt_text}
+    meta: dict[str, str] = {"alt": alt_text, "status": status}
     if caption:
         meta["caption"] = " ".join(str(caption).split())
     if name:
@@ -83,17 +105,19 @@ def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = 
     return data, {FIGURE_METADATA_KEY: meta}
 
 
-def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None) -> None:
+def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *,
+                status: str | None = None) -> None:
     """Show a matplotlib figure as a static PNG with alt text (and optional caption and name), then close it.
 
     `name` becomes a Sphinx label, which must be unique in the whole book: prefix it with the study
     id (e.g. f"{study_id}-age"), because the same template renders once per ward.
-    Raises ValueError for missing alt text, or alt text that only repeats the title.
+    Raises ValueError for missing alt text, alt text that only repeats the title, a missing data
+    status, or a reconstructed or synthetic figure whose title and caption do not say so.
     """
     import matplotlib.pyplot as plt
 
     try:
-        data, metadata = figure_bundle(fig, alt, caption, name)
+        data, metadata = figure_bundle(fig, alt, caption, name, status=status)
     finally:
         plt.close(fig)
     display_bundle(data, metadata)
@@ -101,8 +125,17 @@ def show_figure(fig, alt: str, caption: str | None = None, name: str | None = No
 
 @dataclass
 class Chart:
-    """A finished figure with its alt text and caption, ready for `show_figure`."""
+    """A finished figure with its alt text, caption and data status, ready for `show_figure`.
+
+    The caption gets a sentence saying the figure is built from reconstructed or synthetic records when
+    `status` says so (and the caption does not already).
+    """
 
     fig: Any
     alt: str
     caption: str | None = None
+    status: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None:
+            self.caption = status_caption(self.caption, self.status)

@@ -1,4 +1,9 @@
-"""Tables in the GSS presentation style: title, units, [c] and [x] explained, notes, source, CSV download."""
+"""Tables in the GSS presentation style: title, units, [c] and [x] explained, notes, source, CSV download.
+
+Every table states its data status (`cityconv.present.status`): the CSV download opens with rows giving
+the title, the data status, the source, the units and the notes, so a copy taken out of the book still
+says what it is.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from cityconv.methods.disclosure import NOT_AVAILABLE, SUPPRESSED
 from cityconv.present.downloads import download_link_html, flatten_columns
 from cityconv.present.mime import display_bundle
 from cityconv.present.numbers import fmt_int, is_missing
+from cityconv.present.status import check_status, page_line, status_line
 
 SHORTHAND_NOTES = {
     SUPPRESSED: "[c] = confidential: the value is suppressed to protect the people counted.",
@@ -85,7 +91,11 @@ def table_html(prepared: _Prepared, title: str, units: str, name: str | None = N
     e = html.escape
     right = ' style="text-align:right"'
     id_attr = f' id="{e(_slug(name))}"' if name else ""
-    out = [f'<div class="cityconv-table">', f'<table class="table cityconv-table"{id_attr}>']
+    # The table alone scrolls sideways in its own box on a narrow screen (book/_static/accessibility.css);
+    # the box is a named, focusable region so keyboard users can scroll it too (WCAG 2.1.1).
+    out = ['<div class="cityconv-table">',
+           f'<div class="cityconv-table-scroll" role="region" tabindex="0" aria-label="{e(title)} (table)">',
+           f'<table class="table cityconv-table"{id_attr}>']
     out.append(
         f'<caption style="caption-side:top;text-align:left"><strong>{e(title)}</strong>'
         f'<br><span class="cityconv-units">Units: {e(units)}</span></caption>'
@@ -101,6 +111,7 @@ def table_html(prepared: _Prepared, title: str, units: str, name: str | None = N
         out.extend(f'<td{right if num else ""}>{e(value)}</td>' for value, num in zip(data, prepared.numeric))
         out.append("</tr>")
     out.append("</tbody></table>")
+    out.append("</div>")
     if prepared.notes:
         out.append('<p class="cityconv-notes"><strong>Notes</strong></p><ol class="cityconv-notes">')
         out.extend(f"<li>{e(n)}</li>" for n in prepared.notes)
@@ -130,6 +141,15 @@ def table_markdown(prepared: _Prepared, title: str, units: str) -> str:
     return "\n".join(lines)
 
 
+def csv_comments(prepared: _Prepared, title: str, units: str, status: str, page_status: str | None = None) -> list[str]:
+    """The rows a CSV download opens with: what the table is, its data status (and the page's, when a real
+    table sits on a reconstructed or synthetic ward's page), source, units and notes."""
+    notes = [f"Note {i}: {n}" for i, n in enumerate(prepared.notes, 1)]
+    page = page_line(page_status, status)
+    return [f"Table: {title}", status_line(status), *([page] if page else []), prepared.source, f"Units: {units}",
+            *notes]
+
+
 def table_bundle(
     display_frame: pd.DataFrame,
     title: str,
@@ -137,17 +157,31 @@ def table_bundle(
     units: str,
     notes: list[str] | None = None,
     name: str | None = None,
+    *,
+    status: str | None = None,
+    page_status: str | None = None,
 ) -> dict[str, str]:
-    """The MIME bundle `show_table` displays (text/html, text/markdown, text/plain)."""
+    """The MIME bundle `show_table` displays (text/html, text/markdown, text/plain).
+
+    `status` says what the table is built from ("observed", "reconstructed", "synthetic", "published",
+    or a combination such as "reconstructed and synthetic"); it is required, and heads the CSV download.
+    `page_status` is the data status of the ward whose page shows the table: a Census table on a
+    synthetic ward's page says so in its CSV.
+    """
     for label, value in (("title", title), ("source", source), ("units", units)):
         if not str(value or "").strip():
             raise ValueError(f"a table needs a {label} (GSS presentation conventions)")
+    if status is None:
+        raise ValueError(f"table {title!r} needs a data status (observed, reconstructed, synthetic or published)")
+    status = check_status(status)
     title = " ".join(str(title).split())
     units = " ".join(str(units).split())
     prepared = _prepare(display_frame, source, notes)
     markdown = table_markdown(prepared, title, units)
     # Each table downloads as CSV from its page; the link rides inside the HTML, so the PDF has none.
-    link = download_link_html(display_frame, name or title, "Download this table as CSV")
+    link = download_link_html(display_frame, name or title, "Download this table as CSV",
+                              csv_comments(prepared, title, units, status,
+                                           None if page_status is None else check_status(page_status)))
     return {
         "text/html": table_html(prepared, title, units, name) + "\n" + link,
         "text/markdown": markdown,
@@ -162,22 +196,33 @@ def show_table(
     units: str,
     notes: list[str] | None = None,
     name: str | None = None,
+    *,
+    status: str | None = None,
 ) -> None:
     """Display an accessible table: HTML for the web book, a Markdown pipe table for the PDF.
 
     `display_frame` holds display-ready, already protected cells (strings such as "1,906", "42%",
     "[c]"). Its index supplies row headers when it is named or not a plain RangeIndex; otherwise the
-    first column does. `[c]` and `[x]` get an explanatory note automatically.
+    first column does. `[c]` and `[x]` get an explanatory note automatically. `status`: see `table_bundle`.
     """
-    display_bundle(table_bundle(display_frame, title, source, units, notes, name))
+    display_bundle(table_bundle(display_frame, title, source, units, notes, name, status=status))
 
 
 @dataclass
 class Table:
-    """A display-ready table with its GSS furniture, ready for `show_table`."""
+    """A display-ready table with its GSS furniture and data status, ready for `show_table`."""
 
     frame: pd.DataFrame
     title: str
     source: str
     units: str
     notes: list[str] = field(default_factory=list)
+    #: What the table is built from (see `cityconv.present.status`); required when it is shown.
+    status: str | None = None
+    #: The data status of the ward whose page shows it, for a table of public data on a ward's page.
+    page_status: str | None = None
+
+    def bundle(self, name: str | None = None) -> dict[str, str]:
+        """The MIME bundle `show_table` displays for this table."""
+        return table_bundle(self.frame, self.title, self.source, self.units, list(self.notes), name,
+                            status=self.status, page_status=self.page_status)
