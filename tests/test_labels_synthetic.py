@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END
 from cityconv.present.figures import FIGURE_METADATA_KEY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +48,7 @@ def synthetic_pages(tmp_path_factory) -> list[Path]:
     root.mkdir()
     for name in ("_config.yml", "references.bib"):
         shutil.copy(REPO / name, root / name)
+    (root / "_toc.yml").write_text(f"format: jb-book\nroot: book/index\nparts:\n{TOC_BEGIN}\n{TOC_END}\n", encoding="utf-8")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     for folder in ("context", "evidence", "recommendations"):
         shutil.copytree(REPO / "data" / folder, root / "data" / folder)

@@ -129,6 +129,11 @@ class Comparison:
     def has_clubmoor(self) -> bool:
         return any(w.is_clubmoor for w in self.wards)
 
+    @property
+    def status(self) -> str:
+        """The wards' data statuses together ("reconstructed and synthetic"), for a table across wards."""
+        return combine_statuses(w.status for w in self.wards)
+
 
 def ward_label(params: StudyParams) -> str:
     """ "Anfield (synthetic)", "Clubmoor (reconstructed)", or the plain title for observed data."""
@@ -446,7 +451,8 @@ def reach_table(comp: Comparison) -> Table | None:
     source = "each ward's " + "; ".join(sources)
     if any(_published(w.data) for w in comp.wards):
         source += f"; {PUBLISHED_SOURCE}"
-    return Table(frame, "Engagement reach by ward", source, "counts (responses, interviews, posts, people)", notes, status=combine_statuses(w.status for w in comp.wards))
+    return Table(frame, "Engagement reach by ward", source, "counts (responses, interviews, posts, people)", notes,
+                 status=comp.status)
 
 
 def reach_text(comp: Comparison) -> str | None:
@@ -562,7 +568,7 @@ def findings_table(comp: Comparison) -> Table | None:
         notes.append("Rows marked (synthetic) are simulated: they demonstrate the method and are not findings.")
     sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards})
     return Table(frame, "Key survey findings by ward", "each ward's survey: " + "; ".join(sources),
-                 "respondents (count) and percentage of those answering", notes, status=combine_statuses(w.status for w in comp.wards))
+                 "respondents (count) and percentage of those answering", notes, status=comp.status)
 
 
 def findings_text(comp: Comparison) -> str | None:
@@ -746,4 +752,4 @@ def recommendations_section(comp: Comparison, provider=None) -> Table | str:
         notes.append("For wards marked (synthetic) the rules fire on simulated data: a demonstration, not advice.")
     return Table(frame, "Which recommendations apply to each ward",
                  "the book's recommendation rules (data/recommendations/rules.yml) applied to each ward's "
-                 "records and context", "whether each rule fires", notes, status=combine_statuses(w.status for w in comp.wards))
+                 "records and context", "whether each rule fires", notes, status=comp.status)

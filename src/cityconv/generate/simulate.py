@@ -416,7 +416,7 @@ def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
 #: its wording (the published objective names MyClubmoor, a Clubmoor partner).
 OBJECTIVE_WORDING = {
     "strengthen_connections": "Strengthen connections and trust between the project partners and the local community "
-                              "to better understand residents' priorities",
+                              "to better understand residents’ priorities",
 }
 #: `source_key` and `location` of simulated objectives: they come from the simulation, not from a publication.
 SYNTHETIC_SOURCE_KEY = "cityconv_simulate"
