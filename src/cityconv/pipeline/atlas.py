@@ -24,6 +24,7 @@ from cityconv.pipeline.templates import Template
 
 ATLAS_DATA_STATUS = "open data only"
 ATLAS_CAPTION = "Ward atlas"
+ATLAS_PAGES = ("book/postcode-finder",)
 
 
 def profile_only_wards(project: Project, studies: dict[str, StudyParams]) -> list[tuple[str, str, str]]:
@@ -126,4 +127,6 @@ def atlas_toc_parts(project: Project) -> list[dict]:
             for page in sorted((out_dir / study_id).glob(f"*{pages.PROFILE_TEMPLATE_ID}.ipynb"))[:1]
         ]
         chapters.append({"file": as_entry(index_page), **({"sections": sections} if sections else {})})
+    if chapters:  # the hand-written pages of the atlas (the finder links to an index page)
+        chapters += [{"file": page} for page in ATLAS_PAGES if (project.root / f"{page}.md").is_file()]
     return [{"caption": ATLAS_CAPTION, "chapters": chapters}] if chapters else []
