@@ -162,6 +162,12 @@ def test_like_evidence_graded_differently(tmp_path, ev):
     assert str(file_row(ev / "cases.csv", "case_id", "tenant_led_housing_delivery")) in p.expected
 
 
+def test_rubric_precedence_is_one_order(tmp_path, ev):
+    row = set_cell(ev / "grading_rubric.csv", "design", "single_level", "precedence", "1")
+    p = only(validate_evidence(ev, tmp_path), file="data/evidence/grading_rubric.csv", row=row, column="precedence")
+    assert "same precedence" in p.message and "row 2" in p.message
+
+
 def test_inventory_problems(tmp_path, ev):
     f = "data/evidence/paper_inventory.csv"
     r1 = set_cell(ev / "paper_inventory.csv", "item_id", "foot_2009_para_2_5", "held_in", "cases:foot_grievance")

@@ -611,7 +611,7 @@ def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
     if problems:
         raise InputError(problems)
     rules = load_rules(rules_path(project), project.root)
-    recorded = rec.ward_findings(open_chapter(ward_id, project.root))
+    recorded = findings_catalogue.load_findings(open_chapter(ward_id, project.root))
     used = list(dict.fromkeys(f for r in rules for f in condition_findings(r.when)))
     used += [f for f in recorded if f not in used]
 

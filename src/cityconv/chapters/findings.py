@@ -9,8 +9,10 @@ different from false. Any other error while computing a finding is a bug and fai
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +25,7 @@ from cityconv.methods.conditions import (
     LeafResult,
 )
 from cityconv.present import fmt_int, fmt_pct
+from cityconv.present.mime import ARTIFACT_MIME
 
 CH_FIELDWORK = "How the evidence was gathered"
 CH_SURVEY = "Residents' survey"
@@ -304,3 +307,56 @@ def explain_leaf(leaf: LeafResult, findings: dict[str, Finding]) -> str:
 def finding_kinds() -> dict[str, str]:
     """finding id -> kind, the vocabulary rules files are checked against."""
     return {fid: spec.kind for fid, spec in FINDINGS.items()}
+
+
+# ================================================================================================
+# the findings artifact: computed once per ward, read by every chapter that uses findings
+# ================================================================================================
+
+ARTIFACT_NAME = "findings.json"
+ARTIFACT_VERSION = 1
+
+
+def artifact_path(ch) -> Path:
+    """Where the ward's findings live once the pipeline has computed them: beside its chapters."""
+    return ch.project.generated_dir / ch.params.id / ARTIFACT_NAME
+
+
+def findings_to_json(findings: dict[str, Finding]) -> dict[str, Any]:
+    return {"version": ARTIFACT_VERSION, "findings": [asdict(f) for f in findings.values()]}
+
+
+def findings_from_json(data: dict[str, Any]) -> dict[str, Finding]:
+    if data.get("version") != ARTIFACT_VERSION:
+        raise ValueError(f"findings artifact version {data.get('version')!r}; expected {ARTIFACT_VERSION}")
+    return {row["id"]: Finding(**row) for row in data["findings"]}
+
+
+def show_findings_artifact(study_id: str) -> dict[str, Finding]:
+    """What the ward-findings template runs: compute the findings and show them as the run's artifact.
+
+    The pipeline saves this output as `book/generated/<ward>/findings.json` when the run succeeds, so
+    the summary, audit, recommendations, comparison and explorer chapters read one computation.
+    """
+    from IPython.display import display
+
+    from cityconv.chapters.loader import open_chapter
+
+    findings = ward_findings(open_chapter(study_id))
+    text = "\n".join(f.description for f in findings.values())
+    display({ARTIFACT_MIME: findings_to_json(findings), "text/plain": text}, raw=True)
+    return findings
+
+
+def load_findings(ch) -> dict[str, Finding]:
+    """The ward's findings: from its artifact when the pipeline has made one, else computed here.
+
+    Computing on the spot serves a template opened in Jupyter or run by nbval outside a pipeline run;
+    inside one, the ward-findings run always comes first (and its failure stops these chapters).
+    """
+    path = artifact_path(ch)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ward_findings(ch)
+    return findings_from_json(json.loads(text))

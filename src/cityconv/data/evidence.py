@@ -21,7 +21,8 @@ On top of the per-file checks this module checks:
 - the grading rule (`grading_problems`), the same for every row: the grade is exactly the design's
   grade; a design with cue words shows one of them in `design_published`; output counts and levels
   have the designs made for them; a cited evaluation has a figure exactly when its design says so;
-  and rows with the same citation and design wording share a design;
+  and rows with the same citation and design wording share a design; the rubric's precedence
+  numbers give one order;
 - the paper inventory: a citation has its author, year and source; an excluded item says why; an
   item held in the tables names the rows.
 """
@@ -29,17 +30,15 @@ On top of the per-file checks this module checks:
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
 
 # Reading and checking one CSV file against its schema, and typed loading, live in datafiles;
 # they are reused here, not copied.
@@ -49,8 +48,6 @@ from cityconv.data.wardfiles import (
     validate_table_file,
 )
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "evidence")
 
 #: Table order: referenced tables first.
 TABLES = (
@@ -83,22 +80,13 @@ WITH_FIGURE, WITHOUT_FIGURE = "cited_study_figure", "cited_study_unquantified"
 # Schemas
 
 
-@lru_cache(maxsize=None)
 def _schema_texts() -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
-    return {
-        entry.name[: -len(".schema.json")]: entry.read_text(encoding="utf-8")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".schema.json")
-    }
+    return schema_store.schema_texts('evidence')
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
     """The Table Schema (a fresh dict) for `data/evidence/<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no evidence schema for {stem!r}; known: {', '.join(TABLES)}") from None
+    return schema_store.schema_descriptor('evidence', stem)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -303,6 +291,24 @@ def grading_problems(rel: str, rows, rubric_rows) -> list[Problem]:
     return problems
 
 
+def _rubric_problems(rel: str, rows) -> list[Problem]:
+    """The rubric is one ordered rule: its precedence numbers run 1, 2, 3 ... with no two the same."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        value = row.get("precedence", "")
+        if value in seen:
+            problems.append(Problem(rel, f"two designs have the same precedence (the other is in row {seen[value]})",
+                                    row=number, column="precedence", value=value,
+                                    expected="a number no other design has, so the designs are tried in one order"))
+        seen.setdefault(value, number)
+    numbers = sorted(int(v) for v in seen if v.isdigit())
+    if numbers and numbers != list(range(1, len(numbers) + 1)) and len(seen) == len(rows):
+        problems.append(Problem(rel, "precedence numbers have a gap", column="precedence",
+                                value=", ".join(map(str, numbers)), expected=f"1 to {len(rows)}"))
+    return problems
+
+
 def _inventory_problems(rel: str, rows) -> list[Problem]:
     """Rules that tie columns of paper_inventory.csv together."""
     problems: list[Problem] = []
@@ -349,6 +355,8 @@ def validate_evidence(evidence_dir: Path, root: Path) -> list[Problem]:
     problems += _foreign_key_problems(parsed, present, evidence_dir, root)
     if "cases" in parsed:
         problems += _case_rule_problems(relative(present["cases"], root), parsed["cases"], parsed.get("grading_rubric", []))
+    if "grading_rubric" in parsed:
+        problems += _rubric_problems(relative(present["grading_rubric"], root), parsed["grading_rubric"])
     if "paper_inventory" in parsed:
         problems += _inventory_problems(relative(present["paper_inventory"], root), parsed["paper_inventory"])
     return problems

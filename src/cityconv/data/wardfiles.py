@@ -36,21 +36,17 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 import re
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "ward")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".json"}
 
 # The order files are listed in the codebook and in WardData.
@@ -75,23 +71,13 @@ FILE_ORDER = (
 # Schemas
 
 
-@lru_cache(maxsize=None)
-def _schema_texts(folder_name: str = SCHEMA_FOLDER[-1]) -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(SCHEMA_FOLDER[0], folder_name)
-    texts = {}
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".schema.json"):
-            texts[name[: -len(".schema.json")]] = entry.read_text(encoding="utf-8")
-    return texts
+def _schema_texts(folder_name: str = "ward") -> dict[str, str]:
+    return schema_store.schema_texts(folder_name)
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
     """The Table Schema (as a fresh dict) for the data file `<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no schema for {stem!r}; known: {', '.join(known_files())}") from None
+    return schema_store.schema_descriptor('ward', stem)
 
 
 # City-level sources (the citywide consultation of 2019): kept once, in `data/city/` beside the ward
@@ -109,7 +95,7 @@ def city_files() -> tuple[str, ...]:
 
 
 def city_schema_descriptor(stem: str) -> dict[str, Any]:
-    return json.loads(_schema_texts(CITY_FOLDER)[stem])
+    return schema_store.schema_descriptor(CITY_FOLDER, stem)
 
 
 def validate_city_dir(city_dir: Path, root: Path) -> list[Problem]:

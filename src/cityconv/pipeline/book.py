@@ -177,6 +177,8 @@ def generated_toc_entries(project: Project) -> list[dict]:
         chosen = chosen_by_study[study_id]
         files = []
         for template in chosen:
+            if template.produces:  # an artifact for other chapters, not a page
+                continue
             out = project.generated_dir / study_id / f"{template.stem}.ipynb"
             if out.exists():
                 files.append(out.relative_to(project.root).with_suffix("").as_posix())

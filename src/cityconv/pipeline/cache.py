@@ -69,7 +69,8 @@ class Digests:
         if rel not in self._listings:
             path = self.root / rel
             if path.is_dir():
-                names = "\n".join(sorted(os.listdir(path)))
+                # Hidden names are temporary files of runs in progress, never inputs.
+                names = "\n".join(sorted(n for n in os.listdir(path) if not n.startswith(".")))
                 self._listings[rel] = hashlib.sha256(names.encode()).hexdigest()
             else:
                 self._listings[rel] = None
@@ -103,7 +104,8 @@ def entry_for(task: RunTask, record: dict[str, Any], digests: Digests) -> dict[s
 def _folders(record: dict[str, Any]) -> list[str]:
     # Not params/: a chapter opens its params file by name, and a new ward must not re-run every chapter.
     reads = [rel for rel in record.get("reads", []) if not rel.startswith("package:")]
-    parents = {Path(rel).parent.as_posix() for rel in reads} - {"params"}
+    # Nor book/generated/<id>/: its other files are outputs that change as other runs finish.
+    parents = {Path(rel).parent.as_posix() for rel in reads if not rel.startswith("book/generated/")} - {"params"}
     return sorted((set(record.get("listings", [])) | parents) - {"."})
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import fnmatch
+import json
 import multiprocessing
 import os
 import random
@@ -34,6 +34,7 @@ from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
 from cityconv.pipeline.book import HIDDEN
 from cityconv.pipeline.recording import FINISH_CELL_SOURCE, RECORDER_TAG, start_cell_source
 from cityconv.pipeline.tasks import RunTask
+from cityconv.present.mime import ARTIFACT_MIME
 from cityconv.pipeline.templates import (
     Template,
     check_parameters,
@@ -126,26 +127,27 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
     return problems
 
 
-def _validate_shared_inputs(project: Project, reads: set[str]) -> list[Problem]:
-    """Check shared inputs that some planned run reads: the evidence base and the rules files.
+def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Problem]:
+    """Check shared inputs that some planned run may read: the evidence base and the rules files.
 
     Driven by the paths templates declare in `reads`, so a new template that reads these files is
     protected without naming it here; a broken rule stops everything before any notebook runs.
     """
+    present = {path.relative_to(project.root).as_posix() for pattern in patterns for path in project.root.glob(pattern)}
     problems: list[Problem] = []
-    if any(pattern.startswith("data/evidence/") for pattern in reads):
+    if any(path.startswith("data/evidence/") for path in present):
         from cityconv.data.evidence import validate_evidence
 
         problems += validate_evidence(project.data_dir / "evidence", project.root)
-        if any(fnmatch.fnmatch("data/evidence/principles_audit_rules.yml", pattern) for pattern in reads):
+        if "data/evidence/principles_audit_rules.yml" in present:
             from cityconv.chapters.principles_audit import validate_audit_rules
 
             problems += validate_audit_rules(project)
-    if any(pattern.startswith("data/recommendations/") for pattern in reads):
+    if any(path.startswith("data/recommendations/") for path in present):
         from cityconv.chapters.recommendations import validate_rules
 
         problems += validate_rules(project)
-    if any(pattern.startswith("data/city/") for pattern in reads):  # city-level sources, one copy for all wards
+    if any(path.startswith("data/city/") for path in present):  # city-level sources, one copy for all wards
         from cityconv.data.wardfiles import validate_city_dir
 
         problems += validate_city_dir(project.data_dir / "city", project.root)
@@ -216,6 +218,7 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     output_path=output_path(project, study_id, template),
                     parameters=handed,
                     declared_reads=tuple(template.reads),
+                    produces=template.produces,
                 )
             )
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
@@ -326,9 +329,14 @@ def execute_task(task: RunTask) -> RunResult:
             else:
                 nb = nbformat.read(tmp, as_version=4)
                 failure = _first_error(nb)
+                artifact = _artifact(nb) if failure is None and task.produces else None
+                if failure is None and task.produces and artifact is None:
+                    failure = Failure(None, "MissingArtifact", f"the notebook showed no {task.produces} output")
                 if failure is None:
                     record = finalize_notebook(nb, task)
                     nbformat.write(nb, tmp)
+                    if artifact is not None:
+                        _write_atomically(task.artifact_path, json.dumps(artifact, indent=1, sort_keys=True))
                     os.replace(tmp, task.output_path)
     finally:
         if tmp.exists():
@@ -339,6 +347,22 @@ def execute_task(task: RunTask) -> RunResult:
             os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
     return RunResult(task, status, time.perf_counter() - started, failure, attempts, record)
+
+
+def _artifact(nb: nbformat.NotebookNode) -> dict | None:
+    """The artifact a stage-1 notebook showed (the last one, if it showed several)."""
+    found = None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if ARTIFACT_MIME in output.get("data", {}):
+                found = output["data"][ARTIFACT_MIME]
+    return None if found is None else json.loads(json.dumps(found))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def with_recorder(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
@@ -421,25 +445,35 @@ def run_plan(
     if plan.problems:
         raise InputError(plan.problems)
     results: list[RunResult] = []
-    pending: list[RunTask] = []
-    digests = cache.Digests(plan.project.root)
     manifest = cache.load_manifest(plan.project)
-    for task in plan.tasks:
-        if not force and cache.stale_reason(task, manifest.get(task.label), digests) is None:
-            results.append(RunResult(task, "skipped"))
-            if on_result:
-                on_result(results[-1])
-        else:
-            pending.append(task)
-    if pending:
-        for result in (executor or make_executor(jobs)).map(pending):
-            results.append(result)
-            if result.status == "done" and result.record is not None:
-                # Digests afresh: a run may have been made from files edited since this run began.
-                manifest[result.task.label] = cache.entry_for(result.task, result.record, cache.Digests(plan.project.root))
-                cache.save_manifest(plan.project, manifest)
-            if on_result:
-                on_result(result)
+    run = executor or make_executor(jobs)
+
+    def report(result: RunResult) -> None:
+        results.append(result)
+        if result.status == "done" and result.record is not None:
+            # Digests afresh: a run may have been made from files edited since this run began.
+            manifest[result.task.label] = cache.entry_for(result.task, result.record, cache.Digests(plan.project.root))
+            cache.save_manifest(plan.project, manifest)
+        if on_result:
+            on_result(result)
+
+    # Two stages: each ward's findings first, then the chapters, whose staleness is judged only now
+    # (a chapter that reads a ward's findings re-runs when, and only when, they changed).
+    failed_findings: set[str] = set()
+    for stage in ([t for t in plan.tasks if t.produces], [t for t in plan.tasks if not t.produces]):
+        digests = cache.Digests(plan.project.root)
+        pending: list[RunTask] = []
+        for task in stage:
+            if not task.produces and task.reads_findings and task.study_id in failed_findings:
+                report(RunResult(task, "failed", failure=Failure(None, "NotRun", "its ward's findings could not be computed")))
+            elif not force and cache.stale_reason(task, manifest.get(task.label), digests) is None:
+                report(RunResult(task, "skipped"))
+            else:
+                pending.append(task)
+        for result in run.map(pending) if pending else ():
+            report(result)
+            if result.task.produces and result.status == "failed":
+                failed_findings.add(result.task.study_id)
     from cityconv.pipeline.book import write_toc
 
     write_toc(plan.project)

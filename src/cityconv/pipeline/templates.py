@@ -32,6 +32,9 @@ class Template:
     reads: tuple[str, ...] = field(default_factory=tuple)
     declared: tuple[str, ...] = field(default_factory=tuple)
     uses_records: bool = True  # False for chapters built only from public open data
+    #: An artifact file other chapters read (e.g. "findings.json"): such a template runs first for its
+    #: ward, its output is saved as that file, and it is not a page of the book.
+    produces: str | None = None
 
     @property
     def stem(self) -> str:
@@ -79,6 +82,7 @@ def read_template(path: Path, root: Path) -> tuple[Template | None, list[Problem
             reads=tuple(meta.get("reads", ())),
             declared=declared,
             uses_records=bool(meta.get("uses_records", True)),
+            produces=meta.get("produces") or None,
         ),
         [],
     )
@@ -103,6 +107,8 @@ def discover(project: Project) -> tuple[list[Template], list[Problem]]:
 def templates_for(params: StudyParams, templates: list[Template]) -> tuple[list[Template], list[Problem]]:
     """The templates this ward or study runs: its `chapters` list, or every template of its kind."""
     applicable = [t for t in templates if params.kind in t.applies_to]
+    if params.kind == "ward" and params.data_dir is None:  # no engagement data: nothing to compute findings from
+        applicable = [t for t in applicable if not t.produces]
     if params.chapters is None:
         return applicable, []
     by_id = {t.id: t for t in applicable}
@@ -112,7 +118,9 @@ def templates_for(params: StudyParams, templates: list[Template]) -> tuple[list[
         for c in params.chapters
         if c not in by_id
     ]
-    return [by_id[c] for c in params.chapters if c in by_id], problems
+    # An artifact other chapters read is always made, whatever the chapters list says.
+    chosen = [t for t in applicable if t.produces and t.id not in params.chapters]
+    return chosen + [by_id[c] for c in params.chapters if c in by_id], problems
 
 
 def parameters_for(params: StudyParams, template: Template) -> dict[str, object]:
