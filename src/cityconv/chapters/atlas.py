@@ -24,6 +24,8 @@ from cityconv.present import cite, fmt_int, fmt_pct
 from cityconv.present.tables import table_bundle
 
 PROFILE_TEMPLATE_ID = "ward-profile"
+OVERVIEW_TEMPLATE_ID = "city-overview"
+OVERVIEW_STEM = "city-overview"
 ATLAS_DIR = "atlas"  # under book/generated/
 INDEX_STEM = "index"
 ATLAS_ID = re.compile(r"^e05\d{6}$")
