@@ -218,7 +218,8 @@ def test_atlas_and_a_not_started_ward_build_on_a_handful_of_wards(tmp_path):
 
     (part,) = atlas_toc_parts(Project(root))
     assert part["caption"] == "Ward atlas"
-    old, new = part["chapters"]
+    old, new, finder = part["chapters"]
+    assert finder == {"file": "book/postcode-finder"}
     assert old["file"] == "book/generated/atlas/index-2004-2023"
     assert [s["file"] for s in old["sections"]] == ["book/generated/atlas/e05000887/01-ward-profile"]
     assert [s["file"] for s in new["sections"]] == ["book/generated/atlas/e05015332/01-ward-profile"]

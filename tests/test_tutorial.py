@@ -287,7 +287,10 @@ def test_following_the_tutorial_builds_the_ward(tmp_path: Path) -> None:
     if generated.is_dir():
         shutil.copytree(generated, root / "book" / "generated",
                         ignore=shutil.ignore_patterns(WARD_ID, ".*.running.ipynb"))
-    setup = bash("cityconv run", root, timeout=3600)
+    # Every ward and study, but not the ward atlas (94 profile pages the tutorial does not need; the
+    # real-book build of the browser tests covers it): naming the params ids leaves the atlas out.
+    ids = " ".join(sorted(p.stem for p in (root / "params").glob("*.y*ml")))
+    setup = bash(f"cityconv run {ids}", root, timeout=3600)
     assert setup.returncode == 0, f"set-up (`make book`) failed:\n{setup.stdout[-4000:]}\n{setup.stderr[-4000:]}"
     parts = ["set -euo pipefail"]
     for n, step in enumerate(steps(text), 1):

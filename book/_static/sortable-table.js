@@ -38,8 +38,14 @@
       return ascending ? compare(a, b) : compare(b, a);
     });
     sortable.concat(fixed).forEach(function (r) { body.appendChild(r); });
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) { th.removeAttribute("aria-sort"); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      th.removeAttribute("aria-sort");
+      var mark = th.querySelector(".cityconv-sort-arrow");
+      if (mark) mark.textContent = "";
+    });
     heading.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    // The arrow is for the eye only: aria-sort tells assistive technology, and keeps the button's name.
+    heading.querySelector(".cityconv-sort-arrow").textContent = ascending ? " \u25B2" : " \u25BC";
   }
 
   function makeSortable(table) {
@@ -49,6 +55,10 @@
       button.type = "button";
       button.className = "cityconv-sort-button";
       while (heading.firstChild) button.appendChild(heading.firstChild);
+      var mark = document.createElement("span");
+      mark.className = "cityconv-sort-arrow";
+      mark.setAttribute("aria-hidden", "true");
+      button.appendChild(mark);
       heading.appendChild(button);
       button.addEventListener("click", function () { sortBy(table, column, heading); });
     });

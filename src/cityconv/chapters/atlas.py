@@ -13,20 +13,21 @@ profile-only runs to `atlas_output_dir` and the index links to `profile_href`.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters.profile import atlas_id, is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
 from cityconv.data import context as ctx
 from cityconv.present import cite, fmt_int, fmt_pct
 from cityconv.present.tables import table_bundle
 
 PROFILE_TEMPLATE_ID = "ward-profile"
+OVERVIEW_TEMPLATE_ID = "city-overview"
+OVERVIEW_STEM = "city-overview"
 ATLAS_DIR = "atlas"  # under book/generated/
 INDEX_STEM = "index"
-ATLAS_ID = re.compile(r"^e05\d{6}$")
 SORTABLE_CLASS = "cityconv-sortable"
 
 BOUNDARY_SET_TITLES = {
@@ -37,21 +38,6 @@ BOUNDARY_SET_SLUGS = {ctx.SET_OLD: "2004-2023", ctx.SET_NEW: "2023"}
 # One index template per boundary set (`notebooks/50-ward-atlas-2004-2023.ipynb`, `51-ward-atlas-2023`):
 # a page's heading must be in the template, so each set has its own thin template.
 INDEX_TEMPLATE_IDS = {s: f"ward-atlas-{slug}" for s, slug in BOUNDARY_SET_SLUGS.items()}
-
-
-def atlas_id(ward_code: str) -> str:
-    """The id of a profile-only ward: its ONS code in lower case (a valid params id, never a ward name)."""
-    return str(ward_code).lower()
-
-
-def is_atlas_id(study_id: str) -> bool:
-    return bool(ATLAS_ID.match(str(study_id)))
-
-
-def ward_code_of(study_id: str) -> str:
-    if not is_atlas_id(study_id):
-        raise ValueError(f"{study_id!r} is not an atlas ward id (an ONS ward code in lower case, e.g. 'e05000892')")
-    return str(study_id).upper()
 
 
 def profile_stem(project) -> str:

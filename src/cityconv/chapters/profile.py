@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -191,12 +192,31 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
     )
 
 
+# A profile-only ward of the atlas (no params file) is run with its ONS code in lower case as its id.
+# Defined here, not in chapters.atlas, so that a change to the atlas index never re-runs 94 profiles.
+ATLAS_ID = re.compile(r"^e05\d{6}$")
+
+
+def atlas_id(ward_code: str) -> str:
+    """The id of a profile-only ward: its ONS code in lower case (a valid params id, never a ward name)."""
+    return str(ward_code).lower()
+
+
+def is_atlas_id(study_id: str) -> bool:
+    return bool(ATLAS_ID.match(str(study_id)))
+
+
+def ward_code_of(study_id: str) -> str:
+    if not is_atlas_id(study_id):
+        raise ValueError(f"{study_id!r} is not an atlas ward id (an ONS ward code in lower case, e.g. 'e05000892')")
+    return str(study_id).upper()
+
+
 def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     """The profile of the ward named in `params/<study_id>.yml` of the project at `root` (or found).
 
     A profile-only ward of the atlas has no params file: its id is its ONS code in lower case.
     """
-    from cityconv.chapters.atlas import is_atlas_id, ward_code_of
     from cityconv.core.params import load_params
     from cityconv.core.paths import Project
 

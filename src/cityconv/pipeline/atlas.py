@@ -24,6 +24,8 @@ from cityconv.pipeline.templates import Template
 
 ATLAS_DATA_STATUS = "open data only"
 ATLAS_CAPTION = "Ward atlas"
+ATLAS_PAGES = ("book/postcode-finder",)
+OVERVIEW_ID = f"{pages.ATLAS_DIR}-overview"
 
 
 def profile_only_wards(project: Project, studies: dict[str, StudyParams]) -> list[tuple[str, str, str]]:
@@ -47,7 +49,7 @@ def atlas_ids(project: Project, studies: dict[str, StudyParams]) -> set[str]:
     """Every id the atlas answers to on the command line (`cityconv run e05000887 atlas-2023`)."""
     return {pages.atlas_id(code) for code, _, _ in profile_only_wards(project, studies)} | {
         index_study_id(s) for s in ctx.BOUNDARY_SETS
-    }
+    } | {OVERVIEW_ID}
 
 
 def split_atlas_ids(project: Project, studies: dict[str, StudyParams], ids: list[str] | None
@@ -88,6 +90,10 @@ def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: li
             tasks.append(_task(project, index, study_id, pages.BOUNDARY_SET_TITLES[boundary_set],
                                out_dir / f"{pages.index_stem(boundary_set)}.ipynb",
                                {"boundary_set": boundary_set}))
+    overview = by_id.get(pages.OVERVIEW_TEMPLATE_ID)
+    if overview is not None and (ids is None or OVERVIEW_ID in ids):
+        tasks.append(_task(project, overview, OVERVIEW_ID, overview.title, out_dir / f"{pages.OVERVIEW_STEM}.ipynb",
+                           {"study_id": OVERVIEW_ID}))
     return tasks
 
 
@@ -116,6 +122,9 @@ def atlas_toc_parts(project: Project) -> list[dict]:
         sets.setdefault(boundary_set, []).append(pages.atlas_id(code))
     as_entry = lambda path: path.relative_to(project.root).with_suffix("").as_posix()  # noqa: E731
     chapters = []
+    overview_page = out_dir / f"{pages.OVERVIEW_STEM}.ipynb"
+    if overview_page.exists():
+        chapters.append({"file": as_entry(overview_page)})
     for boundary_set in ctx.BOUNDARY_SETS:
         index_page = out_dir / f"{pages.index_stem(boundary_set)}.ipynb"
         if not index_page.exists():
@@ -126,4 +135,6 @@ def atlas_toc_parts(project: Project) -> list[dict]:
             for page in sorted((out_dir / study_id).glob(f"*{pages.PROFILE_TEMPLATE_ID}.ipynb"))[:1]
         ]
         chapters.append({"file": as_entry(index_page), **({"sections": sections} if sections else {})})
+    if chapters:  # the hand-written pages of the atlas (the finder links to an index page)
+        chapters += [{"file": page} for page in ATLAS_PAGES if (project.root / f"{page}.md").is_file()]
     return [{"caption": ATLAS_CAPTION, "chapters": chapters}] if chapters else []

@@ -1,0 +1,161 @@
+"""The city overview (`notebooks/52-city-overview.ipynb`): choropleth maps of key indicators for each
+boundary set, with the studied wards outlined, alt text, and a table of every ward as the maps' equivalent.
+
+Colours: five equal-count classes of the cividis scale (designed to read the same with the common
+colour-vision deficiencies, and in greyscale); a ward without figures (Waterfront North) is hatched,
+not coloured, so a missing value is never read as a low one. The indicators are those of the atlas
+index (`cityconv.chapters.atlas.ward_indicators`), so the overview and the index agree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cityconv.chapters import atlas
+from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _patch, _title, ward_shapes
+from cityconv.data import context as ctx
+from cityconv.present import Chart, Table, cite, fmt_int, fmt_pct, join_words
+from cityconv.present.figures import new_figure
+
+INDICATORS = {
+    "imd2019_decile1": "neighbourhoods among the most deprived 10% in England (IMD 2019)",
+    "social_rented": "households renting from a council or housing association",
+}
+SHORT = {  # in a sentence, after a percentage
+    "imd2019_decile1": "of its neighbourhoods in the most deprived 10% (IMD 2019)",
+    "social_rented": "of its households renting socially",
+}
+COLUMN = {"imd2019_decile1": "Most deprived 10%, IMD 2019", "social_rented": "Renting socially"}
+MISSING_COLOUR = "#FFFFFF"
+
+
+@dataclass
+class Overview:
+    boundary_set: str
+    indicators: pd.DataFrame  # atlas.ward_indicators, wards only
+    shapes: pd.DataFrame
+    studied: dict[str, str]  # ward code -> study title, for wards with their own study
+
+    @property
+    def set_text(self) -> str:
+        return BOUNDARY_SET_TEXT[self.boundary_set]
+
+
+def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
+    from cityconv.core.params import load_all
+    from cityconv.core.paths import Project
+
+    project = Project(Path(root)) if root is not None else Project.discover()
+    frame = atlas.ward_indicators(project.context_dir, boundary_set)
+    frame = frame[frame["boundary_set"] == boundary_set].reset_index(drop=True)
+    studies, _ = load_all(project)
+    studied = {p.ward.code: p.title for p in studies.values()
+               if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set}
+    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied)
+
+
+# Fixed, round class edges (shares 0-1), the same on both maps of an indicator so they compare.
+CLASS_EDGES = {
+    "imd2019_decile1": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+    "social_rented": [0.0, 0.1, 0.2, 0.3, 0.4, 1.0],
+}
+
+
+def class_label(edges: list[float], i: int) -> str:
+    if i == len(edges) - 2:
+        return f"{fmt_pct(edges[i], 0)} or more"
+    return f"{fmt_pct(edges[i], 0)} to under {fmt_pct(edges[i + 1], 0)}"
+
+
+def _class_of(value, edges: list[float]) -> int | None:
+    if pd.isna(value):
+        return None
+    return min(int(np.searchsorted(edges, float(value), side="right")) - 1, len(edges) - 2)
+
+
+def ranks(o: Overview, indicator: str) -> pd.Series:
+    """Rank of each ward, 1 = the highest value (most deprived / most social renting); missing stays missing."""
+    return o.indicators.set_index("ward_code")[indicator].astype(float).rank(ascending=False, method="min")
+
+
+def studied_text(o: Overview) -> str:
+    if not o.studied:
+        return f"No ward {o.set_text} has a study of its own in this book yet."
+    parts = []
+    for code, title in sorted(o.studied.items(), key=lambda kv: kv[1]):
+        row = o.indicators.set_index("ward_code").loc[code]
+        bits = [f"{fmt_pct(row[k], 0)} {SHORT[k]} (rank {fmt_int(ranks(o, k)[code])} of "
+                f"{fmt_int(o.indicators[k].notna().sum())})" for k in INDICATORS if not pd.isna(row[k])]
+        parts.append(f"**{title}** ({row['ward_name']}): " + join_words(bits) + ".")
+    return ("Wards with a study of their own are outlined in black on the maps. Rank 1 is the highest share.\n\n"
+            + "\n\n".join(f"- {p}" for p in parts))
+
+
+def choropleth(o: Overview, indicator: str) -> Chart:
+    import matplotlib as mpl
+    from matplotlib.patches import Patch
+
+    words = INDICATORS[indicator]
+    values = o.indicators.set_index("ward_code")[indicator]
+    edges = CLASS_EDGES[indicator]
+    colours = mpl.colormaps["cividis_r"](np.linspace(0.05, 0.95, len(edges) - 1))  # light = low, dark = high
+    fig = new_figure(6.2, 6.4)
+    ax = fig.add_subplot()
+    for row in o.shapes.itertuples():
+        k = _class_of(values.get(row.ward_code), edges)
+        style = {"facecolor": MISSING_COLOUR, "hatch": "///"} if k is None else {"facecolor": colours[k]}
+        ax.add_patch(_patch(row.geometry, edgecolor="white", linewidth=0.6, zorder=1, **style))
+    for code in o.studied:  # outline the studied wards on top
+        geometry = o.shapes.loc[o.shapes["ward_code"] == code, "geometry"].iloc[0]
+        ax.add_patch(_patch(geometry, facecolor="none", edgecolor="black", linewidth=2.2, zorder=3))
+    minx, miny, maxx, maxy = np.array([g.bounds for g in o.shapes["geometry"]]).T
+    ax.set_xlim(minx.min() - 0.01, maxx.max() + 0.01)
+    ax.set_ylim(miny.min() - 0.01, maxy.max() + 0.01)
+    ax.set_aspect(1 / math.cos(math.radians((miny.min() + maxy.max()) / 2)))
+    ax.set_axis_off()
+    _title(ax, f"{COLUMN[indicator]}: wards {o.set_text}")
+    handles = [Patch(facecolor=colours[i], edgecolor="#555555", label=class_label(edges, i)) for i in range(len(edges) - 1)]
+    if values.isna().any():
+        handles.append(Patch(facecolor=MISSING_COLOUR, hatch="///", edgecolor="#555555", label="no figures"))
+    if o.studied:
+        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="ward with its own study"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+    known = o.indicators.dropna(subset=[indicator]).sort_values(indicator)
+    high, low = known.iloc[-1], known.iloc[0]
+    studied = [f"{o.studied[c]} is in the class {class_label(edges, _class_of(values[c], edges))}"
+               for c in sorted(o.studied) if _class_of(values.get(c), edges) is not None]
+    alt = (
+        f"Map of Liverpool's {fmt_int(len(o.shapes))} wards {o.set_text}, shaded in {len(edges) - 1} classes "
+        f"from light (low) to dark (high) by the share of {words}. The highest is {high['ward_name']} "
+        f"({fmt_pct(high[indicator], 0)}), the lowest {low['ward_name']} ({fmt_pct(low[indicator], 0)})."
+        + (f" {join_words(studied)}." if studied else "")
+        + (" One ward has no figures and is hatched." if values.isna().any() else "")
+        + " Every ward's value is in the table below."
+    )
+    caption = (f"Share of {words}, wards {o.set_text}. The classes are the same on both boundary sets' maps. "
+               f"Sources: {cite('census2021')}; {cite('imd2019')}; {cite('boundaries')}.")
+    return Chart(fig, alt, caption)
+
+
+def overview_table(o: Overview) -> Table:
+    """The maps' table equivalent: every ward, most deprived first, with both indicators and ranks."""
+    frame = o.indicators.sort_values("imd2019_decile1", ascending=False, na_position="last")
+    r = {k: ranks(o, k) for k in INDICATORS}
+    out = pd.DataFrame({"Ward": [f"{n} ({c})" + (" [own study]" if c in o.studied else "")
+                                 for n, c in zip(frame["ward_name"], frame["ward_code"])]})
+    for k in INDICATORS:
+        out[f"{COLUMN[k]}: share"] = ["[x]" if pd.isna(v) else fmt_pct(v, 1) for v in frame[k]]
+        out[f"{COLUMN[k]}: rank"] = ["[x]" if pd.isna(v) else fmt_int(v) for v in r[k].reindex(frame["ward_code"])]
+    return Table(
+        out, title=f"Key indicators for every ward {o.set_text}",
+        source=f"{cite('census2021')}; {cite('imd2019')}; {cite('lookups')}",
+        units="Percentage of the ward's neighbourhoods (LSOAs) or households; rank (1 = highest share)",
+        notes=["Neighbourhoods: the share among the most deprived 10% in England on the IMD 2019.",
+               "Households: the share renting from a council or housing association (Census 2021).",
+               "Ward figures sum the neighbourhoods that best fit each ward; counts are approximate."],
+    )
