@@ -172,6 +172,21 @@ def _not_utf8(ward: Path) -> None:  # saved as Excel's plain "CSV (Comma delimit
     path.write_bytes(text.encode("cp1252"))
 
 
+EXAMPLE_MAPPING = REPO / "book" / "field-kit" / "example-mapping.yml"
+
+
+def _unmapped_label(ward: Path) -> None:  # the mapping lost its line for "Under 25"
+    text = EXAMPLE_MAPPING.read_text(encoding="utf-8")
+    assert 'age_band: {"Under 25": "16-24"}' in text
+    (ward / "survey-mapping.yml").write_text(text.replace('  age_band: {"Under 25": "16-24"}\n', ""), encoding="utf-8")
+
+
+def _personal_column(ward: Path) -> None:  # the mapping does not drop the e-mail column
+    text = EXAMPLE_MAPPING.read_text(encoding="utf-8")
+    assert 'drop: ["Email address"]' in text
+    (ward / "survey-mapping.yml").write_text(text.replace('drop: ["Email address"]', "drop: []"), encoding="utf-8")
+
+
 def _nothing(ward: Path) -> None:
     pass
 
@@ -181,6 +196,8 @@ MISTAKES = {
     "short-row": _short_row,
     "unknown-column": _unknown_column,
     "not-utf8": _not_utf8,
+    "unmapped-label": _unmapped_label,
+    "personal-column": _personal_column,
     "unknown-ward": _nothing,  # shown right after new-ward, on a fresh ward
     "empty-templates": _nothing,  # a fresh ward, before anything is entered
 }
@@ -199,11 +216,14 @@ def test_page_structure() -> None:
         assert command in script, command
     order = [script.index(c) for c in ("new-ward", "simulate", "validate", "build")]
     assert order == sorted(order)
+    for command in (f"cityconv field-kit {WARD_ID}", f"cityconv import-survey {WARD_ID} book/field-kit/example-google-forms.csv"):
+        assert command in script, command  # collecting with the kit, then importing an export
+    assert script.index("field-kit") < script.index("import-survey") < script.index("cityconv build")
     setup = [b for b in blocks(text) if b["lang"] == "bash" and b["body"][0].startswith("# tutorial-setup")]
     assert [b["body"][1:] for b in setup] == [["make book"]]  # the test reproduces it with `cityconv run`
     assert "{doc}`protecting-respondents`" in text and "CODEBOOK.md" in text
     names = [name for name, _, _ in error_examples(text)]
-    assert {"misspelt-code", "short-row", "unknown-column", "not-utf8"} <= set(names)
+    assert {"misspelt-code", "short-row", "unknown-column", "not-utf8", "unmapped-label", "personal-column"} <= set(names)
     assert set(names) <= set(MISTAKES), "an error example without a matching mistake in MISTAKES"
 
 
@@ -313,3 +333,11 @@ def test_following_the_tutorial_builds_the_ward(tmp_path: Path) -> None:
         assert BANNER in page.read_text(encoding="utf-8"), f"{stem}: no synthetic-data banner"
     assert (root / "_build" / "html" / "index.html").exists()
     assert "Book:" in done.stdout
+    kit = root / "_build" / "field-kit" / WARD_ID
+    for name in ("questionnaire", "information-and-consent", "privacy-notice", "interview-topic-guide",
+                 "workshop-plan", "coding-frame", "safeguarding"):
+        assert (kit / f"{name}.pdf").stat().st_size > 0, name
+    assert "Would you recommend Orrell Park as a place to live?" in (kit / "questionnaire.html").read_text(encoding="utf-8")
+    assert "imported 40 responses" in done.stdout
+    survey_page = (root / "_build" / "html" / "book" / "generated" / WARD_ID / "03-residents-survey.html").read_text(encoding="utf-8")
+    assert "Would you recommend Orrell Park as a place to live?" in survey_page and "Ducky" not in survey_page

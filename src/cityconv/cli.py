@@ -316,6 +316,55 @@ def import_workbook(
     console.print(f"Next: `cityconv validate {ward_id}`.")
 
 
+@app.command("field-kit")
+def field_kit(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the kit (default: _build/field-kit/<ward>)."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print each document to PDF (headless Chromium)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Write the ward's field kit: printable questionnaire, information sheet and consent form, guides, workbook."""
+    from cityconv.core.params import load_params
+    from cityconv.data.questionnaire import ward_questionnaire
+    from cityconv.generate.fieldkit import write_field_kit
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    questionnaire, problems = ward_questionnaire(data_dir, project.root)
+    _fail_on_problems(problems)
+    params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
+    target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
+    written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)
+    if pdf:
+        written += _print_pdfs([p for p in written if p.suffix == ".html"])
+    console.print(f"[green]✓[/] field kit for {params.title} in {target}:")
+    for path in written:
+        if path.suffix != ".md":
+            console.print(f"  {path.name}")
+
+
+def _print_pdfs(pages: list[Path]) -> list[Path]:
+    """Each HTML page printed to a PDF beside it, by the same headless Chromium as the book's PDF."""
+    from playwright.sync_api import sync_playwright
+
+    from cityconv.pipeline.pdf import _launch
+
+    out = []
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            for page_path in pages:
+                page = browser.new_context(offline=True).new_page()
+                page.goto(page_path.resolve().as_uri(), wait_until="load")
+                target = page_path.with_suffix(".pdf")
+                page.pdf(path=str(target), format="A4", prefer_css_page_size=True, print_background=True, tagged=True)
+                page.context.close()
+                out.append(target)
+        finally:
+            browser.close()
+    return out
+
+
 def main() -> None:
     """Entry point: input problems end in a short report and exit code 2, never a traceback."""
     try:

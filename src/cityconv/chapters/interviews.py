@@ -37,7 +37,8 @@ from cityconv.methods.disclosure import (
     protect_counts,
     suppress_linked,
 )
-from cityconv.present import WARD_COLOUR, Chart, Table, capitalise, fmt_int, join_words
+from cityconv.methods.stats import cohens_kappa
+from cityconv.present import WARD_COLOUR, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
 
 # ================================================================================================
@@ -130,7 +131,8 @@ def interview_summary(ch) -> InterviewSummary:
     s.by_group = pd.Series([int(counts[g]) for g in s.groups], index=pd.Index(s.groups, name=GROUP_AXIS))
     if themes is None:
         return s
-    merged = themes.merge(interviews[["interview_id", "interviewee_type"]], on="interview_id", how="inner")
+    first = themes if "second_coder" not in themes else themes[themes["second_coder"].astype(str) != "second_only"]
+    merged = first.merge(interviews[["interview_id", "interviewee_type"]], on="interview_id", how="inner")
     merged = merged.drop_duplicates(["interview_id", "theme"])
     theme_order = [t for t in code_labels("interview_themes", "theme")]
     theme_order += sorted(set(merged["theme"].astype(str)) - set(theme_order))
@@ -201,6 +203,44 @@ def interview_themes_text(s: InterviewSummary) -> str:
         text += (f" Of the {fmt_int(n_cells)} theme-by-group counts, {fmt_int(n_withheld)} are withheld ({SUPPRESSED}) "
                  "to protect the people interviewed, so differences between the groups cannot be read from this table.")
     return (text + records_caveat(s.status)).strip()
+
+
+def coding_agreement_text(s: InterviewSummary) -> str | None:
+    """Cohen's kappa between two coders over the interviews both coded (None when none was double-coded).
+
+    Every theme of the coding frame counts as an item of every double-coded interview: coded by the
+    first coder (a row not marked second_only), by the second (agree or second_only), or by neither.
+    """
+    themes = s.themes
+    if themes is None or "second_coder" not in themes or themes["second_coder"].isna().all():
+        return None
+    marked = themes[themes["second_coder"].notna()]
+    double = sorted(set(marked["interview_id"].astype(str)))
+    frame = list(code_labels("interview_themes", "theme"))
+    rows = themes[themes["interview_id"].astype(str).isin(double)]
+    codes = rows["second_coder"].astype("string").fillna("")
+    by_first = set(zip(rows["interview_id"].astype(str)[codes != "second_only"], rows["theme"].astype(str)[codes != "second_only"]))
+    by_second = set(zip(rows["interview_id"].astype(str)[codes.isin(["agree", "second_only"])],
+                        rows["theme"].astype(str)[codes.isin(["agree", "second_only"])]))
+    items = [(i, t) for i in double for t in frame]
+    overall = cohens_kappa([x in by_first for x in items], [x in by_second for x in items])
+    agree = sum((x in by_first) == (x in by_second) for x in items)
+    text = (f"Two researchers coded {count_text(len(double), s.rules)} of the interviews independently. Over those "
+            f"interviews and the {fmt_int(len(frame))} themes of the coding frame they agreed on "
+            f"{fmt_pct(agree / len(items))} of the decisions; Cohen's kappa, the agreement beyond what chance would give "
+            f"(1 is perfect, 0 no better than chance), is "
+            + ("not defined here (both coders made the same choice for every theme)" if overall is None else f"{overall:.2f}")
+            + ".")
+    weak = []
+    for t in frame:
+        pairs = [(i, t) for i in double]
+        k = cohens_kappa([x in by_first for x in pairs], [x in by_second for x in pairs])
+        if k is not None and k < 0.6:
+            weak.append(f"{_lower_first(s.theme_labels.get(t, t))} ({k:.2f})")
+    if weak:
+        text += (" Agreement was weaker (kappa below 0.6) for " + join_words(weak)
+                 + ": the definitions of these themes need discussing before more interviews are coded.")
+    return text + records_caveat(s.status)
 
 
 def interview_theme_table(s: InterviewSummary) -> Table | None:

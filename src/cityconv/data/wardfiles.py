@@ -26,6 +26,13 @@ What frictionless does not do for us here, and this module does:
 Every problem is reported at once, as `cityconv.core.problems.Problem` (file relative to the project root,
 row as numbered in the file, column, value, expectation). Nothing is coerced silently.
 
+The survey files follow the ward's questionnaire (`questionnaire.yml` in its folder, see
+`cityconv.data.questionnaire`): their schemas on disk hold only the columns that are not questions, and
+`ward_descriptor` adds each question's column or codes, wording and labels. A folder without a
+questionnaire is read with the City Conversation questionnaire; a questionnaire with problems is
+reported with its lines, and the survey files wait until it is fixed. The data-entry workbook
+(`<ward>-data-entry.xlsx`) may sit in the folder; it is imported, never read here.
+
 Which files a ward must have: `objectives.csv` and `survey_responses.csv` (`x-required-file` in the
 schemas). All others are optional; an absent source loads as `None` and chapters say so. A file
 that refers to another (e.g. `survey_mentions.csv` -> `survey_responses.csv`) needs that file.

@@ -116,8 +116,10 @@ def load_mapping(path: Path, root: Path) -> tuple[Mapping, Any]:
     if not isinstance(raw, dict):
         raise InputError([Problem(name, "expected a mapping of keys to values at the top level",
                                   expected="header_rows, id, month, constants, fields, multi, values, drop")])
+    plain = {k: v for k, v in to_plain(raw).items()
+             if not (v is None and k in ("constants", "fields", "multi", "values", "drop"))}  # a section left empty
     try:
-        return Mapping.model_validate(to_plain(raw)), raw
+        return Mapping.model_validate(plain), raw
     except ValidationError as exc:
         raise InputError(validation_problems(exc, raw, name, Mapping)) from None
 

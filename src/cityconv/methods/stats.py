@@ -886,3 +886,25 @@ def weighted_vs_unweighted(
     table = pd.DataFrame(rows, columns=["category", "count", "unweighted_share", "weighted_share"])
     table["difference_pp"] = (table["weighted_share"] - table["unweighted_share"]) * 100
     return table
+
+
+def cohens_kappa(first: list[bool], second: list[bool]) -> float | None:
+    """Cohen's kappa for two coders' yes/no decisions on the same items (statsmodels ``cohens_kappa``).
+
+    Agreement beyond chance: 1 is perfect, 0 no better than chance. None when it is undefined (no items,
+    or both coders gave one answer to everything, so chance agreement is already 1).
+    """
+    import numpy as np
+    from statsmodels.stats.inter_rater import cohens_kappa as _kappa
+
+    if len(first) != len(second):
+        raise ValueError("both coders must code the same items")
+    if not first:
+        return None
+    a, b = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+    table = np.array([[np.sum(a & b), np.sum(a & ~b)], [np.sum(~a & b), np.sum(~a & ~b)]], dtype=float)
+    n = table.sum()
+    chance = (table[0].sum() * table[:, 0].sum() + table[1].sum() * table[:, 1].sum()) / n**2
+    if chance >= 1:
+        return None
+    return float(_kappa(table, return_results=False))

@@ -1,0 +1,105 @@
+"""The field kit for a ward: printable documents made from its questionnaire and the schemas, and the workbook.
+
+`cityconv field-kit WARD` writes, for one ward: the printable questionnaire (from `questionnaire.yml`),
+a participant information sheet and consent form, a privacy notice outline (UK GDPR headings), an
+interview topic guide and a practitioner workshop plan whose themes are the coding frames of the
+interviews and practitioners chapters, the coding frame itself (with the double-coding procedure),
+safeguarding and data-handling notes, and the data-entry workbook. Each document is a Markdown (Jinja2)
+template beside this module, rendered to HTML here; the command line prints the HTML to PDF.
+
+Generated from the same files the validation reads, so a code printed on the form is a code the data
+accept. Details only the study team knows (the controller, a contact, the withdrawal date) are left as
+[bracketed] prompts unless given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cityconv.data import wardfiles
+from cityconv.data.questionnaire import Questionnaire
+from cityconv.generate.workbook import write_workbook
+
+DOCUMENTS = (
+    ("questionnaire", "Questionnaire"),
+    ("information-and-consent", "Participant information sheet and consent form"),
+    ("privacy-notice", "Privacy notice (outline)"),
+    ("interview-topic-guide", "Interview topic guide"),
+    ("workshop-plan", "Practitioner workshop plan"),
+    ("coding-frame", "Coding frame"),
+    ("safeguarding", "Safeguarding and data handling"),
+)
+PRINT_CSS = """
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11.5pt; line-height: 1.45; color: #111; max-width: 46em; margin: 0 auto; }
+h1 { font-size: 18pt; margin-top: 0; } h2 { font-size: 13pt; margin-top: 1.3em; break-after: avoid; }
+h1:not(:first-of-type) { break-before: page; }
+ul { list-style: none; padding-left: 0.6em; } li { margin: 0.25em 0; }
+table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 0.2em 0.5em; text-align: left; }
+code { font-size: 10pt; }
+"""
+
+
+@dataclass(frozen=True)
+class StudyDetails:
+    """What only the study team knows; bracketed prompts until they fill them in."""
+
+    controller: str = "[the organisation leading the study, e.g. the Council or the University]"
+    contact: str = "[name, telephone number and e-mail address of the study lead]"
+    withdraw_by: str = "[date, e.g. four weeks after the survey closes]"
+
+
+def _template(name: str):
+    from jinja2 import Environment, StrictUndefined
+
+    text = resources.files("cityconv.generate").joinpath("fieldkit", f"{name}.md.j2").read_text(encoding="utf-8")
+    env = Environment(undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True)
+    return env.from_string(text)
+
+
+def _categories(stem: str, column: str = "theme") -> list[tuple[str, str]]:
+    field = next(f for f in wardfiles.schema_descriptor(stem)["fields"] if f["name"] == column)
+    return [(c["value"], c["label"]) for c in field["categories"]]
+
+
+def document_markdown(name: str, questionnaire: Questionnaire, threshold: int = 5,
+                      details: StudyDetails | None = None) -> str:
+    """One field-kit document for the ward of `questionnaire`, as Markdown."""
+    details = details or StudyDetails()
+    title = f"The City Conversation in {questionnaire.ward}"
+    context = {
+        "q": questionnaire, "questions": questionnaire.questions, "multi": questionnaire.multi(),
+        "ward": questionnaire.ward, "title": title, "threshold": threshold,
+        "controller": details.controller, "contact": details.contact, "withdraw_by": details.withdraw_by,
+        "themes": _categories("workshop_themes") if name == "workshop-plan" else _categories("interview_themes"),
+    }
+    return _template(name).render(**context)
+
+
+def document_html(markdown: str, title: str) -> str:
+    """A print-ready HTML page of one document (A4, no scripts, nothing fetched)."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark").enable("table").render(markdown)
+    return (f"<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{PRINT_CSS}</style></head><body>\n{body}</body></html>\n")
+
+
+def write_field_kit(out_dir: Path, questionnaire: Questionnaire, ward_id: str, threshold: int = 5,
+                    details: StudyDetails | None = None) -> list[Path]:
+    """Every document as Markdown and HTML, and the data-entry workbook, into `out_dir`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, title in DOCUMENTS:
+        text = document_markdown(name, questionnaire, threshold, details)
+        (out_dir / f"{name}.md").write_text(text, encoding="utf-8")
+        (out_dir / f"{name}.html").write_text(document_html(text, f"{title}: {questionnaire.ward}"), encoding="utf-8")
+        written += [out_dir / f"{name}.md", out_dir / f"{name}.html"]
+    written.append(write_workbook(out_dir / f"{ward_id}{wardfiles.DATA_ENTRY_SUFFIX}", questionnaire,
+                                  questionnaire.ward, ward_id))
+    return written
