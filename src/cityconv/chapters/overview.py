@@ -18,7 +18,6 @@ import pandas as pd
 
 from cityconv.chapters import atlas
 from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _patch, _title, ward_shapes
-from cityconv.data import context as ctx
 from cityconv.present import Chart, Table, cite, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure
 
@@ -139,7 +138,7 @@ def choropleth(o: Overview, indicator: str) -> Chart:
     )
     caption = (f"Share of {words}, wards {o.set_text}. The classes are the same on both boundary sets' maps. "
                f"Sources: {cite('census2021')}; {cite('imd2019')}; {cite('boundaries')}.")
-    return Chart(fig, alt, caption)
+    return Chart(fig, alt, caption, status="published")
 
 
 def overview_table(o: Overview) -> Table:
@@ -158,4 +157,5 @@ def overview_table(o: Overview) -> Table:
         notes=["Neighbourhoods: the share among the most deprived 10% in England on the IMD 2019.",
                "Households: the share renting from a council or housing association (Census 2021).",
                "Ward figures sum the neighbourhoods that best fit each ward; counts are approximate."],
+        status="published",
     )
