@@ -8,22 +8,20 @@
 - Atomic: a notebook executes into a temporary file beside its destination and replaces the
   published chapter only if papermill succeeded and no cell recorded an error. A failure leaves the
   previous chapter in place; the other runs still complete.
-- Parallel: runs go to an `Executor`. The local one is a pool of subprocesses; kernel start-up port
-  races are retried. A distributed executor only needs to implement `Executor.map`.
+- Parallel: runs go to an `Executor` (see `executors.py`: warm kernels by default, a fresh papermill
+  kernel per notebook, or Dask). Workers return executed notebooks; only this process publishes.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 import nbformat
 
@@ -38,6 +36,9 @@ from cityconv.pipeline.templates import (
     parameters_for,
     templates_for,
 )
+
+if TYPE_CHECKING:
+    from cityconv.pipeline.executors import Executor
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PORT_RACE_MARKERS = ("Address already in use", "Kernel died before replying to kernel_info")
@@ -263,6 +264,7 @@ class RunResult:
     seconds: float = 0.0
     failure: Failure | None = None
     attempts: int = 1
+    notebook: str | None = None  # the finished notebook, when a worker leaves publishing to us
 
     def report_line(self) -> str:
         f = self.failure
@@ -300,8 +302,13 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def execute_task(task: RunTask) -> RunResult:
-    """Execute one notebook into a temporary file and promote it only on success."""
+def execute_task(task: RunTask, engine_options: dict | None = None, publish: bool = True) -> RunResult:
+    """Execute one notebook into a temporary file and promote it only on success.
+
+    `engine_options` go to papermill (a warm kernel passes its engine and live kernel manager);
+    with `publish=False` the finished notebook comes back in the result for the coordinator to
+    publish with `publish_result`, so a worker whose coordinator is gone can never publish.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -316,6 +323,7 @@ def execute_task(task: RunTask) -> RunResult:
     os.environ["CITYCONV_ROOT"] = str(task.root)
     attempts = 0
     failure: Failure | None = None
+    finished: str | None = None
     try:
         while True:
             attempts += 1
@@ -330,6 +338,7 @@ def execute_task(task: RunTask) -> RunResult:
                     log_output=False,
                     # The kernel's start-up notices would flood a parallel run's log.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    **(engine_options or {}),
                 )
                 break
             except PapermillExecutionError:
@@ -348,8 +357,11 @@ def execute_task(task: RunTask) -> RunResult:
                 failure = _first_error(nb)
                 if failure is None:
                     finalize_notebook(nb, task)
-                    nbformat.write(nb, tmp)
-                    os.replace(tmp, task.output_path)
+                    if publish:
+                        nbformat.write(nb, tmp)
+                        os.replace(tmp, task.output_path)
+                    else:
+                        finished = nbformat.writes(nb)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -358,48 +370,29 @@ def execute_task(task: RunTask) -> RunResult:
         else:
             os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
-    return RunResult(task, status, time.perf_counter() - started, failure, attempts)
+    return RunResult(task, status, time.perf_counter() - started, failure, attempts, finished)
 
 
-class Executor(Protocol):
-    """Runs tasks and yields each result as soon as it is known, in any order."""
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]: ...
-
-
-class InProcessExecutor:
-    """One run after another in this process: simplest to debug (`--jobs 1`)."""
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]:
-        for task in tasks:
-            yield execute_task(task)
-
-
-class LocalPoolExecutor:
-    """A pool of worker processes; each run also starts its own kernel subprocess."""
-
-    def __init__(self, jobs: int):
-        self.jobs = max(1, jobs)
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]:
-        context = multiprocessing.get_context("spawn")  # no inherited ZMQ or matplotlib state
-        with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)) or 1, mp_context=context) as pool:
-            futures = {pool.submit(execute_task, task): task for task in tasks}
-            for future in cf.as_completed(futures):
-                task = futures[future]
-                try:
-                    yield future.result()
-                except Exception as exc:  # a worker died: report it like any other failed run
-                    yield RunResult(task, "failed", 0.0, Failure(None, type(exc).__name__, _first_line(str(exc))))
-
-
-def make_executor(jobs: int) -> Executor:
-    return InProcessExecutor() if jobs <= 1 else LocalPoolExecutor(jobs)
+def publish_result(result: RunResult) -> RunResult:
+    """Publish a notebook a worker returned: write beside the chapter, then replace it atomically."""
+    if result.notebook is None:
+        return result
+    task = result.task
+    task.output_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = task.output_path.with_name(f".{task.output_path.stem}.{os.getpid()}.publishing.running.ipynb")
+    try:
+        tmp.write_text(result.notebook, encoding="utf-8")
+        os.replace(tmp, task.output_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return RunResult(task, result.status, result.seconds, result.failure, result.attempts)
 
 
 @dataclass
 class RunSummary:
     results: list[RunResult]
+    interrupted: int | None = None  # the signal that stopped the run early, if one did
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -410,39 +403,54 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.interrupted is None
 
 
 def run_plan(
     plan: Plan,
     jobs: int,
     force: bool = False,
-    executor: Executor | None = None,
+    executor: Executor | str | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    wait: bool = False,
 ) -> RunSummary:
-    """Execute what is out of date (everything with force) and regenerate the book's contents."""
+    """Execute what is out of date (everything with force) and regenerate the book's contents.
+
+    `executor` is an `Executor` or a name (`warm`, the default; `papermill`; `dask`). One run at a
+    time per project (`wait` chooses between waiting for another run and refusing); a signal
+    handled by `interrupts.signals_stop_the_run` ends the run early with what finished so far.
+    """
     if plan.problems:
         raise InputError(plan.problems)
-    results: list[RunResult] = []
-    pending: list[RunTask] = []
-    for task in plan.tasks:
-        if not force and is_current(task):
-            results.append(RunResult(task, "skipped"))
-            if on_result:
-                on_result(results[-1])
-        else:
-            pending.append(task)
-    if pending:
-        for result in (executor or make_executor(jobs)).map(pending):
-            results.append(result)
-            if on_result:
-                on_result(result)
-    from cityconv.pipeline.book import write_toc
+    from cityconv.pipeline.executors import make_executor
+    from cityconv.pipeline.interrupts import RunInterrupted, run_lock
 
-    write_toc(plan.project)
+    results: list[RunResult] = []
+    interrupted: int | None = None
+    with run_lock(plan.project, wait=wait):
+        pending: list[RunTask] = []
+        for task in plan.tasks:
+            if not force and is_current(task):
+                results.append(RunResult(task, "skipped"))
+                if on_result:
+                    on_result(results[-1])
+            else:
+                pending.append(task)
+        if pending:
+            chosen = executor if executor is not None and not isinstance(executor, str) else make_executor(executor, jobs)
+            try:
+                for result in chosen.map(pending):
+                    results.append(publish_result(result))
+                    if on_result:
+                        on_result(results[-1])
+            except RunInterrupted as stop:
+                interrupted = stop.signum
+        from cityconv.pipeline.book import write_toc
+
+        write_toc(plan.project)
     order = {t.label: i for i, t in enumerate(plan.tasks)}
     results.sort(key=lambda r: order[r.task.label])
-    return RunSummary(results)
+    return RunSummary(results, interrupted)
 
 
 def default_jobs() -> int:
