@@ -27,7 +27,8 @@ import sys
 
 RECYCLE_AFTER = 25
 ENGINE_NAME = "cityconv-warm"
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+# As nbclient starts kernels for papermill: quiet, and input history in memory (no sqlite writes).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 
 # Imported once per kernel, before the baseline is taken.
 WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython.display")
@@ -52,6 +53,10 @@ def warm_up() -> None:
             importlib.import_module(info.name)
     global _BASELINE
     _BASELINE = snapshot_state()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the warmed-up heap is permanent: the collection in every reset skips it
 
 
 def _pandas_options() -> dict:
@@ -245,10 +250,36 @@ class WarmKernel:
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(self.km.get_connection_info())
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=self.startup_timeout)
+        self._wait_for_ready()
         self.run_code("__import__('cityconv.pipeline.warm_kernel', fromlist=['_']).warm_up()")
         self.used = 0
         self.starts += 1
+
+    def _wait_for_ready(self) -> None:
+        """Wait for the kernel's first reply, judging life by its process, not by heartbeats.
+
+        (jupyter_client's `wait_for_ready` on a client without a manager judges by heartbeat, and
+        on a loaded machine a missed beat reads as a dead kernel.)
+        """
+        import queue
+        import time
+
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            msg_id = self.kc.kernel_info()
+            try:
+                while True:
+                    reply = self.kc.get_shell_msg(timeout=1)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        while True:  # drain start-up messages
+                            try:
+                                self.kc.get_iopub_msg(timeout=0.2)
+                            except queue.Empty:
+                                return
+            except queue.Empty:
+                if not self.alive:
+                    raise KernelGone("the kernel process exited during start-up")
+        raise KernelGone(f"no reply from the kernel within {self.startup_timeout:.0f} s")
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
