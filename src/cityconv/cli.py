@@ -26,6 +26,7 @@ EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 75  # another run holds the project (EX_TEMPFAIL: try again later)
 
+
 class Executor(str, enum.Enum):
     warm = "warm"
     papermill = "papermill"
@@ -59,13 +60,14 @@ def _fail_on_problems(problems) -> None:
 @app.command("list")
 def list_(root: Optional[Path] = RootOption) -> None:
     """List wards and studies and the chapters each runs."""
-    from cityconv.pipeline.runner import build_plan, is_current
+    from cityconv.pipeline.runner import build_plan, stale_reasons
 
     plan = build_plan(_project(root))
+    stale = stale_reasons(plan)
     table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
     for study_id, params in plan.studies.items():
         tasks = [t for t in plan.tasks if t.study_id == study_id]
-        chapters = ", ".join(f"{t.template_id}{' ✓' if is_current(t) else ''}" for t in tasks)
+        chapters = ", ".join(f"{t.template_id}{' ✓' if stale[t.label] is None else ''}" for t in tasks)
         table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
     console.print(table)
     if plan.problems:
@@ -78,7 +80,8 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
     from cityconv.pipeline.runner import build_plan
 
     plan = build_plan(_project(root), ids)
-    _fail_on_problems(plan.problems)
+    # A ward not started yet or with invalid data does not stop a build, but validate reports it.
+    _fail_on_problems(plan.problems + [p for found in (plan.not_started, plan.failed_wards) for ps in found.values() for p in ps])
     console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")
     for note in plan.notes:
         console.print(f"  [dim]note:[/] {note}", soft_wrap=True)
@@ -110,6 +113,7 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
         f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
         f"{summary.count('failed')} failed"
     )
+    _report_wards(summary)
     if summary.failed:
         err.print("[bold red]Failed runs[/] (the previously published chapter, if any, was kept):")
         for result in summary.failed:
@@ -124,6 +128,22 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
         )
         raise typer.Exit(stopped.exit_code)
     return summary
+
+
+def _report_wards(summary) -> None:
+    """One line per ward not started; the full report for each ward whose data stopped it alone."""
+    for ward_id in summary.not_started:
+        console.print(f"Not started: {ward_id} (its data files are still empty templates; profile only)")
+    for ward_id, problems in summary.failed_wards.items():
+        _report_problems(problems, f"the chapters of {ward_id} were not run (its published chapters were kept)")
+
+
+def _exit_if_failed(summary) -> None:
+    """Invalid ward data: exit 2, as for any bad input; a failed notebook: exit 1."""
+    if summary.failed_wards:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if summary.failed:
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 JobsOption = typer.Option(None, "--jobs", "-j", min=1, help="Parallel runs (default: number of cores).")
@@ -152,8 +172,7 @@ def run(
 ) -> None:
     """Execute chapter templates for each ward or study (skipping unchanged ones)."""
     summary = _run(_project(root), ids, jobs, force, executor.value, scheduler, wait)
-    if summary.failed:
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command()
@@ -180,9 +199,10 @@ def build(
         f"{summary.count('failed')} failed"
     )
     console.print(f"Book: {index_html(project)}")
-    if summary.failed:
+    _report_wards(summary)
+    if summary.failed or summary.failed_wards:
         err.print("[red]The book was rendered with the previously published chapters of the failed runs.[/]")
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command()
@@ -201,8 +221,7 @@ def pdf(
     console.print(f"Book PDF: {book_pdf}")
     for path in briefings:
         console.print(f"Briefing: {path}")
-    if summary.failed:
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command("derive-context")

@@ -183,7 +183,7 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
     project = Project(Path(root).resolve()) if root else Project.discover()
     study = None
     if study_id is not None:
-        study = load_params(project.params_dir / f"{study_id}.yml", project.root)
+        study = load_params(project.params_file(study_id), project.root)
     all_params, problems = load_all(project)
     study_rules = _rules_of(study)
     wards = [load_entry(project, all_params[i], study_rules) for i in ward_order(all_params)]

@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from cityconv.core.paths import Project
+from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -62,7 +62,9 @@ class DisclosureSettings(_Strict):
 class StudyParams(_Strict):
     """Everything the pipeline needs to know about one ward or study."""
 
-    id: Identifier = Field(description="must equal the file name without .yml")
+    id: Identifier = Field(description="must equal the file name without .yml or .yaml")
+    #: The params file as written in messages (project-relative), set by `load_params`.
+    source_file: str = Field(default="", exclude=True, repr=False)
     kind: Literal["ward", "study"]
     title: str = Field(min_length=1, description="as shown in the book's table of contents")
     ward: Ward | None = None
@@ -75,6 +77,9 @@ class StudyParams(_Strict):
     )
     synthetic: bool = Field(
         default=False, description="engagement data are simulated: a demonstration, not findings"
+    )
+    findings_boundary_set: Literal["2004-2023", "2023-"] | None = Field(
+        default=None, description="the ward boundaries the study's findings are reported on (None: not stated)"
     )
     findings_fed_back: bool | None = Field(
         default=None, description="were the findings reported back to participants? (None: unknown)"
@@ -107,6 +112,12 @@ class StudyParams(_Strict):
             return "reconstructed"
         return "observed"
 
+
+
+    @property
+    def where(self) -> str:
+        """The params file to name in a message (`params/<id>.yml` when not loaded from a file)."""
+        return self.source_file or f"params/{self.id}.yml"
 
 _yaml = YAML(typ="rt")  # round-trip loader: YAML 1.2 semantics and line numbers for messages
 _yaml.allow_duplicate_keys = False
@@ -195,7 +206,10 @@ def load_params(path: Path, root: Path) -> StudyParams:
 
     problems: list[Problem] = []
     try:
-        params = StudyParams.model_validate(to_plain(raw))
+        plain = to_plain(raw)
+        if isinstance(plain, dict) and "source_file" in plain:
+            raise InputError([Problem(name, "unknown key 'source_file'", line=_line_of(raw, ("source_file",)))])
+        params = StudyParams.model_validate({**plain, "source_file": name})
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -220,7 +234,12 @@ def load_params(path: Path, root: Path) -> StudyParams:
         problems.append(
             Problem(name, f"id {params.id!r} must match the file name {path.stem!r}", line=_line_of(raw, ("id",)))
         )
-    if params.data_dir is not None and not (root / params.data_dir).is_dir():
+    if params.data_dir is not None and not _inside(root, params.data_dir):
+        problems.append(
+            Problem(name, f"data_dir {params.data_dir!r} must be a folder inside the project, written relative to it "
+                          "(for example data/clubmoor)", line=_line_of(raw, ("data_dir",)))
+        )
+    elif params.data_dir is not None and not (root / params.data_dir).is_dir():
         problems.append(
             Problem(name, f"data_dir {params.data_dir!r} is not a folder in the project", line=_line_of(raw, ("data_dir",)))
         )
@@ -229,8 +248,17 @@ def load_params(path: Path, root: Path) -> StudyParams:
     return params
 
 
+def _inside(root: Path, folder: str) -> bool:
+    """A relative path that stays inside the project (no absolute path, no way out through '..')."""
+    if Path(folder).is_absolute():
+        return False
+    base = Path(root).resolve()
+    return (base / folder).resolve().is_relative_to(base)
+
+
 def params_files(project: Project) -> list[Path]:
-    return sorted(project.params_dir.glob("*.yml")) + sorted(project.params_dir.glob("*.yaml"))
+    """Every params file, `.yml` or `.yaml`."""
+    return sorted(p for suffix in PARAMS_SUFFIXES for p in project.params_dir.glob(f"*{suffix}"))
 
 
 def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
@@ -242,6 +270,10 @@ def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
             params = load_params(path, project.root)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        if params.id in found:
+            problems.append(Problem(relative(path, project.root), f"a second params file for {params.id!r}",
+                                    expected="one of params/<id>.yml or params/<id>.yaml, not both"))
             continue
         found[params.id] = params
     return found, problems

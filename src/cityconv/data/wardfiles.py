@@ -36,21 +36,17 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 import re
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "ward")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".json"}
 
 # The order files are listed in the codebook and in WardData.
@@ -67,7 +63,6 @@ FILE_ORDER = (
     "workshops",
     "workshop_themes",
     "quotes",
-    "citywide_consultation_2019",
     "findings_statements",
 )
 
@@ -76,23 +71,61 @@ FILE_ORDER = (
 # Schemas
 
 
-@lru_cache(maxsize=None)
-def _schema_texts() -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
-    texts = {}
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".schema.json"):
-            texts[name[: -len(".schema.json")]] = entry.read_text(encoding="utf-8")
-    return texts
+def _schema_texts(folder_name: str = "ward") -> dict[str, str]:
+    return schema_store.schema_texts(folder_name)
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
     """The Table Schema (as a fresh dict) for the data file `<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no schema for {stem!r}; known: {', '.join(known_files())}") from None
+    return schema_store.schema_descriptor('ward', stem)
+
+
+# City-level sources (the citywide consultation of 2019): kept once, in `data/city/` beside the ward
+# folders, with schemas in `schemas/city/`; every ward's chapters compare with the same copy.
+CITY_FOLDER = "city"
+
+
+def city_dir_for(data_dir: Path) -> Path:
+    """The city-level folder for a ward's data folder: `data/city/` beside `data/<ward>/`."""
+    return Path(data_dir).parent / CITY_FOLDER
+
+
+def city_files() -> tuple[str, ...]:
+    return tuple(sorted(_schema_texts(CITY_FOLDER)))
+
+
+def city_schema_descriptor(stem: str) -> dict[str, Any]:
+    return schema_store.schema_descriptor(CITY_FOLDER, stem)
+
+
+def validate_city_dir(city_dir: Path, root: Path) -> list[Problem]:
+    """Every problem in the city-level folder (an absent folder is fine: the chapters say "not available")."""
+    city_dir = Path(city_dir)
+    if not city_dir.is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted(city_dir.glob("*.csv")):
+        stem = path.name[:-4]
+        if stem not in city_files():
+            problems.append(unknown_csv_problem(path, city_files(), root, "city-level data file"))
+            continue
+        _, found = validate_table_file(path, relative(path, root), city_schema_descriptor(stem))
+        problems += found
+    return problems
+
+
+def load_city_data(city_dir: Path, root: Path) -> dict[str, pd.DataFrame]:
+    """The city-level tables, validated and typed; raises InputError listing every problem."""
+    problems = validate_city_dir(city_dir, root)
+    if problems:
+        raise InputError(problems)
+    frames = {}
+    for stem in city_files():
+        path = Path(city_dir) / f"{stem}.csv"
+        if path.exists():
+            raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
+            frames[stem] = typed_frame(raw, city_schema_descriptor(stem))
+    return frames
 
 
 def known_files() -> tuple[str, ...]:
@@ -387,6 +420,25 @@ def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tup
     return rows, problems
 
 
+def has_no_data_rows(data_dir: Path) -> bool:
+    """True for a data folder with no data row in any file: a fresh scaffold (header-only templates) or
+    a folder with no tables yet. Such a ward is "not started": the book shows its profile and lists it,
+    instead of failing. A header row must still be a header (a file with only blank lines is not).
+    """
+    files = [p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith(".")
+             and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES}]
+    for path in files:
+        if path.suffix.lower() != ".csv":
+            return False  # a spreadsheet holds something: let validation report it
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not lines or not lines[0].strip() or any(line.strip() for line in lines[1:]):
+            return False
+    return True
+
+
 def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     """Every problem in a ward's data folder, in one list (empty when the folder is clean).
 
@@ -407,6 +459,10 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
             stem = path.name[:-4]
             if stem in known and path.suffix == ".csv":
                 present[stem] = path
+            elif stem in city_files():
+                problems.append(Problem(
+                    relative(path, root), "a city-level source, kept once for every ward, not in a ward's folder",
+                    value=path.name, expected=f"the file in {relative(city_dir_for(data_dir), root)}/ only"))
             else:
                 problems.append(unknown_csv_problem(path, known, root, "data file"))
         elif suffix in SPREADSHEET_SUFFIXES:
@@ -542,6 +598,7 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
         if path.exists():
             raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
             frames[stem] = typed_frame(raw, schema_descriptor(stem))
+    frames.update(load_city_data(city_dir_for(data_dir), root))  # the same city-level copy for every ward
     accepted = {f.name for f in dc_fields(WardData)}
     return WardData(data_dir=data_dir, **{k: v for k, v in frames.items() if k in accepted})
 

@@ -548,8 +548,9 @@ Also published, and carried as published:
   social media July–August 2020, practitioner workshops November 2020;
 - every quote, verbatim, with the speaker's role (`quotes.csv`; where the slide prints no role, the
   role is marked `project interpretation` in `speaker_role_basis`);
-- the citywide consultation of autumn 2019 (`citywide_consultation_2019.csv`): 1,906 participants,
-  community as the key strength ("over half"), and the improvement areas as listed;
+- the citywide consultation of autumn 2019 (`../city/citywide_consultation_2019.csv`, kept once at
+  city level so every ward's sense check compares with it): 1,906 participants, community as the key
+  strength ("over half"), and the improvement areas as listed;
 - the qualitative findings (most frequent best things and things to improve, recommending Clubmoor,
   change over five years, Covid-19 and community spirit, preferred engagement methods, the survey's
   sampling bias, the practitioner findings), each encoded as a checkable claim in `cityconv.methods.claims`.
@@ -558,7 +559,7 @@ Also published, and carried as published:
 
 | file | provenance |
 |---|---|
-| `published_figures.csv`, `quotes.csv`, `citywide_consultation_2019.csv` | published (quote themes: our coding) |
+| `published_figures.csv`, `quotes.csv`, `../city/citywide_consultation_2019.csv` | published (quote themes: our coding) |
 | `findings_statements.csv` | published findings, summarised in our own words (practitioner workshops, partners, implications, legacy) |
 | `objectives.csv` | objectives and targets published; `delivered` and `status` as labelled in `delivered_basis` and `explanation` (no focus group count is published, so none is given) |
 | `training_sessions.csv`, `training_attendance.csv` | reconstructed: month of each session, who attended which session (totals published) |
@@ -622,17 +623,22 @@ def reconstruct_clubmoor(out_dir: Path, seed: int = 2020, context_dir: Path | No
              "source_key": SOURCE_KEY, "location": loc}
             for q, t, r, b, th, loc in QUOTES
         ],
-        "citywide_consultation_2019": [
-            {"item_id": i, "item_type": k, "label": lab, "list_order": o, "count": c, "share_more_than": s,
-             "source_key": SOURCE_KEY, "location": LOC_SENSE_CHECK}
-            for i, k, lab, o, c, s in CITYWIDE
-        ],
         "findings_statements": [
             {"statement_id": i, "section": sec, "text": t, "source_key": SOURCE_KEY, "location": loc}
             for i, sec, t, loc in FINDINGS_STATEMENTS
         ],
     }
     written = [_write_csv(out_dir / f"{stem}.csv", columns(stem), rows) for stem, rows in tables.items()]
+    # The citywide consultation is a city-level source: one copy, beside the ward folders, for every ward.
+    city_dir = datafiles.city_dir_for(out_dir)
+    city_dir.mkdir(parents=True, exist_ok=True)
+    citywide = [
+        {"item_id": i, "item_type": k, "label": lab, "list_order": o, "count": c, "share_more_than": s,
+         "source_key": SOURCE_KEY, "location": LOC_SENSE_CHECK}
+        for i, k, lab, o, c, s in CITYWIDE
+    ]
+    city_columns = [f["name"] for f in datafiles.city_schema_descriptor("citywide_consultation_2019")["fields"]]
+    written.append(_write_csv(city_dir / "citywide_consultation_2019.csv", city_columns, citywide))
     readme = out_dir / "README.md"
     readme.write_text(readme_markdown(seed), encoding="utf-8", newline="\n")
     written += [readme, datafiles.write_codebook(out_dir / "CODEBOOK.md")]

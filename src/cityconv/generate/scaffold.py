@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.core.params import did_you_mean
-from cityconv.core.paths import Project
+from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles as datafiles
 from cityconv.data.context import (
@@ -91,7 +91,7 @@ def _check_id(ward_id: str) -> None:
 def _existing(project: Project, ward_id: str) -> list[Problem]:
     """Everything that would be overwritten; checked before anything is written."""
     problems = []
-    for path in (project.params_dir / f"{ward_id}.yml", project.params_dir / f"{ward_id}.yaml"):
+    for path in (project.params_dir / f"{ward_id}{suffix}" for suffix in PARAMS_SUFFIXES):
         if path.exists():
             problems.append(Problem(relative(path, project.root), f"already exists: ward or study {ward_id!r} is already set up; nothing was written",
                                     expected="a new id (use --id to choose one)"))

@@ -72,7 +72,12 @@ def _worker_run(task: RunTask):
 
 
 class LocalPoolExecutor:
-    """A pool of worker processes, each with a warm kernel (`warm`) or a fresh one per run (`papermill`)."""
+    """A pool of worker processes, each with a warm kernel (`warm`) or a fresh one per run (`papermill`).
+
+    The pool (and its kernels) lives from the first `map` to `close()`, so the two stages of a run
+    share warm kernels. If a `map` is abandoned (a signal, an error), every worker and kernel is
+    killed at once and the pool is gone.
+    """
 
     def __init__(self, jobs: int, engine: str = DEFAULT_EXECUTOR, recycle_after: int | None = None):
         from cityconv.pipeline.warm_kernel import RECYCLE_AFTER
@@ -80,16 +85,21 @@ class LocalPoolExecutor:
         self.jobs = max(1, jobs)
         self.engine = engine
         self.recycle_after = recycle_after or RECYCLE_AFTER
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _workers(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no inherited ZMQ or matplotlib state
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context,
+                initializer=_worker_start, initargs=(os.getpid(), self.engine, self.recycle_after),
+            )
+        return self._pool
 
     def map(self, tasks: list[RunTask]) -> Iterator:
-        from cityconv.pipeline.interrupts import kill_process_trees
         from cityconv.pipeline.runner import Failure, RunResult, _first_line
 
-        context = multiprocessing.get_context("spawn")  # no inherited ZMQ or matplotlib state
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(tasks)) or 1, mp_context=context,
-            initializer=_worker_start, initargs=(os.getpid(), self.engine, self.recycle_after),
-        )
+        pool = self._workers()
         finished = False
         try:
             futures = {pool.submit(_worker_run, task): task for task in tasks}
@@ -99,14 +109,32 @@ class LocalPoolExecutor:
                     yield future.result()
                 except Exception as exc:  # a worker died: report it like any other failed run
                     yield RunResult(task, "failed", 0.0, Failure(None, type(exc).__name__, _first_line(str(exc))))
+                    if isinstance(exc, cf.process.BrokenProcessPool):
+                        self.close()
+                        pool = self._workers()
             finished = True
         finally:
-            workers = list(getattr(pool, "_processes", {}) or {})
-            if finished:
-                pool.shutdown(wait=True)
-            else:  # stopped early (a signal, or the caller gave up): abandon running notebooks
-                pool.shutdown(wait=False, cancel_futures=True)
+            if not finished:  # stopped early: abandon running notebooks, leave nothing behind
+                self.kill()
+
+    def kill(self) -> None:
+        from cityconv.pipeline.interrupts import kill_process_trees
+
+        if self._pool is not None:
+            workers = list(getattr(self._pool, "_processes", {}) or {})
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            kill_process_trees(workers)
+            self._pool = None
+
+    def close(self) -> None:
+        """Stop the workers cleanly (each shuts its kernel down); kill whatever remains."""
+        from cityconv.pipeline.interrupts import kill_process_trees
+
+        if self._pool is not None:
+            workers = list(getattr(self._pool, "_processes", {}) or {})
+            self._pool.shutdown(wait=True)
             kill_process_trees(workers)  # after a clean shutdown this finds nothing
+            self._pool = None
 
 
 def make_executor(name: str | None, jobs: int, scheduler: str | None = None) -> Executor:

@@ -11,19 +11,23 @@ Between notebooks the kernel is put back to the state it had right after warming
 matplotlib figures and rcParams (so `plt.style.use` and the seaborn theme do not carry over), pandas
 options, numpy's and Python's random state and numpy's error and print options, warnings filters
 (and their once-only registries), logging handlers and levels, the working directory, environment
-variables, `sys.path`, and the package's `lru_cache`s. What it cannot reset (a notebook
-monkeypatching a library module, say) is bounded by recycling the kernel every `recycle_after`
-notebooks; it is also restarted when the package source changes, and restarted and the notebook
-retried once when the kernel dies.
+variables and `sys.path`; and the package's own modules are unloaded, so each notebook imports
+them afresh (their `lru_cache`s and module state start empty, and the run recorder sees exactly
+the modules this notebook imported). Third-party libraries stay imported: that is the saving. What
+cannot be reset (a notebook monkeypatching a library, say) is bounded by recycling the kernel every
+`recycle_after` notebooks; it is also restarted when the package source changes, and restarted and
+the notebook retried once when the kernel dies.
 
 This module's top level imports only the standard library: the kernel imports it to reset itself.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import hashlib
 import os
 import sys
+from pathlib import Path
 
 RECYCLE_AFTER = 25
 ENGINE_NAME = "cityconv-warm"
@@ -33,6 +37,20 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_f
 # Imported once per kernel, before the baseline is taken.
 WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython.display")
 WARM_PACKAGES = ("cityconv.core", "cityconv.data", "cityconv.methods", "cityconv.present", "cityconv.chapters")
+# Package modules that stay loaded across notebooks: this one (it holds the baseline) and the recorder.
+KEPT_MODULES = {"cityconv", "cityconv.pipeline", "cityconv.pipeline.warm_kernel", "cityconv.pipeline.recording"}
+
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def package_source_stamp() -> str:
+    """A cheap fingerprint of the package source (paths, sizes, modification times)."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        info = path.stat()
+        digest.update(f"{path.relative_to(PACKAGE_DIR)}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- inside the kernel
@@ -41,7 +59,7 @@ _BASELINE: dict | None = None
 
 
 def warm_up() -> None:
-    """Import the stack and every chapter module, then record the state to return to."""
+    """Import the stack and, through every chapter module, all it uses; then record the state to return to."""
     import importlib
     import pkgutil
 
@@ -51,6 +69,7 @@ def warm_up() -> None:
         package = importlib.import_module(name)
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{name}."):
             importlib.import_module(info.name)
+    unload_package_modules()  # their third-party imports stay
     global _BASELINE
     _BASELINE = snapshot_state()
     import gc
@@ -122,12 +141,11 @@ def _restore_loggers(saved: dict, disable: int) -> None:
         logger.propagate, logger.disabled = propagate, disabled
 
 
-def _clear_package_caches() -> None:
-    for name, module in list(sys.modules.items()):
-        if name.startswith("cityconv") and module is not None:
-            for value in list(vars(module).values()):
-                if isinstance(value, functools._lru_cache_wrapper):
-                    value.cache_clear()
+def unload_package_modules() -> None:
+    """Forget the package's modules (not this one or the recorder): the next import runs them afresh."""
+    for name in [n for n in sys.modules if n == "cityconv" or n.startswith("cityconv.")]:
+        if name not in KEPT_MODULES:
+            del sys.modules[name]
 
 
 def reset_kernel_state(shell, root: str) -> None:
@@ -164,7 +182,7 @@ def reset_kernel_state(shell, root: str) -> None:
     os.environ["CITYCONV_ROOT"] = root
     sys.path[:] = base["sys_path"]
     os.chdir(root)
-    _clear_package_caches()
+    unload_package_modules()
 
 
 # --------------------------------------------------------------------------- in the worker
@@ -242,9 +260,7 @@ class WarmKernel:
         from jupyter_client.blocking import BlockingKernelClient
         from jupyter_core.utils import run_sync
 
-        from cityconv.pipeline.runner import package_source_hash
-
-        self.source_hash = package_source_hash()  # the source the kernel is about to import
+        self.source_hash = package_source_stamp()  # the source the kernel is about to import
         self.km = AsyncKernelManager(kernel_name="python3")
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
         self.kc = BlockingKernelClient()
@@ -317,14 +333,10 @@ class WarmKernel:
             f".reset_kernel_state(get_ipython(), {root!r})"
         )
 
-    def _due_for_recycling(self, package_hash: str) -> bool:
+    def _due_for_recycling(self) -> bool:
         if self.km is None or self.used >= self.recycle_after or not self.alive:
             return True
-        if package_hash != self.source_hash:  # cheap check first; the plan hashed the source too
-            from cityconv.pipeline.runner import package_source_hash
-
-            return package_source_hash() != self.source_hash
-        return False
+        return package_source_stamp() != self.source_hash  # edited source: start afresh
 
     # -- running a task
 
@@ -335,7 +347,7 @@ class WarmKernel:
         result = None
         for attempt in (1, 2):
             try:
-                if self._due_for_recycling(task.package_hash):
+                if self._due_for_recycling():
                     self.restart()
                 self.reset(str(task.root))
             except KernelGone as exc:
@@ -348,5 +360,4 @@ class WarmKernel:
             if self.alive:
                 break
             self.shutdown()  # died under this notebook: a fresh kernel gets one more try
-        return RunResult(result.task, result.status, result.seconds, result.failure,
-                         result.attempts + (attempt - 1), result.notebook)
+        return dataclasses.replace(result, attempts=result.attempts + (attempt - 1))
