@@ -19,7 +19,7 @@ from rich.console import Console
 
 from cityconv.pipeline.executors import EXECUTORS, make_executor
 from cityconv.pipeline.progress import RunProgress, estimate_seconds_left, format_eta
-from cityconv.pipeline.runner import Failure, RunResult, execute_task, package_source_hash
+from cityconv.pipeline.runner import Failure, RunResult, execute_task
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.warm_kernel import WarmKernel
 
@@ -36,14 +36,14 @@ POLLUTE = [
     "logging.basicConfig(level=logging.DEBUG)\nlogging.getLogger('cityconv').addHandler(logging.StreamHandler())\n"
     "logging.getLogger('leaky.new').setLevel(logging.ERROR)\nlogging.disable(logging.CRITICAL)",
     "os.chdir('/')\nos.environ['CITYCONV_LEAK'] = 'yes'\nos.environ.pop('HOME', None)\nsys.path.insert(0, '/leak')",
-    "from cityconv.data.wardfiles import _schema_texts\n_schema_texts()",
+    "from cityconv.data.schema_store import schema_texts\nschema_texts('ward')",
 ]
 
 # Reports that state as JSON (code cells 3, 4, 5 after the parameters and injected cells) (numbers rounded so a float repr cannot differ).
 PROBE = [
     "import os, sys, json, random, logging, warnings\nimport numpy as np, pandas as pd\nimport matplotlib as mpl\n"
     "import matplotlib.pyplot as plt, seaborn\nimport cityconv.chapters.summary",
-    "from cityconv.data.wardfiles import _schema_texts\n"
+    "from cityconv.data.schema_store import schema_texts\n"
     "probe = {\n"
     "  'leaked_name': 'leaked_name' in dir(),\n"
     "  'open_figures': len(plt.get_fignums()),\n"
@@ -57,7 +57,7 @@ PROBE = [
     "  'leaky_level': logging.getLogger('leaky.new').level, 'logging_disable': logging.root.manager.disable,\n"
     "  'cwd': os.getcwd(), 'leak_env': os.environ.get('CITYCONV_LEAK'), 'home': 'HOME' in os.environ,\n"
     "  'root_env': os.environ.get('CITYCONV_ROOT'), 'sys_path_leak': '/leak' in sys.path,\n"
-    "  'lru_cache_hits': _schema_texts.cache_info().currsize,\n"
+    "  'lru_cache_hits': schema_texts.cache_info().currsize,\n"
     "}\n"
     "print(json.dumps(probe, sort_keys=True))",
     "print(json.dumps({'np': round(float(np.random.random()), 12), 'py': round(random.random(), 12)}))",
@@ -91,8 +91,7 @@ def task_for(root: Path, template: Path, study_id: str = "alpha") -> RunTask:
         template_id=template.stem, template_title=template.stem, template_path=template,
         params_path=root / "params" / f"{study_id}.yml",
         output_path=root / "book" / "generated" / study_id / template.name,
-        parameters={"study_id": study_id}, inputs={}, package_hash=package_source_hash(),
-        input_hash="0" * 64,
+        parameters={"study_id": study_id},
     )
 
 
@@ -196,7 +195,8 @@ def test_warm_outputs_are_identical_to_a_fresh_kernel(warm: WarmKernel, project:
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'study_id = "alpha"' in injected[0].source
     assert nb.metadata.papermill["parameters"] == {"study_id": "alpha"}
-    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == list(range(1, 7))
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(2, 8))  # renumbered from 1 each notebook; 1 was the recorder's dropped cell
 
 
 def test_a_dead_kernel_is_restarted_and_the_notebook_retried_once(warm: WarmKernel, project: Path) -> None:
