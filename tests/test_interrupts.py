@@ -125,16 +125,17 @@ def test_after_sigkill_nothing_publishes_and_the_next_run_cleans_up(mini_project
 
 def test_a_second_run_refuses_or_waits_and_never_interleaves(mini_project: Path) -> None:
     root = mini_project
-    make_slow(root, 25)  # long enough for the second command to plan and reach the lock
+    make_slow(root, 45)  # long enough for the other commands to plan and reach the lock
     first = start(root, "--jobs", "2")
     wait_until_slow_runs_are_executing(root, first)
+    queued = start(root, "--wait")
     refused = subprocess.run([CITYCONV, "run", "--root", str(root)], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 75
     assert "another cityconv run is in progress" in refused.stderr and f"process {first.pid}" in refused.stderr
     assert "--wait" in refused.stderr
     assert first.poll() is None  # it was refused while the first was still running
+    assert queued.poll() is None  # and the queued one is waiting
 
-    queued = start(root, "--wait")
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, out + err
     first_done = time.monotonic()
