@@ -183,6 +183,12 @@ def reset_kernel_state(shell, root: str) -> None:
     sys.path[:] = base["sys_path"]
     os.chdir(root)
     unload_package_modules()
+    # Directory caches of the import system and importlib.metadata: a fresh kernel lists folders
+    # afresh (and the run recorder sees those listings), so this one does too.
+    import importlib
+
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
 
 
 # --------------------------------------------------------------------------- in the worker
