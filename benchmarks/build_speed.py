@@ -1,13 +1,19 @@
-"""Measure the pipeline's build speed on this machine and print ratios from one run.
+"""Measure the pipeline's run speed on this machine and print ratios from one run.
 
-Not a timed test: machines here are shared and noisy, so we report ratios measured in the same run
-(a no-op rebuild against a cold build, sequential against parallel, our per-notebook cost against
-papermill running an empty notebook), together with a description of the machine.
+Not a timed test: machines here are shared and noisy, so we report ratios measured in the same run,
+together with a description of the machine and its load while we measured.
 
-Usage:  .venv/bin/python benchmarks/build_speed.py [--wards 4] [--jobs 2]
+Usage:  .venv/bin/python benchmarks/build_speed.py [--jobs 2] [--skip-atlas]
 
-It works on a scratch copy of the project in a temporary folder: the real book (every ward and
-study in params/) plus N more copies of the Clubmoor data as wards `bench-1` … `bench-N`.
+On a scratch copy of the project (without built output) it measures:
+- the real book (every ward and study with a params file) cold, with `--executor papermill` (a
+  fresh kernel per notebook) and with `--executor warm` (target: warm at least 3× faster);
+- the warm kernel's cost per notebook above the chapter's own work: a notebook that does nothing,
+  run repeatedly on one warm kernel (target ≤ 0.3 s);
+- warm `--jobs 1` against `--jobs N` (target ≥ 1.8× with 2);
+- a Dask LocalCluster (`--executor dask`, no address) against the warm local pool (target: within 15%);
+- the atlas-sized book (the real book plus every atlas ward: `cityconv run` with no ids) cold with
+  warm kernels, then a no-op run.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -23,81 +30,121 @@ import time
 from pathlib import Path
 
 import nbformat
-import papermill
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))
 
 
-def scratch_project(base: Path, wards: int) -> Path:
-    """The real project (without built output) plus `wards` extra copies of Clubmoor's data."""
+def scratch_project(base: Path) -> Path:
+    """The real project without built output, caches or tools."""
     root = base / "project"
     ignore = shutil.ignore_patterns(".venv*", "_build", "generated", "node_modules", ".git", "test-artifacts",
-                                    "__pycache__", ".pytest_cache")
+                                    "__pycache__", ".pytest_cache", ".cityconv")
     shutil.copytree(ROOT, root, ignore=ignore)
-    source = (ROOT / "params" / "clubmoor.yml").read_text(encoding="utf-8")
-    for i in range(1, wards + 1):
-        ward = f"bench-{i}"
-        shutil.copytree(ROOT / "data" / "clubmoor", root / "data" / ward)
-        text = source.replace("id: clubmoor", f"id: {ward}").replace("title: Clubmoor", f"title: Bench {i}")
-        (root / "params" / f"{ward}.yml").write_text(text.replace("data/clubmoor", f"data/{ward}"), encoding="utf-8")
     return root
 
 
-def timed(*args: str, root: Path) -> float:
-    started = time.perf_counter()
-    result = subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"cityconv {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return time.perf_counter() - started
-
-
-def _count_runs(root: Path) -> int:
+def real_ids(root: Path) -> list[str]:
+    from cityconv.core.params import load_all
     from cityconv.core.paths import Project
-    from cityconv.pipeline.runner import build_plan
 
-    return len(build_plan(Project(root)).tasks)
+    params, _ = load_all(Project(root))
+    return sorted(params)
 
 
-def empty_notebook_seconds(base: Path, repeats: int = 3) -> float:
+def timed(root: Path, *args: str) -> tuple[float, int]:
+    """Seconds for `cityconv run …`, and how many notebooks it executed."""
+    started = time.perf_counter()
+    result = subprocess.run([CITYCONV, "run", "--root", str(root), *args], capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"cityconv run {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    done = re.search(r"Runs: (\d+) done", result.stdout)
+    return took, int(done.group(1)) if done else 0
+
+
+def clean(root: Path) -> None:
+    shutil.rmtree(root / "book" / "generated", ignore_errors=True)
+
+
+def warm_overhead_seconds(base: Path, repeats: int = 20) -> tuple[float, float]:
+    """Mean seconds per empty notebook on one warm kernel (after a first run), and for papermill."""
+    from cityconv.pipeline.runner import execute_task
+    from cityconv.pipeline.tasks import RunTask
+    from cityconv.pipeline.warm_kernel import WarmKernel
+
+    (base / "empty" / "params").mkdir(parents=True)
+    template = base / "empty" / "notebooks" / "empty.ipynb"
+    template.parent.mkdir()
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"tags": ["parameters"]}))
-    path = base / "empty.ipynb"
-    nbformat.write(nb, path)
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Empty"))
+    nb.cells.append(nbformat.v4.new_code_cell('study_id = "x"', metadata={"tags": ["parameters"]}))
+    nb.cells.append(nbformat.v4.new_code_cell("pass"))
+    nbformat.write(nb, template)
+    root = base / "empty"
+    task = RunTask(root=root, study_id="x", study_title="X", data_status="observed", banner=False,
+                   template_id="empty", template_title="Empty", template_path=template,
+                   params_path=root / "params" / "x.yml", output_path=root / "book" / "generated" / "x" / "empty.ipynb",
+                   parameters={"study_id": "x"})
+    kernel = WarmKernel(recycle_after=repeats + 5)
+    try:
+        assert kernel.run(task).status == "done"  # starts and warms the kernel
+        started = time.perf_counter()
+        for _ in range(repeats):
+            assert kernel.run(task).status == "done"
+        warm = (time.perf_counter() - started) / repeats
+    finally:
+        kernel.shutdown()
     started = time.perf_counter()
-    for _ in range(repeats):
-        papermill.execute_notebook(str(path), str(base / "empty-out.ipynb"), progress_bar=False, kernel_name="python3")
-    return (time.perf_counter() - started) / repeats
+    for _ in range(3):
+        assert execute_task(task, publish=False).status == "done"
+    fresh = (time.perf_counter() - started) / 3
+    return warm, fresh
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wards", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--skip-atlas", action="store_true", help="Leave out the atlas-sized book.")
     args = parser.parse_args()
+    jobs = str(args.jobs)
+    loads = [os.getloadavg()[0]]
+    rows: list[str] = []
+
+    def row(text: str) -> None:
+        rows.append(text)
+        loads.append(os.getloadavg()[0])
+        print(text, flush=True)
+
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        root = scratch_project(base, args.wards)
-        notebooks = _count_runs(root)
-        cold = timed("build", "--jobs", str(args.jobs), root=root)
-        noop = timed("build", root=root)
-        changed_file = root / "data" / "bench-1" / "README.md"
-        changed_file.write_text(changed_file.read_text(encoding="utf-8") + "\nchanged\n", encoding="utf-8")
-        one_ward = timed("build", root=root)
-        sequential = timed("run", "--force", "--jobs", "1", root=root)
-        parallel = timed("run", "--force", "--jobs", str(args.jobs), root=root)
-        empty = empty_notebook_seconds(base)
+        root = scratch_project(base)
+        ids = real_ids(root)
+        papermill, n = timed(root, "--force", "--jobs", jobs, "--executor", "papermill", *ids)
+        row(f"real book ({n} notebooks), cold, papermill, --jobs {jobs}:  {papermill:7.1f} s")
+        clean(root)
+        warm, _ = timed(root, "--force", "--jobs", jobs, "--executor", "warm", *ids)
+        row(f"real book, cold, warm, --jobs {jobs}:                    {warm:7.1f} s   papermill/warm {papermill / warm:4.2f}x")
+        per_warm, per_fresh = warm_overhead_seconds(base)
+        row(f"empty notebook on a warm kernel:                    {per_warm:7.2f} s   (fresh papermill kernel {per_fresh:.2f} s)")
+        sequential, _ = timed(root, "--force", "--jobs", "1", "--executor", "warm", *ids)
+        row(f"real book, warm, --jobs 1:                          {sequential:7.1f} s   jobs1/jobs{jobs} {sequential / warm:4.2f}x")
+        dask, _ = timed(root, "--force", "--jobs", jobs, "--executor", "dask", *ids)
+        row(f"real book, Dask LocalCluster, {jobs} workers:            {dask:7.1f} s   dask/warm {dask / warm:4.2f}")
+        if not args.skip_atlas:
+            clean(root)
+            atlas, m = timed(root, "--force", "--jobs", jobs)
+            row(f"atlas-sized book ({m} notebooks), cold, warm:      {atlas:7.1f} s   {atlas / max(m, 1):.2f} s per notebook")
+            noop, k = timed(root, "--jobs", jobs)
+            row(f"atlas-sized book, no-op ({k} executed):             {noop:7.1f} s   ratio to cold {noop / atlas:5.3f}")
 
-    print(f"machine: {platform.platform()}; Python {platform.python_version()}; {os.cpu_count()} cores")
-    print(f"workload: the real book + {args.wards} copies of Clubmoor = {notebooks} notebooks; --jobs {args.jobs}")
-    print(f"cold build (run + render):      {cold:7.1f} s")
-    print(f"no-op rebuild:                  {noop:7.1f} s   ratio to cold {noop / cold:5.2f}")
-    print(f"one ward's data changed:        {one_ward:7.1f} s   ratio to cold {one_ward / cold:5.2f}")
-    print(f"run all, --jobs 1:              {sequential:7.1f} s")
-    print(f"run all, --jobs {args.jobs}:              {parallel:7.1f} s   speed-up {sequential / parallel:4.2f}x")
-    print(f"per notebook, sequential:       {sequential / notebooks:7.2f} s")
-    print(f"papermill, empty notebook:      {empty:7.2f} s   our per-notebook cost is {sequential / notebooks / empty:4.1f}x")
+    memory = psutil.virtual_memory().total / 2**30
+    print(f"machine: {platform.platform()}; Python {platform.python_version()}; {os.cpu_count()} cores; "
+          f"{memory:.0f} GiB")
+    print(f"1-minute load average while measuring: {min(loads):.1f}–{max(loads):.1f} "
+          f"(shared machine: other engineers' work was running)")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ degrade to plain text in CI logs. Exit codes: 0 success, 1 a notebook failed, 2 
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Optional
@@ -23,6 +24,14 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 75  # another run holds the project (EX_TEMPFAIL: try again later)
+
+
+class Executor(str, enum.Enum):
+    warm = "warm"
+    papermill = "papermill"
+    dask = "dask"
+
 
 RootOption = typer.Option(None, "--root", help="Project root (default: found from the current folder).")
 IdsArgument = typer.Argument(None, help="Ward or study ids (default: all in params/).", show_default=False)
@@ -78,22 +87,28 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
         console.print(f"  [dim]note:[/] {note}", soft_wrap=True)
 
 
-def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool):
-    from cityconv.pipeline.runner import RunResult, build_plan, default_jobs, run_plan
+def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool,
+         executor: str = "warm", scheduler: Optional[str] = None, wait: bool = False):
+    """Plan, then execute under the run lock; Ctrl-C/SIGTERM stop it with a summary (exit 130/143)."""
+    from cityconv.pipeline.executors import make_executor
+    from cityconv.pipeline.interrupts import RunBusy, RunInterrupted, signals_stop_the_run
+    from cityconv.pipeline.progress import RunProgress
+    from cityconv.pipeline.runner import build_plan, default_jobs, run_plan
 
-    plan = build_plan(project, ids)
-    _fail_on_problems(plan.problems)
-    total = len(plan.tasks)
-    seen = 0
-
-    def progress(result: RunResult) -> None:
-        nonlocal seen
-        seen += 1
-        mark = {"done": "[green]ran[/]    ", "skipped": "[dim]cached[/] ", "failed": "[red]FAILED[/] "}[result.status]
-        took = f" {result.seconds:5.1f}s" if result.status != "skipped" else ""
-        console.print(f"[{seen:>{len(str(total))}}/{total}] {mark}{result.task.label}{took}")
-
-    summary = run_plan(plan, jobs or default_jobs(), force=force, on_result=progress)
+    with signals_stop_the_run():
+        try:
+            plan = build_plan(project, ids)
+            _fail_on_problems(plan.problems)
+            chosen = make_executor(executor, jobs or default_jobs(), scheduler=scheduler)
+            with RunProgress(len(plan.tasks), console) as progress:
+                summary = run_plan(plan, jobs or default_jobs(), force=force, executor=chosen,
+                                   on_result=progress, wait=wait)
+        except RunBusy as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(EXIT_BUSY)
+        except RunInterrupted as exc:  # before any notebook started
+            err.print(f"[bold red]Stopped ({exc}) before any notebook ran; nothing was changed.[/]")
+            raise typer.Exit(exc.exit_code)
     console.print(
         f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
         f"{summary.count('failed')} failed"
@@ -103,6 +118,15 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
         err.print("[bold red]Failed runs[/] (the previously published chapter, if any, was kept):")
         for result in summary.failed:
             err.print(f"  [red]✗[/] {result.report_line()}", soft_wrap=True)
+    if summary.interrupted is not None:
+        stopped = RunInterrupted(summary.interrupted)
+        not_run = len(plan.tasks) - len(summary.results)
+        err.print(
+            f"[bold red]Run {stopped}[/]: {summary.count('done')} chapter(s) finished and were published; "
+            f"{not_run} did not finish and were not published (their previous chapters, if any, are kept).",
+            soft_wrap=True,
+        )
+        raise typer.Exit(stopped.exit_code)
     return summary
 
 
@@ -124,6 +148,16 @@ def _exit_if_failed(summary) -> None:
 
 JobsOption = typer.Option(None, "--jobs", "-j", min=1, help="Parallel runs (default: number of cores).")
 ForceOption = typer.Option(False, "--force", help="Re-run even if no input changed.")
+ExecutorOption = typer.Option(
+    Executor.warm, "--executor", "-e",
+    help="warm: one kernel kept per worker (fast, default); papermill: a fresh kernel per notebook; "
+    "dask: a Dask cluster (--scheduler) or a local one.",
+)
+SchedulerOption = typer.Option(
+    None, "--scheduler", envvar="CITYCONV_SCHEDULER",
+    help="Dask scheduler address (tcp://host:8786) for --executor dask; without it a local cluster starts.",
+)
+WaitOption = typer.Option(False, "--wait", help="If another run is in progress in this project, wait for it instead of refusing.")
 
 
 @app.command()
@@ -131,10 +165,13 @@ def run(
     ids: Optional[list[str]] = IdsArgument,
     jobs: Optional[int] = JobsOption,
     force: bool = ForceOption,
+    executor: Executor = ExecutorOption,
+    scheduler: Optional[str] = SchedulerOption,
+    wait: bool = WaitOption,
     root: Optional[Path] = RootOption,
 ) -> None:
     """Execute chapter templates for each ward or study (skipping unchanged ones)."""
-    summary = _run(_project(root), ids, jobs, force)
+    summary = _run(_project(root), ids, jobs, force, executor.value, scheduler, wait)
     _exit_if_failed(summary)
 
 
@@ -143,13 +180,16 @@ def build(
     ids: Optional[list[str]] = IdsArgument,
     jobs: Optional[int] = JobsOption,
     force: bool = ForceOption,
+    executor: Executor = ExecutorOption,
+    scheduler: Optional[str] = SchedulerOption,
+    wait: bool = WaitOption,
     root: Optional[Path] = RootOption,
 ) -> None:
     """Run what is out of date, then render the HTML book into _build/html."""
     from cityconv.pipeline.book import index_html, render
 
     project = _project(root)
-    summary = _run(project, ids, jobs, force)
+    summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
     code = render(project)
     if code != 0:
         err.print(f"[bold red]jupyter-book build failed (exit {code}); see the messages above.[/]")

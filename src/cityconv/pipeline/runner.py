@@ -8,21 +8,20 @@
 - Atomic: a notebook executes into a temporary file beside its destination and replaces the
   published chapter only if papermill succeeded and no cell recorded an error. A failure leaves the
   previous chapter in place; the other runs still complete.
-- Parallel: runs go to an `Executor`. The local one is a pool of subprocesses; kernel start-up port
-  races are retried. A distributed executor only needs to implement `Executor.map`.
+- Parallel: runs go to an `Executor` (`executors.py`: warm kernels by default, a fresh papermill
+  kernel per notebook, or Dask). Workers return executed notebooks; only this process publishes.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import dataclasses
 import json
-import multiprocessing
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 import nbformat
 
@@ -42,6 +41,9 @@ from cityconv.pipeline.templates import (
     parameters_for,
     templates_for,
 )
+
+if TYPE_CHECKING:
+    from cityconv.pipeline.executors import Executor
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PORT_RACE_MARKERS = ("Address already in use", "Kernel died before replying to kernel_info")
@@ -245,6 +247,8 @@ class RunResult:
     failure: Failure | None = None
     attempts: int = 1
     record: dict | None = None  # what the notebook read and imported (pipeline.recording), on success
+    notebook: str | None = None  # the finished notebook, when a worker leaves publishing to us
+    artifact: str | None = None  # and the artifact it showed (stage 1), likewise
 
     def report_line(self) -> str:
         f = self.failure
@@ -282,8 +286,13 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def execute_task(task: RunTask) -> RunResult:
-    """Execute one notebook into a temporary file and promote it only on success."""
+def execute_task(task: RunTask, engine_options: dict | None = None, publish: bool = True) -> RunResult:
+    """Execute one notebook into a temporary file and promote it only on success.
+
+    `engine_options` go to papermill (a warm kernel passes its engine and live kernel manager);
+    with `publish=False` the finished notebook (and artifact) come back in the result for the
+    coordinator to publish with `publish_result`, so a worker whose coordinator is gone never publishes.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -299,6 +308,8 @@ def execute_task(task: RunTask) -> RunResult:
     attempts = 0
     failure: Failure | None = None
     record: dict | None = None
+    finished: str | None = None
+    artifact_text: str | None = None
     try:
         while True:
             attempts += 1
@@ -313,6 +324,7 @@ def execute_task(task: RunTask) -> RunResult:
                     log_output=False,
                     # The kernel's start-up notices would flood a parallel run's log.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    **(engine_options or {}),
                 )
                 break
             except PapermillExecutionError:
@@ -334,10 +346,15 @@ def execute_task(task: RunTask) -> RunResult:
                     failure = Failure(None, "MissingArtifact", f"the notebook showed no {task.produces} output")
                 if failure is None:
                     record = finalize_notebook(nb, task)
-                    nbformat.write(nb, tmp)
+                    finished = nbformat.writes(nb)
                     if artifact is not None:
-                        _write_atomically(task.artifact_path, json.dumps(artifact, indent=1, sort_keys=True))
-                    os.replace(tmp, task.output_path)
+                        artifact_text = json.dumps(artifact, indent=1, sort_keys=True)
+                    if publish:
+                        tmp.write_text(finished, encoding="utf-8")
+                        if artifact_text is not None:
+                            _write_atomically(task.artifact_path, artifact_text)
+                        os.replace(tmp, task.output_path)
+                        finished = artifact_text = None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -346,7 +363,19 @@ def execute_task(task: RunTask) -> RunResult:
         else:
             os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
-    return RunResult(task, status, time.perf_counter() - started, failure, attempts, record)
+    return RunResult(task, status, time.perf_counter() - started, failure, attempts, record, finished, artifact_text)
+
+
+def publish_result(result: RunResult) -> RunResult:
+    """Publish what a worker returned: the artifact, then the chapter, each replaced atomically."""
+    if result.notebook is None:
+        return result
+    task = result.task
+    task.output_path.parent.mkdir(parents=True, exist_ok=True)
+    if result.artifact is not None:
+        _write_atomically(task.artifact_path, result.artifact)
+    _write_atomically(task.output_path, result.notebook)
+    return dataclasses.replace(result, notebook=None, artifact=None)
 
 
 def _artifact(nb: nbformat.NotebookNode) -> dict | None:
@@ -361,8 +390,12 @@ def _artifact(nb: nbformat.NotebookNode) -> dict | None:
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def with_recorder(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
@@ -373,47 +406,12 @@ def with_recorder(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNod
     return nb
 
 
-class Executor(Protocol):
-    """Runs tasks and yields each result as soon as it is known, in any order."""
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]: ...
-
-
-class InProcessExecutor:
-    """One run after another in this process: simplest to debug (`--jobs 1`)."""
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]:
-        for task in tasks:
-            yield execute_task(task)
-
-
-class LocalPoolExecutor:
-    """A pool of worker processes; each run also starts its own kernel subprocess."""
-
-    def __init__(self, jobs: int):
-        self.jobs = max(1, jobs)
-
-    def map(self, tasks: list[RunTask]) -> Iterator[RunResult]:
-        context = multiprocessing.get_context("spawn")  # no inherited ZMQ or matplotlib state
-        with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)) or 1, mp_context=context) as pool:
-            futures = {pool.submit(execute_task, task): task for task in tasks}
-            for future in cf.as_completed(futures):
-                task = futures[future]
-                try:
-                    yield future.result()
-                except Exception as exc:  # a worker died: report it like any other failed run
-                    yield RunResult(task, "failed", 0.0, Failure(None, type(exc).__name__, _first_line(str(exc))))
-
-
-def make_executor(jobs: int) -> Executor:
-    return InProcessExecutor() if jobs <= 1 else LocalPoolExecutor(jobs)
-
-
 @dataclass
 class RunSummary:
     results: list[RunResult]
     not_started: list[str] = field(default_factory=list)  # ward ids: profile only (see Plan.not_started)
     failed_wards: dict[str, list[Problem]] = field(default_factory=dict)  # ward id -> its data problems
+    interrupted: int | None = None  # the signal that stopped the run early, if one did
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -424,7 +422,7 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.interrupted is None
 
 
 def stale_reasons(plan: Plan) -> dict[str, str | None]:
@@ -438,17 +436,37 @@ def run_plan(
     plan: Plan,
     jobs: int,
     force: bool = False,
-    executor: Executor | None = None,
+    executor: Executor | str | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    wait: bool = False,
 ) -> RunSummary:
-    """Execute what is out of date (everything with force) and regenerate the book's contents."""
+    """Execute what is out of date (everything with force) and regenerate the book's contents.
+
+    `executor` is an `Executor` or a name (`warm`, the default; `papermill`; `dask`). One run at a
+    time per project (`wait`: queue behind another run instead of refusing); a signal turned into
+    `RunInterrupted` by `interrupts.signals_stop_the_run` ends the run early with what finished.
+    """
     if plan.problems:
         raise InputError(plan.problems)
+    from cityconv.pipeline.executors import make_executor
+    from cityconv.pipeline.interrupts import RunInterrupted, run_lock
+
+    with run_lock(plan.project, wait=wait):
+        run = executor if executor is not None and not isinstance(executor, str) else make_executor(executor, jobs)
+        try:
+            return _run_locked(plan, jobs, force, run, on_result, RunInterrupted)
+        finally:  # workers (and their warm kernels) serve both stages, then stop here
+            if hasattr(run, "close"):
+                run.close()
+
+
+def _run_locked(plan: Plan, jobs: int, force: bool, run: Executor, on_result, interrupted_by) -> RunSummary:
     results: list[RunResult] = []
     manifest = cache.load_manifest(plan.project)
-    run = executor or make_executor(jobs)
+    interrupted: int | None = None
 
     def report(result: RunResult) -> None:
+        result = publish_result(result)
         results.append(result)
         if result.status == "done" and result.record is not None:
             # Digests afresh: a run may have been made from files edited since this run began.
@@ -461,6 +479,8 @@ def run_plan(
     # (a chapter that reads a ward's findings re-runs when, and only when, they changed).
     failed_findings: set[str] = set()
     for stage in ([t for t in plan.tasks if t.produces], [t for t in plan.tasks if not t.produces]):
+        if interrupted is not None:
+            break
         digests = cache.Digests(plan.project.root)
         pending: list[RunTask] = []
         for task in stage:
@@ -470,16 +490,19 @@ def run_plan(
                 report(RunResult(task, "skipped"))
             else:
                 pending.append(task)
-        for result in run.map(pending) if pending else ():
-            report(result)
-            if result.task.produces and result.status == "failed":
-                failed_findings.add(result.task.study_id)
+        try:
+            for result in run.map(pending) if pending else ():
+                report(result)
+                if result.task.produces and result.status == "failed":
+                    failed_findings.add(result.task.study_id)
+        except interrupted_by as stop:
+            interrupted = stop.signum
     from cityconv.pipeline.book import write_toc
 
     write_toc(plan.project)
     order = {t.label: i for i, t in enumerate(plan.tasks)}
     results.sort(key=lambda r: order[r.task.label])
-    return RunSummary(results, sorted(plan.not_started), dict(plan.failed_wards))
+    return RunSummary(results, sorted(plan.not_started), dict(plan.failed_wards), interrupted)
 
 
 def default_jobs() -> int:

@@ -1,0 +1,157 @@
+"""The real book, once, through every executor: identical chapters from papermill, warm kernels and
+a Dask cluster on 127.0.0.1 (a scheduler and two workers started as separate processes).
+
+The workers run in folders of their own: tasks carry their input files and the coordinator
+publishes, so they never use the project's disk. Chapters are compared after removing what
+differs in any two runs (times, temporary paths, random cell ids, the kernel's process id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cityconv.core.paths import Project
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CITYCONV = str(BIN / "cityconv")
+
+
+def real_ids() -> list[str]:
+    """Every ward and study with a params file: the real book without the atlas's profile-only wards."""
+    from cityconv.core.params import load_all
+
+    params, problems = load_all(Project(REPO))
+    assert not problems
+    return sorted(params)
+
+
+def scratch_copy(base: Path) -> Path:
+    root = base / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
+        ".venv*", "_build", "generated", "node_modules", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
+        ".cityconv"))
+    return root
+
+
+def normalised_chapters(root: Path) -> dict[str, str]:
+    chapters = {}
+    for path in sorted((root / "book" / "generated").rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.suffix == ".json":
+            chapters[rel] = path.read_text(encoding="utf-8")
+        if path.suffix != ".ipynb" or path.name.startswith("."):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+            nb.metadata.get("papermill", {}).pop(key, None)
+        nb.metadata.get("cityconv", {}).pop("run_date", None)
+        for cell in nb.cells:
+            cell.pop("id", None)
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+            if "cityconv-provenance" in cell.metadata.get("tags", []):
+                cell.source = "\n".join(line for line in cell.source.splitlines() if "**Run:**" not in line)
+        listings = nb.metadata.get("cityconv", {}).get("record", {}).get("listings", [])
+        nb.metadata.get("cityconv", {}).get("record", {})["listings"] = [
+            name for name in listings if not is_import_scan(name)]
+        text = json.dumps(nb, sort_keys=True, indent=1)  # not nbformat.writes: it would add new random ids
+        chapters[rel] = re.sub(r"ipykernel_\d+", "ipykernel_PID", text)
+    return chapters
+
+
+def is_import_scan(listing: str) -> bool:
+    """A top-level project folder in a run record's listings.
+
+    A fresh kernel lists them while a library scans `sys.path` (which holds the project root) on its
+    first import; a warm kernel imported that library once, before any notebook, so its records do not
+    have them. No chapter reads a top-level folder's listing, so the difference changes no page.
+    """
+    return "/" not in listing and not listing.startswith("package:")
+
+
+def import_scans(root: Path) -> set[str]:
+    found = set()
+    for path in (root / "book" / "generated").rglob("*.ipynb"):
+        if not path.name.startswith("."):
+            record = nbformat.read(path, as_version=4).metadata.get("cityconv", {}).get("record", {})
+            found |= {name for name in record.get("listings", []) if is_import_scan(name)}
+    return found
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([CITYCONV, "run", "--root", str(root), "--force", "--jobs", "2", *args, *real_ids()],
+                            capture_output=True, text=True, timeout=3600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path):
+    """`dask scheduler` and two `dask worker ADDRESS` processes on loopback, each in its own folder."""
+    scheduler_file = tmp_path / "scheduler.json"
+    processes = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+         "--scheduler-file", str(scheduler_file)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 120
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for n in (1, 2):
+            folder = tmp_path / f"worker-{n}"
+            folder.mkdir()
+            processes.append(subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                 "--local-directory", str(folder), "--name", f"w{n}"],
+                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=180)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_real_book_identical_from_papermill_warm_and_dask_over_loopback(tmp_path: Path, dask_cluster: str) -> None:
+    root = scratch_copy(tmp_path)
+    papermill = run(root, "--executor", "papermill")
+    reference = normalised_chapters(root)
+    count = sum(path.endswith(".ipynb") for path in reference)
+    assert count >= 25 and f"Runs: {count} done, 0 skipped (unchanged), 0 failed" in papermill.stdout
+
+    fresh_scans = import_scans(root)
+    run(root, "--executor", "warm")
+    warm = normalised_chapters(root)
+    assert import_scans(root) <= fresh_scans  # the warm records hold only listings a fresh kernel makes too
+    assert sorted(warm) == sorted(reference)
+    assert [p for p in reference if warm[p] != reference[p]] == []
+
+    on_dask = run(root, "--executor", "dask", "--scheduler", dask_cluster)
+    dask = normalised_chapters(root)
+    assert [p for p in reference if dask[p] != reference[p]] == []
+    assert f"Runs: {count} done" in on_dask.stdout
+    # The workers built in their own scratch folders and cleaned them; nothing of theirs remains.
+    assert not list((tmp_path / "worker-1").rglob("*.ipynb")) and not list((tmp_path / "worker-2").rglob("*.ipynb"))
+    # The cache then sees the Dask-built book as current (the recorded reads came back with it).
+    again = subprocess.run([CITYCONV, "run", "--root", str(root), *real_ids()], capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0 and f"Runs: 0 done, {count} skipped" in again.stdout, again.stdout + again.stderr
