@@ -166,3 +166,51 @@ def test_downloaded_explorer_notebook_shows_widgets_when_run_live(open_explorer)
     nb = json.loads(page.page.request.get(href).text())
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert injected and 'interactive = "auto"' in "".join(injected[0]["source"])
+
+
+# --------------------------------------------------------------------------------------------- the class pack
+
+
+def _plain(html_text: str) -> str:
+    import re
+    from html import unescape
+
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html_text)))
+
+
+def test_class_pack_downloads_from_the_teaching_page_and_matches_the_chapters(browser, base_url, site: Path):
+    report = PageReport("book/teaching/index.html")
+    context, page = new_page(browser, base_url, report)
+    try:
+        page.goto(base_url + "book/teaching/index.html", wait_until="load")
+        links = page.evaluate("() => Array.from(document.querySelectorAll('a[href*=\"_downloads/\"]'))"
+                              ".map((a) => ({href: a.href, text: a.textContent.trim()}))")
+        files = {link["href"].rsplit("/", 1)[-1]: link["href"] for link in links}
+        assert {"worksheet.html", "teacher-sheet.html", "slides.pdf", "class-pack.zip", "README.txt",
+                "clubmoor-survey-responses-reconstructed.csv", "clubmoor-survey-mentions-reconstructed.csv"} <= set(files)
+        got = {}
+        for name, href in files.items():
+            response = page.request.get(href)
+            assert response.status == 200, name
+            got[name] = response.body()
+    finally:
+        context.close()
+
+    # The practice dataset says it is reconstructed on every row.
+    lines = got["clubmoor-survey-responses-reconstructed.csv"].decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("data_status,") and all(line.startswith("reconstructed") for line in lines[1:])
+    assert got["slides.pdf"].startswith(b"%PDF")
+
+    # The teacher's sheet quotes the built survey chapter and the built precision explorer word for word.
+    sheet = _plain(got["teacher-sheet.html"].decode("utf-8"))
+    chapter = _plain((site / "book" / "generated" / "clubmoor" / "03-residents-survey.html").read_text(encoding="utf-8"))
+    from cityconv.chapters import survey
+    from cityconv.chapters.loader import open_chapter
+
+    sv = survey.from_chapter(open_chapter("clubmoor", REPO))
+    for sentence in (survey.multi_response_text(sv, "best_things"), survey.single_answer_text(sv, "recommend")):
+        shown = _plain(sentence.replace("**", ""))
+        assert shown in chapter and shown in sheet
+    explorer = _plain((site / PAGES["precision"]).read_text(encoding="utf-8"))
+    default_sentence = ex.precision_summary(48, 0.5, ex.load_population("clubmoor", REPO))
+    assert default_sentence in explorer and default_sentence in sheet
