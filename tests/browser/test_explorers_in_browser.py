@@ -137,6 +137,11 @@ def test_precision_explorer_moves_and_shows_the_packages_numbers(open_explorer, 
     assert shown["paragraphs"] == [ex.precision_summary(50, 0.01, population)]
     assert page.page.get_attribute("#cityconv-precision-share", "aria-valuetext") == "1%"
     check_page(page)
+    page.page.emulate_media(media="print")  # on paper (and in `make pdf`): the default state's static figure
+    shown = page.page.evaluate("""() => { const r = document.querySelector('[data-cityconv-explorer]');
+      const display = (sel) => getComputedStyle(r.querySelector(sel)).display;
+      return [display('img.cityconv-explorer-static'), display('.cityconv-explorer-chart'), display('form')]; }""")
+    assert shown == ["block", "none", "none"]
 
 
 def test_recommendation_explorer_moves_and_shows_the_packages_rules(open_explorer):
@@ -151,6 +156,7 @@ def test_recommendation_explorer_moves_and_shows_the_packages_rules(open_explore
 
     lead, items = expected({})
     assert page.last["paragraphs"] == [lead] and page.last["items"] == items
+    assert "Reconstructed response-level data" in page.page.inner_text("main")  # the findings are reconstructed
     first = next(f for r in engine.rule_ids for f in engine.needs[r])
     shown = page.press(f"#cityconv-recommendations-finding-{first}", "Space")  # switch one finding off
     lead, items = expected({first: False})
