@@ -61,6 +61,7 @@ def make_mini_project(root: Path) -> Path:
         if (REPO / "book" / assets).is_dir():
             shutil.copytree(REPO / "book" / assets, root / "book" / assets)
     shutil.copytree(REPO / "data" / "context", root / "data" / "context")
+    shutil.copytree(REPO / "data" / "city", root / "data" / "city")
     for ward in ("alpha", "beta"):
         shutil.copytree(REPO / "data" / "clubmoor", root / "data" / ward)
     (root / "params").mkdir()
@@ -100,19 +101,26 @@ def clubmoor_project(root: Path) -> Path:
     shutil.copy(REPO / "params" / "clubmoor.yml", root / "params" / "clubmoor.yml")
     shutil.copytree(REPO / "data" / "context", root / "data" / "context")
     shutil.copytree(REPO / "data" / "clubmoor", root / "data" / "clubmoor")
+    shutil.copytree(REPO / "data" / "city", root / "data" / "city")
     return root
 
 
 def add_ward(root: Path, ward: str = "clubmoor", drop: tuple[str, ...] = (), status: str = "reconstructed") -> Path:
-    """Add ward `ward` to a project at `root`: a copy of Clubmoor's data (minus the `drop` files)."""
+    """Add ward `ward` to a project at `root`: a copy of Clubmoor's data (minus the `drop` files).
+
+    The city-level sources (`data/city/`) come too, unless a dropped stem is one of them.
+    """
     if not (root / "_config.yml").exists():
         shutil.copy(REPO / "_config.yml", root / "_config.yml")
         (root / "params").mkdir()
         (root / "data").mkdir()
     data = root / "data" / ward
     shutil.copytree(REPO / "data" / "clubmoor", data)
+    city = root / "data" / "city"
+    if not city.exists():
+        shutil.copytree(REPO / "data" / "city", city)
     for stem in drop:
-        (data / f"{stem}.csv").unlink()
+        ((city if (city / f"{stem}.csv").exists() else data) / f"{stem}.csv").unlink()
     flag = {"reconstructed": "reconstructed: true\n", "synthetic": "synthetic: true\n", "observed": ""}[status]
     (root / "params" / f"{ward}.yml").write_text(
         f'id: {ward}\nkind: ward\ntitle: {ward.capitalize()}\nward:\n  code: "E05000892"\n  name: Clubmoor\n'

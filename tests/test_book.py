@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,7 @@ import pytest
 from cityconv.pipeline.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
 from cityconv.core.paths import Project
 from cityconv.pipeline.runner import _first_error
+from cityconv.pipeline.recording import RECORD_MIME, RECORDER_TAG
 from cityconv.pipeline.tasks import RunTask
 
 
@@ -18,9 +20,21 @@ def task(tmp_path: Path, data_status: str = "observed") -> RunTask:
         root=tmp_path, study_id="demo", study_title="Demo", data_status=data_status, banner=True, template_id="x",
         template_title="X", template_path=tmp_path / "notebooks" / "01-x.ipynb",
         params_path=tmp_path / "params" / "demo.yml", output_path=tmp_path / "out.ipynb",
-        parameters={"study_id": "demo"}, inputs={"data/demo/a.csv": "ab" * 32},
-        package_hash="cd" * 32, input_hash="ef" * 32,
+        parameters={"study_id": "demo"},
     )
+
+
+def recorder_cell(reads: list[str]) -> nbformat.NotebookNode:
+    """The last cell the runner adds to a notebook, with the record it displays (pipeline.recording)."""
+    record = {"reads": reads, "listings": [], "modules": ["cityconv.x"]}
+    output = nbformat.v4.new_output("display_data", data={RECORD_MIME: record})
+    return nbformat.v4.new_code_cell("finish()", metadata={"tags": [RECORDER_TAG]}, outputs=[output])
+
+
+def test_a_run_whose_recorder_did_not_finish_is_refused(tmp_path: Path) -> None:
+    nb = executed(nbformat.v4.new_code_cell("1"))
+    with pytest.raises(ValueError, match="recorded no inputs"):
+        finalize_notebook(nb, task(tmp_path))
 
 
 def executed(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -35,15 +49,21 @@ def test_finalize_hides_parameters_adds_banner_and_provenance(tmp_path: Path) ->
         nbformat.v4.new_code_cell("study_id = 'clubmoor'", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("study_id = 'demo'", metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("1 + 1"),
+        recorder_cell(["data/demo/a.csv"]),
     )
-    finalize_notebook(nb, task(tmp_path, "synthetic"))
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    (tmp_path / "data" / "demo" / "a.csv").write_text("a\n1\n")
+    digest = hashlib.sha256(b"a\n1\n").hexdigest()
+    record = finalize_notebook(nb, task(tmp_path, "synthetic"))
+    assert record["reads"] == ["data/demo/a.csv"]
+    assert not any(RECORDER_TAG in c.metadata.get("tags", []) for c in nb.cells)
     assert nb.cells[0].source == "# Title"
     assert "Synthetic demonstration data — not findings" in nb.cells[1].source
     assert "remove-cell" in nb.cells[2].metadata.tags and "remove-cell" in nb.cells[3].metadata.tags
     assert "remove-cell" not in nb.cells[4].metadata.get("tags", [])
     provenance = nb.cells[-1].source
-    assert "Provenance of this chapter" in provenance and "`data/demo/a.csv` | `abababababab`" in provenance
-    assert nb.metadata.cityconv["input_hash"] == "ef" * 32
+    assert "Provenance of this chapter" in provenance and f"`data/demo/a.csv` | `{digest[:12]}`" in provenance
+    assert nb.metadata.cityconv["record"] == record
 
 
 def test_observed_data_gets_no_banner() -> None:
@@ -78,7 +98,8 @@ def test_write_toc_replaces_only_the_generated_block(mini_project: Path) -> None
     nbformat.write(executed(), out)
     before = project.toc_file.read_text()
     assert write_toc(project) is True
-    after = project.toc_file.read_text()
+    assert project.toc_file.read_text() == before  # the committed contents are never edited
+    after = project.built_toc_file.read_text()
     head, block = after.split(TOC_BEGIN)
     assert head == before.split(TOC_BEGIN)[0]
     assert block.strip().splitlines()[:3] == ['- caption: "Alpha"', "  chapters:", "  - file: book/generated/alpha/01-files"]
@@ -112,7 +133,7 @@ def test_figure_alt_text_moves_into_cell_metadata() -> None:
 def test_no_banner_when_the_chapter_uses_no_records(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    nb = executed(nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1"))
+    nb = executed(nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1"), recorder_cell([]))
     finalize_notebook(nb, replace(task(tmp_path, "reconstructed"), banner=False))
     assert not any("cityconv-banner" in c.metadata.get("tags", []) for c in nb.cells)
 

@@ -70,7 +70,7 @@ def test_clubmoor_validates_clean():
 def test_clubmoor_loads_typed():
     w = load_ward_data(CLUBMOOR, REPO)
     assert isinstance(w, WardData)
-    assert set(w.available()) == set(known_files())
+    assert set(w.available()) == set(known_files()) | {"citywide_consultation_2019"}  # city-level, from data/city/
     s = w.survey_responses
     assert len(s) == 48
     assert isinstance(s["age_band"].dtype, pd.CategoricalDtype) and s["age_band"].dtype.ordered
@@ -194,14 +194,26 @@ def test_code_not_allowed_for_this_question(tmp_path, ward):
 
 def test_out_of_range(tmp_path, ward):
     edit_row(ward / "workshops.csv", 3, "W2,2,2020-11,-8")
-    lines = read_lines(ward / "citywide_consultation_2019.csv")
-    edit_row(ward / "citywide_consultation_2019.csv", 3, lines[2].replace(",0.5,", ",1.5,"))
-    problems = problems_for(tmp_path, ward)
-    assert len(problems) == 2
-    p = only(problems, file="data/w/workshops.csv")
-    assert (p.row, p.column, p.value, p.expected) == (3, "participants", "-8", "a value >= 0")
-    q = only(problems, file="data/w/citywide_consultation_2019.csv")
-    assert (q.row, q.column, q.value, q.expected) == (3, "share_more_than", "1.5", "a value <= 1")
+    p = only(problems_for(tmp_path, ward))
+    assert (p.file, p.row, p.column, p.value, p.expected) == ("data/w/workshops.csv", 3, "participants", "-8", "a value >= 0")
+
+
+def test_city_level_sources_are_checked_once_and_kept_out_of_ward_folders(tmp_path, ward):
+    from cityconv.data.wardfiles import city_dir_for, load_ward_data, validate_city_dir
+
+    city = city_dir_for(ward)
+    shutil.copytree(REPO / "data" / "city", city)
+    assert validate_city_dir(city, tmp_path) == []
+    assert len(load_ward_data(ward, tmp_path).citywide_consultation_2019) > 0  # every ward sees the one copy
+    lines = read_lines(city / "citywide_consultation_2019.csv")
+    edit_row(city / "citywide_consultation_2019.csv", 3, lines[2].replace(",0.5,", ",1.5,"))
+    q = only(validate_city_dir(city, tmp_path))
+    assert (q.file, q.row, q.column, q.value, q.expected) == (
+        "data/city/citywide_consultation_2019.csv", 3, "share_more_than", "1.5", "a value <= 1")
+    shutil.copy(REPO / "data" / "city" / "citywide_consultation_2019.csv", ward)
+    p = only(problems_for(tmp_path, ward))
+    assert (p.file, p.message) == ("data/w/citywide_consultation_2019.csv",
+                                   "a city-level source, kept once for every ward, not in a ward's folder")
 
 
 def test_wrong_types(tmp_path, ward):
@@ -373,27 +385,46 @@ def test_schema_is_valid_table_schema(stem):
 
 
 def test_every_schema_has_a_warddata_field():
-    assert set(known_files()) == {f for f in WardData.__dataclass_fields__} - {"data_dir"}
+    from cityconv.data.wardfiles import city_files
+
+    fields = {f for f in WardData.__dataclass_fields__} - {"data_dir", "questionnaire"}
+    assert set(known_files()) | set(city_files()) == fields
+    assert not set(known_files()) & set(city_files())
 
 
 def test_schema_json_is_formatted_stably():
-    folder = REPO / "src" / "cityconv" / "data" / "schemas" / "ward"
-    for path in folder.glob("*.schema.json"):
+    folder = REPO / "src" / "cityconv" / "data" / "schemas"
+    for path in [*folder.glob("ward/*.schema.json"), *folder.glob("city/*.schema.json")]:
         text = path.read_text(encoding="utf-8")
         assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n", path.name
 
 
 def test_codebook_is_current():
-    assert (CLUBMOOR / "CODEBOOK.md").read_text(encoding="utf-8") == codebook_markdown()
+    from cityconv.data.questionnaire import load_questionnaire
+
+    questionnaire = load_questionnaire(CLUBMOOR / "questionnaire.yml", REPO)
+    assert (CLUBMOOR / "CODEBOOK.md").read_text(encoding="utf-8") == codebook_markdown(questionnaire)
 
 
 def test_codebook_lists_question_wording_and_codes():
-    text = codebook_markdown()
+    from cityconv.data.questionnaire import load_questionnaire
+
+    text = codebook_markdown(load_questionnaire(CLUBMOOR / "questionnaire.yml", REPO))
     assert "Would you recommend Clubmoor as a place to live?" in text
+    assert "`green_spaces` = Green spaces and parks (e.g. the Ducky)" in text
     assert "`crime_asb` = Crime and anti-social behaviour" in text
-    assert "`16-24` = 16 to 24 (compared with census band 15-24)" in text
+    assert "`16-24` = 16 to 24" in text and "16-24 is compared with the census band 15-24" in text
     for stem in known_files():
         assert f"## `{stem}.csv`" in text
+
+
+def test_shared_schemas_carry_no_wards_wording():
+    """Clubmoor's wording lives in Clubmoor's questionnaire, never in what every ward shares."""
+    codebook = codebook_markdown()
+    survey_part = codebook[codebook.index("## `survey_responses.csv`"):codebook.index("## `interviews.csv`")]
+    text = survey_part + "".join(json.dumps(datafiles.schema_descriptor(s)) for s in ("survey_responses", "survey_mentions"))
+    assert "Clubmoor" not in text and "Ducky" not in text
+    assert "Would you recommend the ward as a place to live?" in text
 
 
 def test_duplicate_and_blank_header_labels(tmp_path, ward):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cityconv.core.params import did_you_mean, load_params, select
+from cityconv.core.params import did_you_mean, load_all, load_params, select
 from cityconv.core.problems import InputError
 
 GOOD = """\
@@ -118,3 +118,35 @@ def test_select_misspelt_id_suggests(root: Path) -> None:
 
 def test_did_you_mean_is_silent_when_nothing_is_close() -> None:
     assert did_you_mean("zzz", ["clubmoor"]) == ""
+
+
+def test_a_params_file_may_be_spelt_yaml(tmp_path):
+    """`.yml` and `.yaml` both work everywhere: the plan, the chapter loader and the runs."""
+    import shutil
+
+    from nbtools import make_mini_project
+    from cityconv.chapters.loader import open_chapter
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.runner import build_plan
+
+    root = make_mini_project(tmp_path)
+    shutil.move(root / "params" / "alpha.yml", root / "params" / "alpha.yaml")
+    project = Project(root)
+    assert project.params_file("alpha").name == "alpha.yaml"
+    plan = build_plan(project, ["alpha"])
+    assert plan.problems == [] and {t.params_path.name for t in plan.tasks} == {"alpha.yaml"}
+    assert open_chapter("alpha", root).params.where == "params/alpha.yaml"
+    shutil.copy(root / "params" / "alpha.yaml", root / "params" / "alpha.yml")
+    _, problems = load_all(project)
+    assert any("a second params file for 'alpha'" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("data_dir", ["/etc", "../outside", "data/../../outside"])
+def test_data_dir_outside_the_project_is_refused(tmp_path, data_dir):
+    (tmp_path / "params").mkdir()
+    path = tmp_path / "params" / "w.yml"
+    path.write_text(f'id: w\nkind: study\ntitle: W\ndata_dir: "{data_dir}"\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_params(path, tmp_path)
+    (problem,) = caught.value.problems
+    assert "must be a folder inside the project" in problem.message and problem.line == 4

@@ -441,3 +441,33 @@ def test_template_executes(tmp_path, template):
         assert "These rules do not fire" in text
     else:
         assert "Being inclusive" in text and "Not known" in text
+
+
+def test_an_error_inside_a_finding_fails_instead_of_reading_not_known(monkeypatch):
+    """Only a missing source makes a finding "not known"; a bug raises, so the run fails with its report."""
+    from cityconv.chapters import survey
+
+    ch = open_chapter("clubmoor", REPO)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in the survey chapter")
+
+    monkeypatch.setattr(survey, "from_chapter", broken)
+    with pytest.raises(ZeroDivisionError):
+        F.ward_findings(ch)
+
+
+def test_an_error_inside_a_claim_fails_instead_of_reading_not_known(monkeypatch):
+    from cityconv.methods import claims
+
+    ch = open_chapter("clubmoor", REPO)
+    claim = claims.CLAIMS[0]
+
+    def broken(ward, context):
+        raise KeyError("a column the claim code misspelt")
+
+    from dataclasses import replace
+
+    monkeypatch.setattr(claims, "CLAIMS", (replace(claim, check=broken), *claims.CLAIMS[1:]))
+    with pytest.raises(KeyError):
+        F.ward_findings(ch)

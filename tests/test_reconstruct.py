@@ -133,10 +133,11 @@ def test_objectives_do_not_claim_unpublished_counts(ward):
 def test_rerun_reproduces_committed_files_byte_for_byte(tmp_path):
     out = tmp_path / "data" / "clubmoor"
     written = reconstruct_clubmoor(out, seed=2020, context_dir=REPO / "data" / "context")
-    committed = sorted(p.name for p in CLUBMOOR.iterdir() if p.is_file())
-    assert sorted(p.name for p in written) == committed
+    city = REPO / "data" / "city"
+    committed = sorted([p for p in CLUBMOOR.iterdir() if p.is_file()] + [city / "citywide_consultation_2019.csv"])
+    assert sorted(p.relative_to(tmp_path / "data") for p in written) == [p.relative_to(REPO / "data") for p in committed]
     for path in written:
-        assert path.read_bytes() == (CLUBMOOR / path.name).read_bytes(), path.name
+        assert path.read_bytes() == (REPO / "data" / path.relative_to(tmp_path / "data")).read_bytes(), path.name
 
 
 def test_other_seed_differs_but_still_reproduces_published_figures(tmp_path):

@@ -14,6 +14,7 @@ from cityconv.core.paths import Project
 from nbtools import clubmoor_project
 from cityconv.core.problems import InputError
 from cityconv.generate.scaffold import new_ward, slugify
+from cityconv.data.questionnaire import load_questionnaire
 
 
 
@@ -53,9 +54,18 @@ def test_by_code_creates_params_and_templates(project: Project) -> None:
     assert 'code: "E05000887"' in text  # quoted
     assert "# reconstructed:" in text and "# synthetic:" in text  # every key is explained
 
-    expected = {f"{stem}.csv" for stem in datafiles.known_files()} | {"CODEBOOK.md", "README.md"}
+    expected = {f"{stem}.csv" for stem in datafiles.known_files()} | {
+        "CODEBOOK.md", "README.md", "questionnaire.yml", "survey-mapping.yml", "anfield-data-entry.xlsx"}
     assert {p.name for p in data.iterdir()} == expected
-    assert (data / "CODEBOOK.md").read_text(encoding="utf-8") == datafiles.codebook_markdown()
+    questionnaire = load_questionnaire(data / "questionnaire.yml", project.root)
+    assert questionnaire.ward == "Anfield" and questionnaire.reconstructed is False
+    assert questionnaire.question("recommend").text == "Would you recommend Anfield as a place to live?"
+    codebook = (data / "CODEBOOK.md").read_text(encoding="utf-8")
+    assert codebook == datafiles.codebook_markdown(questionnaire)
+    assert "Would you recommend Anfield as a place to live?" in codebook and "Clubmoor" not in codebook.split(
+        "## `survey_responses.csv`")[1].split("## `interviews.csv`")[0]
+    mapping = (data / "survey-mapping.yml").read_text(encoding="utf-8")
+    assert 'recommend: "Would you recommend Anfield as a place to live?"' in mapping and "drop:" in mapping
     readme = (data / "README.md").read_text(encoding="utf-8")
     assert "cityconv validate anfield" in readme
     assert "14,510" in readme and "16,791" in readme  # population 2011 and 2021 from data/context

@@ -354,3 +354,60 @@ def test_template_runs_for_a_ward_without_optional_files(project, template):
         assert "no coded answers" in joined
     else:
         assert "What the project reported" not in joined  # no published summary for this ward
+
+
+# --------------------------------------------------------------------------- a ward's own questionnaire
+
+
+@pytest.fixture(scope="module")
+def imported_project(tmp_path_factory) -> Path:
+    """A ward made with new-ward, its questionnaire reworded and one question added, its survey imported
+    from a Microsoft Forms export (invented answers, tests/exports.py)."""
+    import exports
+    from cityconv.core.paths import Project
+    from cityconv.generate.import_survey import import_survey
+    from cityconv.generate.scaffold import new_ward
+
+    root = make_project(tmp_path_factory.mktemp("imported-project"))
+    project = Project(root)
+    new_ward(project, "Anfield")
+    data = root / "data" / "anfield"
+    q = data / "questionnaire.yml"
+    text = q.read_text(encoding="utf-8").replace("Would you recommend Anfield as a place to live?",
+                                                 "Would you recommend Anfield to a friend as a place to live?")
+    q.write_text(text + exports.ADDED_QUESTION, encoding="utf-8")
+    for path in data.glob("*.csv"):
+        path.unlink()  # the empty templates: this ward has only its survey (and objectives, below)
+    (data / "objectives.csv").write_bytes((REPO / "data" / "clubmoor" / "objectives.csv").read_bytes())
+    export = exports.forms_xlsx(root / "forms.xlsx", exports.ANSWERS * 6)
+    (root / "mapping.yml").write_text(exports.FORMS_MAPPING, encoding="utf-8")
+    import_survey(data, export, root / "mapping.yml", root)
+    return root
+
+
+def test_imported_ward_uses_its_own_wording_and_reports_the_added_question(imported_project):
+    ch = open_chapter("anfield", imported_project)
+    sv = S.from_chapter(ch)
+    assert sv.n == 36 and S.added_questions(sv) == ["bus_use"]
+    table = S.frequency_table_display(sv, "bus_use")
+    assert table.title == "How often do you use the local bus?: survey respondents, Anfield"
+    assert {"Every week", "Now and then", "Never"} <= set(table.frame.index)
+    table_is_safe(table)
+    assert "to a friend" in S.single_answer_text(sv, "recommend")
+    assert "reconstructed" not in " ".join(S.frequency_table_display(sv, "recommend").notes)
+    assert "“How often do you use the local bus?”" in S.added_questions_text(sv)
+    clubmoor = S.from_chapter(open_chapter("clubmoor", REPO))
+    assert S.added_questions(clubmoor) == []
+    assert "Green spaces and parks (e.g. the Ducky)" in S.frequency_table_display(clubmoor, "best_things").frame.index
+    assert not any("Ducky" in label for label in S.frequency_table_display(sv, "best_things").frame.index)
+
+
+@pytest.mark.parametrize("template", ["03-residents-survey.ipynb", "04-who-took-part.ipynb"])
+def test_template_runs_for_an_imported_ward_with_its_own_questionnaire(imported_project, template):
+    nb = run_template(imported_project, template, "anfield")
+    joined = assert_outputs_safe(nb)
+    assert "Clubmoor" not in joined and "Ducky" not in joined
+    if template.startswith("03"):
+        assert "Would you recommend Anfield to a friend as a place to live?" in joined
+        assert "How often do you use the local bus?" in joined and "**Bus use**" in joined
+        assert "Every week" in joined

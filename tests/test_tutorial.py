@@ -301,7 +301,7 @@ def test_following_the_tutorial_builds_the_ward(tmp_path: Path) -> None:
         if "ward" in meta.get("applies_to", []):
             ward_templates.append(path.stem)
     assert ward_templates, "no ward chapter templates"
-    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    toc = (root / "_build" / "toc.yml").read_text(encoding="utf-8")
     assert f'"{WARD_NAME} (synthetic demonstration)"' in toc
     for stem in ward_templates:
         assert f"file: book/generated/{WARD_ID}/{stem}" in toc, stem

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cityconv.core.paths import Project, shared_open_data_dir
-from cityconv.core.problems import InputError
+from cityconv.core.problems import InputError, Problem
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
 console = Console(highlight=False)
@@ -51,13 +51,14 @@ def _fail_on_problems(problems) -> None:
 @app.command("list")
 def list_(root: Optional[Path] = RootOption) -> None:
     """List wards and studies and the chapters each runs."""
-    from cityconv.pipeline.runner import build_plan, is_current
+    from cityconv.pipeline.runner import build_plan, stale_reasons
 
     plan = build_plan(_project(root))
+    stale = stale_reasons(plan)
     table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
     for study_id, params in plan.studies.items():
         tasks = [t for t in plan.tasks if t.study_id == study_id]
-        chapters = ", ".join(f"{t.template_id}{' ✓' if is_current(t) else ''}" for t in tasks)
+        chapters = ", ".join(f"{t.template_id}{' ✓' if stale[t.label] is None else ''}" for t in tasks)
         table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
     console.print(table)
     if plan.problems:
@@ -70,7 +71,8 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
     from cityconv.pipeline.runner import build_plan
 
     plan = build_plan(_project(root), ids)
-    _fail_on_problems(plan.problems)
+    # A ward not started yet or with invalid data does not stop a build, but validate reports it.
+    _fail_on_problems(plan.problems + [p for found in (plan.not_started, plan.failed_wards) for ps in found.values() for p in ps])
     console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")
     for note in plan.notes:
         console.print(f"  [dim]note:[/] {note}", soft_wrap=True)
@@ -96,11 +98,28 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
         f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
         f"{summary.count('failed')} failed"
     )
+    _report_wards(summary)
     if summary.failed:
         err.print("[bold red]Failed runs[/] (the previously published chapter, if any, was kept):")
         for result in summary.failed:
             err.print(f"  [red]✗[/] {result.report_line()}", soft_wrap=True)
     return summary
+
+
+def _report_wards(summary) -> None:
+    """One line per ward not started; the full report for each ward whose data stopped it alone."""
+    for ward_id in summary.not_started:
+        console.print(f"Not started: {ward_id} (its data files are still empty templates; profile only)")
+    for ward_id, problems in summary.failed_wards.items():
+        _report_problems(problems, f"the chapters of {ward_id} were not run (its published chapters were kept)")
+
+
+def _exit_if_failed(summary) -> None:
+    """Invalid ward data: exit 2, as for any bad input; a failed notebook: exit 1."""
+    if summary.failed_wards:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if summary.failed:
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 JobsOption = typer.Option(None, "--jobs", "-j", min=1, help="Parallel runs (default: number of cores).")
@@ -116,8 +135,7 @@ def run(
 ) -> None:
     """Execute chapter templates for each ward or study (skipping unchanged ones)."""
     summary = _run(_project(root), ids, jobs, force)
-    if summary.failed:
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command()
@@ -141,9 +159,10 @@ def build(
         f"{summary.count('failed')} failed"
     )
     console.print(f"Book: {index_html(project)}")
-    if summary.failed:
+    _report_wards(summary)
+    if summary.failed or summary.failed_wards:
         err.print("[red]The book was rendered with the previously published chapters of the failed runs.[/]")
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command()
@@ -162,8 +181,7 @@ def pdf(
     console.print(f"Book PDF: {book_pdf}")
     for path in briefings:
         console.print(f"Briefing: {path}")
-    if summary.failed:
-        raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed(summary)
 
 
 @app.command("derive-context")
@@ -237,6 +255,65 @@ def simulate(
         propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite,
     )
     console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {ward_id}; params now say synthetic: true")
+
+
+def _ward_data_dir(project: Project, ward_id: str) -> Path:
+    """The data folder of a ward from its params file ("did you mean" for a misspelt id)."""
+    from cityconv.core.params import load_all, select
+
+    found, problems = load_all(project)
+    if ward_id not in found and problems:
+        raise InputError(problems)
+    params = select(found, [ward_id])[ward_id]
+    if params.data_dir is None:
+        raise InputError([Problem(f"params/{ward_id}.yml", "this is a study, not a ward: it has no data folder")])
+    return project.root / params.data_dir
+
+
+ReplaceOption = typer.Option(False, "--replace", help="Overwrite survey files that already hold data.")
+
+
+@app.command("import-survey")
+def import_survey(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    export: Path = typer.Argument(..., help="The survey tool's export: .xlsx or .csv."),
+    mapping: Path = typer.Option(..., "--mapping", help="YAML mapping of the export's columns and labels (new-ward writes a template)."),
+    replace: bool = ReplaceOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn a survey tool's export into the ward's survey files; all or nothing, every problem at once."""
+    from cityconv.generate.import_survey import import_survey as run_import
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    written, imported = run_import(data_dir, export.resolve(), mapping.resolve(), project.root, replace=replace)
+    console.print(f"[green]✓[/] imported {len(imported.responses)} responses and {len(imported.mentions)} "
+                  f"multi-answer mentions into {data_dir.relative_to(project.root)}:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    if imported.ignored:
+        console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
+                      + ", ".join(repr(c) for c in imported.ignored), soft_wrap=True)
+    console.print(f"Next: `cityconv validate {ward_id}`, then `cityconv build {ward_id}`.")
+
+
+@app.command("import-workbook")
+def import_workbook(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    workbook: Path = typer.Argument(..., help="The filled data-entry workbook (.xlsx) that new-ward wrote."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite files that already hold data."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn a filled data-entry workbook into the ward's CSV files; all or nothing, every problem at once."""
+    from cityconv.generate.workbook import import_workbook as run_import
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    written = run_import(data_dir, workbook.resolve(), project.root, replace=replace)
+    console.print(f"[green]✓[/] wrote {len(written)} file(s) from the workbook:")
+    for path in written:
+        console.print(f"  {path.relative_to(project.root)}")
+    console.print(f"Next: `cityconv validate {ward_id}`.")
 
 
 def main() -> None:

@@ -63,12 +63,16 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO, root, ignore=_ignore, symlinks=True)
     env = {k: v for k, v in os.environ.items() if k != "CITYCONV_ROOT"}
     env.setdefault("CITYCONV_OPEN_DATA", str((REPO / ".." / "shared" / "open-data").resolve()))
+    # The copy is a git repository of its own, so a test can show that a build leaves it clean.
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
+        subprocess.run([*git, *step], cwd=root, check=True, capture_output=True)
     result = subprocess.run(
         [str(VENV_BIN / "cityconv"), "build", "--root", str(root)],
         capture_output=True, text=True, timeout=1800, env=env, cwd=root,
     )
     log = result.stdout + result.stderr
-    (root / "build.log").write_text(log, encoding="utf-8")
+    (root.parent / "build.log").write_text(log, encoding="utf-8")  # beside the copy: the copy stays clean
     index = root / "_build" / "html" / "index.html"
     rendered = "Book:" in result.stdout and index.exists()
     if not rendered:

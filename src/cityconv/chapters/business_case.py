@@ -1,11 +1,15 @@
 """The study chapter "The business case for good conversations" (`notebooks/20-business-case.ipynb`).
 
-Everything on the page is built here from the evidence tables in `data/evidence/` (read with
-`cityconv.data.evidence`): one evidence table per tenet of the paper's business case, a chart of the effects
-with their evidence grade, the monetary values as published with their year, the techniques matrix
-(ratings that are the project's own judgement are marked), and a candid paragraph on the quality of
-the evidence built from `evidence.grade_summary`. No figure is typed into this module: every number
-on the page is read from the tables.
+The page puts the paper's argument before any count. It opens with the case in plain words (the
+three tenets, the ten principles, the paper's own caveat on its evidence), then sets the strongest
+and the weakest evidence for each tenet side by side, and only then counts and grades every effect:
+the quality paragraph, a chart of effects by grade, one evidence table per tenet, the monetary values
+as published (with no price year, since the paper publishes none), and the techniques matrix
+(ratings that are the book's judgement are marked).
+
+Everything is built from the evidence tables in `data/evidence/` (read with `cityconv.data.evidence`).
+The prose lives in Markdown (Jinja2) templates in `templates/business_case/`; the `*_context`
+functions here fill them, so every number, quote and citation on the page comes from the tables.
 
 The study's params file (`params/good-conversations.yml`) has no `data_dir`; the chapter reads
 `data/evidence/` (declared in the template's `reads`, so the run cache sees the files).
@@ -25,13 +29,19 @@ from cityconv.data.evidence import (
     GRADES,
     TENET_LABELS,
     EvidenceBase,
+    citation,
     effects_by_tenet,
     grade_summary,
     load_evidence,
     monetary_values,
 )
-from cityconv.present import PALETTE, Chart, Table, fmt_int, fmt_pct
+from cityconv.present import PALETTE, Chart, Table, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure
+from cityconv.present.prose import template_renderer
+
+#: The chapter's prose: Markdown (Jinja2) templates, filled with numbers from the evidence tables.
+TEMPLATES = Path(__file__).parent / "templates" / "business_case"
+render = template_renderer(TEMPLATES)
 
 EVIDENCE_DIR = Path("data") / "evidence"
 PAPER = "IPPR North and Social Regeneration Consultants (2010), Enabling Good Conversations: Positioning paper"
@@ -39,7 +49,7 @@ SOURCE = f"{PAPER}; grades and ratings: project judgement (data/evidence)"
 # Okabe–Ito colours, one per grade, strongest evidence first (A darkest blue ... E vermillion).
 GRADE_COLOURS = dict(zip(GRADES, [PALETTE[0], PALETTE[4], PALETTE[2], PALETTE[1], PALETTE[5]]))
 GRADE_HATCHES = dict(zip(GRADES, ["", "//", "..", "xx", "\\\\"]))  # so the chart also reads in greyscale
-EFFICIENCY_LABELS = {"cashable": "Cashable", "invest_to_save": "Invest to save"}
+EFFICIENCY_LABELS = {"cashable": "Cashable", "invest_to_save": "Invest to save", "general": "In general"}
 RATING_LABELS = {
     "low": "Low", "medium": "Medium", "high": "High",
     "short_term": "Short term", "medium_term": "Medium term", "long_term": "Long term",
@@ -68,7 +78,7 @@ def evidence_dir_for(params, project: Project) -> Path:
 def load(study_id: str, root: Path | None = None) -> Study:
     """Load the study's params and its (validated) evidence base."""
     project = Project(Path(root).resolve()) if root else Project.discover()
-    params = load_params(project.params_dir / f"{study_id}.yml", project.root)
+    params = load_params(project.params_file(study_id), project.root)
     evidence_dir = evidence_dir_for(params, project)
     eb = load_evidence(evidence_dir, project.root)
     return Study(study_id, params.title, project.root, eb, evidence_dir)
@@ -92,6 +102,12 @@ def _what(row) -> str:
     return str(row["outcome_measure"])
 
 
+def _who(row) -> str:
+    """Place and programme together ('Redruth, Cornwall: Operation Goodnight'), for a table read on its own."""
+    parts = [str(row[k]) for k in ("place", "programme") if not pd.isna(row.get(k)) and str(row[k])]
+    return ": ".join(parts) if parts else "A general finding or claim"
+
+
 def _design_names(eb: EvidenceBase) -> dict[str, str]:
     return dict(zip(eb.grading_rubric["design"].astype(str), eb.grading_rubric["design_name"].astype(str)))
 
@@ -107,86 +123,128 @@ def _money(value: float, currency: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ prose
+#
+# Reader-facing prose lives in Markdown (Jinja2) templates in templates/business_case/; the functions
+# below build each template's context from the evidence tables (so every number comes from data)
+# and render it.
+
+#: Inventory items the opening quotes (the paper's own caveats; words checked against the paper).
+CAVEATS = {"quality_caveat": "evidence_quality_para_2_3", "small_caveat": "young_foundation_2009_para_2_3",
+           "untested_caveat": "untested_para_2_20", "limited_impact": "limited_impact_para_2_26",
+           "few_evaluations": "regional_evaluations_para_2_24"}
 
 
-def intro_text(s: Study) -> str:
+def _inventory_words(eb: EvidenceBase, item_id: str) -> str:
+    inv = eb.paper_inventory.set_index("item_id")
+    return str(inv.loc[item_id, "paper_words"])
+
+
+def _cite_role(keys, form: str = "p") -> str:
+    """A MyST citation role for generated Markdown, e.g. {cite:p} with the keys in backticks."""
+    return f"{{cite:{form}}}`{','.join(keys)}`"
+
+
+def opening_context(s: Study) -> dict:
+    eb = s.eb
+    paper = eb.sources.set_index("citation_key").loc["ippr_src_2010"]
+    inv = eb.paper_inventory.set_index("item_id")
+    return {
+        "paper_year": int(paper["year"]),
+        "tenets": TENET_LABELS,
+        "principles": eb.principles.sort_values("number")["name"].astype(str).to_list(),
+        "principles_source": _cite_role(eb.principles["citation_key"].astype(str).unique(), "t"),
+        "small_caveat_cite": _cite_role([str(inv.loc[CAVEATS["small_caveat"], "citation_key"])]),
+        **{name: _inventory_words(eb, item) for name, item in CAVEATS.items() if name.endswith("caveat")},
+    }
+
+
+def opening_text(s: Study) -> str:
+    """The paper's case in plain words: the tenets, the principles and the paper's own caveat."""
+    return render("opening", opening_context(s))
+
+
+def strongest_and_weakest(eb: EvidenceBase, tenet: str) -> tuple[pd.Series, pd.Series]:
+    """The best- and the worst-graded effect under one tenet.
+
+    Ties are broken the same way at both ends: the effect that comes first in the paper (cases.csv
+    is in the paper's order).
+    """
+    t = eb.cases[eb.cases["tenet"].astype(str) == tenet]
+    if t.empty:
+        raise ValueError(f"no effects under tenet {tenet!r}")
+    rank = t["evidence_grade"].astype(str).map(GRADES.index)
+    return t.loc[rank.idxmin()], t.loc[rank.idxmax()]  # idxmin/idxmax return the first of equals
+
+
+def side_by_side_text(s: Study) -> str:
+    return render("side_by_side", {})
+
+
+def counts_context(s: Study) -> dict:
     eb = s.eb
     e = effects_by_tenet(eb)
     per = e["tenet"].astype(str).value_counts()
     parts = [f"{_plural(int(per.get(t, 0)), 'effect')} for “{label.lower()}”" for t, label in TENET_LABELS.items()]
     examples = int((eb.cases["kind"].astype(str) == "example").sum())
-    sources = eb.cases["citation_key"].astype(str).nunique()
-    return (
-        f"The positioning paper makes a business case for good conversations between public services and "
-        f"communities on three tenets. Our evidence tables record {_plural(len(e), 'effect')} the paper reports: "
-        + ", ".join(parts[:-1]) + f" and {parts[-1]}. {fmt_int(examples)} of them come from named places or "
-        f"programmes and {fmt_int(len(e) - examples)} from general research findings; together they cite "
-        f"{_plural(sources, 'source')}. Each effect is quoted exactly as published and carries an evidence grade "
-        f"from A (a controlled comparison) to E (an assertion). The grade describes the evidence as the paper "
-        f"reports it, not the underlying study, which we have not read."
-    )
+    left_out = int((eb.paper_inventory["status"].astype(str) == "excluded").sum())
+    return {"n_effects": _plural(len(e), "effect"), "per_tenet": join_words(parts), "n_examples": fmt_int(examples),
+            "n_general": fmt_int(len(e) - examples), "n_sources": _plural(eb.cases["citation_key"].astype(str).nunique(), "source"),
+            "n_left_out": fmt_int(left_out)}
 
 
-def quality_text(s: Study) -> str:
-    """The candid paragraph on the evidence base, every number from `grade_summary`."""
+def intro_text(s: Study) -> str:
+    """What the evidence tables hold: effects per tenet, examples, sources, and what is left out."""
+    return render("counts", counts_context(s))
+
+
+def quality_context(s: Study) -> dict:
     eb = s.eb
     g = grade_summary(eb)
     total = int(g["total"].sum())
     a, b = int(g.loc["A", "total"]), int(g.loc["B", "total"])
     de = int(g.loc["D", "total"] + g.loc["E", "total"])
-    quantified = int(g["quantified"].sum())
     grade_a = eb.cases[eb.cases["evidence_grade"].astype(str) == "A"]
     a_studies = grade_a["citation_key"].astype(str).nunique()
-    a_tenets = sorted({TENET_LABELS[t].lower() for t in grade_a["tenet"].astype(str)})
     money = monetary_values(eb)
-    best_money = sorted(money["evidence_grade"].astype(str))[0] if len(money) else None
     efficient = eb.cases[eb.cases["tenet"].astype(str) == "more_efficient_services"]
-    eff_ab = int(efficient["evidence_grade"].astype(str).isin(["A", "B"]).sum())
-    text = (
-        f"{'In short: not very strong.' if (a + b) / total < 0.5 else 'In short: mixed.'} "
-        f"Only {_plural(a, 'effect')} of {fmt_int(total)} "
-        f"({fmt_pct(a / total)}) rest on a controlled comparison (grade A)"
-    )
-    if a:
-        which = "a single evaluation" if a_studies == 1 else _plural(a_studies, "evaluation")
-        text += f", and all of them come from {which} ({', '.join(a_tenets)})"
-    text += (
-        f". {fmt_int(b)} more ({fmt_pct(b / total)}) are before-and-after measures with nothing to compare them with "
-        f"(grade B). {fmt_int(de)} ({fmt_pct(de / total)}) are graded D or E: an outcome described in words, a "
-        f"count of outputs, or an assertion. Only {fmt_int(quantified)} of the {fmt_int(total)} effects come with a "
-        f"published number at all."
-    )
-    if len(money):
-        no_year = int((money["money_year_basis"].astype(str) == "paper_date").sum())
-        text += f" None of the {_plural(len(money), 'monetary value')} is better than grade {best_money}"
-        if no_year == len(money):
-            text += ", and the paper gives a price year for none of them."
-        elif no_year:
-            text += f", and the paper gives no price year for {fmt_int(no_year)} of them."
-        else:
-            text += "."
-    text += (f" For the efficiency tenet, the one a finance officer would ask about, {fmt_int(eff_ab)} of "
-             f"{fmt_int(len(efficient))} effects reach grade A or B. The paper's case is plausible and "
-             f"consistent, but it is built mostly from examples chosen to illustrate it, not from evaluations "
-             f"designed to test it.")
-    return text
+    return {
+        "verdict": "In short: not very strong." if (a + b) / total < 0.5 else "In short: mixed.",
+        "total": fmt_int(total), "a_effects": _plural(a, "effect"), "a_share": fmt_pct(a / total),
+        "a_from": ("a single evaluation" if a_studies == 1 else _plural(a_studies, "evaluation")) if a else "",
+        "a_tenets": join_words(sorted({TENET_LABELS[t].lower() for t in grade_a["tenet"].astype(str)})),
+        "b_count": fmt_int(b), "b_share": fmt_pct(b / total), "de_count": fmt_int(de), "de_share": fmt_pct(de / total),
+        "quantified": fmt_int(int(g["quantified"].sum())),
+        "money_count": len(money), "money_values": _plural(len(money), "monetary value"),
+        "money_best": min(money["evidence_grade"].astype(str), default=""),
+        "money_no_year": int((money["money_year_basis"].astype(str) == "not_published").sum()),
+        "efficient_ab": fmt_int(int(efficient["evidence_grade"].astype(str).isin(["A", "B"]).sum())),
+        "efficient_total": fmt_int(len(efficient)),
+    }
 
 
-def tenet_text(s: Study, tenet: str) -> str:
+def quality_text(s: Study) -> str:
+    """The candid paragraph on the evidence base, every number from `grade_summary`."""
+    return render("quality", quality_context(s))
+
+
+def tenet_context(s: Study, tenet: str) -> dict:
     e = effects_by_tenet(s.eb)
     t = e[e["tenet"].astype(str) == tenet]
     grades = t["evidence_grade"].astype(str).value_counts().reindex(list(GRADES), fill_value=0)
-    best = next(g for g in GRADES if grades[g]) if len(t) else None
-    text = (f"{_plural(len(t), 'effect')} under “{TENET_LABELS[tenet].lower()}”; "
-            + ", ".join(f"{fmt_int(grades[g])} graded {g}" for g in GRADES if grades[g]) + ".")
-    if tenet == "more_efficient_services":
-        kinds = t["efficiency_type"].astype(str).value_counts()
-        text += (" The paper splits efficiency into cashable savings ("
-                 f"{fmt_int(int(kinds.get('cashable', 0)))} effects) and invest-to-save returns "
-                 f"({fmt_int(int(kinds.get('invest_to_save', 0)))}).")
-    if best:
-        text += f" The strongest evidence here is grade {best}."
-    return text
+    kinds = t["efficiency_type"].astype(str).value_counts()
+    return {
+        "n_effects": _plural(len(t), "effect"), "label": TENET_LABELS[tenet].lower(),
+        "by_grade": ", ".join(f"{fmt_int(grades[g])} graded {g}" for g in GRADES if grades[g]),
+        "efficiency": tenet == "more_efficient_services",
+        "cashable": _plural(int(kinds.get("cashable", 0)), "effect"),
+        "invest": fmt_int(int(kinds.get("invest_to_save", 0))),
+        "general": _plural(int(kinds.get("general", 0)), "effect") if kinds.get("general", 0) else "",
+        "best": next((g for g in GRADES if grades[g]), None),
+    }
+
+
+def tenet_text(s: Study, tenet: str) -> str:
+    return render("tenet", tenet_context(s, tenet))
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -213,26 +271,63 @@ def evidence_table(s: Study, tenet: str) -> Table:
                         "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."])
 
 
+def side_by_side_table(s: Study, tenet: str) -> Table:
+    """The strongest and the weakest evidence for one tenet, side by side (`strongest_and_weakest`)."""
+    eb = s.eb
+    designs = _design_names(eb)
+    cells = {}
+    for heading, row in zip(("Strongest evidence", "Weakest evidence"), strongest_and_weakest(eb, tenet)):
+        cells[heading] = [
+            _who(row),
+            str(row["outcome_measure"]),
+            f"“{row['effect_published']}”",
+            f"{row['evidence_grade']}: {designs[str(row['evaluation_design'])].lower()}",
+            str(row["grade_rationale"]),
+            citation(eb, str(row["citation_key"])),
+        ]
+    frame = pd.DataFrame(cells, index=pd.Index(["Example or finding", "What was measured or claimed",
+                                                "Effect as published", "Grade and design",
+                                                "Why this grade", "Source (as cited in the paper)"], name=""))
+    return Table(frame, title=f"Strongest and weakest evidence for “{TENET_LABELS[tenet].lower()}”",
+                 source=SOURCE, units="Effects as published (text); evidence grade A (strongest) to E",
+                 notes=["One effect at each end of the grading; where several share a grade, the one that comes "
+                        "first in the paper.",
+                        "Grade and design are the project's judgement, made with the one rule in "
+                        "data/evidence/grading_rubric.csv."])
+
+
 def monetary_table(s: Study) -> Table | None:
     eb = s.eb
     m = monetary_values(eb)
     if m.empty:
         return None
-    basis = {"paper_date": "paper's date; no price year published", "published": "published with the figure"}
+    def price_year(year, basis) -> str:
+        return f"{int(year)} (published)" if str(basis) == "published" else "Not published"
+
     frame = pd.DataFrame({
         "Example": [_what(r) for _, r in m.iterrows()],
         "Value": [_money(float(v), str(c)) for v, c in zip(m["value"], m["currency"])],
         "What it measures": [str(x) for x in m["case_id"].map(eb.cases.set_index("case_id")["outcome_measure"])],
         "Effect as published": [f"“{x}”" for x in m["effect_published"].astype(str)],
-        "Price year": [f"{int(y)} ({basis.get(str(b), str(b))})" for y, b in zip(m["money_year"], m["money_year_basis"])],
+        "Price year": [price_year(y, b) for y, b in zip(m["money_year"], m["money_year_basis"])],
         "Grade": m["evidence_grade"].astype(str).to_list(),
         "Source (as cited in the paper)": m["citation"].astype(str).to_list(),
     })
     return Table(frame, title="Monetary values in the business case, as published",
-                 source=SOURCE, units="Pounds sterling (GBP) at the price year shown; not adjusted for inflation",
+                 source=SOURCE, units="Pounds sterling (GBP) as published; not adjusted for inflation",
                  notes=["Values are as published and are not converted to today's prices or to a common year.",
-                        "Where the paper gives no price year, the paper's own date is shown and marked as such; a "
-                        "cited source may be older, so the price base may be earlier."])
+                        _price_year_note(eb, m)])
+
+
+def _price_year_note(eb: EvidenceBase, m: pd.DataFrame) -> str:
+    unpublished = m[m["money_year_basis"].astype(str) == "not_published"]
+    if unpublished.empty:
+        return "Each price year is published with its figure."
+    years = eb.sources.set_index("citation_key").loc[unpublished["case_id"].map(
+        eb.cases.set_index("case_id")["citation_key"]).astype(str), "year"].dropna().astype(int)
+    dated = f" The sources cited for them are dated {join_words(sorted(set(map(str, years))))}" if len(years) else ""
+    return (f"The paper gives no price year for {fmt_int(len(unpublished))} of the {fmt_int(len(m))}, so none is shown."
+            f"{dated}; a source's date is not its price base.")
 
 
 def techniques_table(s: Study) -> Table:
@@ -254,15 +349,17 @@ def techniques_table(s: Study) -> Table:
                         "empower."])
 
 
-def techniques_text(s: Study) -> str:
+def techniques_context(s: Study) -> dict:
     t = s.eb.techniques
     high_reach = t[t["reach_of_rarely_heard"].astype(str) == "high"]
     low_cost_high = high_reach[high_reach["cost"].astype(str) == "low"]
-    text = (f"The paper names {_plural(len(t), 'technique')}. {fmt_int(len(high_reach))} are rated high for reaching "
-            f"people who are rarely heard")
-    if len(low_cost_high):
-        text += f"; of those, {fmt_int(len(low_cost_high))} also cost little ({', '.join(low_cost_high['name'].astype(str))})"
-    return text + ". Most cost and reach ratings are our judgement, because the paper discusses cost and reach only in general."
+    return {"n_techniques": _plural(len(t), "technique"), "n_high_reach": fmt_int(len(high_reach)),
+            "low_cost_high": low_cost_high["name"].astype(str).to_list(),
+            **{name: _inventory_words(s.eb, item) for name, item in CAVEATS.items() if not name.endswith("caveat")}}
+
+
+def techniques_text(s: Study) -> str:
+    return render("techniques", techniques_context(s))
 
 
 def grade_table(s: Study) -> Table:

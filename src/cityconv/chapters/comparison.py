@@ -183,7 +183,7 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
     project = Project(Path(root).resolve()) if root else Project.discover()
     study = None
     if study_id is not None:
-        study = load_params(project.params_dir / f"{study_id}.yml", project.root)
+        study = load_params(project.params_file(study_id), project.root)
     all_params, problems = load_all(project)
     study_rules = _rules_of(study)
     wards = [load_entry(project, all_params[i], study_rules) for i in ward_order(all_params)]
@@ -579,6 +579,103 @@ def findings_text(comp: Comparison) -> str | None:
                 "Where a ward is synthetic, that is by construction: its answers are drawn from the "
                 "Clubmoor reconstruction.")
     return None
+
+
+def _asks(data: WardData | None) -> bool:
+    return data is not None and data.survey_responses is not None and data.questionnaire is not None
+
+
+def shared_questions(comp: Comparison) -> list[str]:
+    """Questions every ward with survey records asks with the same answer codes (wording may differ,
+    e.g. each names its own ward), in the first such ward's order; the Census questions are left to
+    the context comparison."""
+    from cityconv.data.questionnaire import CENSUS_QUESTIONS
+
+    asked = [w.data.questionnaire for w in comp.wards if _asks(w.data)]
+    if len(asked) < 2:
+        return []
+    return [q.id for q in asked[0].questions if q.id not in CENSUS_QUESTIONS and all(
+        other.has(q.id) and other.question(q.id).kind == q.kind and list(other.question(q.id).options) == list(q.options)
+        for other in asked[1:])]
+
+
+def answer_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]:
+    """(respondents giving each answer, most first; respondents answering) for a single- or multi-answer question."""
+    if not _asks(data) or not data.questionnaire.has(question):
+        return pd.Series(dtype=int), 0
+    q = data.questionnaire.question(question)
+    if q.kind == "multi":
+        return mention_counts(data, question)
+    if question not in data.survey_responses:
+        return pd.Series(dtype=int), 0
+    answers = data.survey_responses[question].dropna().astype(str)
+    order = {c: i for i, c in enumerate(q.options)}
+    per = answers.value_counts()
+    ranked = sorted(per.index, key=lambda c: (-int(per[c]), order.get(c, len(order)), c))
+    return per.reindex(ranked).astype(int), int(len(answers))
+
+
+def shared_questions_frame(comp: Comparison) -> pd.DataFrame:
+    """Question × ward: the most frequent answer, its count and share of those answering (or [c] / [x])."""
+    wards = [w for w in comp.wards if _asks(w.data)]
+    rows = {}
+    for qid in shared_questions(comp):
+        title = wards[0].data.questionnaire.question(qid).short
+        cells = []
+        for w in wards:
+            counts, base = answer_counts(w.data, qid)
+            labels = {c: _short_label(l) for c, l in w.data.questionnaire.labels(qid).items()}
+            cells.append(_top_cell(counts, base, labels, w.rules))
+        rows[title] = cells
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=[w.label for w in wards])
+    frame.index.name = "Question"
+    return frame
+
+
+def _top_cell(counts: pd.Series, base: int, labels: dict[str, str], rules: DisclosureRules) -> str:
+    if counts.empty or base == 0:
+        return NOT_AVAILABLE
+    top = int(counts.iloc[0])
+    if rules.is_small(top):
+        return SUPPRESSED
+    tied = [labels.get(c, c) for c in counts.index if int(counts[c]) == top]
+    pct = _pct(top, base, rules)
+    pct_text = f"{pct} of {fmt_int(base)} answering" if pct != SUPPRESSED else f"[c]% of {fmt_int(base)} answering"
+    return " / ".join(tied) + (" (tied)" if len(tied) > 1 else "") + f": {fmt_int(top)} ({pct_text})"
+
+
+def shared_questions_table(comp: Comparison) -> Table | None:
+    """The most frequent answer to every question the wards share (None when fewer than two wards have a survey)."""
+    if not shared_questions(comp):
+        return None
+    frame = shared_questions_frame(comp)
+    notes = ["A question is shared when every ward's questionnaire asks it with the same answer codes; the "
+             "wording may differ (each ward's names the ward).",
+             "Multi-answer questions: respondents could give several answers; the percentage is of those who "
+             "answered the question.",
+             "[c]: withheld to protect respondents (a count below the threshold, or a percentage on a small base).",
+             _rules_note(comp)]
+    if any(w.status == "synthetic" for w in comp.wards):
+        notes.append("Columns marked (synthetic) are simulated: they demonstrate the method and are not findings.")
+    sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards if _asks(w.data)})
+    return Table(frame, "The questions the wards share: most frequent answer", "each ward's survey: " + "; ".join(sources),
+                 "respondents (count) and percentage of those answering", notes)
+
+
+def own_questions_text(comp: Comparison) -> str | None:
+    """The questions only some wards asked: reported in each ward's survey chapter, not compared here."""
+    shared = set(shared_questions(comp))
+    own = []
+    for w in comp.wards:
+        if _asks(w.data):
+            extra = [q.short for q in w.data.questionnaire.questions
+                     if q.id not in shared and q.id not in ("age_band", "sex", "ethnic_group")]
+            if extra:
+                own.append(f"{w.label}: {join_words(extra)}")
+    if not own:
+        return None
+    return ("Some questions are not asked by every ward (or not with the same answers), so they are not compared "
+            "here; each is reported in its ward's survey chapter. " + "; ".join(own) + ".")
 
 
 # ================================================================================================

@@ -100,7 +100,7 @@ def _load_population(ward_id: str, root: str | None) -> WardPopulation:
     from cityconv.data.context import load_context
 
     project = Project(Path(root)) if root else Project.discover()
-    params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
+    params = load_params(project.params_file(ward_id), project.root)
     if params.ward is None:
         raise ValueError(f"params/{ward_id}.yml has no ward section, so it has no population to sample from")
     context = load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
@@ -640,7 +640,7 @@ def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
     if problems:
         raise InputError(problems)
     rules = load_rules(rules_path(project), project.root)
-    recorded = rec.ward_findings(open_chapter(ward_id, project.root))
+    recorded = findings_catalogue.load_findings(open_chapter(ward_id, project.root))
     used = list(dict.fromkeys(f for r in rules for f in condition_findings(r.when)))
     used += [f for f in recorded if f not in used]
 

@@ -9,8 +9,10 @@ different from false. Any other error while computing a finding is a bug and fai
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +25,7 @@ from cityconv.methods.conditions import (
     LeafResult,
 )
 from cityconv.present import fmt_int, fmt_pct
+from cityconv.present.mime import ARTIFACT_MIME
 
 CH_FIELDWORK = "How the evidence was gathered"
 CH_SURVEY = "Residents' survey"
@@ -145,26 +148,16 @@ def make_finding(finding_id: str, value: Any, labels: dict[str, str] | None = No
 
 
 def _claim_results(ch) -> dict[str, bool | None]:
-    """claim id -> passed (None when the claim cannot be evaluated for this ward), via `cityconv.methods.claims`."""
+    """claim id -> passed (None when the ward lacks what the claim needs), via `cityconv.methods.claims`."""
     from cityconv.methods.claims import CLAIMS
 
     if ch.data is None or ch.data.survey_responses is None:
         return {}
     out: dict[str, bool | None] = {}
     for claim in CLAIMS:
-        try:
-            out[claim.claim_id] = claim.evaluate(ch.data, ch.context).passed
-        except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError, IndexError):
-            out[claim.claim_id] = None  # a ward without the inputs this claim needs: not known
+        # A claim whose inputs are missing says so itself (passed = None); any exception is a bug.
+        out[claim.claim_id] = claim.evaluate(ch.data, ch.context).passed
     return out
-
-
-def _safe(fn, *args):
-    """Run a findings-module function; a ward lacking the inputs gives None (not known), never a crash."""
-    try:
-        return fn(*args)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
 
 
 def ward_findings(ch) -> dict[str, Finding]:
@@ -181,7 +174,7 @@ def ward_findings(ch) -> dict[str, Finding]:
 
     # chapter 2: objectives, methods, training
     fw = fieldwork.from_chapter(ch)
-    sc = _safe(fieldwork.scorecard, fw)
+    sc = fieldwork.scorecard(fw) if data is not None else None
     if sc is not None:
         counts = sc["status"].value_counts()
         values["objectives_recorded"] = len(sc)
@@ -197,7 +190,7 @@ def ward_findings(ch) -> dict[str, Finding]:
                     values[fid] = float(d) / float(t)
         if values["residents_engaged_vs_target"] is not None:
             notes["residents_engaged_vs_target"] = "The delivered figure is a lower bound (see the scorecard)."
-    methods = _safe(fieldwork.methods, fw) or []
+    methods = fieldwork.methods(fw) if data is not None else []
     if data is not None:
         values["methods_used"] = [m.key for m in methods]
         values["n_methods"] = len(methods)
@@ -225,13 +218,11 @@ def ward_findings(ch) -> dict[str, Finding]:
 
     # chapter 4: who took part
     if sv.has_responses and ch.context is not None:
-        comp = _safe(representation.composition, sv, ch.context)
+        comp = representation.composition(sv, ch.context)
         if comp is not None and comp.has_census:
             under, over = [], []
             for dim in ("age", "sex", "ethnicity", "age_sex"):
-                cmp = _safe(representation.compare, comp, dim)
-                if cmp is None:
-                    continue
+                cmp = representation.compare(comp, dim)
                 t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
                 under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
                 over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
@@ -240,7 +231,7 @@ def ward_findings(ch) -> dict[str, Finding]:
                                                  "interval is wide.")
 
     # chapters 5 and 7: interviews and practitioners
-    s5 = _safe(interviews.interview_summary, ch)
+    s5 = interviews.interview_summary(ch) if data is not None else None
     if s5 is not None and s5.interviews is not None:
         values["interviews"] = pub.get("interviews", s5.n)
         values["interviewee_types"] = list(s5.groups)
@@ -256,13 +247,13 @@ def ward_findings(ch) -> dict[str, Finding]:
                                                       int(data.workshops["participants"].sum()))
 
     # chapter 6: social media
-    sm = _safe(social.social_summary, ch)
+    sm = social.social_summary(ch) if data is not None else None
     if sm is not None and sm.available:
         values["social_media_posts"] = sm.n_posts
         values["social_media_engagement_rate"] = sm.pooled_rate
 
     # chapter 8: sense check
-    s8 = _safe(sense_check.sense_check, ch)
+    s8 = sense_check.sense_check(ch) if data is not None else None
     if s8 is not None:
         for q, fid in (("improve", "top_improve"), ("best_things", "top_best_things")):
             if q in s8.top:
@@ -316,3 +307,56 @@ def explain_leaf(leaf: LeafResult, findings: dict[str, Finding]) -> str:
 def finding_kinds() -> dict[str, str]:
     """finding id -> kind, the vocabulary rules files are checked against."""
     return {fid: spec.kind for fid, spec in FINDINGS.items()}
+
+
+# ================================================================================================
+# the findings artifact: computed once per ward, read by every chapter that uses findings
+# ================================================================================================
+
+ARTIFACT_NAME = "findings.json"
+ARTIFACT_VERSION = 1
+
+
+def artifact_path(ch) -> Path:
+    """Where the ward's findings live once the pipeline has computed them: beside its chapters."""
+    return ch.project.generated_dir / ch.params.id / ARTIFACT_NAME
+
+
+def findings_to_json(findings: dict[str, Finding]) -> dict[str, Any]:
+    return {"version": ARTIFACT_VERSION, "findings": [asdict(f) for f in findings.values()]}
+
+
+def findings_from_json(data: dict[str, Any]) -> dict[str, Finding]:
+    if data.get("version") != ARTIFACT_VERSION:
+        raise ValueError(f"findings artifact version {data.get('version')!r}; expected {ARTIFACT_VERSION}")
+    return {row["id"]: Finding(**row) for row in data["findings"]}
+
+
+def show_findings_artifact(study_id: str) -> dict[str, Finding]:
+    """What the ward-findings template runs: compute the findings and show them as the run's artifact.
+
+    The pipeline saves this output as `book/generated/<ward>/findings.json` when the run succeeds, so
+    the summary, audit, recommendations, comparison and explorer chapters read one computation.
+    """
+    from IPython.display import display
+
+    from cityconv.chapters.loader import open_chapter
+
+    findings = ward_findings(open_chapter(study_id))
+    text = "\n".join(f.description for f in findings.values())
+    display({ARTIFACT_MIME: findings_to_json(findings), "text/plain": text}, raw=True)
+    return findings
+
+
+def load_findings(ch) -> dict[str, Finding]:
+    """The ward's findings: from its artifact when the pipeline has made one, else computed here.
+
+    Computing on the spot serves a template opened in Jupyter or run by nbval outside a pipeline run;
+    inside one, the ward-findings run always comes first (and its failure stops these chapters).
+    """
+    path = artifact_path(ch)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ward_findings(ch)
+    return findings_from_json(json.loads(text))

@@ -53,7 +53,7 @@ class Chapter:
 def open_chapter(study_id: str, root: Path | None = None) -> Chapter:
     """Load everything a chapter needs; raise a clear error (never a half-loaded chapter)."""
     project = Project(Path(root).resolve()) if root else Project.discover()
-    params = load_params(project.params_dir / f"{study_id}.yml", project.root)
+    params = load_params(project.params_file(study_id), project.root)
     ward_data = params.kind == "ward" and params.data_dir is not None
     data = load_ward_data(project.root / params.data_dir, project.root) if ward_data else None
     context = None

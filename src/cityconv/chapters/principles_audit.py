@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from cityconv.chapters.findings import FINDINGS, finding_kinds, ward_findings
+from cityconv.chapters.findings import FINDINGS, finding_kinds, load_findings
 from cityconv.core.params import read_yaml, to_plain, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
@@ -200,7 +200,7 @@ def audit_ward(ch, findings: dict[str, Finding] | None = None) -> WardAudit:
     if problems:
         raise InputError(problems)
     rules = load_audit_rules(audit_rules_path(project), project.root)
-    findings = findings if findings is not None else ward_findings(ch)
+    findings = findings if findings is not None else load_findings(ch)
     principles = pd.read_csv(project.root / EVIDENCE_DIR / "principles.csv", dtype=str, keep_default_na=False)
     by_id = {r.principle: r for r in rules.principles}
     scores = []

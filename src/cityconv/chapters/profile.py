@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +84,11 @@ class WardProfile:
     context_dir: Path | None = None
     study_id: str | None = None
     n_wards: int = 0
+    # The boundary change: wards of the other set holding this ward's residents (rows of ward_overlaps.csv),
+    # and the reverse rows (the other wards' residents living in this one).
+    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overlaps_reverse: pd.DataFrame = field(default_factory=pd.DataFrame)
+    findings_boundary_set: str | None = None  # a study's params may say which set its findings use
 
     @property
     def has_census(self) -> bool:
@@ -157,8 +162,11 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
     lsoas = lsoas[lsoas["boundary_set"] != ctx.SET_CITY].reset_index(drop=True) if not lsoas.empty else lsoas
     city_rows = wards[wards["boundary_set"] == ctx.SET_CITY]
     n_wards = 0
+    overlaps = overlaps_reverse = pd.DataFrame()
     if context_dir is not None:
         n_wards = int((ctx.ward_index(context_dir)["boundary_set"] == context.boundary_set).sum())
+        overlaps = ctx.load_overlaps(context_dir, context.ward_code)
+        overlaps_reverse = ctx.load_overlaps(context_dir, None, other_ward_code=context.ward_code)
     return WardProfile(
         ward_code=context.ward_code,
         ward_name=context.ward_name,
@@ -177,24 +185,32 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         context_dir=None if context_dir is None else Path(context_dir),
         study_id=study_id,
         n_wards=n_wards,
+        overlaps=overlaps,
+        overlaps_reverse=overlaps_reverse,
     )
 
 
 def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
-    """The profile of the ward named in `params/<study_id>.yml` of the project at `root` (or found)."""
+    """The profile of the ward named in `params/<study_id>.yml` of the project at `root` (or found).
+
+    A profile-only ward of the atlas has no params file: its id is its ONS code in lower case.
+    """
+    from cityconv.chapters.atlas import is_atlas_id, ward_code_of
     from cityconv.core.params import load_params
     from cityconv.core.paths import Project
 
     project = Project(Path(root)) if root is not None else Project.discover()
-    path = next(
-        (p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists()),
-        project.params_dir / f"{study_id}.yml",
-    )
+    path = project.params_file(study_id)
+    if not path.exists() and is_atlas_id(study_id):
+        context = ctx.load_context(project.context_dir, ward_code_of(study_id))
+        return ward_profile(context, project.context_dir, study_id)
     params = load_params(path, project.root)
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
     context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
-    return ward_profile(context, project.context_dir, study_id)
+    found = ward_profile(context, project.context_dir, study_id)
+    found.findings_boundary_set = params.findings_boundary_set
+    return found
 
 
 # ---- small accessors
@@ -383,6 +399,64 @@ def deprivation_text(p: WardProfile) -> str:
         text += (" One or more of these neighbourhoods was split between wards in 2021 and is listed under "
                  "each of them, so it is also counted in a neighbouring ward.")
     return text
+
+
+OTHER_SET_WORDS = {
+    ctx.SET_OLD: ("Since May 2023", "the new wards"),
+    ctx.SET_NEW: ("Before May 2023", "the wards used from 2004"),
+}
+
+
+def _share_list(rows: pd.DataFrame) -> str:
+    return join_words([f"{r.other_ward_name} ({fmt_pct(r.share)})" for r in rows.itertuples()])
+
+
+def boundary_change_text(p: WardProfile) -> str:
+    """Which wards of the other boundary set hold this ward's residents, and what share of them."""
+    if p.overlaps.empty:
+        return (
+            f"{p.ward_name} has no Census neighbourhood of its own in ONS's best-fit lookup, so how its area "
+            "relates to the other boundary set cannot be measured by population here. Its residents are "
+            "counted in the wards around it (see Population below)."
+        )
+    when, others = OTHER_SET_WORDS[p.boundary_set]
+    rows = p.overlaps.sort_values("share", ascending=False)
+    if len(rows) == 1:
+        verb = "live in" if p.boundary_set == ctx.SET_OLD else "lived in"
+        text = f"{when}, all of {p.ward_name}'s residents {verb} one ward of {others}: {rows['other_ward_name'].iloc[0]}."
+    elif p.boundary_set == ctx.SET_OLD:
+        text = (f"{when}, {p.ward_name}'s residents live in {fmt_int(len(rows))} of {others}: {_share_list(rows)} "
+                "of its residents.")
+    else:
+        text = (f"{when}, {p.ward_name}'s residents lived in {fmt_int(len(rows))} of {others}: "
+                f"{_share_list(rows)} of its residents.")
+    if p.findings_boundary_set and p.findings_boundary_set != p.boundary_set:
+        text += f" This study reports its findings {BOUNDARY_SET_TEXT[p.findings_boundary_set]}."
+    elif p.findings_boundary_set:
+        text += f" This study reports its findings {BOUNDARY_SET_TEXT[p.findings_boundary_set]}, as here."
+    return text + f"\n\n> **How these shares were found.** {ctx.OVERLAP_METHOD} {ctx.OVERLAP_CAVEAT}"
+
+
+def boundary_change_table(p: WardProfile) -> Table | None:
+    if p.overlaps.empty:
+        return None
+    rows = p.overlaps.sort_values("share", ascending=False)
+    back = p.overlaps_reverse.set_index("ward_code")["share"] if not p.overlaps_reverse.empty else pd.Series(dtype=float)
+    label = "Ward since May 2023" if p.boundary_set == ctx.SET_OLD else "Ward used 2004 to 2023"
+    frame = pd.DataFrame({
+        label: [f"{n} ({c})" for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
+        f"Share of {p.ward_name}'s residents": [fmt_pct(v, 1) for v in rows["share"]],
+        f"Residents of {p.ward_name} in it (2021, best fit)": [fmt_int(v) for v in rows["population_2021"]],
+        f"Share of that ward's residents in {p.ward_name}": [
+            fmt_pct(back[c], 1) if c in back.index else "[x]" for c in rows["other_ward_code"]],
+        "Neighbourhoods (LSOAs) shared": [fmt_int(v) for v in rows["n_lsoa21"]],
+    })
+    return Table(
+        frame, title=f"{p.ward_name} and the wards of the other boundary set",
+        source=f"{cite('census2021')}; {cite('lookups')}",
+        units="Percentage of usual residents; number of usual residents; number of neighbourhoods",
+        notes=[ctx.OVERLAP_METHOD, ctx.OVERLAP_CAVEAT, "Percentages may not sum to 100% because of rounding."],
+    )
 
 
 # ================================================================================================

@@ -50,7 +50,7 @@ from cityconv.chapters.findings import (
     FINDINGS,
     explain_leaf,
     finding_kinds,
-    ward_findings,
+    load_findings,
 )
 from cityconv.core.params import did_you_mean, yaml_line
 from cityconv.core.paths import Project
@@ -143,7 +143,7 @@ def fired_by_ward(project: Project | Path, path: Path | None = None) -> pd.DataF
     rows = {}
     for ward_id in sorted(i for i, p in params.items() if p.kind == "ward"):
         ch = open_chapter(ward_id, project.root)
-        rows[ward_id] = {f.rule.id: f.fired for f in evaluate(rules, ward_findings(ch))}
+        rows[ward_id] = {f.rule.id: f.fired for f in evaluate(rules, load_findings(ch))}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=[r.id for r in rules]).astype(bool)
     frame.index.name, frame.columns.name = "ward", "rule"
     return frame
@@ -184,7 +184,7 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
         raise InputError(problems)
     eb = load_evidence(project.root / EVIDENCE_DIR, project.root)
     rules = load_rules(rules_path(project), project.root)
-    findings = ward_findings(ch)
+    findings = load_findings(ch)
     return WardRecommendations(study_id, ch.title, ch.params.data_status, ch.records_source, findings,
                                evaluate(rules, findings), eb)
 

@@ -107,10 +107,7 @@ def load_summary(study_id: str, root: Path | None = None) -> Summary:
     from cityconv.core.paths import Project
 
     project = Project(Path(root)) if root is not None else Project.discover()
-    path = next(
-        (p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists()),
-        project.params_dir / f"{study_id}.yml",
-    )
+    path = project.params_file(study_id)
     params = load_params(path, project.root)
     figures = pd.DataFrame(columns=FIGURE_COLUMNS)
     if params.data_dir is not None and not params.synthetic:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cityconv.data.wardfiles import WardData, schema_descriptor
+from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
+from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import (
     SUPPRESSED,
@@ -52,6 +53,8 @@ from cityconv.present.figures import new_figure, wrap_label
 
 MULTI_QUESTIONS = ("best_things", "improve", "preferred_methods")
 SINGLE_QUESTIONS = ("recommend", "change_5yr", "covid_community_spirit")
+"""The City Conversation's own questions, each with a section of the chapter; a ward's questionnaire may
+add others (`added_questions`), which the chapter reports after them."""
 NO_ANSWER = "No answer"
 NOT_STATED = "Prefer not to say"
 AGE_NOT_GIVEN = "Age not given"
@@ -96,6 +99,12 @@ class Survey:
     source: str = ""
     published: dict[str, float] = field(default_factory=dict)
     data: WardData | None = None
+    questionnaire: Questionnaire | None = None  # the ward's (the City Conversation's when None)
+    status: str = "observed"  # observed, reconstructed or synthetic (the params' data_status)
+
+    def __post_init__(self) -> None:
+        if self.questionnaire is None:
+            self.questionnaire = standard_questionnaire(self.ward_name)
 
     @property
     def n(self) -> int:
@@ -134,6 +143,8 @@ def from_chapter(ch) -> Survey:
         source=ch.records_source,
         published=published_figures(data),
         data=data,
+        questionnaire=None if data is None else data.questionnaire,
+        status=ch.params.data_status,
     )
 
 
@@ -147,43 +158,61 @@ def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | No
         source=source or f"{ward_name} engagement records",
         published=published_figures(data),
         data=data,
+        questionnaire=None if data is None else data.questionnaire,
     )
 
 
-# ---- labels from the schemas (the codebook), so the chapter and the codebook never disagree
+STATUS_CAPTION = {
+    "reconstructed": " Reconstructed records: an illustration of the method, not a finding about the ward.",
+    "synthetic": " Synthetic records: a demonstration, not a finding about the ward.",
+    "observed": "",
+}
 
 
-def code_labels(question: str) -> dict[str, str]:
-    """code -> label for a multi-response question or a single-answer column."""
-    mentions = schema_descriptor("survey_mentions")
-    by_question = mentions.get("x-code-labels-by-question", {})
-    if question in by_question:
-        return dict(by_question[question])
-    for f in schema_descriptor("survey_responses")["fields"]:
-        if f["name"] == question:
-            return {c["value"]: c["label"] for c in f.get("categories", [])}
-    raise KeyError(f"unknown survey question {question!r}")
+def introduction_text(sv: Survey) -> str:
+    """What the chapter covers, and how far its numbers describe the ward (reconstructed or synthetic records)."""
+    text = (f"The residents' survey asked what people value about {sv.ward_name}, what could be better, how it has "
+            "changed, how the Covid-19 pandemic affected community spirit, and how public agencies should engage "
+            "with them, in the words of the ward's own questionnaire.")
+    if sv.status == "reconstructed":
+        text += (f" For {sv.ward_name} the individual responses were never published: the records used here were "
+                 "reconstructed to agree with the published summary, so each number below is a property of *these "
+                 "records* and illustrates the method. The project's own published statements are quoted "
+                 "separately, with their source.")
+    elif sv.status == "synthetic":
+        text += " The records are synthetic: every number below demonstrates the method and describes nobody."
+    return text
 
 
-def question_codes(question: str) -> list[str]:
-    mentions = schema_descriptor("survey_mentions")
-    codes = mentions.get("x-codes-by-question", {}).get("codes", {})
-    if question in codes:
-        return list(codes[question])
-    return list(code_labels(question))
+# ---- labels from the ward's questionnaire (which the codebook and schemas follow too)
 
 
-def question_text(question: str, ward_name: str = "Clubmoor") -> str:
-    """The question as worded in the (reconstructed) questionnaire, with the ward's name."""
-    for f in schema_descriptor("survey_mentions")["fields"]:
-        if f["name"] == "question":
-            for c in f.get("categories", []):
-                if c["value"] == question:
-                    return c["label"].replace("Clubmoor", ward_name)
-    for f in schema_descriptor("survey_responses")["fields"]:
-        if f["name"] == question:
-            return str(f.get("description", question)).replace("Clubmoor", ward_name)
-    raise KeyError(f"unknown survey question {question!r}")
+def _questionnaire(questionnaire: Questionnaire | None, ward_name: str = "the ward") -> Questionnaire:
+    return questionnaire if questionnaire is not None else standard_questionnaire(ward_name)
+
+
+def code_labels(question: str, questionnaire: Questionnaire | None = None) -> dict[str, str]:
+    """code -> label for a question (the City Conversation questionnaire's when none is given)."""
+    return _questionnaire(questionnaire).labels(question)
+
+
+def question_codes(question: str, questionnaire: Questionnaire | None = None) -> list[str]:
+    return list(code_labels(question, questionnaire))
+
+
+def question_text(question: str, ward_name: str = "the ward", questionnaire: Questionnaire | None = None) -> str:
+    """The question as worded in the ward's questionnaire (multi-answer ones with their instruction)."""
+    q = _questionnaire(questionnaire, ward_name).question(question)
+    return q.labelled_text if q.kind == "multi" else q.text
+
+
+def is_multi(sv: "Survey", question: str) -> bool:
+    return sv.questionnaire.has(question) and sv.questionnaire.question(question).kind == "multi"
+
+
+def added_questions(sv: "Survey") -> list[str]:
+    """The questions this ward added to the City Conversation questionnaire, in questionnaire order."""
+    return [q.id for q in sv.questionnaire.added()]
 
 
 def _short(label: str) -> str:
@@ -222,7 +251,7 @@ def multi_response_counts(sv: Survey, question: str) -> pd.Series:
     m = sv.mentions[sv.mentions["question"].astype(str) == question]
     m = m[m["response_id"].isin(set(sv.responses["response_id"]))]
     per_code = m.groupby(m["code"].astype(str))["response_id"].nunique()
-    codes = question_codes(question)
+    codes = question_codes(question, sv.questionnaire)
     counts = per_code.reindex(codes, fill_value=0).astype("int64")
     counts.loc[NO_ANSWER] = sv.n - int(m["response_id"].nunique())
     counts.index.name = question
@@ -234,7 +263,7 @@ def single_answer_counts(sv: Survey, column: str) -> pd.Series:
     if not sv.has_responses:
         raise ValueError("this ward has no survey responses")
     answers = sv.responses[column]
-    codes = list(code_labels(column))
+    codes = question_codes(column, sv.questionnaire)
     counts = answers.astype("string").value_counts().reindex(codes, fill_value=0).astype("int64")
     missing = int(answers.isna().sum())
     if missing:
@@ -275,10 +304,10 @@ class Frequencies:
 
 def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Frequencies:
     """Counts, % of all respondents and Wilson intervals for one question, after disclosure control."""
-    multi = question in MULTI_QUESTIONS
+    multi = is_multi(sv, question)
     counts = multi_response_counts(sv, question) if multi else single_answer_counts(sv, question)
     table = frequency_table(counts, sv.n, confidence)
-    labels = {**code_labels(question), NO_ANSWER: NO_ANSWER}
+    labels = {**code_labels(question, sv.questionnaire), NO_ANSWER: NO_ANSWER}
     table["label"] = table["category"].map(labels)
     ordered = table.set_index("category")["count"]
     ordered.index.name = question
@@ -324,14 +353,22 @@ def frequency_table_display(sv: Survey, question: str) -> Table | None:
     if fr.multi:
         notes.append("Respondents could give more than one answer, so percentages add up to more than 100%. "
                      "Free-text answers were coded to the categories shown.")
-    notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
-    title = f"{question_text(question, sv.ward_name)}: survey respondents, {sv.ward_name}"
+    if sv.questionnaire.reconstructed:
+        notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
+    title = f"{wording(sv, question)}: survey respondents, {sv.ward_name}"
     return Table(frame, title=title, source=sv.source, units="Number of respondents; percentage of all respondents",
                  notes=notes)
 
 
+def wording(sv: Survey, question: str) -> str:
+    """The question as this ward's questionnaire words it."""
+    return question_text(question, sv.ward_name, sv.questionnaire)
+
+
 def _available(sv: Survey, question: str) -> bool:
-    if question in MULTI_QUESTIONS:
+    if not sv.questionnaire.has(question):
+        return False
+    if is_multi(sv, question):
         return sv.has_mentions
     return sv.has_responses and question in sv.responses.columns and sv.responses[question].notna().any()
 
@@ -366,7 +403,9 @@ def not_available_text(sv: Survey, question: str) -> str | None:
         return None
     if not sv.has_responses:
         return f"No survey responses are available for {sv.ward_name}, so this section is empty."
-    if question in MULTI_QUESTIONS:
+    if not sv.questionnaire.has(question):
+        return f"Not available: {sv.ward_name}'s questionnaire does not ask this question."
+    if is_multi(sv, question):
         return (f"Not available: {sv.ward_name}'s records have no coded answers to this question "
                 "(no `survey_mentions.csv` in the ward's data folder).")
     return f"Not available: nobody in {sv.ward_name}'s records answered this question."
@@ -432,7 +471,7 @@ def single_answer_text(sv: Survey, column: str) -> str | None:
     rows = fr.table[fr.table["category"] != NO_ANSWER]
     rows = rows[rows["count"] > 0]
     lead = rows.iloc[0]
-    text = (f"Asked “{question_text(column, sv.ward_name)}”, the most common answer in these records was "
+    text = (f"Asked “{wording(sv, column)}”, the most common answer in these records was "
             f"**{lead['label'].lower()}**, given by {_answer_phrase(lead, sv)}.")
     if not sv.rules.is_small(int(lead["count"])):
         if lead["ci_low"] > 0.5:
@@ -471,8 +510,45 @@ def published_comparison_text(sv: Survey, section: str) -> str | None:
 
 
 # ================================================================================================
+# questions a ward added
+# ================================================================================================
+
+
+def added_questions_text(sv: Survey) -> str:
+    """Which questions the ward added to the City Conversation questionnaire (reported below), or that it added none."""
+    added = [sv.questionnaire.question(q) for q in added_questions(sv)]
+    if not added:
+        return (f"{sv.ward_name}'s questionnaire asks the City Conversation questions only, so there is nothing "
+                "more to report here.")
+    names = join_words([f"“{q.text}”" for q in added])
+    return (f"{sv.ward_name}'s questionnaire added {fmt_int(len(added))} question{'s' if len(added) > 1 else ''} "
+            f"of its own to the City Conversation's: {names}. Each is reported below in the same way as the others, "
+            "with the same disclosure control.")
+
+
+def question_heading(sv: Survey, question: str) -> str:
+    return f"**{sv.questionnaire.question(question).short}**"
+
+
+def question_summary(sv: Survey, question: str) -> str | None:
+    """The words for any question: most frequent answers (multi-answer) or the leading answer (single)."""
+    return multi_response_text(sv, question) if is_multi(sv, question) else single_answer_text(sv, question)
+
+
+def question_chart(sv: Survey, question: str) -> Chart | None:
+    """The chart for any question, with 95% intervals and withheld answers left out."""
+    if is_multi(sv, question):
+        return multi_response_chart(sv, question)
+    return single_answers_chart(sv, [question])
+
+
+# ================================================================================================
 # preferred methods by age group
 # ================================================================================================
+
+
+def _has_methods(sv: Survey) -> bool:
+    return sv.has_mentions and sv.questionnaire.has("preferred_methods")
 
 
 def age_group(responses: pd.DataFrame) -> pd.Series:
@@ -482,7 +558,7 @@ def age_group(responses: pd.DataFrame) -> pd.Series:
 
 def methods_by_age_counts(sv: Survey) -> pd.DataFrame:
     """Respondents naming each method, by collapsed age group (columns YOUNGER, OLDER, AGE_NOT_GIVEN)."""
-    if not sv.has_mentions:
+    if not _has_methods(sv):
         raise ValueError("this ward has no survey_mentions.csv")
     groups = age_group(sv.responses).set_axis(sv.responses["response_id"].astype(str))
     m = sv.mentions[sv.mentions["question"].astype(str) == "preferred_methods"]
@@ -491,7 +567,7 @@ def methods_by_age_counts(sv: Survey) -> pd.DataFrame:
                           "group": groups.reindex(m["response_id"].astype(str)).to_numpy(),
                           "rid": m["response_id"].astype(str).to_numpy()}).drop_duplicates()
     table = pd.crosstab(pairs["method"], pairs["group"])
-    table = table.reindex(index=question_codes("preferred_methods"), columns=[YOUNGER, OLDER, AGE_NOT_GIVEN],
+    table = table.reindex(index=question_codes("preferred_methods", sv.questionnaire), columns=[YOUNGER, OLDER, AGE_NOT_GIVEN],
                           fill_value=0).astype("int64")
     table.index.name, table.columns.name = "preferred_methods", "age_group"
     return table
@@ -533,10 +609,10 @@ def methods_by_age(sv: Survey) -> MethodsByAge:
 
 
 def methods_by_age_table(sv: Survey) -> Table | None:
-    if not sv.has_mentions:
+    if not _has_methods(sv):
         return None
     mba = methods_by_age(sv)
-    labels = code_labels("preferred_methods")
+    labels = code_labels("preferred_methods", sv.questionnaire)
     frame = pd.DataFrame(index=[labels[c] for c in mba.counts.index])
     frame.index.name = "Preferred method"
     notes = []
@@ -565,7 +641,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
 
 
 def methods_by_age_text(sv: Survey) -> str | None:
-    if not sv.has_mentions:
+    if not _has_methods(sv):
         return not_available_text(sv, "preferred_methods")
     mba = methods_by_age(sv)
     parts = []
@@ -638,25 +714,24 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
     fig = new_figure(FIG_WIDTH, 0.55 * len(rows) + 1.6)
     ax = fig.add_subplot()
     _bar_panel(ax, rows, colour or PALETTE[0])
-    ax.set_title(wrap_label(question_text(question, sv.ward_name).split(" (")[0], 50))
+    ax.set_title(wrap_label(sv.questionnaire.question(question).text, 50))
     ax.set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(ax, min(100, max(rows["ci_high"].max() * 100 * 1.1, 10)))
     top = rows.iloc[0]
     left_out = int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum())
     alt = (f"Horizontal bar chart of the percentage of the {fmt_int(sv.n)} survey respondents giving each answer to "
-           f"'{question_text(question, sv.ward_name)}', with 95% confidence intervals. The most frequent answer is "
+           f"'{wording(sv, question)}', with 95% confidence intervals. The most frequent answer is "
            f"{_short(top['label'])} at {fmt_pct(top['share'])} (interval {_pct_range(top['ci_low'], top['ci_high'])}); "
            f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
     if left_out:
         alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
-    caption = ("Share of all respondents naming each answer; respondents could give several. Reconstructed records: "
-               "an illustration of the method, not a finding about the ward.")
+    caption = "Share of all respondents naming each answer; respondents could give several." + STATUS_CAPTION[sv.status]
     return Chart(fig, alt, caption)
 
 
-def single_answers_chart(sv: Survey) -> Chart | None:
-    """Three panels: recommend, change over five years, Covid-19 and community spirit."""
-    panels = [c for c in SINGLE_QUESTIONS if _available(sv, c)]
+def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SINGLE_QUESTIONS) -> Chart | None:
+    """One panel per single-answer question (by default: recommend, change over five years, Covid-19)."""
+    panels = [c for c in questions if _available(sv, c)]
     if not panels:
         return None
     heights = []
@@ -676,29 +751,33 @@ def single_answers_chart(sv: Survey) -> Chart | None:
     for i, (ax, column) in enumerate(zip(axes, panels)):
         fr, rows = data[column]
         _bar_panel(ax, rows, PALETTE[i % len(PALETTE)])
-        ax.set_title(titles[column], fontsize=12)
+        ax.set_title(wrap_label(titles.get(column, sv.questionnaire.question(column).text), 60), fontsize=12)
         ax.set_xlabel("")
         if not rows.empty:
             lead = rows.iloc[0]
-            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label'].lower()}, "
+            alt_parts.append(f"{titles.get(column, wording(sv, column)).rstrip('?')}: most common answer {lead['label'].lower()}, "
                              f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)
-    alt = (f"Three horizontal bar charts of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
+    alt = (f"{_count_word(len(panels))} horizontal bar chart{'s' if len(panels) > 1 else ''} of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
            "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
            "respondents are not shown.")
     caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
     return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)))
 
 
+def _count_word(n: int) -> str:
+    return {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(n, fmt_int(n))
+
+
 def methods_by_age_chart(sv: Survey) -> Chart | None:
     """Grouped bars: share of each age group naming each method (cells withheld in the table left out)."""
-    if not sv.has_mentions:
+    if not _has_methods(sv):
         return None
     import seaborn as sns
 
     mba = methods_by_age(sv)
-    labels = code_labels("preferred_methods")
+    labels = code_labels("preferred_methods", sv.questionnaire)
     rows = []
     for group in (YOUNGER, OLDER):
         base = int(mba.sizes[group])

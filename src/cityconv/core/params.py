@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from cityconv.core.paths import Project
+from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -62,7 +62,9 @@ class DisclosureSettings(_Strict):
 class StudyParams(_Strict):
     """Everything the pipeline needs to know about one ward or study."""
 
-    id: Identifier = Field(description="must equal the file name without .yml")
+    id: Identifier = Field(description="must equal the file name without .yml or .yaml")
+    #: The params file as written in messages (project-relative), set by `load_params`.
+    source_file: str = Field(default="", exclude=True, repr=False)
     kind: Literal["ward", "study"]
     title: str = Field(min_length=1, description="as shown in the book's table of contents")
     ward: Ward | None = None
@@ -75,6 +77,9 @@ class StudyParams(_Strict):
     )
     synthetic: bool = Field(
         default=False, description="engagement data are simulated: a demonstration, not findings"
+    )
+    findings_boundary_set: Literal["2004-2023", "2023-"] | None = Field(
+        default=None, description="the ward boundaries the study's findings are reported on (None: not stated)"
     )
     findings_fed_back: bool | None = Field(
         default=None, description="were the findings reported back to participants? (None: unknown)"
@@ -108,6 +113,12 @@ class StudyParams(_Strict):
         return "observed"
 
 
+
+    @property
+    def where(self) -> str:
+        """The params file to name in a message (`params/<id>.yml` when not loaded from a file)."""
+        return self.source_file or f"params/{self.id}.yml"
+
 _yaml = YAML(typ="rt")  # round-trip loader: YAML 1.2 semantics and line numbers for messages
 _yaml.allow_duplicate_keys = False
 
@@ -129,6 +140,8 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for key in loc[:-1]:
+        if isinstance(key, int):  # an item of a list: its model is the list's item type, found below
+            continue
         field = model.model_fields.get(str(key))
         annotation = getattr(field, "annotation", None)
         candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
@@ -184,6 +197,32 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
 
 
+def validation_problems(exc: ValidationError, raw: Any, name: str, model: type[BaseModel]) -> list[Problem]:
+    """pydantic's errors for a YAML file as Problems with line numbers and "did you mean" for unknown keys.
+
+    Shared by every strictly validated YAML file (params, a ward's questionnaire), so all report alike.
+    """
+    problems: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(raw, loc)
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(str(loc[-1]), _allowed_keys(model, loc))
+            problems.append(Problem(name, f"unknown key {key!r}{hint}", line=line))
+        elif err["type"] == "missing":
+            problems.append(Problem(name, f"missing required key {key!r}", line=line))
+        elif err["type"] == "string_type" and isinstance(err.get("input"), (int, float, bool)):
+            problems.append(
+                Problem(name, f"{key}: expected text, got {_describe(err['input'])} — put the value in quotes", line=line)
+            )
+        elif err["type"] == "value_error":
+            problems.append(Problem(name, err["msg"].removeprefix("Value error, "), line=line))
+        else:
+            problems.append(Problem(name, f"{key}: {err['msg']}", line=line, value=err.get("input")))
+    return problems
+
+
 def load_params(path: Path, root: Path) -> StudyParams:
     """Load and validate one params file; raise InputError listing every problem found."""
     name = relative(path, root)
@@ -193,34 +232,26 @@ def load_params(path: Path, root: Path) -> StudyParams:
     if not isinstance(raw, dict):
         raise InputError([Problem(name, "expected a mapping of keys to values at the top level")])
 
-    problems: list[Problem] = []
     try:
-        params = StudyParams.model_validate(to_plain(raw))
+        plain = to_plain(raw)
+        if isinstance(plain, dict) and "source_file" in plain:
+            raise InputError([Problem(name, "unknown key 'source_file'", line=_line_of(raw, ("source_file",)))])
+        params = StudyParams.model_validate({**plain, "source_file": name})
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            key = ".".join(str(p) for p in loc) or "(top level)"
-            line = _line_of(raw, loc)
-            if err["type"] == "extra_forbidden":
-                hint = did_you_mean(str(loc[-1]), _allowed_keys(StudyParams, loc))
-                problems.append(Problem(name, f"unknown key {key!r}{hint}", line=line))
-            elif err["type"] == "missing":
-                problems.append(Problem(name, f"missing required key {key!r}", line=line))
-            elif err["type"] == "string_type" and isinstance(err.get("input"), (int, float, bool)):
-                problems.append(
-                    Problem(name, f"{key}: expected text, got {_describe(err['input'])} — put the value in quotes", line=line)
-                )
-            elif err["type"] == "value_error":
-                problems.append(Problem(name, err["msg"].removeprefix("Value error, "), line=line))
-            else:
-                problems.append(Problem(name, f"{key}: {err['msg']}", line=line, value=err.get("input")))
-        raise InputError(problems)
+        raise InputError(validation_problems(exc, raw, name, StudyParams)) from None
+
+    problems: list[Problem] = []
 
     if params.id != path.stem:
         problems.append(
             Problem(name, f"id {params.id!r} must match the file name {path.stem!r}", line=_line_of(raw, ("id",)))
         )
-    if params.data_dir is not None and not (root / params.data_dir).is_dir():
+    if params.data_dir is not None and not _inside(root, params.data_dir):
+        problems.append(
+            Problem(name, f"data_dir {params.data_dir!r} must be a folder inside the project, written relative to it "
+                          "(for example data/clubmoor)", line=_line_of(raw, ("data_dir",)))
+        )
+    elif params.data_dir is not None and not (root / params.data_dir).is_dir():
         problems.append(
             Problem(name, f"data_dir {params.data_dir!r} is not a folder in the project", line=_line_of(raw, ("data_dir",)))
         )
@@ -229,8 +260,17 @@ def load_params(path: Path, root: Path) -> StudyParams:
     return params
 
 
+def _inside(root: Path, folder: str) -> bool:
+    """A relative path that stays inside the project (no absolute path, no way out through '..')."""
+    if Path(folder).is_absolute():
+        return False
+    base = Path(root).resolve()
+    return (base / folder).resolve().is_relative_to(base)
+
+
 def params_files(project: Project) -> list[Path]:
-    return sorted(project.params_dir.glob("*.yml")) + sorted(project.params_dir.glob("*.yaml"))
+    """Every params file, `.yml` or `.yaml`."""
+    return sorted(p for suffix in PARAMS_SUFFIXES for p in project.params_dir.glob(f"*{suffix}"))
 
 
 def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
@@ -242,6 +282,10 @@ def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
             params = load_params(path, project.root)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        if params.id in found:
+            problems.append(Problem(relative(path, project.root), f"a second params file for {params.id!r}",
+                                    expected="one of params/<id>.yml or params/<id>.yaml, not both"))
             continue
         found[params.id] = params
     return found, problems

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_MARKERS = ("_config.yml", "params")
+PARAMS_SUFFIXES = (".yml", ".yaml")
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -41,6 +42,18 @@ class Project:
     def params_dir(self) -> Path:
         return self.root / "params"
 
+    def params_file(self, study_id: str) -> Path:
+        """The params file of a ward or study: `params/<id>.yml` or `params/<id>.yaml`, whichever exists.
+
+        The one place that names a params file, so both spellings work everywhere; when neither exists
+        this is the `.yml` path (for a new file, or for the "file not found" message).
+        """
+        for suffix in PARAMS_SUFFIXES:
+            candidate = self.params_dir / f"{study_id}{suffix}"
+            if candidate.is_file():
+                return candidate
+        return self.params_dir / f"{study_id}{PARAMS_SUFFIXES[0]}"
+
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
@@ -65,7 +78,16 @@ class Project:
 
     @property
     def toc_file(self) -> Path:
+        """The committed table of contents: hand-written pages and an empty block for generated chapters."""
         return self.root / "_toc.yml"
+
+    @property
+    def built_toc_file(self) -> Path:
+        """The table of contents the book is rendered from: `_toc.yml` with the generated block filled in.
+
+        Written under `_build/` on every run, so a build never edits a tracked file.
+        """
+        return self.build_dir / "toc.yml"
 
     @property
     def build_dir(self) -> Path:

@@ -551,6 +551,62 @@ def _write_geojson(src: Path, code_key: str, name_key: str, path: Path) -> Path:
 
 
 # ================================================================================================
+# boundary overlaps (the May 2023 boundary change)
+# ================================================================================================
+
+OVERLAPS = "ward_overlaps"
+OVERLAP_METHOD = (
+    "Each Census 2021 neighbourhood (LSOA) is assigned by best fit to one ward of each boundary set; the "
+    "residents of the LSOAs a ward shares with a ward of the other set, divided by the ward's residents, "
+    "give the share of its population that ward holds."
+)
+OVERLAP_CAVEAT = (
+    "Approximate: a neighbourhood that straddles a boundary counts wholly in one ward, so a share can be off "
+    "by about one neighbourhood (roughly 1,500 residents), and a ward that takes only a sliver of another may "
+    "not appear at all. Waterfront North has no neighbourhood of its own in ONS's best fit, so it has no "
+    "overlaps here; its residents are counted with the wards around it."
+)
+
+
+def _overlaps(open_data_dir: Path, geo: _Geography) -> pd.DataFrame:
+    """Both directions: for each ward, the wards of the other set holding its residents, and their share."""
+    pop = _census_lsoa(open_data_dir, "ts001", {"population_2021": [POPULATION_COLUMN]})["population_2021"]
+    lsoa = pd.DataFrame({
+        SET_OLD: geo.lsoa21_to_ward[SET_OLD].reindex(pop.index),
+        SET_NEW: geo.lsoa21_to_ward[SET_NEW].reindex(pop.index),
+        "population_2021": pop,
+    })
+    if lsoa[[SET_OLD, SET_NEW]].isna().any().any():
+        raise ValueError(f"{F_LOOKUP21}: some Liverpool LSOA 2021 has no ward in one of the boundary sets")
+    names = {code: name for bset in BOUNDARY_SETS for code, name in geo.wards[bset].itertuples(index=False)}
+    frames = []
+    for source, target in ((SET_OLD, SET_NEW), (SET_NEW, SET_OLD)):
+        cross = lsoa.groupby([source, target]).agg(n_lsoa21=("population_2021", "size"),
+                                                   population_2021=("population_2021", "sum")).reset_index()
+        totals = cross.groupby(source)["population_2021"].transform("sum")
+        frames.append(pd.DataFrame({
+            "boundary_set": source, "ward_code": cross[source], "ward_name": cross[source].map(names),
+            "other_boundary_set": target, "other_ward_code": cross[target],
+            "other_ward_name": cross[target].map(names), "n_lsoa21": cross["n_lsoa21"],
+            "population_2021": cross["population_2021"], "share": cross["population_2021"] / totals,
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(["ward_code", "share", "other_ward_code"], ascending=[True, False, True], kind="mergesort")
+    return _sort(out)
+
+
+def load_overlaps(context_dir: Path, ward_code: str | None, other_ward_code: str | None = None) -> pd.DataFrame:
+    """Rows of `ward_overlaps.csv` for one ward (the other set's wards holding its residents, largest
+    first), or with `other_ward_code` the reverse rows: wards whose residents partly live in that ward."""
+    path = Path(context_dir) / f"{OVERLAPS}.csv"
+    if not path.exists():
+        return pd.DataFrame()
+    df = pd.read_csv(path, dtype={"ward_code": str, "other_ward_code": str})
+    keep = df["ward_code"] == ward_code if other_ward_code is None else df["other_ward_code"] == other_ward_code
+    return df[keep].reset_index(drop=True)
+
+
+# ================================================================================================
 # public API
 # ================================================================================================
 
@@ -565,6 +621,7 @@ CSV_FORMATS: dict[str, dict[str, object]] = {
     "deprivation_summary": {"imd_decile": _I, "n_lsoa": _I},
     "deprivation2025_lsoa": {"imd2025_rank": _I, "imd2025_decile": _I},
     "deprivation2025_summary": {"imd_decile": _I, "n_lsoa": _I},
+    OVERLAPS: {"n_lsoa21": _I, "population_2021": _I, "share": _F4},
 }
 
 
@@ -575,6 +632,7 @@ def derive_tables(open_data_dir: Path) -> dict[str, pd.DataFrame]:
     tables = {"wards": _wards_table(open_data_dir, geo)}
     tables.update(_census_long_tables(open_data_dir, geo))
     tables.update(_deprivation(open_data_dir, geo))
+    tables[OVERLAPS] = _overlaps(open_data_dir, geo)
     return tables
 
 
@@ -585,7 +643,7 @@ def derive_all(open_data_dir: Path, out_dir: Path) -> list[Path]:
     """
     open_data_dir, out_dir = Path(open_data_dir), Path(out_dir)
     tables = derive_tables(open_data_dir)
-    written = [_write_csv(tables[name], out_dir / f"{name}.csv", CSV_FORMATS[name]) for name in CSV_OUTPUTS]
+    written = [_write_csv(tables[name], out_dir / f"{name}.csv", CSV_FORMATS[name]) for name in (*CSV_OUTPUTS, OVERLAPS)]
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_OLD, "WD22CD", "WD22NM", out_dir / GEOJSON_OUTPUTS[SET_OLD]))
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_NEW, "WD25CD", "WD25NM", out_dir / GEOJSON_OUTPUTS[SET_NEW]))
     prov = out_dir / "PROVENANCE.md"
@@ -906,6 +964,20 @@ Sources:
 
 The Waterfront North caveat's "mainly ..." wards come from overlaying {src["lsoa21_boundaries"].split(" -- ")[0]}
 on the ward boundary (LSOAs covering at least 5% of the ward, by area).
+
+## `ward_overlaps.csv` (the May 2023 boundary change)
+
+For every ward of each boundary set, the wards of the other set that hold some of its residents.
+Columns: boundary_set, ward_code, ward_name, other_boundary_set, other_ward_code, other_ward_name, n_lsoa21,
+population_2021, share. Rows of one ward are largest share first; both directions are listed, so each
+ward's shares sum to 1 (within rounding to 4 d.p.).
+
+Method: {OVERLAP_METHOD}
+
+Caveat: {OVERLAP_CAVEAT}
+
+Sources:
+{bullets("census2021", "lookup21")}
 
 ## Table Schemas
 

@@ -13,27 +13,32 @@ relative to the project root, row as numbered in the file (header = row 1), colu
 
 On top of the per-file checks this module checks:
 - foreign keys between the tables, including `;`-separated lists of citation keys
-  (`x-list-foreign-keys` in the schemas);
+  (`x-list-foreign-keys` in the schemas) and the inventory's `table:id` references (`x-table-refs`);
 - rules that tie columns of `cases.csv` together: a unit when there is a value; a range whose upper
-  end is not below its lower end; currency, money year and its basis together; an efficiency type
-  exactly when the tenet is `more_efficient_services`; a technique basis exactly when there is a
-  technique; and an evidence grade never better than the grade its evaluation design can earn.
+  end is not below its lower end; a currency with its price-year basis, and a price year only when
+  one is published; an efficiency type exactly when the tenet is `more_efficient_services`; a
+  technique basis exactly when there is a technique;
+- the grading rule (`grading_problems`), the same for every row: the grade is exactly the design's
+  grade; a design with cue words shows one of them in `design_published`; output counts and levels
+  have the designs made for them; a cited evaluation has a figure exactly when its design says so;
+  and rows with the same citation and design wording share a design; the rubric's precedence
+  numbers give one order;
+- the paper inventory: a citation has its author, year and source; an excluded item says why; an
+  item held in the tables names the rows.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
 
 # Reading and checking one CSV file against its schema, and typed loading, live in datafiles;
 # they are reused here, not copied.
@@ -43,8 +48,6 @@ from cityconv.data.wardfiles import (
     validate_table_file,
 )
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "evidence")
 
 #: Table order: referenced tables first.
 TABLES = (
@@ -56,6 +59,7 @@ TABLES = (
     "international_examples",
     "roundtable_themes",
     "neighbourhood_model_aims",
+    "paper_inventory",
 )
 
 TENET_LABELS = {
@@ -64,28 +68,25 @@ TENET_LABELS = {
     "more_efficient_services": "More efficient public services",
 }
 GRADES = ("A", "B", "C", "D", "E")
+#: Directions that are not changes: no sign, and (for output and level) a design of their own.
+NOT_A_CHANGE = ("output", "level", "condition")
+#: The design each of these directions must have, and the reverse.
+DESIGN_FOR_DIRECTION = {"output": "output_count", "level": "single_level"}
+#: Cited-evaluation designs that differ only in whether a figure is published.
+WITH_FIGURE, WITHOUT_FIGURE = "cited_study_figure", "cited_study_unquantified"
 
 
 # --------------------------------------------------------------------------------------------------
 # Schemas
 
 
-@lru_cache(maxsize=None)
 def _schema_texts() -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
-    return {
-        entry.name[: -len(".schema.json")]: entry.read_text(encoding="utf-8")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".schema.json")
-    }
+    return schema_store.schema_texts('evidence')
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
     """The Table Schema (a fresh dict) for `data/evidence/<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no evidence schema for {stem!r}; known: {', '.join(TABLES)}") from None
+    return schema_store.schema_descriptor('evidence', stem)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -143,6 +144,28 @@ def _foreign_key_problems(
                             Problem(rel, f"refers to a row that is not in {target}.csv{hint}", row=number,
                                     column=local, value=value, expected=f"a {remote} present in {target}.csv")
                         )
+        problems += _table_ref_problems(descriptor.get("x-table-refs"), rows, parsed, rel)
+    return problems
+
+
+def _table_ref_problems(spec: dict | None, rows, parsed, rel: str) -> list[Problem]:
+    """`table:id` references (the inventory's `held_in`): the table is known and the row is in it."""
+    if not spec:
+        return []
+    problems: list[Problem] = []
+    keys = {table: {r.get(col, "") for _, r in parsed.get(table, [])} for table, col in spec["tables"].items()}
+    for number, row in rows:
+        for ref in filter(None, (v.strip() for v in row.get(spec["field"], "").split(spec["separator"]))):
+            table, _, key = ref.partition(":")
+            if table not in spec["tables"]:
+                problems.append(Problem(rel, "refers to an unknown table", row=number, column=spec["field"], value=ref,
+                                        expected="table:id with table one of " + ", ".join(spec["tables"])))
+            elif table in parsed and key not in keys[table]:
+                close = difflib.get_close_matches(key, sorted(keys[table]), n=1)
+                hint = f"; did you mean {table}:{close[0]}?" if close else ""
+                problems.append(Problem(rel, f"refers to a row that is not in {table}.csv{hint}", row=number,
+                                        column=spec["field"], value=ref,
+                                        expected=f"a {spec['tables'][table]} present in {table}.csv"))
     return problems
 
 
@@ -156,7 +179,6 @@ def _number(text: str) -> float | None:
 def _case_rule_problems(rel: str, rows, rubric_rows) -> list[Problem]:
     """Rules that tie columns of cases.csv together (see the module docstring)."""
     problems: list[Problem] = []
-    ceiling = {r.get("design", ""): r.get("grade", "") for _, r in rubric_rows}
     for number, row in rows:
         def blank(col: str) -> bool:
             return row.get(col, "") == ""
@@ -175,10 +197,17 @@ def _case_rule_problems(rel: str, rows, rubric_rows) -> list[Problem]:
                                             value=row["value_upper"], expected=f"a number >= {row['value']}"))
         money_cols = ("money_year", "money_year_basis")
         if not blank("currency"):
-            for col in money_cols:
-                if blank(col):
-                    problems.append(Problem(rel, "monetary value without its money year", row=number, column=col,
-                                            expected="the price year and its basis for a value with a currency"))
+            if blank("money_year_basis"):
+                problems.append(Problem(rel, "monetary value without its price-year basis", row=number,
+                                        column="money_year_basis",
+                                        expected="'published' (with money_year) or 'not_published' (money_year blank)"))
+            elif row["money_year_basis"] == "published" and blank("money_year"):
+                problems.append(Problem(rel, "price year said to be published but not given", row=number,
+                                        column="money_year", expected="the published price year"))
+            elif row["money_year_basis"] == "not_published" and not blank("money_year"):
+                problems.append(Problem(rel, "price year given although none is published", row=number,
+                                        column="money_year", value=row["money_year"],
+                                        expected="blank when money_year_basis is 'not_published'"))
             if blank("value"):
                 problems.append(Problem(rel, "currency without a value", row=number, column="value",
                                         expected="the published amount"))
@@ -200,13 +229,108 @@ def _case_rule_problems(rel: str, rows, rubric_rows) -> list[Problem]:
             problems.append(Problem(rel, "technique and technique_basis go together", row=number, column=col,
                                     value=row.get(col) or None,
                                     expected="both filled (technique and its basis) or both blank"))
-        best = ceiling.get(row.get("evaluation_design", ""))
-        grade = row.get("evidence_grade", "")
-        if best in GRADES and grade in GRADES and GRADES.index(grade) < GRADES.index(best):
-            problems.append(
-                Problem(rel, f"grade is better than the design {row['evaluation_design']!r} allows", row=number,
-                        column="evidence_grade", value=grade, expected=f"{best} or lower (grading_rubric.csv)")
-            )
+    return problems + grading_problems(rel, rows, rubric_rows)
+
+
+def _cues(rubric_row: dict[str, str]) -> list[str]:
+    return [c.strip() for c in rubric_row.get("cue_words", "").split(";") if c.strip()]
+
+
+def _plain(text: str) -> str:
+    """Lower case with curly quotes made straight and runs of space collapsed, for cue matching."""
+    for a, b in (("‘", "'"), ("’", "'"), ("–", "-")):
+        text = text.replace(a, b)
+    return " ".join(text.lower().split())
+
+
+def grading_problems(rel: str, rows, rubric_rows) -> list[Problem]:
+    """The grading rule (data/evidence/README.md, 'Grading'), checked on every row of cases.csv.
+
+    `rows` and `rubric_rows` are (row number, dict of cells) pairs as read from the files.
+    """
+    rubric = {r.get("design", ""): r for _, r in rubric_rows}
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str, bool], tuple[int, str]] = {}
+    for number, row in rows:
+        design, grade = row.get("evaluation_design", ""), row.get("evidence_grade", "")
+        spec = rubric.get(design)
+        if spec is None:
+            continue  # an unknown design is reported as a foreign-key problem
+        if grade in GRADES and spec.get("grade") in GRADES and grade != spec["grade"]:
+            problems.append(Problem(rel, f"grade differs from the grade of the design {design!r}", row=number,
+                                    column="evidence_grade", value=grade,
+                                    expected=f"{spec['grade']} (grading_rubric.csv: a design's grade is never raised or lowered)"))
+        wording = row.get("design_published", "")
+        cues = _cues(spec)
+        if cues and not any(_plain(c) in _plain(wording) for c in cues):
+            problems.append(Problem(rel, f"the design {design!r} is not shown by the paper's words in design_published",
+                                    row=number, column="design_published", value=wording or None,
+                                    expected="the paper's words, containing one of: " + "; ".join(cues)))
+        direction = row.get("direction", "")
+        for special, special_design in DESIGN_FOR_DIRECTION.items():
+            if (direction == special) != (design == special_design):
+                column, value = ("evaluation_design", design) if direction == special else ("direction", direction)
+                problems.append(Problem(rel, f"direction {special!r} goes with design {special_design!r}, and only with it",
+                                        row=number, column=column, value=value,
+                                        expected=f"{special_design!r}" if direction == special else f"{special!r}"))
+        has_value = row.get("value", "") != ""
+        if design == WITHOUT_FIGURE and has_value:
+            problems.append(Problem(rel, "a figure is published, so this is a cited evaluation with a figure", row=number,
+                                    column="evaluation_design", value=design, expected=repr(WITH_FIGURE)))
+        elif design == WITH_FIGURE and not has_value:
+            problems.append(Problem(rel, "no figure is given, so this is a cited evaluation without figures", row=number,
+                                    column="evaluation_design", value=design, expected=repr(WITHOUT_FIGURE)))
+        if wording and direction not in DESIGN_FOR_DIRECTION:
+            key = (row.get("citation_key", ""), _plain(wording), has_value)
+            if key in seen and seen[key][1] != design:
+                first_row, first_design = seen[key]
+                problems.append(Problem(rel, f"graded differently from row {first_row}, which has the same citation and "
+                                             "design wording", row=number, column="evaluation_design", value=design,
+                                        expected=f"{first_design!r}, as in row {first_row} (like evidence, like grade)"))
+            seen.setdefault(key, (number, design))
+    return problems
+
+
+def _rubric_problems(rel: str, rows) -> list[Problem]:
+    """The rubric is one ordered rule: its precedence numbers run 1, 2, 3 ... with no two the same."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        value = row.get("precedence", "")
+        if value in seen:
+            problems.append(Problem(rel, f"two designs have the same precedence (the other is in row {seen[value]})",
+                                    row=number, column="precedence", value=value,
+                                    expected="a number no other design has, so the designs are tried in one order"))
+        seen.setdefault(value, number)
+    numbers = sorted(int(v) for v in seen if v.isdigit())
+    if numbers and numbers != list(range(1, len(numbers) + 1)) and len(seen) == len(rows):
+        problems.append(Problem(rel, "precedence numbers have a gap", column="precedence",
+                                value=", ".join(map(str, numbers)), expected=f"1 to {len(rows)}"))
+    return problems
+
+
+def _inventory_problems(rel: str, rows) -> list[Problem]:
+    """Rules that tie columns of paper_inventory.csv together."""
+    problems: list[Problem] = []
+    for number, row in rows:
+        kind, status = row.get("kind", ""), row.get("status", "")
+        needs = {"citation": ("cited_as", "year", "citation_key"), "web_address": ("cited_as", "citation_key")}.get(kind, ())
+        for col in needs:
+            if row.get(col, "") == "":
+                problems.append(Problem(rel, f"a {kind.replace('_', ' ')} needs its {col.replace('_', ' ')}", row=number,
+                                        column=col, expected="as printed in the paper" if col != "citation_key"
+                                        else "the source's citation_key in sources.csv"))
+        if status == "excluded" and row.get("exclusion_reason", "") == "":
+            problems.append(Problem(rel, "an excluded item needs the reason it is left out", row=number,
+                                    column="exclusion_reason", expected="why the item is not in the tables"))
+        if status == "in_tables":
+            if row.get("held_in", "") == "":
+                problems.append(Problem(rel, "an item in the tables needs the rows that hold it", row=number,
+                                        column="held_in", expected="table:id references, e.g. cases:redruth_crime"))
+            if row.get("exclusion_reason", ""):
+                problems.append(Problem(rel, "a reason for leaving out an item that is in the tables", row=number,
+                                        column="exclusion_reason", value=row["exclusion_reason"],
+                                        expected="blank, or status 'excluded'"))
     return problems
 
 
@@ -231,6 +355,10 @@ def validate_evidence(evidence_dir: Path, root: Path) -> list[Problem]:
     problems += _foreign_key_problems(parsed, present, evidence_dir, root)
     if "cases" in parsed:
         problems += _case_rule_problems(relative(present["cases"], root), parsed["cases"], parsed.get("grading_rubric", []))
+    if "grading_rubric" in parsed:
+        problems += _rubric_problems(relative(present["grading_rubric"], root), parsed["grading_rubric"])
+    if "paper_inventory" in parsed:
+        problems += _inventory_problems(relative(present["paper_inventory"], root), parsed["paper_inventory"])
     return problems
 
 
@@ -251,6 +379,7 @@ class EvidenceBase:
     international_examples: pd.DataFrame
     roundtable_themes: pd.DataFrame
     neighbourhood_model_aims: pd.DataFrame
+    paper_inventory: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in dc_fields(self) if f.name != "evidence_dir"}
@@ -292,28 +421,28 @@ def effects_by_tenet(eb: EvidenceBase) -> pd.DataFrame:
     """Every effect, ordered by tenet, then grade (strongest first), then case id.
 
     Adds `tenet_label`, `signed_value` and `signed_value_upper` (value, negative for a decrease;
-    a saving stays positive) and `citation` ('Author (year)'). Values are as published; nothing
-    is converted.
+    a saving stays positive; missing for an output, a level or a condition, which are not changes)
+    and `citation` ('Author (year)'). Values are as published; nothing is converted.
     """
     c = eb.cases.copy()
     c["tenet_label"] = c["tenet"].map(TENET_LABELS).astype("string")
-    sign = c["direction"].astype("string").eq("decrease").map({True: -1.0, False: 1.0})
+    direction = c["direction"].astype("string")
+    sign = pd.array([None if d in NOT_A_CHANGE else (-1.0 if d == "decrease" else 1.0) for d in direction], dtype="Float64")
     c["signed_value"] = (c["value"] * sign.astype("Float64")).astype("Float64")
     c["signed_value_upper"] = (c["value_upper"] * sign.astype("Float64")).astype("Float64")
     c["citation"] = [citation(eb, k) for k in c["citation_key"]]
     c = c.sort_values(["tenet", "evidence_grade", "case_id"], kind="stable").reset_index(drop=True)
     cols = ["tenet", "tenet_label", "efficiency_type", "case_id", "kind", "place", "programme", "outcome_measure",
             "effect_published", "value", "value_upper", "unit", "direction", "signed_value", "signed_value_upper",
-            "evaluation_design",
-            "evidence_grade", "citation", "paper_location"]
+            "evaluation_design", "design_published", "evidence_grade", "grade_rationale", "citation", "paper_location"]
     return c[cols]
 
 
 def monetary_values(eb: EvidenceBase) -> pd.DataFrame:
     """The monetary figures, exactly as published, with their currency and price year.
 
-    `money_year_basis` says whether the year is published with the figure or is the paper's date
-    (2010) used because none is given.
+    `money_year` is filled only when a price year is published (`money_year_basis = published`);
+    otherwise it is missing and the basis is `not_published`.
     """
     c = eb.cases[eb.cases["currency"].notna()].copy()
     c["citation"] = [citation(eb, k) for k in c["citation_key"]]

@@ -36,22 +36,26 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 import re
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import schema_store
+from cityconv.data.questionnaire import (
+    QUESTIONNAIRE_FILE,
+    CENSUS_QUESTIONS,
+    Questionnaire,
+    standard_questionnaire,
+    ward_questionnaire,
+)
 
-SCHEMA_PACKAGE = "cityconv.data"
-SCHEMA_FOLDER = ("schemas", "ward")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".json"}
+DATA_ENTRY_SUFFIX = "-data-entry.xlsx"  # the workbook `new-ward` writes: filled in, then imported, never read here
 
 # The order files are listed in the codebook and in WardData.
 FILE_ORDER = (
@@ -67,7 +71,6 @@ FILE_ORDER = (
     "workshops",
     "workshop_themes",
     "quotes",
-    "citywide_consultation_2019",
     "findings_statements",
 )
 
@@ -76,23 +79,108 @@ FILE_ORDER = (
 # Schemas
 
 
-@lru_cache(maxsize=None)
-def _schema_texts() -> dict[str, str]:
-    folder = resources.files(SCHEMA_PACKAGE).joinpath(*SCHEMA_FOLDER)
-    texts = {}
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".schema.json"):
-            texts[name[: -len(".schema.json")]] = entry.read_text(encoding="utf-8")
-    return texts
+def _schema_texts(folder_name: str = "ward") -> dict[str, str]:
+    return schema_store.schema_texts(folder_name)
 
 
 def schema_descriptor(stem: str) -> dict[str, Any]:
-    """The Table Schema (as a fresh dict) for the data file `<stem>.csv`."""
-    try:
-        return json.loads(_schema_texts()[stem])
-    except KeyError:
-        raise KeyError(f"no schema for {stem!r}; known: {', '.join(known_files())}") from None
+    """The Table Schema (as a fresh dict) for the data file `<stem>.csv`, for the City Conversation questionnaire.
+
+    A ward's own survey files follow its questionnaire: use `ward_descriptor(stem, questionnaire)`.
+    """
+    return ward_descriptor(stem, standard_questionnaire())
+
+
+def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The Table Schema of `<stem>.csv` for a ward whose survey follows `questionnaire`.
+
+    The survey schemas on disk hold only the columns that are not questions (`x-questions`); the
+    questions, their wording and codes are added from the questionnaire, so the schema, the codebook
+    and the chapter read one description of the survey.
+    """
+    d = schema_store.schema_descriptor("ward", stem)
+    kind = d.pop("x-questions", None)
+    if kind == "single":
+        census = [questionnaire.question(q) for q in CENSUS_QUESTIONS if questionnaire.has(q)]
+        others = [q for q in questionnaire.single() if q.id not in CENSUS_QUESTIONS]
+        d["fields"] += [_question_field(q) for q in census + others]
+    elif kind == "multi":
+        multi = questionnaire.multi()
+        codes: dict[str, str] = {}
+        for q in multi:
+            for code, label in q.options.items():
+                codes.setdefault(code, label)
+        for f in d["fields"]:
+            if f["name"] == "question":
+                f["categories"] = [{"value": q.id, "label": q.labelled_text} for q in multi]
+                f["constraints"]["enum"] = [q.id for q in multi]
+            elif f["name"] == "code":
+                f["categories"] = [{"value": c, "label": label} for c, label in codes.items()]
+                f["constraints"]["enum"] = list(codes)
+        d["x-codes-by-question"] = {"field": "code", "depends_on": "question",
+                                    "codes": {q.id: list(q.options) for q in multi}}
+        d["x-code-labels-by-question"] = {q.id: dict(q.options) for q in multi}
+    return d
+
+
+def _question_field(q) -> dict[str, Any]:
+    """A single-answer question as a Table Schema field: its wording, codes and labels."""
+    field: dict[str, Any] = {
+        "name": q.id, "title": q.short, "description": q.text, "type": "string",
+        "categories": [{"value": c, "label": label} for c, label in q.options.items()],
+        "constraints": ({"required": True} if q.required else {}) | {"enum": list(q.options)},
+    }
+    if q.ordered:
+        field["categoriesOrdered"] = True
+    return field
+
+
+# City-level sources (the citywide consultation of 2019): kept once, in `data/city/` beside the ward
+# folders, with schemas in `schemas/city/`; every ward's chapters compare with the same copy.
+CITY_FOLDER = "city"
+
+
+def city_dir_for(data_dir: Path) -> Path:
+    """The city-level folder for a ward's data folder: `data/city/` beside `data/<ward>/`."""
+    return Path(data_dir).parent / CITY_FOLDER
+
+
+def city_files() -> tuple[str, ...]:
+    return tuple(sorted(_schema_texts(CITY_FOLDER)))
+
+
+def city_schema_descriptor(stem: str) -> dict[str, Any]:
+    return schema_store.schema_descriptor(CITY_FOLDER, stem)
+
+
+def validate_city_dir(city_dir: Path, root: Path) -> list[Problem]:
+    """Every problem in the city-level folder (an absent folder is fine: the chapters say "not available")."""
+    city_dir = Path(city_dir)
+    if not city_dir.is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted(city_dir.glob("*.csv")):
+        stem = path.name[:-4]
+        if stem not in city_files():
+            problems.append(unknown_csv_problem(path, city_files(), root, "city-level data file"))
+            continue
+        _, found = validate_table_file(path, relative(path, root), city_schema_descriptor(stem))
+        problems += found
+    return problems
+
+
+def load_city_data(city_dir: Path, root: Path) -> dict[str, pd.DataFrame]:
+    """The city-level tables, validated and typed; raises InputError listing every problem."""
+    problems = validate_city_dir(city_dir, root)
+    if problems:
+        raise InputError(problems)
+    frames = {}
+    for stem in city_files():
+        path = Path(city_dir) / f"{stem}.csv"
+        if path.exists():
+            raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
+            frames[stem] = typed_frame(raw, city_schema_descriptor(stem))
+    return frames
 
 
 def known_files() -> tuple[str, ...]:
@@ -387,6 +475,25 @@ def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tup
     return rows, problems
 
 
+def has_no_data_rows(data_dir: Path) -> bool:
+    """True for a data folder with no data row in any file: a fresh scaffold (header-only templates) or
+    a folder with no tables yet. Such a ward is "not started": the book shows its profile and lists it,
+    instead of failing. A header row must still be a header (a file with only blank lines is not).
+    """
+    files = [p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith(".")
+             and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES} and not p.name.endswith(DATA_ENTRY_SUFFIX)]
+    for path in files:
+        if path.suffix.lower() != ".csv":
+            return False  # a spreadsheet holds something: let validation report it
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not lines or not lines[0].strip() or any(line.strip() for line in lines[1:]):
+            return False
+    return True
+
+
 def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     """Every problem in a ward's data folder, in one list (empty when the folder is clean).
 
@@ -398,15 +505,21 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     if not data_dir.is_dir():
         return [Problem(relative(data_dir, root), "data folder not found", expected="a folder of CSV files")]
 
+    questionnaire, q_problems = ward_questionnaire(data_dir, root)
+    problems += q_problems
     present: dict[str, Path] = {}
     for path in sorted(data_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith(".") or path.is_dir() or path.name.endswith(DATA_ENTRY_SUFFIX):
             continue
         suffix = path.suffix.lower()
         if suffix == ".csv":
             stem = path.name[:-4]
             if stem in known and path.suffix == ".csv":
                 present[stem] = path
+            elif stem in city_files():
+                problems.append(Problem(
+                    relative(path, root), "a city-level source, kept once for every ward, not in a ward's folder",
+                    value=path.name, expected=f"the file in {relative(city_dir_for(data_dir), root)}/ only"))
             else:
                 problems.append(unknown_csv_problem(path, known, root, "data file"))
         elif suffix in SPREADSHEET_SUFFIXES:
@@ -424,9 +537,14 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
 
     key_values: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
     parsed: dict[str, list] = {}
+    def descriptor_of(stem: str) -> dict[str, Any]:
+        return ward_descriptor(stem, questionnaire or standard_questionnaire())
+
     for stem, path in present.items():
+        if questionnaire is None and stem.startswith("survey_"):
+            continue  # their columns and codes come from the questionnaire, whose problems are reported
         rel = relative(path, root)
-        descriptor = schema_descriptor(stem)
+        descriptor = descriptor_of(stem)
         rows, file_problems = validate_table_file(path, rel, descriptor)
         problems += file_problems
         if rows is None:
@@ -444,13 +562,13 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
 
     # Cross-file references.
     for stem, rows in parsed.items():
-        descriptor = schema_descriptor(stem)
+        descriptor = descriptor_of(stem)
         rel = relative(present[stem], root)
         for fk in descriptor.get("foreignKeys", []):
             target = fk["reference"]["resource"]
             local, remote = fk["fields"], fk["reference"]["fields"]
             if target not in parsed:
-                if target in present:
+                if target in present or questionnaire is None:
                     continue  # the target could not be read; its own problem is reported
                 problems.append(
                     Problem(rel, f"refers to {target}.csv, which is missing", column=", ".join(local),
@@ -497,9 +615,11 @@ class WardData:
     quotes: pd.DataFrame | None = None
     citywide_consultation_2019: pd.DataFrame | None = None
     findings_statements: pd.DataFrame | None = None
+    questionnaire: Questionnaire | None = None  # the ward's survey questions (the template if it has no file)
 
     def available(self) -> list[str]:
-        return [f.name for f in dc_fields(self) if f.name != "data_dir" and getattr(self, f.name) is not None]
+        return [f.name for f in dc_fields(self)
+                if f.name not in ("data_dir", "questionnaire") and getattr(self, f.name) is not None]
 
 
 def typed_frame(df: pd.DataFrame, descriptor: dict[str, Any]) -> pd.DataFrame:
@@ -536,14 +656,17 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
     problems = validate_data_dir(data_dir, root)
     if problems:
         raise InputError(problems)
+    questionnaire, _ = ward_questionnaire(data_dir, root)
     frames = {}
     for stem in known_files():
         path = data_dir / f"{stem}.csv"
         if path.exists():
             raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
-            frames[stem] = typed_frame(raw, schema_descriptor(stem))
-    accepted = {f.name for f in dc_fields(WardData)}
-    return WardData(data_dir=data_dir, **{k: v for k, v in frames.items() if k in accepted})
+            frames[stem] = typed_frame(raw, ward_descriptor(stem, questionnaire))
+    frames.update(load_city_data(city_dir_for(data_dir), root))  # the same city-level copy for every ward
+    accepted = {f.name for f in dc_fields(WardData)} - {"questionnaire"}
+    return WardData(data_dir=data_dir, questionnaire=questionnaire,
+                    **{k: v for k, v in frames.items() if k in accepted})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -554,8 +677,9 @@ def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def codebook_markdown() -> str:
-    """The human codebook for a ward's data folder, generated from the schemas."""
+def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
+    """The human codebook for a ward's data folder, generated from the schemas and its questionnaire."""
+    questionnaire = questionnaire or standard_questionnaire()
     lines = [
         "# Codebook: a ward's engagement data",
         "",
@@ -571,9 +695,13 @@ def codebook_markdown() -> str:
         " up to be consistent with the published summary (see README.md); **project interpretation** ="
         " our reading of the source.",
         "",
+        f"Survey questions: from the questionnaire of {questionnaire.ward} (`{QUESTIONNAIRE_FILE}` in this folder;"
+        " the City Conversation questionnaire when there is none)"
+        + (", whose wording is reconstructed." if questionnaire.reconstructed else "."),
+        "",
     ]
     for stem in known_files():
-        d = schema_descriptor(stem)
+        d = ward_descriptor(stem, questionnaire)
         lines += [f"## `{stem}.csv` — {d.get('title', stem)}", "", d.get("description", ""), ""]
         meta = [f"- Provenance: {d.get('x-provenance', 'not stated')}",
                 f"- Required file: {'yes' if d.get('x-required-file') else 'no'}",
@@ -619,7 +747,12 @@ def codebook_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_codebook(path: Path) -> Path:
+def write_codebook(path: Path, questionnaire: Questionnaire | None = None) -> Path:
+    """Write CODEBOOK.md; by default for the questionnaire in the same folder (the template if none)."""
     path = Path(path)
-    path.write_text(codebook_markdown(), encoding="utf-8", newline="\n")
+    if questionnaire is None:
+        questionnaire, problems = ward_questionnaire(path.parent, path.parent)
+        if problems:
+            raise InputError(problems)
+    path.write_text(codebook_markdown(questionnaire), encoding="utf-8", newline="\n")
     return path

@@ -27,9 +27,18 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.core.params import did_you_mean
-from cityconv.core.paths import Project
+from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles as datafiles
+from cityconv.data.questionnaire import (
+    QUESTIONNAIRE_FILE,
+    Questionnaire,
+    load_questionnaire,
+    standard_questionnaire,
+    template_text,
+)
+from cityconv.generate.import_survey import mapping_template
+from cityconv.generate.workbook import write_workbook
 from cityconv.data.context import (
     BOUNDARY_SETS,
     SET_CITY,
@@ -42,6 +51,7 @@ from cityconv.data.context import (
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ID_MAX_LENGTH = 60
 WHERE = "command line"
+MAPPING_FILE = "survey-mapping.yml"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -91,7 +101,7 @@ def _check_id(ward_id: str) -> None:
 def _existing(project: Project, ward_id: str) -> list[Problem]:
     """Everything that would be overwritten; checked before anything is written."""
     problems = []
-    for path in (project.params_dir / f"{ward_id}.yml", project.params_dir / f"{ward_id}.yaml"):
+    for path in (project.params_dir / f"{ward_id}{suffix}" for suffix in PARAMS_SUFFIXES):
         if path.exists():
             problems.append(Problem(relative(path, project.root), f"already exists: ward or study {ward_id!r} is already set up; nothing was written",
                                     expected="a new id (use --id to choose one)"))
@@ -260,8 +270,39 @@ schema) and no data. Add one row per record below the header.
 3. Keep the header row exactly as it is. Use the codes listed in `CODEBOOK.md` (for example `Female`,
    `45-54`, `online`), dates as `YYYY-MM-DD`, months as `YYYY-MM`, and leave a cell blank when the
    value is missing.
-4. From a spreadsheet, save each sheet with **Save As > CSV UTF-8 (comma delimited)**; other formats
-   (`.xlsx`, `.ods`) are rejected.
+4. From a spreadsheet, save each sheet with **Save As > CSV UTF-8 (comma delimited)**, or use the
+   data-entry workbook below; other `.xlsx` or `.ods` files in this folder are rejected.
+
+## The survey: your questionnaire, and your survey tool's export
+
+`questionnaire.yml` is this ward's questionnaire: the City Conversation questions with {name}'s name
+filled in. Edit the wording, or add questions of your own at the end; it decides the columns of
+`survey_responses.csv`, the questions and codes of `survey_mentions.csv`, this folder's `CODEBOOK.md`
+and the printable questionnaire. Keep the codes of the age, sex and ethnic group questions (they are
+compared with the Census).
+
+If the survey ran in Microsoft Forms, Google Forms, SurveyMonkey or Excel, do not type the answers in:
+say in `survey-mapping.yml` which column of the export is which question (it is a commented
+template), then
+
+```
+cityconv import-survey {ward_id} <export.xlsx or .csv> --mapping data/{ward_id}/survey-mapping.yml
+```
+
+writes `survey_responses.csv` and `survey_mentions.csv`, or lists every problem and writes nothing.
+Personal columns (name, e-mail) must be listed under `drop:`; they are never read.
+
+## Or enter everything in a spreadsheet
+
+`{ward_id}{datafiles.DATA_ENTRY_SUFFIX}` is a workbook with one sheet per table, drop-down lists of the allowed
+codes (their labels on the sheet "Lists") and a sheet explaining each column. Fill it in, then
+
+```
+cityconv import-workbook {ward_id} data/{ward_id}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}
+```
+
+writes the CSV file of every sheet you filled in, or lists every problem (by sheet and row) and writes
+nothing. Add `--replace` to overwrite files that already hold data.
 
 ## How to check it
 
@@ -283,9 +324,9 @@ every chapter is labelled a demonstration, not findings).
 """
 
 
-def template_csv(stem: str) -> str:
+def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
     """Header-only CSV for one data file: the schema's columns in schema order, LF line end."""
-    columns = [f["name"] for f in datafiles.schema_descriptor(stem)["fields"]]
+    columns = [f["name"] for f in datafiles.ward_descriptor(stem, questionnaire or standard_questionnaire())["fields"]]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(columns)
     return out.getvalue()
@@ -348,9 +389,13 @@ def new_ward(
     try:
         staged_data = staging / "data"
         staged_data.mkdir()
+        _write(staged_data / QUESTIONNAIRE_FILE, template_text(name))
+        questionnaire = load_questionnaire(staged_data / QUESTIONNAIRE_FILE, staging)
         for stem in datafiles.known_files():
-            _write(staged_data / f"{stem}.csv", template_csv(stem))
-        _write(staged_data / "CODEBOOK.md", datafiles.codebook_markdown())
+            _write(staged_data / f"{stem}.csv", template_csv(stem, questionnaire))
+        _write(staged_data / "CODEBOOK.md", datafiles.codebook_markdown(questionnaire))
+        _write(staged_data / MAPPING_FILE, mapping_template(questionnaire))
+        write_workbook(staged_data / f"{ward_id}{datafiles.DATA_ENTRY_SUFFIX}", questionnaire, name, ward_id)
         _write(staged_data / "README.md", readme_markdown(ward_id, code, name, bset, context))
         staged_params = staging / f"{ward_id}.yml"
         _write(staged_params, params_yaml(ward_id, code, name, bset, data_rel))

@@ -522,7 +522,8 @@ Ethnic group and sex shares are for all ages (the census tables have no adult-on
   nearest value the schema allows; each explanation starts "Synthetic").
 
 Files: {', '.join(f'`{f}`' for f in files)}. Clubmoor's published material (published figures, quotes,
-findings statements, the citywide consultation of 2019) is not simulated, so those files are absent.
+findings statements) is not simulated, so those files are absent. The citywide consultation of 2019 is a
+city-level source, kept once in `data/city/`: this ward's sense check compares with it like every other ward's.
 """
 
 
@@ -550,10 +551,10 @@ def mark_synthetic_text(text: str) -> str:
 
 
 def _params_path(project: Project, ward_id: str) -> Path:
-    for path in (project.params_dir / f"{ward_id}.yml", project.params_dir / f"{ward_id}.yaml"):
-        if path.exists():
-            return path
-    raise InputError([Problem(relative(project.params_dir / f"{ward_id}.yml", project.root),
+    path = project.params_file(ward_id)
+    if path.exists():
+        return path
+    raise InputError([Problem(relative(project.params_file(ward_id), project.root),
                               f"no params file for {ward_id!r}",
                               expected=f"create the ward first: cityconv new-ward WARD --id {ward_id}")])
 

@@ -55,19 +55,44 @@ def banner_markdown(data_status: str) -> str | None:
     return f":::{{admonition}} {title}\n:class: {kind}\n\n{text}\n:::"
 
 
-def provenance_markdown(task: RunTask, run_date: dt.datetime) -> str:
-    rows = "\n".join(f"| `{path}` | `{digest[:12]}` |" for path, digest in task.inputs.items())
+def provenance_markdown(task: RunTask, record: dict, run_date: dt.datetime) -> str:
+    """A collapsed box: which ward, template and package made this page, from which input files."""
+    from cityconv.pipeline.cache import Digests
+
+    digests = Digests(task.root)
+    rows = "\n".join(
+        f"| `{path}` | `{(digests.file(path) or 'not present')[:12]}` |" for path in record.get("reads", [])
+    )
     return (
         ":::{admonition} Provenance of this chapter\n"
         ":class: note dropdown\n"
         f"- **Ward or study:** {task.study_title} (`{task.params_path.name}`; data: {task.data_status})\n"
         f"- **Template:** `notebooks/{task.template_path.name}`\n"
-        f"- **Package:** cityconv {__version__} (source hash `{task.package_hash[:12]}`)\n"
-        f"- **Run:** {run_date:%Y-%m-%d %H:%M} UTC by papermill; inputs hash `{task.input_hash[:12]}`\n\n"
-        "| Input file | SHA-256 (first 12) |\n|---|---|\n"
+        f"- **Package:** cityconv {__version__}; {len(record.get('modules', []))} of its modules used\n"
+        f"- **Run:** {run_date:%Y-%m-%d %H:%M} UTC\n\n"
+        "| Input file read by this chapter | SHA-256 (first 12) |\n|---|---|\n"
         f"{rows}\n"
         ":::"
     )
+
+
+def take_record(nb: nbformat.NotebookNode) -> dict:
+    """Remove the recorder cells (pipeline.recording) and return what the run recorded."""
+    from cityconv.pipeline.recording import RECORD_MIME, RECORDER_TAG
+
+    record: dict = {}
+    kept = []
+    for cell in nb.cells:
+        if RECORDER_TAG in cell.get("metadata", {}).get("tags", []):
+            for output in cell.get("outputs", []):
+                if RECORD_MIME in output.get("data", {}):
+                    record = dict(output["data"][RECORD_MIME])
+            continue
+        kept.append(cell)
+    nb.cells = kept
+    if not record:
+        raise ValueError("the run recorded no inputs: the recorder's last cell did not run")
+    return record
 
 
 from cityconv.present.figures import (
@@ -95,9 +120,13 @@ def lift_figure_metadata(nb: nbformat.NotebookNode) -> None:
             break
 
 
-def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> None:
-    """Hide parameter cells, add the data banner and the provenance box, record the input hash."""
+def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> dict:
+    """Hide parameter cells, add the data banner and the provenance box; return the run's record."""
+    from cityconv.pipeline.atlas import title_profile_page
+
+    record = take_record(nb)
     lift_figure_metadata(nb)
+    title_profile_page(nb, task)
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
@@ -109,10 +138,10 @@ def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> None:
         nb.cells.insert(at, nbformat.v4.new_markdown_cell(banner, metadata={"tags": ["cityconv-banner"]}))
     run_date = dt.datetime.now(dt.timezone.utc)
     nb.cells.append(
-        nbformat.v4.new_markdown_cell(provenance_markdown(task, run_date), metadata={"tags": ["cityconv-provenance"]})
+        nbformat.v4.new_markdown_cell(provenance_markdown(task, record, run_date), metadata={"tags": ["cityconv-provenance"]})
     )
     nb.metadata["cityconv"] = {
-        "input_hash": task.input_hash,
+        "record": record,
         "study_id": task.study_id,
         "template_id": task.template_id,
         "data_status": task.data_status,
@@ -122,6 +151,7 @@ def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> None:
     for cell in nb.cells:  # papermill's timing metadata changes every run and helps no reader
         cell.get("metadata", {}).pop("papermill", None)
         cell.get("metadata", {}).pop("execution", None)
+    return record
 
 
 def generated_toc_entries(project: Project) -> list[dict]:
@@ -147,6 +177,8 @@ def generated_toc_entries(project: Project) -> list[dict]:
         chosen = chosen_by_study[study_id]
         files = []
         for template in chosen:
+            if template.produces:  # an artifact for other chapters, not a page
+                continue
             out = project.generated_dir / study_id / f"{template.stem}.ipynb"
             if out.exists():
                 files.append(out.relative_to(project.root).with_suffix("").as_posix())
@@ -161,7 +193,11 @@ def _render_parts(parts: list[dict]) -> list[str]:
     for part in parts:
         lines.append(f"- caption: {_yaml_string(part['caption'])}")
         lines.append("  chapters:")
-        lines.extend(f"  - file: {entry['file']}" for entry in part["chapters"])
+        for entry in part["chapters"]:
+            lines.append(f"  - file: {entry['file']}")
+            if entry.get("sections"):  # the atlas: profile pages under their index page
+                lines.append("    sections:")
+                lines.extend(f"    - file: {section['file']}" for section in entry["sections"])
     return lines
 
 
@@ -170,8 +206,13 @@ def _yaml_string(text: str) -> str:
 
 
 def write_toc(project: Project) -> bool:
-    """Replace the block between the cityconv markers in `_toc.yml`; return True if it changed."""
+    """Write `_build/toc.yml`: `_toc.yml` with the block between the cityconv markers filled in.
+
+    The committed `_toc.yml` is only read, so a build leaves the checkout as it was. Returns True if
+    the built table of contents changed.
+    """
     path = project.toc_file
+    target = project.built_toc_file
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     try:
@@ -179,12 +220,16 @@ def write_toc(project: Project) -> bool:
         end = next(i for i, line in enumerate(lines) if line.strip() == TOC_END and i > begin)
     except StopIteration:
         raise ValueError(f"{path.name}: the generated-chapters markers are missing; expected lines\n{TOC_BEGIN}\n{TOC_END}")
-    new_lines = lines[: begin + 1] + _render_parts(generated_toc_entries(project)) + lines[end:]
+    from cityconv.pipeline.atlas import atlas_toc_parts
+
+    parts = generated_toc_entries(project) + atlas_toc_parts(project)
+    new_lines = lines[: begin + 1] + _render_parts(parts) + lines[end:]
     new_text = "\n".join(new_lines) + "\n"
-    if new_text != text:
-        path.write_text(new_text, encoding="utf-8")
-        return True
-    return False
+    if target.exists() and target.read_text(encoding="utf-8") == new_text:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(new_text, encoding="utf-8")
+    return True
 
 
 def render(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> int:
@@ -198,6 +243,8 @@ def render(project: Project, builder: str = "html", extra_args: list[str] | None
         "--warningiserror",
         "--keep-going",
         "--nitpick",
+        "--toc",
+        str(project.built_toc_file),
         *(extra_args or []),
     ]
     return subprocess.call(command, cwd=project.root)

@@ -97,7 +97,8 @@ def _flatten(entries: list | None) -> list[str]:
 
 def read_toc(project: Project) -> tuple[str, list[Part]]:
     """The root docname and the parts of `_toc.yml` (a jb-book toc; plain `chapters` make one part)."""
-    data = yaml.safe_load(project.toc_file.read_text(encoding="utf-8")) or {}
+    toc = project.built_toc_file if project.built_toc_file.exists() else project.toc_file
+    data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
     root = _docname(data.get("root", "index"))
     parts: list[Part] = []
     if data.get("parts"):

@@ -2,9 +2,9 @@
 
 - Validate first: params, templates, parameters handed vs declared, data files. Any problem stops the
   run before a single notebook starts.
-- Cache: a run is skipped when the content hash of its inputs (template, params file, handed
-  parameters, every data file it reads, the package source) equals the hash recorded in the published
-  chapter. Jupyter Book's own cache sees code cells only, not data files, so this one is ours.
+- Cache: a run is skipped when nothing it used has changed (`pipeline.cache`): its template, handed
+  parameters, the lock file, and the files, folders and package modules it recorded while it ran
+  (`pipeline.recording`), kept in one manifest under book/generated/.
 - Atomic: a notebook executes into a temporary file beside its destination and replaces the
   published chapter only if papermill succeeded and no cell recorded an error. A failure leaves the
   previous chapter in place; the other runs still complete.
@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import json
 import multiprocessing
 import os
@@ -30,7 +29,12 @@ import nbformat
 from cityconv.core.params import StudyParams, load_all, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.pipeline import cache
+from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
+from cityconv.pipeline.book import HIDDEN
+from cityconv.pipeline.recording import FINISH_CELL_SOURCE, RECORDER_TAG, start_cell_source
 from cityconv.pipeline.tasks import RunTask
+from cityconv.present.mime import ARTIFACT_MIME
 from cityconv.pipeline.templates import (
     Template,
     check_parameters,
@@ -44,37 +48,6 @@ PORT_RACE_MARKERS = ("Address already in use", "Kernel died before replying to k
 KERNEL_START_ATTEMPTS = 4
 
 
-# --------------------------------------------------------------------------- hashing
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def package_source_hash() -> str:
-    """One hash over the package's code and schemas: a change to the logic re-runs every chapter."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".json", ".yml", ".yaml"}:
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            digest.update(sha256_file(path).encode())
-    return digest.hexdigest()
-
-
-def _data_files(project: Project, params: StudyParams, template: Template) -> list[Path]:
-    """Every file this run reads: the ward's data folder plus the template's declared extra reads."""
-    files: set[Path] = set()
-    if params.data_dir:
-        files.update(p for p in (project.root / params.data_dir).rglob("*") if p.is_file())
-    for pattern in template.reads:
-        files.update(p for p in project.root.glob(pattern) if p.is_file())
-    return sorted(f for f in files if not any(part.startswith(".") for part in f.relative_to(project.root).parts))
-
-
 # --------------------------------------------------------------------------- plan
 
 
@@ -86,6 +59,10 @@ class Plan:
     tasks: list[RunTask]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Wards whose data stop only themselves (their chapters are not run; the last good ones stay):
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)
+    # Scaffolded wards whose files are all still header-only: profile only, with what `validate` says.
+    not_started: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def output_path(project: Project, study_id: str, template: Template) -> Path:
@@ -120,13 +97,21 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
     return problems
 
 
+def _not_started(project: Project, params: StudyParams) -> bool:
+    """A ward scaffolded by `cityconv new-ward` and not yet filled in: no data file has a data row."""
+    from cityconv.data.wardfiles import has_no_data_rows
+
+    folder = project.root / params.data_dir if params.data_dir else None
+    return params.kind == "ward" and folder is not None and folder.is_dir() and has_no_data_rows(folder)
+
+
 def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
     """The ward in a params file must be a real Liverpool ward from our derived context tables."""
     if params.ward is None or not project.context_dir.is_dir():
         return []
     from cityconv.data.context import resolve_ward
 
-    where = f"params/{params.id}.yml"
+    where = params.where
     try:
         code, name, boundary_set = resolve_ward(project.context_dir, params.ward.code)
     except Exception as exc:  # resolve_ward explains the miss, with a hint
@@ -142,25 +127,30 @@ def _validate_ward(project: Project, params: StudyParams) -> list[Problem]:
     return problems
 
 
-def _validate_shared_inputs(project: Project, inputs: set[str]) -> list[Problem]:
-    """Check shared inputs that some planned run reads: the evidence base and the rules files.
+def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Problem]:
+    """Check shared inputs that some planned run may read: the evidence base and the rules files.
 
     Driven by the paths templates declare in `reads`, so a new template that reads these files is
     protected without naming it here; a broken rule stops everything before any notebook runs.
     """
+    present = {path.relative_to(project.root).as_posix() for pattern in patterns for path in project.root.glob(pattern)}
     problems: list[Problem] = []
-    if any(path.startswith("data/evidence/") for path in inputs):
+    if any(path.startswith("data/evidence/") for path in present):
         from cityconv.data.evidence import validate_evidence
 
         problems += validate_evidence(project.data_dir / "evidence", project.root)
-        if "data/evidence/principles_audit_rules.yml" in inputs:
+        if "data/evidence/principles_audit_rules.yml" in present:
             from cityconv.chapters.principles_audit import validate_audit_rules
 
             problems += validate_audit_rules(project)
-    if any(path.startswith("data/recommendations/") for path in inputs):
+    if any(path.startswith("data/recommendations/") for path in present):
         from cityconv.chapters.recommendations import validate_rules
 
         problems += validate_rules(project)
+    if any(path.startswith("data/city/") for path in present):  # city-level sources, one copy for all wards
+        from cityconv.data.wardfiles import validate_city_dir
+
+        problems += validate_city_dir(project.data_dir / "city", project.root)
     return problems
 
 
@@ -180,38 +170,39 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
     all_params, problems = load_all(project)
     templates, template_problems = discover(project)
     problems += template_problems
+    ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
     try:
-        studies = select(all_params, ids)
+        studies = select(all_params, ids) if ids or atlas_wanted is None else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
-    package_hash = package_source_hash()
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
+    failed_wards: dict[str, list[Problem]] = {}
+    not_started: dict[str, list[Problem]] = {}
     for study_id, params in studies.items():
         chosen, chapter_problems = templates_for(params, templates)
         problems += chapter_problems
         known = {t.id for t in templates}
         problems += [
-            Problem(f"params/{study_id}.yml", f"template_parameters names unknown template {name!r}")
+            Problem(params.where, f"template_parameters names unknown template {name!r}")
             for name in params.template_parameters
             if name not in known
         ]
         problems += _validate_ward(project, params)
-        problems += _validate_data(project, params, denylist)
+        data_problems = _validate_data(project, params, denylist)
+        if data_problems and _not_started(project, params):
+            not_started[study_id] = data_problems
+            chosen = [t for t in chosen if not t.uses_records]  # the profile needs only open data
+        elif data_problems:
+            failed_wards[study_id] = data_problems
+            chosen = []
         chapters[study_id] = chosen
-        params_path = next(p for p in (project.params_dir / f"{study_id}.yml", project.params_dir / f"{study_id}.yaml") if p.exists())
+        params_path = project.params_file(study_id)
         for template in chosen:
             handed = parameters_for(params, template)
             problems += check_parameters(params, template, handed)
-            inputs = {
-                relative(path, project.root): sha256_file(path)
-                for path in (template.path, params_path, *_data_files(project, params, template))
-            }
-            key = json.dumps(
-                {"inputs": inputs, "parameters": handed, "package": package_hash}, sort_keys=True, default=str
-            )
             tasks.append(
                 RunTask(
                     root=project.root,
@@ -226,24 +217,14 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                     params_path=params_path,
                     output_path=output_path(project, study_id, template),
                     parameters=handed,
-                    inputs=inputs,
-                    package_hash=package_hash,
-                    input_hash=hashlib.sha256(key.encode()).hexdigest(),
+                    declared_reads=tuple(template.reads),
+                    produces=template.produces,
                 )
             )
-    problems += _validate_shared_inputs(project, {path for task in tasks for path in task.inputs})
-    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note])
-
-
-def is_current(task: RunTask) -> bool:
-    """True when the published chapter was made from exactly these inputs."""
-    if not task.output_path.exists():
-        return False
-    try:
-        nb = nbformat.read(task.output_path, as_version=4)
-    except Exception:
-        return False
-    return nb.metadata.get("cityconv", {}).get("input_hash") == task.input_hash
+    tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
+    problems += _validate_shared_inputs(project, {pattern for task in tasks for pattern in task.declared_reads})
+    return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
+                failed_wards=failed_wards, not_started=not_started)
 
 
 # --------------------------------------------------------------------------- execution
@@ -263,6 +244,7 @@ class RunResult:
     seconds: float = 0.0
     failure: Failure | None = None
     attempts: int = 1
+    record: dict | None = None  # what the notebook read and imported (pipeline.recording), on success
 
     def report_line(self) -> str:
         f = self.failure
@@ -281,7 +263,7 @@ def _first_error(nb: nbformat.NotebookNode) -> Failure | None:
     The cell number counts the template's own cells only: papermill's injected-parameters cell and
     its red error-banner cells are not in the template the author is looking at.
     """
-    added_by_papermill = {"injected-parameters", "papermill-error-cell-tag"}
+    added_by_papermill = {"injected-parameters", "papermill-error-cell-tag", RECORDER_TAG}
     number = 0
     for cell in nb.cells:
         if added_by_papermill & set(cell.get("metadata", {}).get("tags", [])):
@@ -316,12 +298,13 @@ def execute_task(task: RunTask) -> RunResult:
     os.environ["CITYCONV_ROOT"] = str(task.root)
     attempts = 0
     failure: Failure | None = None
+    record: dict | None = None
     try:
         while True:
             attempts += 1
             try:
                 papermill.execute_notebook(
-                    str(task.template_path),
+                    with_recorder(nbformat.read(task.template_path, as_version=4), task.root),
                     str(tmp),
                     parameters=dict(task.parameters),
                     cwd=str(task.root),
@@ -346,9 +329,14 @@ def execute_task(task: RunTask) -> RunResult:
             else:
                 nb = nbformat.read(tmp, as_version=4)
                 failure = _first_error(nb)
+                artifact = _artifact(nb) if failure is None and task.produces else None
+                if failure is None and task.produces and artifact is None:
+                    failure = Failure(None, "MissingArtifact", f"the notebook showed no {task.produces} output")
                 if failure is None:
-                    finalize_notebook(nb, task)
+                    record = finalize_notebook(nb, task)
                     nbformat.write(nb, tmp)
+                    if artifact is not None:
+                        _write_atomically(task.artifact_path, json.dumps(artifact, indent=1, sort_keys=True))
                     os.replace(tmp, task.output_path)
     finally:
         if tmp.exists():
@@ -358,7 +346,31 @@ def execute_task(task: RunTask) -> RunResult:
         else:
             os.environ["CITYCONV_ROOT"] = previous_root
     status = "failed" if failure else "done"
-    return RunResult(task, status, time.perf_counter() - started, failure, attempts)
+    return RunResult(task, status, time.perf_counter() - started, failure, attempts, record)
+
+
+def _artifact(nb: nbformat.NotebookNode) -> dict | None:
+    """The artifact a stage-1 notebook showed (the last one, if it showed several)."""
+    found = None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if ARTIFACT_MIME in output.get("data", {}):
+                found = output["data"][ARTIFACT_MIME]
+    return None if found is None else json.loads(json.dumps(found))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def with_recorder(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
+    """The template with a first cell that starts recording reads and imports and a last that reports them."""
+    meta = {"tags": [RECORDER_TAG, HIDDEN]}
+    nb.cells.insert(0, nbformat.v4.new_code_cell(start_cell_source(root), metadata=meta))
+    nb.cells.append(nbformat.v4.new_code_cell(FINISH_CELL_SOURCE, metadata=dict(meta, tags=list(meta["tags"]))))
+    return nb
 
 
 class Executor(Protocol):
@@ -400,6 +412,8 @@ def make_executor(jobs: int) -> Executor:
 @dataclass
 class RunSummary:
     results: list[RunResult]
+    not_started: list[str] = field(default_factory=list)  # ward ids: profile only (see Plan.not_started)
+    failed_wards: dict[str, list[Problem]] = field(default_factory=dict)  # ward id -> its data problems
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -413,6 +427,13 @@ class RunSummary:
         return not self.failed
 
 
+def stale_reasons(plan: Plan) -> dict[str, str | None]:
+    """label -> why the run is out of date (None: current), from the manifest."""
+    digests = cache.Digests(plan.project.root)
+    manifest = cache.load_manifest(plan.project)
+    return {task.label: cache.stale_reason(task, manifest.get(task.label), digests) for task in plan.tasks}
+
+
 def run_plan(
     plan: Plan,
     jobs: int,
@@ -424,25 +445,41 @@ def run_plan(
     if plan.problems:
         raise InputError(plan.problems)
     results: list[RunResult] = []
-    pending: list[RunTask] = []
-    for task in plan.tasks:
-        if not force and is_current(task):
-            results.append(RunResult(task, "skipped"))
-            if on_result:
-                on_result(results[-1])
-        else:
-            pending.append(task)
-    if pending:
-        for result in (executor or make_executor(jobs)).map(pending):
-            results.append(result)
-            if on_result:
-                on_result(result)
+    manifest = cache.load_manifest(plan.project)
+    run = executor or make_executor(jobs)
+
+    def report(result: RunResult) -> None:
+        results.append(result)
+        if result.status == "done" and result.record is not None:
+            # Digests afresh: a run may have been made from files edited since this run began.
+            manifest[result.task.label] = cache.entry_for(result.task, result.record, cache.Digests(plan.project.root))
+            cache.save_manifest(plan.project, manifest)
+        if on_result:
+            on_result(result)
+
+    # Two stages: each ward's findings first, then the chapters, whose staleness is judged only now
+    # (a chapter that reads a ward's findings re-runs when, and only when, they changed).
+    failed_findings: set[str] = set()
+    for stage in ([t for t in plan.tasks if t.produces], [t for t in plan.tasks if not t.produces]):
+        digests = cache.Digests(plan.project.root)
+        pending: list[RunTask] = []
+        for task in stage:
+            if not task.produces and task.reads_findings and task.study_id in failed_findings:
+                report(RunResult(task, "failed", failure=Failure(None, "NotRun", "its ward's findings could not be computed")))
+            elif not force and cache.stale_reason(task, manifest.get(task.label), digests) is None:
+                report(RunResult(task, "skipped"))
+            else:
+                pending.append(task)
+        for result in run.map(pending) if pending else ():
+            report(result)
+            if result.task.produces and result.status == "failed":
+                failed_findings.add(result.task.study_id)
     from cityconv.pipeline.book import write_toc
 
     write_toc(plan.project)
     order = {t.label: i for i, t in enumerate(plan.tasks)}
     results.sort(key=lambda r: order[r.task.label])
-    return RunSummary(results)
+    return RunSummary(results, sorted(plan.not_started), dict(plan.failed_wards))
 
 
 def default_jobs() -> int:

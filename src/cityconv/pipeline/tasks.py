@@ -25,9 +25,17 @@ class RunTask:
     params_path: Path
     output_path: Path
     parameters: dict[str, object]
-    inputs: dict[str, str]  # project-relative path -> sha256, for the provenance box
-    package_hash: str
-    input_hash: str
+    declared_reads: tuple[str, ...] = ()  # the template's `reads` patterns (shared inputs it may open)
+    produces: str | None = None  # an artifact file saved beside the output (stage 1 of a ward's runs)
+
+    @property
+    def artifact_path(self) -> Path | None:
+        return self.output_path.parent / self.produces if self.produces else None
+
+    @property
+    def reads_findings(self) -> bool:
+        """Whether this chapter reads its ward's findings artifact (declared in the template's `reads`)."""
+        return any("findings.json" in pattern for pattern in self.declared_reads)
 
     @property
     def label(self) -> str:

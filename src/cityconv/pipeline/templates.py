@@ -32,6 +32,9 @@ class Template:
     reads: tuple[str, ...] = field(default_factory=tuple)
     declared: tuple[str, ...] = field(default_factory=tuple)
     uses_records: bool = True  # False for chapters built only from public open data
+    #: An artifact file other chapters read (e.g. "findings.json"): such a template runs first for its
+    #: ward, its output is saved as that file, and it is not a page of the book.
+    produces: str | None = None
 
     @property
     def stem(self) -> str:
@@ -55,9 +58,9 @@ def read_template(path: Path, root: Path) -> tuple[Template | None, list[Problem
     applies_to = tuple(meta.get("applies_to", ()))
     if not title:
         problems.append(Problem(name, "notebook metadata 'cityconv.title' is missing"))
-    if not applies_to or not set(applies_to) <= {"ward", "study"}:
-        problems.append(
-            Problem(name, "notebook metadata 'cityconv.applies_to' must list 'ward' and/or 'study'",
+    if not applies_to or not set(applies_to) <= {"ward", "study", "atlas"}:
+        problems.append(  # "atlas": run by the pipeline itself (cityconv.pipeline.atlas), never by a params file
+            Problem(name, "notebook metadata 'cityconv.applies_to' must list 'ward' and/or 'study' (or 'atlas')",
                     value=list(applies_to) or None)
         )
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
@@ -79,6 +82,7 @@ def read_template(path: Path, root: Path) -> tuple[Template | None, list[Problem
             reads=tuple(meta.get("reads", ())),
             declared=declared,
             uses_records=bool(meta.get("uses_records", True)),
+            produces=meta.get("produces") or None,
         ),
         [],
     )
@@ -103,16 +107,20 @@ def discover(project: Project) -> tuple[list[Template], list[Problem]]:
 def templates_for(params: StudyParams, templates: list[Template]) -> tuple[list[Template], list[Problem]]:
     """The templates this ward or study runs: its `chapters` list, or every template of its kind."""
     applicable = [t for t in templates if params.kind in t.applies_to]
+    if params.kind == "ward" and params.data_dir is None:  # no engagement data: nothing to compute findings from
+        applicable = [t for t in applicable if not t.produces]
     if params.chapters is None:
         return applicable, []
     by_id = {t.id: t for t in applicable}
     problems = [
-        Problem(f"params/{params.id}.yml", f"unknown chapter {c!r} for a {params.kind}{did_you_mean(c, set(by_id))}",
+        Problem(params.where, f"unknown chapter {c!r} for a {params.kind}{did_you_mean(c, set(by_id))}",
                 expected="one of: " + ", ".join(sorted(by_id)))
         for c in params.chapters
         if c not in by_id
     ]
-    return [by_id[c] for c in params.chapters if c in by_id], problems
+    # An artifact other chapters read is always made, whatever the chapters list says.
+    chosen = [t for t in applicable if t.produces and t.id not in params.chapters]
+    return chosen + [by_id[c] for c in params.chapters if c in by_id], problems
 
 
 def parameters_for(params: StudyParams, template: Template) -> dict[str, object]:
@@ -122,7 +130,7 @@ def parameters_for(params: StudyParams, template: Template) -> dict[str, object]
 
 def check_parameters(params: StudyParams, template: Template, handed: dict[str, object]) -> list[Problem]:
     """Handed and declared parameters must match exactly: an unknown or a missing one is an error."""
-    where = f"params/{params.id}.yml"
+    where = params.where
     declared = set(template.declared)
     problems = [
         Problem(where, f"parameter {k!r} is not declared in the parameters cell of {template.path.name}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+#: An output other chapters read (e.g. a ward's findings): the pipeline saves it as the file named by
+#: the template's `produces` when the run succeeds.
+ARTIFACT_MIME = "application/vnd.cityconv.artifact+json"
+
 
 def display_bundle(bundle: dict[str, str], metadata: dict | None = None) -> None:
     from IPython.display import display

@@ -1,6 +1,13 @@
-"""Small helpers for sentences built from data: lists that read as English, first-letter capitals."""
+"""Prose built from data: lists that read as English, first-letter capitals, and the Markdown
+(Jinja2) templates chapters fill with numbers."""
 
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
 
 
 def join_words(items, word: str = "and") -> str:
@@ -16,3 +23,26 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+
+
+# --------------------------------------------------------------------------- prose templates
+#
+# Reader-facing prose longer than a sentence lives in Markdown (Jinja2) templates beside the chapter
+# that fills them (e.g. chapters/templates/business_case/*.md). A placeholder the chapter forgets is
+# an error, never a silent blank; templates are Markdown, so nothing is HTML-escaped.
+
+
+@lru_cache(maxsize=None)
+def _template_environment(folder: str) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
+
+
+def render_template(folder: Path, name: str, context: dict[str, Any]) -> str:
+    """Render `<folder>/<name>.md` with `context` and return the Markdown, stripped."""
+    return _template_environment(str(folder)).get_template(f"{name}.md").render(**context).strip()
+
+
+def template_renderer(folder: Path) -> Callable[[str, dict[str, Any]], str]:
+    """A `render(name, context)` bound to one chapter's template folder."""
+    return lambda name, context: render_template(folder, name, context)

@@ -1,0 +1,248 @@
+"""The ward atlas (`notebooks/50-ward-atlas.ipynb`): one index page per boundary set.
+
+Every ward of both boundary sets has a profile page: a ward with a params file has it among its own
+chapters (`book/generated/<id>/`), every other ward gets a profile-only page under
+`book/generated/atlas/<code>/`. The index lists all wards of one boundary set with a few key
+indicators, each row linking to that ward's profile; `book/_static/sortable-table.js` makes the
+table sortable in the browser (the page works without it, in ward-code order).
+
+The page locations are defined here, once: the pipeline (`cityconv.pipeline.atlas`) writes the
+profile-only runs to `atlas_output_dir` and the index links to `profile_href`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cityconv.data import context as ctx
+from cityconv.present import cite, fmt_int, fmt_pct
+from cityconv.present.tables import table_bundle
+
+PROFILE_TEMPLATE_ID = "ward-profile"
+ATLAS_DIR = "atlas"  # under book/generated/
+INDEX_STEM = "index"
+ATLAS_ID = re.compile(r"^e05\d{6}$")
+SORTABLE_CLASS = "cityconv-sortable"
+
+BOUNDARY_SET_TITLES = {
+    ctx.SET_OLD: "Wards used from 2004 to May 2023",
+    ctx.SET_NEW: "Wards in use since May 2023",
+}
+BOUNDARY_SET_SLUGS = {ctx.SET_OLD: "2004-2023", ctx.SET_NEW: "2023"}
+# One index template per boundary set (`notebooks/50-ward-atlas-2004-2023.ipynb`, `51-ward-atlas-2023`):
+# a page's heading must be in the template, so each set has its own thin template.
+INDEX_TEMPLATE_IDS = {s: f"ward-atlas-{slug}" for s, slug in BOUNDARY_SET_SLUGS.items()}
+
+
+def atlas_id(ward_code: str) -> str:
+    """The id of a profile-only ward: its ONS code in lower case (a valid params id, never a ward name)."""
+    return str(ward_code).lower()
+
+
+def is_atlas_id(study_id: str) -> bool:
+    return bool(ATLAS_ID.match(str(study_id)))
+
+
+def ward_code_of(study_id: str) -> str:
+    if not is_atlas_id(study_id):
+        raise ValueError(f"{study_id!r} is not an atlas ward id (an ONS ward code in lower case, e.g. 'e05000892')")
+    return str(study_id).upper()
+
+
+def profile_stem(project) -> str:
+    """The profile template's file stem (`01-ward-profile`): the number orders chapters and may change."""
+    found = sorted(Path(project.notebooks_dir).glob(f"*{PROFILE_TEMPLATE_ID}.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"no ward profile template (*{PROFILE_TEMPLATE_ID}.ipynb) in {project.notebooks_dir}")
+    return found[0].stem
+
+
+def atlas_output_dir(generated_dir: Path) -> Path:
+    return Path(generated_dir) / ATLAS_DIR
+
+
+def index_stem(boundary_set: str) -> str:
+    """`index-2004-2023` / `index-2023`: the file name of a boundary set's index page."""
+    return f"{INDEX_STEM}-{BOUNDARY_SET_SLUGS[boundary_set]}"
+
+
+def studied_wards(project) -> dict[tuple[str, str], str]:
+    """(boundary set, ward code) -> params id, for every ward with a params file."""
+    from cityconv.core.params import load_all
+
+    studies, _ = load_all(project)
+    return {
+        (p.ward.boundary_set, p.ward.code): study_id
+        for study_id, p in sorted(studies.items())
+        if p.kind == "ward" and p.ward is not None
+    }
+
+
+def profile_href(ward_code: str, boundary_set: str, studied: dict[tuple[str, str], str], profile_stem: str) -> str:
+    """Link from an index page (in book/generated/atlas/) to the ward's profile page."""
+    study_id = studied.get((boundary_set, ward_code))
+    if study_id is not None:
+        return f"../{study_id}/{profile_stem}.html"
+    return f"{atlas_id(ward_code)}/{profile_stem}.html"
+
+
+# ================================================================================================
+# key indicators
+# ================================================================================================
+
+
+def _share(table: pd.DataFrame, categories: list[str]) -> pd.Series:
+    rows = table[table["category"].isin(categories)]
+    return rows.groupby(["boundary_set", "ward_code"])["share"].sum(min_count=1)
+
+
+def _decile1_share(summary: pd.DataFrame) -> pd.Series:
+    totals = summary.groupby(["boundary_set", "ward_code"])["n_lsoa"].sum(min_count=1)
+    first = summary[summary["imd_decile"] == 1].set_index(["boundary_set", "ward_code"])["n_lsoa"]
+    return (first / totals.replace(0, pd.NA)).astype("Float64")
+
+
+def ward_indicators(context_dir: Path, boundary_set: str) -> pd.DataFrame:
+    """One row per ward of a boundary set (plus Liverpool last) with the atlas's key indicators.
+
+    Shares are 0-1 and missing (not zero) for a ward without Census figures (Waterfront North).
+    """
+    context_dir = Path(context_dir)
+    read = lambda name: pd.read_csv(context_dir / f"{name}.csv", dtype={"ward_code": str})  # noqa: E731
+    wards = read("wards")
+    wards = wards[wards["boundary_set"].isin([boundary_set, ctx.SET_CITY])]
+    key = ["boundary_set", "ward_code"]
+    out = wards[[*key, "ward_name", "population_2021"]].set_index(key)
+    out["aged_65_plus"] = _share(read("age"), ["65-74", "75+"])
+    out["ethnic_minority"] = _share(read("ethnicity"), [ctx.ETHNIC_MINORITY])
+    out["social_rented"] = _share(read("tenure"), ["Social rented"])
+    out["imd2019_decile1"] = _decile1_share(read("deprivation_summary"))
+    out["imd2025_decile1"] = _decile1_share(read("deprivation2025_summary"))
+    out = out.reset_index()
+    out["_city"] = out["boundary_set"] == ctx.SET_CITY
+    return out.sort_values(["_city", "ward_name"]).drop(columns="_city").reset_index(drop=True)
+
+
+COLUMNS = {
+    "population_2021": "Residents, 2021",
+    "aged_65_plus": "Aged 65 and over",
+    "ethnic_minority": "Ethnic minority (not White)",
+    "social_rented": "Households renting socially",
+    "imd2019_decile1": "Neighbourhoods in most deprived 10%, IMD 2019",
+    "imd2025_decile1": "Neighbourhoods in most deprived 10%, IMD 2025",
+}
+
+
+def _missing_to_x(value, fmt) -> str:
+    return "[x]" if pd.isna(value) else fmt(value)
+
+
+@dataclass
+class AtlasIndex:
+    boundary_set: str
+    indicators: pd.DataFrame
+    hrefs: dict[str, str]  # ward code -> profile link
+
+    @property
+    def wards(self) -> pd.DataFrame:
+        return self.indicators[self.indicators["boundary_set"] == self.boundary_set]
+
+    @property
+    def title(self) -> str:
+        return BOUNDARY_SET_TITLES[self.boundary_set]
+
+
+def load_index(boundary_set: str, root: Path | None = None) -> AtlasIndex:
+    from cityconv.core.paths import Project
+
+    project = Project(Path(root)) if root is not None else Project.discover()
+    indicators = ward_indicators(project.context_dir, boundary_set)
+    studied = studied_wards(project)
+    stem = profile_stem(project)
+    hrefs = {
+        code: profile_href(code, boundary_set, studied, stem)
+        for code in indicators.loc[indicators["boundary_set"] == boundary_set, "ward_code"]
+    }
+    return AtlasIndex(boundary_set, indicators, hrefs)
+
+
+def display_frame(index: AtlasIndex) -> pd.DataFrame:
+    """Display-ready cells, wards by name then Liverpool; the first column is the row header."""
+    frame = index.indicators
+    out = pd.DataFrame({"Ward": [f"{n} ({c})" if b != ctx.SET_CITY else n
+                                 for n, c, b in zip(frame["ward_name"], frame["ward_code"], frame["boundary_set"])]})
+    out[COLUMNS["population_2021"]] = [_missing_to_x(v, fmt_int) for v in frame["population_2021"]]
+    for column in list(COLUMNS)[1:]:
+        out[COLUMNS[column]] = [_missing_to_x(v, lambda s: fmt_pct(s, 1)) for v in frame[column]]
+    return out
+
+
+def intro_text(index: AtlasIndex) -> str:
+    wards = index.wards
+    n = len(wards)
+    largest = wards.loc[wards["population_2021"].astype(float).idxmax()]
+    missing = wards[wards["population_2021"].isna()]
+    text = (
+        f"Liverpool had **{fmt_int(n)} wards** {'from 2004 to May 2023' if index.boundary_set == ctx.SET_OLD else 'from May 2023'}. "
+        "Each row of the table links to that ward's profile. "
+        f"The ward with most residents in 2021 was {largest['ward_name']} ({fmt_int(largest['population_2021'])})."
+    )
+    if not missing.empty:
+        names = ", ".join(missing["ward_name"])
+        text += (f" {names} has no Census 2021 figures (no neighbourhood best-fits to it), "
+                 "so its cells show [x].")
+    return text
+
+
+def method_text(index: AtlasIndex) -> str:
+    """How the indicators were made, in plain words."""
+    return (
+        "**How these figures were made.** Census 2021 results are published for small neighbourhoods (LSOAs), "
+        "not wards. Each ward's figures add up the neighbourhoods that best fit it, so a neighbourhood that "
+        "crosses a ward boundary counts wholly in one ward. The deprivation columns give the share of the "
+        "ward's neighbourhoods among the most deprived 10% in England. The 2019 index uses the 2011 "
+        "neighbourhoods; the 2025 index uses the 2021 ones."
+    )
+
+
+def index_table_bundle(index: AtlasIndex) -> dict[str, str]:
+    """The accessible GSS table, with each ward's name linking to its profile and sortable columns.
+
+    The HTML is `present.tables`' own (caption, units, notes, source, CSV download); only the row
+    headers become links and the table gets the class the sorting script looks for.
+    """
+    frame = display_frame(index)
+    bundle = table_bundle(
+        frame,
+        title=f"{index.title}: key indicators",
+        source=f"{cite('census2021')}; {cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
+        units="Number of residents; percentage of residents, households or neighbourhoods (LSOAs)",
+        notes=[
+            "Ward figures are sums of the Census neighbourhoods (LSOAs) that best fit the ward: counts are "
+            "approximate, percentages more reliable.",
+            "Select a column heading to sort the table by it; select it again to reverse the order.",
+        ],
+        name=f"atlas-{BOUNDARY_SET_SLUGS[index.boundary_set]}",
+    )
+    page = bundle["text/html"]
+    for label, code in zip(frame["Ward"], index.indicators["ward_code"]):
+        href = index.hrefs.get(code)
+        if href is None:
+            continue
+        cell = f'<th scope="row">{html.escape(label)}</th>'
+        page = page.replace(cell, f'<th scope="row"><a href="{html.escape(href)}">{html.escape(label)}</a></th>', 1)
+    city = f'<tr><th scope="row">{html.escape(ctx.CITY_NAME)}</th>'
+    page = page.replace(city, f'<tr class="cityconv-sort-fixed"><th scope="row">{html.escape(ctx.CITY_NAME)}</th>', 1)
+    page = page.replace('<table class="table cityconv-table"', f'<table class="table cityconv-table {SORTABLE_CLASS}"', 1)
+    return {**bundle, "text/html": page}
+
+
+def show_index_table(index: AtlasIndex) -> None:
+    from cityconv.present.mime import display_bundle
+
+    display_bundle(index_table_bundle(index))

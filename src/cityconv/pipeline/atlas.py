@@ -1,0 +1,129 @@
+"""The ward atlas in the pipeline: profile-only runs for every ward without a params file, and its contents.
+
+A ward with a params file has its profile among its own chapters. Every other ward code of both
+boundary sets in `data/context/wards.csv` gets the same profile template, run with the ward's code
+as its id and no engagement data, plus one index page per boundary set (`notebooks/*-ward-atlas`).
+Page locations come from `cityconv.chapters.atlas`, which the index pages link with.
+
+In the table of contents the atlas is one part: the two index pages, each with its profile-only
+pages as `sections`, so the sidebar shows two entries rather than 94 (the theme's
+`max_navbar_depth` in `_config.yml` keeps the sections out of the sidebar; the index table is how
+a reader finds a ward).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cityconv.chapters import atlas as pages
+from cityconv.core.params import StudyParams
+from cityconv.core.paths import Project
+from cityconv.data import context as ctx
+from cityconv.pipeline.tasks import RunTask
+from cityconv.pipeline.templates import Template
+
+ATLAS_DATA_STATUS = "open data only"
+ATLAS_CAPTION = "Ward atlas"
+
+
+def profile_only_wards(project: Project, studies: dict[str, StudyParams]) -> list[tuple[str, str, str]]:
+    """(code, name, boundary set) of every ward in the context tables that no params file covers."""
+    if not (project.context_dir / "wards.csv").exists():
+        return []
+    covered = {(p.ward.boundary_set, p.ward.code) for p in studies.values() if p.kind == "ward" and p.ward}
+    index = ctx.ward_index(project.context_dir)
+    return [
+        (row.code, row.name, row.boundary_set)
+        for row in index.itertuples()
+        if row.boundary_set in ctx.BOUNDARY_SETS and (row.boundary_set, row.code) not in covered
+    ]
+
+
+def index_study_id(boundary_set: str) -> str:
+    return f"{pages.ATLAS_DIR}-{pages.BOUNDARY_SET_SLUGS[boundary_set]}"
+
+
+def atlas_ids(project: Project, studies: dict[str, StudyParams]) -> set[str]:
+    """Every id the atlas answers to on the command line (`cityconv run e05000887 atlas-2023`)."""
+    return {pages.atlas_id(code) for code, _, _ in profile_only_wards(project, studies)} | {
+        index_study_id(s) for s in ctx.BOUNDARY_SETS
+    }
+
+
+def split_atlas_ids(project: Project, studies: dict[str, StudyParams], ids: list[str] | None
+                    ) -> tuple[list[str] | None, set[str] | None]:
+    """Split command-line ids into params ids and atlas ids; (ids, None) means "the whole atlas"."""
+    if not ids:
+        return ids, None
+    known = atlas_ids(project, studies) - set(studies)
+    return [i for i in ids if i not in known], {i for i in ids if i in known}
+
+
+def _task(project: Project, template: Template, study_id: str, title: str, output: Path, parameters: dict) -> RunTask:
+    return RunTask(
+        root=project.root, study_id=study_id, study_title=title, data_status=ATLAS_DATA_STATUS, banner=False,
+        template_id=template.id, template_title=template.title, template_path=template.path,
+        params_path=project.context_dir / "wards.csv", output_path=output, parameters=parameters,
+        declared_reads=tuple(template.reads),
+    )
+
+
+def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: list[Template],
+                ids: set[str] | None = None) -> list[RunTask]:
+    """The atlas's runs (all, or those whose id is in `ids`): profile-only wards, then the index pages."""
+    by_id = {t.id: t for t in templates}
+    profile = by_id.get(pages.PROFILE_TEMPLATE_ID)
+    out_dir = pages.atlas_output_dir(project.generated_dir)
+    tasks: list[RunTask] = []
+    if profile is not None:
+        for code, name, _ in profile_only_wards(project, studies):
+            study_id = pages.atlas_id(code)
+            if ids is None or study_id in ids:
+                tasks.append(_task(project, profile, study_id, name, out_dir / study_id / f"{profile.stem}.ipynb",
+                                   {"study_id": study_id}))
+    for boundary_set in ctx.BOUNDARY_SETS:
+        index = by_id.get(pages.INDEX_TEMPLATE_IDS[boundary_set])
+        study_id = index_study_id(boundary_set)
+        if index is not None and (ids is None or study_id in ids):
+            tasks.append(_task(project, index, study_id, pages.BOUNDARY_SET_TITLES[boundary_set],
+                               out_dir / f"{pages.index_stem(boundary_set)}.ipynb",
+                               {"boundary_set": boundary_set}))
+    return tasks
+
+
+def title_profile_page(nb, task: RunTask) -> None:
+    """Name the ward in a profile-only page's heading ("Ward profile: Anfield"), which is also its page
+    title: 92 pages all titled "Ward profile" would be indistinguishable in tabs, history and search."""
+    if task.data_status != ATLAS_DATA_STATUS or task.template_id != pages.PROFILE_TEMPLATE_ID:
+        return
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            first, _, rest = cell.source.partition("\n")
+            cell.source = f"{first}: {task.study_title}" + (f"\n{rest}" if rest else "")
+            return
+
+
+def atlas_toc_parts(project: Project) -> list[dict]:
+    """The atlas part of the contents: each published index page with its published profile-only pages."""
+    from cityconv.core.params import load_all
+
+    out_dir = pages.atlas_output_dir(project.generated_dir)
+    if not out_dir.is_dir():
+        return []
+    studies, _ = load_all(project)
+    sets: dict[str, list[str]] = {}
+    for code, _, boundary_set in profile_only_wards(project, studies):
+        sets.setdefault(boundary_set, []).append(pages.atlas_id(code))
+    as_entry = lambda path: path.relative_to(project.root).with_suffix("").as_posix()  # noqa: E731
+    chapters = []
+    for boundary_set in ctx.BOUNDARY_SETS:
+        index_page = out_dir / f"{pages.index_stem(boundary_set)}.ipynb"
+        if not index_page.exists():
+            continue
+        sections = [
+            {"file": as_entry(page)}
+            for study_id in sets.get(boundary_set, [])
+            for page in sorted((out_dir / study_id).glob(f"*{pages.PROFILE_TEMPLATE_ID}.ipynb"))[:1]
+        ]
+        chapters.append({"file": as_entry(index_page), **({"sections": sections} if sections else {})})
+    return [{"caption": ATLAS_CAPTION, "chapters": chapters}] if chapters else []

@@ -1,0 +1,159 @@
+"""The run cache: a chapter is current when nothing it actually used has changed since it was made.
+
+A run's key is its template, the parameters handed to it, the lock file (a dependency upgrade re-runs
+everything), and what the notebook recorded while it ran (`pipeline.recording`): the content of every
+project file it opened (a file it looked for and did not find counts as "absent", so creating it
+invalidates the run), the names in every project folder it listed, and the source of every `cityconv`
+module it imported. So editing a module no chapter imports (the CLI, the PDF printer) re-runs nothing,
+editing the survey chapter's module re-runs only the chapters that import it, and a ward's README,
+which no chapter reads, re-runs nothing.
+
+Whether a chapter is current is answered from one small manifest, `book/generated/manifest.json`
+(one entry per run, written atomically by the coordinator after each success), not by opening every
+published notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cityconv.core.paths import Project
+from cityconv.pipeline.tasks import RunTask
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 2
+LOCK_FILE = "requirements.lock"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `cityconv` package
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def module_file(name: str) -> Path | None:
+    """The source file of a `cityconv` module, found without importing it."""
+    base = PACKAGE_ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class Digests:
+    """Content digests for one run of the pipeline, each file hashed at most once."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._files: dict[str, str | None] = {}
+        self._listings: dict[str, str | None] = {}
+        self._modules: dict[str, str | None] = {}
+
+    def file(self, rel: str) -> str | None:
+        if rel not in self._files:
+            if rel.startswith("package:"):  # a data file of the package (pipeline.recording)
+                path = PACKAGE_ROOT / "cityconv" / rel.removeprefix("package:")
+            else:
+                path = self.root / rel
+            self._files[rel] = sha256_file(path) if path.is_file() else None
+        return self._files[rel]
+
+    def listing(self, rel: str) -> str | None:
+        if rel not in self._listings:
+            path = self.root / rel
+            if path.is_dir():
+                # Hidden names are temporary files of runs in progress, never inputs.
+                names = "\n".join(sorted(n for n in os.listdir(path) if not n.startswith(".")))
+                self._listings[rel] = hashlib.sha256(names.encode()).hexdigest()
+            else:
+                self._listings[rel] = None
+        return self._listings[rel]
+
+    def module(self, name: str) -> str | None:
+        if name not in self._modules:
+            path = module_file(name)
+            self._modules[name] = sha256_file(path) if path else None
+        return self._modules[name]
+
+    def lock(self) -> str | None:
+        return self.file(LOCK_FILE)
+
+
+def entry_for(task: RunTask, record: dict[str, Any], digests: Digests) -> dict[str, Any]:
+    """The manifest entry for a run that just succeeded, from what it recorded."""
+    return {
+        "output": task.output_path.relative_to(task.root).as_posix(),
+        "template": digests.file(task.template_path.relative_to(task.root).as_posix()),
+        "parameters": json.loads(json.dumps(task.parameters, sort_keys=True, default=str)),
+        "lock": digests.lock(),
+        "reads": {rel: digests.file(rel) for rel in record.get("reads", [])},
+        # A folder the run read from is listed too: an optional file a chapter looks for with
+        # `exists()` (which no audit event reports) then changes the folder's listing when it appears.
+        "listings": {rel: digests.listing(rel) for rel in _folders(record)},
+        "modules": {name: digests.module(name) for name in record.get("modules", [])},
+    }
+
+
+def _folders(record: dict[str, Any]) -> list[str]:
+    # Not params/: a chapter opens its params file by name, and a new ward must not re-run every chapter.
+    reads = [rel for rel in record.get("reads", []) if not rel.startswith("package:")]
+    # Nor book/generated/<id>/: its other files are outputs that change as other runs finish.
+    parents = {Path(rel).parent.as_posix() for rel in reads if not rel.startswith("book/generated/")} - {"params"}
+    return sorted((set(record.get("listings", [])) | parents) - {"."})
+
+
+def stale_reason(task: RunTask, entry: dict[str, Any] | None, digests: Digests) -> str | None:
+    """Why the published chapter is out of date, or None when it is current."""
+    if entry is None:
+        return "never run"
+    if not task.output_path.exists():
+        return "no published chapter"
+    if entry.get("template") != digests.file(task.template_path.relative_to(task.root).as_posix()):
+        return "template changed"
+    if entry.get("parameters") != json.loads(json.dumps(task.parameters, sort_keys=True, default=str)):
+        return "parameters changed"
+    if entry.get("lock") != digests.lock():
+        return "dependencies changed"
+    for rel, digest in entry.get("reads", {}).items():
+        if digests.file(rel) != digest:
+            return f"{rel} changed" if digest else f"{rel} now exists"
+    for rel, digest in entry.get("listings", {}).items():
+        if digests.listing(rel) != digest:
+            return f"files in {rel}/ changed"
+    for name, digest in entry.get("modules", {}).items():
+        if digests.module(name) != digest:
+            return f"module {name} changed"
+    return None
+
+
+def manifest_path(project: Project) -> Path:
+    return project.generated_dir / MANIFEST_NAME
+
+
+def load_manifest(project: Project) -> dict[str, dict[str, Any]]:
+    """label -> entry; an unreadable or old-format manifest counts as empty (everything re-runs)."""
+    path = manifest_path(project)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    runs = data.get("runs")
+    return runs if isinstance(runs, dict) else {}
+
+
+def save_manifest(project: Project, runs: dict[str, dict[str, Any]]) -> None:
+    """Write the manifest atomically (a temporary file, then a rename)."""
+    path = manifest_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "runs": runs}, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)

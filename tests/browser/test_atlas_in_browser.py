@@ -1,0 +1,91 @@
+"""The ward atlas in the built real book: every ward code has a profile page the index links to, the
+sidebar stays short, and the index table sorts in a real browser with our local script.
+
+Uses the session's build of the real book (`_book.py`): this is the one end-to-end build of the
+full atlas (94 ward codes); tests/test_atlas.py checks the same machinery on a handful of wards.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from _book import REPO
+
+pytestmark = pytest.mark.browser
+
+ATLAS = Path("book") / "generated" / "atlas"
+INDEXES = {"2004-2023": ("index-2004-2023.html", 30), "2023-": ("index-2023.html", 64)}
+
+
+def _row_links(page: Path) -> list[tuple[str, str]]:
+    html = page.read_text(encoding="utf-8")
+    return re.findall(r'<th scope="row"><a href="([^"]+)">[^<]*\((E05\d{6})\)</a></th>', html)
+
+
+def test_every_ward_code_has_a_profile_linked_from_its_index(site: Path) -> None:
+    wards = pd.read_csv(REPO / "data" / "context" / "wards.csv", dtype=str)
+    seen: set[str] = set()
+    for boundary_set, (name, n_wards) in INDEXES.items():
+        index = site / ATLAS / name
+        assert index.is_file(), f"atlas index {name} was not built"
+        links = _row_links(index)
+        codes = {code for _, code in links}
+        assert codes == set(wards.loc[wards["boundary_set"] == boundary_set, "ward_code"]) and len(codes) == n_wards
+        for href, code in links:
+            target = (index.parent / href).resolve()
+            assert target.is_file(), f"{name}: {code} links to missing {href}"
+            assert code in target.read_text(encoding="utf-8"), f"{href} is not {code}'s profile"
+        seen |= codes
+    assert len(seen) == 94
+
+
+def test_the_sidebar_lists_the_index_pages_not_the_profiles(site: Path) -> None:
+    for page in (site / ATLAS / "index-2023.html", site / ATLAS / "e05015291" / "01-ward-profile.html"):
+        html = page.read_text(encoding="utf-8")
+        nav = html[html.index("bd-sidenav"):]
+        nav = nav[: nav.index("</nav>")]
+        entries = re.findall(r'<a class="reference internal" href="([^"]+)"', nav)
+        assert len(entries) < 40, f"{page.name}: {len(entries)} sidebar entries"
+        assert any(e.endswith("index-2004-2023.html") for e in entries)
+        assert not [e for e in entries if "01-ward-profile" in e and "/atlas/" in (page.parent / e).resolve().as_posix()]
+
+
+def test_a_profile_only_page_names_its_ward_in_its_title(site: Path) -> None:
+    html = (site / ATLAS / "e05000887" / "01-ward-profile.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>Ward profile: Anfield", html)
+
+
+def test_the_index_table_sorts_in_the_browser(base_url: str, browser) -> None:
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(base_url + (ATLAS / "index-2023.html").as_posix(), wait_until="load")
+        table = page.locator("table.cityconv-sortable")
+        residents = table.get_by_role("button", name="Residents, 2021", exact=True)
+        first_column = "(table) => Array.from(table.tBodies[0].rows).map((r) => r.cells[0].textContent.trim())"
+        values = "(table) => Array.from(table.tBodies[0].rows).map((r) => r.cells[1].textContent.trim())"
+
+        def numbers() -> list[float]:
+            return [float(v.replace(",", "")) for v in table.evaluate(values)[:-1] if v != "[x]"]
+
+        residents.click()
+        assert table.locator("th", has=residents).get_attribute("aria-sort") == "ascending"
+        assert numbers() == sorted(numbers())
+        assert table.evaluate(first_column)[-1] == "Liverpool"  # the city row stays last
+        assert table.evaluate(values)[-2] == "[x]"  # Waterfront North has no figure: last among wards
+        residents.click()
+        assert table.locator("th", has=residents).get_attribute("aria-sort") == "descending"
+        assert numbers() == sorted(numbers(), reverse=True)
+        table.get_by_role("button", name="Ward", exact=True).click()
+        names = table.evaluate(first_column)[:-1]
+        assert names[0].startswith("Aigburth") and names[-1].startswith("Yew Tree")
+        assert not errors, errors
+    finally:
+        context.close()

@@ -1,0 +1,77 @@
+"""The real book's runs, read from what each published chapter recorded (pipeline.recording).
+
+Uses the one end-to-end build of the real book (tests/browser/_book.py), so it costs no extra runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from _book import VENV_BIN, built_book
+from cityconv.core.params import load_all
+from cityconv.core.paths import Project
+from cityconv.pipeline.templates import discover
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return built_book(tmp_path_factory)
+
+
+def _published(root: Path) -> list[Path]:
+    return sorted((root / "book" / "generated").glob("*/*.ipynb"))
+
+
+def test_every_chapter_reads_only_what_it_declares(root: Path) -> None:
+    """Besides its own params file and data folder, a chapter opens only files its template's `reads` names."""
+    project = Project(root)
+    studies, _ = load_all(project)
+    templates = {t.stem: t for t in discover(project)[0]}
+    outside: list[str] = []
+    for path in _published(root):
+        study = studies[path.parent.name]
+        template = templates[path.stem]
+        own = [study.where, *([f"{study.data_dir}/*"] if study.data_dir else [])]
+        record = nbformat.read(path, as_version=4).metadata["cityconv"]["record"]
+        for read in record["reads"]:
+            if read.startswith("package:"):
+                continue
+            if not any(fnmatch.fnmatch(read, pattern) for pattern in (*own, *template.reads)):
+                outside.append(f"{path.parent.name}/{path.stem} read {read} (declared: {', '.join(template.reads) or 'nothing'})")
+    assert outside == []
+
+
+def test_findings_are_computed_once_per_ward_and_read_by_their_chapters(root: Path) -> None:
+    project = Project(root)
+    studies, _ = load_all(project)
+    wards = [s for s, p in studies.items() if p.kind == "ward" and p.data_dir]
+    for ward in wards:
+        artifact = root / "book" / "generated" / ward / "findings.json"
+        assert artifact.is_file(), ward
+        assert json.loads(artifact.read_text())["findings"], ward
+    reads = {
+        f"{p.parent.name}/{p.stem}": set(nbformat.read(p, as_version=4).metadata["cityconv"]["record"]["reads"])
+        for p in _published(root)
+    }
+    for ward in wards:
+        for chapter in ("00-executive-summary", "09-principles-audit", "10-recommendations"):
+            assert f"book/generated/{ward}/findings.json" in reads[f"{ward}/{chapter}"], (ward, chapter)
+    comparison = reads["ward-comparison/30-ward-comparison"]
+    assert {f"book/generated/{w}/findings.json" for w in wards} <= comparison
+
+
+def test_a_second_run_runs_nothing_and_the_checkout_stays_clean(root: Path) -> None:
+    again = subprocess.run([str(VENV_BIN / "cityconv"), "run", "--root", str(root)], capture_output=True, text=True,
+                           cwd=root, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " 0 done" in again.stdout and " 0 failed" in again.stdout, again.stdout[-2000:]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True)
+    assert status.stdout == "", f"the build changed tracked or unignored files:\n{status.stdout}"
