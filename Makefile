@@ -11,12 +11,13 @@ CFF_VENV  := .venv-cffconvert
 CFF_STAMP := $(CFF_VENV)/.installed
 JOBS   ?=
 
-.PHONY: help install browser-deps validate run book pdf test lock clean
+.PHONY: help install js-deps browser-deps validate run book pdf test explore lock clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
 	@echo "make test      run every test: unit tests, nbval over notebooks/, end-to-end fixture build"
 	@echo "make pdf       the whole book and a briefing per ward as PDF into _build/pdf (Chromium)"
+	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
 	@echo "make validate  check params, templates and data files"
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
@@ -34,18 +35,25 @@ $(CFF_STAMP): requirements-cffconvert.lock
 
 install: $(STAMP)
 
+# The book's explorers draw with Vega, Vega-Lite and vega-embed, and the accessibility tests use
+# axe-core: npm packages pinned in package-lock.json (npm registry only), installed again when the lock
+# changes. The book build copies the Vega files into _static (cityconv.chapters.teaching_book).
+NODE_STAMP := node_modules/.cityconv-installed
+js-deps:
+	@if ! command -v npm >/dev/null; then \
+		echo "note: npm not found: the book's explorers cannot be built and accessibility tests will skip"; \
+	elif [ ! -f $(NODE_STAMP) ] || [ package-lock.json -nt $(NODE_STAMP) ]; then \
+		npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); fi
+
 # Browser tests and the PDF use Debian's Chromium (never a downloaded browser build), pdftotext
 # from poppler-utils, and axe-core from npm. Installed when this user can; otherwise those tests
 # skip with the reason shown (CI sets CITYCONV_REQUIRE_BROWSER=1, which turns a skip into a failure).
-browser-deps:
+browser-deps: js-deps
 	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			chromium poppler-utils >/dev/null; \
 	else echo "note: Chromium/poppler-utils not installed (needs root and apt-get): browser and PDF tests will skip"; fi
-	@if [ -f package-lock.json ] && command -v npm >/dev/null; then \
-		[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent; \
-	else echo "note: npm not found: accessibility tests will skip"; fi
 
 validate: install
 	$(BIN)/cityconv validate
@@ -53,7 +61,7 @@ validate: install
 run: install
 	$(BIN)/cityconv run $(if $(JOBS),--jobs $(JOBS))
 
-book: install
+book: install js-deps
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
 
 pdf: install browser-deps
@@ -62,6 +70,23 @@ pdf: install browser-deps
 test: install $(CFF_STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+# Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with
+# working copies of the explorer notebooks (a copy is made once, so a teacher's edits survive and
+# the templates stay clean). The notebooks' `interactive = "auto"` builds the widgets in JupyterLab.
+# (--allow-root only when run as root, e.g. in a container.)
+EXPLORE_DIR  ?= _build/explore
+EXPLORE_PORT ?= 8888
+EXPLORERS    := $(wildcard notebooks/4[0-9]-*-explorer.ipynb)
+explore: install
+	@mkdir -p "$(EXPLORE_DIR)"
+	@for nb in $(EXPLORERS); do [ -f "$(EXPLORE_DIR)/$$(basename $$nb)" ] || cp "$$nb" "$(EXPLORE_DIR)/"; done
+	@echo "Starting JupyterLab for the explorers in $(EXPLORE_DIR) at http://127.0.0.1:$(EXPLORE_PORT)/lab"
+	@echo "(open the address with its token, printed below; stop with Ctrl-C)"
+	CITYCONV_ROOT="$(CURDIR)" exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(EXPLORE_PORT) --ServerApp.port_retries=0 --ServerApp.root_dir="$(EXPLORE_DIR)" \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None \
+		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"

@@ -254,26 +254,29 @@ def test_teaching_params_hand_every_declared_parameter(repo_root):
     assert not problems and [t.id for t in chosen] == list(NOTEBOOKS)
     for template in chosen:
         handed = parameters_for(params, template)
-        assert handed["interactive"] is False
+        assert handed["interactive"] == "auto"  # the in-page explorer under papermill; widgets in JupyterLab
         assert not check_parameters(params, template, handed)
 
 
 @pytest.mark.parametrize("template_id", list(NOTEBOOKS))
-def test_notebook_static_run_shows_png_and_no_widget(template_id, tmp_path, monkeypatch):
+def test_notebook_run_as_the_pipeline_runs_it_shows_the_page_explorer(template_id, tmp_path, monkeypatch):
+    """`interactive: auto` under papermill: the in-page explorer (HTML, with the PNG for print), no widget."""
     import papermill
 
     monkeypatch.setenv("CITYCONV_ROOT", str(REPO))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     out = tmp_path / f"{template_id}.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOKS[template_id]), str(out),
-        parameters={"study_id": "teaching", "ward_id": "clubmoor", "interactive": False},
+        parameters={"study_id": "teaching", "ward_id": "clubmoor", "interactive": "auto"},
         cwd=str(REPO), kernel_name="python3", progress_bar=False,
     )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)
-    pngs = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(pngs) == 1
-    assert pngs[0]["metadata"]["cityconv_figure"]["alt"]  # alt text travels with the figure
+    explorers = [o for o in outputs if "data-cityconv-explorer" in o.get("data", {}).get("text/html", "")]
+    assert len(explorers) == 1
+    assert "image/png" in explorers[0]["data"]  # the default state, for print and other renderers
     assert not any(WIDGET_MIME in o.get("data", {}) for o in outputs)
-    assert any("text/markdown" in o.get("data", {}) for o in outputs)  # the state described in words
+    if template_id == "recommendation-explorer":  # it reads Clubmoor's reconstructed records
+        assert any("Reconstructed response-level data" in o.get("data", {}).get("text/markdown", "") for o in outputs)

@@ -269,33 +269,43 @@ def _group_label(dimension: str, category: str) -> str:
     return f"{DIMENSION_LABELS[dimension]}: {category}"
 
 
-def sampling_bias_summary(state: SamplingBiasState) -> str:
-    """Plain-English sentences on the state shown, every number from `state`."""
+def sampling_bias_summary_parts(state: SamplingBiasState) -> tuple[str, str, str]:
+    """The summary in three sentences: who answered; the unweighted estimate; the weighted one.
+
+    Kept apart so that the book's in-page explorer can show the third only while weighting is on.
+    """
     comp = state.composition
     comp = comp.assign(gap=comp["share"] - comp["population_share"])
     over = comp.loc[comp["gap"].idxmax()]
     under = comp.loc[comp["gap"].idxmin()]
-    lines = [
+    who = (
         f"With these response propensities and {fmt_int(state.n)} respondents (seed {state.seed}), the group most "
         f"over-represented is {_group_label(over.dimension, over.category).lower()} ({fmt_pct(over.share)} of "
         f"respondents against {fmt_pct(over.population_share)} of {state.ward_name}'s adults) and the most "
         f"under-represented is {_group_label(under.dimension, under.category).lower()} ({fmt_pct(under.share)} "
-        f"against {fmt_pct(under.population_share)}).",
+        f"against {fmt_pct(under.population_share)})."
+    )
+    unweighted = (
         f"In the teaching model, {fmt_pct(state.population_value)} of all adults {HEADLINE_LABEL}. This sample's "
         f"unweighted estimate is {fmt_pct(state.unweighted)} (95% interval {fmt_pct(state.unweighted_ci[0])} to "
         f"{fmt_pct(state.unweighted_ci[1])}); with these propensities an unweighted estimate averages "
-        f"{fmt_pct(state.expected_unweighted)} however large the sample.",
-    ]
+        f"{fmt_pct(state.expected_unweighted)} however large the sample."
+    )
     if math.isnan(state.weighted):
-        lines.append(state.weighting_note)
+        weighted = state.weighting_note
     else:
-        lines.append(
+        weighted = (
             f"Weighted by raking to age group, sex and ethnic group, the estimate is {fmt_pct(state.weighted)}, "
             f"at the price of precision: the design effect is {state.design_effect:.2f}, so the {fmt_int(state.n)} "
             f"responses are worth about {fmt_int(state.effective_sample_size)} unweighted ones."
             + (f" {state.weighting_note}" if state.weighting_note else "")
         )
-    return " ".join(lines)
+    return who, unweighted, weighted
+
+
+def sampling_bias_summary(state: SamplingBiasState) -> str:
+    """Plain-English sentences on the state shown, every number from `state`."""
+    return " ".join(sampling_bias_summary_parts(state))
 
 
 def sampling_bias_figure(state: SamplingBiasState) -> Chart:
@@ -445,16 +455,35 @@ def precision_marks(population: WardPopulation) -> dict[int, str]:
     return marks or {DEFAULT_N: "a survey of this size"}
 
 
-def precision_summary(n: int, share: float, population: WardPopulation, confidence: float = 0.95) -> str:
+#: The precision explorer's sentence, shared with the book's in-page explorer (which fills the same
+#: fields from numbers precomputed here), so the page and the package say the same thing.
+PRECISION_SUMMARY = (
+    "With {n} responses and an observed share of {share}, the {confidence} Wilson interval runs from {low} to "
+    "{high}: about ±{half_width}. {n} responses are {fraction} of {ward}'s {adults} residents aged 15 and over "
+    "(Census 2021). To be within ±5 percentage points at this share would take {n5} responses. {statement}"
+)
+
+
+def precision_summary_fields(n: int, share: float, population: WardPopulation, confidence: float = 0.95) -> dict[str, str]:
+    """The formatted numbers `PRECISION_SUMMARY` needs, for one sample size and share."""
     row = precision_curve([n], share, confidence, population.adults).iloc[0]
-    n5 = sample_size_for(0.05, share, confidence)
-    return (
-        f"With {fmt_int(n)} responses and an observed share of {fmt_pct(share)}, the {fmt_pct(confidence)} Wilson "
-        f"interval runs from {fmt_pct(row.ci_low, 1)} to {fmt_pct(row.ci_high, 1)}: about ±{fmt_pp(row.half_width, 1)}. "
-        f"{fmt_int(n)} responses are {fmt_pct(row.sampling_fraction, 1)} of {population.name}'s "
-        f"{fmt_int(population.adults)} residents aged 15 and over (Census 2021). To be within ±5 percentage points "
-        f"at this share would take {fmt_int(n5)} responses. {stats.precision_statement(n, confidence)}"
-    )
+    return {
+        "n": fmt_int(n),
+        "share": fmt_pct(share),
+        "confidence": fmt_pct(confidence),
+        "low": fmt_pct(row.ci_low, 1),
+        "high": fmt_pct(row.ci_high, 1),
+        "half_width": fmt_pp(row.half_width, 1),
+        "fraction": fmt_pct(row.sampling_fraction, 1),
+        "ward": population.name,
+        "adults": fmt_int(population.adults),
+        "n5": fmt_int(sample_size_for(0.05, share, confidence)),
+        "statement": stats.precision_statement(n, confidence),
+    }
+
+
+def precision_summary(n: int, share: float, population: WardPopulation, confidence: float = 0.95) -> str:
+    return PRECISION_SUMMARY.format(**precision_summary_fields(n, share, population, confidence))
 
 
 def precision_figure(

@@ -1,0 +1,306 @@
+/* cityconv: the teaching explorers in the book page, with no kernel and no network.
+ *
+ * Each explorer is a <div data-cityconv-explorer="…"> written by cityconv.chapters.page_explorers:
+ * hidden native controls, the default figure as a PNG, the default sentences, and a JSON block of
+ * numbers the package precomputed over a grid of settings. This script shows the controls, and on
+ * every change looks the settings up in the JSON, redraws the figure with Vega-Lite (vega-embed,
+ * served from the book's own _static) and swaps in the package's sentences. It computes nothing
+ * but look-ups, so every number shown is the package's. Without this script (or in print) the
+ * default PNG and sentences stay.
+ */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function paragraphs(target, texts) {
+    target.replaceChildren.apply(target, texts.filter(Boolean).map(function (t) { return el("p", {}, t); }));
+  }
+
+  /* A control's current value: a range maps its position to the listed values. */
+  function valueOf(form, name) {
+    var input = form.elements.namedItem(name);
+    if (input.type === "checkbox") return input.checked;
+    if (input.type === "range") return JSON.parse(input.dataset.values)[Number(input.value)];
+    return input.value;
+  }
+
+  function syncRange(input) {
+    var text = JSON.parse(input.dataset.texts)[Number(input.value)];
+    input.setAttribute("aria-valuetext", text);
+    var shown = document.getElementById(input.id + "-shown");
+    if (shown) shown.textContent = text;
+  }
+
+  var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+  function baseConfig() {
+    return {
+      font: FONT,
+      view: { stroke: null },
+      axis: { labelFontSize: 12, titleFontSize: 12, labelColor: "#1A1A1A", titleColor: "#1A1A1A", labelLimit: 320 },
+      legend: { labelFontSize: 12, titleFontSize: 12, labelColor: "#1A1A1A", orient: "bottom", labelLimit: 320 },
+      title: { fontSize: 14, color: "#1A1A1A", anchor: "start" },
+      // The SVG as a whole is labelled (description); single marks are not read out one by one.
+      mark: { aria: false },
+      aria: false
+    };
+  }
+
+  /* ------------------------------------------------------------------ 1. sampling bias */
+
+  function samplingBias(root, data, form) {
+    var key = ["pattern", "younger", "women", "minority", "n", "seed"].map(function (k) { return valueOf(form, k); }).join("|");
+    var weighting = valueOf(form, "weighting");
+    var state = data.states[key];
+    var P = data.palette;
+    var dots = [], gaps = [];
+    data.groups.forEach(function (g, i) {
+      dots.push({ group: g.label, order: i, series: "Adults in the ward", value: 100 * g.population });
+      dots.push({ group: g.label, order: i, series: "Respondents (unweighted)", value: 100 * state.share[i] });
+      if (weighting && state.weighted) dots.push({ group: g.label, order: i, series: "Respondents (weighted)", value: 100 * state.weighted[i] });
+      gaps.push({ group: g.label, order: i, from: 100 * g.population, to: 100 * state.share[i] });
+    });
+    var rows = [
+      { row: "Population value (model)", value: 100 * data.population_value, label: state.labels[0], colour: "#1A1A1A" },
+      { row: "Unweighted: expected", value: 100 * state.expected, label: state.labels[1], colour: "#6E6E6E" },
+      { row: "Unweighted: this sample", value: 100 * state.unweighted, label: state.labels[2], colour: P[0],
+        lo: 100 * state.ci[0], hi: 100 * state.ci[1] }
+    ];
+    if (weighting) {
+      rows.push(state.estimate === null
+        ? { row: "Weighted: this sample", value: null, label: "cannot weight this sample", colour: P[1] }
+        : { row: "Weighted: this sample", value: 100 * state.estimate, label: state.labels[3], colour: P[1] });
+    }
+    var seriesDomain = ["Adults in the ward", "Respondents (unweighted)"].concat(weighting && state.weighted ? ["Respondents (weighted)"] : []);
+    var rowOrder = rows.map(function (r) { return r.row; });
+    var xMax = Math.max(100, Math.max.apply(null, dots.map(function (d) { return d.value; })) + 5);
+    var texts = [state.text[0], state.text[1]].concat(weighting ? [state.text[2]] : []);
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      description: "Sampling bias explorer. " + texts.join(" "),
+      config: baseConfig(),
+      vconcat: [
+        {
+          title: "Who answered, compared with " + data.ward + "'s adults",
+          width: 520,
+          height: 22 * data.groups.length,
+          layer: [
+            { data: { values: gaps }, mark: { type: "rule", color: "#BDBDBD", strokeWidth: 2 },
+              encoding: { y: { field: "group", type: "nominal", sort: { field: "order" }, title: null },
+                x: { field: "from", type: "quantitative" }, x2: { field: "to" } } },
+            { data: { values: dots }, mark: { type: "point", filled: true, size: 70, strokeWidth: 1.5 },
+              encoding: {
+                y: { field: "group", type: "nominal", sort: { field: "order" }, title: null },
+                x: { field: "value", type: "quantitative", title: "Share of the group (%)", scale: { domain: [0, xMax] } },
+                color: { field: "series", type: "nominal", title: null,
+                  scale: { domain: seriesDomain, range: ["#FFFFFF", P[0], P[1]] } },
+                stroke: { field: "series", type: "nominal", legend: null,
+                  scale: { domain: seriesDomain, range: ["#1A1A1A", P[0], "#1A1A1A"] } },
+                shape: { field: "series", type: "nominal", title: null,
+                  scale: { domain: seriesDomain, range: ["circle", "circle", "diamond"] } }
+              } }
+          ]
+        },
+        {
+          title: "Headline estimate (share who name social media)",
+          width: 520,
+          height: 30 * rows.length,
+          data: { values: rows },
+          encoding: { y: { field: "row", type: "nominal", sort: rowOrder, title: null } },
+          layer: [
+            { mark: { type: "rule", strokeWidth: 2.5 }, transform: [{ filter: "datum.lo != null" }],
+              encoding: { x: { field: "lo", type: "quantitative" }, x2: { field: "hi" }, color: { field: "colour", type: "nominal", scale: null } } },
+            { mark: { type: "point", filled: true, size: 90, stroke: "#1A1A1A" }, transform: [{ filter: "datum.value != null" }],
+              encoding: { x: { field: "value", type: "quantitative", scale: { domain: [0, 100] },
+                title: "Share (%); line = 95% Wilson interval" }, color: { field: "colour", type: "nominal", scale: null } } },
+            { mark: { type: "text", dy: -12, fontSize: 12, color: "#1A1A1A" },
+              encoding: { x: { value: 0, field: "value", type: "quantitative" }, text: { field: "label" } },
+              transform: [{ calculate: "datum.value == null ? 2 : datum.value", as: "value" }] }
+          ]
+        }
+      ]
+    };
+    return { key: key + "|" + (weighting ? "w" : "u"), spec: spec, texts: texts };
+  }
+
+  /* ------------------------------------------------------------------ 2. precision */
+
+  function fill(template, fields) {
+    return template.replace(/\{(\w+)\}/g, function (_m, name) { return fields[name]; });
+  }
+
+  function precision(root, data, form) {
+    var n = Number(valueOf(form, "n"));
+    var share = Number(valueOf(form, "share"));
+    var i = data.ns.indexOf(n);
+    var j = data.shares.indexOf(share);
+    var cell = data.cells[j][i];
+    var fields = Object.assign({}, data.fixed, data.per_n[i], data.per_share[j], { low: cell[0], high: cell[1], half_width: cell[2] });
+    fields.n = data.per_n[i].n;
+    var text = fill(data.template, fields);
+    var P = data.palette;
+    var band = data.ns.map(function (m, k) { return { n: m, lo: 100 * data.curves[j][k][0], hi: 100 * data.curves[j][k][1] }; });
+    var marks = data.marks.filter(function (m) { return m.n !== n; }).map(function (m) {
+      var k = data.ns.indexOf(m.n);
+      return { n: m.n, lo: 100 * data.curves[j][k][0], hi: 100 * data.curves[j][k][1], label: "n = " + m.n + ", " + m.label };
+    });
+    var chosen = [{ n: n, lo: 100 * data.curves[j][i][0], hi: 100 * data.curves[j][i][1], label: "n = " + fields.n + ": ±" + cell[2] }];
+    var x = { field: "n", type: "quantitative", scale: { type: "log", domain: [data.ns[0], data.ns[data.ns.length - 1]] },
+      title: "Number of responses (log scale); " + data.ward + " has " + data.fixed.adults + " adults" };
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      description: "Precision explorer. " + text,
+      config: baseConfig(),
+      title: "How the margin of error shrinks with more responses",
+      width: 520,
+      height: 300,
+      layer: [
+        { data: { values: band }, mark: { type: "area", color: P[4], opacity: 0.45 },
+          encoding: { x: x, y: { field: "lo", type: "quantitative", scale: { domain: [0, 100] }, title: "Estimated share (%)" }, y2: { field: "hi" } } },
+        { data: { values: band }, mark: { type: "rule", color: P[0], strokeWidth: 1.5 },
+          encoding: { y: { datum: 100 * share, type: "quantitative" } } },
+        { data: { values: marks }, mark: { type: "rule", color: "#6E6E6E", strokeWidth: 2 },
+          encoding: { x: x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        { data: { values: marks }, mark: { type: "text", align: "left", dx: 5, dy: 14, fontSize: 11, color: "#4D4D4D" },
+          encoding: { x: x, y: { field: "hi", type: "quantitative" }, text: { field: "label" } } },
+        { data: { values: chosen }, mark: { type: "rule", color: P[5], strokeWidth: 3 },
+          encoding: { x: x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        { data: { values: chosen }, mark: { type: "text", align: "left", dx: 6, dy: -8, fontSize: 12, color: "#1A1A1A", fontWeight: "bold" },
+          encoding: { x: x, y: { field: "hi", type: "quantitative" }, text: { field: "label" } } }
+      ]
+    };
+    return { key: n + "|" + share, spec: spec, texts: [text] };
+  }
+
+  /* ------------------------------------------------------------------ 3. recommendations */
+
+  function fires(rule, on) {
+    return rule.table[rule.needs.map(function (f) { return on[f] ? "1" : "0"; }).join("")] === true;
+  }
+
+  function recommendations(root, data, form) {
+    var on = {};
+    data.findings.forEach(function (f) {
+      var input = form.elements.namedItem("finding-" + f.id);
+      on[f.id] = input ? input.checked : f.on;
+    });
+    var fired = data.rules.filter(function (r) { return fires(r, on); });
+    var cells = [], rows = [];
+    var P = data.palette;
+    data.rules.forEach(function (r) {
+      var firing = fires(r, on);
+      var row = r.title + " — " + (firing ? "FIRES" : "does not fire");
+      rows.push({ row: row, firing: firing ? "fires" : "does not fire" });
+      r.needs.forEach(function (f) {
+        var meta = data.findings.filter(function (x) { return x.id === f; })[0];
+        var canFlip = on[f] || meta.switchable;
+        var flipped = Object.assign({}, on);
+        flipped[f] = !on[f];
+        var pivotal = canFlip && fires(r, flipped) !== firing;
+        cells.push({ row: row, finding: f.replace(/_/g, " ") + " (" + (on[f] ? "on" : "OFF") + ")",
+          state: on[f] ? "on" : "off", pivotal: pivotal ? "pivotal" : "not pivotal" });
+      });
+    });
+    var columns = data.findings.map(function (f) { return f.id.replace(/_/g, " ") + " (" + (on[f.id] ? "on" : "OFF") + ")"; });
+    var rowOrder = rows.map(function (r) { return r.row; });
+    var lead = fired.length + " of " + data.rules.length + " rules fire with these findings.";
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      description: "Recommendation explorer. " + lead + (fired.length ? " Firing: " + fired.map(function (r) { return r.title; }).join("; ") + "." : ""),
+      config: baseConfig(),
+      title: "Which recommendations follow, and which findings they rest on",
+      width: { step: 22 },
+      height: { step: 24 },
+      layer: [
+        { data: { values: rows }, mark: { type: "rect", opacity: 0.3 },
+          encoding: { y: { field: "row", type: "nominal", sort: rowOrder, title: null },
+            color: { field: "firing", type: "nominal", title: "Rule", scale: { domain: ["fires", "does not fire"], range: [P[2], "#BDBDBD"] } } } },
+        { data: { values: cells }, mark: { type: "square", size: 150, strokeWidth: 2.5 },
+          encoding: {
+            y: { field: "row", type: "nominal", sort: rowOrder, title: null },
+            x: { field: "finding", type: "nominal", sort: columns, scale: { domain: columns }, title: null, axis: { labelAngle: -60 } },
+            fill: { field: "state", type: "nominal", title: "Finding", scale: { domain: ["on", "off"], range: [P[0], "#FFFFFF"] } },
+            stroke: { field: "pivotal", type: "nominal", title: "Switching it alone changes the rule",
+              scale: { domain: ["pivotal", "not pivotal"], range: [P[5], P[0]] } }
+          } }
+      ]
+    };
+    var texts = [lead];
+    return { key: JSON.stringify(on), spec: spec, texts: texts, fired: fired };
+  }
+
+  function showFired(summary, result) {
+    var list = el("ul");
+    result.fired.forEach(function (r) {
+      var item = el("li");
+      item.appendChild(el("strong", {}, r.title));
+      item.appendChild(document.createTextNode(" (" + r.id + "): " + r.text));
+      list.appendChild(item);
+    });
+    summary.replaceChildren(el("p", {}, result.texts[0]));
+    if (result.fired.length) summary.appendChild(list);
+  }
+
+  var BUILDERS = { "sampling-bias": samplingBias, "precision": precision, "recommendations": recommendations };
+
+  function mount(root) {
+    var data = JSON.parse(root.querySelector("script.cityconv-explorer-data").textContent);
+    var build = BUILDERS[data.kind];
+    if (!build || typeof window.vegaEmbed !== "function") return;  // the static figure stays
+    var form = root.querySelector("form.cityconv-explorer-controls");
+    var chart = root.querySelector(".cityconv-explorer-chart");
+    var image = root.querySelector("img.cityconv-explorer-static");
+    var summary = root.querySelector(".cityconv-explorer-summary");
+    var renders = 0;
+    var pending = Promise.resolve();
+
+    function update() {
+      var result = build(root, data, form);
+      root.dataset.state = result.key;
+      if (data.kind === "recommendations") showFired(summary, result);
+      else paragraphs(summary, result.texts);
+      pending = pending.then(function () {
+        return window.vegaEmbed(chart, result.spec, { actions: false, renderer: "svg", tooltip: false });
+      }).then(function (view) {
+        var svg = chart.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("role", "img");
+          svg.setAttribute("aria-label", result.spec.description);
+        }
+        chart.hidden = false;
+        image.hidden = true;
+        renders += 1;
+        root.dataset.renderedState = result.key;
+        root.dataset.renders = String(renders);
+        return view;
+      }).catch(function (err) {
+        chart.hidden = true;
+        image.hidden = false;
+        root.dataset.error = String(err);
+        if (window.console) console.warn("cityconv explorer:", err);
+      });
+    }
+
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=range]"), syncRange);
+    form.addEventListener("input", function (event) {
+      if (event.target.type === "range") syncRange(event.target);
+      update();
+    });
+    form.hidden = false;
+    update();
+  }
+
+  ready(function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-cityconv-explorer]"), mount);
+  });
+})();
