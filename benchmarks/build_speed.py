@@ -70,7 +70,7 @@ def clean(root: Path) -> None:
 
 def warm_overhead_seconds(base: Path, repeats: int = 20) -> tuple[float, float]:
     """Mean seconds per empty notebook on one warm kernel (after a first run), and for papermill."""
-    from cityconv.pipeline.runner import execute_task
+    from cityconv.pipeline.execute import execute_task
     from cityconv.pipeline.tasks import RunTask
     from cityconv.pipeline.warm_kernel import WarmKernel
 

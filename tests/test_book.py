@@ -10,7 +10,7 @@ import pytest
 
 from cityconv.pipeline.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
 from cityconv.core.paths import Project
-from cityconv.pipeline.runner import _first_error
+from cityconv.pipeline.execute import _first_error
 from cityconv.pipeline.recording import RECORD_MIME, RECORDER_TAG
 from cityconv.pipeline.tasks import RunTask
 
@@ -159,7 +159,8 @@ def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) 
 def test_an_in_process_run_leaves_the_environment_as_it_found_it(mini_project: Path, monkeypatch) -> None:
     import os
 
-    from cityconv.pipeline.runner import build_plan, execute_task
+    from cityconv.pipeline.execute import execute_task
+    from cityconv.pipeline.runner import build_plan
 
     monkeypatch.delenv("CITYCONV_ROOT", raising=False)
     plan = build_plan(Project(mini_project), ["alpha"])

@@ -221,7 +221,8 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     from nbtools import make_mini_project
 
     from cityconv.core.paths import Project
-    from cityconv.pipeline.runner import build_plan, execute_task
+    from cityconv.pipeline.execute import execute_task
+    from cityconv.pipeline.runner import build_plan
 
     root = make_mini_project(tmp_path)
     shutil.copytree(REPO / "data" / "evidence", root / "data" / "evidence")

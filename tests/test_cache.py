@@ -14,7 +14,8 @@ import pytest
 from nbtools import make_mini_project, write_template
 from cityconv.core.paths import Project
 from cityconv.pipeline import cache
-from cityconv.pipeline.runner import build_plan, execute_task
+from cityconv.pipeline.execute import execute_task
+from cityconv.pipeline.runner import build_plan
 
 
 def _task(project: Project, template: Path):

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from cityconv.pipeline.executors import EXECUTORS, make_executor
 from cityconv.pipeline.progress import RunProgress, estimate_seconds_left, format_eta
-from cityconv.pipeline.runner import Failure, RunResult, execute_task
+from cityconv.pipeline.execute import Failure, RunResult, execute_task
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.warm_kernel import WarmKernel
 

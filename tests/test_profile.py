@@ -199,7 +199,8 @@ def _tmp_project(root: Path, study_id: str, code: str, name: str, boundary_set: 
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
     """Plan and execute the real template with the runner (papermill), as `cityconv run` does."""
     from cityconv.core.paths import Project
-    from cityconv.pipeline.runner import build_plan, execute_task
+    from cityconv.pipeline.execute import execute_task
+    from cityconv.pipeline.runner import build_plan
 
     root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
     monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards

@@ -108,7 +108,7 @@ def run_on_worker(task: RunTask, files: dict[str, bytes], package: str):
     """On a Dask worker: rebuild the inputs in scratch space, execute on the warm kernel, return the notebook."""
     from distributed import get_worker
 
-    from cityconv.pipeline.runner import Failure, RunResult
+    from cityconv.pipeline.execute import Failure, RunResult
 
     worker = get_worker()
     if package_digest() != package:
@@ -176,7 +176,7 @@ class DaskExecutor:
     def map(self, tasks: list[RunTask]) -> Iterator:
         from distributed import as_completed
 
-        from cityconv.pipeline.runner import Failure, RunResult, _first_line
+        from cityconv.pipeline.execute import Failure, RunResult, _first_line
 
         client = self._connect()
         finished = False

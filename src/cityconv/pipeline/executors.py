@@ -1,8 +1,8 @@
 """Where notebooks execute: warm kernels (default), a fresh papermill kernel each, or Dask.
 
-Every executor runs a task with the one function `runner.execute_task` (through `WarmKernel.run`
+Every executor runs a task with the one function `execute.execute_task` (through `WarmKernel.run`
 for warm kernels) with `publish=False`, and yields each result as soon as it is known; the
-coordinator publishes (`runner.publish_result`). So a worker that outlives its coordinator, or
+coordinator publishes (`execute.publish_result`). So a worker that outlives its coordinator, or
 a Dask worker on another machine, never writes a chapter.
 
 Local executors run notebooks in worker processes, never in the coordinator: it stays free to
@@ -31,7 +31,7 @@ class Executor(Protocol):
 
 def run_one(task: RunTask, engine: str, kernel=None):
     """Execute one task, unpublished: on `kernel` (a `WarmKernel`) if given, else papermill's own."""
-    from cityconv.pipeline.runner import execute_task
+    from cityconv.pipeline.execute import execute_task
 
     if kernel is not None:
         return kernel.run(task)
@@ -97,7 +97,7 @@ class LocalPoolExecutor:
         return self._pool
 
     def map(self, tasks: list[RunTask]) -> Iterator:
-        from cityconv.pipeline.runner import Failure, RunResult, _first_line
+        from cityconv.pipeline.execute import Failure, RunResult, _first_line
 
         pool = self._workers()
         finished = False

@@ -249,7 +249,7 @@ class WarmKernel:
         import random
         import time
 
-        from cityconv.pipeline.runner import KERNEL_START_ATTEMPTS
+        from cityconv.pipeline.execute import KERNEL_START_ATTEMPTS
 
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             try:
@@ -348,7 +348,7 @@ class WarmKernel:
 
     def run(self, task):
         """Execute one task on this kernel (restarting it when due); the result is not published."""
-        from cityconv.pipeline.runner import Failure, RunResult, _first_line, execute_task
+        from cityconv.pipeline.execute import Failure, RunResult, _first_line, execute_task
 
         result = None
         for attempt in (1, 2):
