@@ -9,7 +9,7 @@ an answer, and a class had nothing to take away. The pack is written when the bo
   with a `data_status` column on every row saying they are reconstructed, not real responses, and a
   README saying so again. They are the very files the book's chapters read.
 - **Worksheet** and **teacher's sheet** (standalone HTML, printable): Markdown (Jinja2) templates
-  beside this module; every number in the worked answers is computed here, from the data and with
+  in `templates/class_pack/`; every number in the worked answers is computed here, from the data and with
   the functions the chapters and explorers use (`cityconv.chapters.survey`, `cityconv.methods.stats`,
   `cityconv.chapters.explorers`, `cityconv.chapters.page_explorers`), so it matches what they print.
 - **Slides** (PDF, 16:9, for a 50-minute session): the explorers' default figures and the same numbers.
@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-TEMPLATES = Path(__file__).with_name("class_pack_templates")
+TEMPLATES = Path(__file__).with_name("templates") / "class_pack"
 OUTPUT = Path("book") / "generated" / "class-pack"
 WARD = "clubmoor"
 DATA_STATUS = "reconstructed: made to agree with the published summary; not real responses"
@@ -177,12 +177,10 @@ table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #8c8c8c; padd
 
 
 def render_markdown(template: str, answers: Answers) -> str:
-    """A template of `class_pack_templates/` filled with the answers (Markdown)."""
-    import jinja2
+    """A template of `templates/class_pack/` (`<template>.md`) filled with the answers."""
+    from cityconv.present.prose import render_template
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
-    return env.get_template(template).render(**answers.values)
+    return render_template(TEMPLATES, template, answers.values) + "\n"
 
 
 def markdown_page(markdown: str, title: str) -> str:
@@ -219,7 +217,7 @@ def slides_pdf(root: Path, answers: Answers) -> bytes:
     from cityconv.chapters import explorers as ex
     from cityconv.present.figures import figure_png
 
-    slides = [s.split("\n", 1) for s in render_markdown("slides.md.j2", answers).split("\n---\n")]
+    slides = [s.split("\n", 1) for s in render_markdown("slides", answers).split("\n---\n")]
     population = ex.load_population(WARD, root)
     figures = {
         "precision": ex.precision_figure(population, highlight=ex.DEFAULT_N),
@@ -265,10 +263,10 @@ def pack_files(root: Path) -> dict[str, bytes]:
     """Every file of the pack, by name."""
     answers = compute_answers(root)
     files = dataset_bytes(root)
-    files[FILES["readme"]] = render_markdown("README.txt.j2", answers).encode("utf-8")
-    files[FILES["worksheet"]] = markdown_page(render_markdown("worksheet.md.j2", answers),
+    files[FILES["readme"]] = render_markdown("README", answers).encode("utf-8")
+    files[FILES["worksheet"]] = markdown_page(render_markdown("worksheet", answers),
                                               "Worksheet: how sure can we be?").encode("utf-8")
-    files[FILES["teacher"]] = markdown_page(render_markdown("teacher-sheet.md.j2", answers),
+    files[FILES["teacher"]] = markdown_page(render_markdown("teacher-sheet", answers),
                                             "Teacher's sheet: worked answers").encode("utf-8")
     files[FILES["slides"]] = slides_pdf(root, answers)
     buffer = io.BytesIO()
