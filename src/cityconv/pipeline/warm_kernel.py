@@ -189,6 +189,20 @@ def reset_kernel_state(shell, root: str) -> None:
 
     sys.path_importer_cache.clear()
     importlib.invalidate_caches()
+    _prime_finders()
+
+
+def _prime_finders() -> None:
+    """List the folders a fresh kernel lists before recording starts (importing the recorder)."""
+    import importlib.machinery
+
+    import cityconv
+    import cityconv.pipeline
+
+    for entry in [*sys.path, *cityconv.__path__, *cityconv.pipeline.__path__]:
+        finder = importlib.machinery.PathFinder._path_importer_cache(entry)
+        if finder is not None and hasattr(finder, "find_spec"):
+            finder.find_spec("_cityconv_prime_finder_cache")  # fills the finder's directory cache
 
 
 # --------------------------------------------------------------------------- in the worker
