@@ -21,7 +21,8 @@ RECORD_MIME = "application/vnd.cityconv.run-record+json"
 RECORDER_TAG = "cityconv-recorder"
 #: Project folders whose files are never inputs of a chapter: tools, outputs, caches, the package source
 #: (package modules are recorded by import, below).
-IGNORED_TOP = (".git", ".venv", ".venv-cffconvert", "_build", "node_modules", ".pytest_cache", "test-artifacts", "src")
+IGNORED_TOP = (".git", ".venv", ".venv-cffconvert", "_build", "node_modules", ".pytest_cache", "test-artifacts", "src",
+               "tests", "docs", "benchmarks", "tools")
 WRITE_MODES = ("w", "a", "x", "+")
 
 _state: dict = {"on": False, "root": None, "reads": set(), "listings": set(), "hooked": False}
