@@ -51,12 +51,13 @@ def make_mini_project(root: Path) -> Path:
     # A table of contents of its own, so the fixture does not depend on the real book's pages.
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nparts:\n- caption: About this book\n  chapters:\n"
-        "  - file: book/about-the-data\n" + TOC_BEGIN + "\n" + TOC_END + "\n",
+        "  - file: book/about-the-data\n  - file: book/references\n" + TOC_BEGIN + "\n" + TOC_END + "\n",
         encoding="utf-8",
     )
     (root / "book").mkdir()
     (root / "book" / "index.md").write_text("# A fixture book\n\nTwo wards, two templates.\n", encoding="utf-8")
     shutil.copy(REPO / "book" / "about-the-data.md", root / "book" / "about-the-data.md")
+    shutil.copy(REPO / "book" / "references.md", root / "book" / "references.md")  # the page its citations resolve on
     for assets in ("_static", "_templates"):
         if (REPO / "book" / assets).is_dir():
             shutil.copytree(REPO / "book" / assets, root / "book" / assets)
