@@ -1,41 +1,19 @@
 """Recommendations per ward, each with its evidence trail (`notebooks/10-recommendations.ipynb`).
 
-Three parts, all declarative where a policy analyst would want to change them:
+Three parts, each in its own place, all declarative where a policy analyst would want to change them:
 
-1. **Named findings** (`ward_findings(chapter)`): a small, fixed catalogue (`FINDINGS`) of facts about a
-   ward, each with a value, a plain-English description and where it comes from (the chapter and the
-   table or claim behind it). They are computed with the findings modules of chapters 2–8
-   (`fieldwork`, `survey`, `representation`, `qualitative`, `social`, `claims`) and the ward's params;
-   nothing here re-derives what those modules already compute. A finding that cannot be worked out for
-   a ward (no survey, no Census figures, `findings_fed_back` left blank) has the value ``None``: *not
-   known*, which is different from false.
+1. **Named findings** (`cityconv.chapters.findings`): a fixed catalogue of facts about a ward, computed
+   once per ward into `findings.json` and read here with `load_findings`. A finding whose source is
+   missing is *not known* (None), which is different from false.
+2. **Rules** (`data/recommendations/rules.yml`, read by `cityconv.data.rules`): id, title, the
+   recommendation in plain English, a condition on named findings (`when`) and a trail of findings,
+   principles and evidence cases. A rule without an evidence case is refused.
+3. **The condition language** (`cityconv.methods.conditions`): safe, three-valued; a rule fires only
+   when its condition is true, so a finding that is not known never fires a recommendation.
 
-2. **Rules** (`data/recommendations/rules.yml`, loaded by `load_rules`): each rule has an id, a short
-   title, the recommendation in plain English, a condition on named findings (`when`) and a trail:
-   finding ids, principle ids (`data/evidence/principles.csv`) and evidence case ids
-   (`data/evidence/cases.csv`, each cited through its `citation_key` in `sources.csv`). A rule without
-   an evidence case is refused: no recommendation without evidence.
-
-3. **A small, safe condition language** (no Python `eval`)::
-
-       condition := leaf | {all: [condition, ...]} | {any: [condition, ...]} | {not: condition}
-       leaf      := {finding: <finding id>, <operator>: <value>}
-       operator  := equals | not_equals            (any finding)
-                  | includes | excludes            (list findings: a code is / is not in the list)
-                  | empty                          (list findings: true = the list is empty)
-                  | gt | ge | lt | le              (number and share findings; shares are 0-1)
-                  | known                          (true: the finding has a value; false: it is not known)
-
-   Logic is three-valued (Kleene): a leaf on a finding that is not known is *unknown*; `not` of unknown
-   is unknown; `all` is false if any part is false, else unknown if any part is unknown; `any` is true
-   if any part is true, else unknown if any part is unknown. A rule fires only when its condition is
-   true, so a missing finding never fires a recommendation by accident; `{known: false}` lets a rule
-   say what to do when something is not known.
-
-`validate_rules(project)` reports every broken reference as a `cityconv.core.problems.Problem` with the file,
-the YAML line (from ruamel) and the rule id. `evaluate(rules, findings)` gives one `Fired` per rule
-(fired or not, with the reasons); `fired_by_ward(project)` is the ward × rule table for a cross-ward
-comparison.
+Here: `validate_rules(project)` adds the condition checks to the file's own (every broken reference is
+a `Problem` with file, YAML line and rule id); `evaluate(rules, findings)` gives one `Fired` per rule
+with its reasons; `fired_by_ward(project)` is the ward × rule table for the comparison chapter.
 """
 
 from __future__ import annotations
