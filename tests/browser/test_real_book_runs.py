@@ -16,6 +16,7 @@ import pytest
 from _book import VENV_BIN, built_book
 from cityconv.core.params import load_all
 from cityconv.core.paths import Project
+from cityconv.data.wardfiles import city_dir_for
 from cityconv.pipeline.templates import discover
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def _published(root: Path) -> list[Path]:
 
 
 def test_every_chapter_reads_only_what_it_declares(root: Path) -> None:
-    """Besides its own params file and data folder, a chapter opens only files its template's `reads` names."""
+    """Besides its own params file, data folder and the city folder beside it, a chapter opens only files its template's `reads` names."""
     project = Project(root)
     studies, _ = load_all(project)
     templates = {t.stem: t for t in discover(project)[0]}
@@ -41,7 +42,8 @@ def test_every_chapter_reads_only_what_it_declares(root: Path) -> None:
         if study is None:  # an atlas page (a ward without params): checked by the atlas tests
             continue
         template = templates[path.stem]
-        own = [study.where, *([f"{study.data_dir}/*"] if study.data_dir else [])]
+        # a ward's data loader also reads the city-level sources kept once beside the ward folders
+        own = [study.where, *([f"{study.data_dir}/*", f"{city_dir_for(Path(study.data_dir)).as_posix()}/*"] if study.data_dir else [])]
         record = nbformat.read(path, as_version=4).metadata["cityconv"]["record"]
         for read in record["reads"]:
             if read.startswith("package:"):
