@@ -167,3 +167,28 @@ def test_package_paths_are_recorded_with_their_prefix(tmp_path: Path):
     schema = recording.PACKAGE_DIR / "data" / "schemas" / "ward" / "objectives.schema.json"
     assert recording.project_relative(str(schema), tmp_path) == "package:data/schemas/ward/objectives.schema.json"
     assert recording.project_relative(str(recording.PACKAGE_DIR / "cli.py"), tmp_path) is None
+
+
+def test_the_recorder_ignores_folders_the_import_system_lists(tmp_path: Path, monkeypatch) -> None:
+    """A fresh kernel's first import lists folders on sys.path, a warm kernel's does not: such
+    listings are not inputs (modules are recorded by name), so records agree across executors."""
+    import importlib
+    import os
+    import sys
+
+    from cityconv.pipeline import recording
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "libs").mkdir()
+    (tmp_path / "libs" / "fresh_module_for_recorder_test.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    importlib.invalidate_caches()
+    recording.start(str(tmp_path))
+    try:
+        importlib.import_module("fresh_module_for_recorder_test")
+        os.listdir(tmp_path / "data")  # a chapter listing a folder: an input
+    finally:
+        recording._state["on"] = False
+        sys.modules.pop("fresh_module_for_recorder_test", None)
+    listed = {recording.project_relative(p, tmp_path.resolve()) for p in recording._state["listings"]}
+    assert listed == {"data"}

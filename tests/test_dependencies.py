@@ -50,3 +50,19 @@ def test_environment_yml_carries_the_lock_pins() -> None:
     expected = pins((ROOT / "requirements.lock").read_text(encoding="utf-8"))
     assert env_pins == expected, "environment.yml differs from requirements.lock: run `make lock`"
     assert "python=3.11" in env
+
+
+def test_importing_the_package_keeps_jsonschema_from_compiling_iri_grammars() -> None:
+    """`import cityconv` marks `rfc3987_syntax` absent, so nbformat's jsonschema import stays fast,
+    and notebook validation (which uses no "iri" format) still works."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cityconv, nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+        "nbformat.validate(nb)\n"
+        "print('lark' in sys.modules, 'jsonschema' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

@@ -79,7 +79,7 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
     """Check params, templates and data files; report every problem with file, row and column."""
     from cityconv.pipeline.runner import build_plan
 
-    plan = build_plan(_project(root), ids)
+    plan = build_plan(_project(root), ids, remember_clean=False)
     # A ward not started yet or with invalid data does not stop a build, but validate reports it.
     _fail_on_problems(plan.problems + [p for found in (plan.not_started, plan.failed_wards) for ps in found.values() for p in ps])
     console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")

@@ -41,6 +41,11 @@ def _hook(event: str, args: tuple) -> None:
             return
         _state["reads"].add(os.fspath(path))
     elif event in ("os.listdir", "os.scandir"):
+        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+            # The import system filling its cache of a folder on sys.path: not an input (imported
+            # modules are recorded by name), and only a kernel's first import of a folder does it,
+            # so keeping it would make a fresh kernel's record differ from a warm one's.
+            return
         path = args[0]
         if path is None or isinstance(path, int):
             path = "."

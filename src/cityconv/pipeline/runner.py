@@ -158,8 +158,18 @@ def _load_denylist_quietly():
         return load_denylist()
 
 
-def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
-    """Validate everything the selected runs need and list the runs; nothing executes here."""
+def build_plan(project: Project, ids: list[str] | None = None, remember_clean: bool = True) -> Plan:
+    """Validate everything the selected runs need and list the runs; nothing executes here.
+
+    With `remember_clean`, checks of data that passed before, unchanged, are not repeated
+    (`pipeline.validation_cache`); `cityconv validate` passes False and checks everything.
+    """
+    from cityconv.methods.disclosure import denylist_path
+    from cityconv.pipeline.validation_cache import ValidationCache
+
+    checks = ValidationCache(project, extra_inputs=[denylist_path()])
+    if not remember_clean:
+        checks.entries = {}
     all_params, problems = load_all(project)
     templates, template_problems = discover(project)
     problems += template_problems
@@ -184,7 +194,9 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
             if name not in known
         ]
         problems += _validate_ward(project, params)
-        data_problems = _validate_data(project, params, denylist)
+        data_inputs = [project.params_file(study_id), *([project.root / params.data_dir] if params.data_dir else [])]
+        data_problems = checks.check(f"data:{study_id}", data_inputs,
+                                     lambda params=params: _validate_data(project, params, denylist))
         if data_problems and _not_started(project, params):
             not_started[study_id] = data_problems
             chosen = [t for t in chosen if not t.uses_records]  # the profile needs only open data
@@ -215,7 +227,11 @@ def build_plan(project: Project, ids: list[str] | None = None) -> Plan:
                 )
             )
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
-    problems += _validate_shared_inputs(project, {pattern for task in tasks for pattern in task.declared_reads})
+    patterns = {pattern for task in tasks for pattern in task.declared_reads}
+    shared_inputs = [project.params_dir, *(project.data_dir / name for name in ("evidence", "recommendations", "city"))]
+    problems += checks.check("shared:" + ",".join(sorted(patterns)), shared_inputs,
+                             lambda: _validate_shared_inputs(project, patterns))
+    checks.save()
     return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
                 failed_wards=failed_wards, not_started=not_started)
 
