@@ -197,6 +197,21 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
 
 
+def read_yaml_mapping(path: Path, root: Path, expected_keys: str | None = None) -> Any:
+    """A YAML file that must hold a mapping at the top level, as a round-trip tree (line numbers kept).
+
+    Raises InputError for a missing, unreadable or invalid file, or one whose top level is not a
+    mapping (`expected_keys` names the keys the reader should have written there).
+    """
+    raw, problems = read_yaml(path, root)
+    if problems:
+        raise InputError(problems)
+    if not isinstance(raw, dict):
+        raise InputError([Problem(relative(path, root), "expected a mapping of keys to values at the top level",
+                                  expected=expected_keys)])
+    return raw
+
+
 def validation_problems(exc: ValidationError, raw: Any, name: str, model: type[BaseModel]) -> list[Problem]:
     """pydantic's errors for a YAML file as Problems with line numbers and "did you mean" for unknown keys.
 
@@ -226,12 +241,7 @@ def validation_problems(exc: ValidationError, raw: Any, name: str, model: type[B
 def load_params(path: Path, root: Path) -> StudyParams:
     """Load and validate one params file; raise InputError listing every problem found."""
     name = relative(path, root)
-    raw, problems = read_yaml(path, root)
-    if problems:
-        raise InputError(problems)
-    if not isinstance(raw, dict):
-        raise InputError([Problem(name, "expected a mapping of keys to values at the top level")])
-
+    raw = read_yaml_mapping(path, root)
     try:
         plain = to_plain(raw)
         if isinstance(plain, dict) and "source_file" in plain:

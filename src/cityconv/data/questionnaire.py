@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from cityconv.core.params import did_you_mean, read_yaml, to_plain, validation_problems, yaml_line
+from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 
 QUESTIONNAIRE_FILE = "questionnaire.yml"
@@ -157,12 +157,7 @@ def _census_problems(q: Questionnaire, raw, name: str) -> list[Problem]:
 def load_questionnaire(path: Path, root: Path) -> Questionnaire:
     """Load and validate one questionnaire file; raise InputError listing every problem found."""
     name = relative(path, root)
-    raw, problems = read_yaml(path, root)
-    if problems:
-        raise InputError(problems)
-    if not isinstance(raw, dict):
-        raise InputError([Problem(name, "expected a mapping of keys to values at the top level",
-                                  expected="title, ward, reconstructed, introduction, questions")])
+    raw = read_yaml_mapping(path, root, expected_keys="title, ward, reconstructed, introduction, questions")
     try:
         questionnaire = Questionnaire.model_validate(to_plain(raw))
     except ValidationError as exc:

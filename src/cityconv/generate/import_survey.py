@@ -49,7 +49,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cityconv.core.params import did_you_mean, read_yaml, to_plain, validation_problems, yaml_line
+from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
@@ -110,12 +110,7 @@ class Mapping(_Strict):
 def load_mapping(path: Path, root: Path) -> tuple[Mapping, Any]:
     """The mapping file, strictly validated (unknown keys, wrong types: every problem with its line)."""
     name = relative(path, root)
-    raw, problems = read_yaml(path, root)
-    if problems:
-        raise InputError(problems)
-    if not isinstance(raw, dict):
-        raise InputError([Problem(name, "expected a mapping of keys to values at the top level",
-                                  expected="header_rows, id, month, constants, fields, multi, values, drop")])
+    raw = read_yaml_mapping(path, root, expected_keys="header_rows, id, month, constants, fields, multi, values, drop")
     plain = {k: v for k, v in to_plain(raw).items()
              if not (v is None and k in ("constants", "fields", "multi", "values", "drop"))}  # a section left empty
     try:
