@@ -186,6 +186,9 @@ def test_the_recorder_ignores_folders_the_import_system_lists(tmp_path: Path, mo
     recording.start(str(tmp_path))
     try:
         importlib.import_module("fresh_module_for_recorder_test")
+        import pkgutil
+
+        list(pkgutil.iter_modules([str(tmp_path / "libs")]))  # a plugin scan, as frictionless makes once
         os.listdir(tmp_path / "data")  # a chapter listing a folder: an input
     finally:
         recording._state["on"] = False

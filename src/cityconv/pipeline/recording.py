@@ -14,6 +14,7 @@ Imported by the kernel only through the cells above: chapter code never imports 
 from __future__ import annotations
 
 import os
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -41,15 +42,23 @@ def _hook(event: str, args: tuple) -> None:
             return
         _state["reads"].add(os.fspath(path))
     elif event in ("os.listdir", "os.scandir"):
-        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
-            # The import system filling its cache of a folder on sys.path: not an input (imported
-            # modules are recorded by name), and only a kernel's first import of a folder does it,
-            # so keeping it would make a fresh kernel's record differ from a warm one's.
+        if _discovering_modules(sys._getframe(1).f_code.co_filename):
             return
         path = args[0]
         if path is None or isinstance(path, int):
             path = "."
         _state["listings"].add(os.fspath(path))
+
+
+def _discovering_modules(caller: str) -> bool:
+    """A folder listed to find importable modules: by the import system filling its cache of a folder
+    on sys.path, or by `pkgutil.iter_modules` (frictionless scans sys.path for plugins once per
+    process). Not an input (imported modules are recorded by name), and only a kernel's first use does
+    it, so keeping it would make a fresh kernel's record differ from a warm one's."""
+    return caller.startswith("<frozen importlib") or caller == _PKGUTIL_FILE
+
+
+_PKGUTIL_FILE = pkgutil.__file__
 
 
 def start(root: str) -> None:
