@@ -131,8 +131,6 @@ def dask_cluster(tmp_path: Path):
                 process.kill()
 
 
-@pytest.mark.xfail(strict=False, reason="known open part of issue 16: six real-book chapters (ward profiles, explorers) "
-                   "still differ between warm and fresh kernels; see the closing note of stop 10")
 def test_real_book_identical_from_papermill_warm_and_dask_over_loopback(tmp_path: Path, dask_cluster: str) -> None:
     root = scratch_copy(tmp_path)
     papermill = run(root, "--executor", "papermill")
