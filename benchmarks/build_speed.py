@@ -8,6 +8,8 @@ Usage:  .venv/bin/python benchmarks/build_speed.py [--jobs 2] [--skip-atlas]
 On a scratch copy of the project (without built output) it measures:
 - the real book (every ward and study with a params file) cold, with `--executor papermill` (a
   fresh kernel per notebook) and with `--executor warm` (target: warm at least 3× faster);
+- a no-op `cityconv run` of the real book right after (target ≤ 1.5 s: planning, validation from
+  the validation cache, staleness from the manifest);
 - the warm kernel's cost per notebook above the chapter's own work: a notebook that does nothing,
   run repeatedly on one warm kernel (target ≤ 0.3 s);
 - warm `--jobs 1` against `--jobs N` (target ≥ 1.8× with 2);
@@ -127,6 +129,8 @@ def main() -> None:
         clean(root)
         warm, _ = timed(root, "--force", "--jobs", jobs, "--executor", "warm", *ids)
         row(f"real book, cold, warm, --jobs {jobs}:                    {warm:7.1f} s   papermill/warm {papermill / warm:4.2f}x")
+        noop_real, executed = timed(root, "--jobs", jobs, *ids)
+        row(f"real book, no-op `cityconv run` ({executed} executed):  {noop_real:7.2f} s   (target <= 1.5 s)")
         per_warm, per_fresh = warm_overhead_seconds(base)
         row(f"empty notebook on a warm kernel:                    {per_warm:7.2f} s   (fresh papermill kernel {per_fresh:.2f} s)")
         sequential, _ = timed(root, "--force", "--jobs", "1", "--executor", "warm", *ids)

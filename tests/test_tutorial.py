@@ -28,6 +28,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
+from _book import chapters_built_this_session  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = REPO / "book" / "tutorial.md"
 WARD_ID = "orrell-park"
@@ -301,15 +304,23 @@ def test_following_the_tutorial_builds_the_ward(tmp_path: Path) -> None:
     text = TUTORIAL.read_text(encoding="utf-8")
     root = scratch_copy(tmp_path / "repo")
     # Set-up, as `make book` leaves it: every other ward's and study's chapters already run (the
-    # book's hand-written pages link to some of them). Chapters the repository has already run are
-    # reused and skipped as current; anything else runs now.
-    generated = REPO / "book" / "generated"
-    if generated.is_dir():
-        shutil.copytree(generated, root / "book" / "generated",
-                        ignore=shutil.ignore_patterns(WARD_ID, ".*.running.ipynb"))
+    # book's hand-written pages link to some of them). Chapters already run, by the real-book build
+    # of this test session or else in the repository, are reused and skipped as current; anything
+    # else runs now.
     # Every ward and study, but not the ward atlas (94 profile pages the tutorial does not need; the
     # real-book build of the browser tests covers it): naming the params ids leaves the atlas out.
-    ids = " ".join(sorted(p.stem for p in (root / "params").glob("*.y*ml")))
+    params_ids = sorted(p.stem for p in (root / "params").glob("*.y*ml"))
+    generated = chapters_built_this_session() or REPO / "book" / "generated"
+    if generated.is_dir():
+        (root / "book" / "generated").mkdir(parents=True, exist_ok=True)
+        for name in [*params_ids, "manifest.json"]:
+            source = generated / name
+            if source.is_dir() and name != WARD_ID:
+                shutil.copytree(source, root / "book" / "generated" / name,
+                                ignore=shutil.ignore_patterns(".*.running.ipynb"))
+            elif source.is_file():
+                shutil.copy2(source, root / "book" / "generated" / name)
+    ids = " ".join(params_ids)
     setup = bash(f"cityconv run {ids}", root, timeout=3600)
     assert setup.returncode == 0, f"set-up (`make book`) failed:\n{setup.stdout[-4000:]}\n{setup.stderr[-4000:]}"
     parts = ["set -euo pipefail"]

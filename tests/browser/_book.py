@@ -85,6 +85,17 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def chapters_built_this_session() -> Path | None:
+    """`book/generated` of the real book if this test session has built it already, else None.
+
+    Other end-to-end tests (the tutorial) start from these chapters instead of running the real
+    book again: the run cache keys on file contents and project-relative paths, so a copy of the
+    repository finds them current.
+    """
+    root = _cache.get("root")
+    return None if root is None else root / "book" / "generated"  # type: ignore[operator]
+
+
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
     """(project root, book PDF, briefing PDFs) of the built copy (made once per session)."""
     if "pdfs" not in _cache:
