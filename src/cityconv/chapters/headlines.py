@@ -46,7 +46,7 @@ PUBLISHED_CLAIMS: tuple[tuple[str, str], ...] = (
     ("covid_catalyst", SURVEY),
     ("blended_engagement_favoured", INTERVIEWS),
 )
-#: Practitioner themes (workshop_themes codes) the practitioners' headline names, as published.
+#: Practitioner themes (workshop_themes codes) that the records' headline names, where they were raised.
 PRACTITIONER_THEMES = ("lack_joined_up_working", "community_driven_engagement")
 
 
@@ -69,9 +69,14 @@ def _theme_phrase(label: str) -> str:
     return label.split(":", 1)[-1].strip()
 
 
+def _with_article(phrase: str) -> str:
+    """"historic lack of joined-up working" -> "a historic lack of joined-up working" (a "lack of" needs one)."""
+    words = phrase.split()
+    return f"a {phrase}" if len(words) > 1 and words[1] == "lack" else phrase
+
+
 def published_headlines(source_keys: set[str]) -> list[Headline]:
     """The published headline findings, quoted as published, if the ward publishes from their source."""
-    from cityconv.chapters.common import code_labels
     from cityconv.methods.claims import CLAIMS, SOURCE_KEY
 
     if SOURCE_KEY not in source_keys:
@@ -83,9 +88,7 @@ def published_headlines(source_keys: set[str]) -> list[Headline]:
         out.append(Headline(render("published", {"statement": claim.statement.rstrip(".")}),
                             "published", chapter, claim.location, SOURCE_KEY))
     practitioners = claims["practitioner_findings_raised"]
-    labels = code_labels("workshop_themes", "theme")
-    out.append(Headline(render("practitioners", {"themes": [_theme_phrase(labels[t]) for t in PRACTITIONER_THEMES]}),
-                        "published", PRACTITIONERS, practitioners.location, SOURCE_KEY))
+    out.append(Headline(render("practitioners", {}), "published", PRACTITIONERS, practitioners.location, SOURCE_KEY))
     return out
 
 
@@ -110,10 +113,10 @@ def record_headlines(findings: dict, status: str) -> list[Headline]:
         out.append(Headline(render("records_blended", {"yes": value("blended_engagement_favoured")}), status, INTERVIEWS))
     if value("workshop_themes"):
         raised = set(value("workshop_themes"))
-        themes = [_theme_phrase(findings["workshop_themes"].codes_display.get(t, t))
+        themes = [_with_article(_theme_phrase(findings["workshop_themes"].codes_display.get(t, t)))
                   for t in PRACTITIONER_THEMES if t in raised]
         if themes:
-            out.append(Headline(render("records_practitioners", {"themes": "; ".join(themes)}), status, PRACTITIONERS))
+            out.append(Headline(render("records_practitioners", {"themes": themes}), status, PRACTITIONERS))
     return out
 
 

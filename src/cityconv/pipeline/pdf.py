@@ -288,7 +288,8 @@ _PREPARE_JS = r"""
       const id = a.getAttribute("href").split("#").pop();
       if (!cited.includes(id)) cited.push(id);
     });
-    const entries = cited.map((id) => document.getElementById(id)).filter((e) => e && e.classList.contains("citation"));
+    // (singlehtml can give a citation in the text the same id as its bibliography entry: ask for the entry.)
+    const entries = cited.map((id) => document.querySelector(`.citation[id="${id}"]`)).filter((e) => e);
     const parts = [header, body];
     if (entries.length) {
       const refs = el("section", "cityconv-briefing-references");
