@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from cityconv.present import fmt_int, join_words
 from cityconv.present.prose import template_renderer
 
@@ -48,6 +50,28 @@ PUBLISHED_CLAIMS: tuple[tuple[str, str], ...] = (
 )
 #: Practitioner themes (workshop_themes codes) that the records' headline names, where they were raised.
 PRACTITIONER_THEMES = ("lack_joined_up_working", "community_driven_engagement")
+
+
+FIGURE_COLUMNS = ["figure_id", "value", "unit", "description", "source_text", "source_key", "location"]
+
+
+def read_published_figures(data_dir: Path) -> pd.DataFrame:
+    """A ward's published figures (`figure_id`, integer `value`, ...); empty if the file is absent."""
+    path = Path(data_dir) / "published_figures.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=FIGURE_COLUMNS)
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    missing = [c for c in ("figure_id", "value", "unit", "source_key") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: expected columns {missing} are missing")
+    frame["value"] = pd.to_numeric(frame["value"], errors="raise")
+    return frame.reset_index(drop=True)
+
+
+def figure(frame: pd.DataFrame, figure_id: str):
+    """The value of one published figure, or None when this ward does not publish it."""
+    rows = frame[frame["figure_id"] == figure_id]
+    return None if rows.empty else rows["value"].iloc[0]
 
 
 @dataclass(frozen=True)
@@ -138,7 +162,6 @@ def available_chapters(root: Path) -> set[str]:
 def landing_markdown(root: Path) -> str:
     """Five to seven sentences for the landing page: the published headlines of the ward(s) that have
     them, then what the engagement gathered, each linked to its chapter (links relative to book/)."""
-    from cityconv.chapters.summary import figure, read_published_figures
     from cityconv.core.params import load_all
     from cityconv.core.paths import Project
 

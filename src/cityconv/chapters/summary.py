@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from cityconv.chapters import headlines as hl
+from cityconv.chapters.headlines import FIGURE_COLUMNS, figure, read_published_figures  # noqa: F401 (used here and by tests)
 from cityconv.chapters.profile import of_phrase
 from cityconv.present import Table, cite, fmt_int, fmt_pct, join_words
 from cityconv.present.prose import template_renderer
@@ -29,7 +30,6 @@ from cityconv.present.prose import template_renderer
 TEMPLATES = Path(__file__).parent / "templates" / "summary"
 render = template_renderer(TEMPLATES)
 
-FIGURE_COLUMNS = ["figure_id", "value", "unit", "description", "source_text", "source_key", "location"]
 #: How many recommendations the summary lists (the chapter has them all).
 TOP_RECOMMENDATIONS = 5
 
@@ -80,25 +80,6 @@ class Summary:
     @property
     def chapters(self) -> set[str]:
         return hl.available_chapters(self.root) if self.root is not None else set()
-
-
-def read_published_figures(data_dir: Path) -> pd.DataFrame:
-    """A ward's published figures (`figure_id`, integer `value`, ...); empty if the file is absent."""
-    path = Path(data_dir) / "published_figures.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=FIGURE_COLUMNS)
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    missing = [c for c in ("figure_id", "value", "unit", "source_key") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: expected columns {missing} are missing")
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise")
-    return frame.reset_index(drop=True)
-
-
-def figure(frame: pd.DataFrame, figure_id: str):
-    """The value of one published figure, or None when this ward does not publish it."""
-    rows = frame[frame["figure_id"] == figure_id]
-    return None if rows.empty else rows["value"].iloc[0]
 
 
 def load_summary(study_id: str, root: Path | None = None) -> Summary:
