@@ -3,7 +3,7 @@
 Two kinds, never mixed up:
 
 - **published** findings are the project's own statements (`cityconv.methods.claims.CLAIMS`, the slide
-  wording), quoted as published and cited with their slide. A ward has them only when its
+  wording), quoted as published and cited (each keeps its slide title in `location`). A ward has them only when its
   `published_figures.csv` cites the same source as the claims, and never when its data are synthetic.
 - **record** findings say what the ward's records show (the named findings of
   `cityconv.chapters.findings`), labelled by the records' status: "reconstructed", "synthetic" or
@@ -35,7 +35,6 @@ LANDING_FILE = "what-we-found.md"
 SURVEY = "03-residents-survey"
 INTERVIEWS = "05-interviews"
 PRACTITIONERS = "07-practitioners"
-SENSE_CHECK = "08-sense-check"
 FIELDWORK = "02-evidence-gathering"
 SUMMARY = "00-executive-summary"
 RECOMMENDATIONS = "10-recommendations"
@@ -50,7 +49,6 @@ PUBLISHED_CLAIMS: tuple[tuple[str, str], ...] = (
 )
 #: Practitioner themes (workshop_themes codes) that the records' headline names, where they were raised.
 PRACTITIONER_THEMES = ("lack_joined_up_working", "community_driven_engagement")
-
 
 FIGURE_COLUMNS = ["figure_id", "value", "unit", "description", "source_text", "source_key", "location"]
 
