@@ -73,12 +73,50 @@ def test_briefing_chapters_are_those_that_exist_and_are_in_the_toc(tmp_path: Pat
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("{}", encoding="utf-8")
     (project.generated_dir / "downloads").mkdir()  # a folder without chapters is ignored
-    assert briefing_docnames(project) == {
-        "clubmoor": ["book/generated/clubmoor/00-executive-summary", "book/generated/clubmoor/10-recommendations"]
-    }
+    # A briefing is the executive summary alone (the recommendations chapter would make it 20 pages).
+    assert BRIEFING_STEMS == ("00-executive-summary",)
+    assert briefing_docnames(project) == {"clubmoor": ["book/generated/clubmoor/00-executive-summary"]}
 
 
 # --------------------------------------------------------------------------- the real book
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def page_text(pdf: Path, page: int) -> str:
+    """One page's text (poppler's pdftotext -f/-l)."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return _norm(out)
+
+
+def assert_two_pages_and_references(pdf: Path) -> None:
+    """At most two pages of briefing, plus at most one page that holds only the references."""
+    pages = page_count(pdf)
+    assert pages <= 3, f"{pdf.name}: {pages} pages (a briefing is at most 2 pages plus a page of references)"
+    if pages == 3:
+        assert page_text(pdf, 3).startswith("References"), f"{pdf.name}: page 3 is not the references page"
+    assert "References" not in page_text(pdf, 1)
+
+
+def assert_first_page_has_the_headline_findings(pdf: Path, study_id: str, root: Path) -> None:
+    """Page 1 states the ward's headline findings, as the executive summary words them."""
+    from cityconv.chapters import summary
+
+    first = page_text(pdf, 1)
+    s = summary.load_summary(study_id, root)
+    from cityconv.chapters import headlines
+
+    expected = headlines.published_headlines(s.source_keys) or headlines.record_headlines(s.findings, s.data_status)
+    assert expected, f"{study_id}: no headline findings to check"
+    for h in expected[:3]:
+        words = _norm(re.sub(r"[*_`]", "", h.text))
+        assert words in first, f"{pdf.name}: page 1 lacks the headline {words!r}"
+    assert "Headline findings" in first
+
 
 
 class _Titles(HTMLParser):
@@ -193,12 +231,13 @@ def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
             assert html_title(html_dir / f"{docname}.html") in text
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
         assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) < book_pages
+        assert_two_pages_and_references(pdf)
+        assert_first_page_has_the_headline_findings(pdf, study_id, root)
 
 
 @pytest.mark.browser
 def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
-    """Briefings need the executive-summary and recommendations chapters other engineers are writing;
-    this builds a small book (tests/conftest.py) with stand-ins so the briefing path is always tested."""
+    """A small book (tests/conftest.py) with stand-in chapters, so the briefing path is always tested."""
     _require_pdf_tools()
     from cityconv.pipeline.pdf import build_briefings
 
@@ -208,7 +247,7 @@ def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
             shutil.copytree(REPO / "book" / folder, root / "book" / folder, dirs_exist_ok=True)
     write_template(root / "notebooks" / f"{BRIEFING_STEMS[0]}.ipynb", title="Executive summary",
                    code=["print('Forty-eight residents answered the survey.')"])
-    write_template(root / "notebooks" / f"{BRIEFING_STEMS[1]}.ipynb", title="Recommendations",
+    write_template(root / "notebooks" / "10-recommendations.ipynb", title="Recommendations",
                    code=["print('Hold the next conversation in the library.')"])
     result = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--root", str(root)],
                             capture_output=True, text=True, timeout=900)
@@ -221,6 +260,7 @@ def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
     assert not stale.exists(), "a briefing of a ward without briefing chapters is removed"
     text = _norm(pdftotext(written[0]))
     assert "Alpha: briefing" in text
-    assert text.index("Executive summary") < text.index("Recommendations")
-    assert "Forty-eight residents" in text and "next conversation in the library" in text
+    assert "Forty-eight residents" in text and "Executive summary" in text
+    assert "next conversation in the library" not in text  # the recommendations chapter is not in a briefing
     assert "Arithmetic" not in text and "Data files" not in text  # only the briefing chapters
+    assert page_count(written[0]) <= 2 and "Forty-eight residents" in page_text(written[0], 1)

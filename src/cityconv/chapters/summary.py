@@ -1,49 +1,37 @@
-"""The executive summary (`notebooks/00-executive-summary.ipynb`): key numbers and recommendations at a glance.
+"""The executive summary (`notebooks/00-executive-summary.ipynb`): findings first, for people in a hurry.
 
-A policymaker reads this page first, so every number on it is generated from data when the chapter is
-built, never typed into prose:
+The page opens with the ward's headline findings (`cityconv.chapters.headlines`): the project's
+published findings quoted as published, then what the ward's records show, labelled by their status.
+Then which objectives were met (the objectives scorecard of the evidence-gathering chapter), the top
+recommendations with a one-line reason each (the recommendations chapter's own evaluation, so the two
+pages cannot disagree), what the engagement did (published figures only) and the ward beside
+Liverpool (Census 2021 and IMD 2019). It stays under 900 words, so the briefing PDF fits two pages.
 
-- **published figures** come from the ward's `published_figures.csv` (each row carries the slide it is
-  taken from and its `source_key`, which resolves in `references.bib`); they are shown only for a ward
-  whose figures are published. For a synthetic ward nothing is presented as published;
-- **ward context** (population, deprivation, ethnic group, tenure) comes from the committed open-data
-  tables in `data/context/`, through `cityconv.chapters.profile.load_profile` (itself `cityconv.data.context`);
-- **recommendations at a glance** come from `cityconv.chapters.recommendations` (`load_rules`, `ward_findings`,
-  `evaluate`) when that module is present. See `recommendations_at_a_glance` for the hook.
-
-Section functions return Markdown text, a `present.Table`, or None (nothing to show for this ward), so
-the notebook shows them with `present.show` and holds no logic.
+The prose lives in Markdown (Jinja2) templates in `templates/summary/`; the functions here fill them
+from data. A synthetic ward gets its own wording: nothing on its page is called published, and
+nothing is borrowed from another ward. Section functions return Markdown, a `present.Table` or None
+(nothing to show), so the notebook shows them with `present.show` and holds no logic.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cityconv.chapters import headlines as hl
+from cityconv.chapters.headlines import FIGURE_COLUMNS, figure, read_published_figures  # noqa: F401 (used here and by tests)
 from cityconv.chapters.profile import of_phrase
-from cityconv.present import Table, capitalise, cite, fmt_int, fmt_pct, join_words
+from cityconv.present import Table, cite, fmt_int, fmt_pct, join_words
+from cityconv.present.prose import template_renderer
 
-# Figures in the order a reader meets them: what the project set out to do, then what it did.
-HEADLINE_FIGURES: tuple[str, ...] = (
-    "training_sessions",
-    "training_participants",
-    "survey_responses",
-    "survey_months",
-    "interviews",
-    "social_media_posts",
-    "social_media_average_audience",
-    "social_media_interactions",
-    "social_media_comments",
-    "practitioner_workshops",
-    "practitioner_participants",
-    "citywide_participants",
-)
-TARGET_PREFIX = "target_"
-FIGURE_COLUMNS = ["figure_id", "value", "unit", "description", "source_text", "source_key", "location"]
+TEMPLATES = Path(__file__).parent / "templates" / "summary"
+render = template_renderer(TEMPLATES)
+
+#: How many recommendations the summary lists (the chapter has them all).
+TOP_RECOMMENDATIONS = 5
 
 
 # ================================================================================================
@@ -71,6 +59,8 @@ class Summary:
     profile: Any  # cityconv.chapters.profile.WardProfile, or None for a study without a ward
     recommendations: Recommendations
     root: Path | None = None
+    findings: dict = field(default_factory=dict)  # the ward's named findings (cityconv.chapters.findings)
+    objectives: pd.DataFrame | None = None  # the objectives scorecard (evidence_gathering.scorecard)
 
     @property
     def name(self) -> str:
@@ -80,39 +70,32 @@ class Summary:
     def synthetic(self) -> bool:
         return self.data_status == "synthetic"
 
+    @property
+    def source_keys(self) -> set[str]:
+        """The sources the ward's published figures cite (none for a synthetic ward)."""
+        if self.synthetic or self.figures.empty:
+            return set()
+        return {k for k in self.figures["source_key"].astype(str) if k.strip()}
 
-def read_published_figures(data_dir: Path) -> pd.DataFrame:
-    """A ward's published figures (`figure_id`, integer `value`, ...); empty if the file is absent."""
-    path = Path(data_dir) / "published_figures.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=FIGURE_COLUMNS)
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    missing = [c for c in ("figure_id", "value", "unit", "source_key") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: expected columns {missing} are missing")
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise")
-    return frame.reset_index(drop=True)
-
-
-def figure(frame: pd.DataFrame, figure_id: str):
-    """The value of one published figure, or None when this ward does not publish it."""
-    rows = frame[frame["figure_id"] == figure_id]
-    return None if rows.empty else rows["value"].iloc[0]
+    @property
+    def chapters(self) -> set[str]:
+        return hl.available_chapters(self.root) if self.root is not None else set()
 
 
 def load_summary(study_id: str, root: Path | None = None) -> Summary:
     """Everything the executive summary of `params/<study_id>.yml` shows."""
+    from cityconv.chapters import evidence_gathering as fieldwork
+    from cityconv.chapters.findings import load_findings
+    from cityconv.chapters.loader import open_chapter
     from cityconv.chapters.profile import load_profile
-    from cityconv.core.params import load_params
-    from cityconv.core.paths import Project
 
-    project = Project(Path(root)) if root is not None else Project.discover()
-    path = project.params_file(study_id)
-    params = load_params(path, project.root)
+    ch = open_chapter(study_id, root)
+    params, project = ch.params, ch.project
     figures = pd.DataFrame(columns=FIGURE_COLUMNS)
     if params.data_dir is not None and not params.synthetic:
         figures = read_published_figures(project.root / params.data_dir)
     profile = load_profile(study_id, project.root) if params.ward is not None else None
+    objectives = fieldwork.scorecard(fieldwork.from_chapter(ch)) if ch.data is not None else None
     return Summary(
         study_id=study_id,
         title=params.title,
@@ -121,6 +104,8 @@ def load_summary(study_id: str, root: Path | None = None) -> Summary:
         profile=profile,
         recommendations=recommendations_at_a_glance(study_id, project.root),
         root=project.root,
+        findings=load_findings(ch) if ch.data is not None else {},
+        objectives=objectives,
     )
 
 
@@ -129,139 +114,162 @@ def load_summary(study_id: str, root: Path | None = None) -> Summary:
 # ================================================================================================
 
 
-def recommendations_at_a_glance(study_id: str, root: Path) -> Recommendations:
-    """The recommendations that fire for this ward, from `cityconv.chapters.recommendations`.
+def reason_line(leaf, findings: dict) -> str:
+    """Why a recommendation applies, in one line: the finding that held, said in words."""
+    from cityconv.chapters.findings import FINDINGS
 
-    Uses `recommendations.load(study_id, root)`, which validates `data/recommendations/rules.yml`
-    against the evidence base, computes the ward's named findings (`ward_findings`) and evaluates the
-    rules (`load_rules`, `evaluate`): the same call the Recommendations chapter makes, so the two pages
-    cannot disagree. If the rules are invalid this raises, so the chapter fails loudly and the previous
-    good one is kept.
+    spec, f = FINDINGS.get(leaf.finding), findings.get(leaf.finding)
+    label = spec.label if spec is not None else leaf.finding
+    if f is None or not f.known:
+        return f"{label}: not known."
+    if spec.kind == "list" and leaf.op in ("includes", "excludes") and not leaf.negated:
+        item = f.codes_display.get(leaf.expected, leaf.expected)
+        verb = "include" if leaf.op == "includes" else "do not include"
+        return f"{label} {verb} “{item}”."
+    if spec.kind == "bool" and f.value is True and not leaf.negated:
+        return f"{label}."
+    return f"{label}: {f.display}."
+
+
+def _plain_leaf(leaves: list, status: str):
+    """The leaf to give as the reason: for a synthetic ward, not one whose label speaks of published
+    figures (a synthetic ward has none)."""
+    from cityconv.chapters.findings import FINDINGS
+
+    if status == "synthetic":
+        own = [leaf for leaf in leaves if "published" not in getattr(FINDINGS.get(leaf.finding), "label", "").lower()]
+        return (own or leaves)[0]
+    return leaves[0]
+
+
+def recommendations_at_a_glance(study_id: str, root: Path) -> Recommendations:
+    """The recommendations that apply to this ward, from `cityconv.chapters.recommendations`.
+
+    Uses `recommendations.load(study_id, root)`, the same call the Recommendations chapter makes, so
+    the two pages cannot disagree. Each row carries a one-line reason (the first finding that made
+    the rule apply) and the best grade of the evidence behind it. If the rules are invalid this
+    raises, so the chapter fails loudly and the previous good one is kept.
     """
     from cityconv.chapters import recommendations as rec
 
     rules_file = Path(root) / "data" / "recommendations" / "rules.yml"
     if not rules_file.exists():
-        return Recommendations(False, reason="This project has no recommendation rules (data/recommendations/rules.yml).")
+        return Recommendations(False, reason="This book has no recommendations yet.")
     wr = rec.load(study_id, root)
-    rows = [
-        {
+    grades = wr.evidence.cases.set_index("case_id")["evidence_grade"].astype(str)
+    rows = []
+    for f in wr.fired:
+        held = [leaf for leaf in f.leaves if leaf.effective is True] or list(f.leaves)
+        rows.append({
             "recommendation": f.rule.title,
-            "text": " ".join(str(f.rule.text).split()),
-            "n_cases": len(f.rule.cases),
-            "n_findings": len(rec.rule_findings(f.rule)),
-        }
-        for f in wr.fired
-    ]
-    items = pd.DataFrame(rows, columns=["recommendation", "text", "n_cases", "n_findings"])
-    return Recommendations(True, items, n_rules=len(wr.results),
-                           n_unknown=sum(r.result is None for r in wr.results))
+            "reason": reason_line(_plain_leaf(held, wr.status), wr.findings),
+            "best_grade": min(grades[c] for c in f.rule.cases),
+        })
+    items = pd.DataFrame(rows, columns=["recommendation", "reason", "best_grade"])
+    return Recommendations(True, items, n_rules=len(wr.results), n_unknown=sum(r.result is None for r in wr.results))
 
 
 # ================================================================================================
-# words
+# words (templates/summary/*.md)
 # ================================================================================================
-
-
-def _cite_keys(frame: pd.DataFrame) -> str:
-    keys = sorted({k for k in frame["source_key"].astype(str) if k.strip()})
-    return ",".join(keys)
 
 
 def _plural(n, one: str, many: str) -> str:
     return one if int(n) == 1 else many
 
 
+def _links(s: Summary) -> dict[str, str]:
+    """MyST links to the ward's other chapters, by template stem ("" for a chapter the book lacks)."""
+    return {stem: hl.link(stem, "", s.chapters) for stem in s.chapters}
+
+
 def intro_text(s: Summary) -> str:
-    if s.synthetic:
-        what = (
-            f"This page gathers the key numbers for **{s.name}**. Its engagement data are **simulated** to "
-            "demonstrate the method, so no engagement figure here is a finding; the ward context is real public data."
-        )
-    else:
-        what = (
-            f"This page gathers the key numbers for **{s.name}**: what the engagement published, and the ward "
-            "it took place in."
-        )
-    return what + " Every number is computed from the data files when the book is built, so it cannot drift from them."
+    return render("intro", {"name": s.name, "synthetic": s.synthetic, "status": s.data_status,
+                            "published": bool(hl.published_headlines(s.source_keys))})
 
 
-def engagement_text(s: Summary) -> str | None:
-    """One paragraph of the project's published figures, each clause only when its figure is published."""
-    f = s.figures
-    if s.synthetic:
+def findings_text(s: Summary) -> str:
+    """The headline findings: published ones as published, then what the records show, labelled."""
+    chapters = s.chapters
+
+    def item(h: hl.Headline) -> dict:
+        return {"text": h.text, "link": hl.link(h.chapter, "", chapters)}
+
+    published = hl.published_headlines(s.source_keys)
+    records = hl.record_headlines(s.findings, s.data_status)
+    return render("findings", {
+        "name": s.name, "status": s.data_status, "synthetic": s.synthetic,
+        "published": [item(h) for h in published], "key": published[0].source_key if published else "",
+        "records": [item(h) for h in records],
+    })
+
+
+def objectives_text(s: Summary) -> str | None:
+    """Which objectives were met, delivered differently, or cannot be judged (objectives scorecard)."""
+    sc = s.objectives
+    if sc is None or sc.empty:
         return None
-    if f.empty:
-        return f"No engagement figures are published for {s.name}, so this summary shows the ward's context only."
 
-    def g(figure_id: str):
-        return figure(f, figure_id)
+    aims = sc.drop_duplicates("Objective (as published)")  # one published aim can have two targets (two rows)
 
-    clauses = []
-    if g("training_participants") is not None and g("training_sessions") is not None:
-        clauses.append(
-            f"{fmt_int(g('training_participants'))} residents and front-line workers attended "
-            f"{fmt_int(g('training_sessions'))} community-researcher training {_plural(g('training_sessions'), 'session', 'sessions')}"
-        )
-    if g("survey_responses") is not None:
-        months = g("survey_months")
-        over = f" over {fmt_int(months)} {_plural(months, 'month', 'months')}" if months is not None else ""
-        clauses.append(f"a residents' survey received {fmt_int(g('survey_responses'))} responses{over}")
-    if g("interviews") is not None:
-        clauses.append(f"{fmt_int(g('interviews'))} interviews were held")
-    if g("social_media_posts") is not None:
-        text = f"{fmt_int(g('social_media_posts'))} social media posts"
-        if g("social_media_average_audience") is not None:
-            text += f" reached an average audience of {fmt_int(g('social_media_average_audience'))} people each"
-        if g("social_media_interactions") is not None:
-            text += f" and drew {fmt_int(g('social_media_interactions'))} reactions, comments and shares"
-        clauses.append(text)
-    if g("practitioner_participants") is not None and g("practitioner_workshops") is not None:
-        clauses.append(
-            f"{fmt_int(g('practitioner_participants'))} practitioners from public and social agencies took part in "
-            f"{fmt_int(g('practitioner_workshops'))} {_plural(g('practitioner_workshops'), 'workshop', 'workshops')}"
-        )
-    if not clauses:
+    def rows(status: str) -> list[dict]:
+        return [{"objective": str(r["Objective (as published)"]).rstrip("."),
+                 "target": None if pd.isna(r["target"]) else fmt_int(r["target"]),
+                 "delivered": r["Delivered"] if not pd.isna(r["delivered"]) else None}
+                for _, r in aims[aims["status"] == status].iterrows()]
+
+    published = bool(hl.published_headlines(s.source_keys))
+    return render("objectives", {
+        "name": s.name, "n": fmt_int(len(aims)), "synthetic": s.synthetic, "published": published,
+        "key": sorted(s.source_keys)[0] if published else "",
+        "met": rows("met"), "not_met": rows("not met"), "adapted": rows("adapted"), "unclear": rows("unclear"),
+        "qualitative": len(rows("not quantified")), "fmt_int": fmt_int, "plural": _plural,
+        "fieldwork": hl.link(hl.FIELDWORK, "", s.chapters),
+    })
+
+
+def recommendations_text(s: Summary) -> str:
+    r = s.recommendations
+    return render("recommendations", {
+        "available": r.available, "reason": r.reason, "name": s.name, "status": s.data_status,
+        "n": fmt_int(r.n_rules), "k": len(r.items), "unknown": r.n_unknown, "fmt_int": fmt_int,
+        "shown": min(len(r.items), TOP_RECOMMENDATIONS), "plural": _plural,
+        "chapter": hl.link(hl.RECOMMENDATIONS, "", s.chapters),
+    })
+
+
+def recommendations_table(s: Summary) -> Table | None:
+    """The first recommendations that apply, each with why it applies and how strong its evidence is."""
+    r = s.recommendations
+    if not r.available or r.items.empty:
         return None
-    text = "**What the engagement did.** " + _sentence_list(clauses)
-    if g("citywide_participants") is not None:
-        text += (
-            f" Its findings were checked against a citywide consultation with {fmt_int(g('citywide_participants'))} "
-            "participants."
-        )
-    return text + f" These figures are published {{cite:p}}`{_cite_keys(f)}` and reproduced exactly."
-
-
-def _sentence_list(clauses: list[str]) -> str:
-    if len(clauses) == 1:
-        body = clauses[0]
-    else:
-        body = "; ".join(clauses[:-1]) + "; and " + clauses[-1]
-    return body[:1].upper() + body[1:] + "."
-
-
-def targets_text(s: Summary) -> str | None:
-    """The published targets, stated as targets (what was delivered against them is in the chapters)."""
-    f = s.figures
-    if s.synthetic or f.empty:
-        return None
-    targets = f[f["figure_id"].str.startswith(TARGET_PREFIX)]
-    if targets.empty:
-        return None
-    items = [_target_phrase(v, u, d) for v, u, d in zip(targets["value"], targets["unit"], targets["description"])]
-    return (
-        "**What it set out to do.** The project's published targets were to "
-        + join_words(items)
-        + f" {{cite:p}}`{_cite_keys(targets)}`. How far each was met, and why, is set out in the chapters that follow."
+    items = r.items.head(TOP_RECOMMENDATIONS)
+    frame = pd.DataFrame(
+        {
+            "Recommendation": items["recommendation"].astype(str).to_numpy(),
+            "Why it applies here": items["reason"].astype(str).to_numpy(),
+            "Best evidence grade": items["best_grade"].astype(str).to_numpy(),
+        },
+        index=pd.RangeIndex(1, len(items) + 1, name="No."),
+    )
+    return Table(
+        frame,
+        title=f"Recommendations for {s.name}: the first {fmt_int(len(items))} of {fmt_int(len(r.items))}",
+        source="Source: the book's recommendation rules applied to this ward's findings; evidence grades from "
+        "the evidence base (IPPR North and Social Regeneration Consultants, 2010)",
+        units="Grades run from A (a controlled comparison) to E (an assertion)",
+        status=s.data_status,
     )
 
 
-def _target_phrase(value, unit: str, description: str) -> str:
-    """"Target: residents to engage" -> "engage 60 residents"; otherwise "60 <unit>"."""
-    match = re.match(r"^\s*Target:\s*(?P<what>.+?)\s+to\s+(?P<verb>\w+)\s*$", str(description))
-    if match:
-        return f"{match['verb']} {fmt_int(value)} {match['what']}"
-    return f"reach {fmt_int(value)} {unit}"
+def engagement_text(s: Summary) -> str | None:
+    """What the engagement did, in the project's published figures (None for a synthetic ward)."""
+    if s.synthetic:
+        return None
+    if s.figures.empty:
+        return render("engagement", {"name": s.name, "f": {}, "plural": _plural, "key": ""})
+    values = {fid: fmt_int(v) for fid, v in zip(s.figures["figure_id"], s.figures["value"])}
+    return render("engagement", {"name": s.name, "f": values, "plural": _plural, "key": ",".join(sorted(s.source_keys))})
 
 
 # ---- small helpers on a cityconv.chapters.profile.WardProfile
@@ -285,85 +293,31 @@ def _deciles(p, area: str) -> pd.Series:
 
 
 def context_text(s: Summary) -> str | None:
-    """The ward in two sentences: size and deprivation, beside Liverpool (public open data)."""
+    """The ward in a few sentences: size, ethnic group, tenure and deprivation, beside Liverpool."""
     p = s.profile
     if p is None:
         return None
     from cityconv.chapters import profile as pr
 
-    city = _city_name(p)
-    parts = []
+    values: dict[str, Any] = {"name": p.ward_name, "city": _city_name(p), "census": p.has_census,
+                              "caveat": p.caveat, "deprivation": p.has_deprivation,
+                              "profile": hl.link("01-ward-profile", "", s.chapters)}
     if p.has_census:
-        pop21 = _pop(p, "ward", "population_2021")
-        parts.append(
-            f"**The ward.** About {fmt_int(round(float(pop21), -2))} people lived in {p.ward_name} at the 2021 "
-            "Census (a best-fit estimate from small-area figures)"
-        )
-        minority_w = pr.shares(p.ethnic_minority, "ward")
-        minority_c = pr.shares(p.ethnic_minority, "city")
-        social_w = pr.shares(p.tenure, "ward").get(pr.SOCIAL)
-        social_c = pr.shares(p.tenure, "city").get(pr.SOCIAL)
-        if len(minority_w) and len(minority_c):
-            parts[-1] += (
-                f"; {fmt_pct(minority_w.iloc[0])} belong to an ethnic minority group other than White "
-                f"({city}: {fmt_pct(minority_c.iloc[0])})"
-            )
-        if social_w is not None and social_c is not None:
-            parts[-1] += f", and {fmt_pct(social_w)} of households rent socially ({city}: {fmt_pct(social_c)})"
-        parts[-1] += "."
-    else:
-        parts.append(f"**The ward.** {p.caveat}")
+        values["population"] = fmt_int(round(float(_pop(p, "ward", "population_2021")), -2))
+        minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")
+        social_w, social_c = pr.shares(p.tenure, "ward").get(pr.SOCIAL), pr.shares(p.tenure, "city").get(pr.SOCIAL)
+        values["minority"] = (fmt_pct(minority_w.iloc[0]), fmt_pct(minority_c.iloc[0])) if len(minority_w) and len(minority_c) else None
+        values["social"] = (fmt_pct(social_w), fmt_pct(social_c)) if social_w is not None and social_c is not None else None
     if p.has_deprivation:
         ward, town = _deciles(p, "ward"), _deciles(p, "city")
-        parts.append(
-            f"{capitalise(of_phrase(ward[1], int(ward.sum())))} neighbourhoods (LSOAs) in {p.ward_name} "
-            f"{'is' if int(ward[1]) == 1 else 'are'} among the 10% most deprived in England on the Index of Multiple Deprivation 2019 "
-            f"({city}: {fmt_pct(town[1] / town.sum())} of neighbourhoods)."
-        )
-        parts.append("Sources: Census 2021 {cite:p}`ons_census2021`; English Indices of Deprivation 2019 {cite:p}`mhclg_iod2019`.")
-    else:
-        parts.append("Source: Census 2021 {cite:p}`ons_census2021`.")
-    return " ".join(parts)
-
-
-def key_numbers_table(s: Summary) -> Table | None:
-    """Key published figures, in reading order, each with the slide it comes from."""
-    f = s.figures
-    if s.synthetic or f.empty:
-        return None
-    order = {fid: i for i, fid in enumerate(HEADLINE_FIGURES)}
-    rows = f[f["figure_id"].isin(order)].copy()
-    if rows.empty:
-        return None
-    rows["_o"] = rows["figure_id"].map(order)
-    rows = rows.sort_values("_o")
-    frame = pd.DataFrame(
-        {
-            "Measure": rows["description"].astype(str).to_numpy(),
-            "Figure": [fmt_int(v) for v in rows["value"]],
-            "Unit": rows["unit"].astype(str).to_numpy(),
-            "Where published": rows["location"].astype(str).to_numpy() if "location" in rows else "",
-        }
-    )
-    return Table(
-        frame,
-        title=f"Key published figures: the City Conversation in {s.name}",
-        source=f"Source: {_source_line(s, rows)}",
-        units="Counts, as published (see the Unit column)",
-        notes=["Published figures, reproduced exactly; 'Where published' names the slide of the findings presentation."],
-        status="published",
-        page_status=s.data_status,
-    )
-
-
-def _source_line(s: Summary, rows: pd.DataFrame) -> str:
-    keys = sorted({k for k in rows["source_key"].astype(str) if k.strip()})
-    titles = [bib_title(k, s.root) or k for k in keys]
-    return "; ".join(titles) + " (see References)"
+        values["most_deprived"] = of_phrase(ward[1], int(ward.sum()))
+        values["most_deprived_is"] = "is" if int(ward[1]) == 1 else "are"
+        values["city_most_deprived"] = fmt_pct(town[1] / town.sum())
+    return render("context", values)
 
 
 def context_table(s: Summary) -> Table | None:
-    """The ward beside Liverpool on four public measures."""
+    """The ward beside Liverpool on a few public measures."""
     p = s.profile
     if p is None or not p.has_census:
         return None
@@ -404,72 +358,6 @@ def context_table(s: Summary) -> Table | None:
     )
 
 
-def recommendations_text(s: Summary) -> str:
-    r = s.recommendations
-    if not r.available:
-        return f"{r.reason} The published findings for {s.name} are set out in the chapters that follow."
-    n, k = r.n_rules, len(r.items)
-    text = (
-        f"Of the book's {fmt_int(n)} recommendation {_plural(n, 'rule', 'rules')}, **{fmt_int(k)}** "
-        f"{_plural(k, 'applies', 'apply')} to {s.name} on its current data."
-    )
-    if r.n_unknown:
-        text += (
-            f" For {fmt_int(r.n_unknown)} more the book cannot tell, because a finding "
-            f"{_plural(r.n_unknown, 'it needs', 'they need')} is not known for this ward."
-        )
-    text += (
-        " Each rule fires on named findings from the chapters and is backed by at least one published case; "
-        "the Recommendations chapter shows every trail in full."
-    )
-    if s.data_status != "observed":
-        text += (
-            f" The findings behind them come from {s.data_status} records, so read these as a demonstration "
-            "of the method rather than as advice about the ward."
-        )
-    return text
-
-
-def recommendations_table(s: Summary) -> Table | None:
-    r = s.recommendations
-    if not r.available or r.items.empty:
-        return None
-    items = r.items
-    frame = pd.DataFrame(
-        {
-            "Recommendation": items["recommendation"].astype(str).to_numpy(),
-            "Published evidence cases": [fmt_int(v) for v in items["n_cases"]],
-        },
-        index=pd.RangeIndex(1, len(items) + 1, name="No."),
-    )
-    return Table(
-        frame,
-        title=f"Recommendations at a glance: {s.name}",
-        source="Source: data/recommendations/rules.yml evaluated on this ward's findings; evidence base "
-        "data/evidence (IPPR North and Social Regeneration Consultants, 2010)",
-        units="Number of published evidence cases behind each recommendation",
-        status=s.data_status,
-    )
-
-
-# ================================================================================================
-# references.bib (titles for source lines, so a table names its source in words)
-# ================================================================================================
-
-_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", re.S)
-_TITLE = re.compile(r"\btitle\s*=\s*\{(.*?)\}\s*,?\s*\n", re.S)
-
-
-def bib_title(key: str, root: Path | None) -> str | None:
-    """The title of a references.bib entry (braces removed), or None if unknown."""
-    if root is None:
-        return None
-    path = Path(root) / "references.bib"
-    if not path.exists():
-        return None
-    for match in _ENTRY.finditer(path.read_text(encoding="utf-8")):
-        if match.group(2) == key:
-            title = _TITLE.search(match.group(3) + "\n")
-            if title:
-                return " ".join(title.group(1).replace("{", "").replace("}", "").split())
-    return None
+def reading_on_text(s: Summary) -> str:
+    """Where to read on, as links to the ward's chapters and the book's data pages."""
+    return render("reading_on", {"links": _links(s), "synthetic": s.synthetic, "join": join_words})

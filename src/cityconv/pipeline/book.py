@@ -234,6 +234,9 @@ def write_toc(project: Project) -> bool:
 
 def render(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> int:
     """Render with jupyter-book 1.x, warnings as errors; returns the exit code."""
+    from cityconv.chapters.headlines import write_landing
+
+    write_landing(project)  # the landing page's "What we found" (book/index.md includes it)
     command = [
         str(Path(sys.executable).with_name("jupyter-book")),
         "build",

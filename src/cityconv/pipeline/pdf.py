@@ -1,8 +1,9 @@
 """The book as PDF, offline, without LaTeX: Jupyter Book's single-page HTML printed by headless Chromium.
 
 `build_book_pdf(project)` writes the whole book (every chapter in `_toc.yml`, with its figures, tables
-and bibliography) as ONE PDF; `build_briefings(project)` writes a short briefing per ward or study
-made of its executive-summary and recommendations chapters, where they exist. Both go to
+and bibliography) as ONE PDF; `build_briefings(project)` writes a two-page briefing per ward for a
+councillor: its executive summary (which opens with the ward's headline findings), printed compactly,
+plus a page listing the references it cites. Both go to
 `_build/pdf/`. Neither runs any notebook: they print what `cityconv build` (papermill) published in
 `book/generated/` and listed in `_toc.yml`, so the PDF and the HTML book always hold the same chapters.
 
@@ -15,7 +16,8 @@ How:
    download, nothing fetched from the web) opens that page from disk. A little JavaScript adds what
    a printed book needs and the web page has not: a contents list, and a title page for each part
    of `_toc.yml` (the ward's name: every ward's chapters share the same titles). For a briefing it
-   keeps only the ward's two chapters.
+   keeps only the ward's executive summary (without its provenance box), sets it in a smaller type
+   (`BRIEFING_CSS`) and adds the works it cites on a page of their own.
 3. `page.pdf()` prints with `book/_static/print.css` (navigation, sidebars and buttons hidden, a new
    page for each chapter, readable tables, dropdowns open), A4, page numbers in the footer, a PDF
    outline (bookmarks from the headings) and tags (a tagged PDF, for screen readers).
@@ -50,8 +52,28 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-#: Chapters that make up a ward's briefing, in this order (templates `notebooks/<stem>.ipynb`).
-BRIEFING_STEMS = ("00-executive-summary", "10-recommendations")
+#: Chapters that make up a ward's briefing, in this order (templates `notebooks/<stem>.ipynb`). The
+#: executive summary alone: it is kept under 900 words so that the briefing fits two A4 pages.
+BRIEFING_STEMS = ("00-executive-summary",)
+#: The briefing's compact print style (added to the page before printing; print.css stays as it is).
+BRIEFING_CSS = """
+@page { size: A4; margin: 12mm 14mm 14mm 14mm; }
+@media print {
+  html.cityconv-briefing-pdf, html.cityconv-briefing-pdf body { font-size: 9pt !important; line-height: 1.3 !important; }
+  .cityconv-briefing h1, .cityconv-briefing h2, .cityconv-briefing h3 { margin: 0.5em 0 0.25em !important; }
+  .cityconv-briefing h1 { font-size: 1.5em !important; }
+  .cityconv-briefing h2 { font-size: 1.2em !important; }
+  .cityconv-briefing p, .cityconv-briefing ul, .cityconv-briefing ol { margin: 0 0 0.35em !important; }
+  .cityconv-briefing li { margin: 0 !important; }
+  .cityconv-briefing .admonition { margin: 0.3em 0 !important; padding: 0.3em 0.6em !important; }
+  .cityconv-briefing table { font-size: 0.95em !important; margin: 0.2em 0 !important; }
+  .cityconv-briefing td, .cityconv-briefing th { padding: 0.1em 0.35em !important; }
+  .cityconv-briefing-title h1 { font-size: 1.6em !important; margin: 0 0 0.2em !important; }
+  .cityconv-briefing-title p { margin: 0 0 0.4em !important; }
+  .cityconv-briefing-references { break-before: page; font-size: 0.95em; }
+  .cityconv-briefing-references li { margin-bottom: 0.3em !important; }
+}
+"""
 
 PDF_DIRNAME = "pdf"
 SOURCE_DIRNAME = "pdf-source"
@@ -183,9 +205,10 @@ def render_singlehtml(project: Project) -> Path:
 # --------------------------------------------------------------------------- printing
 
 # Runs in the page before printing. Adds part title pages and a contents list (book), or keeps only
-# the briefing chapters under a title (briefing). Returns the docnames it could not find.
+# the briefing chapters under a title, in the briefing's style, with their references (briefing).
+# Returns the docnames it could not find.
 _PREPARE_JS = r"""
-({mode, parts, keep, heading, intro, title}) => {
+({mode, parts, keep, heading, intro, title, css}) => {
   const missing = [];
   const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
   const docSpan = (name) => document.getElementById("document-" + name);
@@ -246,11 +269,41 @@ _PREPARE_JS = r"""
       if (!span || !span.nextElementSibling) { missing.push(name); continue; }
       kept.push(span, span.nextElementSibling);
     }
+    document.documentElement.classList.add("cityconv-briefing-pdf");
+    const style = document.createElement("style");
+    style.textContent = css;
+    document.head.append(style);
     const header = el("header", "cityconv-briefing-title");
     header.append(el("h1", null, heading), el("p", null, intro));
     const body = el("div", "cityconv-briefing");
     body.append(...kept);
-    article.replaceChildren(header, body);
+    // The provenance box is for the web page (which files made it); a councillor's briefing has no use for it.
+    body.querySelectorAll(".admonition.dropdown").forEach((box) => {
+      const t = box.querySelector(".admonition-title");
+      if (t && t.textContent.trim().startsWith("Provenance")) box.remove();
+    });
+    // The works the briefing cites, read from the bibliography before it leaves the page.
+    const cited = [];
+    body.querySelectorAll(".bibtex-citation a[href*='#']").forEach((a) => {
+      const id = a.getAttribute("href").split("#").pop();
+      if (!cited.includes(id)) cited.push(id);
+    });
+    // (singlehtml can give a citation in the text the same id as its bibliography entry: ask for the entry.)
+    const entries = cited.map((id) => document.querySelector(`.citation[id="${id}"]`)).filter((e) => e);
+    const parts = [header, body];
+    if (entries.length) {
+      const refs = el("section", "cityconv-briefing-references");
+      refs.append(el("h2", null, "References"));
+      const list = el("ul");
+      for (const entry of entries) {
+        const label = entry.querySelector(".label");
+        const text = entry.querySelector("p") || entry;
+        list.append(el("li", null, ((label ? label.textContent.trim() + " " : "") + text.textContent).replace(/\s+/g, " ").trim()));
+      }
+      refs.append(list);
+      parts.push(refs);
+    }
+    article.replaceChildren(...parts);
   }
   return missing;
 }
@@ -315,7 +368,7 @@ def build_book_pdf(project: Project) -> Path:
                 page_path,
                 out,
                 {"mode": "book", "parts": _parts_payload(parts), "keep": [], "heading": "", "intro": "",
-                 "title": book_title(project)},
+                 "title": book_title(project), "css": ""},
             )
         finally:
             browser.close()
@@ -323,10 +376,10 @@ def build_book_pdf(project: Project) -> Path:
 
 
 def build_briefings(project: Project) -> list[Path]:
-    """A short PDF per ward or study with an executive summary and/or recommendations chapter.
+    """A two-page PDF per ward with an executive summary, for a councillor.
 
-    Writes `_build/pdf/briefing-<id>.pdf` for each (whatever of the two chapters exists), removes
-    briefings of wards that no longer have either, and returns the paths written (possibly none).
+    Writes `_build/pdf/briefing-<id>.pdf` for each (plus a page of the references it cites), removes
+    briefings of wards that no longer have a summary, and returns the paths written (possibly none).
     """
     wanted = briefing_docnames(project)
     out_dir = pdf_dir(project)
@@ -344,12 +397,12 @@ def build_briefings(project: Project) -> list[Path]:
                     caption = _caption_for(study_id, parts, project)
                     heading = f"{caption}: briefing"
                     intro = (
-                        f"Summary and recommendations for {caption}, from “{title}”. "
-                        "The full book gives the evidence, methods and data behind every finding."
+                        f"The main findings for {caption}, what the project set out to do, and what to do next, "
+                        f"from “{title}”. The full book gives the evidence, methods and data behind every finding."
                     )
                     out = out_dir / BRIEFING_PATTERN.format(id=study_id)
                     prepare = {"mode": "briefing", "parts": [], "keep": docnames, "heading": heading,
-                               "intro": intro, "title": f"{heading} — {title}"}
+                               "intro": intro, "title": f"{heading} — {title}", "css": BRIEFING_CSS}
                     written.append(_print(browser, page_path, out, prepare))
             finally:
                 browser.close()
