@@ -57,9 +57,9 @@ _STICKY_JS = """() => Array.from(document.querySelectorAll('div.cityconv-table-s
 
 
 def _pages(site: Path) -> list[str]:
-    from test_book_in_browser import html_pages, redirect_target
+    from test_book_in_browser import audited_pages, redirect_target
 
-    return [p for p in html_pages(site) if redirect_target(site / p) is None]
+    return [p for p in audited_pages(site) if redirect_target(site / p) is None]
 
 
 @pytest.fixture(scope="module")
