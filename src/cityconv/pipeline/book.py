@@ -27,10 +27,10 @@ DATA_BANNERS = {
     "reconstructed": (
         "warning",
         "Reconstructed response-level data",
-        "The original response-level records of this study are not public. The records behind this "
-        "chapter are a documented reconstruction made to agree exactly with the published summary "
-        "figures; individual rows are not real responses. Published figures are cited as such; "
-        "see the data README for which numbers are published facts.",
+        "The study's own records are not public. We rebuilt records that match every published "
+        "figure, to show the methods. No row is a real person's answer. Published and Census figures are cited; "
+        "any other number describes our rebuilt records, not the ward. "
+        "{doc}`How we made them </book/about-the-data>`.",
     ),
     "synthetic": (
         "danger",
