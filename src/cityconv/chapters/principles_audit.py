@@ -29,6 +29,7 @@ from cityconv.methods.conditions import (
     condition_problems,
 )
 from cityconv.present import Table, fmt_int
+from cityconv.present.prose import join_words
 
 AUDIT_RULES_FILE = EVIDENCE_DIR / "principles_audit_rules.yml"
 SCALE_IDS = ("met", "partly_met", "not_met", "not_known")
@@ -158,7 +159,8 @@ def score_principle(rule: PrincipleRule, findings: dict[str, Finding]) -> tuple[
 
     The first option whose condition is true wins. An option without a condition applies only when every
     earlier condition was false; if one could not be decided (a finding not known), the score is
-    not_known and `because` names the missing findings.
+    not_known, with the reason of a last condition-free not_known option when the rules give one, else
+    a reason naming the missing findings.
     """
     leaves: list[LeafResult] = []
     undecided: list[str] = []
@@ -173,9 +175,12 @@ def score_principle(rule: PrincipleRule, findings: dict[str, Finding]) -> tuple[
             return opt.score, opt.because, tuple(leaves)
         if outcome.result is None:
             undecided += [l.finding for l in outcome.leaves if l.result is None]
+    last = rule.options[-1]
+    if last.when is None and last.score == "not_known":
+        return "not_known", last.because, tuple(leaves)
     missing = list(dict.fromkeys(undecided))
-    labels = "; ".join(FINDINGS[f].label.lower() for f in missing) or "the findings it needs"
-    return "not_known", f"Cannot be scored for this ward: not known — {labels}.", tuple(leaves)
+    labels = join_words([FINDINGS[f].label.lower() for f in missing]) or "the findings it needs"
+    return "not_known", f"This cannot be scored, because these are not known for this ward: {labels}.", tuple(leaves)
 
 
 @dataclass
