@@ -568,3 +568,49 @@ def test_an_error_inside_a_claim_fails_instead_of_reading_not_known(monkeypatch)
     monkeypatch.setattr(claims, "CLAIMS", (replace(claim, check=broken), *claims.CLAIMS[1:]))
     with pytest.raises(KeyError):
         F.ward_findings(ch)
+
+
+# --------------------------------------------------------------------------- the audit page's prose
+
+
+def _audit_pages(a) -> list[str]:
+    return [audit.summary_text(a), audit.principles_markdown(a), audit.how_scores_text(a)]
+
+
+def test_audit_prose_is_plain_linked_and_folded(clubmoor_chapter, clubmoor_findings):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import textstat
+
+    a = audit.audit_ward(clubmoor_chapter, clubmoor_findings)
+    pages = _audit_pages(a)
+    for text in pages:
+        prose = re.sub(r"\{doc\}`[^`]*`|\{cite:p\}`[^`]*`", "", _outside_analysts_notes(text))
+        assert not CODE_NAME.search(prose), CODE_NAME.search(prose)
+    summary, principles, how = pages
+    assert "{doc}`recommendations </book/generated/clubmoor/10-recommendations>`" in summary
+    assert summary.count("reconstructed records") == 1
+    assert principles.count(":::{dropdown} What the score for principle") == 9  # no-jargon has no findings
+    assert "{doc}`Who took part </book/generated/clubmoor/04-who-took-part>`" in principles
+    assert "For analysts" in how
+    prose = plain_prose("\n\n".join(pages))
+    assert textstat.flesch_reading_ease(prose) >= 57
+
+
+def test_audit_scores_say_nothing_published_for_a_synthetic_ward():
+    a = audit.load("anfield", REPO)
+    text = "\n".join(_audit_pages(a))
+    assert "published" not in text.lower() and "reconstructed" not in text
+    assert "simulated records" in text
+
+
+def test_audit_not_known_uses_the_rules_own_reason():
+    rule = audit.PrincipleRule("informed", ("findings_fed_back",), (
+        audit.ScoreOption("met", {"finding": "findings_fed_back", "equals": True}, "reported"),
+        audit.ScoreOption("not_known", None, "the settings do not say"),
+    ))
+    assert audit.score_principle(rule, findings())[:2] == ("not_known", "the settings do not say")
+    assert audit.score_principle(rule, findings(findings_fed_back=True))[0] == "met"
+    assert audit.score_principle(rule, findings(findings_fed_back=False))[:2] == ("not_known", "the settings do not say")

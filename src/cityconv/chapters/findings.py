@@ -86,9 +86,9 @@ _SPECS = [
                 "representation tables: groups whose 95% interval lies below the ward's Census share"),
     FindingSpec("over_represented_groups", "list", "Groups over-represented among survey respondents", CH_WHO,
                 "representation tables: groups whose 95% interval lies above the ward's Census share"),
-    FindingSpec("published_sample_bias_reproduced", "bool", "The published sample bias (too many middle-aged "
-                "women, too few ethnic minority residents) holds in the records", CH_WHO,
-                "the checks of the published sample bias against the Census"),
+    FindingSpec("published_sample_bias_reproduced", "bool", "The survey has too many women aged 35 to 64 and "
+                "too few ethnic minority residents, compared with the Census", CH_WHO,
+                "the checks of those two groups against the ward's Census shares"),
     FindingSpec("few_felt_worse", "bool", "Few residents felt the area had got worse in five years", CH_SURVEY,
                 "under 20% of respondents say worse, and fewer than say better"),
     FindingSpec("covid_community_spirit", "bool", "Most residents felt Covid-19 brought more community spirit",
@@ -99,7 +99,7 @@ _SPECS = [
     FindingSpec("objectives_met", "number", "Objectives met", CH_FIELDWORK, "objectives scorecard (status “met”)"),
     FindingSpec("objectives_adapted", "number", "Objectives delivered differently because of Covid-19",
                 CH_FIELDWORK, "objectives scorecard (status “adapted”)"),
-    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from what was published",
+    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from the records",
                 CH_FIELDWORK, "objectives scorecard (status “unclear”)"),
     FindingSpec("training_participants", "number", "People who took part in community researcher training",
                 CH_FIELDWORK, "training table (the published figure where there is one)"),
