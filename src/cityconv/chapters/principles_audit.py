@@ -279,8 +279,7 @@ def principle_context(a: WardAudit, p: PrincipleScore) -> dict[str, Any]:
     tested = {l.finding for l in p.leaves}
     lines = [capitalise(reason_sentence(l, a.findings)) + "." for l in p.leaves]
     lines += [a.findings[fid].description for fid in p.findings if fid not in tested]
-    shown = [fid for fid in p.findings]
-    chapters = dict.fromkeys(FINDINGS[f].chapter for f in shown if FINDINGS[f].chapter in CHAPTER_PAGES)
+    chapters = dict.fromkeys(FINDINGS[f].chapter for f in p.findings if FINDINGS[f].chapter in CHAPTER_PAGES)
     return {"number": p.number, "name": p.name, "label": p.label, "because": p.because,
             "evidence": list(dict.fromkeys(lines)),
             "links": join_words(chapter_link(c, a.study_id) for c in chapters)}
