@@ -328,7 +328,11 @@ def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor
         assert md.startswith(f"**{i}. {f.rule.title}**") and "The partners could" in md
         assert "*Why:*" in md and "{doc}`" in md  # the finding, linked to its chapter
         assert ":::{dropdown} The trail behind option" in md  # detail folded away
-        assert "**The principle it serves**" in md and "**The evidence and its grade**" in md
+        # each part of the trail starts its own paragraph (not run into the list above it)
+        lines = md.split("\n")
+        for part in ("**The principle it serves**", "**The evidence and its grade**"):
+            at = lines.index(part)
+            assert lines[at - 1] == "" or lines[at - 1].startswith("::::{dropdown}"), (part, lines[at - 1])
         for cid in f.rule.cases:  # every case with its grade, as graded in the evidence tables
             grade = eb.cases.set_index("case_id").loc[cid, "evidence_grade"]
             assert f"Grade {grade}: " in md

@@ -256,7 +256,7 @@ intro_text = summary_text  # the name the notebook used before the templates
 
 def scale_table(a: WardAudit) -> Table:
     frame = pd.DataFrame({"Score": [v[0] for v in a.scale.values()], "Meaning": [v[1] for v in a.scale.values()]})
-    return Table(frame, title="The audit's scale", source="data/evidence/principles_audit_rules.yml (project judgement)",
+    return Table(frame, title="The audit's scale", source="The audit's written rules (project judgement)",
                  units="Not applicable (definitions)", status="published", page_status=a.status)
 
 

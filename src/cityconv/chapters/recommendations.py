@@ -343,8 +343,8 @@ def fired_table(wr: WardRecommendations) -> Table | None:
     if not wr.implications:
         frame = frame.drop(columns="Published implication")
     return Table(frame, title=f"Options for the partners in {wr.ward}, and the strength of their evidence",
-                 source=f"Rules in data/recommendations/rules.yml applied to {wr.records_source}; evidence: "
-                        "IPPR North and SRC (2010), graded in data/evidence",
+                 source=f"The book's written rules applied to {wr.records_source}; evidence: "
+                        "IPPR North and SRC (2010), graded by the book",
                  units="Number of evidence items; best grade on the scale A (strongest) to E",
                  notes=["Grades run from A (a controlled comparison) to E (a claim with no study behind it)."],
                  status=wr.status)
