@@ -72,8 +72,10 @@ def test_leaf_operators():
     assert C.check({"finding": "top_improve", "empty": False}, f).result is True
     assert C.check({"finding": "digital_for_younger", "equals": True}, f).result is True
     assert C.check({"finding": "digital_for_younger", "not_equals": True}, f).result is False
-    assert C.check({"finding": "findings_fed_back", "known": False}, f).result is True
     assert C.check({"finding": "n_methods", "known": True}, f).result is True
+    assert C.check({"finding": "findings_fed_back", "known": True}, f).result is False
+    with pytest.raises(ValueError, match="not known"):
+        C.check({"finding": "findings_fed_back", "known": False}, f)
 
 
 def test_unknown_findings_make_leaves_unknown_not_false():
@@ -147,8 +149,20 @@ def test_rule_fires_and_does_not_fire(rules, rule_id):
     assert fires(rules[rule_id], findings(**no)) is False
 
 
-def test_feed_back_fires_when_not_known(rules):
-    assert fires(rules["feed-back-findings"], findings()) is True
+def test_feed_back_does_not_fire_when_not_known(rules):
+    """Issue 12: the rule once fired on `findings_fed_back` not known; a finding not known fires nothing."""
+    assert fires(rules["feed-back-findings"], findings()) is None
+
+
+def test_no_rule_fires_on_findings_that_are_not_known(rules):
+    for rule in rules.values():
+        assert fires(rule, findings()) is not True, rule.id
+
+
+def test_known_false_in_a_rules_file_is_refused(tmp_path):
+    text = GOOD_RULE.replace("{finding: n_methods, ge: 1}", "{finding: findings_fed_back, known: false}")
+    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    assert "cannot be true because a finding is not known" in p.message and p.line == 5
 
 
 def test_rule_on_unknown_findings_does_not_fire(rules):
@@ -285,6 +299,9 @@ def test_clubmoor_findings_come_from_the_data(clubmoor_findings):
     assert "Women aged 35 to 64" in f["over_represented_groups"].value
     assert f["findings_fed_back"].value is None and "not known" in f["findings_fed_back"].description
     assert f["training_vs_target"].value == pytest.approx(23 / 20)
+    # 23 people attended the training: never "community researchers trained"
+    assert "attended" in f["training_vs_target"].description
+    assert "researchers trained" not in f["training_vs_target"].description
     for finding in f.values():
         assert finding.source and finding.description
 
@@ -293,9 +310,10 @@ def test_most_rules_fire_for_clubmoor_and_some_do_not(clubmoor_recs):
     fired = {r.rule.id for r in clubmoor_recs.fired}
     not_fired = {r.rule.id for r in clubmoor_recs.not_fired}
     assert len(fired) > len(not_fired) >= 2
-    assert {"blended-engagement", "targeted-recruitment", "feed-back-findings", "researcher-corps", "data-sharing",
+    assert {"blended-engagement", "targeted-recruitment", "researcher-corps", "data-sharing",
             "early-wider-agencies", "act-on-crime-asb"} <= fired
     assert {"train-more-researchers", "add-in-depth-conversations"} <= not_fired
+    assert [r.rule.id for r in clubmoor_recs.undecided] == ["feed-back-findings"]
 
 
 def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor_recs):
@@ -307,13 +325,95 @@ def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor
         keys = eb.cases.set_index("case_id").loc[list(f.rule.cases), "citation_key"].astype(str)
         assert len(keys) >= 1 and set(keys) <= sources
         md = R.recommendation_markdown(clubmoor_recs, i, f)
-        assert "*Findings that led to it:*" in md and "*Evidence:*" in md and "evidence grade" in md
+        assert md.startswith(f"**{i}. {f.rule.title}**") and "The partners could" in md
+        assert "*Why:*" in md and "{doc}`" in md  # the finding, linked to its chapter
+        assert ":::{dropdown} The trail behind option" in md  # detail folded away
+        # each part of the trail starts its own paragraph (not run into the list above it)
+        lines = md.split("\n")
+        for part in ("**The principle it serves**", "**The evidence and its grade**"):
+            at = lines.index(part)
+            assert lines[at - 1] == "" or lines[at - 1].startswith("::::{dropdown}"), (part, lines[at - 1])
+        for cid in f.rule.cases:  # every case with its grade, as graded in the evidence tables
+            grade = eb.cases.set_index("case_id").loc[cid, "evidence_grade"]
+            assert f"Grade {grade}: " in md
         assert re.search(r"\(\d{4}\)", md), md  # a citation with its year
 
 
 def test_not_fired_rules_say_why(clubmoor_recs):
     text = R.not_fired_text(clubmoor_recs)
     assert "Train more community researchers" in text and "115%" in text
+    assert "attended community researcher training" in text and "(the rule needs less than 100%)" in text
+    assert ":::{dropdown}" in text and "Tell residents what was found" not in text
+
+
+def test_rules_that_cannot_be_decided_are_listed_apart(clubmoor_recs):
+    text = R.cannot_tell_text(clubmoor_recs)
+    assert "Tell residents what was found" in text
+    assert "findings were reported back to the people who took part" in text
+    assert "Tell residents" not in R.recommendations_markdown(clubmoor_recs)
+
+
+def test_published_implications_travel_only_with_their_ward(clubmoor_recs):
+    by_id = {f.rule.id: (i, f) for i, f in enumerate(clubmoor_recs.fired, 1)}
+    i, f = by_id["researcher-corps"]
+    md = R.recommendation_markdown(clubmoor_recs, i, f)
+    assert "What the project itself concluded" in md and "volunteer corps of community researchers" in md
+    i, f = by_id["blended-engagement"]  # no published implication for this one
+    assert "What the project itself concluded" not in R.recommendation_markdown(clubmoor_recs, i, f)
+    anfield = R.load("anfield", REPO)  # synthetic: holds no published statements, so borrows none
+    assert anfield.implications == {}
+    assert all("concluded" not in R.recommendation_markdown(anfield, i, f) for i, f in enumerate(anfield.fired, 1))
+
+
+def test_the_page_says_once_that_it_demonstrates_the_method(clubmoor_recs):
+    text = R.summary_text(clubmoor_recs)
+    assert text.count("reconstructed records") == 1 and "shows how the method works" in text
+    assert "{cite:p}`ippr_src_2010`" in text
+
+
+CODE_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b|\.ya?ml\b|\.csv\b|cityconv\.")
+
+
+def _outside_analysts_notes(text: str) -> str:
+    return re.sub(r":::\{admonition\} For analysts.*?\n:::", "", text, flags=re.S)
+
+
+def test_reader_prose_has_no_code_names(clubmoor_recs):
+    wr = clubmoor_recs
+    pages = [R.summary_text(wr), R.recommendations_markdown(wr), R.cannot_tell_text(wr), R.not_fired_text(wr),
+             R.how_rules_work_text(wr)]
+    for text in pages:
+        prose = re.sub(r"\{doc\}`[^`]*`|\{cite:p\}`[^`]*`", "", _outside_analysts_notes(text))
+        assert not CODE_NAME.search(prose), CODE_NAME.search(prose)
+    assert "For analysts" in R.how_rules_work_text(wr)
+
+
+def test_mentions_of_other_chapters_are_links(clubmoor_recs):
+    text = R.how_rules_work_text(clubmoor_recs)
+    assert "{doc}`principles audit </book/generated/clubmoor/09-principles-audit>`" in text
+    assert "{doc}`recommendation explorer </book/generated/teaching/42-recommendation-explorer>`" in text
+
+
+def plain_prose(text: str) -> str:
+    """Markdown as a reader sees it: link texts kept, fences and emphasis marks dropped."""
+    prose = re.sub(r"\{(doc|cite:p)\}`([^<`]*?)\s*(<[^>]*>)?`", r"\2", text)
+    return re.sub(r"^:{3,}.*$|^:class:.*$|[*#]", "", prose, flags=re.M)
+
+
+def test_chapter_is_short_and_plain(clubmoor_recs):
+    """Issue 12: at most 2,500 words and reading ease 55 or more. The built page is measured by
+    benchmarks/readability.py; this checks the prose the chapter makes, leaving room for the banner."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import textstat
+
+    wr = clubmoor_recs
+    prose = plain_prose("\n\n".join([R.summary_text(wr), R.recommendations_markdown(wr), R.cannot_tell_text(wr),
+                                      R.not_fired_text(wr), R.how_rules_work_text(wr)]))
+    assert textstat.lexicon_count(prose) <= 2300
+    assert textstat.flesch_reading_ease(prose) >= 57
 
 
 def test_fired_by_ward(tmp_path):
@@ -337,7 +437,8 @@ def test_audit_scores_every_principle_with_its_evidence(clubmoor_chapter, clubmo
     assert [p.number for p in a.scores] == list(range(1, 11))
     assert all(p.score in audit.SCALE_IDS and p.because for p in a.scores)
     by_id = {p.principle: p for p in a.scores}
-    assert by_id["informed"].score == "not_known" and "findings_fed_back" in by_id["informed"].because
+    assert by_id["informed"].score == "not_known"
+    assert "do not say whether the findings were reported back" in by_id["informed"].because
     assert by_id["inclusive"].score == "partly_met"
     assert by_id["no_jargon"].score == "not_known"
     md = audit.principle_markdown(a, by_id["inclusive"])
@@ -437,8 +538,8 @@ def test_template_executes(tmp_path, template):
     text = _outputs(nbformat.read(out, as_version=4))
     assert "Traceback" not in text
     if template.startswith("10"):
-        assert "*Evidence:*" in text and "as cited in IPPR North and SRC (2010)" in text
-        assert "These rules do not fire" in text
+        assert "**The evidence and its grade**" in text and "The partners could" in text
+        assert "do not apply to" in text and "For analysts" in text
     else:
         assert "Being inclusive" in text and "Not known" in text
 
@@ -471,3 +572,49 @@ def test_an_error_inside_a_claim_fails_instead_of_reading_not_known(monkeypatch)
     monkeypatch.setattr(claims, "CLAIMS", (replace(claim, check=broken), *claims.CLAIMS[1:]))
     with pytest.raises(KeyError):
         F.ward_findings(ch)
+
+
+# --------------------------------------------------------------------------- the audit page's prose
+
+
+def _audit_pages(a) -> list[str]:
+    return [audit.summary_text(a), audit.principles_markdown(a), audit.how_scores_text(a)]
+
+
+def test_audit_prose_is_plain_linked_and_folded(clubmoor_chapter, clubmoor_findings):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import textstat
+
+    a = audit.audit_ward(clubmoor_chapter, clubmoor_findings)
+    pages = _audit_pages(a)
+    for text in pages:
+        prose = re.sub(r"\{doc\}`[^`]*`|\{cite:p\}`[^`]*`", "", _outside_analysts_notes(text))
+        assert not CODE_NAME.search(prose), CODE_NAME.search(prose)
+    summary, principles, how = pages
+    assert "{doc}`recommendations </book/generated/clubmoor/10-recommendations>`" in summary
+    assert summary.count("reconstructed records") == 1
+    assert principles.count(":::{dropdown} What the score for principle") == 9  # no-jargon has no findings
+    assert "{doc}`Who took part </book/generated/clubmoor/04-who-took-part>`" in principles
+    assert "For analysts" in how
+    prose = plain_prose("\n\n".join(pages))
+    assert textstat.flesch_reading_ease(prose) >= 57
+
+
+def test_audit_scores_say_nothing_published_for_a_synthetic_ward():
+    a = audit.load("anfield", REPO)
+    text = "\n".join(_audit_pages(a))
+    assert "published" not in text.lower() and "reconstructed" not in text
+    assert "simulated records" in text
+
+
+def test_audit_not_known_uses_the_rules_own_reason():
+    rule = audit.PrincipleRule("informed", ("findings_fed_back",), (
+        audit.ScoreOption("met", {"finding": "findings_fed_back", "equals": True}, "reported"),
+        audit.ScoreOption("not_known", None, "the settings do not say"),
+    ))
+    assert audit.score_principle(rule, findings())[:2] == ("not_known", "the settings do not say")
+    assert audit.score_principle(rule, findings(findings_fed_back=True))[0] == "met"
+    assert audit.score_principle(rule, findings(findings_fed_back=False))[:2] == ("not_known", "the settings do not say")

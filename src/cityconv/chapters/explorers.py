@@ -798,12 +798,9 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
 def recommendation_summary(state: RecommendationState, engine: RuleEngine | None = None) -> str:
     engine = engine or rule_engine()
     lines = [f"{len(state.fired)} of {len(state.rule_ids)} rules fire with these findings."]
-    lines += [f"- **{engine.titles.get(r, r)}** (`{r}`): {engine.texts.get(r, r)}" for r in state.fired]
+    lines += [f"- **{engine.titles.get(r, r)}**: {engine.texts.get(r, r)}" for r in state.fired]
     if state.source == "demonstration":
-        lines.append(
-            f"\n*These are demonstration rules, used because {engine.note}; the project's rules are read "
-            "from `data/recommendations/rules.yml` by `cityconv.chapters.recommendations`.*"
-        )
+        lines.append(f"\n*These are demonstration rules, used because {engine.note}; they are not the project's rules.*")
     return "\n".join(lines)
 
 

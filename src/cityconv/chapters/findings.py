@@ -34,7 +34,20 @@ CH_INTERVIEWS = "Interviews"
 CH_SOCIAL = "Social media"
 CH_PRACTITIONERS = "Practitioners and partners"
 CH_SENSE = "Sense check"
-PARAMS_SOURCE = "params file (findings_fed_back)"
+CH_SETTINGS = "ward settings"
+PARAMS_SOURCE = "the ward's settings, which say whether the findings were reported back"
+#: The template (page) behind each chapter a finding comes from, for links between pages.
+CHAPTER_PAGES = {
+    CH_FIELDWORK: "02-evidence-gathering", CH_SURVEY: "03-residents-survey", CH_WHO: "04-who-took-part",
+    CH_INTERVIEWS: "05-interviews", CH_SOCIAL: "06-social-media", CH_PRACTITIONERS: "07-practitioners",
+    CH_SENSE: "08-sense-check",
+}
+
+
+def chapter_link(chapter: str, study_id: str) -> str:
+    """A MyST link to a ward's chapter by its title (plain text for what is not a chapter)."""
+    page = CHAPTER_PAGES.get(chapter)
+    return f"{{doc}}`{chapter} </book/generated/{study_id}/{page}>`" if page else chapter
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class FindingSpec:
 
     @property
     def source(self) -> str:
+        if self.chapter not in CHAPTER_PAGES:
+            return self.where
         return f"chapter “{self.chapter}”, {self.where}"
 
 
@@ -60,39 +75,39 @@ _SPECS = [
     FindingSpec("top_best_things", "list", "Best things about the area most often named by residents", CH_SENSE,
                 "most-named codes of the survey question on best things (counts that may be published)"),
     FindingSpec("digital_for_younger", "bool", "Younger respondents favour digital methods more than older ones",
-                CH_SURVEY, "claim “digital_for_younger”: a larger share of respondents aged 16–44 than of those "
-                           "aged 65+ name a digital method"),
+                CH_SURVEY, "a larger share of respondents aged 16–44 than of those aged 65+ name a digital method"),
     FindingSpec("traditional_for_older", "bool", "Older respondents favour traditional and face-to-face methods",
-                CH_SURVEY, "claim “traditional_for_older”: among respondents aged 65+, more name a postal, "
-                           "face-to-face or telephone method than a digital one"),
+                CH_SURVEY, "among respondents aged 65+, more name a postal, face-to-face or telephone method "
+                           "than a digital one"),
     FindingSpec("blended_engagement_favoured", "bool", "Interviewees favoured blended (digital and traditional) "
-                "engagement", CH_INTERVIEWS, "claim “blended_engagement_favoured”: blended engagement is coded in "
-                "more interviews than face-to-face or digital engagement alone"),
+                "engagement", CH_INTERVIEWS, "blended engagement comes up in more interviews than face-to-face "
+                "or digital engagement alone"),
     FindingSpec("under_represented_groups", "list", "Groups under-represented among survey respondents", CH_WHO,
                 "representation tables: groups whose 95% interval lies below the ward's Census share"),
     FindingSpec("over_represented_groups", "list", "Groups over-represented among survey respondents", CH_WHO,
                 "representation tables: groups whose 95% interval lies above the ward's Census share"),
-    FindingSpec("published_sample_bias_reproduced", "bool", "The published sample bias (too many middle-aged "
-                "women, too few ethnic minority residents) holds in the records", CH_WHO,
-                "claims “women_35_64_overrepresented” and “ethnic_minority_underrepresented”"),
+    FindingSpec("published_sample_bias_reproduced", "bool", "The survey has too many women aged 35 to 64 and "
+                "too few ethnic minority residents, compared with the Census", CH_WHO,
+                "the checks of those two groups against the ward's Census shares"),
     FindingSpec("few_felt_worse", "bool", "Few residents felt the area had got worse in five years", CH_SURVEY,
-                "claim “few_felt_worse”: under 20% of respondents say worse, and fewer than say better"),
+                "under 20% of respondents say worse, and fewer than say better"),
     FindingSpec("covid_community_spirit", "bool", "Most residents felt Covid-19 brought more community spirit",
-                CH_SURVEY, "claim “covid_catalyst”: more than half of respondents say more community spirit"),
+                CH_SURVEY, "more than half of respondents say more community spirit"),
     FindingSpec("methods_used", "list", "Engagement methods used", CH_FIELDWORK, "methods table"),
     FindingSpec("n_methods", "number", "Number of engagement methods used", CH_FIELDWORK, "methods table"),
     FindingSpec("objectives_recorded", "number", "Objectives recorded", CH_FIELDWORK, "objectives scorecard"),
     FindingSpec("objectives_met", "number", "Objectives met", CH_FIELDWORK, "objectives scorecard (status “met”)"),
     FindingSpec("objectives_adapted", "number", "Objectives delivered differently because of Covid-19",
                 CH_FIELDWORK, "objectives scorecard (status “adapted”)"),
-    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from what was published",
+    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from the records",
                 CH_FIELDWORK, "objectives scorecard (status “unclear”)"),
     FindingSpec("training_participants", "number", "People who took part in community researcher training",
                 CH_FIELDWORK, "training table (the published figure where there is one)"),
-    FindingSpec("training_vs_target", "share", "Community researchers trained as a share of the target",
-                CH_FIELDWORK, "objectives scorecard (objective “train_researchers”)"),
+    FindingSpec("training_vs_target", "share", "People who attended community researcher training, as a "
+                "share of the number the project planned to train", CH_FIELDWORK,
+                "objectives scorecard (the training objective)"),
     FindingSpec("residents_engaged_vs_target", "share", "Residents engaged (lower bound) as a share of the target",
-                CH_FIELDWORK, "objectives scorecard (objective “engage_residents”)"),
+                CH_FIELDWORK, "objectives scorecard (the objective on residents engaged)"),
     FindingSpec("interviews", "number", "Interviews", CH_INTERVIEWS, "number of interviews"),
     FindingSpec("interviewee_types", "list", "Groups interviewed", CH_INTERVIEWS, "interviews by group"),
     FindingSpec("interview_themes", "list", "Themes raised in at least one interview", CH_INTERVIEWS,
@@ -107,9 +122,9 @@ _SPECS = [
     FindingSpec("citywide_improvement_areas", "list", "Improvement areas of the 2019 citywide consultation",
                 CH_SENSE, "citywide consultation table"),
     FindingSpec("sense_check_similar", "bool", "The ward's findings are broadly similar to the citywide "
-                "consultation", CH_SENSE, "claim “sense_check_similar”"),
+                "consultation", CH_SENSE, "comparison with the citywide consultation"),
     FindingSpec("findings_fed_back", "bool", "Findings were reported back to the people who took part",
-                "ward settings", PARAMS_SOURCE),
+                CH_SETTINGS, PARAMS_SOURCE),
 ]
 FINDINGS: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
 
@@ -188,6 +203,9 @@ def ward_findings(ch) -> dict[str, Finding]:
                 t, d = by_id.loc[objective, "target"], by_id.loc[objective, "delivered"]
                 if not pd.isna(t) and not pd.isna(d) and float(t) > 0:
                     values[fid] = float(d) / float(t)
+        if values["training_vs_target"] is not None:
+            notes["training_vs_target"] = ("This counts people who attended the training; attending is not the "
+                                           "same as going on to work as a community researcher.")
         if values["residents_engaged_vs_target"] is not None:
             notes["residents_engaged_vs_target"] = "The delivered figure is a lower bound (see the scorecard)."
     methods = fieldwork.methods(fw) if data is not None else []
@@ -302,6 +320,37 @@ def explain_leaf(leaf: LeafResult, findings: dict[str, Finding]) -> str:
         shown = f.display if f is not None else "not known"
     need = f"not ({want})" if leaf.negated else want
     return f"{label}: {shown} (condition: {need})"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def reason_sentence(leaf: LeafResult, findings: dict[str, Finding]) -> str:
+    """What a rule found about one finding, as words for the page (no ids, no condition syntax).
+
+    E.g. "things residents most often said could be improved include crime and anti-social
+    behaviour", "younger respondents favour digital methods more than older ones",
+    "objectives delivered differently because of Covid-19: 0 (the rule needs at least 1)".
+    """
+    f = findings.get(leaf.finding)
+    spec = FINDINGS.get(leaf.finding)
+    label = _lower_first(spec.label if spec else leaf.finding)
+    if leaf.result is None or f is None:
+        return f"{label}: not known"
+    if leaf.op in LIST_OPS:
+        code = f.codes_display.get(leaf.expected, leaf.expected)
+        present = str(leaf.expected) in (f.value or [])
+        return f"{label} {'include' if present else 'do not include'} {_lower_first(str(code))}"
+    if leaf.op == "empty":
+        return f"{label}: {f.display}"
+    if f.kind == "bool":
+        return label if f.value else f"{label}: no"
+    shown = f"{label}: {f.display}"
+    if leaf.effective is False and leaf.op in NUMERIC_OPS and not leaf.negated:
+        want = _expected_text(leaf.finding, leaf.op, leaf.expected, f).removeprefix("is ")
+        shown += f" (the rule needs {want})"
+    return shown
 
 
 def finding_kinds() -> dict[str, str]:

@@ -16,7 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from cityconv.chapters.findings import FINDINGS, finding_kinds, load_findings
+from cityconv.chapters.findings import (
+    CHAPTER_PAGES,
+    FINDINGS,
+    chapter_link,
+    finding_kinds,
+    load_findings,
+    reason_sentence,
+)
 from cityconv.core.params import read_yaml, to_plain, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
@@ -29,6 +36,7 @@ from cityconv.methods.conditions import (
     condition_problems,
 )
 from cityconv.present import Table, fmt_int
+from cityconv.present.prose import capitalise, join_words, template_renderer
 
 AUDIT_RULES_FILE = EVIDENCE_DIR / "principles_audit_rules.yml"
 SCALE_IDS = ("met", "partly_met", "not_met", "not_known")
@@ -158,7 +166,8 @@ def score_principle(rule: PrincipleRule, findings: dict[str, Finding]) -> tuple[
 
     The first option whose condition is true wins. An option without a condition applies only when every
     earlier condition was false; if one could not be decided (a finding not known), the score is
-    not_known and `because` names the missing findings.
+    not_known, with the reason of a last condition-free not_known option when the rules give one, else
+    a reason naming the missing findings.
     """
     leaves: list[LeafResult] = []
     undecided: list[str] = []
@@ -173,9 +182,12 @@ def score_principle(rule: PrincipleRule, findings: dict[str, Finding]) -> tuple[
             return opt.score, opt.because, tuple(leaves)
         if outcome.result is None:
             undecided += [l.finding for l in outcome.leaves if l.result is None]
+    last = rule.options[-1]
+    if last.when is None and last.score == "not_known":
+        return "not_known", last.because, tuple(leaves)
     missing = list(dict.fromkeys(undecided))
-    labels = "; ".join(FINDINGS[f].label.lower() for f in missing) or "the findings it needs"
-    return "not_known", f"Cannot be scored for this ward: not known — {labels}.", tuple(leaves)
+    labels = join_words([FINDINGS[f].label.lower() for f in missing]) or "the findings it needs"
+    return "not_known", f"This cannot be scored, because these are not known for this ward: {labels}.", tuple(leaves)
 
 
 @dataclass
@@ -221,26 +233,30 @@ def load(study_id: str, root: Path | None = None) -> WardAudit:
 # ------------------------------------------------------------------------------------------ the page
 
 
-def intro_text(a: WardAudit) -> str:
+TEMPLATES = Path(__file__).parent / "templates" / "principles_audit"
+render = template_renderer(TEMPLATES)
+RECOMMENDATIONS_PAGE = "10-recommendations"
+
+
+def summary_context(a: WardAudit) -> dict[str, Any]:
     c = a.counts()
     parts = [f"{fmt_int(c[s])} {a.scale[s][0].lower()}" for s in a.scale if c[s]]
-    text = (f"We score {a.ward} against the ten principles of good engagement that the positioning paper sets out "
-            f"(credited to Duncan and Thomas, 2007). Of the {fmt_int(len(a.scores))} principles, "
-            + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + ".")
-    nk = int(c.get("not_known", 0))
-    if nk:
-        text += (f" A score of “not known” ({fmt_int(nk)} here) means the ward's records and settings cannot show "
-                 "the practice either way; it is not a judgement against the ward.")
-    text += (" Each score comes from a written rule (data/evidence/principles_audit_rules.yml) applied to named "
-             "findings from the earlier chapters; the findings and their values are listed under each principle.")
-    if a.status != "observed":
-        text += f" The findings come from {a.status} records: read the scores as a demonstration of the method."
-    return text
+    return {"ward": a.ward, "n": fmt_int(len(a.scores)), "counts": join_words(parts), "status": a.status,
+            "n_not_known": int(c.get("not_known", 0)),
+            "recommendations_link": f"{{doc}}`recommendations </book/generated/{a.study_id}/{RECOMMENDATIONS_PAGE}>`"}
+
+
+def summary_text(a: WardAudit) -> str:
+    """The audit's opening: the counts of scores, what "not known" means and (once) the data status."""
+    return render("summary", summary_context(a))
+
+
+intro_text = summary_text  # the name the notebook used before the templates
 
 
 def scale_table(a: WardAudit) -> Table:
     frame = pd.DataFrame({"Score": [v[0] for v in a.scale.values()], "Meaning": [v[1] for v in a.scale.values()]})
-    return Table(frame, title="The audit's scale", source="data/evidence/principles_audit_rules.yml (project judgement)",
+    return Table(frame, title="The audit's scale", source="The audit's written rules (project judgement)",
                  units="Not applicable (definitions)", status="published", page_status=a.status)
 
 
@@ -254,21 +270,33 @@ def summary_table(a: WardAudit) -> Table:
                  source=f"Principles: Duncan and Thomas (2007), as cited in IPPR North and SRC (2010). Scores: project "
                         f"judgement applied to {a.records_source}",
                  units="Score on the audit's four-point scale; number of named findings used",
-                 notes=["Scores are the project's own judgement, made with the written rules in "
-                        "data/evidence/principles_audit_rules.yml."], status=a.status)
+                 notes=["Scores are the project's own judgement, made with rules written down in advance."],
+                 status=a.status)
+
+
+def principle_context(a: WardAudit, p: PrincipleScore) -> dict[str, Any]:
+    """What one principle's entry shows: the findings its rules looked at, as sentences, each once."""
+    tested = {l.finding for l in p.leaves}
+    lines = [capitalise(reason_sentence(l, a.findings)) + "." for l in p.leaves]
+    lines += [a.findings[fid].description for fid in p.findings if fid not in tested]
+    chapters = dict.fromkeys(FINDINGS[f].chapter for f in p.findings if FINDINGS[f].chapter in CHAPTER_PAGES)
+    return {"number": p.number, "name": p.name, "label": p.label, "because": p.because,
+            "evidence": list(dict.fromkeys(lines)),
+            "links": join_words(chapter_link(c, a.study_id) for c in chapters)}
 
 
 def principle_markdown(a: WardAudit, p: PrincipleScore) -> str:
-    lines = [f"**{p.number}. {p.name}** — *{p.label}.*", "", p.because]
-    if p.findings:
-        lines += ["", "*Evidence used:*", ""]
-        for fid in p.findings:
-            f = a.findings[fid]
-            lines.append(f"- {f.description} (Source: {f.source}.)")
-    else:
-        lines += ["", "*Evidence used:* none of the ward's findings bears on this principle."]
-    return "\n".join(lines)
+    return render("principle", principle_context(a, p))
 
 
 def principles_markdown(a: WardAudit) -> str:
     return "\n\n".join(principle_markdown(a, p) for p in a.scores)
+
+
+def how_context(a: WardAudit) -> dict[str, str]:
+    return {"rules_file": AUDIT_RULES_FILE.as_posix(), "principles_file": (EVIDENCE_DIR / "principles.csv").as_posix()}
+
+
+def how_scores_text(a: WardAudit) -> str:
+    """How the scores are made, for the reader, with file and code names in a folded analysts' note."""
+    return render("how_scores", how_context(a))

@@ -18,23 +18,26 @@ with its reasons; `fired_by_ward(project)` is the ward × rule table for the com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
 from cityconv.chapters.findings import (
+    CHAPTER_PAGES,
     FINDINGS,
+    chapter_link,
     explain_leaf,
     finding_kinds,
     load_findings,
+    reason_sentence,
 )
 from cityconv.core.params import did_you_mean, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import rules as rules_file
-from cityconv.data.rules import EVIDENCE_DIR, Rule, load_rules, rules_path
+from cityconv.data.rules import EVIDENCE_DIR, RULES_FILE, Rule, load_rules, rules_path
 from cityconv.methods.conditions import (
     Finding,
     LeafResult,
@@ -43,6 +46,7 @@ from cityconv.methods.conditions import (
     condition_problems,
 )
 from cityconv.present import Table, fmt_int
+from cityconv.present.prose import capitalise, join_words, template_renderer
 
 
 def rule_findings(rule: Rule) -> tuple[str, ...]:
@@ -140,6 +144,9 @@ class WardRecommendations:
     findings: dict[str, Finding]
     results: list[Fired]
     evidence: Any  # cityconv.data.evidence.EvidenceBase
+    #: statement id -> text of the ward's own published implications (none for a ward without them)
+    implications: dict[str, str] = field(default_factory=dict)
+    project: Project | None = None
 
     @property
     def fired(self) -> list[Fired]:
@@ -148,6 +155,23 @@ class WardRecommendations:
     @property
     def not_fired(self) -> list[Fired]:
         return [r for r in self.results if not r.fired]
+
+    @property
+    def undecided(self) -> list[Fired]:
+        return [r for r in self.results if r.result is None]
+
+    @property
+    def ruled_out(self) -> list[Fired]:
+        return [r for r in self.results if r.result is False]
+
+
+def ward_implications(data) -> dict[str, str]:
+    """The ward's own published implications for policy and practice (statement id -> text)."""
+    statements = None if data is None else data.findings_statements
+    if statements is None:
+        return {}
+    rows = statements[statements["section"].astype(str) == "implications"]
+    return dict(zip(rows["statement_id"].astype(str), rows["text"].astype(str)))
 
 
 def load(study_id: str, root: Path | None = None) -> WardRecommendations:
@@ -164,7 +188,23 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
     rules = load_rules(rules_path(project), project.root)
     findings = load_findings(ch)
     return WardRecommendations(study_id, ch.title, ch.params.data_status, ch.records_source, findings,
-                               evaluate(rules, findings), eb)
+                               evaluate(rules, findings), eb, ward_implications(ch.data), project)
+
+
+# ------------------------------------------------------------------------------------------ the page
+#
+# Reader prose lives in templates/recommendations/*.md; the functions below only gather what they show.
+
+TEMPLATES = Path(__file__).parent / "templates" / "recommendations"
+render = template_renderer(TEMPLATES)
+EXPLORER_STUDY, EXPLORER_PAGE = "teaching", "42-recommendation-explorer"
+
+
+def page_link(wr: WardRecommendations, study_id: str, page: str, text: str) -> str:
+    """A MyST link to a generated page, or the plain words when that study is not part of this book."""
+    if study_id != wr.study_id and (wr.project is None or not wr.project.params_file(study_id).exists()):
+        return text
+    return f"{{doc}}`{text} </book/generated/{study_id}/{page}>`"
 
 
 def principle_line(eb, pid: str) -> str:
@@ -172,88 +212,142 @@ def principle_line(eb, pid: str) -> str:
     return f"{int(p['number'])}. {p['name']}"
 
 
-def case_line(eb, cid: str) -> str:
-    """'Place or programme: “effect as published” — grade B (before and after); Author (year), as cited in …'."""
+def _grade_designs(eb) -> dict[str, str]:
+    """grade -> the plain name of its strongest design, e.g. "A" -> "controlled comparison"."""
+    rubric = eb.grading_rubric.astype({"grade": str, "design_name": str})
+    return {g: str(rows["design_name"].iloc[0]).lower() for g, rows in rubric.groupby("grade", sort=True)}
+
+
+PAPER_CITED = ", as cited in IPPR North and SRC (2010)"
+
+
+def case_context(eb, cid: str) -> dict[str, str]:
+    """One evidence case as the trail shows it: where, the paper's words, grade, design, citation.
+
+    `cite` is the study the paper cites; the page says once that all of it is as cited in the paper.
+    """
     from cityconv.data.evidence import citation
 
     c = eb.cases.set_index("case_id").loc[cid]
     rubric = eb.grading_rubric.set_index("design")
     design = str(rubric.loc[str(c["evaluation_design"]), "design_name"]).lower()
     what = next((str(c[k]) for k in ("place", "programme") if not pd.isna(c[k])), None) or str(c["outcome_measure"])
-    cite = citation(eb, str(c["citation_key"]))
-    if str(c["citation_key"]) != "ippr_src_2010":
-        cite += ", as cited in IPPR North and SRC (2010)"
-    return f"{what}: “{c['effect_published']}” — evidence grade {c['evidence_grade']} ({design}); {cite}"
+    return {"what": what, "effect": str(c["effect_published"]), "grade": str(c["evidence_grade"]),
+            "design": design, "cite": capitalise(citation(eb, str(c["citation_key"]))),
+            "second_hand": str(c["citation_key"]) != "ippr_src_2010"}
 
 
-def intro_text(wr: WardRecommendations) -> str:
-    n, k = len(wr.results), len(wr.fired)
-    unknown = sum(r.result is None for r in wr.results)
-    text = (f"We hold {fmt_int(n)} recommendation rules. Each one fires when a condition on {wr.ward}'s findings "
-            f"holds. For {wr.ward}, **{fmt_int(k)} of the {fmt_int(n)}** fire.")
-    if unknown:
-        text += f" For {fmt_int(unknown)} we cannot tell, because a finding they need is not known for this ward."
-    text += (" Every recommendation below shows its trail: the findings that fired it, the principles of good "
-             "engagement it serves, and the published evidence behind it, with that evidence's grade. The grades "
-             "describe the evidence as the positioning paper reports it; see the chapter on the business case for "
-             "how thin much of that evidence is.")
-    if wr.status != "observed":
-        text += (f" The findings come from {wr.status} records: read them as a demonstration of the method, "
-                 "not as new facts about the ward.")
-    return text
+def case_line(eb, cid: str) -> str:
+    """'Place or programme: “effect as published” — evidence grade B (before and after); Author (year)…'."""
+    c = case_context(eb, cid)
+    return (f"{c['what']}: “{c['effect']}” — evidence grade {c['grade']} ({c['design']}); {c['cite']}"
+            + (PAPER_CITED if c["second_hand"] else ""))
+
+
+def summary_context(wr: WardRecommendations) -> dict[str, Any]:
+    designs = _grade_designs(wr.evidence)
+    grades = sorted(designs)
+    return {"ward": wr.ward, "status": wr.status, "n_rules": fmt_int(len(wr.results)),
+            "n_fired": capitalise(fmt_int(len(wr.fired))), "n_unknown": fmt_int(len(wr.undecided)) if wr.undecided else "",
+            "best_grade": grades[0], "best_design": designs[grades[0]],
+            "worst_grade": grades[-1], "worst_design": designs[grades[-1]]}
+
+
+def summary_text(wr: WardRecommendations) -> str:
+    """The chapter's opening paragraph, with the one plain statement of what the data can show."""
+    return render("summary", summary_context(wr))
+
+
+intro_text = summary_text  # the name the notebook and other chapters used before the templates
+
+
+def _chapter_links(wr: WardRecommendations, finding_ids) -> str:
+    """Links to the chapters that show these findings (each chapter once), joined as English."""
+    chapters = dict.fromkeys(FINDINGS[f].chapter for f in finding_ids if FINDINGS[f].chapter in CHAPTER_PAGES)
+    return join_words(chapter_link(c, wr.study_id) for c in chapters)
+
+
+def option_context(wr: WardRecommendations, number: int, f: Fired) -> dict[str, Any]:
+    rule = f.rule
+    held = [l for l in f.leaves if l.effective is True]
+    extra = [fid for fid in rule_findings(rule) if fid not in {l.finding for l in f.leaves}]
+    return {
+        "number": number, "title": rule.title, "text": rule.text,
+        "reasons": [capitalise(reason_sentence(l, wr.findings)) + "." for l in held],
+        "reason_links": _chapter_links(wr, [l.finding for l in held]),
+        "also": [{"sentence": wr.findings[fid].description, "link": _chapter_links(wr, [fid])} for fid in extra],
+        "implications": [wr.implications[i] for i in rule.implications if i in wr.implications],
+        "principles": [principle_line(wr.evidence, p).split(". ", 1)[1] for p in rule.principles],
+        "cases": [case_context(wr.evidence, c) for c in rule.cases],
+        "why": rule.why_this_evidence,
+    }
+
+
+def recommendation_markdown(wr: WardRecommendations, i: int, f: Fired) -> str:
+    """One option for the partners with its trail (finding, implication, principle, graded evidence)."""
+    return render("option", option_context(wr, i, f))
+
+
+def recommendations_markdown(wr: WardRecommendations) -> str:
+    if not wr.fired:
+        return f"No rule applies to {wr.ward}."
+    return "\n\n".join(recommendation_markdown(wr, i, f) for i, f in enumerate(wr.fired, 1))
+
+
+def cannot_tell_context(wr: WardRecommendations) -> dict[str, Any]:
+    items = []
+    for f in wr.undecided:
+        missing = [FINDINGS[l.finding].label.lower() for l in f.leaves if l.result is None]
+        items.append({"title": f.rule.title, "missing": join_words(dict.fromkeys(missing)), "text": f.rule.text})
+    return {"ward": wr.ward, "items": items}
+
+
+def cannot_tell_text(wr: WardRecommendations) -> str:
+    """Rules that cannot be decided, with what is missing: never shown as if they applied."""
+    return render("cannot_tell", cannot_tell_context(wr))
+
+
+def not_fired_context(wr: WardRecommendations) -> dict[str, Any]:
+    items = [{"title": f.rule.title, "why": capitalise(join_words(
+        reason_sentence(l, wr.findings) for l in f.leaves if l.effective is False)) + "."} for f in wr.ruled_out]
+    return {"ward": wr.ward, "items": items}
+
+
+def not_fired_text(wr: WardRecommendations) -> str:
+    """The rules whose condition is false here, with the reason, folded away."""
+    return render("not_fired", not_fired_context(wr))
+
+
+def how_context(wr: WardRecommendations) -> dict[str, str]:
+    return {"audit_link": page_link(wr, wr.study_id, "09-principles-audit", "principles audit"),
+            "explorer_link": page_link(wr, EXPLORER_STUDY, EXPLORER_PAGE, "recommendation explorer"),
+            "rules_file": RULES_FILE.as_posix(), "evidence_dir": EVIDENCE_DIR.as_posix()}
+
+
+def how_rules_work_text(wr: WardRecommendations) -> str:
+    return render("how_rules_work", how_context(wr))
 
 
 def fired_table(wr: WardRecommendations) -> Table | None:
     if not wr.fired:
         return None
+    cases = wr.evidence.cases.set_index("case_id")
     rows = []
     for i, f in enumerate(wr.fired, 1):
-        grades = sorted(str(wr.evidence.cases.set_index("case_id").loc[c, "evidence_grade"]) for c in f.rule.cases)
-        rows.append({"Recommendation": f"{i}. {f.rule.title}",
-                     "Findings": fmt_int(len(rule_findings(f.rule))),
-                     "Principles": ", ".join(str(n) for n in sorted(
-                         int(wr.evidence.principles.set_index("principle_id").loc[p, "number"]) for p in f.rule.principles)),
-                     "Evidence cases": fmt_int(len(f.rule.cases)),
-                     "Best evidence grade": grades[0]})
+        grades = sorted(str(cases.loc[c, "evidence_grade"]) for c in f.rule.cases)
+        rows.append({"Option": f"{i}. {f.rule.title}",
+                     "Published implication": "yes" if any(x in wr.implications for x in f.rule.implications) else "no",
+                     "Evidence items": fmt_int(len(f.rule.cases)),
+                     "Best grade": grades[0]})
     frame = pd.DataFrame(rows)
-    return Table(frame, title=f"Recommendations for {wr.ward} and the size of their trails",
-                 source=f"data/recommendations/rules.yml evaluated on {wr.records_source}; evidence base: "
-                        "IPPR North and SRC (2010), data/evidence",
-                 units="Number of findings, principles (by number in the list of ten) and evidence cases",
-                 notes=["Evidence grades run from A (controlled comparison) to E (assertion); see the business case "
-                        "chapter for the rubric."], status=wr.status)
-
-
-def recommendation_markdown(wr: WardRecommendations, i: int, f: Fired) -> str:
-    """One fired recommendation with its full trail, as Markdown."""
-    lines = [f"**{i}. {f.rule.title}**", "", f.rule.text, "", "*Findings that led to it:*", ""]
-    for fid in rule_findings(f.rule):
-        fd = wr.findings[fid]
-        lines.append(f"- {fd.description} (Source: {fd.source}.)")
-    lines += ["", "*Principles of good engagement it serves:*", ""]
-    lines += [f"- {principle_line(wr.evidence, p).replace('. ', chr(92) + '. ', 1)}" for p in f.rule.principles]
-    lines += ["", "*Evidence:*", ""]
-    lines += [f"- {case_line(wr.evidence, c)}" for c in f.rule.cases]
-    if f.rule.why_this_evidence:
-        lines += ["", f"*Why this evidence:* {f.rule.why_this_evidence}"]
-    return "\n".join(lines)
-
-
-def recommendations_markdown(wr: WardRecommendations) -> str:
-    if not wr.fired:
-        return f"No recommendation rule fires for {wr.ward}."
-    return "\n\n---\n\n".join(recommendation_markdown(wr, i, f) for i, f in enumerate(wr.fired, 1))
-
-
-def not_fired_text(wr: WardRecommendations) -> str:
-    if not wr.not_fired:
-        return f"Every rule fires for {wr.ward}."
-    lines = [f"These rules do not fire for {wr.ward}:", ""]
-    for f in wr.not_fired:
-        why = "; ".join(f.reasons(wr.findings))
-        state = "cannot be decided" if f.result is None else "does not fire"
-        lines.append(f"- **{f.rule.title}** ({state}): {why}.")
-    return "\n".join(lines)
+    if not wr.implications:
+        frame = frame.drop(columns="Published implication")
+    return Table(frame, title=f"Options for the partners in {wr.ward}, and the strength of their evidence",
+                 source=f"The book's written rules applied to {wr.records_source}; evidence: "
+                        "IPPR North and SRC (2010), graded by the book",
+                 units="Number of evidence items; best grade on the scale A (strongest) to E",
+                 notes=["Grades run from A (a controlled comparison) to E (a claim with no study behind it)."],
+                 status=wr.status)
 
 
 def findings_table(wr: WardRecommendations) -> Table:
@@ -265,4 +359,4 @@ def findings_table(wr: WardRecommendations) -> Table:
     return Table(frame, title=f"The findings the rules look at, {wr.ward}", source=wr.records_source,
                  units="As stated in each cell (counts, shares of a target, or yes/no)",
                  notes=["“not known” = the ward's data or settings do not tell us; a rule that needs a finding that "
-                        "is not known does not fire."], status=wr.status)
+                        "is not known does not apply."], status=wr.status)

@@ -34,6 +34,7 @@ class Rule:
     cases: tuple[str, ...]
     why_this_evidence: str = ""
     line: int | None = None
+    implications: tuple[str, ...] = ()  # statement ids in the ward's own findings_statements.csv
 
 
 def key_line(node: Any, key: str) -> int | None:
@@ -77,12 +78,13 @@ def load_rules(path: Path, root: Path | None = None) -> list[Rule]:
             trail_findings=tuple(id_list(trail, "findings")),
             principles=tuple(id_list(trail, "principles")), cases=tuple(id_list(trail, "cases")),
             why_this_evidence=" ".join(str(trail.get("why_this_evidence", "")).split()), line=yaml_line(node),
+            implications=tuple(id_list(trail, "implications")),
         ))
     return rules
 
 
 RULE_KEYS = ("id", "title", "recommendation", "when", "trail")
-TRAIL_KEYS = ("findings", "principles", "cases", "why_this_evidence")
+TRAIL_KEYS = ("findings", "implications", "principles", "cases", "why_this_evidence")
 
 
 def _shape_problems(tree: Any, name: str) -> list[Problem]:

@@ -6,13 +6,18 @@
                | includes | excludes            (list findings: a code is / is not in the list)
                | empty                          (list findings: true = the list is empty)
                | gt | ge | lt | le              (number and share findings; shares are 0-1)
-               | known                          (true: the finding has a value; false: it is not known)
+               | known: true                    (the finding has a value; never under `not`)
 
 Logic is three-valued (Kleene): a leaf on a finding that is not known is *unknown*; `not` of unknown is
 unknown; `all` is false if any part is false, else unknown if any part is unknown; `any` is true if any
-part is true, else unknown if any part is unknown. A rule fires only when its condition is true, so a
-finding that is not known never fires a recommendation; `{known: false}` lets a rule say what to do when
-something is not known. Pure functions: the findings and the finding kinds are handed in.
+part is true, else unknown if any part is unknown. A rule fires only when its condition is true.
+
+The promise this gives: a condition that is true stays true whatever the findings that are not known
+turn out to be, so a finding that is not known never fires a rule. `known: true` keeps that promise (it
+is false until the finding is known); `known: false` and a `known` leaf under `not` would break it (they
+are true *because* something is not known), so they are refused by `condition_problems` and by `check`.
+What to do about a finding that is not known belongs in the page ("we cannot tell"), not in a rule.
+Pure functions: the findings and the finding kinds are handed in.
 """
 
 from __future__ import annotations
@@ -75,14 +80,20 @@ class Outcome:
     leaves: tuple[LeafResult, ...]
 
 
-def _leaf(cond: dict, findings: dict[str, Finding]) -> LeafResult:
+KNOWN_REFUSED = ("a rule cannot be true because a finding is not known: use 'known: true' outside 'not', "
+                 "and say on the page what is not known")
+
+
+def _leaf(cond: dict, findings: dict[str, Finding], negated: bool) -> LeafResult:
     fid = str(cond["finding"])
     (op,) = [k for k in cond if k != "finding"]
     expected = cond[op]
     f = findings.get(fid)
     actual = None if f is None else f.value
     if op == "known":
-        return LeafResult(fid, op, expected, actual, (actual is not None) == bool(expected))
+        if expected is not True or negated:
+            raise ValueError(f"finding {fid!r}: {KNOWN_REFUSED}")
+        return LeafResult(fid, op, expected, actual, actual is not None)
     if actual is None:
         return LeafResult(fid, op, expected, actual, None)
     if op == "equals":
@@ -101,13 +112,16 @@ def _leaf(cond: dict, findings: dict[str, Finding]) -> LeafResult:
     return LeafResult(fid, op, expected, actual, bool(result))
 
 
-def check(cond: Any, findings: dict[str, Finding]) -> Outcome:
-    """Evaluate a (validated) condition with three-valued logic; see the module docstring."""
+def check(cond: Any, findings: dict[str, Finding], _negated: bool = False) -> Outcome:
+    """Evaluate a (validated) condition with three-valued logic; see the module docstring.
+
+    Raises ValueError for a condition that could be true because a finding is not known.
+    """
     if not isinstance(cond, dict):
         raise ValueError(f"a condition must be a mapping, got {cond!r}")
     if "all" in cond or "any" in cond:
         key = "all" if "all" in cond else "any"
-        parts = [check(c, findings) for c in cond[key]]
+        parts = [check(c, findings, _negated) for c in cond[key]]
         results = [p.result for p in parts]
         leaves = tuple(l for p in parts for l in p.leaves)
         if key == "all":
@@ -116,10 +130,10 @@ def check(cond: Any, findings: dict[str, Finding]) -> Outcome:
             result = True if True in results else (None if None in results else False)
         return Outcome(result, leaves)
     if "not" in cond:
-        inner = check(cond["not"], findings)
+        inner = check(cond["not"], findings, not _negated)
         flipped = tuple(LeafResult(l.finding, l.op, l.expected, l.actual, l.result, not l.negated) for l in inner.leaves)
         return Outcome(None if inner.result is None else not inner.result, flipped)
-    leaf = _leaf(cond, findings)
+    leaf = _leaf(cond, findings, _negated)
     return Outcome(leaf.result, (leaf,))
 
 
@@ -138,7 +152,7 @@ def condition_findings(cond: Any) -> list[str]:
 
 
 def condition_problems(
-    cond: Any, where: str, rule_id: str | None, line: int | None, kinds: Mapping[str, str]
+    cond: Any, where: str, rule_id: str | None, line: int | None, kinds: Mapping[str, str], negated: bool = False
 ) -> list[Problem]:
     """Structural problems of a condition: shape, operator, known finding, operator fits the finding's kind.
 
@@ -161,13 +175,13 @@ def condition_problems(
             return probs
         key = combos[0]
         if key == "not":
-            return probs + condition_problems(cond["not"], where, rule_id, at, kinds)
+            return probs + condition_problems(cond["not"], where, rule_id, at, kinds, not negated)
         parts = cond[key]
         if not isinstance(parts, list) or not parts:
             p(f"'{key}' needs a non-empty list of conditions", value=parts)
             return probs
         for part in parts:
-            probs += condition_problems(part, where, rule_id, at, kinds)
+            probs += condition_problems(part, where, rule_id, at, kinds, negated)
         return probs
     if "finding" not in cond:
         p("a condition needs 'finding' (or all/any/not)", value=sorted(map(str, cond)))
@@ -186,7 +200,9 @@ def condition_problems(
         p(f"'{op}' compares numbers: finding {fid!r} is a {kind} finding, value must be a number", value=value)
     elif op in LIST_OPS and (kind != "list" or not isinstance(value, str)):
         p(f"'{op}' needs a list finding and a code: finding {fid!r} is a {kind} finding", value=value)
-    elif op in ("known", "empty") and not isinstance(value, bool):
+    elif op == "known" and (value is not True or negated):
+        p(f"finding {fid!r}: {KNOWN_REFUSED}", value=value, expected="known: true, not inside 'not'")
+    elif op == "empty" and not isinstance(value, bool):
         p(f"'{op}' takes true or false", value=value)
     elif op == "empty" and kind != "list":
         p(f"'empty' needs a list finding: finding {fid!r} is a {kind} finding", value=value)
