@@ -255,7 +255,8 @@ OBJECTIVES: list[tuple[str, str, int | None, int | None, str, str, str, str]] = 
      "project interpretation"),
     ("pioneer_cocreation", "Pioneer co-creation methodologies with disadvantaged communities",
      None, None, "", "not quantified",
-     "Community researchers were trained, but the slides say lockdown meant a more limited role for them in data collection.",
+     "Residents and front line workers attended training to prepare them as researchers (published); the slides say lockdown "
+     "meant a more limited role for the community researchers in data collection.",
      "project interpretation"),
     ("engage_residents",
      "Engage 60 residents and introduce a different conversation with communities that focuses upon prevention and early intervention",
@@ -269,9 +270,10 @@ OBJECTIVES: list[tuple[str, str, int | None, int | None, str, str, str, str]] = 
      "A survey, interviews, social media posts and practitioner workshops were carried out (published).",
      "project interpretation"),
     ("train_researchers", "Build local capacity through training 20 community researchers",
-     20, 23, "participants", "met",
-     "Four training sessions with 23 participants, residents and front line workers (published). How many went on to act as "
-     "researchers is not published; lockdown gave them a more limited role in data collection.",
+     20, 23, "participants", "unclear",
+     "23 participants, residents and front line workers, attended four training sessions (published). How many were residents, "
+     "and how many went on to act as researchers, is not published; lockdown gave the researchers a more limited role in data "
+     "collection. Attending training is not the same as being trained as a researcher, so we do not count the target as met.",
      "published"),
     ("focus_groups", "Deliver 6 citizen focus groups and 2 community workshops",
      6, None, "focus groups", "adapted",
