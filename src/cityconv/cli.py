@@ -376,33 +376,13 @@ def field_kit(
     target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
     written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)
     if pdf:
-        written += _print_pdfs([p for p in written if p.suffix == ".html"])
+        from cityconv.pipeline.print_html import print_pages
+
+        written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"])
     console.print(f"[green]✓[/] field kit for {params.title} in {target}:")
     for path in written:
         if path.suffix != ".md":
             console.print(f"  {path.name}")
-
-
-def _print_pdfs(pages: list[Path]) -> list[Path]:
-    """Each HTML page printed to a PDF beside it, by the same headless Chromium as the book's PDF."""
-    from playwright.sync_api import sync_playwright
-
-    from cityconv.pipeline.pdf import _launch
-
-    out = []
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            for page_path in pages:
-                page = browser.new_context(offline=True).new_page()
-                page.goto(page_path.resolve().as_uri(), wait_until="load")
-                target = page_path.with_suffix(".pdf")
-                page.pdf(path=str(target), format="A4", prefer_css_page_size=True, print_background=True, tagged=True)
-                page.context.close()
-                out.append(target)
-        finally:
-            browser.close()
-    return out
 
 
 def main() -> None:

@@ -221,8 +221,10 @@ def write_toc(project: Project) -> bool:
     except StopIteration:
         raise ValueError(f"{path.name}: the generated-chapters markers are missing; expected lines\n{TOC_BEGIN}\n{TOC_END}")
     from cityconv.pipeline.atlas import atlas_toc_parts
+    from cityconv.pipeline.fieldkit_book import publish_field_kits
 
     parts = generated_toc_entries(project) + atlas_toc_parts(project)
+    parts += publish_field_kits(project)  # each ward's field kit as pages and downloads
     new_lines = lines[: begin + 1] + _render_parts(parts) + lines[end:]
     new_text = "\n".join(new_lines) + "\n"
     if target.exists() and target.read_text(encoding="utf-8") == new_text:
