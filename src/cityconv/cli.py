@@ -211,16 +211,21 @@ def pdf(
     jobs: Optional[int] = JobsOption,
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Run what is out of date, then print the whole book and a briefing per ward to PDF (Chromium)."""
+    """Run what is out of date, then print the whole book, a briefing per ward and a one-page profile
+    per profile-only ward to PDF (Chromium)."""
     from cityconv.pipeline.pdf import build_book_pdf, build_briefings
+    from cityconv.pipeline.profile_pdf import build_profile_pdfs
 
     project = _project(root)
     summary = _run(project, ids, jobs, force=False)
     book_pdf = build_book_pdf(project)
     briefings = build_briefings(project)
+    profiles = build_profile_pdfs(project, ids or None)
     console.print(f"Book PDF: {book_pdf}")
     for path in briefings:
         console.print(f"Briefing: {path}")
+    console.print(f"Ward profiles: {len(profiles)} one-page PDF(s) in {profiles[0].parent}" if profiles
+                  else "Ward profiles: none (no profile-only ward chosen)")
     _exit_if_failed(summary)
 
 
