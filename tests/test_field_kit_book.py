@@ -46,6 +46,9 @@ def _project(root: Path, wards=("anfield", "clubmoor")) -> Project:
     for ward in wards:
         shutil.copy(REPO / "params" / f"{ward}.yml", root / "params")
         shutil.copytree(REPO / "data" / ward, root / "data" / ward)
+        published = root / "book" / "generated" / ward / "01-ward-profile.ipynb"  # a ward of the book
+        published.parent.mkdir(parents=True)
+        published.write_text("{}", encoding="utf-8")
     return Project(root)
 
 
@@ -63,7 +66,8 @@ def _snapshot(folder: Path) -> dict[str, int]:
 
 def test_a_kit_per_ward_and_a_blank_kit_as_pages_and_downloads(tmp_path, no_pdfs):
     project = _project(tmp_path)
-    (part,) = fieldkit_book.publish_field_kits(project)
+    fieldkit_book.publish_field_kits(project)
+    (part,) = fieldkit_book.field_kit_toc_parts(project)
     kits = project.generated_dir / "field-kit"
     assert part["caption"] == fieldkit_book.CAPTION
     assert [c["file"] for c in part["chapters"]] == [
@@ -97,8 +101,9 @@ def test_a_kit_per_ward_and_a_blank_kit_as_pages_and_downloads(tmp_path, no_pdfs
 
 
 def test_the_hand_written_field_kit_page_links_the_generated_list_and_the_toc_carries_it(tmp_path, no_pdfs):
-    project = _project(tmp_path, wards=())
+    project = _project(tmp_path, wards=("anfield",))
     write_toc(project)
+    assert not (project.generated_dir / "field-kit").exists()  # a run lists the kits; rendering writes them
     toc = yaml.safe_load(project.built_toc_file.read_text(encoding="utf-8"))
     (part,) = [p for p in toc["parts"] if p.get("caption") == fieldkit_book.CAPTION]
     assert part["chapters"][0] == {"file": "book/generated/field-kit/index"}
@@ -113,7 +118,8 @@ def test_a_second_publish_changes_nothing_and_a_removed_ward_loses_its_kit(tmp_p
     fieldkit_book.publish_field_kits(project)
     assert _snapshot(tmp_path) == before  # a no-op build stays a no-op for Sphinx
     (tmp_path / "params" / "anfield.yml").unlink()
-    (part,) = fieldkit_book.publish_field_kits(project)
+    fieldkit_book.publish_field_kits(project)
+    (part,) = fieldkit_book.field_kit_toc_parts(project)
     assert not (project.generated_dir / "field-kit" / "anfield").exists()
     assert "anfield" not in str(part)
 
@@ -154,12 +160,20 @@ def test_schemas_codebook_workbook_and_kit_follow_the_questionnaire(tmp_path, no
     assert "bus_use" in [cell.value for cell in sheet[1]]
 
 
+def test_a_ward_with_nothing_published_gets_no_kit(tmp_path, no_pdfs):
+    project = _project(tmp_path)
+    shutil.rmtree(project.generated_dir / "clubmoor")
+    (part,) = fieldkit_book.field_kit_toc_parts(project)
+    assert [c["file"].split("/")[-2] for c in part["chapters"][1:]] == ["anfield", "new-ward"]
+
+
 def test_a_ward_with_a_broken_questionnaire_gets_no_kit_and_keeps_its_codebook(tmp_path, no_pdfs):
     project = _project(tmp_path, wards=("anfield",))
     data = tmp_path / "data" / "anfield"
     codebook = (data / "CODEBOOK.md").read_bytes()
     (data / "questionnaire.yml").write_text("title: [unclosed\n", encoding="utf-8")
-    (part,) = fieldkit_book.publish_field_kits(project)
+    fieldkit_book.publish_field_kits(project)
+    (part,) = fieldkit_book.field_kit_toc_parts(project)
     assert [c["file"].split("/")[-2] for c in part["chapters"][1:]] == ["new-ward"]
     assert (data / "CODEBOOK.md").read_bytes() == codebook
 

@@ -372,11 +372,14 @@ def field_kit(
     from cityconv.core.params import load_params
     from cityconv.data.questionnaire import ward_questionnaire
     from cityconv.generate.fieldkit import write_field_kit
+    from cityconv.pipeline.fieldkit_book import refresh_codebook
 
     project = _project(root)
     data_dir = _ward_data_dir(project, ward_id)
     questionnaire, problems = ward_questionnaire(data_dir, project.root)
     _fail_on_problems(problems)
+    if refresh_codebook(data_dir, questionnaire):
+        console.print(f"Updated {(data_dir / 'CODEBOOK.md').relative_to(project.root)} to follow the questionnaire.")
     params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
     target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
     written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)

@@ -1,11 +1,13 @@
 """The field kit in the book: each ward's kit, and a blank one for a new ward, as pages and downloads.
 
-`publish_field_kits(project)` runs with every `cityconv run` (from `cityconv.pipeline.book.write_toc`).
-For each ward with a params file and a valid questionnaire, and for a blank ward, it writes into
+Two hooks in `cityconv.pipeline.book`: `field_kit_toc_parts(project)` gives the kits' part of the
+table of contents (`write_toc`, at every `cityconv run`; cheap), and `publish_field_kits(project)`
+writes the kits just before the book is rendered (`render`), so a run that renders nothing prints no
+PDF. For each ward with a params file and a valid questionnaire, and for a blank ward, it writes into
 `book/generated/field-kit/<id>/` what `cityconv field-kit` writes (`generate.fieldkit.write_field_kit`:
 each document as Markdown and HTML, the codebook, the data-entry workbook), prints each document to
-PDF, and adds a kit page linking the documents (pages of the book) and the downloads. It returns the
-kits' part of the table of contents. `book/field-kit/index.md` links the list of kits.
+PDF, and adds a kit page linking the documents (pages of the book) and the downloads.
+`book/field-kit/index.md` links the list of kits.
 
 A kit whose inputs did not change is left alone (a digest of them is kept beside it), so a no-op
 build stays a no-op: Sphinx sees no changed file. Without Chromium the PDFs are skipped and the pages
@@ -61,15 +63,19 @@ def kits_dir(project: Project) -> Path:
 
 
 def kit_sources(project: Project) -> list[KitSource]:
-    """A kit per ward with a data folder and a valid questionnaire (by title), then the blank kit.
+    """A kit per ward of the book (by title), then the blank kit.
 
-    A ward whose questionnaire has problems gets no kit until they are fixed (`cityconv validate`
-    reports them; a kit that disagreed with the data rules would be worse than none).
+    A ward of the book: a params file, a data folder and at least one published chapter (a ward not
+    started yet has its profile). A ward whose questionnaire has problems gets no kit until they are
+    fixed (`cityconv validate` reports them; a kit that disagreed with the data rules would be worse
+    than none).
     """
     studies, _ = load_all(project)
     sources = []
     for study_id, params in sorted(studies.items(), key=lambda item: item[1].title.lower()):
         if params.kind != "ward" or params.data_dir is None:
+            continue
+        if not any((project.generated_dir / study_id).glob("*.ipynb")):
             continue
         data_dir = project.root / params.data_dir
         questionnaire, problems = ward_questionnaire(data_dir, project.root)
@@ -138,20 +144,20 @@ def _print_pdfs(pairs: list[tuple[Path, Path]]) -> bool:
     return True
 
 
-def refresh_codebook(source: KitSource) -> bool:
-    """Rewrite the ward's committed CODEBOOK.md when it no longer follows its questionnaire."""
-    if source.data_dir is None or not (source.data_dir / CODEBOOK_FILE).exists():
+def refresh_codebook(data_dir: Path | None, questionnaire: Questionnaire) -> bool:
+    """Rewrite a ward's committed CODEBOOK.md when it no longer follows its questionnaire; True if it did."""
+    if data_dir is None or not (data_dir / CODEBOOK_FILE).exists():
         return False
-    text = wardfiles.codebook_markdown(source.questionnaire)
-    return _write_if_changed(source.data_dir / CODEBOOK_FILE, text.encode("utf-8"))
+    text = wardfiles.codebook_markdown(questionnaire)
+    return _write_if_changed(data_dir / CODEBOOK_FILE, text.encode("utf-8"))
 
 
-def publish_field_kits(project: Project) -> list[dict]:
-    """Write every kit's pages and downloads into `book/generated/field-kit/`; return its contents part."""
+def publish_field_kits(project: Project) -> None:
+    """Write every kit's pages and downloads into `book/generated/field-kit/` (what `field_kit_toc_parts` lists)."""
     root = kits_dir(project)
     sources = kit_sources(project)
     for source in sources:
-        refresh_codebook(source)
+        refresh_codebook(source.data_dir, source.questionnaire)
         _write_documents(root / source.kit_id, source)
     if root.is_dir():  # kits of wards that are gone
         for folder in root.iterdir():
@@ -171,7 +177,6 @@ def publish_field_kits(project: Project) -> list[dict]:
         _write_if_changed(out_dir / "index.md", page.encode("utf-8"))
     kits = [{"kit_id": s.kit_id, "title": s.title, "note": _note(s)} for s in sources]
     _write_if_changed(root / "index.md", fieldkit.kits_index_markdown(kits, any_pdf).encode("utf-8"))
-    return toc_parts(project, sources)
 
 
 def _note(source: KitSource) -> str:
@@ -181,9 +186,10 @@ def _note(source: KitSource) -> str:
             "reconstructed": "its questionnaire wording is reconstructed"}.get(source.status or "", "")
 
 
-def toc_parts(project: Project, sources: list[KitSource]) -> list[dict]:
+def field_kit_toc_parts(project: Project) -> list[dict]:
     """The list of kits, then each kit's page with its documents as sections."""
     root = kits_dir(project)
+    sources = kit_sources(project)
     entry = lambda path: path.relative_to(project.root).as_posix()  # noqa: E731
     chapters = [{"file": entry(root / "index")}]
     for source in sources:
