@@ -93,3 +93,29 @@ def test_one_a4_page_per_ward_reprinted_only_when_it_changes(tmp_path):
     shutil.copytree(REPO / "data" / "anfield", tmp_path / "data" / "anfield")
     profile_pdf.build_profile_pdfs(project)
     assert not anfield.exists()
+
+
+@pytest.mark.browser
+def test_the_pdf_command_prints_the_profiles_of_the_chosen_wards(tmp_path, monkeypatch):
+    """`cityconv pdf` calls the profile printer after the book and briefings (those two stubbed here)."""
+    from typer.testing import CliRunner
+
+    from cityconv import cli
+    from cityconv.pipeline import pdf
+    from cityconv.pipeline.pdf import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium")
+    project = _project(tmp_path)
+
+    class Summary:
+        failed, failed_wards = [], {}
+
+    monkeypatch.setattr(cli, "_run", lambda *args, **kwargs: Summary())
+    monkeypatch.setattr(pdf, "build_book_pdf", lambda project: project.build_dir / "pdf" / "book.pdf")
+    monkeypatch.setattr(pdf, "build_briefings", lambda project: [])
+    wanted = pages.atlas_id(ANFIELD)
+    result = CliRunner().invoke(cli.app, ["pdf", wanted, "clubmoor", "--root", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert "Ward profiles: 1 one-page PDF(s)" in result.output
+    assert [p.name for p in (project.build_dir / "pdf").glob("profile-*.pdf")] == [f"profile-{wanted}.pdf"]
