@@ -204,3 +204,18 @@ def test_the_blank_kit_prints_to_pdf(tmp_path):
     page = (kit / "index.md").read_text(encoding="utf-8")
     assert "{download}`Questionnaire (PDF) <questionnaire.pdf>`" in page
     assert "print the page" not in page
+
+
+def test_a_pdf_older_than_its_page_is_not_offered_when_printing_fails(tmp_path, no_pdfs):
+    import os
+
+    project = _project(tmp_path, wards=())
+    fieldkit_book.publish_field_kits(project)
+    kit = project.generated_dir / "field-kit" / "new-ward"
+    old = kit / "questionnaire.pdf"
+    old.write_bytes(b"%PDF-1.7 an earlier print")
+    html_time = (kit / "questionnaire.html").stat().st_mtime
+    os.utime(old, (html_time - 60, html_time - 60))
+    fieldkit_book.publish_field_kits(project)
+    assert not old.exists()
+    assert "(PDF)" not in (kit / "index.md").read_text(encoding="utf-8")

@@ -166,6 +166,9 @@ def publish_field_kits(project: Project) -> None:
     stale = [pair for source in sources for pair in _stale_pdfs(root / source.kit_id)]
     if stale:
         _print_pdfs(stale)
+        for html, pdf in stale:  # a PDF older than its page (printing failed) is not offered
+            if pdf.exists() and pdf.stat().st_mtime < html.stat().st_mtime:
+                pdf.unlink()
     documents = [name for name, _ in (*fieldkit.DOCUMENTS, fieldkit.CODEBOOK_DOCUMENT)]
     any_pdf = False
     for source in sources:
