@@ -224,3 +224,47 @@ def test_atlas_and_a_not_started_ward_build_on_a_handful_of_wards(tmp_path):
     assert [s["file"] for s in old["sections"]] == ["book/generated/atlas/e05000887/01-ward-profile"]
     assert [s["file"] for s in new["sections"]] == ["book/generated/atlas/e05015332/01-ward-profile"]
     assert {code for code, _, _ in profile_only_wards(Project(root), {})} == HANDFUL
+
+
+def _index_links(root: Path, boundary_set: str) -> dict[str, str]:
+    index = nbformat.read(root / "book" / "generated" / "atlas" / f"{pages.index_stem(boundary_set)}.ipynb", as_version=4)
+    html = "".join(o["data"].get("text/html", "") for c in index.cells for o in c.get("outputs", []) if "data" in o)
+    return {code: href for href, code in re.findall(r'<a href="([^"]+)">[^<(]+\((E05\d+)\)</a>', html)}
+
+
+def _toc_files(root: Path) -> set[str]:
+    import yaml
+
+    def walk(entries):
+        for entry in entries or []:
+            yield entry["file"]
+            yield from walk(entry.get("sections"))
+
+    toc = yaml.safe_load((root / "_build" / "toc.yml").read_text(encoding="utf-8"))
+    return {f for part in toc["parts"] for f in walk(part["chapters"])}
+
+
+def test_a_ward_given_params_is_linked_to_its_own_profile_not_a_missing_atlas_page(tmp_path):
+    """The earlier failure: the atlas index linked Anfield (E05000887) to its atlas page after Anfield
+    got a params file, whose profile is then among its own chapters and the atlas page is not built.
+    Running only the ward's chapters now keeps the published index current; every index link is a
+    page of the contents."""
+    root = _atlas_project(tmp_path)
+    first = cityconv(root, "run", "e05000887", "atlas-2004-2023", "--jobs", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _index_links(root, ctx.SET_OLD)["E05000887"] == "e05000887/01-ward-profile.html"
+
+    shutil.copy(REPO / "params" / "anfield.yml", root / "params")
+    shutil.copytree(REPO / "data" / "anfield", root / "data" / "anfield")
+    second = cityconv(root, "run", "anfield", "--jobs", "1")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert re.search(r"\] ran\s+atlas-2004-2023/ward-atlas-2004-2023", second.stdout), second.stdout
+    links = _index_links(root, ctx.SET_OLD)
+    assert links["E05000887"] == "../anfield/01-ward-profile.html"
+    in_toc = _toc_files(root)
+    assert "book/generated/atlas/e05000887/01-ward-profile" not in in_toc
+    index_dir = root / "book" / "generated" / "atlas"
+    for code, href in links.items():
+        page = (index_dir / href).resolve().relative_to(root).with_suffix("")
+        if code == "E05000887" or (root / page.with_suffix(".ipynb")).exists():
+            assert page.as_posix() in in_toc, (code, href)  # a link to a page that is built

@@ -211,16 +211,21 @@ def pdf(
     jobs: Optional[int] = JobsOption,
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Run what is out of date, then print the whole book and a briefing per ward to PDF (Chromium)."""
+    """Run what is out of date, then print the whole book, a briefing per ward and a one-page profile
+    per profile-only ward to PDF (Chromium)."""
     from cityconv.pipeline.pdf import build_book_pdf, build_briefings
+    from cityconv.pipeline.profile_pdf import build_profile_pdfs
 
     project = _project(root)
     summary = _run(project, ids, jobs, force=False)
     book_pdf = build_book_pdf(project)
     briefings = build_briefings(project)
+    profiles = build_profile_pdfs(project, ids or None)
     console.print(f"Book PDF: {book_pdf}")
     for path in briefings:
         console.print(f"Briefing: {path}")
+    console.print(f"Ward profiles: {len(profiles)} one-page PDF(s) in {profiles[0].parent}" if profiles
+                  else "Ward profiles: none (no profile-only ward chosen)")
     _exit_if_failed(summary)
 
 
@@ -367,42 +372,25 @@ def field_kit(
     from cityconv.core.params import load_params
     from cityconv.data.questionnaire import ward_questionnaire
     from cityconv.generate.fieldkit import write_field_kit
+    from cityconv.pipeline.fieldkit_book import refresh_codebook
 
     project = _project(root)
     data_dir = _ward_data_dir(project, ward_id)
     questionnaire, problems = ward_questionnaire(data_dir, project.root)
     _fail_on_problems(problems)
+    if refresh_codebook(data_dir, questionnaire):
+        console.print(f"Updated {(data_dir / 'CODEBOOK.md').relative_to(project.root)} to follow the questionnaire.")
     params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
     target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
     written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)
     if pdf:
-        written += _print_pdfs([p for p in written if p.suffix == ".html"])
+        from cityconv.pipeline.print_html import print_pages
+
+        written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"])
     console.print(f"[green]✓[/] field kit for {params.title} in {target}:")
     for path in written:
         if path.suffix != ".md":
             console.print(f"  {path.name}")
-
-
-def _print_pdfs(pages: list[Path]) -> list[Path]:
-    """Each HTML page printed to a PDF beside it, by the same headless Chromium as the book's PDF."""
-    from playwright.sync_api import sync_playwright
-
-    from cityconv.pipeline.pdf import _launch
-
-    out = []
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            for page_path in pages:
-                page = browser.new_context(offline=True).new_page()
-                page.goto(page_path.resolve().as_uri(), wait_until="load")
-                target = page_path.with_suffix(".pdf")
-                page.pdf(path=str(target), format="A4", prefer_css_page_size=True, print_background=True, tagged=True)
-                page.context.close()
-                out.append(target)
-        finally:
-            browser.close()
-    return out
 
 
 def main() -> None:

@@ -4,12 +4,16 @@
 a participant information sheet and consent form, a privacy notice outline (UK GDPR headings), an
 interview topic guide and a practitioner workshop plan whose themes are the coding frames of the
 interviews and practitioners chapters, the coding frame itself (with the double-coding procedure),
-safeguarding and data-handling notes, and the data-entry workbook. Each document is a Markdown (Jinja2)
-template beside this module, rendered to HTML here; the command line prints the HTML to PDF.
+safeguarding and data-handling notes, the codebook of the data files, and the data-entry workbook.
+Each document is a Markdown (Jinja2) template beside this module, rendered to HTML here; the command
+line prints the HTML to PDF.
 
 Generated from the same files the validation reads, so a code printed on the form is a code the data
 accept. Details only the study team knows (the controller, a contact, the withdrawal date) are left as
 [bracketed] prompts unless given.
+
+The book carries the same kit for every ward with a data folder, and a blank one for a new ward, as
+pages and downloads (`cityconv.pipeline.fieldkit_book`, using `kit_page_markdown` here).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from cityconv.data import wardfiles
-from cityconv.data.questionnaire import Questionnaire
+from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.generate.workbook import write_workbook
 
 DOCUMENTS = (
@@ -31,6 +35,9 @@ DOCUMENTS = (
     ("coding-frame", "Coding frame"),
     ("safeguarding", "Safeguarding and data handling"),
 )
+#: The codebook, made from the schemas and the questionnaire by the same function as the data folder's
+#: CODEBOOK.md, so the kit's copy always follows the questionnaire.
+CODEBOOK_DOCUMENT = ("codebook", "Codebook of the data files")
 PRINT_CSS = """
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11.5pt; line-height: 1.45; color: #111; max-width: 46em; margin: 0 auto; }
@@ -95,11 +102,48 @@ def write_field_kit(out_dir: Path, questionnaire: Questionnaire, ward_id: str, t
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, title in DOCUMENTS:
-        text = document_markdown(name, questionnaire, threshold, details)
+    for name, title in (*DOCUMENTS, CODEBOOK_DOCUMENT):
+        if name == CODEBOOK_DOCUMENT[0]:
+            text = wardfiles.codebook_markdown(questionnaire)
+        else:
+            text = document_markdown(name, questionnaire, threshold, details)
         (out_dir / f"{name}.md").write_text(text, encoding="utf-8")
         (out_dir / f"{name}.html").write_text(document_html(text, f"{title}: {questionnaire.ward}"), encoding="utf-8")
         written += [out_dir / f"{name}.md", out_dir / f"{name}.html"]
-    written.append(write_workbook(out_dir / f"{ward_id}{wardfiles.DATA_ENTRY_SUFFIX}", questionnaire,
-                                  questionnaire.ward, ward_id))
+    written.append(write_workbook(out_dir / workbook_name(ward_id), questionnaire, questionnaire.ward, ward_id))
     return written
+
+
+def workbook_name(ward_id: str) -> str:
+    return f"{ward_id}{wardfiles.DATA_ENTRY_SUFFIX}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The kit as pages of the book (written by `cityconv.pipeline.fieldkit_book`)
+
+BLANK_WARD = "[your ward]"
+
+
+def blank_questionnaire() -> Questionnaire:
+    """The City Conversation questionnaire with a [bracketed] prompt where the ward's name goes."""
+    return standard_questionnaire(BLANK_WARD)
+
+
+def kit_page_markdown(kit_title: str, ward_id: str, questionnaire: Questionnaire, threshold: int,
+                      status: str | None, pdfs: set[str], blank: bool = False) -> str:
+    """The kit's own page: what it holds, how the ward's data status bears on it, and the downloads.
+
+    `pdfs` names the documents printed to PDF (none when no browser was available to print them).
+    """
+    documents = [{"name": name, "title": title, "pdf": f"{name}.pdf" if name in pdfs else None}
+                 for name, title in (*DOCUMENTS, CODEBOOK_DOCUMENT)]
+    return _template("kit-page").render(
+        kit_title=kit_title, ward=questionnaire.ward, blank=blank, status=status, threshold=threshold,
+        added=[q.short for q in questionnaire.added()], documents=documents,
+        workbook=workbook_name(ward_id),
+    )
+
+
+def kits_index_markdown(kits: list[dict], pdfs: bool) -> str:
+    """The page listing every kit (`kits`: kit_id, title, note)."""
+    return _template("kit-index").render(kits=kits, pdfs=pdfs)

@@ -58,7 +58,23 @@ def split_atlas_ids(project: Project, studies: dict[str, StudyParams], ids: list
     if not ids:
         return ids, None
     known = atlas_ids(project, studies) - set(studies)
-    return [i for i in ids if i not in known], {i for i in ids if i in known}
+    chosen, wanted = [i for i in ids if i not in known], {i for i in ids if i in known}
+    if any(i in studies and studies[i].kind == "ward" for i in chosen):
+        wanted |= published_index_ids(project)
+    return chosen, wanted
+
+
+def published_index_ids(project: Project) -> set[str]:
+    """The index pages already published: a run of a ward's chapters keeps them current.
+
+    An index links each ward to its profile, in the atlas or among the ward's own chapters. When a
+    ward gets a params file, its atlas page leaves the contents, so an index made before then would
+    link to a page that is not built; the index re-runs (its cache sees the new params file) and
+    links the ward's own profile. Only published indexes: a new index would link atlas pages that
+    were never run.
+    """
+    out_dir = pages.atlas_output_dir(project.generated_dir)
+    return {index_study_id(s) for s in ctx.BOUNDARY_SETS if (out_dir / f"{pages.index_stem(s)}.ipynb").exists()}
 
 
 def _task(project: Project, template: Template, study_id: str, title: str, output: Path, parameters: dict) -> RunTask:

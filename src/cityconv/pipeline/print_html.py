@@ -1,0 +1,48 @@
+"""Print stand-alone HTML pages to A4 PDFs with the headless Chromium the book's PDF uses.
+
+For pages made outside the book (the field kit's documents, the one-page ward profiles): no Sphinx
+build, no scripts needed, nothing fetched. Each PDF is written to a temporary name and renamed into
+place, so a failed print never leaves half a PDF where the last good one was.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cityconv.pipeline.pdf import PdfError, _launch
+
+__all__ = ["PdfError", "print_pages"]
+
+
+def print_pages(pages: list[tuple[Path, Path]], footer: str | None = None) -> list[Path]:
+    """Print each (HTML page, PDF path) pair; returns the PDFs written, in order.
+
+    Raises PdfError when Chromium is missing (see `cityconv.pipeline.pdf`).
+    """
+    if not pages:
+        return []
+    from playwright.sync_api import sync_playwright
+
+    written = []
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            for page_path, target in pages:
+                context = browser.new_context(offline=True, color_scheme="light")
+                try:
+                    page = context.new_page()
+                    page.goto(Path(page_path).resolve().as_uri(), wait_until="load")
+                    target = Path(target)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = target.with_name(f".{target.name}.tmp")
+                    page.pdf(path=str(tmp), format="A4", prefer_css_page_size=True, print_background=True,
+                             tagged=True, outline=True, display_header_footer=footer is not None,
+                             header_template="<span></span>", footer_template=footer or "<span></span>")
+                    os.replace(tmp, target)
+                finally:
+                    context.close()
+                written.append(target)
+        finally:
+            browser.close()
+    return written
