@@ -16,7 +16,7 @@ JOBS   ?=
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
 	@echo "make test      run every test: unit tests, nbval over notebooks/, end-to-end fixture build"
-	@echo "make pdf       the whole book and a briefing per ward as PDF into _build/pdf (Chromium)"
+	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
 	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
 	@echo "make validate  check params, templates and data files"
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"

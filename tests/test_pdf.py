@@ -24,7 +24,14 @@ from _book import REPO, built_pdfs, require, require_chromium  # noqa: E402
 from nbtools import write_template  # noqa: E402
 
 from cityconv.core.paths import Project  # noqa: E402
-from cityconv.pipeline.pdf import BRIEFING_STEMS, briefing_docnames, pdftotext, read_toc  # noqa: E402
+from cityconv.pipeline.pdf import (  # noqa: E402
+    BRIEFING_STEMS,
+    OWN_PDF_NOTE,
+    book_pdf_parts,
+    briefing_docnames,
+    pdftotext,
+    read_toc,
+)
 
 
 def _norm(text: str) -> str:
@@ -168,7 +175,10 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = _norm(pdftotext(pdf))
     project = Project(root)
-    root_doc, parts = read_toc(project)
+    root_doc, all_parts = read_toc(project)
+    parts, own_pdfs = book_pdf_parts(all_parts)  # atlas profiles and field kits: PDFs of their own
+    assert any("/e0" in name for name in own_pdfs), "the real book has atlas profiles"
+    assert _norm(OWN_PDF_NOTE) in text
     html_dir = root / "_build" / "html"
     # In book order: each part's caption, then the titles of its chapters (every ward's chapters
     # share titles, so order is what proves each ward's chapters are all there).
@@ -264,3 +274,16 @@ def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
     assert "next conversation in the library" not in text  # the recommendations chapter is not in a briefing
     assert "Arithmetic" not in text and "Data files" not in text  # only the briefing chapters
     assert page_count(written[0]) <= 2 and "Forty-eight residents" in page_text(written[0], 1)
+
+
+def test_atlas_profiles_and_field_kits_are_left_out_of_the_book_pdf() -> None:
+    from cityconv.pipeline.pdf import Part
+
+    parts = [Part("Clubmoor", ("book/generated/clubmoor/01-ward-profile",)),
+             Part("Ward atlas", ("book/generated/atlas-2023/51-ward-atlas-2023", "book/generated/e05015290/01-ward-profile")),
+             Part("Field kits by ward", ("book/generated/field-kit/index", "book/generated/field-kit/clubmoor/questionnaire"))]
+    kept, dropped = book_pdf_parts(parts)
+    assert kept == [Part("Clubmoor", ("book/generated/clubmoor/01-ward-profile",)),
+                    Part("Ward atlas", ("book/generated/atlas-2023/51-ward-atlas-2023",))]
+    assert dropped == ["book/generated/e05015290/01-ward-profile", "book/generated/field-kit/index",
+                       "book/generated/field-kit/clubmoor/questionnaire"]

@@ -208,7 +208,7 @@ def render_singlehtml(project: Project) -> Path:
 # the briefing chapters under a title, in the briefing's style, with their references (briefing).
 # Returns the docnames it could not find.
 _PREPARE_JS = r"""
-({mode, parts, keep, heading, intro, title, css}) => {
+({mode, parts, keep, drop, heading, intro, title, css}) => {
   const missing = [];
   const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
   const docSpan = (name) => document.getElementById("document-" + name);
@@ -230,9 +230,15 @@ _PREPARE_JS = r"""
   document.title = title;
   document.documentElement.classList.add("cityconv-pdf");  // print.css rules for the PDF only
   if (mode === "book") {
+    for (const name of drop || []) {  // pages printed as PDFs of their own
+      const span = docSpan(name);
+      if (span && span.nextElementSibling) span.nextElementSibling.remove();
+      if (span) span.remove();
+    }
     const contents = el("nav", "cityconv-pdf-contents");
     contents.setAttribute("aria-label", "Contents");
     contents.append(el("h1", null, "Contents"));
+    if (intro) contents.append(el("p", null, intro));
     const list = el("ol");
     for (const part of parts) {
       const present = part.docnames.filter((n) => docSpan(n));
@@ -349,6 +355,24 @@ def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
     return out
 
 
+# Left out of the book PDF, each with a PDF of its own: the ward atlas's profile pages (92 one-page
+# profiles, `cityconv pdf` writes profile-<code>.pdf beside the book) and the field kits' documents.
+_OWN_PDF = re.compile(r"^book/generated/(e0\d{7}|field-kit)/")
+OWN_PDF_NOTE = ("Not printed here: each ward profile of the ward atlas is a one-page PDF of its own "
+                "(profile-<ward code>.pdf), and each field kit document is a PDF in its kit.")
+
+
+def book_pdf_parts(parts: list[Part]) -> tuple[list[Part], list[str]]:
+    """The parts the book PDF prints, and the docnames it leaves out because they have PDFs of their own."""
+    kept, dropped = [], []
+    for part in parts:
+        names = [n for n in part.docnames if not _OWN_PDF.match(n)]
+        dropped += [n for n in part.docnames if _OWN_PDF.match(n)]
+        if names:
+            kept.append(Part(part.caption, tuple(names)))
+    return kept, dropped
+
+
 def _parts_payload(parts: list[Part]) -> list[dict]:
     return [{"caption": p.caption, "docnames": list(p.docnames)} for p in parts]
 
@@ -358,7 +382,7 @@ def build_book_pdf(project: Project) -> Path:
     from playwright.sync_api import sync_playwright
 
     page_path = render_singlehtml(project)
-    _, parts = read_toc(project)
+    parts, dropped = book_pdf_parts(read_toc(project)[1])
     out = pdf_dir(project) / BOOK_PDF_NAME
     with sync_playwright() as playwright:
         browser = _launch(playwright)
@@ -367,8 +391,8 @@ def build_book_pdf(project: Project) -> Path:
                 browser,
                 page_path,
                 out,
-                {"mode": "book", "parts": _parts_payload(parts), "keep": [], "heading": "", "intro": "",
-                 "title": book_title(project), "css": ""},
+                {"mode": "book", "parts": _parts_payload(parts), "keep": [], "drop": dropped, "heading": "",
+                 "intro": OWN_PDF_NOTE if dropped else "", "title": book_title(project), "css": ""},
             )
         finally:
             browser.close()
