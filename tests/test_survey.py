@@ -119,7 +119,7 @@ def test_headline_sentences_follow_the_data(sv):
 def test_published_statements_are_quoted_with_source(sv):
     text = S.published_comparison_text(sv, "best_things")
     assert "Green spaces and a sense of community were most often highlighted" in text
-    assert "findings presentation" in text and "these records agree" in text
+    assert "findings presentation" in text and "These records agree" in text
 
 
 def test_methods_by_age_is_protected_together_with_the_overall_table(sv):
@@ -261,6 +261,37 @@ def test_raking_matches_margins_and_reports_design_effect(comp):
     text = R.weighting_text(comp)
     assert f"{res.design_effect:.2f}" in text and f"{res.effective_sample_size:.0f}" in text
     assert any("ethnic group" in d for d in w.dropped)
+
+
+def test_weighting_works_when_an_age_group_all_preferred_not_to_say_their_sex(ch):
+    """Issue 15: every respondent of one age group answered "prefer not to say" for sex, so the group has
+    nobody left to weight; it used to raise "age groups without respondents". It is now merged with its
+    neighbour for weighting, the margins still match, and the text says which groups were combined."""
+    responses = ch.data.survey_responses.copy()
+    oldest = responses["age_band"].astype(str).isin(["65-74", "75+"])
+    responses["sex"] = responses["sex"].astype(object)
+    responses.loc[oldest, "sex"] = S.NOT_STATED
+    data = dataclasses.replace(ch.data, survey_responses=responses)
+    comp = R.composition(S.from_data(data, "Testward", ch.rules), ch.context)
+    assert "People aged 65 and over" in comp.age_groups  # the comparison groups themselves are unchanged
+    w = R.weighting(comp)
+    assert set(w.sample["age_group"]) == {"People aged 16 to 34", "People aged 35 to 44", "People aged 45 to 54",
+                                          "People aged 55 and over"}
+    res = w.result
+    assert res.converged
+    shares = res.weights.groupby(w.sample["age_group"]).sum() / res.weights.sum()
+    expected = comp.age_pop["People aged 55 to 64"] + comp.age_pop["People aged 65 and over"]
+    assert shares["People aged 55 and over"] == pytest.approx(expected, abs=1e-6)
+    assert "aged 55 to 64 and those aged 65 and over weighted as one group" in R.weighting_text(comp)
+    assert R.weighted_table(comp) is not None
+
+
+def test_merge_empty_groups_joins_an_empty_group_with_its_smaller_neighbour():
+    order = ["People aged 16 to 34", "People aged 35 to 54", "People aged 55 to 64", "People aged 65 and over"]
+    values = pd.Series(["People aged 16 to 34"] * 3 + ["People aged 35 to 54"] * 9 + ["People aged 65 and over"] * 4)
+    merged = R.merge_empty_groups(values, order)
+    assert merged == {"People aged 55 to 64": "People aged 55 and over", "People aged 65 and over": "People aged 55 and over"}
+    assert R.merge_empty_groups(values[values != "x"], ["People aged 16 to 34", "People aged 35 to 54"]) == {}
 
 
 def test_weighted_comparison_withholds_small_cells(comp):

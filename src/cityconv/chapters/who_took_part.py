@@ -29,6 +29,7 @@ whose count is withheld (`[c]`) gets a sentence that does not state its share (`
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -40,8 +41,7 @@ from cityconv.chapters.survey import (
     PUBLISHED_SOURCE,
     SINGLE_QUESTIONS,
     Survey,
-    code_labels,
-    question_text,
+    wording,
 )
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
@@ -503,6 +503,48 @@ def fit_text(comp: Composition) -> str | None:
 # ================================================================================================
 
 
+def merge_empty_groups(values: pd.Series, order: list[str]) -> dict[str, str]:
+    """Ordered groups with no respondents in `values`, merged with their smaller neighbour.
+
+    Returns old group -> merged group label for every group that changed ({} when none is empty). A
+    merged label joins the age ranges ("People aged 55 to 64" + "People aged 65 and over" ->
+    "People aged 55 and over"), so the weighting margin still reads as an age group.
+    """
+    counts = values.value_counts().reindex(order, fill_value=0)
+    if (counts > 0).all() or not (counts > 0).any():
+        return {}
+    groups = [[g] for g in order]
+    size = lambda grp: int(sum(int(counts[g]) for g in grp))  # noqa: E731
+    while any(size(grp) == 0 for grp in groups):
+        i = next(k for k, grp in enumerate(groups) if size(grp) == 0)
+        if i == 0:
+            j = 1
+        elif i == len(groups) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
+        a, b = sorted((i, j))
+        groups[a:b + 1] = [groups[a] + groups[b]]
+    out = {}
+    for grp in groups:
+        if len(grp) > 1:
+            label = _join_age_labels(grp)
+            out.update({g: label for g in grp})
+    return out
+
+
+def _join_age_labels(labels: list[str]) -> str:
+    """["People aged 55 to 64", "People aged 65 and over"] -> "People aged 55 and over"."""
+    first = re.search(r"aged (\d+)", labels[0])
+    last = labels[-1]
+    if first is None:
+        return " and ".join(labels)
+    if last.endswith("and over"):
+        return f"People aged {first.group(1)} and over"
+    end = re.search(r"to (\d+)$", last)
+    return f"People aged {first.group(1)} to {end.group(1)}" if end else " and ".join(labels)
+
+
 @dataclass
 class Weighting:
     sample: pd.DataFrame  # respondents used (known age and sex), with collapsed columns
@@ -535,10 +577,16 @@ def weighting(comp: Composition) -> Weighting | None:
             dropped.append(f"ethnic group: fewer than {fmt_int(comp.rules.threshold)} respondents from ethnic minority "
                            "groups (or some who preferred not to say), so weighting to it would make one or two "
                            "people stand for every minority resident")
-    # collapsed age groups may include one with no respondents among those with stated sex: merge then
-    present = set(sample["age_group"])
-    if set(comp.age_pop.index) - present:
-        raise ValueError(f"age groups without respondents: {sorted(set(comp.age_pop.index) - present)}")
+    # A collapsed age group may have no respondents left once those who did not state their sex are
+    # dropped (issue 15: everyone in it preferred not to say): merge it with a neighbour for weighting.
+    age_pop = comp.age_pop
+    merged = merge_empty_groups(sample["age_group"], list(comp.age_pop.index))
+    if merged:
+        sample["age_group"] = sample["age_group"].map(lambda g: merged.get(g, g))
+        age_pop = collapse_shares(comp.age_pop, {g: merged.get(g, g) for g in comp.age_pop.index})
+        together = [g.removeprefix("People ") for g in comp.age_pop.index if g in merged]
+        names[0] = f"age (15 and over, with those {' and those '.join(together)} weighted as one group)"
+    margins["age_group"] = age_pop
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = rake(sample, margins)
@@ -576,7 +624,7 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
     for column in SINGLE_QUESTIONS:
         if column not in w.sample.columns or w.sample[column].isna().all():
             continue
-        labels = code_labels(column)
+        labels = comp.survey.questionnaire.labels(column)  # the ward's own answer labels
         table = weighted_vs_unweighted(w.sample, w.result.weights, column, categories=list(labels))
         counts = table.set_index("category")["count"]
         counts.index.name = column
@@ -596,7 +644,7 @@ def weighted_table(comp: Composition) -> Table | None:
     if data is None or data.empty:
         return None
     frame = pd.DataFrame({
-        "Question and answer": [f"{_question_title(q)}: {a}" for q, a in zip(data["question"], data["label"])],
+        "Question and answer": [f"{_question_title(comp, q)}: {a}" for q, a in zip(data["question"], data["label"])],
         "Unweighted %": [SUPPRESSED if w else fmt_pct(v) for v, w in zip(data["unweighted_share"], data["withheld"])],
         "Weighted %": [SUPPRESSED if w else fmt_pct(v) for v, w in zip(data["weighted_share"], data["withheld"])],
         "Difference (percentage points)": [SUPPRESSED if w else fmt_pp(v / 100, signed=True).replace(" percentage points", "").replace(" percentage point", "")
@@ -612,13 +660,9 @@ def weighted_table(comp: Composition) -> Table | None:
                         "Difference = weighted minus unweighted."], status=comp.survey.status)
 
 
-def _question_title(column: str) -> str:
-    from cityconv.data.wardfiles import schema_descriptor
-
-    for f in schema_descriptor("survey_responses")["fields"]:
-        if f["name"] == column:
-            return str(f.get("title", column))
-    return column
+def _question_title(comp: Composition, column: str) -> str:
+    """The question's short name in the ward's own questionnaire."""
+    return comp.survey.questionnaire.question(column).short
 
 
 def weighted_text(comp: Composition) -> str | None:
@@ -632,7 +676,7 @@ def weighted_text(comp: Composition) -> str | None:
     margin = _half_width_pp(comp.n)
     text = (f"For the headline questions, weighting moves the shares by at most "
             f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
-            f"“{biggest['label'].lower()}” in answer to “{question_text(biggest['question'], comp.ward_name)}” "
+            f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
             f"({fmt_pct(biggest['unweighted_share'])} unweighted, {fmt_pct(biggest['weighted_share'])} weighted). ")
     if abs(biggest["difference_pp"]) < margin:
         text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so in these "
