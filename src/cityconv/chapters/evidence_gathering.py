@@ -3,7 +3,10 @@
 Everything the chapter shows is built here from the ward's data folder, so the notebook only calls
 functions. Any optional source may be absent (no training records, no social media posts, ...): its
 section then says so instead of failing. Published figures (from `published_figures.csv`) are quoted as
-published; figures counted from the reconstructed records are said to be "in these records".
+published; the records' status (reconstructed or synthetic) is said once, in the page banner and in
+each table's source and notes, not in every sentence. What the slides say is said only for a ward whose
+folder holds the published summary. Reader prose longer than a sentence is in
+`templates/evidence_gathering/*.md`.
 
 Disclosure: counts of *people* (respondents, interviewees, participants) below the threshold are
 withheld (`[c]` in tables, "fewer than 5" in prose). Counts of activities (sessions, posts, workshops,
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -21,6 +25,11 @@ from cityconv.chapters.survey import PUBLISHED_SOURCE, count_phrase, published_f
 from cityconv.data.wardfiles import WardData, schema_descriptor
 from cityconv.methods.disclosure import DisclosureRules, protect_counts
 from cityconv.present import PALETTE, Chart, Table, fmt_int, join_words
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the ward's records.
+TEMPLATES = Path(__file__).parent / "templates" / "evidence_gathering"
+render = template_renderer(TEMPLATES)
 
 FIG_WIDTH = 6.2
 LOCKDOWN = pd.Timestamp("2020-03-23")
@@ -182,24 +191,41 @@ def scorecard_text(fw: Fieldwork) -> str:
     if sc is None:
         return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
     q = sc[sc["target"].notna()]
-    parts = []
+    targets = []
     for _, r in q.iterrows():
         delivered = "no figure" if pd.isna(r["delivered"]) else r["Delivered"]
-        parts.append(f"{r['Target']} (delivered: {delivered}; {r['Status'].split(':')[0].lower()}, "
-                     f"{r['Basis of the delivered figure'].lower()})")
-    counts = sc["status"].value_counts()
-    text = (f"The project set {fmt_int(len(sc))} objectives, {fmt_int(len(q))} of them with a number attached. "
-            f"The numeric targets were: " + "; ".join(parts) + ".")
-    adapted = int(counts.get("adapted", 0))
-    if adapted and fw.is_published_study:
-        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} delivered differently because of "
-                 "Covid-19: the slides say lockdown prevented face-to-face engagement with residents, so the planned "
-                 "focus groups gave way to a survey, interviews and social media posts, and the workshops "
-                 "that were held brought together practitioners rather than residents.")
-    elif adapted:
-        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} recorded as delivered "
-                 "differently from the plan; the reasons are listed below.")
-    return text
+        targets.append(f"Target {r['Target']}; delivered {delivered}. Status: {r['Status'].split(':')[0].lower()} "
+                       f"({r['Basis of the delivered figure'].lower()}).")
+    adapted = int(sc["status"].value_counts().get("adapted", 0))
+    words = f"{fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'}"
+    return render("scorecard", {"n": fmt_int(len(sc)), "n_numeric": fmt_int(len(q)), "targets": targets,
+                                "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
+
+
+def summary_context(fw: Fieldwork) -> dict:
+    """The opening summary: how many objectives, and each method with its count, in fieldwork order."""
+    sc = scorecard(fw)
+    ms = methods(fw)
+    words = {"training": lambda m: f"{fmt_int(m.records)} training sessions",
+             "survey": lambda m: f"a survey with {people(fw, m.records)} responses",
+             "interviews": lambda m: f"{people(fw, m.records)} interviews",
+             "social_media": lambda m: f"{fmt_int(m.records)} social media posts",
+             "workshops": lambda m: f"{fmt_int(m.records)} workshops with practitioners"}
+    gathered = [m for m in ms if m.key != "training"]
+    months = [mo for m in gathered for mo in m.months]
+    return {"ward": fw.ward_name, "n_objectives": 0 if sc is None else fmt_int(len(sc)),
+            "n_numeric": 0 if sc is None else fmt_int(int(sc["target"].notna().sum())),
+            "methods": join_words([words[m.key](m) for m in gathered]), "period": _period(months)}
+
+
+def summary_text(fw: Fieldwork) -> str:
+    """The chapter's opening paragraph."""
+    return render("summary", summary_context(fw))
+
+
+def fieldwork_text(fw: Fieldwork) -> str:
+    """Before the timeline: what changed the fieldwork, only as far as the slides say it."""
+    return render("fieldwork", {"ward": fw.ward_name, "published": fw.is_published_study})
 
 
 # ================================================================================================
@@ -321,7 +347,7 @@ def methods_text(fw: Fieldwork) -> str:
     elif "social_media" in ms:
         posts = fw.frame("social_media_posts")
         total = int(posts[["reactions", "comments", "shares"]].sum().sum())
-        text += (f" In these records the posts reached an average audience of {fmt_int(posts['audience'].mean())} and "
+        text += (f" The posts reached an average audience of {fmt_int(posts['audience'].mean())} and "
                  f"drew {fmt_int(total)} reactions, comments and shares.")
     return text
 
@@ -330,9 +356,7 @@ def _n_or_pub(fw: Fieldwork, n: int | None, figure_id: str) -> str:
     """A count for prose: the published figure when it agrees with the records, else the records' count."""
     if n is None:
         return "[x]"
-    if fw.published.get(figure_id) == n:
-        return fmt_int(n)
-    return f"{people(fw, n)} in these records"
+    return fmt_int(n) if fw.published.get(figure_id) == n else people(fw, n)
 
 
 def timeline_chart(fw: Fieldwork) -> Chart | None:
@@ -407,7 +431,7 @@ def training_table(fw: Fieldwork) -> Table | None:
     distinct = int(attendance["participant_id"].nunique())
     notes = [n.replace("respondents", "participants") for n in protected.notes] + [
         f"Distinct participants across all sessions: {people(fw, distinct)}"
-        + (" (published)." if fw.published.get("training_participants") == distinct else " (in these records)."),
+        + (" (published)." if fw.published.get("training_participants") == distinct else "."),
         fw.basis_note("Who attended which session is reconstructed; only the number of sessions and the total of "
                       "participants are published."),
     ]
@@ -426,7 +450,7 @@ def training_text(fw: Fieldwork) -> str:
         distinct = int(attendance["participant_id"].nunique())
         published = fw.published.get("training_participants") == distinct
         text += (f", attended by {people(fw, distinct)} people in total"
-                 + (" (the published figure)" if published else " in these records"))
+                 + (" (the published figure)" if published else ""))
         target = _target(fw, "train_researchers")
         if target is not None and not fw.rules.is_small(distinct):
             text += f", against a target of {fmt_int(target)} community researchers"
@@ -513,10 +537,14 @@ def workshops_text(fw: Fieldwork) -> str:
     total = int(w["participants"].sum())
     text = (f"{fmt_int(len(w))} practitioner workshop{'s were' if len(w) != 1 else ' was'} held "
             f"({_period(list(w['month'].astype(str)))}) with {_n_or_pub(fw, total, 'practitioner_participants')} "
-            "participants from public and social agencies, to sense-check the findings, gather examples of good "
-            "practice and feed into recommendations.")
+            "participants")
+    if fw.is_published_study:  # the slides' own description of the workshops' aims
+        text += (" from public and social agencies. The slides say they were to sense-check the findings, gather "
+                 "examples of good practice and feed into recommendations.")
+    else:
+        text += "."
     small = [int(v) for v in w["participants"] if fw.rules.is_small(int(v))]
     if not small and len(w) > 1:
-        text += " In these records the participants were split " + " and ".join(
+        text += " The participants were split " + " and ".join(
             fmt_int(v) for v in w.sort_values("workshop_number")["participants"]) + " between the workshops."
     return text

@@ -938,3 +938,15 @@ def map_chart(p: WardProfile) -> Chart:
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
     return Chart(fig, alt, caption, status="published")
+
+
+def boundary_change_intro_context(p: WardProfile) -> dict:
+    """How many wards each boundary set has, counted from the ward index (never typed)."""
+    if p.context_dir is None:
+        raise ValueError("the profile was built without its context folder; use load_profile or pass context_dir")
+    sets = ctx.ward_index(p.context_dir)["boundary_set"].value_counts()
+    return {"n_old": fmt_int(sets.get(ctx.SET_OLD, 0)), "n_new": fmt_int(sets.get(ctx.SET_NEW, 0))}
+
+
+def boundary_change_intro(p: WardProfile) -> str:
+    return render("boundary_intro", boundary_change_intro_context(p))

@@ -33,6 +33,8 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -65,7 +67,13 @@ from cityconv.present import (
     fmt_int,
     fmt_pct,
     fmt_pp,
+    join_words,
 )
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
+TEMPLATES = Path(__file__).parent / "templates" / "who_took_part"
+render = template_renderer(TEMPLATES)
 
 SURVEY_AGE_BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 CENSUS_FOR_SURVEY_BAND = {"16-24": "15-24"}  # the census bands split at 14/15
@@ -347,6 +355,48 @@ def _notes_from(cmp: Comparison, comp: Composition) -> list[str]:
 # ================================================================================================
 
 
+def _group_words(category: str) -> str:
+    """A comparison category as it reads in a sentence: "People aged 16 to 34" -> "people aged 16 to 34"."""
+    if category in ("Female", "Male"):
+        return {"Female": "women", "Male": "men"}[category]
+    if category == WHITE:
+        return "White residents"
+    if category.startswith("Ethnic minority"):
+        return "people from ethnic minority groups"
+    return category[:1].lower() + category[1:]
+
+
+def summary_context(comp: Composition) -> dict:
+    """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
+    context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
+               "has_census": comp.has_census, "over": "", "under": "", "shift": ""}
+    if not comp.survey.has_responses or not comp.has_census:
+        return context
+    over, under = [], []
+    for dimension in ("age", "sex", "age_sex", "ethnicity"):
+        cmp = compare(comp, dimension)
+        if cmp is None:
+            continue
+        for _, row in cmp.table.iterrows():
+            if row["category"] == NOT_STATED:
+                continue
+            if row["verdict"] == "over-represented":
+                over.append(_group_words(str(row["category"])))
+            elif row["verdict"] == "under-represented":
+                under.append(_group_words(str(row["category"])))
+    context.update(over=join_words(over), under=join_words(under))
+    data = weighted_comparison(comp)
+    if data is not None and not data.empty and not data[~data["withheld"]].empty:
+        shown = data[~data["withheld"]]
+        context["shift"] = fmt_pp(float(shown["difference_pp"].abs().max()) / 100)
+    return context
+
+
+def summary_text(comp: Composition) -> str:
+    """The chapter's opening paragraph."""
+    return render("summary", summary_context(comp))
+
+
 def availability_text(comp: Composition) -> str:
     if not comp.survey.has_responses:
         return (f"**No survey records are available for {comp.ward_name}**, so there is no sample to compare "
@@ -382,7 +432,7 @@ def published_statement_text(comp: Composition) -> str | None:
              f"“{eth_claim.statement}” (*{PUBLISHED_SOURCE}*, slide “{women_claim.location}”)."]
     if women is not None:
         row = women.table.set_index("category").loc["Women aged 35 to 64"]
-        lines.append(f"*In these records*, women aged 35 to 64 are {row['verdict']} by the interval rule "
+        lines.append(f"Women aged 35 to 64 are {row['verdict']} by the interval rule "
                      f"(see the sentences above), which "
                      + ("agrees with the published statement." if row["verdict"] == "over-represented"
                         else "does not by itself confirm the published statement."))
@@ -677,10 +727,11 @@ def weighted_text(comp: Composition) -> str | None:
     text = (f"For the headline questions, weighting moves the shares by at most "
             f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
             f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
-            f"({fmt_pct(biggest['unweighted_share'])} unweighted, {fmt_pct(biggest['weighted_share'])} weighted). ")
+            f"({fmt_pct(biggest['unweighted_share'])} unweighted and {fmt_pct(biggest['weighted_share'])} weighted, of the "
+            "respondents who gave their age and sex and answered the question). ")
     if abs(biggest["difference_pp"]) < margin:
-        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so in these "
-                 "records the over- and under-representation by age and sex does not change the headline results "
+        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so "
+                 "the over- and under-representation by age and sex does not change the headline results "
                  "by more than their sampling uncertainty.")
     else:
         text += (f"That is more than the survey's sampling margin of up to ±{margin:.0f} percentage points: read the "
