@@ -165,7 +165,7 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
     frame = frame.set_index("What was counted")
     return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
                  source=(f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
-                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives.csv)",
+                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives)",
                  units="Number of residents, participants, focus groups or workshops, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
@@ -315,41 +315,47 @@ def methods_table(fw: Fieldwork) -> Table | None:
                                       "reconstructed to reproduce them exactly.")], status=fw.status)
 
 
-def methods_text(fw: Fieldwork) -> str:
+def _when(months: list[str]) -> str:
+    """"from April to May 2020" / "in November 2020"."""
+    period = _period(months)
+    return f"from {period}" if " to " in period else f"in {period}"
+
+
+def methods_context(fw: Fieldwork) -> dict:
     ms = {m.key: m for m in methods(fw)}
     pub = fw.published
-    parts = []
+    context: dict = {"ward": fw.ward_name, "survey": None, "interviews": None, "social_media": None,
+                     "workshops": None}
     if "survey" in ms:
         m = ms["survey"]
-        parts.append(f"a residents' survey ({_period(m.months)}; {_n_or_pub(fw, m.records, 'survey_responses')} responses)")
+        context["survey"] = {"period": _when(m.months), "n": _n_or_pub(fw, m.records, "survey_responses")}
     if "interviews" in ms:
         m = ms["interviews"]
-        parts.append(f"interviews ({_period(m.months)}; {_n_or_pub(fw, m.records, 'interviews')} interviews)")
+        context["interviews"] = {"period": _when(m.months), "n": _n_or_pub(fw, m.records, "interviews")}
     if "social_media" in ms:
         m = ms["social_media"]
-        parts.append(f"posts on social media ({_period(m.months)}; {fmt_int(m.records)} posts)")
+        sm = {"period": _when(m.months), "n": fmt_int(m.records), "published": False, "audience": None}
+        if "social_media_average_audience" in pub:
+            sm.update(audience=fmt_int(pub["social_media_average_audience"]), published=True,
+                      interactions=fmt_int(pub["social_media_interactions"]),
+                      comments=fmt_int(pub["social_media_comments"]) if "social_media_comments" in pub else None)
+        else:
+            posts = fw.frame("social_media_posts")
+            sm.update(audience=fmt_int(posts["audience"].mean()), comments=None,
+                      interactions=fmt_int(int(posts[["reactions", "comments", "shares"]].sum().sum())))
+        context["social_media"] = sm
     if "workshops" in ms:
         m = ms["workshops"]
-        parts.append(f"practitioner workshops ({_period(m.months)}; {fmt_int(m.records)} workshops with "
-                     f"{_n_or_pub(fw, m.people, 'practitioner_participants')} participants)")
-    if not parts:
+        context["workshops"] = {"period": _when(m.months), "n": fmt_int(m.records),
+                                "people": _n_or_pub(fw, m.people, "practitioner_participants")}
+    context["missing"] = join_words([METHOD_LABELS[k].lower() for k in METHODS if k not in ms])
+    return context
+
+
+def methods_text(fw: Fieldwork) -> str:
+    if not methods(fw):
         return f"No fieldwork records other than the objectives are available for {fw.ward_name}."
-    text = f"The evidence for {fw.ward_name} comes from " + join_words(parts) + "."
-    missing = [METHOD_LABELS[k].lower() for k in METHODS if k not in ms]
-    if missing:
-        text += (f" This ward's data folder has no records of {join_words(missing)}, so those parts of the timeline and "
-                 "tables are left out.")
-    if "social_media" in ms and "social_media_average_audience" in pub:
-        text += (f" The posts reached an average audience of {fmt_int(pub['social_media_average_audience'])} people and "
-                 f"drew {fmt_int(pub['social_media_interactions'])} reactions, comments and shares in total "
-                 f"(including {fmt_int(pub['social_media_comments'])} comments), as published; an audience is reach, "
-                 "not engagement.")
-    elif "social_media" in ms:
-        posts = fw.frame("social_media_posts")
-        total = int(posts[["reactions", "comments", "shares"]].sum().sum())
-        text += (f" The posts reached an average audience of {fmt_int(posts['audience'].mean())} and "
-                 f"drew {fmt_int(total)} reactions, comments and shares.")
-    return text
+    return render("methods", methods_context(fw))
 
 
 def _n_or_pub(fw: Fieldwork, n: int | None, figure_id: str) -> str:
@@ -444,26 +450,19 @@ def training_text(fw: Fieldwork) -> str:
     if sessions is None:
         return f"No community researcher training is recorded for {fw.ward_name}."
     n_sessions = len(sessions)
-    text = (f"{fmt_int(n_sessions)} training session{'s were' if n_sessions != 1 else ' was'} held for community researchers "
-            f"({_period(list(sessions['month'].astype(str)))})")
+    context = {"n_sessions": fmt_int(n_sessions), "plural": n_sessions != 1,
+               "period": _when(list(sessions["month"].astype(str))), "people": None, "published": False,
+               "target": None, "published_study": fw.is_published_study, "lockdown": False}
     if attendance is not None:
         distinct = int(attendance["participant_id"].nunique())
-        published = fw.published.get("training_participants") == distinct
-        text += (f", attended by {people(fw, distinct)} people in total"
-                 + (" (the published figure)" if published else ""))
+        context.update(people=people(fw, distinct), published=fw.published.get("training_participants") == distinct)
         target = _target(fw, "train_researchers")
         if target is not None and not fw.rules.is_small(distinct):
-            text += f", against a target of {fmt_int(target)} community researchers"
-            if fw.is_published_study:
-                text += (". The participants were residents and front-line workers; how many went on to act as "
-                         "researchers is not published")
-    text += "."
+            context["target"] = fmt_int(target)
     last = max(sessions["month"].astype(str))
-    if fw.is_published_study and pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0):
-        text += (" The last session was held in the month the first Covid-19 lockdown was announced; the slides say "
-                 "lockdown then prevented face-to-face engagement with residents and gave the community researchers a "
-                 "more limited role in collecting data.")
-    return text
+    context["lockdown"] = fw.is_published_study and (
+        pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0))
+    return render("training", context)
 
 
 def _target(fw: Fieldwork, objective_id: str):
