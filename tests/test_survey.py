@@ -442,3 +442,25 @@ def test_template_runs_for_an_imported_ward_with_its_own_questionnaire(imported_
         assert "Would you recommend Anfield to a friend as a place to live?" in joined
         assert "How often do you use the local bus?" in joined and "**Bus use**" in joined
         assert "Every week" in joined
+
+
+def test_who_took_part_opens_with_a_summary_of_the_verdicts(comp):
+    text = R.summary_text(comp)
+    assert text.startswith("**In short.** 48 people answered the survey.")
+    assert "women aged 35 to 64 were over-represented" in text
+    assert "men were under-represented" in text or "and men were under-represented" in text
+    assert "prefer not to say" not in text.lower()
+    assert "at most 6 percentage points" in text
+
+
+def test_survey_opens_with_a_summary_and_keeps_code_names_out_of_the_prose(sv):
+    summary = S.summary_text(sv)
+    assert summary.startswith("**In short.** 48 people answered the survey.")
+    assert "green spaces and parks (50% of all respondents)" in summary
+    assert "Would you recommend Clubmoor as a place to live?" in summary  # the ward's own wording
+    for text in (summary, S.introduction_text(sv), S.availability_text(sv),
+                 *(S.published_comparison_text(sv, q) for q in S.SECTION_CLAIMS)):
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b|\.csv|`", text.replace("{doc}`04-who-took-part`", "")), text
+    assert "{doc}`04-who-took-part`" in S.availability_text(sv)
+    assert "in these records" not in S.multi_response_text(sv, "best_things").lower()
+    assert not hasattr(S, "code_labels")

@@ -191,14 +191,9 @@ def scorecard_text(fw: Fieldwork) -> str:
     if sc is None:
         return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
     q = sc[sc["target"].notna()]
-    targets = []
-    for _, r in q.iterrows():
-        delivered = "no figure" if pd.isna(r["delivered"]) else r["Delivered"]
-        targets.append(f"Target {r['Target']}; delivered {delivered}. Status: {r['Status'].split(':')[0].lower()} "
-                       f"({r['Basis of the delivered figure'].lower()}).")
     adapted = int(sc["status"].value_counts().get("adapted", 0))
     words = f"{fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'}"
-    return render("scorecard", {"n": fmt_int(len(sc)), "n_numeric": fmt_int(len(q)), "targets": targets,
+    return render("scorecard", {"n": fmt_int(len(sc)), "n_numeric": fmt_int(len(q)),
                                 "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
 
 
