@@ -33,7 +33,12 @@ KNOWN_OPEN = {
     "index": "says 'about 15,000' without saying it is the project's description (facts.population_described)",
     "introduction": "says 'about 15,000' without saying it is the project's description (facts.population_described)",
     "case-study": "says 'about 15,000' without saying it is the project's description (facts.population_described)",
-    "comparison": "green-space shares are of those answering (facts.answer_share_answered): say so every time",
+    "08-sense-check": "its table shows green spaces as 52% of those answering without saying so "
+                      "(facts.answer_share_answered, whose qualifier is 'of those who answered')",
+    "09-principles-audit": "chapters/findings.py describes the digital comparison as 16–44 vs 65+: take the words "
+                           "from the claim's operationalised text (16 to 54, 55 and over; facts.AGE_GROUP_BANDS)",
+    "10-recommendations": "chapters/findings.py describes the digital comparison as 16–44 vs 65+: take the words "
+                          "from the claim's operationalised text (16 to 54, 55 and over; facts.AGE_GROUP_BANDS)",
 }
 
 
@@ -106,8 +111,12 @@ def population_problems(text: str, f: WardFacts) -> list[str]:
     return problems
 
 
-def green_space_problems(text: str, f: WardFacts) -> list[str]:
-    """Each share stated for green spaces is one of the two definitions, and the answered one says so."""
+def green_space_problems(text: str, f: WardFacts | list[WardFacts]) -> list[str]:
+    """Each share stated for green spaces is one of the two definitions (of a ward the page shows), and
+    the answered one says so."""
+    if isinstance(f, list):  # a page about several wards: each share must be one ward's fact
+        per_ward = [green_space_problems(text, one) for one in f]
+        return sorted(set.intersection(*[set(_keys(ps)) for ps in per_ward])) if per_ward else []
     problems = []
     for m in re.finditer(r"green spaces?(?! maintenance)", text, re.I):
         before = text[max(0, m.start() - 20):m.start()].lower()
@@ -126,6 +135,11 @@ def green_space_problems(text: str, f: WardFacts) -> list[str]:
                 and not re.search(r"answer", window, re.I):
             problems.append(f"{shown} for green spaces (of those who answered) does not say its base: “{window}”")
     return problems
+
+
+def _keys(problems: list[str]) -> list[str]:
+    """A problem's place on the page (the quoted text), so the same occurrence can be matched across wards."""
+    return [p.split("“", 1)[-1] for p in problems]
 
 
 AGE_GROUPINGS = [r"16\s*(?:–|-|to)\s*44", r"45\s*(?:–|-|to)\s*64", r"65\s*\+"]
@@ -168,9 +182,14 @@ def _problems(site: Path, ward_facts: dict[str, WardFacts], check: str, own: boo
             continue
         # a page outside the ward folders (landing page, introduction, comparison) is checked against
         # Clubmoor's facts for the population, and against any ward's facts for the shares
-        candidates = [ward] if ward else (["clubmoor"] if check == "population" else list(WARDS))
-        results = [CHECKS[check](text, ward_facts[w]) for w in candidates]
-        problems = min(results, key=len)
+        if ward is not None:
+            problems = CHECKS[check](text, ward_facts[ward])
+        elif check == "population":
+            problems = CHECKS[check](text, ward_facts["clubmoor"])
+        elif check == "green_spaces":
+            problems = CHECKS[check](text, [ward_facts[w] for w in WARDS])
+        else:
+            problems = min((CHECKS[check](text, ward_facts[w]) for w in WARDS), key=len)
         if problems:
             found[str(page.relative_to(site))] = problems
     return found
