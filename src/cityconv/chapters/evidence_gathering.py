@@ -197,6 +197,11 @@ def scorecard_text(fw: Fieldwork) -> str:
                                 "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
 
 
+def introduction_text(fw: Fieldwork) -> str:
+    """What the chapter covers (and, for the published study only, what "published" means here)."""
+    return render("introduction", {"published": fw.is_published_study})
+
+
 def summary_context(fw: Fieldwork) -> dict:
     """The opening summary: how many objectives, and each method with its count, in fieldwork order."""
     sc = scorecard(fw)
@@ -296,9 +301,11 @@ def methods_table(fw: Fieldwork) -> Table | None:
         else:
             ppl = people(fw, m.people) if fw.rules.is_small(m.people) else fmt_int(m.people)
             ppl = "[c]" if fw.rules.is_small(m.people) else ppl
-        rows.append({"Method": m.label, "When (from the records)": _period(m.months),
-                     "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl,
-                     "Published figures": m.published or "[x]"})
+        row = {"Method": m.label, "When (from the records)": _period(m.months),
+               "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl}
+        if fw.is_published_study:  # a ward without the published summary has no such column
+            row["Published figures"] = m.published or "[x]"
+        rows.append(row)
     frame = pd.DataFrame(rows).set_index("Method")
     source = f"{fw.source}; {PUBLISHED_SOURCE}" if fw.is_published_study else fw.source
     return Table(frame, title=f"What data were collected, and when: {fw.ward_name}", source=source,
@@ -530,7 +537,7 @@ def workshops_text(fw: Fieldwork) -> str:
         return unavailable_text(fw, "workshops")
     total = int(w["participants"].sum())
     text = (f"{fmt_int(len(w))} practitioner workshop{'s were' if len(w) != 1 else ' was'} held "
-            f"({_period(list(w['month'].astype(str)))}) with {_n_or_pub(fw, total, 'practitioner_participants')} "
+            f"{_when(list(w['month'].astype(str)))}, with {_n_or_pub(fw, total, 'practitioner_participants')} "
             "participants")
     if fw.is_published_study:  # the slides' own description of the workshops' aims
         text += (" from public and social agencies. The slides say they were to sense-check the findings, gather "

@@ -878,6 +878,13 @@ def claims_table(sv: Survey) -> Table | None:
                         "How each statement is checked is in the note for analysts below the table."], status=sv.status)
 
 
+def claims_intro_text(sv: Survey) -> str | None:
+    """Under "Checking the records": a ward with no earlier report has nothing to check against."""
+    if sv.is_published_study and sv.data is not None and sv.has_responses:
+        return None
+    return f"There is no earlier report of {sv.ward_name}'s survey to check these records against."
+
+
 def claims_analyst_note(sv: Survey) -> str | None:
     """A collapsed note: how each published survey statement is checked, in the records' codes."""
     if not sv.is_published_study or sv.data is None or not sv.has_responses:
