@@ -15,6 +15,7 @@ targets) describe no one and are shown as they are.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ import pandas as pd
 from cityconv.chapters.survey import PUBLISHED_SOURCE, count_phrase, published_figures
 from cityconv.data.wardfiles import WardData, schema_descriptor
 from cityconv.methods.disclosure import DisclosureRules, protect_counts
-from cityconv.present import PALETTE, Chart, Table, fmt_int, join_words
+from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, join_words
 from cityconv.present.prose import template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the ward's records.
@@ -182,7 +183,9 @@ def scorecard_reasons_text(fw: Fieldwork) -> str | None:
         return None
     lines = []
     for _, r in sc.iterrows():
-        lines.append(f"- **{r['Objective (as published)']}** — *{r['Status']}.* {r['Why']}")
+        # The records' status is said once, in the page banner: a "Synthetic:" prefix on every reason is not repeated.
+        why = capitalise(re.sub(r"^(Synthetic|Reconstructed):\s*", "", str(r["Why"])))
+        lines.append(f"- **{r['Objective (as published)']}.** {r['Status']}. {why}")
     return "\n".join(lines)
 
 
