@@ -464,3 +464,13 @@ def test_survey_opens_with_a_summary_and_keeps_code_names_out_of_the_prose(sv):
     assert "{doc}`04-who-took-part`" in S.availability_text(sv)
     assert "in these records" not in S.multi_response_text(sv, "best_things").lower()
     assert not hasattr(S, "code_labels")
+
+
+def test_summaries_work_without_coded_answers_or_without_a_survey(ch):
+    data = dataclasses.replace(ch.data, survey_mentions=None, published_figures=None)
+    sv = S.from_data(data, "Testward", ch.rules)
+    summary = S.summary_text(sv)
+    assert summary.startswith("**In short.** 48 people") and "best things" not in summary and "digital" not in summary
+    empty = S.from_data(dataclasses.replace(ch.data, survey_responses=None, survey_mentions=None), "Testward", ch.rules)
+    assert "no survey records" in S.summary_text(empty)
+    assert "no survey records" in R.summary_text(R.composition(empty, ch.context))

@@ -184,7 +184,7 @@ def introduction_text(sv: Survey) -> str:
 def summary_context(sv: Survey) -> dict:
     """The opening summary's numbers: each a named fact (`chapters.facts`), on the all-respondents base."""
     context: dict = {"ward": sv.ward_name, "n": fmt_int(sv.n), "has_responses": sv.has_responses,
-                     "best": [], "improve": [], "single": []}
+                     "best": [], "improve": [], "single": [], "digital_younger": None, "digital_older": None}
     if not sv.has_responses:
         return context
     for question, key in (("best_things", "best"), ("improve", "improve")):
