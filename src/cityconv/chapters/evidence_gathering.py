@@ -509,11 +509,11 @@ def social_media_table(fw: Fieldwork) -> Table | None:
     topics = _labels("social_media_posts", "topic")
     frame = pd.DataFrame({
         "Date posted": pd.to_datetime(posts["date"]).dt.strftime("%-d %B %Y"),
-        "What the post asked about": [topics.get(str(t), str(t)) for t in posts["topic"]],
+        "Topic of the post": [topics.get(str(t), str(t)) for t in posts["topic"]],
         "Audience (people reached)": [fmt_int(v) for v in posts["audience"]],
         "Reactions, comments and shares": [fmt_int(v) for v in posts[["reactions", "comments", "shares"]].sum(axis=1)],
     })
-    total = pd.DataFrame({"Date posted": ["All posts"], "What the post asked about": [""],
+    total = pd.DataFrame({"Date posted": ["All posts"], "Topic of the post": [""],
                           "Audience (people reached)": [f"{fmt_int(posts['audience'].mean())} on average"],
                           "Reactions, comments and shares": [fmt_int(posts[['reactions', 'comments', 'shares']].sum().sum())]})
     frame = pd.concat([frame, total], ignore_index=True).set_index("Date posted")
