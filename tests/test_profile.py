@@ -228,3 +228,24 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, cod
     else:
         population = ctx.load_context(root / "data" / "context", code).wards
         assert present.fmt_int(population["population_2021"].iloc[0]) in markdown
+
+
+def test_the_chapter_opens_with_a_summary_from_the_named_facts():
+    from cityconv.chapters import profile as P
+
+    clubmoor = P.summary_text(P.load_profile("clubmoor", REPO))
+    assert clubmoor.startswith("**In short.** Clubmoor lies in the north")
+    assert "17,188 people lived there (Census 2021, best-fit estimate from small areas)" in clubmoor
+    assert "The project itself called it a neighbourhood of about 15,000 people" in clubmoor
+    assert "17,200" not in clubmoor
+    anfield = P.summary_text(P.load_profile("anfield", REPO))
+    assert "16,791" in anfield and "project" not in anfield and "15,000" not in anfield
+    waterfront = P.summary_text(P.load_profile("e05015332", REPO))
+    assert "No Census 2021 figures" in waterfront
+
+
+def test_the_boundary_change_counts_come_from_the_ward_index():
+    from cityconv.chapters import profile as P
+
+    text = P.boundary_change_intro(P.load_profile("clubmoor", REPO))
+    assert "Liverpool's 30 wards were replaced by 64 new wards" in text

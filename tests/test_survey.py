@@ -119,7 +119,7 @@ def test_headline_sentences_follow_the_data(sv):
 def test_published_statements_are_quoted_with_source(sv):
     text = S.published_comparison_text(sv, "best_things")
     assert "Green spaces and a sense of community were most often highlighted" in text
-    assert "findings presentation" in text and "these records agree" in text
+    assert "findings presentation" in text and "These records agree" in text
 
 
 def test_methods_by_age_is_protected_together_with_the_overall_table(sv):
@@ -261,6 +261,37 @@ def test_raking_matches_margins_and_reports_design_effect(comp):
     text = R.weighting_text(comp)
     assert f"{res.design_effect:.2f}" in text and f"{res.effective_sample_size:.0f}" in text
     assert any("ethnic group" in d for d in w.dropped)
+
+
+def test_weighting_works_when_an_age_group_all_preferred_not_to_say_their_sex(ch):
+    """Issue 15: every respondent of one age group answered "prefer not to say" for sex, so the group has
+    nobody left to weight; it used to raise "age groups without respondents". It is now merged with its
+    neighbour for weighting, the margins still match, and the text says which groups were combined."""
+    responses = ch.data.survey_responses.copy()
+    oldest = responses["age_band"].astype(str).isin(["65-74", "75+"])
+    responses["sex"] = responses["sex"].astype(object)
+    responses.loc[oldest, "sex"] = S.NOT_STATED
+    data = dataclasses.replace(ch.data, survey_responses=responses)
+    comp = R.composition(S.from_data(data, "Testward", ch.rules), ch.context)
+    assert "People aged 65 and over" in comp.age_groups  # the comparison groups themselves are unchanged
+    w = R.weighting(comp)
+    assert set(w.sample["age_group"]) == {"People aged 16 to 34", "People aged 35 to 44", "People aged 45 to 54",
+                                          "People aged 55 and over"}
+    res = w.result
+    assert res.converged
+    shares = res.weights.groupby(w.sample["age_group"]).sum() / res.weights.sum()
+    expected = comp.age_pop["People aged 55 to 64"] + comp.age_pop["People aged 65 and over"]
+    assert shares["People aged 55 and over"] == pytest.approx(expected, abs=1e-6)
+    assert "aged 55 to 64 and those aged 65 and over weighted as one group" in R.weighting_text(comp)
+    assert R.weighted_table(comp) is not None
+
+
+def test_merge_empty_groups_joins_an_empty_group_with_its_smaller_neighbour():
+    order = ["People aged 16 to 34", "People aged 35 to 54", "People aged 55 to 64", "People aged 65 and over"]
+    values = pd.Series(["People aged 16 to 34"] * 3 + ["People aged 35 to 54"] * 9 + ["People aged 65 and over"] * 4)
+    merged = R.merge_empty_groups(values, order)
+    assert merged == {"People aged 55 to 64": "People aged 55 and over", "People aged 65 and over": "People aged 55 and over"}
+    assert R.merge_empty_groups(values[values != "x"], ["People aged 16 to 34", "People aged 35 to 54"]) == {}
 
 
 def test_weighted_comparison_withholds_small_cells(comp):
@@ -411,3 +442,35 @@ def test_template_runs_for_an_imported_ward_with_its_own_questionnaire(imported_
         assert "Would you recommend Anfield to a friend as a place to live?" in joined
         assert "How often do you use the local bus?" in joined and "**Bus use**" in joined
         assert "Every week" in joined
+
+
+def test_who_took_part_opens_with_a_summary_of_the_verdicts(comp):
+    text = R.summary_text(comp)
+    assert text.startswith("**In short.** 48 people answered the survey.")
+    assert "women aged 35 to 64 were over-represented" in text
+    assert "men were under-represented" in text or "and men were under-represented" in text
+    assert "prefer not to say" not in text.lower()
+    assert "at most 6 percentage points" in text
+
+
+def test_survey_opens_with_a_summary_and_keeps_code_names_out_of_the_prose(sv):
+    summary = S.summary_text(sv)
+    assert summary.startswith("**In short.** 48 people answered the survey.")
+    assert "green spaces and parks (50% of all respondents)" in summary
+    assert "Would you recommend Clubmoor as a place to live?" in summary  # the ward's own wording
+    for text in (summary, S.introduction_text(sv), S.availability_text(sv),
+                 *(S.published_comparison_text(sv, q) for q in S.SECTION_CLAIMS)):
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b|\.csv|`", text.replace("{doc}`04-who-took-part`", "")), text
+    assert "{doc}`04-who-took-part`" in S.availability_text(sv)
+    assert "in these records" not in S.multi_response_text(sv, "best_things").lower()
+    assert not hasattr(S, "code_labels")
+
+
+def test_summaries_work_without_coded_answers_or_without_a_survey(ch):
+    data = dataclasses.replace(ch.data, survey_mentions=None, published_figures=None)
+    sv = S.from_data(data, "Testward", ch.rules)
+    summary = S.summary_text(sv)
+    assert summary.startswith("**In short.** 48 people") and "best things" not in summary and "digital" not in summary
+    empty = S.from_data(dataclasses.replace(ch.data, survey_responses=None, survey_mentions=None), "Testward", ch.rules)
+    assert "no survey records" in S.summary_text(empty)
+    assert "no survey records" in R.summary_text(R.composition(empty, ch.context))

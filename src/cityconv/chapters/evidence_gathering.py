@@ -3,7 +3,10 @@
 Everything the chapter shows is built here from the ward's data folder, so the notebook only calls
 functions. Any optional source may be absent (no training records, no social media posts, ...): its
 section then says so instead of failing. Published figures (from `published_figures.csv`) are quoted as
-published; figures counted from the reconstructed records are said to be "in these records".
+published; the records' status (reconstructed or synthetic) is said once, in the page banner and in
+each table's source and notes, not in every sentence. What the slides say is said only for a ward whose
+folder holds the published summary. Reader prose longer than a sentence is in
+`templates/evidence_gathering/*.md`.
 
 Disclosure: counts of *people* (respondents, interviewees, participants) below the threshold are
 withheld (`[c]` in tables, "fewer than 5" in prose). Counts of activities (sessions, posts, workshops,
@@ -12,15 +15,22 @@ targets) describe no one and are shown as they are.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from cityconv.chapters.survey import PUBLISHED_SOURCE, count_phrase, published_figures
 from cityconv.data.wardfiles import WardData, schema_descriptor
 from cityconv.methods.disclosure import DisclosureRules, protect_counts
-from cityconv.present import PALETTE, Chart, Table, fmt_int, join_words
+from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, join_words
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the ward's records.
+TEMPLATES = Path(__file__).parent / "templates" / "evidence_gathering"
+render = template_renderer(TEMPLATES)
 
 FIG_WIDTH = 6.2
 LOCKDOWN = pd.Timestamp("2020-03-23")
@@ -156,7 +166,7 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
     frame = frame.set_index("What was counted")
     return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
                  source=(f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
-                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives.csv)",
+                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives)",
                  units="Number of residents, participants, focus groups or workshops, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
@@ -173,7 +183,9 @@ def scorecard_reasons_text(fw: Fieldwork) -> str | None:
         return None
     lines = []
     for _, r in sc.iterrows():
-        lines.append(f"- **{r['Objective (as published)']}** — *{r['Status']}.* {r['Why']}")
+        # The records' status is said once, in the page banner: a "Synthetic:" prefix on every reason is not repeated.
+        why = capitalise(re.sub(r"^(Synthetic|Reconstructed):\s*", "", str(r["Why"])))
+        lines.append(f"- **{r['Objective (as published)']}.** {r['Status']}. {why}")
     return "\n".join(lines)
 
 
@@ -182,24 +194,41 @@ def scorecard_text(fw: Fieldwork) -> str:
     if sc is None:
         return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
     q = sc[sc["target"].notna()]
-    parts = []
-    for _, r in q.iterrows():
-        delivered = "no figure" if pd.isna(r["delivered"]) else r["Delivered"]
-        parts.append(f"{r['Target']} (delivered: {delivered}; {r['Status'].split(':')[0].lower()}, "
-                     f"{r['Basis of the delivered figure'].lower()})")
-    counts = sc["status"].value_counts()
-    text = (f"The project set {fmt_int(len(sc))} objectives, {fmt_int(len(q))} of them with a number attached. "
-            f"The numeric targets were: " + "; ".join(parts) + ".")
-    adapted = int(counts.get("adapted", 0))
-    if adapted and fw.is_published_study:
-        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} delivered differently because of "
-                 "Covid-19: the slides say lockdown prevented face-to-face engagement with residents, so the planned "
-                 "focus groups gave way to a survey, interviews and social media posts, and the workshops "
-                 "that were held brought together practitioners rather than residents.")
-    elif adapted:
-        text += (f" {fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'} recorded as delivered "
-                 "differently from the plan; the reasons are listed below.")
-    return text
+    adapted = int(sc["status"].value_counts().get("adapted", 0))
+    words = f"{fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'}"
+    return render("scorecard", {"n": fmt_int(len(sc)), "n_numeric": fmt_int(len(q)),
+                                "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
+
+
+def introduction_text(fw: Fieldwork) -> str:
+    """What the chapter covers (and, for the published study only, what "published" means here)."""
+    return render("introduction", {"published": fw.is_published_study})
+
+
+def summary_context(fw: Fieldwork) -> dict:
+    """The opening summary: how many objectives, and each method with its count, in fieldwork order."""
+    sc = scorecard(fw)
+    ms = methods(fw)
+    words = {"training": lambda m: f"{fmt_int(m.records)} training sessions",
+             "survey": lambda m: f"a survey with {people(fw, m.records)} responses",
+             "interviews": lambda m: f"{people(fw, m.records)} interviews",
+             "social_media": lambda m: f"{fmt_int(m.records)} social media posts",
+             "workshops": lambda m: f"{fmt_int(m.records)} workshops with practitioners"}
+    gathered = [m for m in ms if m.key != "training"]
+    months = [mo for m in gathered for mo in m.months]
+    return {"ward": fw.ward_name, "n_objectives": 0 if sc is None else fmt_int(len(sc)),
+            "n_numeric": 0 if sc is None else fmt_int(int(sc["target"].notna().sum())),
+            "methods": join_words([words[m.key](m) for m in gathered]), "period": _period(months)}
+
+
+def summary_text(fw: Fieldwork) -> str:
+    """The chapter's opening paragraph."""
+    return render("summary", summary_context(fw))
+
+
+def fieldwork_text(fw: Fieldwork) -> str:
+    """Before the timeline: what changed the fieldwork, only as far as the slides say it."""
+    return render("fieldwork", {"ward": fw.ward_name, "published": fw.is_published_study})
 
 
 # ================================================================================================
@@ -275,9 +304,11 @@ def methods_table(fw: Fieldwork) -> Table | None:
         else:
             ppl = people(fw, m.people) if fw.rules.is_small(m.people) else fmt_int(m.people)
             ppl = "[c]" if fw.rules.is_small(m.people) else ppl
-        rows.append({"Method": m.label, "When (from the records)": _period(m.months),
-                     "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl,
-                     "Published figures": m.published or "[x]"})
+        row = {"Method": m.label, "When (from the records)": _period(m.months),
+               "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl}
+        if fw.is_published_study:  # a ward without the published summary has no such column
+            row["Published figures"] = m.published or "[x]"
+        rows.append(row)
     frame = pd.DataFrame(rows).set_index("Method")
     source = f"{fw.source}; {PUBLISHED_SOURCE}" if fw.is_published_study else fw.source
     return Table(frame, title=f"What data were collected, and when: {fw.ward_name}", source=source,
@@ -289,50 +320,54 @@ def methods_table(fw: Fieldwork) -> Table | None:
                                       "reconstructed to reproduce them exactly.")], status=fw.status)
 
 
-def methods_text(fw: Fieldwork) -> str:
+def _when(months: list[str]) -> str:
+    """"from April to May 2020" / "in November 2020"."""
+    period = _period(months)
+    return f"from {period}" if " to " in period else f"in {period}"
+
+
+def methods_context(fw: Fieldwork) -> dict:
     ms = {m.key: m for m in methods(fw)}
     pub = fw.published
-    parts = []
+    context: dict = {"ward": fw.ward_name, "survey": None, "interviews": None, "social_media": None,
+                     "workshops": None}
     if "survey" in ms:
         m = ms["survey"]
-        parts.append(f"a residents' survey ({_period(m.months)}; {_n_or_pub(fw, m.records, 'survey_responses')} responses)")
+        context["survey"] = {"period": _when(m.months), "n": _n_or_pub(fw, m.records, "survey_responses")}
     if "interviews" in ms:
         m = ms["interviews"]
-        parts.append(f"interviews ({_period(m.months)}; {_n_or_pub(fw, m.records, 'interviews')} interviews)")
+        context["interviews"] = {"period": _when(m.months), "n": _n_or_pub(fw, m.records, "interviews")}
     if "social_media" in ms:
         m = ms["social_media"]
-        parts.append(f"posts on social media ({_period(m.months)}; {fmt_int(m.records)} posts)")
+        sm = {"period": _when(m.months), "n": fmt_int(m.records), "published": False, "audience": None}
+        if "social_media_average_audience" in pub:
+            sm.update(audience=fmt_int(pub["social_media_average_audience"]), published=True,
+                      interactions=fmt_int(pub["social_media_interactions"]),
+                      comments=fmt_int(pub["social_media_comments"]) if "social_media_comments" in pub else None)
+        else:
+            posts = fw.frame("social_media_posts")
+            sm.update(audience=fmt_int(posts["audience"].mean()), comments=None,
+                      interactions=fmt_int(int(posts[["reactions", "comments", "shares"]].sum().sum())))
+        context["social_media"] = sm
     if "workshops" in ms:
         m = ms["workshops"]
-        parts.append(f"practitioner workshops ({_period(m.months)}; {fmt_int(m.records)} workshops with "
-                     f"{_n_or_pub(fw, m.people, 'practitioner_participants')} participants)")
-    if not parts:
+        context["workshops"] = {"period": _when(m.months), "n": fmt_int(m.records),
+                                "people": _n_or_pub(fw, m.people, "practitioner_participants")}
+    context["missing"] = join_words([METHOD_LABELS[k].lower() for k in METHODS if k not in ms])
+    return context
+
+
+def methods_text(fw: Fieldwork) -> str:
+    if not methods(fw):
         return f"No fieldwork records other than the objectives are available for {fw.ward_name}."
-    text = f"The evidence for {fw.ward_name} comes from " + join_words(parts) + "."
-    missing = [METHOD_LABELS[k].lower() for k in METHODS if k not in ms]
-    if missing:
-        text += (f" This ward's data folder has no records of {join_words(missing)}, so those parts of the timeline and "
-                 "tables are left out.")
-    if "social_media" in ms and "social_media_average_audience" in pub:
-        text += (f" The posts reached an average audience of {fmt_int(pub['social_media_average_audience'])} people and "
-                 f"drew {fmt_int(pub['social_media_interactions'])} reactions, comments and shares in total "
-                 f"(including {fmt_int(pub['social_media_comments'])} comments), as published; an audience is reach, "
-                 "not engagement.")
-    elif "social_media" in ms:
-        posts = fw.frame("social_media_posts")
-        total = int(posts[["reactions", "comments", "shares"]].sum().sum())
-        text += (f" In these records the posts reached an average audience of {fmt_int(posts['audience'].mean())} and "
-                 f"drew {fmt_int(total)} reactions, comments and shares.")
-    return text
+    return render("methods", methods_context(fw))
 
 
 def _n_or_pub(fw: Fieldwork, n: int | None, figure_id: str) -> str:
     """A count for prose: the published figure when it agrees with the records, else the records' count."""
     if n is None:
         return "[x]"
-    if fw.published.get(figure_id) == n:
-        return fmt_int(n)
-    return f"{people(fw, n)} in these records"
+    return fmt_int(n) if fw.published.get(figure_id) == n else people(fw, n)
 
 
 def timeline_chart(fw: Fieldwork) -> Chart | None:
@@ -407,7 +442,7 @@ def training_table(fw: Fieldwork) -> Table | None:
     distinct = int(attendance["participant_id"].nunique())
     notes = [n.replace("respondents", "participants") for n in protected.notes] + [
         f"Distinct participants across all sessions: {people(fw, distinct)}"
-        + (" (published)." if fw.published.get("training_participants") == distinct else " (in these records)."),
+        + (" (published)." if fw.published.get("training_participants") == distinct else "."),
         fw.basis_note("Who attended which session is reconstructed; only the number of sessions and the total of "
                       "participants are published."),
     ]
@@ -420,26 +455,19 @@ def training_text(fw: Fieldwork) -> str:
     if sessions is None:
         return f"No community researcher training is recorded for {fw.ward_name}."
     n_sessions = len(sessions)
-    text = (f"{fmt_int(n_sessions)} training session{'s were' if n_sessions != 1 else ' was'} held for community researchers "
-            f"({_period(list(sessions['month'].astype(str)))})")
+    context = {"n_sessions": fmt_int(n_sessions), "plural": n_sessions != 1,
+               "period": _when(list(sessions["month"].astype(str))), "people": None, "published": False,
+               "target": None, "published_study": fw.is_published_study, "lockdown": False}
     if attendance is not None:
         distinct = int(attendance["participant_id"].nunique())
-        published = fw.published.get("training_participants") == distinct
-        text += (f", attended by {people(fw, distinct)} people in total"
-                 + (" (the published figure)" if published else " in these records"))
+        context.update(people=people(fw, distinct), published=fw.published.get("training_participants") == distinct)
         target = _target(fw, "train_researchers")
         if target is not None and not fw.rules.is_small(distinct):
-            text += f", against a target of {fmt_int(target)} community researchers"
-            if fw.is_published_study:
-                text += (". The participants were residents and front-line workers; how many went on to act as "
-                         "researchers is not published")
-    text += "."
+            context["target"] = fmt_int(target)
     last = max(sessions["month"].astype(str))
-    if fw.is_published_study and pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0):
-        text += (" The last session was held in the month the first Covid-19 lockdown was announced; the slides say "
-                 "lockdown then prevented face-to-face engagement with residents and gave the community researchers a "
-                 "more limited role in collecting data.")
-    return text
+    context["lockdown"] = fw.is_published_study and (
+        pd.Timestamp(f"{last}-01") <= LOCKDOWN < pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0))
+    return render("training", context)
 
 
 def _target(fw: Fieldwork, objective_id: str):
@@ -481,11 +509,11 @@ def social_media_table(fw: Fieldwork) -> Table | None:
     topics = _labels("social_media_posts", "topic")
     frame = pd.DataFrame({
         "Date posted": pd.to_datetime(posts["date"]).dt.strftime("%-d %B %Y"),
-        "What the post asked about": [topics.get(str(t), str(t)) for t in posts["topic"]],
+        "Topic of the post": [topics.get(str(t), str(t)) for t in posts["topic"]],
         "Audience (people reached)": [fmt_int(v) for v in posts["audience"]],
         "Reactions, comments and shares": [fmt_int(v) for v in posts[["reactions", "comments", "shares"]].sum(axis=1)],
     })
-    total = pd.DataFrame({"Date posted": ["All posts"], "What the post asked about": [""],
+    total = pd.DataFrame({"Date posted": ["All posts"], "Topic of the post": [""],
                           "Audience (people reached)": [f"{fmt_int(posts['audience'].mean())} on average"],
                           "Reactions, comments and shares": [fmt_int(posts[['reactions', 'comments', 'shares']].sum().sum())]})
     frame = pd.concat([frame, total], ignore_index=True).set_index("Date posted")
@@ -512,11 +540,15 @@ def workshops_text(fw: Fieldwork) -> str:
         return unavailable_text(fw, "workshops")
     total = int(w["participants"].sum())
     text = (f"{fmt_int(len(w))} practitioner workshop{'s were' if len(w) != 1 else ' was'} held "
-            f"({_period(list(w['month'].astype(str)))}) with {_n_or_pub(fw, total, 'practitioner_participants')} "
-            "participants from public and social agencies, to sense-check the findings, gather examples of good "
-            "practice and feed into recommendations.")
+            f"{_when(list(w['month'].astype(str)))}, with {_n_or_pub(fw, total, 'practitioner_participants')} "
+            "participants")
+    if fw.is_published_study:  # the slides' own description of the workshops' aims
+        text += (" from public and social agencies. The slides say they were to sense-check the findings, gather "
+                 "examples of good practice and feed into recommendations.")
+    else:
+        text += "."
     small = [int(v) for v in w["participants"] if fw.rules.is_small(int(v))]
     if not small and len(w) > 1:
-        text += " In these records the participants were split " + " and ".join(
+        text += " The participants were split " + " and ".join(
             fmt_int(v) for v in w.sort_values("workshop_number")["participants"]) + " between the workshops."
     return text

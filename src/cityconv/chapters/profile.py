@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
@@ -42,6 +43,11 @@ from cityconv.present import (
     join_words,
 )
 from cityconv.present.figures import new_figure
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates filled with numbers from the context tables.
+TEMPLATES = Path(__file__).parent / "templates" / "profile"
+render = template_renderer(TEMPLATES)
 
 AGE_ORDER = list(ctx.AGE_BANDS)
 ETHNIC_GROUPS = list(ctx.ETHNICITY_CATEGORIES)
@@ -292,34 +298,62 @@ def no_census_text(p: WardProfile, topic: str) -> str:
     )
 
 
+def intro_context(p: WardProfile) -> dict:
+    which = f"one of Liverpool's {fmt_int(p.n_wards)} wards" if p.n_wards else "a Liverpool ward"
+    return {"ward": p.ward_name, "ward_code": p.ward_code, "which": f"{which} {p.boundary_text}".strip(),
+            "city": _city_name(p)}
+
+
 def intro_text(p: WardProfile) -> str:
-    n = f"one of Liverpool's {fmt_int(p.n_wards)} wards " if p.n_wards else "a Liverpool ward "
-    return (
-        f"This chapter describes **{p.ward_name}** (ONS code `{p.ward_code}`), {n}{p.boundary_text}: where it is, "
-        f"who lives there and how deprived its neighbourhoods are, each beside {_city_name(p)} as a whole. "
-        "All figures are computed from published open data when the chapter is built."
-    )
+    return render("intro", intro_context(p))
+
+
+def summary_context(p: WardProfile) -> dict:
+    """The opening summary's numbers: the named population facts, ethnic minority, social renting, deprivation."""
+    pop = facts.population_facts(p)
+    context = {"ward": p.ward_name, "city": _city_name(p), "population_2021": pop.get("population_2021"),
+               "population_described": pop.get("population_described"), "minority": None, "deprived": None}
+    where = "is a ward of Liverpool"
+    if p.context_dir is not None:
+        try:
+            where = f"lies {location_facts(map_frame(p), p.ward_code)['part']}"
+        except (KeyError, FileNotFoundError):
+            pass
+    context["where"] = where
+    if p.has_census:
+        minority_w, minority_c = shares(p.ethnic_minority, "ward"), shares(p.ethnic_minority, "city")
+        social_w, social_c = shares(p.tenure, "ward").get(SOCIAL), shares(p.tenure, "city").get(SOCIAL)
+        if len(minority_w) and len(minority_c) and social_w is not None and social_c is not None:
+            context.update(minority=fmt_pct(minority_w.iloc[0]), minority_city=fmt_pct(minority_c.iloc[0]),
+                           social=fmt_pct(social_w), social_city=fmt_pct(social_c))
+    if p.has_deprivation:
+        d = p.deprivation[p.deprivation["area"] == "ward"].set_index("decile")["n_lsoa"].astype(int)
+        n = int(d.sum())
+        context.update(deprived=capitalise(fmt_int(d[1]) if 0 < int(d[1]) < n else ("All" if int(d[1]) == n else "None")),
+                       n_lsoa=fmt_int(n))
+    return context
+
+
+def summary_text(p: WardProfile) -> str:
+    """The chapter's opening paragraph: the ward in a few plain sentences."""
+    return render("summary", summary_context(p))
+
+
+def population_context(p: WardProfile) -> dict:
+    pop = facts.population_facts(p)
+    city_pop = _pop(p, "city", "population_2021")
+    pop21 = _pop(p, "ward", "population_2021")
+    return {"ward": p.ward_name, "city": _city_name(p), "population_2021": pop["population_2021"],
+            "population_2011": pop.get("population_2011"), "population_described": pop.get("population_described"),
+            "households": fmt_int(_pop(p, "ward", "households_2021")),
+            "city_share": fmt_pct(float(pop21) / float(city_pop), 1), "city_population": fmt_int(city_pop),
+            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "caveat": p.caveat}
 
 
 def population_text(p: WardProfile) -> str:
-    city = _city_name(p)
-    city_pop = _pop(p, "city", "population_2021")
     if not p.has_census:
         return f"> **No Census 2021 figures for {p.ward_name}.** {p.caveat}"
-    pop21 = _pop(p, "ward", "population_2021")
-    households = _pop(p, "ward", "households_2021")
-    pop11 = _pop(p, "ward", "population_2011")
-    n_lsoa = _pop(p, "ward", "n_lsoa21")
-    text = (
-        f"At the 2021 Census about **{fmt_int(pop21)}** people lived in {p.ward_name}, in {fmt_int(households)} "
-        f"households: {fmt_pct(float(pop21) / float(city_pop), 1)} of {city}'s {fmt_int(city_pop)} residents. "
-        f"This is the sum of the {fmt_int(n_lsoa)} Census neighbourhoods (LSOAs) that best fit the ward."
-    )
-    if not pd.isna(pop11):
-        text += f" The official Census 2011 figure for the ward was {fmt_int(pop11)}."
-    else:
-        text += " There is no Census 2011 figure for these boundaries, which did not exist in 2011."
-    return text + f"\n\n> **About these figures.** {p.caveat}"
+    return render("population", population_context(p))
 
 
 def age_text(p: WardProfile) -> str:
@@ -904,3 +938,15 @@ def map_chart(p: WardProfile) -> Chart:
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
     return Chart(fig, alt, caption, status="published")
+
+
+def boundary_change_intro_context(p: WardProfile) -> dict:
+    """How many wards each boundary set has, counted from the ward index (never typed)."""
+    if p.context_dir is None:
+        raise ValueError("the profile was built without its context folder; use load_profile or pass context_dir")
+    sets = ctx.ward_index(p.context_dir)["boundary_set"].value_counts()
+    return {"n_old": fmt_int(sets.get(ctx.SET_OLD, 0)), "n_new": fmt_int(sets.get(ctx.SET_NEW, 0))}
+
+
+def boundary_change_intro(p: WardProfile) -> str:
+    return render("boundary_intro", boundary_change_intro_context(p))

@@ -18,8 +18,14 @@ Conventions, chosen so that no small count can be worked out from anything on th
   suppression for tables that add up to a total), percentages and 95% intervals are withheld with
   their count, and the prose says "fewer than 5" instead of a small number (`count_phrase`).
 * **Honest wording.** The response-level records of the Clubmoor study are a reconstruction
-  (see `data/clubmoor/README.md`): sentences say "in these records" for any figure that is not
-  published, and quote the published statement (from `cityconv.methods.claims`) separately, with its slide.
+  (see `data/clubmoor/README.md`). The page's banner, and each figure's caption and each table's
+  source, say so once; sentences do not repeat it. The published statement (from
+  `cityconv.methods.claims`) is quoted separately, with its slide.
+* **One number per fact.** Shares in the opening summary come from `cityconv.chapters.facts`, so the
+  executive summary and other chapters calling the same definition print the same number.
+* **Wording travels with the ward.** Question wording and answer labels come from the ward's own
+  questionnaire (`sv.questionnaire`), never from a shared list; reader prose longer than a sentence
+  lives in `templates/survey/*.md`.
 
 Section functions return Markdown text, a `present.Chart`, a `present.Table`, or None when there is
 nothing to show for this ward, so `present.show` can display them with no logic in the notebook.
@@ -29,9 +35,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -48,8 +56,13 @@ from cityconv.methods.stats import (
     proportion_table,
     wilson_interval,
 )
-from cityconv.present import PALETTE, Chart, Table, fmt_int, fmt_pct, join_words
+from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
+TEMPLATES = Path(__file__).parent / "templates" / "survey"
+render = template_renderer(TEMPLATES)
 
 MULTI_QUESTIONS = ("best_things", "improve", "preferred_methods")
 SINGLE_QUESTIONS = ("recommend", "change_5yr", "covid_community_spirit")
@@ -58,15 +71,13 @@ add others (`added_questions`), which the chapter reports after them."""
 NO_ANSWER = "No answer"
 NOT_STATED = "Prefer not to say"
 AGE_NOT_GIVEN = "Age not given"
-YOUNGER = "Aged 16 to 54"
-OLDER = "Aged 55 and over"
-AGE_GROUPS: dict[str, str] = {
-    "16-24": YOUNGER, "25-34": YOUNGER, "35-44": YOUNGER, "45-54": YOUNGER,
-    "55-64": OLDER, "65-74": OLDER, "75+": OLDER,
-}
-"""Survey age bands collapsed to two groups for the methods-by-age table: with about 50 responses the
-seven bands leave most cells below the disclosure threshold (all `[c]`); two groups of roughly equal
-size keep most cells publishable while still contrasting younger and older residents."""
+YOUNGER = claims_mod.YOUNGER_LABEL
+OLDER = claims_mod.OLDER_LABEL
+AGE_GROUPS: dict[str, str] = facts.AGE_GROUPS
+"""Survey age bands collapsed to the one grouping of the digital/traditional comparison (defined in
+`cityconv.methods.claims`, used by the claims and every page): with about 50 responses the seven bands
+leave most cells below the disclosure threshold (all `[c]`); two groups of roughly equal size keep most
+cells publishable while still contrasting younger and older residents."""
 DIGITAL = claims_mod.DIGITAL_METHODS
 TRADITIONAL = claims_mod.TRADITIONAL_METHODS
 FIG_WIDTH = 6.2
@@ -163,18 +174,53 @@ def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | No
 
 
 def introduction_text(sv: Survey) -> str:
-    """What the chapter covers, and how far its numbers describe the ward (reconstructed or synthetic records)."""
-    text = (f"The residents' survey asked what people value about {sv.ward_name}, what could be better, how it has "
-            "changed, how the Covid-19 pandemic affected community spirit, and how public agencies should engage "
-            "with them, in the words of the ward's own questionnaire.")
-    if sv.status == "reconstructed":
-        text += (f" For {sv.ward_name} the individual responses were never published: the records used here were "
-                 "reconstructed to agree with the published summary, so each number below is a property of *these "
-                 "records* and illustrates the method. The project's own published statements are quoted "
-                 "separately, with their source.")
-    elif sv.status == "synthetic":
-        text += " The records are synthetic: every number below demonstrates the method and describes nobody."
-    return text
+    """What the chapter covers, in the ward's own questionnaire's terms."""
+    added = added_questions(sv)
+    return render("introduction", {"ward": sv.ward_name, "reconstructed": bool(sv.questionnaire.reconstructed),
+                                   "added": "" if not added else
+                                   (f"{fmt_int(len(added))} question{'s' if len(added) > 1 else ''}")})
+
+
+def summary_context(sv: Survey) -> dict:
+    """The opening summary's numbers: each a named fact (`chapters.facts`), on the all-respondents base."""
+    context: dict = {"ward": sv.ward_name, "n": fmt_int(sv.n), "has_responses": sv.has_responses,
+                     "best": [], "improve": [], "single": [], "digital_younger": None, "digital_older": None}
+    if not sv.has_responses:
+        return context
+    for question, key in (("best_things", "best"), ("improve", "improve")):
+        if not _available(sv, question):
+            continue
+        fr = frequencies(sv, question)
+        rows = fr.shown()
+        rows = rows[(rows["count"] > 0) & (rows["category"] != "other")].head(2)
+        for _, r in rows.iterrows():
+            fact = facts.survey_answer_share(sv.responses, sv.mentions, question, r["category"], rules=sv.rules)
+            if fact is not None:
+                context[key].append({"label": _short(r["label"]), "share": fact.text})
+    for column in SINGLE_QUESTIONS:
+        if not _available(sv, column):
+            continue
+        fr = frequencies(sv, column)
+        rows = fr.shown()
+        rows = rows[rows["count"] > 0]
+        if rows.empty:
+            continue
+        lead = rows.iloc[0]
+        fact = facts.survey_answer_share(sv.responses, sv.mentions, column, lead["category"], rules=sv.rules)
+        if fact is not None:
+            context["single"].append({"question": sv.questionnaire.question(column).text,
+                                      "answer": lead["label"].lower(), "share": fact.text})
+    if _has_methods(sv):
+        by_age = facts.digital_share_by_age(sv.responses, sv.mentions, sv.rules)
+        younger, older = by_age.get(YOUNGER), by_age.get(OLDER)
+        context.update(digital_younger=younger.text if younger else None, digital_older=older.text if older else None,
+                       younger=YOUNGER.lower(), older=OLDER.lower())
+    return context
+
+
+def summary_text(sv: Survey) -> str:
+    """The chapter's opening paragraph: what residents said most often, each share of all respondents."""
+    return render("summary", summary_context(sv))
 
 
 # ---- labels from the ward's questionnaire (which the codebook and schemas follow too)
@@ -184,13 +230,9 @@ def _questionnaire(questionnaire: Questionnaire | None, ward_name: str = "the wa
     return questionnaire if questionnaire is not None else standard_questionnaire(ward_name)
 
 
-def code_labels(question: str, questionnaire: Questionnaire | None = None) -> dict[str, str]:
-    """code -> label for a question (the City Conversation questionnaire's when none is given)."""
-    return _questionnaire(questionnaire).labels(question)
-
-
-def question_codes(question: str, questionnaire: Questionnaire | None = None) -> list[str]:
-    return list(code_labels(question, questionnaire))
+def question_codes(question: str, questionnaire: Questionnaire) -> list[str]:
+    """The answer codes of a question, in the ward's questionnaire order."""
+    return list(questionnaire.labels(question))
 
 
 def question_text(question: str, ward_name: str = "the ward", questionnaire: Questionnaire | None = None) -> str:
@@ -300,7 +342,7 @@ def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Fr
     multi = is_multi(sv, question)
     counts = multi_response_counts(sv, question) if multi else single_answer_counts(sv, question)
     table = frequency_table(counts, sv.n, confidence)
-    labels = {**code_labels(question, sv.questionnaire), NO_ANSWER: NO_ANSWER}
+    labels = {**sv.questionnaire.labels(question), NO_ANSWER: NO_ANSWER}
     table["label"] = table["category"].map(labels)
     ordered = table.set_index("category")["count"]
     ordered.index.name = question
@@ -373,21 +415,10 @@ def _available(sv: Survey, question: str) -> bool:
 
 def availability_text(sv: Survey) -> str:
     """What the chapter can show for this ward, or why it cannot."""
-    if not sv.has_responses:
-        return (f"**No survey records are available for {sv.ward_name}**, so this chapter has nothing to show. "
-                "When a `survey_responses.csv` is added to the ward's data folder, the chapter is built from it.")
-    text = (f"The survey received **{fmt_int(sv.n)}** responses"
-            + (" (the published figure)" if sv.published.get("survey_responses") == sv.n else "")
-            + ". " + precision_statement(sv.n, CONFIDENCE))
-    text += (" Every percentage below is a share of all respondents, and each comes with a 95% confidence interval: "
-             "the range within which the share among everyone like these respondents probably lies. "
-             "The survey was a self-selected sample, not a random one, so the intervals describe chance "
-             "variation only, not who chose to take part (see the chapter *Who took part*).")
-    if not sv.has_mentions:
-        text += (f"\n\n{sv.ward_name}'s records include no coded answers to the open questions (no "
-                 "`survey_mentions.csv`), so the sections on the best things, things to improve and preferred "
-                 "engagement methods say so instead of showing a table.")
-    return text
+    return render("availability", {
+        "ward": sv.ward_name, "has_responses": sv.has_responses, "has_mentions": sv.has_mentions,
+        "n": fmt_int(sv.n), "published": sv.published.get("survey_responses") == sv.n,
+        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else ""})
 
 
 def not_available_text(sv: Survey, question: str) -> str | None:
@@ -399,8 +430,7 @@ def not_available_text(sv: Survey, question: str) -> str | None:
     if not sv.questionnaire.has(question):
         return f"Not available: {sv.ward_name}'s questionnaire does not ask this question."
     if is_multi(sv, question):
-        return (f"Not available: {sv.ward_name}'s records have no coded answers to this question "
-                "(no `survey_mentions.csv` in the ward's data folder).")
+        return f"Not available: {sv.ward_name}'s records have no coded answers to this question."
     return f"Not available: nobody in {sv.ward_name}'s records answered this question."
 
 
@@ -434,12 +464,12 @@ def multi_response_text(sv: Survey, question: str) -> str | None:
     answers = fr.table[(fr.table["category"] != NO_ANSWER) & (fr.table["category"] != "other")]
     answers = answers[answers["count"] > 0]
     if answers.empty:
-        return f"In these records nobody gave an answer to this question."
+        return "Nobody gave an answer to this question."
     top = answers.head(2)
     parts = [f"**{_short(r['label'])}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    text = f"In these records, the {what} named most often were {join_words(parts)}."
+    text = f"The {what} named most often were {join_words(parts)}."
     if len(answers) >= 3:
         second, third = answers.iloc[1], answers.iloc[2]
         if _overlap(second, third):
@@ -464,7 +494,7 @@ def single_answer_text(sv: Survey, column: str) -> str | None:
     rows = fr.table[fr.table["category"] != NO_ANSWER]
     rows = rows[rows["count"] > 0]
     lead = rows.iloc[0]
-    text = (f"Asked “{wording(sv, column)}”, the most common answer in these records was "
+    text = (f"Asked “{wording(sv, column)}”, the most common answer was "
             f"**{lead['label'].lower()}**, given by {_answer_phrase(lead, sv)}.")
     if not sv.rules.is_small(int(lead["count"])):
         if lead["ci_low"] > 0.5:
@@ -478,28 +508,42 @@ def single_answer_text(sv: Survey, column: str) -> str | None:
     return text
 
 
+VERDICTS = {True: "holds", False: "does not hold", None: "cannot be checked"}
+
+
+def _claim_results(sv: Survey, ids) -> list[dict]:
+    by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
+    rows = []
+    for cid in ids:
+        claim = by_id[cid]
+        result = claim.evaluate(sv.data, None)
+        rows.append({"statement": claim.statement, "location": claim.location, "check": claim.operationalised,
+                     "passed": result.passed, "result": VERDICTS[result.passed]})
+    return rows
+
+
 def published_comparison_text(sv: Survey, section: str) -> str | None:
-    """The project's published statement for a section, quoted with its slide, and whether these records agree.
+    """The project's published statement for a section, quoted with its slide, and whether the records agree.
 
     Only for a ward whose folder carries the published summary (`published_figures.csv`); the statements
-    are the checkable claims of `cityconv.methods.claims`.
+    are the checkable claims of `cityconv.methods.claims`. How each is checked (in the records' codes)
+    is in the analysts' note at the end of the chapter (`claims_analyst_note`).
     """
     if not sv.is_published_study or sv.data is None:
         return None
     ids = SECTION_CLAIMS.get(section, ())
     if not ids:
         return None
-    by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
-    lines = []
-    for cid in ids:
-        claim = by_id[cid]
-        result = claim.evaluate(sv.data, None)
-        verdict = {True: "these records agree (they were reconstructed so that it holds)",
-                   False: "these records do not bear this out",
-                   None: "cannot be checked with these records"}[result.passed]
-        lines.append(f"> “{claim.statement}”  \n> — *{PUBLISHED_SOURCE}*, slide “{claim.location}”. "
-                     f"Checked as: {claim.operationalised} Result: {verdict}.")
-    return "**What the project reported.**\n\n" + "\n\n".join(lines)
+    claims = _claim_results(sv, ids)
+    passed = {c["passed"] for c in claims}
+    if passed == {True}:
+        verdict = ("These records agree. They were rebuilt to agree with the published summary, so this shows "
+                   "they are consistent with it, not that the finding is confirmed.")
+    elif passed == {None}:
+        verdict = "These records cannot be used to check this."
+    else:
+        verdict = "These records do not bear out every statement: see the table at the end of the chapter."
+    return render("published", {"claims": claims, "source": PUBLISHED_SOURCE, "verdict": verdict})
 
 
 # ================================================================================================
@@ -605,7 +649,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
     if not _has_methods(sv):
         return None
     mba = methods_by_age(sv)
-    labels = code_labels("preferred_methods", sv.questionnaire)
+    labels = sv.questionnaire.labels("preferred_methods")
     frame = pd.DataFrame(index=[labels[c] for c in mba.counts.index])
     frame.index.name = "Preferred method"
     notes = []
@@ -649,7 +693,7 @@ def methods_by_age_text(sv: Survey) -> str | None:
             else:
                 low, high = wilson_interval(n, base)
                 bits.append(f"{fmt_pct(n / base)} of those {group.lower()} (95% interval {_pct_range(low, high)})")
-        parts.append(f"In these records, {words} was named by {join_words(bits)}.")
+        parts.append(f"{capitalise(words)} was named by {join_words(bits)}.")
     text = " ".join(parts)
     d_y, d_o = _family_share(mba, "digital", YOUNGER, sv.rules), _family_share(mba, "digital", OLDER, sv.rules)
     if d_y is not None and d_o is not None:
@@ -737,18 +781,16 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
         heights.append(max(len(rows), 1))
     fig = new_figure(FIG_WIDTH, 0.5 * sum(heights) + 1.3 * len(panels) + 0.6)
     axes = fig.subplots(len(panels), 1, sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
-    titles = {"recommend": "Would you recommend the area as a place to live?",
-              "change_5yr": "How has the area changed in the past five years?",
-              "covid_community_spirit": "Community spirit since Covid-19"}
+    titles = {c: sv.questionnaire.question(c).text for c in panels}  # the ward's own wording
     alt_parts = []
     for i, (ax, column) in enumerate(zip(axes, panels)):
         fr, rows = data[column]
         _bar_panel(ax, rows, PALETTE[i % len(PALETTE)])
-        ax.set_title(wrap_label(titles.get(column, sv.questionnaire.question(column).text), 60), fontsize=12)
+        ax.set_title(wrap_label(titles[column], 60), fontsize=12)
         ax.set_xlabel("")
         if not rows.empty:
             lead = rows.iloc[0]
-            alt_parts.append(f"{titles.get(column, wording(sv, column)).rstrip('?')}: most common answer {lead['label'].lower()}, "
+            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label'].lower()}, "
                              f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)
@@ -770,7 +812,7 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
     import seaborn as sns
 
     mba = methods_by_age(sv)
-    labels = code_labels("preferred_methods", sv.questionnaire)
+    labels = sv.questionnaire.labels("preferred_methods")
     rows = []
     for group in (YOUNGER, OLDER):
         base = int(mba.sizes[group])
@@ -804,8 +846,8 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
         s = [(_family_share(mba, family, g, sv.rules), g) for g in (YOUNGER, OLDER)]
         pieces.append(f"{family} methods: " + ", ".join(
             f"{g.lower()} {fmt_pct(v[0]) if v is not None else 'withheld'}" for v, g in s))
-    alt = ("Grouped horizontal bar chart of the percentage of respondents in two age groups (16 to 54, and 55 and "
-           "over) naming each way of being engaged by public agencies. Share naming at least one of the "
+    alt = (f"Grouped horizontal bar chart of the percentage of respondents in two age groups ({YOUNGER.lower()}, "
+           f"and {OLDER.lower()}) naming each way of being engaged by public agencies. Share naming at least one of the "
            + "; ".join(pieces) + ". Cells withheld for disclosure control are not drawn.")
     return Chart(fig, alt, "Preferred engagement methods by age group (respondents could name several).", status=sv.status)
 
@@ -826,11 +868,26 @@ def claims_table(sv: Survey) -> Table | None:
         claim = by_id[cid]
         result = claim.evaluate(sv.data, None)
         rows.append({"Published statement": claim.statement, "Slide": claim.location,
-                     "How it is checked in the records": claim.operationalised,
                      "Holds in these records": {True: "Yes", False: "No", None: "[x]"}[result.passed]})
     frame = pd.DataFrame(rows)
     return Table(frame, title=f"Published survey findings checked against the records: {sv.ward_name}",
                  source=f"{PUBLISHED_SOURCE}; {sv.source}", units="Statements (no counts)",
                  notes=["The records were reconstructed so that every published finding holds; the check shows the "
                         "reconstruction is consistent, not that the finding is confirmed.",
-                        "“Most” is taken as more than half of all respondents."], status=sv.status)
+                        "“Most” is taken as more than half of all respondents.",
+                        "How each statement is checked is in the note for analysts below the table."], status=sv.status)
+
+
+def claims_intro_text(sv: Survey) -> str | None:
+    """Under "Checking the records": a ward with no earlier report has nothing to check against."""
+    if sv.is_published_study and sv.data is not None and sv.has_responses:
+        return None
+    return f"There is no earlier report of {sv.ward_name}'s survey to check these records against."
+
+
+def claims_analyst_note(sv: Survey) -> str | None:
+    """A collapsed note: how each published survey statement is checked, in the records' codes."""
+    if not sv.is_published_study or sv.data is None or not sv.has_responses:
+        return None
+    wanted = list(dict.fromkeys(cid for ids in SECTION_CLAIMS.values() for cid in ids))
+    return render("analysts", {"claims": _claim_results(sv, wanted), "ward": sv.ward_name})

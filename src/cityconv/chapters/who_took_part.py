@@ -29,8 +29,11 @@ whose count is withheld (`[c]`) gets a sentence that does not state its share (`
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,8 +43,7 @@ from cityconv.chapters.survey import (
     PUBLISHED_SOURCE,
     SINGLE_QUESTIONS,
     Survey,
-    code_labels,
-    question_text,
+    wording,
 )
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
@@ -65,7 +67,13 @@ from cityconv.present import (
     fmt_int,
     fmt_pct,
     fmt_pp,
+    join_words,
 )
+from cityconv.present.prose import template_renderer
+
+#: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
+TEMPLATES = Path(__file__).parent / "templates" / "who_took_part"
+render = template_renderer(TEMPLATES)
 
 SURVEY_AGE_BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 CENSUS_FOR_SURVEY_BAND = {"16-24": "15-24"}  # the census bands split at 14/15
@@ -347,6 +355,48 @@ def _notes_from(cmp: Comparison, comp: Composition) -> list[str]:
 # ================================================================================================
 
 
+def _group_words(category: str) -> str:
+    """A comparison category as it reads in a sentence: "People aged 16 to 34" -> "people aged 16 to 34"."""
+    if category in ("Female", "Male"):
+        return {"Female": "women", "Male": "men"}[category]
+    if category == WHITE:
+        return "White residents"
+    if category.startswith("Ethnic minority"):
+        return "people from ethnic minority groups"
+    return category[:1].lower() + category[1:]
+
+
+def summary_context(comp: Composition) -> dict:
+    """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
+    context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
+               "has_census": comp.has_census, "over": "", "under": "", "shift": ""}
+    if not comp.survey.has_responses or not comp.has_census:
+        return context
+    over, under = [], []
+    for dimension in ("age", "sex", "age_sex", "ethnicity"):
+        cmp = compare(comp, dimension)
+        if cmp is None:
+            continue
+        for _, row in cmp.table.iterrows():
+            if row["category"] == NOT_STATED:
+                continue
+            if row["verdict"] == "over-represented":
+                over.append(_group_words(str(row["category"])))
+            elif row["verdict"] == "under-represented":
+                under.append(_group_words(str(row["category"])))
+    context.update(over=join_words(over), under=join_words(under))
+    data = weighted_comparison(comp)
+    if data is not None and not data.empty and not data[~data["withheld"]].empty:
+        shown = data[~data["withheld"]]
+        context["shift"] = fmt_pp(float(shown["difference_pp"].abs().max()) / 100)
+    return context
+
+
+def summary_text(comp: Composition) -> str:
+    """The chapter's opening paragraph."""
+    return render("summary", summary_context(comp))
+
+
 def availability_text(comp: Composition) -> str:
     if not comp.survey.has_responses:
         return (f"**No survey records are available for {comp.ward_name}**, so there is no sample to compare "
@@ -382,7 +432,7 @@ def published_statement_text(comp: Composition) -> str | None:
              f"“{eth_claim.statement}” (*{PUBLISHED_SOURCE}*, slide “{women_claim.location}”)."]
     if women is not None:
         row = women.table.set_index("category").loc["Women aged 35 to 64"]
-        lines.append(f"*In these records*, women aged 35 to 64 are {row['verdict']} by the interval rule "
+        lines.append(f"Women aged 35 to 64 are {row['verdict']} by the interval rule "
                      f"(see the sentences above), which "
                      + ("agrees with the published statement." if row["verdict"] == "over-represented"
                         else "does not by itself confirm the published statement."))
@@ -503,6 +553,48 @@ def fit_text(comp: Composition) -> str | None:
 # ================================================================================================
 
 
+def merge_empty_groups(values: pd.Series, order: list[str]) -> dict[str, str]:
+    """Ordered groups with no respondents in `values`, merged with their smaller neighbour.
+
+    Returns old group -> merged group label for every group that changed ({} when none is empty). A
+    merged label joins the age ranges ("People aged 55 to 64" + "People aged 65 and over" ->
+    "People aged 55 and over"), so the weighting margin still reads as an age group.
+    """
+    counts = values.value_counts().reindex(order, fill_value=0)
+    if (counts > 0).all() or not (counts > 0).any():
+        return {}
+    groups = [[g] for g in order]
+    size = lambda grp: int(sum(int(counts[g]) for g in grp))  # noqa: E731
+    while any(size(grp) == 0 for grp in groups):
+        i = next(k for k, grp in enumerate(groups) if size(grp) == 0)
+        if i == 0:
+            j = 1
+        elif i == len(groups) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
+        a, b = sorted((i, j))
+        groups[a:b + 1] = [groups[a] + groups[b]]
+    out = {}
+    for grp in groups:
+        if len(grp) > 1:
+            label = _join_age_labels(grp)
+            out.update({g: label for g in grp})
+    return out
+
+
+def _join_age_labels(labels: list[str]) -> str:
+    """["People aged 55 to 64", "People aged 65 and over"] -> "People aged 55 and over"."""
+    first = re.search(r"aged (\d+)", labels[0])
+    last = labels[-1]
+    if first is None:
+        return " and ".join(labels)
+    if last.endswith("and over"):
+        return f"People aged {first.group(1)} and over"
+    end = re.search(r"to (\d+)$", last)
+    return f"People aged {first.group(1)} to {end.group(1)}" if end else " and ".join(labels)
+
+
 @dataclass
 class Weighting:
     sample: pd.DataFrame  # respondents used (known age and sex), with collapsed columns
@@ -535,10 +627,16 @@ def weighting(comp: Composition) -> Weighting | None:
             dropped.append(f"ethnic group: fewer than {fmt_int(comp.rules.threshold)} respondents from ethnic minority "
                            "groups (or some who preferred not to say), so weighting to it would make one or two "
                            "people stand for every minority resident")
-    # collapsed age groups may include one with no respondents among those with stated sex: merge then
-    present = set(sample["age_group"])
-    if set(comp.age_pop.index) - present:
-        raise ValueError(f"age groups without respondents: {sorted(set(comp.age_pop.index) - present)}")
+    # A collapsed age group may have no respondents left once those who did not state their sex are
+    # dropped (issue 15: everyone in it preferred not to say): merge it with a neighbour for weighting.
+    age_pop = comp.age_pop
+    merged = merge_empty_groups(sample["age_group"], list(comp.age_pop.index))
+    if merged:
+        sample["age_group"] = sample["age_group"].map(lambda g: merged.get(g, g))
+        age_pop = collapse_shares(comp.age_pop, {g: merged.get(g, g) for g in comp.age_pop.index})
+        together = [g.removeprefix("People ") for g in comp.age_pop.index if g in merged]
+        names[0] = f"age (15 and over, with those {' and those '.join(together)} weighted as one group)"
+    margins["age_group"] = age_pop
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = rake(sample, margins)
@@ -576,7 +674,7 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
     for column in SINGLE_QUESTIONS:
         if column not in w.sample.columns or w.sample[column].isna().all():
             continue
-        labels = code_labels(column)
+        labels = comp.survey.questionnaire.labels(column)  # the ward's own answer labels
         table = weighted_vs_unweighted(w.sample, w.result.weights, column, categories=list(labels))
         counts = table.set_index("category")["count"]
         counts.index.name = column
@@ -596,7 +694,7 @@ def weighted_table(comp: Composition) -> Table | None:
     if data is None or data.empty:
         return None
     frame = pd.DataFrame({
-        "Question and answer": [f"{_question_title(q)}: {a}" for q, a in zip(data["question"], data["label"])],
+        "Question and answer": [f"{_question_title(comp, q)}: {a}" for q, a in zip(data["question"], data["label"])],
         "Unweighted %": [SUPPRESSED if w else fmt_pct(v) for v, w in zip(data["unweighted_share"], data["withheld"])],
         "Weighted %": [SUPPRESSED if w else fmt_pct(v) for v, w in zip(data["weighted_share"], data["withheld"])],
         "Difference (percentage points)": [SUPPRESSED if w else fmt_pp(v / 100, signed=True).replace(" percentage points", "").replace(" percentage point", "")
@@ -612,13 +710,9 @@ def weighted_table(comp: Composition) -> Table | None:
                         "Difference = weighted minus unweighted."], status=comp.survey.status)
 
 
-def _question_title(column: str) -> str:
-    from cityconv.data.wardfiles import schema_descriptor
-
-    for f in schema_descriptor("survey_responses")["fields"]:
-        if f["name"] == column:
-            return str(f.get("title", column))
-    return column
+def _question_title(comp: Composition, column: str) -> str:
+    """The question's short name in the ward's own questionnaire."""
+    return comp.survey.questionnaire.question(column).short
 
 
 def weighted_text(comp: Composition) -> str | None:
@@ -632,11 +726,12 @@ def weighted_text(comp: Composition) -> str | None:
     margin = _half_width_pp(comp.n)
     text = (f"For the headline questions, weighting moves the shares by at most "
             f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
-            f"“{biggest['label'].lower()}” in answer to “{question_text(biggest['question'], comp.ward_name)}” "
-            f"({fmt_pct(biggest['unweighted_share'])} unweighted, {fmt_pct(biggest['weighted_share'])} weighted). ")
+            f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
+            f"({fmt_pct(biggest['unweighted_share'])} unweighted and {fmt_pct(biggest['weighted_share'])} weighted, of the "
+            "respondents who gave their age and sex and answered the question). ")
     if abs(biggest["difference_pp"]) < margin:
-        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so in these "
-                 "records the over- and under-representation by age and sex does not change the headline results "
+        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so "
+                 "the over- and under-representation by age and sex does not change the headline results "
                  "by more than their sampling uncertainty.")
     else:
         text += (f"That is more than the survey's sampling margin of up to ±{margin:.0f} percentage points: read the "

@@ -32,8 +32,13 @@ CLUBMOOR_WARD_CODE = "E05000892"
 SOURCE_KEY = "clubmoor_slides_2021"
 ADULT_CENSUS_BANDS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
 MIDDLE_AGED_BANDS = ("35-44", "45-54", "55-64")
-YOUNGER_BANDS = ("16-24", "25-34", "35-44")
-OLDER_BANDS = ("65-74", "75+")
+# The one age grouping of the digital/traditional comparison, used by the claims, the survey chapter
+# and every page that reports it: two groups of roughly equal size, so that most cells of a survey of
+# about 50 responses are large enough to publish. The base is every respondent in the group.
+YOUNGER_BANDS = ("16-24", "25-34", "35-44", "45-54")
+OLDER_BANDS = ("55-64", "65-74", "75+")
+YOUNGER_LABEL = "Aged 16 to 54"
+OLDER_LABEL = "Aged 55 and over"
 DIGITAL_METHODS = ("social_media", "email_website", "online_meetings")
 TRADITIONAL_METHODS = ("postal", "doorstep", "community_meetings", "telephone")
 NOT_STATED = "Prefer not to say"
@@ -128,10 +133,13 @@ def _context_table(context: Context | None, name: str) -> pd.DataFrame | None:
 
 
 def _respondents_with_methods(ward: WardData, bands: tuple[str, ...]) -> tuple[int, int, int]:
+    """(respondents in the age bands, of whom naming a digital method, naming a traditional one).
+
+    The base is every respondent in the bands, as in the survey chapter's by-age table, so a share
+    stated from this evidence is the same number as the one the chapter shows."""
     s, m = ward.survey_responses, ward.survey_mentions
     methods = m[m["question"] == "preferred_methods"]
-    answered = set(methods["response_id"])
-    ids = set(s.loc[s["age_band"].isin(bands), "response_id"]) & answered
+    ids = set(s.loc[s["age_band"].isin(bands), "response_id"])
     digital = set(methods.loc[methods["code"].isin(DIGITAL_METHODS), "response_id"]) & ids
     traditional = set(methods.loc[methods["code"].isin(TRADITIONAL_METHODS), "response_id"]) & ids
     return len(ids), len(digital), len(traditional)
@@ -187,7 +195,7 @@ def _digital_younger(ward, context):
     ny, dy, _ = _respondents_with_methods(ward, YOUNGER_BANDS)
     no, do, _ = _respondents_with_methods(ward, OLDER_BANDS)
     if ny == 0 or no == 0:
-        return _missing("no younger or no older respondents answered the methods question")
+        return _missing("no respondents aged 16 to 54 or none aged 55 and over")
     return dy / ny > do / no, {
         "n_younger": ny, "n_younger_digital": dy, "share_younger_digital": round(dy / ny, 4),
         "n_older": no, "n_older_digital": do, "share_older_digital": round(do / no, 4)}, ""
@@ -199,7 +207,7 @@ def _traditional_older(ward, context):
     ny, _, ty = _respondents_with_methods(ward, YOUNGER_BANDS)
     no, do, to = _respondents_with_methods(ward, OLDER_BANDS)
     if ny == 0 or no == 0:
-        return _missing("no younger or no older respondents answered the methods question")
+        return _missing("no respondents aged 16 to 54 or none aged 55 and over")
     passed = to > do and to / no > ty / ny
     return passed, {
         "n_older": no, "n_older_traditional": to, "n_older_digital": do,
@@ -352,12 +360,12 @@ CLAIMS: tuple[Claim, ...] = (
           _blended),
     Claim("digital_for_younger",
           "Digital tools (e.g. social media) were perceived to be more effective in connecting with younger people.",
-          LOC_ENGAGEMENT, "a larger share of respondents aged 16-44 than of those aged 65+ name a digital method.",
+          LOC_ENGAGEMENT, "a larger share of all respondents aged 16 to 54 than of all those aged 55 and over name a digital method.",
           _digital_younger),
     Claim("traditional_for_older",
           "For older residents more traditional and face-to-face methods (e.g. postal materials, doorstep conversations and community meetings) were favoured.",
-          LOC_ENGAGEMENT, "among respondents aged 65+, more name a postal/face-to-face/telephone method than a digital one, "
-          "and a larger share than among those aged 16-44.", _traditional_older),
+          LOC_ENGAGEMENT, "among all respondents aged 55 and over, more name a postal/face-to-face/telephone method than a "
+          "digital one, and a larger share than among all those aged 16 to 54.", _traditional_older),
     Claim("women_35_64_overrepresented",
           "Some over-representation of middle-aged females within sample.",
           LOC_DATA, "share of women aged 35-64 among respondents with stated age and sex exceeds the ward's estimated share "
