@@ -183,7 +183,7 @@ def test_context_comes_from_the_context_tables(clubmoor: S.Summary) -> None:
     wards = pd.read_csv(REPO / "data" / "context" / "wards.csv", dtype={"ward_code": str})
     pop = int(wards.loc[(wards["ward_code"] == "E05000892"), "population_2021"].iloc[0])
     text = S.context_text(clubmoor)
-    assert f"About {fmt_int(round(pop, -2))} people" in text
+    assert f"{fmt_int(pop)} people lived in Clubmoor at the 2021 Census" in text  # one number per fact: never rounded
     assert "{cite:p}`ons_census2021`" in text and "{cite:p}`mhclg_iod2019`" in text
     table = S.context_table(clubmoor)
     assert table.frame.iloc[0, 1] == fmt_int(pop)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.methods import claims as _claims
 from cityconv.methods.conditions import (
     LIST_OPS,
     NUMERIC_OPS,
@@ -67,6 +68,9 @@ class FindingSpec:
         return f"chapter “{self.chapter}”, {self.where}"
 
 
+# The one age grouping of the digital/traditional comparison, worded as the claims define it.
+_YOUNGER, _OLDER = _claims.YOUNGER_LABEL.lower(), _claims.OLDER_LABEL.lower()
+
 _SPECS = [
     FindingSpec("survey_responses", "number", "Survey responses", CH_SURVEY,
                 "number of responses (the published figure where there is one)"),
@@ -75,9 +79,9 @@ _SPECS = [
     FindingSpec("top_best_things", "list", "Best things about the area most often named by residents", CH_SENSE,
                 "most-named codes of the survey question on best things (counts that may be published)"),
     FindingSpec("digital_for_younger", "bool", "Younger respondents favour digital methods more than older ones",
-                CH_SURVEY, "a larger share of respondents aged 16–44 than of those aged 65+ name a digital method"),
+                CH_SURVEY, f"a larger share of respondents {_YOUNGER} than of those {_OLDER} name a digital method"),
     FindingSpec("traditional_for_older", "bool", "Older respondents favour traditional and face-to-face methods",
-                CH_SURVEY, "among respondents aged 65+, more name a postal, face-to-face or telephone method "
+                CH_SURVEY, f"among respondents {_OLDER}, more name a postal, face-to-face or telephone method "
                            "than a digital one"),
     FindingSpec("blended_engagement_favoured", "bool", "Interviewees favoured blended (digital and traditional) "
                 "engagement", CH_INTERVIEWS, "blended engagement comes up in more interviews than face-to-face "

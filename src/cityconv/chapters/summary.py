@@ -21,8 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.chapters import headlines as hl
-from cityconv.chapters.headlines import FIGURE_COLUMNS, figure, read_published_figures  # noqa: F401 (used here and by tests)
+from cityconv.chapters.headlines import (  # noqa: F401 (used here and by tests)
+    FIGURE_COLUMNS,
+    figure,
+    read_published_figures,
+)
 from cityconv.chapters.profile import of_phrase
 from cityconv.present import Table, cite, fmt_int, fmt_pct, join_words
 from cityconv.present.prose import template_renderer
@@ -303,7 +308,7 @@ def context_text(s: Summary) -> str | None:
                               "caveat": p.caveat, "deprivation": p.has_deprivation,
                               "profile": hl.link("01-ward-profile", "", s.chapters)}
     if p.has_census:
-        values["population"] = fmt_int(round(float(_pop(p, "ward", "population_2021")), -2))
+        values["population"] = facts.population_2021(_pop(p, "ward", "population_2021")).text  # one number per fact
         minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")
         social_w, social_c = pr.shares(p.tenure, "ward").get(pr.SOCIAL), pr.shares(p.tenure, "city").get(pr.SOCIAL)
         values["minority"] = (fmt_pct(minority_w.iloc[0]), fmt_pct(minority_c.iloc[0])) if len(minority_w) and len(minority_c) else None
