@@ -369,3 +369,63 @@ def test_template_executes_without_small_counts(exec_project, tmp_path, name, wa
             assert "**20 participants**" in everything and "People Power Partnership" in everything
         if name == "08-sense-check":
             assert "**1,906 participants**" in everything
+
+
+# ------------------------------------------------------------------------------------------------ prose
+
+
+CODE_IN_PROSE = re.compile(r"`|\b[a-z]+_[a-z_]+\b|\.(?:csv|yml|yaml|md|py)\b|cityconv\.")
+
+
+def _chapter_prose(ward: str) -> dict[str, str]:
+    """Everything the four chapters' text functions write for one ward, by function name."""
+    from cityconv.chapters import social_media
+
+    ch = open_chapter(ward, REPO)
+    iv, sm = interviews.interview_summary(ch), social_media.social_summary(ch)
+    pr, sc = practitioners.practitioner_summary(ch), sense_check.sense_check(ch)
+    calls = {
+        "interviews.summary_text": lambda: interviews.summary_text(iv),
+        "interviews.interview_intro_text": lambda: interviews.interview_intro_text(iv),
+        "interviews.interview_groups_text": lambda: interviews.interview_groups_text(iv),
+        "interviews.interview_themes_text": lambda: interviews.interview_themes_text(iv),
+        "interviews.coding_agreement_text": lambda: interviews.coding_agreement_text(iv),
+        "social_media.summary_text": lambda: social_media.summary_text(sm),
+        "social_media.social_intro_text": lambda: social_media.social_intro_text(sm),
+        "social_media.measures_text": lambda: social_media.measures_text(sm),
+        "social_media.definitions_text": lambda: social_media.definitions_text(sm),
+        "social_media.posts_text": lambda: social_media.posts_text(sm),
+        "practitioners.summary_text": lambda: practitioners.summary_text(pr),
+        "practitioners.practitioner_intro_text": lambda: practitioners.practitioner_intro_text(pr),
+        "practitioners.workshop_themes_text": lambda: practitioners.workshop_themes_text(pr),
+        "practitioners.statements_sections": lambda: practitioners.statements_sections(pr),
+        "sense_check.summary_text": lambda: sense_check.summary_text(sc),
+        "sense_check.citywide_text": lambda: sense_check.citywide_text(sc),
+        "sense_check.matching_text": lambda: sense_check.matching_text(sc),
+        "sense_check.sense_check_text": lambda: sense_check.sense_check_text(sc),
+    }
+    return {name: call() or "" for name, call in calls.items()}
+
+
+@pytest.mark.parametrize("ward", ["clubmoor", "anfield"])
+def test_reader_prose_has_no_code_outside_analysts_notes(ward):
+    for name, text in _chapter_prose(ward).items():
+        prose = re.sub(r":::\{admonition\} For analysts.*?:::", "", text, flags=re.S)
+        prose = re.sub(r"\{doc\}`[^`]*`", "", prose)  # links to other chapters are MyST roles, not code
+        assert not CODE_IN_PROSE.search(prose), (name, CODE_IN_PROSE.search(prose).group(0), prose)
+
+
+def test_synthetic_ward_prose_says_nothing_of_clubmoor_or_its_publications():
+    """Anfield is synthetic: its chapters never say "published", "slides", "MyClubmoor" or name Clubmoor."""
+    for name, text in _chapter_prose("anfield").items():
+        if name == "sense_check.citywide_text":
+            continue  # the citywide consultation is a published, city-level source shared by every ward
+        assert not re.search(r"publish|slides?\b|MyClubmoor|Clubmoor|Ducky", text, re.IGNORECASE), (name, text)
+
+
+def test_each_chapter_opens_with_a_summary_filled_from_data(ch):
+    prose = _chapter_prose("clubmoor")
+    assert "26 interviews" in prose["interviews.summary_text"]
+    assert "six social media posts" in prose["social_media.summary_text"]
+    assert "two practitioner workshops" in prose["practitioners.summary_text"]
+    assert "three of the ward's four most named answers" in prose["sense_check.summary_text"]

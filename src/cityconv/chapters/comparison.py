@@ -62,7 +62,6 @@ from cityconv.present.prose import template_renderer
 
 #: The chapter's prose: Markdown (Jinja2) templates, filled from the wards' data.
 render = template_renderer(Path(__file__).parent / "templates" / "comparison")
-NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 CLUBMOOR = "clubmoor"
 CITY_LABEL = "Liverpool (whole city)"
@@ -210,10 +209,6 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
 # ================================================================================================
 
 
-def _number_word(n: int) -> str:
-    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else fmt_int(n)
-
-
 def ward_page(entry: WardEntry, page: str, text: str) -> str:
     """A MyST link to one of a ward's own chapters (a ward whose data do not load has none: plain text)."""
     if entry.data is None:
@@ -223,10 +218,9 @@ def ward_page(entry: WardEntry, page: str, text: str) -> str:
 
 def summary_text(comp: Comparison) -> str:
     """The chapter's opening paragraph."""
-    synthetic = [w.params.title for w in comp.wards if w.status == "synthetic"]
     return render("summary", {
-        "n": comp.n, "n_word": _number_word(comp.n), "names": join_words([w.params.title for w in comp.wards]),
-        "synthetic": join_words(synthetic), "synthetic_count": len(synthetic)})
+        "n": comp.n, "names": join_words([w.params.title for w in comp.wards]), "has_clubmoor": comp.has_clubmoor,
+        "others": join_words([w.params.title for w in comp.wards if not w.is_clubmoor])})
 
 
 def intro_text(comp: Comparison) -> str:
@@ -235,8 +229,7 @@ def intro_text(comp: Comparison) -> str:
     reconstructed = [w.params.title for w in comp.wards if w.status == "reconstructed"]
     broken = [w for w in comp.wards if w.data is None and w.params.data_dir]
     text = render("intro", {
-        "n": comp.n, "names": join_words([w.params.title for w in comp.wards]), "has_clubmoor": comp.has_clubmoor,
-        "others": join_words([w.params.title for w in comp.wards if not w.is_clubmoor]),
+        "n": comp.n, "names": join_words([w.params.title for w in comp.wards]),
         "synthetic": join_words(synthetic), "synthetic_count": len(synthetic), "reconstructed": join_words(reconstructed),
         "broken": "; ".join(f"{w.params.title} ({_plain_problem(w.data_problem)})" for w in broken),
         "tutorial": "{doc}`tutorial </book/tutorial>`"})

@@ -230,6 +230,10 @@ def totals_table(s: SocialSummary) -> Table | None:
         "Total audience sums each post's reach, so a person reached by two posts counts twice.",
         PAGE_STATISTICS_NOTE,
     ]
+    if all(s.published(k) is None for k in PUBLISHED_IDS):  # nothing published (e.g. a synthetic ward): records only
+        return Table(frame[["Measure", "From the records"]], title=f"Social media totals from the records: {s.ward}",
+                     source=s.source, units="Number of posts, people, interactions; engagement rate in per cent",
+                     notes=notes[1:], status=s.status)
     return Table(frame, title=f"Social media totals: published and from the records, {s.ward}",
                  source=_published_source(s),
                  units="Number of posts, people, interactions; engagement rate in per cent", notes=notes, status=s.status)
