@@ -274,7 +274,7 @@ def test_sense_check_clubmoor_matches_computed_from_data(ch):
     assert positions == sorted(positions)  # slide order
     table = sense_check.sense_check_table(s).frame
     assert list(table["Respondents"]) == ["24", "21", "22", "18"]
-    assert list(table["Citywide counterpart"])[0] == "None published"
+    assert list(table["Citywide counterpart"])[0] == "No counterpart"
 
 
 def test_sense_check_follows_the_data(tmp_path):

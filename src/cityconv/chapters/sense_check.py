@@ -216,7 +216,7 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         q, code = m["question"], m["code"]
         count, pct = _share_text(s, q, code)
         label = survey_code_labels(q, s.data).get(code, code)
-        city = m["item_label"] if m["item_label"] else "None published"
+        city = m["item_label"] if m["item_label"] else "No counterpart"
         rows.append([f"{SHORT_QUESTION[q]}: {_lower_first(label)}", count, pct, city])
     frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "%", "Citywide counterpart"])
     assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
