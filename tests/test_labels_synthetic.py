@@ -30,8 +30,11 @@ WARD, WARD_ID = "Kirkdale", "kirkdale"
 #: What a synthetic ward must never say: Clubmoor's partner, the study's slides, Clubmoor's places and
 #: Clubmoor-named labels. (Anfield and Kirkdale may still *border* Clubmoor: the profile names neighbours.)
 LEAKS = re.compile(r"MyClubmoor|\bslides?\b|\b(?:about|Recommending|for) Clubmoor\b|Clubmoor's", re.IGNORECASE)
-#: Survey wording moving to a per-ward questionnaire file (issue 12, another engineer's part).
+#: Clubmoor's survey wording: it lives in Clubmoor's own questionnaire file, never in a shared schema.
 QUESTIONNAIRE_LEAKS = re.compile(r"\bDucky\b|recommend Clubmoor", re.IGNORECASE)
+#: A synthetic ward has published nothing: its qualitative chapters' prose never says "published".
+PUBLISHED = re.compile(r"\bpublish", re.IGNORECASE)
+QUALITATIVE = ("05-interviews", "06-social-media", "07-practitioners", "08-sense-check")
 CSV_LINK = re.compile(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"')
 
 
@@ -50,7 +53,7 @@ def synthetic_pages(tmp_path_factory) -> list[Path]:
         shutil.copy(REPO / name, root / name)
     (root / "_toc.yml").write_text(f"format: jb-book\nroot: book/index\nparts:\n{TOC_BEGIN}\n{TOC_END}\n", encoding="utf-8")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    for folder in ("context", "evidence", "recommendations"):
+    for folder in ("context", "city", "evidence", "recommendations"):
         shutil.copytree(REPO / "data" / folder, root / "data" / folder)
     (root / "params").mkdir()
     _run(root, "new-ward", WARD, "--boundary-set", "2004-2023")
@@ -98,11 +101,25 @@ def test_synthetic_pages_borrow_nothing_from_clubmoor(synthetic_pages: list[Path
     assert not hits, "Clubmoor wording on a synthetic ward's pages:\n" + "\n".join(hits)
 
 
-@pytest.mark.xfail(strict=False, reason="until checked after issue 15's questionnaire merge: survey question wording and answer labels still come from the shared schemas; "
-                   "another engineer is moving them into a per-ward questionnaire file (issue 12)")
 def test_synthetic_pages_use_their_own_questionnaire_wording(synthetic_pages: list[Path]) -> None:
     hits = _hits(synthetic_pages, QUESTIONNAIRE_LEAKS)
     assert not hits, "Clubmoor's survey wording on a synthetic ward's pages:\n" + "\n".join(hits)
+
+
+def test_synthetic_qualitative_chapters_claim_nothing_published(synthetic_pages: list[Path]) -> None:
+    """Interviews, social media, practitioners and sense check: the prose a reader reads (not the
+    provenance box, not the tables of the citywide consultation, which is a published city-level source)."""
+    pages = [p for p in synthetic_pages if p.stem in QUALITATIVE]
+    assert len(pages) == len(QUALITATIVE), [p.name for p in synthetic_pages]
+    hits = []
+    for page in pages:
+        for where, text in _reader_texts(page):
+            if "(CSV" in where or "text/html" in where or text.lstrip().startswith("**Table:") \
+                    or "Provenance of this chapter" in text:
+                continue
+            hits += [f"{where}: …{' '.join(text[max(0, m.start() - 70): m.end() + 70].split())}…"
+                     for m in PUBLISHED.finditer(text)]
+    assert not hits, "a synthetic ward's qualitative chapters speak of published material:\n" + "\n".join(hits)
 
 
 def test_every_csv_on_a_synthetic_page_says_synthetic(synthetic_pages: list[Path]) -> None:

@@ -53,11 +53,17 @@ def test_count_text_never_states_a_small_count():
     assert common.count_text(6, DisclosureRules(threshold=10, min_percent_base=10)) == "fewer than 10"
 
 
-def test_records_phrase_depends_on_status():
-    assert common.records_phrase("reconstructed") == "in the reconstructed records"
-    assert common.records_phrase("observed") == "in the records"
-    assert common.records_caveat("observed") == ""
-    assert "not findings" in common.records_caveat("reconstructed")
+def test_file_names_only_in_a_collapsed_analysts_note_and_chapters_are_links():
+    note = common.not_available_text("Anfield", "quotes", ["quotes.csv"])
+    prose, _, analysts = note.partition(":::{admonition} For analysts")
+    assert "quotes.csv" not in prose and "`quotes.csv`" in analysts and ":class: note dropdown" in analysts
+    assert common.chapter_link("survey") == "{doc}`Residents' survey <03-residents-survey>`"
+
+
+def test_survey_labels_travel_with_the_ward(ch):
+    """Clubmoor's own questionnaire names its park; the shared template names no place."""
+    assert "Ducky" in common.survey_code_labels("best_things", ch.data)["green_spaces"]
+    assert "Ducky" not in common.survey_code_labels("best_things")["green_spaces"]
 
 
 def test_quote_markdown_is_verbatim_role_only_and_screened():
@@ -92,7 +98,7 @@ def test_interviews_clubmoor_published_26_and_counts_from_data(ch):
     text = interviews.interview_themes_text(s)
     top = expected.sort_values(ascending=False, kind="stable")
     assert f"{common._lower_first(s.theme_labels[top.index[0]])} ({top.iloc[0]} of the 26 interviews)" in text
-    assert text.startswith("In the reconstructed records")
+    assert "reconstructed" not in text  # the status is said once, in the page's banner, captions and sources
 
 
 def test_interview_table_protects_small_cells_and_complements(ch):
@@ -207,7 +213,7 @@ def test_practitioners_clubmoor(ch):
     for code, (_, row) in zip(common.code_labels("workshop_themes", "theme"), grid.iterrows()):
         assert row["Workshop 1"] == ("Yes" if code in w1 else "No")
     themes_text = practitioners.workshop_themes_text(s)
-    assert "data and intelligence sharing" in themes_text and "digital exclusion" in themes_text
+    assert "data and intelligence sharing" in themes_text.lower() and "digital exclusion" in themes_text
     quotes = common._unescape(practitioners.practitioner_quotes_text(s))
     for text in ch.data.quotes.loc[ch.data.quotes["speaker_role"] == common.PRACTITIONER_ROLE, "text"]:
         assert f"“{text}”" in quotes
@@ -257,8 +263,10 @@ def test_sense_check_clubmoor_matches_computed_from_data(ch):
     assert m.loc[("improve", "crime_asb"), "item_label"] == "Crime and antisocial behaviour"
     assert m.loc[("improve", "things_to_do"), "item_id"] == "improve_services"
     text = sense_check.sense_check_text(s)
-    assert "three of the ward's four most named codes match" in text
-    assert "listed third" in text and "Both match" in text
+    assert "three of the ward's four most named answers have a citywide counterpart" in text
+    assert "listed third" in text and "both have a citywide counterpart" in text
+    # the citywide consultation names community only: green space is never said to appear in it
+    assert "names only community as a strength. So green spaces and parks (e.g. the Ducky) has no counterpart" in text
     city = sense_check.citywide_text(s)
     assert "**1,906 participants**" in city and "more than 50%" in city
     labels = list(ch.data.citywide_consultation_2019.query("item_type == 'improvement_area'").sort_values("list_order")["label"])
@@ -266,7 +274,7 @@ def test_sense_check_clubmoor_matches_computed_from_data(ch):
     assert positions == sorted(positions)  # slide order
     table = sense_check.sense_check_table(s).frame
     assert list(table["Respondents"]) == ["24", "21", "22", "18"]
-    assert list(table["Citywide counterpart"])[0] == "None published"
+    assert list(table["Citywide counterpart"])[0] == "No counterpart"
 
 
 def test_sense_check_follows_the_data(tmp_path):
@@ -361,3 +369,63 @@ def test_template_executes_without_small_counts(exec_project, tmp_path, name, wa
             assert "**20 participants**" in everything and "People Power Partnership" in everything
         if name == "08-sense-check":
             assert "**1,906 participants**" in everything
+
+
+# ------------------------------------------------------------------------------------------------ prose
+
+
+CODE_IN_PROSE = re.compile(r"`|\b[a-z]+_[a-z_]+\b|\.(?:csv|yml|yaml|md|py)\b|cityconv\.")
+
+
+def _chapter_prose(ward: str) -> dict[str, str]:
+    """Everything the four chapters' text functions write for one ward, by function name."""
+    from cityconv.chapters import social_media
+
+    ch = open_chapter(ward, REPO)
+    iv, sm = interviews.interview_summary(ch), social_media.social_summary(ch)
+    pr, sc = practitioners.practitioner_summary(ch), sense_check.sense_check(ch)
+    calls = {
+        "interviews.summary_text": lambda: interviews.summary_text(iv),
+        "interviews.interview_intro_text": lambda: interviews.interview_intro_text(iv),
+        "interviews.interview_groups_text": lambda: interviews.interview_groups_text(iv),
+        "interviews.interview_themes_text": lambda: interviews.interview_themes_text(iv),
+        "interviews.coding_agreement_text": lambda: interviews.coding_agreement_text(iv),
+        "social_media.summary_text": lambda: social_media.summary_text(sm),
+        "social_media.social_intro_text": lambda: social_media.social_intro_text(sm),
+        "social_media.measures_text": lambda: social_media.measures_text(sm),
+        "social_media.definitions_text": lambda: social_media.definitions_text(sm),
+        "social_media.posts_text": lambda: social_media.posts_text(sm),
+        "practitioners.summary_text": lambda: practitioners.summary_text(pr),
+        "practitioners.practitioner_intro_text": lambda: practitioners.practitioner_intro_text(pr),
+        "practitioners.workshop_themes_text": lambda: practitioners.workshop_themes_text(pr),
+        "practitioners.statements_sections": lambda: practitioners.statements_sections(pr),
+        "sense_check.summary_text": lambda: sense_check.summary_text(sc),
+        "sense_check.citywide_text": lambda: sense_check.citywide_text(sc),
+        "sense_check.matching_text": lambda: sense_check.matching_text(sc),
+        "sense_check.sense_check_text": lambda: sense_check.sense_check_text(sc),
+    }
+    return {name: call() or "" for name, call in calls.items()}
+
+
+@pytest.mark.parametrize("ward", ["clubmoor", "anfield"])
+def test_reader_prose_has_no_code_outside_analysts_notes(ward):
+    for name, text in _chapter_prose(ward).items():
+        prose = re.sub(r":::\{admonition\} For analysts.*?:::", "", text, flags=re.S)
+        prose = re.sub(r"\{doc\}`[^`]*`", "", prose)  # links to other chapters are MyST roles, not code
+        assert not CODE_IN_PROSE.search(prose), (name, CODE_IN_PROSE.search(prose).group(0), prose)
+
+
+def test_synthetic_ward_prose_says_nothing_of_clubmoor_or_its_publications():
+    """Anfield is synthetic: its chapters never say "published", "slides", "MyClubmoor" or name Clubmoor."""
+    for name, text in _chapter_prose("anfield").items():
+        if name == "sense_check.citywide_text":
+            continue  # the citywide consultation is a published, city-level source shared by every ward
+        assert not re.search(r"publish|slides?\b|MyClubmoor|Clubmoor|Ducky", text, re.IGNORECASE), (name, text)
+
+
+def test_each_chapter_opens_with_a_summary_filled_from_data(ch):
+    prose = _chapter_prose("clubmoor")
+    assert "26 interviews" in prose["interviews.summary_text"]
+    assert "six social media posts" in prose["social_media.summary_text"]
+    assert "two practitioner workshops" in prose["practitioners.summary_text"]
+    assert "three of the ward's four most named answers" in prose["sense_check.summary_text"]

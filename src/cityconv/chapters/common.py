@@ -9,8 +9,10 @@ notebook. When a source file is absent for a ward, the text says so plainly inst
 Honest wording. A ward's records may be observed, reconstructed or synthetic (`params.data_status`).
 Only the figures in `published_figures.csv` are published; any other number (the split of interviews
 between groups, how often a theme was coded, which workshop raised which theme) is a property of the
-records, and for reconstructed or synthetic records the prose says "in the reconstructed records" (or
-"in the synthetic records") so that no such number reads as a finding about the ward.
+records. The status is said once per page (the banner), in every caption and table source and in the
+CSV downloads, not in every sentence. Wording that belongs to one ward (its partner, its places, its
+publications) comes only from that ward's own files; a synthetic ward has none, so its pages never
+mention them. Reader prose longer than a sentence lives in `templates/<chapter>/*.md` (Jinja2).
 
 Disclosure control (`cityconv.methods.disclosure`):
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 import re
 import warnings
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -47,6 +50,21 @@ from cityconv.methods.disclosure import (
     screen_text,
 )
 from cityconv.present import fmt_int, join_words
+from cityconv.present.prose import render_template
+
+#: The qualitative chapters' prose: one folder of Markdown (Jinja2) templates per chapter.
+TEMPLATES = Path(__file__).parent / "templates"
+#: Page names of the ward chapters, for MyST `{doc}` links between pages of the same ward.
+CHAPTER_PAGES = {
+    "evidence": ("02-evidence-gathering", "How the evidence was gathered"),
+    "survey": ("03-residents-survey", "Residents' survey"),
+    "who": ("04-who-took-part", "Who took part"),
+    "interviews": ("05-interviews", "Interviews"),
+    "social": ("06-social-media", "Social media"),
+    "practitioners": ("07-practitioners", "Practitioners and partners"),
+    "sense_check": ("08-sense-check", "Sense check"),
+    "recommendations": ("10-recommendations", "Recommendations"),
+}
 
 PRACTITIONER_ROLE = "Practitioner (workshop participant)"
 RAISED, NOT_RAISED = "raised", "not raised"
@@ -91,21 +109,25 @@ ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
 # ================================================================================================
 
 
-def records_phrase(status: str) -> str:
-    """How to refer to the ward's records in prose, by their data status."""
-    return {
-        "reconstructed": "in the reconstructed records",
-        "synthetic": "in the synthetic demonstration records",
-    }.get(status, "in the records")
+def render(chapter: str, name: str, context: dict) -> str:
+    """One of a chapter's prose templates (`templates/<chapter>/<name>.md`), filled from data."""
+    return render_template(TEMPLATES / chapter, name, context)
 
 
-def records_caveat(status: str) -> str:
-    """A sentence placed after any number that is not published (empty for observed records)."""
-    return {
-        "reconstructed": " These numbers are properties of the reconstruction, made up to agree with the "
-        "published summary, not findings about the ward.",
-        "synthetic": " These numbers come from synthetic demonstration records and are not findings.",
-    }.get(status, "")
+def chapter_link(key: str, text: str | None = None) -> str:
+    """A MyST link to another chapter of the same ward: every mention of a chapter is a link."""
+    page, title = CHAPTER_PAGES[key]
+    return f"{{doc}}`{text or title} <{page}>`"
+
+
+def analysts_note(lines: list[str]) -> str:
+    """A collapsed "For analysts" note: the only place file names and codes appear in a chapter's prose."""
+    body = "\n".join(f"- {line}" for line in lines)
+    return f":::{{admonition}} For analysts\n:class: note dropdown\n\n{body}\n:::"
+
+
+def is_synthetic(status: str) -> bool:
+    return status == "synthetic"
 
 
 def number_word(n: int) -> str:
@@ -134,7 +156,8 @@ def _protected_text(table: ProtectedTable, row, col, rules: DisclosureRules) -> 
 def _lower_first(text: str) -> str:
     """Lower-case the first letter unless the first word is an acronym or a name-like word (Covid-19)."""
     first = text.split(" ", 1)[0]
-    if first[:1].isupper() and (first.isupper() or any(ch.isdigit() for ch in first) or first == "MyClubmoor"):
+    if first[:1].isupper() and (first.isupper() or any(ch.isdigit() for ch in first)
+                                or any(ch.isupper() for ch in first[1:])):  # "ONS", "Covid-19", a name
         return text
     return text[:1].lower() + text[1:]
 
@@ -166,14 +189,22 @@ def code_labels(stem: str, column: str) -> dict[str, str]:
     return {c["value"]: c["label"] for c in f.get("categories", [])}
 
 
-def survey_code_labels(question: str) -> dict[str, str]:
+def survey_code_labels(question: str, data=None) -> dict[str, str]:
+    """code -> label for a survey question, from the ward's own questionnaire when it has one.
+
+    Labels travel with the data: Clubmoor's questionnaire names its own park, another ward's does not.
+    """
+    questionnaire = getattr(data, "questionnaire", None) if data is not None else None
+    if questionnaire is not None:
+        return dict(questionnaire.labels(question)) if questionnaire.has(question) else {}
     return dict(datafiles.schema_descriptor("survey_mentions")["x-code-labels-by-question"].get(question, {}))
 
 
 def not_available_text(ward: str, what: str, files: list[str]) -> str:
+    """A plain "nothing here" note; the missing file names go in the collapsed analysts' note."""
     names = join_words([f"`{f}`" for f in files], "or")
-    return (f"> **Not available.** No {what} {'is' if what.endswith('data') else 'are'} recorded for {ward}: "
-            f"its data folder has no {names}, so this section has nothing to show.")
+    return (f"> **Not available.** {ward}'s records hold no {what}, so this section has nothing to show.\n\n"
+            + analysts_note([f"The ward's data folder has no {names}."]))
 
 
 # ================================================================================================

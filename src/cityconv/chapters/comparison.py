@@ -25,6 +25,10 @@ Labelling: every table names each ward with its data status — "Anfield (synthe
 (reconstructed)" — so a synthetic demonstration can never be read as a finding, whatever table is
 copied out of the page.
 
+Prose: the reader's sentences are in `templates/comparison/*.md`, filled here; answer labels come
+from each ward's own questionnaire (labels travel with the data). Commands and file names appear only
+in the collapsed "For analysts" notes.
+
 Disclosure rules: each ward is protected with the stricter of its own `disclosure:` settings and the
 comparison study's (higher thresholds, zeros withheld if either says so).
 
@@ -43,8 +47,8 @@ import pandas as pd
 
 from cityconv.core.params import StudyParams, load_all, load_params
 from cityconv.core.paths import Project
+from cityconv.chapters.common import analysts_note
 from cityconv.core.problems import InputError
-from cityconv.data import wardfiles as datafiles
 from cityconv.data.context import SET_CITY, SET_NEW, SET_OLD, WardContext, load_context
 from cityconv.data.wardfiles import WardData, load_ward_data
 from cityconv.methods.disclosure import (
@@ -54,6 +58,10 @@ from cityconv.methods.disclosure import (
     protect_percentages,
 )
 from cityconv.present import NOT_AVAILABLE, Table, combine_statuses, fmt_int, fmt_pct, join_words
+from cityconv.present.prose import template_renderer
+
+#: The chapter's prose: Markdown (Jinja2) templates, filled from the wards' data.
+render = template_renderer(Path(__file__).parent / "templates" / "comparison")
 
 CLUBMOOR = "clubmoor"
 CITY_LABEL = "Liverpool (whole city)"
@@ -201,46 +209,47 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
 # ================================================================================================
 
 
+def ward_page(entry: WardEntry, page: str, text: str) -> str:
+    """A MyST link to one of a ward's own chapters (a ward whose data do not load has none: plain text)."""
+    if entry.data is None:
+        return text
+    return f"{{doc}}`{text} </book/generated/{entry.id}/{page}>`"
+
+
+def summary_text(comp: Comparison) -> str:
+    """The chapter's opening paragraph."""
+    return render("summary", {
+        "n": comp.n, "names": join_words([w.params.title for w in comp.wards]), "has_clubmoor": comp.has_clubmoor,
+        "others": join_words([w.params.title for w in comp.wards if not w.is_clubmoor])})
+
+
 def intro_text(comp: Comparison) -> str:
-    """Which wards are compared, and what their data are."""
-    if comp.n == 0:
-        return ("No ward is set up in `params/` yet, so there is nothing to compare. "
-                "Add one with `cityconv new-ward \"<ward name>\"` (see the tutorial).")
-    names = [w.params.title for w in comp.wards]
-    if comp.n == 1:
-        text = (f"Only one ward is set up so far ({names[0]}), so there is nothing to compare it with yet; "
-                f"its figures are shown on their own. Add another ward with `cityconv new-ward` and this "
-                f"chapter compares them the next time the book is built.")
-    else:
-        lead = "Clubmoor, where the City Conversation took place, beside" if comp.has_clubmoor else "The"
-        others = [w.params.title for w in comp.wards if not w.is_clubmoor]
-        if comp.has_clubmoor:
-            text = f"This chapter sets {lead} {join_words(others)}: {comp.n} wards in all."
-        else:
-            text = f"This chapter compares {comp.n} wards: {join_words(names)}."
-    notes = []
+    """Which wards are compared, and what their data are; commands for analysts in a collapsed note."""
     synthetic = [w.params.title for w in comp.wards if w.status == "synthetic"]
     reconstructed = [w.params.title for w in comp.wards if w.status == "reconstructed"]
-    if synthetic:
-        verb = "is" if len(synthetic) == 1 else "are"
-        notes.append(
-            f"**{join_words(synthetic)} {verb} a synthetic demonstration**: the engagement records were simulated "
-            f"(`cityconv simulate`) to show the method. Their rows are marked \"(synthetic)\" in every table "
-            f"and say nothing about what residents think."
-        )
-    if reconstructed:
-        notes.append(
-            f"The records of {join_words(reconstructed)} are a reconstruction consistent with the published "
-            f"summary, marked \"(reconstructed)\": totals that were published are exact, other figures are "
-            f"properties of the reconstruction."
-        )
     broken = [w for w in comp.wards if w.data is None and w.params.data_dir]
-    if broken:
-        notes.append("Not compared on engagement: " + "; ".join(f"{w.params.title} — {w.data_problem}" for w in broken) + ".")
+    text = render("intro", {
+        "n": comp.n, "names": join_words([w.params.title for w in comp.wards]),
+        "synthetic": join_words(synthetic), "synthetic_count": len(synthetic), "reconstructed": join_words(reconstructed),
+        "broken": "; ".join(f"{w.params.title} ({_plain_problem(w.data_problem)})" for w in broken),
+        "tutorial": "{doc}`tutorial </book/tutorial>`"})
+    notes = []
+    if comp.n == 0:
+        notes.append('No ward is set up in `params/`: add one with `cityconv new-ward "<ward name>"`.')
+    elif comp.n == 1:
+        notes.append("Add another ward with `cityconv new-ward`.")
+    if synthetic:
+        notes.append("Synthetic records are made by `cityconv simulate`.")
+    notes += [f"{w.params.title}: {w.data_problem}." for w in broken]
     if comp.skipped:
         notes.append("Params files that did not load and are left out: "
                      + ", ".join(f"`{s}`" for s in comp.skipped) + " (run `cityconv validate`).")
-    return "\n\n".join([text, *notes])
+    return text + ("\n\n" + analysts_note(notes) if notes else "")
+
+
+def _plain_problem(problem: str | None) -> str:
+    """A ward's data problem without the command (the command goes in the analysts' note)."""
+    return str(problem or "").split(";")[0].split(" (")[0]
 
 
 # ================================================================================================
@@ -461,13 +470,7 @@ def reach_text(comp: Comparison) -> str | None:
         return None
     missing = [w.params.title for w in comp.wards
                if w.data is not None and any(v is None for v in reach_counts(w).values())]
-    text = ("Reach is what each ward's engagement collected: the sizes of its survey, interviews, social "
-            "media and workshops. Small surveys give uncertain percentages, so differences of a few "
-            "percentage points between wards in the next section are well within sampling error.")
-    if missing:
-        text += (f" Not every ward used every method ({join_words(missing)} left some out); a missing source "
-                 "is shown as [x], not as zero.")
-    return text
+    return render("reach", {"missing": join_words(missing)})
 
 
 # ================================================================================================
@@ -476,16 +479,22 @@ def reach_text(comp: Comparison) -> str | None:
 
 
 def _short_label(label: str) -> str:
-    """Code-list labels without ward-specific examples: "Green spaces and parks (e.g. the Ducky)" ->
-    "Green spaces and parks"."""
+    """A ward's own answer label without its example, for a compact table: "Green spaces and parks
+    (e.g. the Ducky)" -> "Green spaces and parks"."""
     text = str(label)
     cut = text.find(" (e.g.")
     return text[:cut] if cut > 0 else text
 
 
-def code_labels(question: str) -> dict[str, str]:
-    field_ = next(f for f in datafiles.schema_descriptor("survey_mentions")["fields"] if f["name"] == "code")
-    return {c["value"]: _short_label(c["label"]) for c in field_.get("categories", [])}
+def answer_labels(data: WardData | None, question: str) -> dict[str, str]:
+    """code -> short label from the ward's own questionnaire (labels travel with the data)."""
+    from cityconv.data.questionnaire import standard_questionnaire
+
+    q = None if data is None else data.questionnaire
+    q = q if q is not None else standard_questionnaire()  # a folder without its own file uses the template
+    if not q.has(question):
+        return {}
+    return {c: _short_label(l) for c, l in q.labels(question).items()}
 
 
 def mention_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]:
@@ -498,7 +507,7 @@ def mention_counts(data: WardData | None, question: str) -> tuple[pd.Series, int
         return pd.Series(dtype=int), 0
     base = int(m["response_id"].nunique())
     per = m.drop_duplicates(["response_id", "code"]).groupby(m["code"].astype(str), sort=False)["response_id"].nunique()
-    order = {c: i for i, c in enumerate(code_labels(question))}
+    order = {c: i for i, c in enumerate(answer_labels(data, question))}
     per = per[per > 0]
     ranked = sorted(per.index, key=lambda c: (-int(per[c]), order.get(c, len(order)), c))
     return per.reindex(ranked).astype(int), base
@@ -518,7 +527,7 @@ def top_answer(data: WardData | None, question: str, rules: DisclosureRules) -> 
     top = int(counts.iloc[0])
     if rules.is_small(top):
         return SUPPRESSED  # naming the answer would disclose that a few people gave it
-    labels = code_labels(question)
+    labels = answer_labels(data, question)
     tied = [labels.get(c, c) for c in counts.index if int(counts[c]) == top]
     name = " / ".join(tied) + (" (tied)" if len(tied) > 1 else "")
     pct = _pct(top, base, rules)
@@ -579,11 +588,10 @@ def findings_text(comp: Comparison) -> str | None:
     for w in usable:
         counts, _ = mention_counts(w.data, "best_things")
         if not counts.empty and not w.rules.is_small(int(counts.iloc[0])):
-            tops[w.label] = code_labels("best_things").get(counts.index[0], counts.index[0])
+            tops[w.label] = answer_labels(w.data, "best_things").get(counts.index[0], counts.index[0])
     if len(tops) >= 2 and len(set(tops.values())) == 1:
-        return (f"Every ward's most-mentioned best thing is the same: {next(iter(tops.values())).lower()}. "
-                "Where a ward is synthetic, that is by construction: its answers are drawn from the "
-                "Clubmoor reconstruction.")
+        return render("same_top", {"answer": next(iter(tops.values())).lower(),
+                                   "synthetic": any(w.status == "synthetic" for w in usable)})
     return None
 
 
@@ -630,7 +638,7 @@ def shared_questions_frame(comp: Comparison) -> pd.DataFrame:
         cells = []
         for w in wards:
             counts, base = answer_counts(w.data, qid)
-            labels = {c: _short_label(l) for c, l in w.data.questionnaire.labels(qid).items()}
+            labels = answer_labels(w.data, qid)
             cells.append(_top_cell(counts, base, labels, w.rules))
         rows[title] = cells
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=[w.label for w in wards])
@@ -672,22 +680,28 @@ def shared_questions_table(comp: Comparison) -> Table | None:
 def own_questions_text(comp: Comparison) -> str | None:
     """The questions only some wards asked: reported in each ward's survey chapter, not compared here."""
     shared = set(shared_questions(comp))
-    own = []
+    own, links = [], []
     for w in comp.wards:
         if _asks(w.data):
             extra = [q.short for q in w.data.questionnaire.questions
                      if q.id not in shared and q.id not in ("age_band", "sex", "ethnic_group")]
             if extra:
-                own.append(f"{w.label}: {join_words(extra)}")
+                own.append(f"{w.label}: {join_words(extra)}.")
+                links.append(ward_page(w, "03-residents-survey", f"{w.params.title}"))
     if not own:
         return None
-    return ("Some questions are not asked by every ward (or not with the same answers), so they are not compared "
-            "here; each is reported in its ward's survey chapter. " + "; ".join(own) + ".")
+    return render("own_questions", {"own": own, "survey_links": "survey chapter (" + join_words(links) + ")"})
 
 
 # ================================================================================================
 # recommendations (another module's rules)
 # ================================================================================================
+
+def recommendations_intro_text(comp: Comparison) -> str:
+    """What the recommendations table shows, linking each ward's recommendations chapter."""
+    links = [ward_page(w, "10-recommendations", w.params.title) for w in comp.wards if w.data is not None]
+    return render("recommendations", {"links": join_words(links)})
+
 
 def recommendations_provider():
     """`cityconv.chapters.recommendations.fired_by_ward`: which rules fire for which ward."""

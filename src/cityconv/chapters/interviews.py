@@ -1,5 +1,7 @@
 """Chapter 05, interviews: who was interviewed, the themes they raised (protected with their
 complements, so "all but a few" never discloses), and published quotes by role.
+
+The reader's prose is in `templates/interviews/*.md`; the functions here fill it from the records.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from cityconv.chapters.common import (
     published_figure,
     published_wording,
     quotes_markdown,
-    records_caveat,
-    records_phrase,
+    render,
 )
 from cityconv.methods.disclosure import (
     SUPPRESSED,
@@ -38,7 +39,7 @@ from cityconv.methods.disclosure import (
     suppress_linked,
 )
 from cityconv.methods.stats import cohens_kappa
-from cityconv.present import WARD_COLOUR, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
+from cityconv.present import WARD_COLOUR, Chart, Table, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
 
 # ================================================================================================
@@ -144,31 +145,46 @@ def interview_summary(ch) -> InterviewSummary:
     return s
 
 
+def _span(months: list[str]) -> str:
+    """ "in June 2020", "from June to July 2020" or "from December 2019 to January 2020"."""
+    if not months:
+        return ""
+    first, last = pd.Period(months[0], "M"), pd.Period(months[-1], "M")
+    if first == last:
+        return f"in {first.strftime('%B %Y')}"
+    if first.year == last.year:
+        return f"from {first.strftime('%B')} to {last.strftime('%B %Y')}"
+    return f"from {first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
+
+
+def _top_themes(s: InterviewSummary) -> list[tuple[str, int]]:
+    """The themes raised in most interviews (up to four, ties with the third included), publishable only."""
+    shown = [(t, int(s.raised.loc[t].sum())) for t in s.raised.index if not bool(s.protected[t].mask.loc[TOTAL, RAISED])]
+    shown.sort(key=lambda x: -x[1])
+    if not shown:
+        return []
+    return [x for x in shown if x[1] >= shown[min(2, len(shown) - 1)][1]][:4]
+
+
+def summary_text(s: InterviewSummary) -> str:
+    """The chapter's opening paragraph: what it covers and what was raised most."""
+    top = [] if s.raised is None else _top_themes(s)
+    has_quotes = s.quotes is not None and not s.quotes.empty
+    return render("interviews", "summary", {
+        "ward": s.ward, "n": count_text(s.n, s.rules) if s.interviews is not None else 0,
+        "top": join_words([_lower_first(s.theme_labels.get(t, t)) for t, _ in top[:3]]), "has_quotes": has_quotes})
+
+
 def interview_intro_text(s: InterviewSummary) -> str:
     if s.interviews is None:
         return not_available_text(s.ward, "interviews", ["interviews.csv"])
     pub = s.published_n
     wording = published_wording(s.data, "interviews")
-    if pub is not None:
-        text = f"The City Conversation in {s.ward} included **{fmt_int(pub)} interviews** (published figure"
-        if wording:
-            text += f"; the source reads: “{_escape(wording.rstrip('.'))}”"
-        text += ")."
-        if pub == s.n:
-            text += f" The records hold the same {fmt_int(s.n)} interviews."
-        else:
-            text += (f" **The records hold {count_text(s.n, s.rules)} interviews, which does not match the "
-                     "published figure;** the counts below are from the records.")
-    else:
-        text = (f"The records for {s.ward} hold **{count_text(s.n, s.rules)} interviews**; no published figure "
-                "is recorded for this ward, so the count comes from the records alone.")
     months = sorted(set(s.interviews["month"].dropna().astype(str)))
-    if months:
-        first, last = pd.Period(months[0], "M"), pd.Period(months[-1], "M")
-        span = first.strftime("%B %Y") if first == last else f"{first.strftime('%B')} to {last.strftime('%B %Y')}" \
-            if first.year == last.year else f"{first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
-        text += f" They took place {'in' if first == last else 'from'} {span}."
-    return text
+    return render("interviews", "intro", {
+        "ward": s.ward, "published": None if pub is None else fmt_int(pub), "matches": pub == s.n,
+        "wording": _escape(wording.rstrip(".")) if wording else None,
+        "n": count_text(s.n, s.rules), "span": _span(months)})
 
 
 def interview_groups_text(s: InterviewSummary) -> str:
@@ -177,10 +193,10 @@ def interview_groups_text(s: InterviewSummary) -> str:
     labels = s.group_labels
     parts = [f"{count_text(s.by_group[g], s.rules)} with {_lower_first(labels.get(g, g))}s" for g in s.groups]
     parts[0] = parts[0].replace(" with ", " interviews were with ", 1)
-    text = (f"Interviewees were recruited from {number_word(len(s.groups))} group{'s' if len(s.groups) != 1 else ''}: "
-            f"{join_words([_lower_first(labels.get(g, g)) + 's' for g in s.groups])}. "
-            f"{capitalise(records_phrase(s.status))}, {join_words(parts)}.")
-    return text + records_caveat(s.status)
+    return render("interviews", "groups", {
+        "n_groups": len(s.groups), "n_groups_word": number_word(len(s.groups)),
+        "groups": join_words([_lower_first(labels.get(g, g)) + "s" for g in s.groups]),
+        "counts": join_words(parts), "threshold": fmt_int(s.rules.threshold)})
 
 
 def interview_themes_text(s: InterviewSummary) -> str:
@@ -189,20 +205,13 @@ def interview_themes_text(s: InterviewSummary) -> str:
     if s.themes is None or s.raised is None:
         return not_available_text(s.ward, "interview coding", ["interview_themes.csv"])
     labels = s.theme_labels
-    shown = [(t, int(s.raised.loc[t].sum())) for t in s.raised.index if not bool(s.protected[t].mask.loc[TOTAL, RAISED])]
-    shown.sort(key=lambda x: -x[1])
-    text = ""
-    if shown:
-        top = [x for x in shown if x[1] >= shown[min(2, len(shown) - 1)][1]][:4]
-        items = [f"{_lower_first(labels.get(t, t))} ({fmt_int(n)}{f' of the {fmt_int(s.n)} interviews' if i == 0 else ''})"
-                 for i, (t, n) in enumerate(top)]
-        text += f"{capitalise(records_phrase(s.status))}, the themes raised in most interviews are {join_words(items)}."
+    items = [f"{_lower_first(labels.get(t, t))} ({fmt_int(n)}{f' of the {fmt_int(s.n)} interviews' if i == 0 else ''})"
+             for i, (t, n) in enumerate(_top_themes(s))]
     n_withheld = sum(int(p.mask.loc[[g for g in p.mask.index if g != TOTAL], RAISED].sum()) for p in s.protected.values())
-    n_cells = len(s.protected) * len(s.groups)
-    if n_withheld and len(s.groups) > 1:
-        text += (f" Of the {fmt_int(n_cells)} theme-by-group counts, {fmt_int(n_withheld)} are withheld ({SUPPRESSED}) "
-                 "to protect the people interviewed, so differences between the groups cannot be read from this table.")
-    return (text + records_caveat(s.status)).strip()
+    return render("interviews", "themes", {
+        "n_themes": number_word(len(s.raised.index)), "frame_published": s.published_n is not None,
+        "top": join_words(items), "withheld": fmt_int(n_withheld) if n_withheld and len(s.groups) > 1 else None,
+        "n_cells": fmt_int(len(s.protected) * len(s.groups))})
 
 
 def coding_agreement_text(s: InterviewSummary) -> str | None:
@@ -225,22 +234,16 @@ def coding_agreement_text(s: InterviewSummary) -> str | None:
     items = [(i, t) for i in double for t in frame]
     overall = cohens_kappa([x in by_first for x in items], [x in by_second for x in items])
     agree = sum((x in by_first) == (x in by_second) for x in items)
-    text = (f"Two researchers coded {count_text(len(double), s.rules)} of the interviews independently. Over those "
-            f"interviews and the {fmt_int(len(frame))} themes of the coding frame they agreed on "
-            f"{fmt_pct(agree / len(items))} of the decisions; Cohen's kappa, the agreement beyond what chance would give "
-            f"(1 is perfect, 0 no better than chance), is "
-            + ("not defined here (both coders made the same choice for every theme)" if overall is None else f"{overall:.2f}")
-            + ".")
     weak = []
     for t in frame:
         pairs = [(i, t) for i in double]
         k = cohens_kappa([x in by_first for x in pairs], [x in by_second for x in pairs])
         if k is not None and k < 0.6:
             weak.append(f"{_lower_first(s.theme_labels.get(t, t))} ({k:.2f})")
-    if weak:
-        text += (" Agreement was weaker (kappa below 0.6) for " + join_words(weak)
-                 + ": the definitions of these themes need discussing before more interviews are coded.")
-    return text + records_caveat(s.status)
+    return render("interviews", "agreement", {
+        "n_double": count_text(len(double), s.rules), "n_themes": number_word(len(frame)),
+        "agree": fmt_pct(agree / len(items)), "kappa": None if overall is None else f"{overall:.2f}",
+        "weak": join_words(weak)})
 
 
 def interview_theme_table(s: InterviewSummary) -> Table | None:
@@ -299,7 +302,7 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
     first, last = data.iloc[0], data.iloc[-1]
     alt = (
         f"Horizontal bar chart of the number of the {fmt_int(s.n)} interviews in which each of "
-        f"{len(data)} themes was raised, {records_phrase(s.status)}, most often at the top. "
+        f"{len(data)} themes was raised, most often at the top. "
         f"{first['theme']} is raised most often ({fmt_int(first['interviews'])} interviews) and "
         f"{_lower_first(last['theme'])} least often ({fmt_int(last['interviews'])})."
     )
@@ -312,12 +315,11 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
 
 def interview_quotes_text(s: InterviewSummary) -> str:
     if s.data is None or getattr(s.data, "quotes", None) is None:
-        return not_available_text(s.ward, "published quotes", ["quotes.csv"])
+        return not_available_text(s.ward, "quotes", ["quotes.csv"])
     if s.quotes is None or s.quotes.empty:
-        return f"No published quotes from residents are recorded for {s.ward}."
+        return f"{s.ward}'s records hold no quotes from residents."
     labels = code_labels("quotes", "theme")
     order = list(code_labels("interview_themes", "theme"))
-    body = quotes_markdown(s.quotes, labels, s.rules, order)
-    return body
+    return render("interviews", "quotes", {"quotes": quotes_markdown(s.quotes, labels, s.rules, order)})
 
 

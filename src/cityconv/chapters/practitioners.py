@@ -1,5 +1,7 @@
 """Chapter 07, practitioners and partners: the workshops, the themes each raised (discussions, not
 people, shown as ticks; attendance is protected) and the project's published statements.
+
+The reader's prose is in `templates/practitioners/*.md`; the functions here fill it from the records.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from cityconv.chapters.common import (
     published_figure,
     published_wording,
     quotes_markdown,
-    records_phrase,
+    render,
 )
 from cityconv.methods.disclosure import (
     DisclosureRules,
@@ -96,32 +98,31 @@ def _workshop_label(row) -> str:
     return f"Workshop {int(row['workshop_number'])} ({month})"
 
 
+def summary_text(s: PractitionerSummary) -> str:
+    """The chapter's opening paragraph."""
+    if s.workshops is None:
+        return ""
+    groups = [] if s.themes is None else list(_finding_groups(s))
+    return render("practitioners", "summary", {
+        "ward": s.ward, "n_workshops": number_word(len(s.workshops)), "n_groups": number_word(len(groups)),
+        "groups": join_words([_lower_first(g) for g in groups]), "statements": s.statements.frame is not None})
+
+
 def practitioner_intro_text(s: PractitionerSummary) -> str:
     if s.workshops is None:
         return not_available_text(s.ward, "practitioner workshops", ["workshops.csv"])
     n_pub = published_figure(s.data, "practitioner_workshops")
     p_pub = published_figure(s.data, "practitioner_participants")
-    n_rec = len(s.workshops)
-    p_rec = int(s.workshops["participants"].sum())
-    if n_pub is not None and p_pub is not None:
-        text = (f"**{fmt_int(n_pub)} practitioner workshops** were held with **{fmt_int(p_pub)} participants** "
-                "in total (published figures)")
-        wording = published_wording(s.data, "practitioner_participants")
-        text += f"; the source reads: “{_escape(wording.rstrip('.'))}”." if wording else "."
-        if int(n_pub) == n_rec and int(p_pub) == p_rec:
-            text += " The records agree with both figures."
-        else:
-            text += (" **The records do not match the published figures** "
-                     f"({fmt_int(n_rec)} workshops, {count_text(p_rec, s.rules)} participants).")
-    else:
-        text = (f"The records for {s.ward} hold {fmt_int(n_rec)} practitioner "
-                f"workshop{'s' if n_rec != 1 else ''} with {count_text(p_rec, s.rules)} participants in total "
-                "(no published figures are recorded for this ward).")
-    if s.participants is not None and n_rec > 1 and s.status == "reconstructed":
-        text += " The split of participants between the workshops is reconstructed: only the totals are published."
-    elif s.participants is not None and n_rec > 1 and s.status == "synthetic":
-        text += " The split of participants between the workshops is synthetic, like every figure here."
-    return text
+    n_rec, p_rec = len(s.workshops), int(s.workshops["participants"].sum())
+    published = n_pub is not None and p_pub is not None
+    wording = published_wording(s.data, "practitioner_participants") if published else None
+    return render("practitioners", "intro", {
+        "ward": s.ward, "status": s.status, "published": published,
+        "n_published": fmt_int(n_pub) if published else None, "p_published": fmt_int(p_pub) if published else None,
+        "wording": _escape(wording.rstrip(".")) if wording else None,
+        "agree": published and int(n_pub) == n_rec and int(p_pub) == p_rec,
+        "n_records": fmt_int(n_rec), "p_records": count_text(p_rec, s.rules),
+        "split": s.participants is not None and n_rec > 1})
 
 
 def workshop_table(s: PractitionerSummary) -> Table | None:
@@ -167,20 +168,27 @@ def workshop_theme_table(s: PractitionerSummary) -> Table | None:
                  source=s.source, units="Whether raised (Yes/No)", notes=notes, status=s.status)
 
 
+def _finding_groups(s: PractitionerSummary) -> dict[str, list[str]]:
+    """Theme group -> the findings of that group raised in any workshop, in coding-frame order."""
+    raised = set(s.themes["theme"].astype(str))
+    groups: dict[str, list[str]] = {}
+    for code, label in s.theme_labels.items():
+        if code in raised:
+            g, finding = _split_theme_label(label)
+            groups.setdefault(g, []).append(_lower_first(finding))
+    return groups
+
+
 def workshop_themes_text(s: PractitionerSummary) -> str:
     if s.themes is None:
         return not_available_text(s.ward, "workshop themes", ["workshop_themes.csv"])
     labels = s.theme_labels
+    groups = _finding_groups(s)
     raised = set(s.themes["theme"].astype(str))
-    groups: dict[str, list[str]] = {}
-    for code, label in labels.items():
-        if code in raised:
-            g, finding = _split_theme_label(label)
-            groups.setdefault(g, []).append(_lower_first(finding))
-    lines = ["The practitioners' findings fall into three groups:" if len(groups) == 3 else
-             f"The practitioners' findings fall into {len(groups)} group{'s' if len(groups) != 1 else ''}:", ""]
-    for g, findings in groups.items():
-        lines.append(f"- **{_escape(g)}:** {_escape(join_words(findings))}.")
+    lines = [render("practitioners", "themes_intro", {}), ""]
+    for g, findings in groups.items():  # one line per finding: a list of short items reads more easily
+        lines.append(f"- **{_escape(g)}**")
+        lines += [f"  - {_escape(capitalise(f))}" for f in findings]
     missing = [labels[c] for c in labels if c not in raised]
     if missing:
         lines += ["", f"Not raised in any workshop: {_escape(join_words([_lower_first(m) for m in missing]))}."]
@@ -216,7 +224,7 @@ def workshop_theme_chart(s: PractitionerSummary) -> Chart | None:
     both = int((grid.sum(axis=1) == len(ids)).sum())
     none = int((grid.sum(axis=1) == 0).sum())
     alt = (f"Grid of {len(grid)} practitioner findings (rows) by {len(ids)} workshops (columns), a cell filled where "
-           f"the workshop raised the finding, {records_phrase(s.status)}. "
+           f"the workshop raised the finding. "
            f"{capitalise(number_word(both))} of the {number_word(len(grid))} findings were raised in every workshop"
            + (f" and {number_word(none)} in none" if none else "") + ". The same information is in the table below.")
     return Chart(fig, alt, f"Practitioner findings by workshop. Source: {s.source}.", status=s.status)
@@ -224,29 +232,43 @@ def workshop_theme_chart(s: PractitionerSummary) -> Chart | None:
 
 def practitioner_quotes_text(s: PractitionerSummary) -> str:
     if s.data is None or getattr(s.data, "quotes", None) is None:
-        return not_available_text(s.ward, "published quotes", ["quotes.csv"])
+        return not_available_text(s.ward, "quotes", ["quotes.csv"])
     if s.quotes is None or s.quotes.empty:
-        return f"No published quotes from practitioners are recorded for {s.ward}."
+        return f"{s.ward}'s records hold no quotes from practitioners."
     labels = {**code_labels("quotes", "theme"), **code_labels("workshop_themes", "theme")}
     pretty = {k: " — ".join(_split_theme_label(v)) if ": " in v else v for k, v in labels.items()}
     body = quotes_markdown(s.quotes, pretty, s.rules, list(code_labels("workshop_themes", "theme")))
-    return ("The practitioners' published quotes, verbatim, under the finding each illustrates (our coding), "
-            "attributed by role only.\n\n" + body)
+    return render("practitioners", "quotes", {"quotes": body})
+
+
+STATEMENT_SECTIONS = {"partners": "Reflections of the project partners",
+                      "implications": "Implications for policy and practice", "legacy": "Legacy"}
 
 
 def statements_text(s: PractitionerSummary, section: str) -> str:
     """The published statements of one section as a bullet list, with where they are published."""
     rows = s.statements.section(section)
     if s.statements.frame is None:
-        return not_available_text(s.ward, "published partner reflections, implications or legacy statements",
+        return not_available_text(s.ward, "statements by the project partners",
                                   ["findings_statements.csv"])
     if rows.empty:
-        return f"No statements of this kind are recorded for {s.ward}."
-    lines = [SECTION_INTRO.get(section, ""), ""]
-    lines += [f"- {_escape(t.strip())}" for t in rows["text"].astype(str)]
+        return f"{s.ward}'s records hold no statements of this kind."
     where = join_words([f"“{_escape(l)}”" for l in dict.fromkeys(rows["location"].astype(str))])
-    sources = join_words(sorted({SOURCE_KEYS.get(k, k) for k in rows["source_key"].astype(str)}))
-    lines += ["", f"*Summarised in our own words from {sources}, slide {where}.*"]
-    return "\n".join(lines)
+    return render("practitioners", "statements", {
+        "intro": SECTION_INTRO.get(section, ""), "statements": [_escape(t.strip()) for t in rows["text"].astype(str)],
+        "sources": join_words(sorted({SOURCE_KEYS.get(k, k) for k in rows["source_key"].astype(str)})),
+        "where": f"slide {where}"})
 
 
+def aims_text(s: PractitionerSummary) -> str:
+    """What the workshops set out to do, when the ward's statements say (nothing otherwise)."""
+    if s.statements.frame is None or s.statements.section("practitioners").empty:
+        return ""
+    return statements_text(s, "practitioners")
+
+
+def statements_sections(s: PractitionerSummary) -> str:
+    """The partners' reflections, implications and legacy, each under a bold label (one note if none)."""
+    if s.statements.frame is None:
+        return statements_text(s, "partners")
+    return "\n\n".join(f"**{title}**\n\n" + statements_text(s, key) for key, title in STATEMENT_SECTIONS.items())

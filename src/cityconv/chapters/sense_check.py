@@ -1,5 +1,8 @@
 """Chapter 08, sense check: the ward's most-named answers set beside the citywide consultation of
 autumn 2019 (the matching of items is the project's interpretation).
+
+The reader's prose is in `templates/sense_check/*.md`; the functions here fill it from the records.
+Survey labels come from the ward's own questionnaire (labels travel with the data).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from cityconv.chapters.common import (
     _escape,
     _lower_first,
     _protected_text,
+    chapter_link,
     not_available_text,
     number_word,
+    analysts_note,
     published_figure,
-    records_caveat,
-    records_phrase,
+    render,
     survey_code_labels,
 )
 from cityconv.methods.disclosure import (
@@ -115,7 +119,7 @@ def sense_check(ch) -> SenseCheck:
         return s
     for q in ("best_things", "improve"):
         sub = mentions[mentions["question"].astype(str) == q]
-        codes = list(survey_code_labels(q))
+        codes = list(survey_code_labels(q, data))
         counts = sub.groupby(sub["code"].astype(str))["response_id"].nunique().reindex(codes, fill_value=0).astype(int)
         counts.index.name = f"{q}_code"
         s.counts[q] = counts
@@ -142,28 +146,36 @@ def sense_check(ch) -> SenseCheck:
     return s
 
 
+def summary_text(s: SenseCheck) -> str:
+    """The chapter's opening paragraph."""
+    if s.mentions is None or s.citywide is None:
+        return ""
+    total = 0 if s.matches is None else len(s.matches)
+    hits = 0 if s.matches is None else int(s.matches["item_label"].notna().sum())
+    return render("sense_check", "summary", {"ward": s.ward, "total": number_word(total) if total else None,
+                                             "hits": number_word(hits)})
+
+
 def citywide_text(s: SenseCheck) -> str:
     if s.citywide is None:
         return not_available_text(s.ward, "citywide consultation data", ["citywide_consultation_2019.csv"])
-    parts = []
     n = s.participants
     pub = published_figure(s.data, "citywide_participants")
-    if n is not None:
-        parts.append(f"Liverpool's citywide consultation in autumn 2019 had **{fmt_int(n)} participants**"
-                     + (" (published figure)." if pub is not None and int(pub) == n else "."))
-    for _, r in s.strengths.iterrows():
-        share = r.get("share_more_than")
-        if pd.notna(share):
-            parts.append(f"{_escape(r['label'])} emerged as the key strength: more than {fmt_pct(float(share))} "
-                         "of participants said it was what they liked about where they lived.")
-        else:
-            parts.append(f"{_escape(r['label'])} emerged as a key strength.")
-    areas = s.improvement_areas
-    text = " ".join(parts)
-    if len(areas):
-        text += (" The areas identified for improvement, in the order the slides list them (a list, not a ranking):\n\n"
-                 + "\n".join(f"{int(r['list_order'])}. {_escape(r['label'])}" for _, r in areas.iterrows()))
-    return text
+    strengths = [{"label": _escape(r["label"]),
+                  "share": fmt_pct(float(r["share_more_than"])) if pd.notna(r.get("share_more_than")) else None}
+                 for _, r in s.strengths.iterrows()]
+    areas = [{"order": int(r["list_order"]), "label": _escape(r["label"])} for _, r in s.improvement_areas.iterrows()]
+    return render("sense_check", "citywide", {
+        "participants": None if n is None else fmt_int(n), "published": pub is not None and n is not None and int(pub) == n,
+        "strengths": strengths, "areas": areas})
+
+
+def matching_text(s: SenseCheck) -> str:
+    """How a survey answer is matched with a citywide finding (our judgement), before the comparison."""
+    if s.citywide is None or s.mentions is None:
+        return ""
+    return render("sense_check", "matching", {}) + "\n\n" + analysts_note([
+        "The matching of survey codes to citywide items is `cityconv.chapters.common.CITYWIDE_MATCHES`."])
 
 
 def citywide_table(s: SenseCheck) -> Table | None:
@@ -182,7 +194,7 @@ def citywide_table(s: SenseCheck) -> Table | None:
     return Table(frame, title="Citywide consultation, autumn 2019: as published",
                  source=SOURCE_PUBLISHED, units="Number of participants; share of participants; order listed",
                  notes=["No counts were published for individual improvement areas: their order is the order "
-                        "of the slide's list, not a ranking. [x] = not published."], status="published",
+                        "of the source's list, not a ranking. [x] = not published."], status="published",
                  page_status=s.status)
 
 
@@ -203,8 +215,8 @@ def sense_check_table(s: SenseCheck) -> Table | None:
     for _, m in s.matches.iterrows():
         q, code = m["question"], m["code"]
         count, pct = _share_text(s, q, code)
-        label = survey_code_labels(q).get(code, code)
-        city = m["item_label"] if m["item_label"] else "None published"
+        label = survey_code_labels(q, s.data).get(code, code)
+        city = m["item_label"] if m["item_label"] else "No counterpart"
         rows.append([f"{SHORT_QUESTION[q]}: {_lower_first(label)}", count, pct, city])
     frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "%", "Citywide counterpart"])
     assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
@@ -218,7 +230,7 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         "Which survey codes correspond to which citywide item is our interpretation of the consultation's wording.",
     ]
     if s.status != "observed":
-        notes.append(f"Counts are from {records_phrase(s.status)[3:]}: not findings about the ward.")
+        notes.append(f"Counts are from the {s.status} records: not findings about the ward.")
     return Table(frame, title=f"{s.ward}'s most named best things and things to improve, beside the citywide consultation",
                  source=f"{s.source}; {SOURCE_PUBLISHED}", units="Number of respondents; percentage of respondents answering",
                  notes=notes, status=s.status)
@@ -229,53 +241,41 @@ def sense_check_text(s: SenseCheck) -> str:
         return not_available_text(s.ward, "survey answers about the best things and things to improve",
                                   ["survey_mentions.csv"])
     if s.citywide is None:
-        return ("Without the citywide consultation data the ward's answers cannot be compared with it; the ward's "
-                "own answers are reported in the survey chapter.")
+        return ("Without the citywide consultation data the ward's answers cannot be compared with it. The ward's "
+                f"own answers are in the {chapter_link('survey')} chapter.")
     if s.matches is None or s.matches.empty:
-        return f"No codes can be compared: the survey records for {s.ward} hold no publishable answers to these questions."
+        return f"No answers can be compared: the survey records for {s.ward} hold no answers to these questions that can be shown."
     out = []
+    strength_labels = [str(r["label"]) for _, r in s.strengths.iterrows()]
     for q in ("best_things", "improve"):
         m = s.matches[s.matches["question"] == q]
         if m.empty:
             continue
-        labels = survey_code_labels(q)
-        names = [_lower_first(labels.get(c, c)) for c in m["code"]]
+        labels = survey_code_labels(q, s.data)
+        name = lambda c: _lower_first(labels.get(c, c))
         matched = m[m["item_label"].notna()]
-        unmatched = m[m["item_label"].isna()]
-        first = (f"{capitalise(records_phrase(s.status))}, the {QUESTION_WORDS[q]} named most often are "
-                 f"{join_words(names)}.")
-        bits = []
-        if len(matched) == len(m):
-            bits.append("All of them match the citywide findings" if len(m) > 2 else
-                        ("Both match the citywide findings" if len(m) == 2 else "It matches the citywide findings"))
-        elif len(matched) == 0:
-            bits.append("None of them matches a citywide finding as published")
+        unmatched = [name(c) for c in m.loc[m["item_label"].isna(), "code"]]
         detail = []
         for _, r in matched.iterrows():
             where = ("the key strength" if r["item_type"] == "strength"
-                     else f"the improvement area listed {ORDINALS[int(r['list_order']) - 1]}")
-            detail.append(f"{_lower_first(labels.get(r['code'], r['code']))} corresponds to {where}, "
-                          f"“{_escape(r['item_label'])}”")
-        sentence = first + " "
-        if bits:
-            sentence += bits[0] + (": " + "; ".join(detail) if detail else "") + "."
-        else:
-            sentence += capitalise("; ".join(detail)) + "."
-        if len(unmatched) and len(matched):
-            sentence += (" " + capitalise(join_words([_lower_first(labels.get(c, c)) for c in unmatched["code"]]))
-                         + f" {'has' if len(unmatched) == 1 else 'have'} no counterpart among the citywide findings as published.")
-        out.append(sentence)
-    # citywide areas not among the ward's top
+                     else f"the area for improvement listed {ORDINALS[int(r['list_order']) - 1]}")
+            detail.append(f"{capitalise(name(r['code']))} matches {where}: “{_escape(r['item_label'])}”.")
+        out.append(render("sense_check", "question", {
+            "question": QUESTION_WORDS[q], "names": join_words([name(c) for c in m["code"]]), "names_count": len(m),
+            "matched": len(matched), "detail": "\n".join(detail), "unmatched": join_words(unmatched),
+            "unmatched_cap": capitalise(join_words(unmatched)), "unmatched_count": len(unmatched),
+            "strengths_only": (join_words([_lower_first(x) for x in strength_labels])
+                               if q == "best_things" and strength_labels else None)}))
     if "improve" in s.top:
         top_items = set(s.matches.loc[s.matches["question"] == "improve", "item_id"].dropna())
         others = [r["label"] for _, r in s.improvement_areas.iterrows() if r["item_id"] not in top_items]
         if others:
-            out.append("The other citywide improvement areas (" + join_words([f"“{_escape(o)}”" for o in others])
-                       + f") are not among the ward's most named.")
+            out.append("The other citywide areas for improvement (" + join_words([f"“{_escape(o)}”" for o in others])
+                       + ") are not among the ward's most named.")
     total = len(s.matches)
     hits = int(s.matches["item_label"].notna().sum())
-    out.append(f"In all, {number_word(hits)} of the ward's {number_word(total)} most named codes match a citywide finding."
-               + records_caveat(s.status))
+    out.append(f"In all, by our matching, {number_word(hits)} of the ward's {number_word(total)} most named answers "
+               f"{'has' if hits == 1 else 'have'} a citywide counterpart.")
     return "\n\n".join(out)
 
 
@@ -341,7 +341,7 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     fig.legend(handles, [f"Survey question: {l}" for l in lab], loc="outside lower center", ncol=1, frameon=False)
     top = data.sort_values("share", ascending=False).iloc[0]
     alt = (f"Horizontal bar chart, one bar per citywide consultation finding, showing the percentage of {s.ward}'s "
-           f"survey respondents {records_phrase(s.status)} who named a matching code, with 95% intervals. "
+           f"survey respondents who named a matching answer, with 95% intervals. "
            f"The highest is {' '.join(str(top['item']).split())} at {fmt_pct(top['share'] / 100)} "
            f"of {fmt_int(top['base'])} respondents.")
     if left_out:

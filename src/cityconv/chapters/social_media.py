@@ -35,12 +35,12 @@ import pandas as pd
 
 from cityconv.chapters.common import (
     SOURCE_KEYS,
+    analysts_note,
     code_labels,
     number_word,
     published_figure,
     published_wording,
-    records_caveat,
-    records_phrase,
+    render,
 )
 from cityconv.present import PALETTE, WARD_COLOUR, Chart, Table, fmt_int, fmt_pct
 from cityconv.present.figures import new_figure
@@ -51,7 +51,9 @@ __all__ = [
     "SocialSummary",
     "engagement_rate",
     "social_summary",
+    "summary_text",
     "social_intro_text",
+    "measures_text",
     "definitions_text",
     "totals_table",
     "posts_table",
@@ -149,62 +151,55 @@ def _post_label(s: SocialSummary, row) -> str:
     return f"{pd.Timestamp(row['date']).strftime('%-d %b %Y')}: {s.topic_labels.get(str(row['topic']), str(row['topic']))}"
 
 
+def _span(s: SocialSummary) -> str:
+    dates = pd.to_datetime(s.posts["date"])
+    if dates.min().year == dates.max().year:
+        return f"{dates.min().strftime('%B')} to {dates.max().strftime('%B %Y')}"
+    return f"{dates.min().strftime('%B %Y')} to {dates.max().strftime('%B %Y')}"
+
+
+def summary_text(s: SocialSummary) -> str:
+    """The chapter's opening paragraph."""
+    if not s.available:
+        return ""
+    return render("social_media", "summary", {
+        "ward": s.ward, "n_posts": number_word(s.n_posts), "per_hundred": f"{100 * s.pooled_rate:.0f}"})
+
+
 def social_intro_text(s: SocialSummary) -> str:
     if not s.available:
-        return (f"> **Not available.** No social media posts are recorded for {s.ward}: its data folder has no "
-                "`social_media_posts.csv`, so this chapter has no figures to show.")
+        return (f"> **Not available.** {s.ward}'s records hold no social media posts, so this chapter has no "
+                "figures to show.\n\n" + analysts_note(["The ward's data folder has no `social_media_posts.csv`."]))
     pub = {k: s.published(k) for k in PUBLISHED_IDS}
-    dates = pd.to_datetime(s.posts["date"])
-    span = f"{dates.min().strftime('%B')} to {dates.max().strftime('%B %Y')}" if dates.min().year == dates.max().year \
-        else f"{dates.min().strftime('%B %Y')} to {dates.max().strftime('%B %Y')}"
-    if all(v is not None for v in pub.values()):
-        text = (
-            f"The project published **{fmt_int(pub['posts'])} posts** with an **average audience of "
-            f"{fmt_int(pub['average_audience'])} people**, and **{fmt_int(pub['interactions'])} reactions, comments "
-            f"and shares** in total, **including {fmt_int(pub['comments'])} comments** (published figures)."
-        )
-        wording = published_wording(s.data, PUBLISHED_IDS["posts"])
-        if wording:
-            text += f" The source reads: “{wording.rstrip('.')}”."
-        agree = [s.agrees(k) for k in PUBLISHED_IDS]
-        if all(agree):
-            text += f" The records ({s.n_posts} posts, {span}) reproduce all four figures exactly."
-        else:
-            bad = [k.replace("_", " ") for k, ok in zip(PUBLISHED_IDS, agree) if not ok]
-            text += f" **The records do not reproduce the published {', '.join(bad)}**; figures below are from the records."
-    else:
-        text = (
-            f"The records for {s.ward} hold **{fmt_int(s.n_posts)} posts** ({span}) with an average audience of "
-            f"{fmt_int(s.mean_audience)} people and {fmt_int(s.total('interactions'))} reactions, comments and shares "
-            f"in total, including {fmt_int(s.total('comments'))} comments. No published figures are recorded for "
-            "this ward, so these come from the records alone."
-        )
-    return text
+    published = all(v is not None for v in pub.values())
+    wording = published_wording(s.data, PUBLISHED_IDS["posts"]) if published else None
+    bad = [k.replace("_", " ") for k in PUBLISHED_IDS if published and not s.agrees(k)]
+    return render("social_media", "intro", {
+        "ward": s.ward, "published": published, "pub": {k: fmt_int(v) if v is not None else "" for k, v in pub.items()},
+        "wording": wording.rstrip(".") if wording else None, "mismatched": ", ".join(bad),
+        "n_posts": fmt_int(s.n_posts), "span": _span(s), "average": fmt_int(s.mean_audience),
+        "interactions": fmt_int(s.total("interactions")), "comments": fmt_int(s.total("comments"))})
+
+
+def measures_text(s: SocialSummary) -> str:
+    """What the platform reports, and how far the posts' topics can be trusted."""
+    if not s.available:
+        return ""
+    return render("social_media", "measures", {"status": s.status})
 
 
 def definitions_text(s: SocialSummary) -> str:
     if not s.available:
         return ""
-    text = (
-        "**Definitions.** *Audience* is the number of people a post reached. *Interactions* are reactions + "
-        "comments + shares. The *engagement rate* of a post is its interactions ÷ its audience. For all posts "
-        "together we divide total interactions by total audience (a pooled rate, so posts seen by more people "
-        "count for more), rather than averaging the posts' rates. One person can react, comment and share, so "
-        "the rate is interactions per person reached, not the share of people who engaged."
-    )
     pub_i, pub_a, pub_n = s.published("interactions"), s.published("average_audience"), s.published("posts")
-    if None not in (pub_i, pub_a, pub_n):
-        rate = pub_i / (pub_a * pub_n)
-        text += (
-            f"\n\nFrom the published figures alone the overall engagement rate is about **{fmt_pct(rate, 1)}**: "
-            f"{fmt_int(pub_i)} interactions ÷ ({fmt_int(pub_n)} posts × {fmt_int(pub_a)} average audience). "
-            "The published average may be rounded, so treat this as approximate."
-        )
-        if abs(s.pooled_rate - rate) > 0.0005:
-            text += f" From the records it is {fmt_pct(s.pooled_rate, 1)}."
-    else:
-        text += f"\n\nOverall engagement rate from the records: **{fmt_pct(s.pooled_rate, 1)}**."
-    return text
+    from_published = None not in (pub_i, pub_a, pub_n)
+    rate = pub_i / (pub_a * pub_n) if from_published else None
+    differs = from_published and abs(s.pooled_rate - rate) > 0.0005
+    return render("social_media", "definitions", {
+        "from_published": from_published, "published_rate": fmt_pct(rate, 1) if from_published else None,
+        "pub_interactions": fmt_int(pub_i) if from_published else None, "pub_posts": fmt_int(pub_n) if from_published else None,
+        "pub_average": fmt_int(pub_a) if from_published else None,
+        "records_rate": fmt_pct(s.pooled_rate, 1) if (differs or not from_published) else None})
 
 
 def totals_table(s: SocialSummary) -> Table | None:
@@ -231,10 +226,14 @@ def totals_table(s: SocialSummary) -> Table | None:
     ]
     frame = pd.DataFrame(out, columns=["Measure", "Published", "From the records", "Records agree"])
     notes = [
-        "Published = as printed in the source (published_figures.csv); [x] = not published.",
+        "Published = as printed in the source; [x] = not published.",
         "Total audience sums each post's reach, so a person reached by two posts counts twice.",
         PAGE_STATISTICS_NOTE,
     ]
+    if all(s.published(k) is None for k in PUBLISHED_IDS):  # nothing published (e.g. a synthetic ward): records only
+        return Table(frame[["Measure", "From the records"]], title=f"Social media totals from the records: {s.ward}",
+                     source=s.source, units="Number of posts, people, interactions; engagement rate in per cent",
+                     notes=notes[1:], status=s.status)
     return Table(frame, title=f"Social media totals: published and from the records, {s.ward}",
                  source=_published_source(s),
                  units="Number of posts, people, interactions; engagement rate in per cent", notes=notes, status=s.status)
@@ -297,18 +296,13 @@ def posts_text(s: SocialSummary) -> str:
     p = s.posts
     hi, lo = p.loc[p["engagement_rate"].idxmax()], p.loc[p["engagement_rate"].idxmin()]
     labels = s.topic_labels
-    text = (
-        f"{records_phrase(s.status)[0].upper()}{records_phrase(s.status)[1:]}, the audience of a post ranged from "
-        f"{fmt_int(p['audience'].min())} to {fmt_int(p['audience'].max())} people and the engagement rate from "
-        f"{fmt_pct(lo['engagement_rate'], 1)} (“{labels.get(str(lo['topic']), lo['topic'])}”) to "
-        f"{fmt_pct(hi['engagement_rate'], 1)} (“{labels.get(str(hi['topic']), hi['topic'])}”). "
-        f"Reactions make up {fmt_pct(s.total('reactions') / s.total('interactions'))} of all interactions, comments "
-        f"{fmt_pct(s.total('comments') / s.total('interactions'))} and shares {fmt_pct(s.total('shares') / s.total('interactions'))}."
-    )
-    if s.n_posts > 1:
-        text += (f" With {number_word(s.n_posts)} posts, differences between them say little about which topics "
-                 "engage people more.")
-    return text + records_caveat(s.status)
+    total = s.total("interactions")
+    return render("social_media", "posts", {
+        "audience_low": fmt_int(p["audience"].min()), "audience_high": fmt_int(p["audience"].max()),
+        "rate_low": fmt_pct(lo["engagement_rate"], 1), "topic_low": labels.get(str(lo["topic"]), lo["topic"]),
+        "rate_high": fmt_pct(hi["engagement_rate"], 1), "topic_high": labels.get(str(hi["topic"]), hi["topic"]),
+        "reactions": fmt_pct(s.total("reactions") / total), "comments": fmt_pct(s.total("comments") / total),
+        "shares": fmt_pct(s.total("shares") / total), "several": s.n_posts > 1, "n_posts": number_word(s.n_posts)})
 
 
 def audience_chart(s: SocialSummary) -> Chart | None:
@@ -336,7 +330,7 @@ def audience_chart(s: SocialSummary) -> Chart | None:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", frameon=False)
     top = s.posts.loc[s.posts["audience"].idxmax()]
-    alt = (f"Horizontal bar chart of the audience of each of the {fmt_int(s.n_posts)} posts, {records_phrase(s.status)}, "
+    alt = (f"Horizontal bar chart of the audience of each of the {fmt_int(s.n_posts)} posts, "
            f"with a dashed line at the average of {fmt_int(avg)} people. Audiences range from "
            f"{fmt_int(s.posts['audience'].min())} to {fmt_int(s.posts['audience'].max())}; the largest is the post of "
            f"{pd.Timestamp(top['date']).strftime('%-d %B %Y')}. The figures are in the table below.")
@@ -367,11 +361,10 @@ def interactions_chart(s: SocialSummary) -> Chart | None:
     if ax.get_legend() is not None:
         ax.get_legend().remove()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
-    alt = (f"Grouped horizontal bar chart of reactions, comments and shares on each of the {fmt_int(s.n_posts)} posts, "
-           f"{records_phrase(s.status)}. Reactions are the most common interaction on every post"
+    alt = (f"Grouped horizontal bar chart of reactions, comments and shares on each of the {fmt_int(s.n_posts)} posts. "
+           f"Reactions are the most common interaction on every post"
            if bool((s.posts["reactions"] >= s.posts[["comments", "shares"]].max(axis=1)).all())
-           else f"Grouped horizontal bar chart of reactions, comments and shares on each of the {fmt_int(s.n_posts)} posts, "
-           f"{records_phrase(s.status)}")
+           else f"Grouped horizontal bar chart of reactions, comments and shares on each of the {fmt_int(s.n_posts)} posts")
     alt += (f"; in total there are {fmt_int(s.total('reactions'))} reactions, {fmt_int(s.total('comments'))} comments "
             f"and {fmt_int(s.total('shares'))} shares. The figures are in the table below.")
     return Chart(fig, alt, f"Interactions per post by type. Source: {s.source}.", status=s.status)
