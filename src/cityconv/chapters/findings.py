@@ -280,7 +280,7 @@ def ward_findings(ch) -> dict[str, Finding]:
         for q, fid in (("improve", "top_improve"), ("best_things", "top_best_things")):
             if q in s8.top:
                 values[fid] = list(s8.top[q])
-                labels[fid] = common.survey_code_labels(q)
+                labels[fid] = common.survey_code_labels(q, data)  # the ward's own questionnaire labels
         if s8.citywide is not None:
             areas = s8.improvement_areas
             values["citywide_improvement_areas"] = list(areas["item_id"].astype(str))

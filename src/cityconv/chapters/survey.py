@@ -669,7 +669,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
     notes = list(mba.by_age.notes) + notes + [
         "Percentages are of all respondents in the age group, including any who did not answer this question. "
         "Respondents could name several methods.",
-        f"Respondents who did not give their age are not shown separately; they are included in the "
+        "Respondents who did not give their age are not shown separately; they are included in the "
         "overall table above, and figures that could be worked out from the difference are withheld.",
         "Age bands are collapsed into two groups so that most cells are large enough to publish.",
     ]

@@ -1099,5 +1099,5 @@ def assert_publishable(display: pd.DataFrame | pd.Series, rules: DisclosureRules
     if bad:
         raise DisclosureError(
             f"not publishable: {len(bad)} small count(s) below {rules.threshold} — " + "; ".join(bad)
-            + f". Protect the table with cityconv.methods.disclosure.protect_counts first."
+            + ". Protect the table with cityconv.methods.disclosure.protect_counts first."
         )
