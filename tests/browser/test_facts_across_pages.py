@@ -30,16 +30,30 @@ WARDS = ("clubmoor", "anfield")
 OWN_CHAPTERS = ("01-ward-profile", "02-evidence-gathering", "03-residents-survey", "04-who-took-part")
 KNOWN_OPEN = {
     "case-study": "says 'about 15,000' without saying it is the project's description (facts.population_described)",
-    "08-sense-check": "its table shows green spaces as 52% of those answering without saying so "
-                      "(facts.answer_share_answered, whose qualifier is 'of those who answered')",
 }
 
 
+def _label_table_cells(soup) -> None:
+    """Each table cell carries its column heading in brackets, as a reader sees it: a share in a
+    column headed "% of those who answered" states its base."""
+    for table in soup.find_all("table"):
+        head = table.find("thead")
+        headings = [th.get_text(" ", strip=True) for th in head.find_all("th")] if head else []
+        body = table.find("tbody") or table
+        for row in body.find_all("tr"):
+            for i, cell in enumerate(row.find_all(["td", "th"])):
+                if i < len(headings) and headings[i] and cell.get_text(strip=True):
+                    cell.append(f" [{headings[i]}]")
+
+
 def page_text(path: Path) -> str:
-    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", path.read_text(encoding="utf-8"), flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = text.replace("&nbsp;", " ").replace("&#8211;", "–").replace("&amp;", "&")
-    return re.sub(r"\s+", " ", text)
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    _label_table_cells(soup)
+    return re.sub(r"\s+", " ", soup.get_text(" ")).replace("\xa0", " ")
 
 
 def pages(site: Path) -> dict[Path, str]:

@@ -218,7 +218,7 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         label = survey_code_labels(q, s.data).get(code, code)
         city = m["item_label"] if m["item_label"] else "No counterpart"
         rows.append([f"{SHORT_QUESTION[q]}: {_lower_first(label)}", count, pct, city])
-    frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "%", "Citywide counterpart"])
+    frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "% of those who answered", "Citywide counterpart"])
     assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
     notes = [
         f"The {number_word(TOP_N)} answers named by most respondents for each question (more if tied). "
