@@ -468,3 +468,13 @@ def test_header_only_files_are_reported_with_what_to_do(ward: Path, tmp_path: Pa
         "data/w/social_media_posts.csv", 2,
         "file has no data rows: fill it in, or delete it if the ward has no such source",
     ) in found
+
+
+def test_one_csv_writer_for_every_tool() -> None:
+    """Reconstruction, simulation, scaffolds and imports all write files through `csv_text`."""
+    from cityconv.data.wardfiles import csv_text
+
+    assert csv_text(["a", "b"]) == "a,b\n"
+    assert csv_text(["a", "b"], [{"a": 1, "b": None}, {"b": "x, y"}]) == 'a,b\n1,\n,"x, y"\n'
+    with pytest.raises(ValueError, match="'c'"):
+        csv_text(["a", "b"], [{"a": 1, "c": 2}])

@@ -142,6 +142,20 @@ def _question_field(q) -> dict[str, Any]:
     return field
 
 
+def csv_text(columns: list[str], rows: list[dict[str, Any]] = ()) -> str:
+    """A data file as every tool of ours writes one: the columns in order, one header row, LF line
+    ends, None as an empty cell. A row key that is not a column is a bug, never silently dropped."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise ValueError(f"row keys {sorted(unknown)} are not columns of the file ({', '.join(columns)})")
+        writer.writerow(["" if row.get(c) is None else str(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
 # City-level sources (the citywide consultation of 2019): kept once, in `data/city/` beside the ward
 # folders, with schemas in `schemas/city/`; every ward's chapters compare with the same copy.
 CITY_FOLDER = "city"

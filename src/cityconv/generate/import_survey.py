@@ -605,14 +605,6 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
 # Writing, all or nothing
 
 
-def _csv_text(columns: list[str], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
-    return out.getvalue()
-
-
 def holds_data(path: Path) -> bool:
     """A file with rows below its header (a header-only template from `new-ward` holds none)."""
     if not path.exists():
@@ -647,7 +639,7 @@ def write_tables(data_dir: Path, root: Path, tables: dict[str, list[dict[str, st
         texts = {}
         for stem, rows in tables.items():
             columns = [f["name"] for f in wardfiles.ward_descriptor(stem, questionnaire)["fields"]]
-            texts[stem] = _csv_text(columns, rows)
+            texts[stem] = wardfiles.csv_text(columns, rows)
             (staged / f"{stem}.csv").write_text(texts[stem], encoding="utf-8", newline="")
         for stem in remove:
             (staged / f"{stem}.csv").unlink(missing_ok=True)

@@ -56,7 +56,6 @@ Run: `python -m cityconv.generate.reconstruct data/clubmoor`.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -499,20 +498,11 @@ def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
 # Writing
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
+    from cityconv.data.wardfiles import csv_text
+
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+        fh.write(csv_text(columns, rows))
     return path
 
 

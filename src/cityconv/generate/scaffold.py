@@ -14,8 +14,6 @@ half-made.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -326,10 +324,7 @@ every chapter is labelled a demonstration, not findings).
 
 def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
     """Header-only CSV for one data file: the schema's columns in schema order, LF line end."""
-    columns = [f["name"] for f in datafiles.ward_descriptor(stem, questionnaire or standard_questionnaire())["fields"]]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(columns)
-    return out.getvalue()
+    return datafiles.csv_text([f["name"] for f in datafiles.ward_descriptor(stem, questionnaire or standard_questionnaire())["fields"]])
 
 
 def _write(path: Path, text: str) -> None:

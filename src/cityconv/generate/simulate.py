@@ -456,13 +456,7 @@ def _objectives(n_responses: int, n_trained: int, n_workshops: int) -> list[dict
 
 
 def _csv_text(stem: str, rows: list[dict]) -> str:
-    columns = [f["name"] for f in datafiles.schema_descriptor(stem)["fields"]]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else str(row.get(c)) for c in columns])
-    return out.getvalue()
+    return datafiles.csv_text([f["name"] for f in datafiles.schema_descriptor(stem)["fields"]], rows)
 
 
 def data_row_count(path: Path) -> int:
