@@ -268,7 +268,7 @@ def evidence_table(s: Study, tenet: str) -> Table:
     return Table(frame, title=f"Evidence for “{TENET_LABELS[tenet].lower()}”",
                  source=SOURCE, units="Effects as published (text); evidence grade A (strongest) to E",
                  notes=["Sorted by grade, strongest first. Effects are quoted exactly as the paper gives them.",
-                        "Grade and design are the project's judgement with the rubric in data/evidence/grading_rubric.csv."], status="published")
+                        "Grade and design are the project's judgement, made with the grading rubric of the evidence base."], status="published")
 
 
 def side_by_side_table(s: Study, tenet: str) -> Table:
@@ -292,8 +292,8 @@ def side_by_side_table(s: Study, tenet: str) -> Table:
                  source=SOURCE, units="Effects as published (text); evidence grade A (strongest) to E",
                  notes=["One effect at each end of the grading; where several share a grade, the one that comes "
                         "first in the paper.",
-                        "Grade and design are the project's judgement, made with the one rule in "
-                        "data/evidence/grading_rubric.csv."], status="published")
+                        "Grade and design are the project's judgement, made with the one rule of the "
+                        "evidence base's grading rubric."], status="published")
 
 
 def monetary_table(s: Study) -> Table | None:

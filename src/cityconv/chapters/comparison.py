@@ -765,5 +765,5 @@ def recommendations_section(comp: Comparison, provider=None) -> Table | str:
     if any(w.status == "synthetic" for w in comp.wards):
         notes.append("For wards marked (synthetic) the rules fire on simulated data: a demonstration, not advice.")
     return Table(frame, "Which recommendations apply to each ward",
-                 "the book's recommendation rules (data/recommendations/rules.yml) applied to each ward's "
+                 "the book's recommendation rules applied to each ward's "
                  "records and context", "whether each rule fires", notes, status=comp.status)
