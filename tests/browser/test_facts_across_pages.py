@@ -6,8 +6,7 @@ Where two definitions legitimately differ (the 2011 official vs the 2021 best-fi
 all respondents vs of those who answered), a page may show either, but must say which.
 
 The four quantitative chapters (profile, evidence gathering, survey, who took part) must pass every
-check. The same checks over the rest of the book are `test_..._on_every_page`; pages other engineers
-are rewriting are listed in KNOWN_OPEN with what they should call, and are expected to fail until then.
+check; `test_..._on_every_page` applies the same checks to every other page of the book.
 """
 
 from __future__ import annotations
@@ -28,9 +27,6 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 WARDS = ("clubmoor", "anfield")
 OWN_CHAPTERS = ("01-ward-profile", "02-evidence-gathering", "03-residents-survey", "04-who-took-part")
-KNOWN_OPEN = {
-    "case-study": "says 'about 15,000' without saying it is the project's description (facts.population_described)",
-}
 
 
 def _label_table_cells(soup) -> None:
@@ -223,9 +219,4 @@ def test_each_fact_has_one_number_on_the_quantitative_chapters(site: Path, ward_
 @pytest.mark.parametrize("check", sorted(CHECKS))
 def test_each_fact_has_one_number_on_every_page(site: Path, ward_facts, check: str) -> None:
     problems = _problems(site, ward_facts, check, own=False)
-    unexpected = {page: ps for page, ps in problems.items() if Path(page).stem not in KNOWN_OPEN}
-    assert not unexpected, "\n".join(f"{page}: {p}" for page, ps in unexpected.items() for p in ps)
-    known = {page: ps for page, ps in problems.items() if Path(page).stem in KNOWN_OPEN}
-    if known:
-        pytest.xfail("pages other engineers are rewriting: " + "; ".join(
-            f"{page} ({KNOWN_OPEN[Path(page).stem]}): {ps[0]}" for page, ps in known.items()))
+    assert not problems, "\n".join(f"{page}: {p}" for page, ps in problems.items() for p in ps)
