@@ -357,7 +357,7 @@ def test_published_implications_travel_only_with_their_ward(clubmoor_recs):
     by_id = {f.rule.id: (i, f) for i, f in enumerate(clubmoor_recs.fired, 1)}
     i, f = by_id["researcher-corps"]
     md = R.recommendation_markdown(clubmoor_recs, i, f)
-    assert "What the project itself concluded" in md and "volunteer corps of community researchers" in md
+    assert "What the project itself concluded" in md and "volunteer group of community researchers" in md
     i, f = by_id["blended-engagement"]  # no published implication for this one
     assert "What the project itself concluded" not in R.recommendation_markdown(clubmoor_recs, i, f)
     anfield = R.load("anfield", REPO)  # synthetic: holds no published statements, so borrows none
