@@ -414,9 +414,17 @@ def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
 
 #: Objectives in words that name no place or partner: a synthetic ward borrows Clubmoor's targets, never
 #: its wording (the published objective names MyClubmoor, a Clubmoor partner).
+#: A demonstration ward's objectives: the same kinds and targets as the City Conversation's, in plain
+#: words of our own (a synthetic ward borrows no other ward's wording).
 OBJECTIVE_WORDING = {
-    "strengthen_connections": "Strengthen connections and trust between the project partners and the local community "
-                              "to better understand residents’ priorities",
+    "strengthen_connections": "Build trust between the project partners and local residents, to learn what residents care about most",
+    "pioneer_cocreation": "Try new ways of doing research together with residents",
+    "engage_residents": "Talk with {target} residents about preventing problems early",
+    "gather_intelligence": "Collect information that can shape future public services",
+    "train_researchers": "Train {target} local people as community researchers",
+    "focus_groups": "Hold {target} focus groups with residents",
+    "community_workshops": "Hold {target} community workshops",
+    "evaluate_disseminate": "Review how well the approach worked and share what was learned",
 }
 #: `source_key` and `location` of simulated objectives: they come from the simulation, not from a publication.
 SYNTHETIC_SOURCE_KEY = "cityconv_simulate"
@@ -427,24 +435,24 @@ def _objectives(n_responses: int, n_trained: int, n_workshops: int) -> list[dict
     """Objectives and targets like those set for Clubmoor (in neutral words), with synthetic delivery."""
     rows = []
     for oid, text, target, _delivered, unit, _status, _expl, _basis in rc.OBJECTIVES:
-        text = OBJECTIVE_WORDING.get(oid, text)
+        text = OBJECTIVE_WORDING[oid].format(target=target)
         delivered, status = None, "not quantified"
-        explanation = "Synthetic: this objective is not quantified in the simulation."
+        explanation = "The simulation does not count this."
         if oid == "engage_residents":
             delivered = n_responses
             status = "met" if n_responses >= target else "unclear"
-            explanation = (f"Synthetic: {n_responses} simulated survey responses, a lower bound on residents engaged "
-                           "(interviews partly re-interview survey respondents, so distinct residents cannot be counted).")
+            explanation = (f"{n_responses} simulated survey responses. This is the least number of residents reached: "
+                           "some may also have been interviewed, so people cannot be counted once each.")
         elif oid == "train_researchers":
-            delivered = n_trained
-            status = "met" if n_trained >= target else "not met"
-            explanation = f"Synthetic: {n_trained} simulated participants in the community researcher training."
+            delivered, status = n_trained, "unclear"
+            explanation = (f"{n_trained} simulated people attended the training. Attending training is not the same "
+                           "as working as a researcher, so the target is not counted as met.")
         elif oid == "focus_groups":
-            explanation = "Synthetic: focus groups are not simulated."
+            explanation = "The simulation has no focus groups."
         elif oid == "community_workshops":
             delivered, status = n_workshops, "adapted"
-            explanation = (f"Synthetic: {n_workshops} simulated workshops with practitioners, not residents; counting "
-                           "them as community workshops is an interpretation.")
+            explanation = (f"{n_workshops} simulated workshops with staff of agencies, not residents. Counting them as "
+                           "community workshops is a judgement.")
         rows.append({"objective_id": oid, "objective": text, "target": target, "delivered": delivered, "unit": unit,
                      "status": status, "explanation": explanation, "delivered_basis": "synthetic",
                      "source_key": SYNTHETIC_SOURCE_KEY, "location": SYNTHETIC_LOCATION})
