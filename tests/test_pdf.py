@@ -177,7 +177,7 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     project = Project(root)
     root_doc, all_parts = read_toc(project)
     parts, own_pdfs = book_pdf_parts(all_parts)  # atlas profiles and field kits: PDFs of their own
-    assert any("/e0" in name for name in own_pdfs), "the real book has atlas profiles"
+    assert any("/atlas/e0" in name for name in own_pdfs), "the real book has atlas profiles"
     assert _norm(OWN_PDF_NOTE) in text
     html_dir = root / "_build" / "html"
     # In book order: each part's caption, then the titles of its chapters (every ward's chapters
@@ -280,10 +280,10 @@ def test_atlas_profiles_and_field_kits_are_left_out_of_the_book_pdf() -> None:
     from cityconv.pipeline.pdf import Part
 
     parts = [Part("Clubmoor", ("book/generated/clubmoor/01-ward-profile",)),
-             Part("Ward atlas", ("book/generated/atlas-2023/51-ward-atlas-2023", "book/generated/e05015290/01-ward-profile")),
+             Part("Ward atlas", ("book/generated/atlas/index-2023", "book/generated/atlas/e05015290/01-ward-profile")),
              Part("Field kits by ward", ("book/generated/field-kit/index", "book/generated/field-kit/clubmoor/questionnaire"))]
     kept, dropped = book_pdf_parts(parts)
     assert kept == [Part("Clubmoor", ("book/generated/clubmoor/01-ward-profile",)),
-                    Part("Ward atlas", ("book/generated/atlas-2023/51-ward-atlas-2023",))]
-    assert dropped == ["book/generated/e05015290/01-ward-profile", "book/generated/field-kit/index",
+                    Part("Ward atlas", ("book/generated/atlas/index-2023",))]
+    assert dropped == ["book/generated/atlas/e05015290/01-ward-profile", "book/generated/field-kit/index",
                        "book/generated/field-kit/clubmoor/questionnaire"]

@@ -58,7 +58,7 @@ def html_pages(site: Path) -> list[str]:
 
 # The ward atlas's profile pages are one template run for 90-odd wards; the browser audits open a
 # spread sample of them (test_atlas_in_browser checks every ward code has a page, linked from its index).
-ATLAS_PROFILE = re.compile(r"^book/generated/e0\d{7}/")
+ATLAS_PROFILE = re.compile(r"^book/generated/atlas/e0\d{7}/")
 ATLAS_SAMPLE = 4
 
 

@@ -357,9 +357,9 @@ def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
 
 # Left out of the book PDF, each with a PDF of its own: the ward atlas's profile pages (92 one-page
 # profiles, `cityconv pdf` writes profile-<code>.pdf beside the book) and the field kits' documents.
-_OWN_PDF = re.compile(r"^book/generated/(e0\d{7}|field-kit)/")
-OWN_PDF_NOTE = ("Not printed here: each ward profile of the ward atlas is a one-page PDF of its own "
-                "(profile-<ward code>.pdf), and each field kit document is a PDF in its kit.")
+_OWN_PDF = re.compile(r"^book/generated/(atlas/e0\d{7}|field-kit)/")
+OWN_PDF_NOTE = ("Not printed here: each ward profile of the ward atlas is a separate one-page PDF, "
+                "and each field kit document is a PDF in its kit.")
 
 
 def book_pdf_parts(parts: list[Part]) -> tuple[list[Part], list[str]]:
