@@ -259,3 +259,17 @@ def test_time_left_estimate() -> None:
     assert estimate_seconds_left(0, 5, 0.0) is None and format_eta(None) == "estimating…"
     assert estimate_seconds_left(4, 6, 20.0) == 30.0 and format_eta(30.0) == "about 30s left"
     assert format_eta(125) == "about 2m 05s left" and estimate_seconds_left(3, 0, 9.0) == 0.0
+
+
+def test_a_dask_task_carries_every_params_file_and_template(mini_project: Path) -> None:
+    """A chapter links to the book's other chapters and studies only when their files exist, so a
+    worker without our disk must see them all, or its chapter would differ from a local run's."""
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.dask_executor import task_files
+    from cityconv.pipeline.runner import build_plan
+
+    plan = build_plan(Project(mini_project))
+    task = next(t for t in plan.tasks if t.study_id == "alpha")
+    files = set(task_files(task))
+    assert {"params/alpha.yml", "params/beta.yml"} <= files
+    assert {f"notebooks/{p.name}" for p in (mini_project / "notebooks").glob("*.ipynb")} <= files

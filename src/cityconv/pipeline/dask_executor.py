@@ -88,6 +88,7 @@ def task_files(task: RunTask) -> list[str]:
     """Project-relative paths of the files a run may read, for a worker without our disk."""
     import yaml
 
+    from cityconv.core.paths import Project
     from cityconv.pipeline import cache
     from cityconv.pipeline.recording import project_relative
 
@@ -98,8 +99,15 @@ def task_files(task: RunTask) -> list[str]:
         found.update(p for p in (root / params["data_dir"]).rglob("*") if p.is_file())
     for pattern in task.declared_reads:
         found.update(p for p in root.glob(pattern) if p.is_file())
-    entry = cache.load_manifest(__import__("cityconv.core.paths", fromlist=["Project"]).Project(root)).get(task.label, {})
+    # Every params file and template: chapters link to the book's other chapters and studies only
+    # when those exist (a name looked up with `exists()` or a folder listed), which a worker must see too.
+    found.update(p for folder in ("params", "notebooks") if (root / folder).is_dir()
+                 for p in (root / folder).iterdir() if p.is_file())
+    entry = cache.load_manifest(Project(root)).get(task.label, {})
     found.update(root / rel for rel in entry.get("reads", {}) if not rel.startswith("package:") and (root / rel).is_file())
+    for rel in entry.get("listings", {}):  # the names in a folder the last run listed
+        if not rel.startswith("package:") and (root / rel).is_dir():
+            found.update(p for p in (root / rel).iterdir() if p.is_file())
     return sorted({rel for p in found if (rel := project_relative(str(p), root.resolve()))}
                   | {p.relative_to(root).as_posix() for p in (task.template_path, task.params_path)})
 
