@@ -58,7 +58,7 @@ def test_the_chapter_reports_kappa_and_counts_only_the_first_coder(tmp_path):
     s = interviews.interview_summary(open_chapter("w", tmp_path))
     assert s.raised.equals(before)  # a theme only the second coder found is not counted
     text = interviews.coding_agreement_text(s)
-    assert "Two researchers coded 5 of the interviews independently" in text
+    assert "Two researchers coded 5 of the interviews, each on their own" in text
     assert "Cohen's kappa" in text and "0." in text
 
 

@@ -38,19 +38,12 @@ from pathlib import Path
 import yaml
 
 from cityconv.core.paths import Project
-
-#: Debian's Chromium; override with $CITYCONV_CHROMIUM.
-CHROMIUM = Path(os.environ.get("CITYCONV_CHROMIUM", "/usr/bin/chromium"))
-#: Flags for a quiet, offline, sandbox-free headless Chromium (containers and CI runners).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from cityconv.pipeline.chromium import (  # noqa: F401 (re-exported)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PdfError,
+    launch,
+)
 
 #: Chapters that make up a ward's briefing, in this order (templates `notebooks/<stem>.ipynb`). The
 #: executive summary alone: it is kept under 900 words so that the briefing fits two A4 pages.
@@ -85,10 +78,6 @@ FOOTER = (
     '<div style="font-size:8pt;width:100%;text-align:center;color:#444;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
 )
-
-
-class PdfError(RuntimeError):
-    """The PDF could not be made (no Chromium, a failed render, a chapter missing from the page)."""
 
 
 # --------------------------------------------------------------------------- table of contents
@@ -316,13 +305,6 @@ _PREPARE_JS = r"""
 """
 
 
-def _launch(playwright):
-    if not CHROMIUM.exists():
-        raise PdfError(
-            f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-            "or set CITYCONV_CHROMIUM; the PDF is printed by headless Chromium"
-        )
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
 def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
@@ -385,7 +367,7 @@ def build_book_pdf(project: Project) -> Path:
     parts, dropped = book_pdf_parts(read_toc(project)[1])
     out = pdf_dir(project) / BOOK_PDF_NAME
     with sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch(playwright)
         try:
             _print(
                 browser,
@@ -415,7 +397,7 @@ def build_briefings(project: Project) -> list[Path]:
         _, parts = read_toc(project)
         title = book_title(project)
         with sync_playwright() as playwright:
-            browser = _launch(playwright)
+            browser = launch(playwright)
             try:
                 for study_id, docnames in wanted.items():
                     caption = _caption_for(study_id, parts, project)

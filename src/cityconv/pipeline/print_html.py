@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cityconv.pipeline.pdf import PdfError, _launch
+from cityconv.pipeline.chromium import PdfError, launch
 
 __all__ = ["PdfError", "print_pages"]
 
@@ -26,7 +26,7 @@ def print_pages(pages: list[tuple[Path, Path]], footer: str | None = None) -> li
 
     written = []
     with sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch(playwright)
         try:
             for page_path, target in pages:
                 context = browser.new_context(offline=True, color_scheme="light")
