@@ -218,6 +218,8 @@ def test_search_finds_the_clubmoor_chapter(site: Path, base_url: str, browser) -
     try:
         page.goto(base_url + "search.html?q=Clubmoor", wait_until="load")
         page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
+        # Sphinx adds results one at a time; the status line says when all are in.
+        page.wait_for_function("() => /Search finished/.test(document.body.innerText)", timeout=120_000)
         hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map((a) => a.href)")
         axe = run_axe(page)
     finally:
