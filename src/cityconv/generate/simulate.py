@@ -417,7 +417,7 @@ def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
 #: A demonstration ward's objectives: the same kinds and targets as the City Conversation's, in plain
 #: words of our own (a synthetic ward borrows no other ward's wording).
 OBJECTIVE_WORDING = {
-    "strengthen_connections": "Build trust between the project partners and local residents, to learn what residents care about most",
+    "strengthen_connections": "Build trust between the project partners and local residents, and learn residents’ priorities",
     "pioneer_cocreation": "Try new ways of doing research together with residents",
     "engage_residents": "Talk with {target} residents about preventing problems early",
     "gather_intelligence": "Collect information that can shape future public services",
