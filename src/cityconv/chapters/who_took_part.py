@@ -115,15 +115,20 @@ def collapse_sparse(counts: pd.Series, threshold: int) -> dict[str, str]:
         if not small:
             break
         i = min(small, key=lambda k: (size(groups[k]), k))
-        if i == 0:
-            j = 1
-        elif i == len(groups) - 1:
-            j = i - 1
-        else:
-            j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
-        a, b = sorted((i, j))
-        groups[a:b + 1] = [groups[a] + groups[b]]
+        _merge_with_smaller_neighbour(groups, i, size)
     return {c: band_label(g) for g in groups for c in g}
+
+
+def _merge_with_smaller_neighbour(groups: list[list], i: int, size) -> None:
+    """Merge ordered group `i` into its smaller neighbour (the only one at either end), in place."""
+    if i == 0:
+        j = 1
+    elif i == len(groups) - 1:
+        j = i - 1
+    else:
+        j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
+    a, b = sorted((i, j))
+    groups[a:b + 1] = [groups[a] + groups[b]]
 
 
 @dataclass
@@ -567,14 +572,7 @@ def merge_empty_groups(values: pd.Series, order: list[str]) -> dict[str, str]:
     size = lambda grp: int(sum(int(counts[g]) for g in grp))  # noqa: E731
     while any(size(grp) == 0 for grp in groups):
         i = next(k for k, grp in enumerate(groups) if size(grp) == 0)
-        if i == 0:
-            j = 1
-        elif i == len(groups) - 1:
-            j = i - 1
-        else:
-            j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
-        a, b = sorted((i, j))
-        groups[a:b + 1] = [groups[a] + groups[b]]
+        _merge_with_smaller_neighbour(groups, i, size)
     out = {}
     for grp in groups:
         if len(grp) > 1:
