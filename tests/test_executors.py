@@ -11,6 +11,7 @@ import builtins
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -209,6 +210,24 @@ def test_a_dead_kernel_is_restarted_and_the_notebook_retried_once(warm: WarmKern
     result = warm.run(task_for(project, template))
     assert result.status == "done" and result.attempts == 2 and warm.starts == starts + 1
     assert "second try" in outputs(result)[2][0]["text"]
+
+
+def test_kernel_is_kept_when_the_last_notebooks_folder_is_gone(warm: WarmKernel, tmp_path: Path) -> None:
+    """A Dask worker removes its scratch project after each run: the kernel must still be reused."""
+    def scratch_project(name: str) -> RunTask:
+        root = tmp_path / name
+        (root / "params").mkdir(parents=True)
+        return task_for(root, notebook(root / "notebooks" / "cwd.ipynb", ["import os\nprint(os.getcwd())"]))
+
+    first = scratch_project("first")
+    assert warm.run(first).status == "done"
+    shutil.rmtree(first.root)  # the kernel's working directory no longer exists
+    starts = warm.starts
+    second = scratch_project("second")
+    result = warm.run(second)
+    assert result.status == "done" and result.attempts == 1, result.failure
+    assert warm.starts == starts  # the same kernel, not a fresh one
+    assert outputs(result)[2][0]["text"].strip() == str(second.root)
 
 
 def test_kernel_is_recycled_after_a_number_of_notebooks(project: Path) -> None:

@@ -20,6 +20,8 @@ import nbformat
 import pytest
 
 from cityconv.core.paths import Project
+from cityconv.pipeline.dask_executor import PLUGIN_NAME
+from cityconv.pipeline.warm_kernel import RECYCLE_AFTER
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from _book import chapters_built_this_session  # noqa: E402
@@ -165,6 +167,13 @@ def test_real_book_identical_from_papermill_warm_and_dask_over_loopback(tmp_path
     dask = normalised_chapters(root)
     assert [p for p in reference if dask[p] != reference[p]] == []
     assert f"Runs: {count} done" in on_dask.stdout
+    # Each worker kept its warm kernel across notebooks (one start each, a second if recycled).
+    from distributed import Client
+
+    with Client(dask_cluster, timeout="60s") as client:
+        starts = client.run(lambda dask_worker: sum(kernel.starts for kernel in
+                                                    dask_worker.plugins[PLUGIN_NAME].kernels.values()))
+    assert 1 <= sum(starts.values()) <= 2 + count // RECYCLE_AFTER, starts
     # The workers built in their own scratch folders and cleaned them; nothing of theirs remains.
     assert not list((tmp_path / "worker-1").rglob("*.ipynb")) and not list((tmp_path / "worker-2").rglob("*.ipynb"))
     # The cache then sees the Dask-built book as current (the recorded reads came back with it).

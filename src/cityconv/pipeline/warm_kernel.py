@@ -161,6 +161,9 @@ def reset_kernel_state(shell, root: str) -> None:
     base = _BASELINE
     if base is None:
         raise RuntimeError("warm_up() has not run in this kernel")
+    # First, because the last notebook's folder may be gone (a Dask worker removes its scratch
+    # project after each run), and resetting the shell asks for the working directory.
+    os.chdir(root)
     plt.close("all")
     shell.reset(new_session=True)  # names, output history, execution counter back to 1
     dict.update(matplotlib.rcParams, base["rc"])  # values were validated when first set
@@ -181,7 +184,6 @@ def reset_kernel_state(shell, root: str) -> None:
     os.environ.update(base["environ"])
     os.environ["CITYCONV_ROOT"] = root
     sys.path[:] = base["sys_path"]
-    os.chdir(root)
     unload_package_modules()
     # Directory caches of the import system and importlib.metadata: a fresh kernel lists folders
     # afresh (and the run recorder sees those listings), so this one does too.
