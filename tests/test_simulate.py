@@ -236,6 +236,23 @@ def test_draw_sample_is_pure_and_sized(project: Project) -> None:
     assert list(a.columns) == ["age_band", "sex", "ethnic_group"] and len(a) == 500
 
 
+def test_remembered_tables_are_copies_and_follow_the_propensities(project: Project) -> None:
+    """cell_table and expected_composition are remembered per setting: a caller's edits never leak."""
+    margins = margins_of(project, "Anfield")
+    first = sim.cell_table(margins, {"sex": {"Female": 2}})
+    first["response_share"] = 0.0  # a caller changes its table…
+    again = sim.cell_table(margins, {"sex": {"Female": 2}})
+    assert again["response_share"].sum() == pytest.approx(1.0)  # …and the next caller does not see it
+    other = sim.cell_table(margins, {"sex": {"Female": 3}})
+    female = other["sex"] == "Female"
+    assert other.loc[female, "response_share"].sum() > again.loc[female, "response_share"].sum()
+    expected = sim.expected_composition(margins, {"sex": {"Female": 2}})
+    expected["expected_share"] = -1.0
+    assert (sim.expected_composition(margins, {"sex": {"Female": 2}})["expected_share"] >= 0).all()
+    with pytest.raises(InputError, match=">= 0"):  # checked every time, not only when first remembered
+        sim.cell_table(margins, {"sex": {"Female": -1}})
+
+
 def test_propensity_shifts_composition_over_many_draws(project: Project) -> None:
     margins = margins_of(project, "Anfield")
     rng = np.random.default_rng(2020)

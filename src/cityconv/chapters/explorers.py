@@ -239,11 +239,9 @@ def sampling_bias_state(
     if weights is not None:
         weighted = stats.weighted_share(outcome, weights)
         total = float(weights.sum())
-        wshare = []
-        for row in composition.itertuples():
-            mask = sample[row.dimension] == row.category
-            wshare.append(float(weights[mask].sum()) / total)
-        composition["weighted_share"] = wshare
+        by_group = {dim: weights.groupby(sample[dim].to_numpy()).sum() for dim in composition["dimension"].unique()}
+        composition["weighted_share"] = [float(by_group[row.dimension].get(row.category, 0.0)) / total
+                                         for row in composition.itertuples()]
     else:
         weighted = math.nan
         composition["weighted_share"] = math.nan

@@ -44,6 +44,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from functools import lru_cache
 from numbers import Real
 from pathlib import Path
 
@@ -186,29 +187,49 @@ def check_propensities(propensities: Mapping | None, margins: Mapping[str, Mappi
     return full
 
 
+def _frozen(margins: Mapping[str, Mapping[str, float]]) -> tuple:
+    """Margins or propensities as a hashable key (dimension, ((group, value), ...)), in order."""
+    return tuple((str(dim), tuple((cat, float(value)) for cat, value in groups.items()))
+                 for dim, groups in margins.items())
+
+
 def cell_table(population_margins: Mapping[str, Mapping[str, float]], propensities: Mapping | None = None) -> pd.DataFrame:
     """Population cells (age band x sex x ethnic group) with population share, propensity and the
     expected share of respondents. Characteristics are independent within the ward (see module docs)."""
     props = check_propensities(propensities, population_margins)
-    dims = list(population_margins)
-    index = pd.MultiIndex.from_product([list(population_margins[d]) for d in dims], names=dims)
-    frame = index.to_frame(index=False)
-    frame["population_share"] = np.prod(
-        [frame[d].map(population_margins[d]).to_numpy(dtype=float) for d in dims], axis=0)
-    frame["propensity"] = np.prod([frame[d].map(props[d]).to_numpy(dtype=float) for d in dims], axis=0)
-    weight = frame["population_share"] * frame["propensity"]
-    frame["response_share"] = weight / weight.sum()
-    return frame
+    return _cell_table(_frozen(population_margins), _frozen(props)).copy()
 
 
 def expected_composition(population_margins: Mapping[str, Mapping[str, float]],
                          propensities: Mapping | None = None) -> pd.DataFrame:
     """Expected respondent shares per group (no sampling noise), beside the population shares."""
-    cells = cell_table(population_margins, propensities)
+    props = check_propensities(propensities, population_margins)
+    return _expected_composition(_frozen(population_margins), _frozen(props)).copy()
+
+
+# Remembered per (margins, propensities): the teaching explorer draws hundreds of samples from
+# a few dozen propensity settings, and these tables depend on the settings only.
+@lru_cache(maxsize=256)
+def _cell_table(margins: tuple, props: tuple) -> pd.DataFrame:
+    population_margins, propensities = dict((d, dict(g)) for d, g in margins), dict((d, dict(g)) for d, g in props)
+    dims = list(population_margins)
+    index = pd.MultiIndex.from_product([list(population_margins[d]) for d in dims], names=dims)
+    frame = index.to_frame(index=False)
+    frame["population_share"] = np.prod(
+        [frame[d].map(population_margins[d]).to_numpy(dtype=float) for d in dims], axis=0)
+    frame["propensity"] = np.prod([frame[d].map(propensities[d]).to_numpy(dtype=float) for d in dims], axis=0)
+    weight = frame["population_share"] * frame["propensity"]
+    frame["response_share"] = weight / weight.sum()
+    return frame
+
+
+@lru_cache(maxsize=256)
+def _expected_composition(margins: tuple, props: tuple) -> pd.DataFrame:
+    cells = _cell_table(margins, props)
     rows = []
-    for dim in population_margins:
+    for dim, groups in margins:
         resp = cells.groupby(dim, sort=False)["response_share"].sum()
-        for cat, pop in population_margins[dim].items():
+        for cat, pop in groups:
             rows.append({"dimension": dim, "category": cat, "population_share": float(pop),
                          "expected_share": float(resp.get(cat, 0.0))})
     return pd.DataFrame(rows)
@@ -235,9 +256,10 @@ def sample_composition(sample: pd.DataFrame, population_margins: Mapping[str, Ma
     for dim in dims:
         col = sample[dim].astype(str)
         stated = col[col != NOT_STATED]
+        counts = stated.value_counts()
         cats = list(population_margins[dim]) if population_margins is not None else sorted(stated.unique())
         for cat in cats:
-            k = int((stated == cat).sum())
+            k = int(counts.get(cat, 0))
             row = {"dimension": dim, "category": cat, "count": k,
                    "share": k / len(stated) if len(stated) else float("nan")}
             if population_margins is not None:
