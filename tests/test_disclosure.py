@@ -687,3 +687,39 @@ def test_every_published_quote_role_is_allowed():
     quotes = load_ward_data(root / "data" / "clubmoor", root).quotes
     for role in quotes["speaker_role"]:
         check_quote_attribution(role)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_quick_proofs_give_the_same_suppression_as_linear_programming_alone(seed: int, monkeypatch) -> None:
+    """The audit skips linear programs when a null-space direction or the first bound already shows a
+    cell is free; the suppression pattern must be exactly what the programs alone decide."""
+    from cityconv.methods import disclosure
+
+    rng = np.random.default_rng(100 + seed)
+    shape = [(3, 3), (4, 3), (5, 2), (3, 4), (6, 4), (2, 7)][seed]
+    tables = [pd.DataFrame(rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 11, 15, 30], size=shape)) for _ in range(8)]
+    rules = DisclosureRules(zeros_disclosive=bool(seed % 2))
+    quick = [protect_counts(t, rules) for t in tables]
+    decided = []
+    real = disclosure._free_along_null_space
+    monkeypatch.setattr(disclosure, "_free_along_null_space", lambda *a: decided.append(real(*a)) or False)
+    slow = [protect_counts(t, rules) for t in tables]
+    for q, s in zip(quick, slow):
+        pd.testing.assert_frame_equal(q.mask, s.mask)
+        pd.testing.assert_frame_equal(q.display, s.display)
+    assert any(decided)  # the quick proof did decide some cells in these tables
+
+
+def test_a_free_cell_is_never_reported_pinned_and_vice_versa() -> None:
+    from cityconv.methods.disclosure import _free_along_null_space, _null_space, _pinned
+
+    # x1 + x2 = 5, x2 + x3 = 4 with x >= 1: x2 ranges over 1..3 (free); x1 = 5 - x2 and x3 = 4 - x2 too.
+    a, b, lower, x = np.array([[1.0, 1, 0], [0, 1, 1]]), np.array([5.0, 4]), np.ones(3), np.array([3.0, 2, 2])
+    null = _null_space(a, 3)
+    assert all(_free_along_null_space(null, x, lower, k) for k in range(3))
+    assert not any(_pinned(a, b, lower, k, x[k]) for k in range(3))
+    # x1 + x2 = 2 with x >= 1: both are pinned at 1; no quick proof may say otherwise.
+    a, b, lower, x = np.array([[1.0, 1]]), np.array([2.0]), np.ones(2), np.array([1.0, 1])
+    null = _null_space(a, 2)
+    assert not any(_free_along_null_space(null, x, lower, k) for k in range(2))
+    assert all(_pinned(a, b, lower, k, x[k]) for k in range(2))

@@ -480,17 +480,21 @@ class _Problem:
             return []
         index = {g: k for k, g in enumerate(unknown)}
         targets = [g for g in unknown if self.suppressed[g]] if only is None else [only]
-        determined = _determined(a, len(unknown))
+        null = _null_space(a, len(unknown))
+        determined = np.abs(null).max(axis=1, initial=0.0) < 1e-9
         lower = np.array(
             [
                 1.0 if (self.suppressed[g] and not self.rules.zeros_disclosive and self.gvalue[g] > 0) else 0.0
                 for g in unknown
             ]
         )
+        true_values = np.array([float(self.gvalue[g]) for g in unknown])
         out = []
         for g in targets:
             k = index[g]
-            if determined[k] or _pinned(a, b, lower, k):
+            if determined[k]:
+                out.append(g)
+            elif not _free_along_null_space(null, true_values, lower, k) and _pinned(a, b, lower, k, true_values[k]):
                 out.append(g)
         return out
 
@@ -586,20 +590,45 @@ class _Problem:
         return ProtectedTable(display, mask, primary, secondary, notes, counts, self.rules)
 
 
-def _determined(a: np.ndarray, n: int) -> np.ndarray:
-    """For each unknown, whether the equations a @ x = b fix its value (linear arithmetic)."""
+def _null_space(a: np.ndarray, n: int) -> np.ndarray:
+    """An orthonormal basis (n x r) of the directions x can move in while a @ x = b still holds."""
     if a.shape[0] == 0:
-        return np.zeros(n, dtype=bool)
+        return np.eye(n)
     _, s, vt = np.linalg.svd(a)
     rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
-    null = vt[rank:].T  # n x (n - rank)
-    if null.shape[1] == 0:
-        return np.ones(n, dtype=bool)
-    return np.abs(null).max(axis=1) < 1e-9
+    return vt[rank:].T
 
 
-def _pinned(a: np.ndarray, b: np.ndarray, lower: np.ndarray, k: int) -> bool:
-    """Whether x_k is forced to a single integer by a @ x = b, x >= lower (linear programming)."""
+def _free_along_null_space(null: np.ndarray, x: np.ndarray, lower: np.ndarray, k: int) -> bool:
+    """A quick proof that x_k is *not* pinned, found without linear programming.
+
+    `x` (the true counts) satisfies the equations and the bounds. Moving along a direction d of the
+    null space keeps the equations; the bounds x + t·d >= lower limit t to an interval. If x_k then
+    sweeps an interval holding two integers, an attacker cannot tell which is right. False means
+    "not proven": the caller asks the linear program (`_pinned`), so the answer is always exact.
+    """
+    projection = null @ null[k]  # the direction that moves x_k most for its length
+    for d in (projection, *null.T):
+        if abs(d[k]) < 1e-9:
+            continue
+        slack = lower - x  # <= 0 everywhere
+        up, down = d > 1e-12, d < -1e-12
+        t_low = float((slack[up] / d[up]).max(initial=-np.inf))
+        t_high = float((slack[down] / d[down]).min(initial=np.inf))
+        if math.isinf(t_high):  # x_k grows without limit along d
+            return True
+        ends = sorted((x[k] + t_low * d[k], x[k] + t_high * d[k]))
+        if math.floor(ends[1] + 1e-6) > math.ceil(ends[0] - 1e-6):  # `_pinned`'s own test
+            return True
+    return False
+
+
+def _pinned(a: np.ndarray, b: np.ndarray, lower: np.ndarray, k: int, true_value: float) -> bool:
+    """Whether x_k is forced to a single integer by a @ x = b, x >= lower (linear programming).
+
+    The true counts are one solution, so x_k = `true_value` is feasible: x_k is free as soon as
+    the largest feasible x_k reaches the next integer up, and the smallest is then not needed.
+    """
     from scipy.optimize import linprog
 
     n = a.shape[1]
@@ -607,15 +636,18 @@ def _pinned(a: np.ndarray, b: np.ndarray, lower: np.ndarray, k: int) -> bool:
     c[k] = 1.0
     bounds = [(lo, None) for lo in lower]
     kw = dict(A_eq=a, b_eq=b, bounds=bounds, method="highs") if a.shape[0] else dict(bounds=bounds, method="highs")
-    low = linprog(c, **kw)
     high = linprog(-c, **kw)
-    if low.status != 0:
-        return False  # infeasible cannot happen for true counts; unbounded means not pinned
     if high.status == 3:  # unbounded above
         return False
     if high.status != 0:
+        return False  # infeasible cannot happen for true counts
+    hi = -high.fun
+    if math.floor(hi + 1e-6) > true_value:
         return False
-    lo, hi = low.fun, -high.fun
+    low = linprog(c, **kw)
+    if low.status != 0:
+        return False
+    lo = low.fun
     return math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6)
 
 
