@@ -186,6 +186,12 @@ def test_plan_runs_a_profile_for_every_ward_without_params(tmp_path):
     assert [t.label for t in only.tasks] == ["e05000887/ward-profile", "atlas-2023/ward-atlas-2023"]
     studies_only = build_plan(Project(root), ["clubmoor"])
     assert not any(t.label.startswith(("e05", "atlas-")) for t in studies_only.tasks)
+    # A ward code as ONS writes it is the same ward; an unknown id names the atlas's ids too.
+    assert [t.label for t in build_plan(Project(root), ["E05000887"]).tasks] == ["e05000887/ward-profile"]
+    wrong = build_plan(Project(root), ["E0500088"])
+    assert wrong.tasks == [] and len(wrong.problems) == 1
+    assert "unknown ward or study 'E0500088'" in wrong.problems[0].message
+    assert "a ward code from data/context/wards.csv (e.g. E05000887)" in wrong.problems[0].expected
 
 
 def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:

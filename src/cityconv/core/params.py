@@ -301,8 +301,11 @@ def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
     return found, problems
 
 
-def select(all_params: dict[str, StudyParams], ids: list[str] | None) -> dict[str, StudyParams]:
-    """Pick the requested ids, failing with a 'did you mean' hint for a misspelt one."""
+def select(all_params: dict[str, StudyParams], ids: list[str] | None, also: str = "") -> dict[str, StudyParams]:
+    """Pick the requested ids, failing with a 'did you mean' hint for a misspelt one.
+
+    `also` names the other ids the caller accepts (the atlas's ward codes), for the message.
+    """
     if not ids:
         return dict(all_params)
     unknown = [i for i in ids if i not in all_params]
@@ -310,7 +313,7 @@ def select(all_params: dict[str, StudyParams], ids: list[str] | None) -> dict[st
         raise InputError(
             [
                 Problem("command line", f"unknown ward or study {i!r}{did_you_mean(i, set(all_params))}",
-                        expected="one of: " + ", ".join(sorted(all_params)))
+                        expected="one of: " + ", ".join(sorted(all_params)) + (f"; {also}" if also else ""))
                 for i in unknown
             ]
         )

@@ -26,6 +26,9 @@ ATLAS_DATA_STATUS = "open data only"
 ATLAS_CAPTION = "Ward atlas"
 ATLAS_PAGES = ("book/postcode-finder",)
 OVERVIEW_ID = f"{pages.ATLAS_DIR}-overview"
+ATLAS_IDS_HINT = ("or an atlas page: a ward code from data/context/wards.csv (e.g. E05000887), "
+                  + ", ".join(f"{pages.ATLAS_DIR}-{slug}" for slug in pages.BOUNDARY_SET_SLUGS.values())
+                  + f" or {OVERVIEW_ID}")
 
 
 def profile_only_wards(project: Project, studies: dict[str, StudyParams]) -> list[tuple[str, str, str]]:
@@ -58,6 +61,7 @@ def split_atlas_ids(project: Project, studies: dict[str, StudyParams], ids: list
     if not ids:
         return ids, None
     known = atlas_ids(project, studies) - set(studies)
+    ids = [i.lower() if i not in studies and i.lower() in known else i for i in ids]  # E05000887 as ONS writes it
     chosen, wanted = [i for i in ids if i not in known], {i for i in ids if i in known}
     if any(i in studies and studies[i].kind == "ward" for i in chosen):
         wanted |= published_index_ids(project)

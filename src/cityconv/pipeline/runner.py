@@ -24,7 +24,7 @@ from cityconv.core.params import StudyParams, load_all, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.pipeline import cache
-from cityconv.pipeline.atlas import atlas_tasks, split_atlas_ids
+from cityconv.pipeline.atlas import ATLAS_IDS_HINT, atlas_tasks, split_atlas_ids
 from cityconv.pipeline.execute import Failure, RunResult, publish_result
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.templates import (
@@ -175,7 +175,7 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     problems += template_problems
     ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
     try:
-        studies = select(all_params, ids) if ids or atlas_wanted is None else {}
+        studies = select(all_params, ids, also=ATLAS_IDS_HINT) if ids or atlas_wanted is None else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
 
