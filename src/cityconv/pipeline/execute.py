@@ -6,6 +6,7 @@ is a module of its own: the executors import this, never the runner.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -108,17 +109,24 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
     finished: str | None = None
     artifact_text: str | None = None
     try:
+        notebook = with_recorder(nbformat.read(task.template_path, as_version=4), task.root)
+        # The running file marks a run in progress (a run killed outright leaves it for the next run
+        # to remove); papermill replaces it with the executed notebook at the end.
+        tmp.write_text(nbformat.writes(notebook), encoding="utf-8")
         while True:
             attempts += 1
             try:
                 papermill.execute_notebook(
-                    with_recorder(nbformat.read(task.template_path, as_version=4), task.root),
+                    copy.deepcopy(notebook),
                     str(tmp),
                     parameters=dict(task.parameters),
                     cwd=str(task.root),
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,
+                    # Written once when it ends, not after every cell: a run that stops halfway
+                    # is discarded anyway, and each save re-validated the whole notebook.
+                    request_save_on_cell_execute=False,
                     # The kernel's start-up notices would flood a parallel run's log.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                     **(engine_options or {}),
