@@ -68,7 +68,7 @@ def test_the_sheet_carries_the_atlas_figures_the_map_sources_and_data_status(tmp
 
 @pytest.mark.browser
 def test_one_a4_page_per_ward_reprinted_only_when_it_changes(tmp_path):
-    from cityconv.pipeline.pdf import CHROMIUM
+    from cityconv.pipeline.chromium import CHROMIUM
 
     if not CHROMIUM.exists() or not shutil.which("pdfinfo"):
         pytest.skip("needs Chromium and poppler-utils")
@@ -102,7 +102,7 @@ def test_the_pdf_command_prints_the_profiles_of_the_chosen_wards(tmp_path, monke
 
     from cityconv import cli
     from cityconv.pipeline import pdf
-    from cityconv.pipeline.pdf import CHROMIUM
+    from cityconv.pipeline.chromium import CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip("needs Chromium")

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from cityconv.pipeline.chromium import CHROMIUM
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-CHROMIUM = Path(os.environ.get("CITYCONV_CHROMIUM", "/usr/bin/chromium"))
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
 

@@ -11,7 +11,7 @@ import pytest
 
 from _book import AXE, built_book, require, require_chromium
 
-from cityconv.pipeline.pdf import CHROMIUM_ARGS
+from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def pytest_configure(config) -> None:
@@ -49,8 +49,6 @@ def browser(site):
     """One Chromium per test module: Playwright's sync API cannot nest, and the PDF builder (used by
     tests/test_pdf.py later in the same session) opens its own."""
     from playwright.sync_api import sync_playwright
-
-    from _book import CHROMIUM
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

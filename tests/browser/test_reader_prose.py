@@ -73,22 +73,23 @@ def test_reader_prose_is_read_from_real_pages(site: Path) -> None:
     assert len(prose.split()) > 200
 
 
-def test_no_code_identifiers_or_file_names_in_reader_prose(site: Path) -> None:
+def _matches_by_page(site: Path, pattern: re.Pattern, exempt) -> dict[str, list[str]]:
+    """page -> the distinct matches of `pattern` in its reader prose, for pages not `exempt`."""
     found = {}
     for page in book_pages(site):
         name = page.relative_to(site).as_posix()
-        hits = [] if codebook(name) else sorted({m.group(0) for m in CODE_NAME.finditer(reader_prose(page))})
+        hits = [] if exempt(name) else sorted({m.group(0) for m in pattern.finditer(reader_prose(page))})
         if hits:
             found[name] = hits
+    return found
+
+
+def test_no_code_identifiers_or_file_names_in_reader_prose(site: Path) -> None:
+    found = _matches_by_page(site, CODE_NAME, codebook)
     assert not found, "code names in reader prose:\n" + "\n".join(f"{p}: {h}" for p, h in found.items())
 
 
 def test_mentions_of_other_chapters_are_links(site: Path) -> None:
     """Link text is removed before the search, so a mention left in the prose is one without a link."""
-    found = {}
-    for page in book_pages(site):
-        name = page.relative_to(site).as_posix()
-        hits = [] if field_kit_document(name) else sorted({m.group(0) for m in MENTION.finditer(reader_prose(page))})
-        if hits:
-            found[name] = hits
+    found = _matches_by_page(site, MENTION, field_kit_document)
     assert not found, "chapters mentioned without a link:\n" + "\n".join(f"{p}: {h}" for p, h in found.items())

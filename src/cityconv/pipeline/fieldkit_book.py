@@ -134,7 +134,8 @@ def _stale_pdfs(out_dir: Path) -> list[tuple[Path, Path]]:
 
 def _print_pdfs(pairs: list[tuple[Path, Path]]) -> bool:
     """Print the documents; False (and a note) when no browser can, so the build goes on without PDFs."""
-    from cityconv.pipeline.print_html import PdfError, print_pages
+    from cityconv.pipeline.chromium import PdfError
+    from cityconv.pipeline.print_html import print_pages
 
     try:
         print_pages(pairs)

@@ -38,12 +38,7 @@ from pathlib import Path
 import yaml
 
 from cityconv.core.paths import Project
-from cityconv.pipeline.chromium import (  # noqa: F401 (re-exported)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PdfError,
-    launch,
-)
+from cityconv.pipeline.chromium import PdfError, launch
 
 #: Chapters that make up a ward's briefing, in this order (templates `notebooks/<stem>.ipynb`). The
 #: executive summary alone: it is kept under 900 words so that the briefing fits two A4 pages.
@@ -303,8 +298,6 @@ _PREPARE_JS = r"""
   return missing;
 }
 """
-
-
 
 
 def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cityconv.pipeline.chromium import PdfError, launch
-
-__all__ = ["PdfError", "print_pages"]
+from cityconv.pipeline.chromium import launch
 
 
 def print_pages(pages: list[tuple[Path, Path]], footer: str | None = None) -> list[Path]:
     """Print each (HTML page, PDF path) pair; returns the PDFs written, in order.
 
-    Raises PdfError when Chromium is missing (see `cityconv.pipeline.pdf`).
+    Raises PdfError when Chromium is missing (see `cityconv.pipeline.chromium`).
     """
     if not pages:
         return []
