@@ -189,7 +189,7 @@ def test_committed_codebooks_follow_their_questionnaires():
 
 @pytest.mark.browser
 def test_the_blank_kit_prints_to_pdf(tmp_path):
-    from cityconv.pipeline.pdf import CHROMIUM
+    from cityconv.pipeline.chromium import CHROMIUM
 
     if not CHROMIUM.exists() or not shutil.which("pdfinfo"):
         pytest.skip("needs Chromium and poppler-utils")
