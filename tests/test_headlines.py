@@ -109,23 +109,30 @@ def test_landing_page_without_a_published_ward(tmp_path: Path) -> None:
 
 
 def test_write_landing_writes_under_generated_and_keeps_an_unchanged_file(tmp_path: Path) -> None:
+    from cityconv.pipeline.artifacts import write_landing
+
     (tmp_path / "params").mkdir()
     project = Project(tmp_path)
-    path = hl.write_landing(project)
+    path = write_landing(project)
     assert path == project.generated_dir / hl.LANDING_FILE and path.read_text(encoding="utf-8").strip()
     before = path.stat().st_mtime_ns
-    hl.write_landing(project)
+    write_landing(project)
     assert path.stat().st_mtime_ns == before
 
 
-def test_the_book_build_writes_the_landing_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pipeline.book.render` writes the file book/index.md includes, before Jupyter Book reads it."""
+def test_the_book_stage_writes_the_landing_findings_and_render_only_runs_jupyter_book(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's book stage writes the file book/index.md includes; `render` writes nothing itself."""
     from cityconv.pipeline import book
+    from cityconv.pipeline.artifacts import build_artifacts
 
     (tmp_path / "params").mkdir()
     calls = []
     monkeypatch.setattr(book.subprocess, "call", lambda command, cwd: calls.append(command) or 0)
     assert book.render(Project(tmp_path)) == 0 and calls
+    assert not (Project(tmp_path).generated_dir / hl.LANDING_FILE).exists()
+    results = build_artifacts(Project(tmp_path), kinds=["page"])
+    assert "page:landing" in [r.artifact.label for r in results if r.status == "built"]
     assert (Project(tmp_path).generated_dir / hl.LANDING_FILE).exists()
 
 

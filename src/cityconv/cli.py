@@ -59,16 +59,26 @@ def _fail_on_problems(problems) -> None:
 
 @app.command("list")
 def list_(root: Optional[Path] = RootOption) -> None:
-    """List wards and studies and the chapters each runs."""
-    from cityconv.pipeline.runner import build_plan, stale_reasons
+    """List wards and studies with their chapters, then every artifact of the build plan and whether it is current."""
+    from cityconv.pipeline.artifacts import artifact_plan, current_states
+    from cityconv.pipeline.runner import build_plan
 
     plan = build_plan(_project(root))
-    stale = stale_reasons(plan)
+    artifacts = artifact_plan(plan)
+    states = current_states(plan, artifacts)
     table = Table("id", "kind", "title", "data", "chapters (✓ published and current)")
     for study_id, params in plan.studies.items():
         tasks = [t for t in plan.tasks if t.study_id == study_id]
-        chapters = ", ".join(f"{t.template_id}{' ✓' if stale[t.label] is None else ''}" for t in tasks)
+        chapters = ", ".join(f"{t.template_id}{' ✓' if states[f'notebook:{t.label}'] is None else ''}" for t in tasks)
         table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
+    console.print(table)
+    table = Table("stage", "kind", "id", "outputs", "current", title="Artifacts of the build plan")
+    for artifact in artifacts:
+        outputs = artifact.outputs[0] if artifact.outputs else "—"
+        if len(artifact.outputs) > 1:
+            outputs += f" (+{len(artifact.outputs) - 1} more)"
+        reason = states[artifact.label]
+        table.add_row(artifact.stage, artifact.kind, artifact.id, outputs, "✓" if reason is None else f"no: {reason}")
     console.print(table)
     if plan.problems:
         err.print(f"[yellow]{len(plan.problems)} problem(s): run `cityconv validate` for details[/]")
@@ -175,6 +185,44 @@ def run(
     _exit_if_failed(summary)
 
 
+def _parse_kinds(only: Optional[list[str]]) -> Optional[list[str]]:
+    """`--only page --only pdf` or `--only page,pdf` as a list of kinds; None for everything."""
+    from cityconv.pipeline.artifacts import KINDS
+
+    if not only:
+        return None
+    kinds = [kind.strip() for value in only for kind in value.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        _fail_on_problems([Problem("--only", f"unknown artifact kind {kind!r}", expected=", ".join(KINDS))
+                           for kind in unknown])
+    return kinds
+
+
+def _build_artifacts(project: Project, stages: tuple[str, ...], kinds: Optional[list[str]] = None,
+                     force: bool = False, ids: Optional[list[str]] = None) -> list:
+    """The plan's artifacts after the notebooks (book stage, and print if asked); one line per one built or failed."""
+    from cityconv.pipeline.artifacts import build_artifacts
+
+    def show(result) -> None:
+        if result.status == "built":
+            console.print(f"  built {result.artifact.label} ({result.reason})", soft_wrap=True)
+        elif result.status == "failed":
+            err.print(f"  [red]✗[/] {result.artifact.label}: {result.reason}", soft_wrap=True)
+
+    results = build_artifacts(project, stages=stages, kinds=kinds, force=force, on_result=show, ids=ids)
+    built = sum(r.status == "built" for r in results)
+    failed = sum(r.status == "failed" for r in results)
+    console.print(f"Artifacts: {built} built, {len(results) - built - failed} skipped (unchanged), {failed} failed")
+    return results
+
+
+OnlyOption = typer.Option(
+    None, "--only", help="Build only these kinds of artifact (notebook, page, bundle, pdf; repeat or comma-separate); "
+    "no HTML is rendered. `cityconv list` shows them.",
+)
+
+
 @app.command()
 def build(
     ids: Optional[list[str]] = IdsArgument,
@@ -183,13 +231,24 @@ def build(
     executor: Executor = ExecutorOption,
     scheduler: Optional[str] = SchedulerOption,
     wait: bool = WaitOption,
+    only: Optional[list[str]] = OnlyOption,
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Run what is out of date, then render the HTML book into _build/html."""
+    """Run what is out of date, build the book's pages and downloads, then render the HTML book into _build/html."""
     from cityconv.pipeline.book import index_html, render
 
     project = _project(root)
-    summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
+    kinds = _parse_kinds(only)
+    summary = None
+    if kinds is None or "notebook" in kinds:
+        summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
+    artifacts = _build_artifacts(project, ("book", "print") if kinds else ("book",), kinds, force)
+    if kinds is not None:  # a subset: nothing rendered
+        if summary is not None:
+            _exit_if_failed(summary)
+        if any(r.status == "failed" for r in artifacts):
+            raise typer.Exit(EXIT_RUN_FAILED)
+        return
     code = render(project)
     if code != 0:
         err.print(f"[bold red]jupyter-book build failed (exit {code}); see the messages above.[/]")
@@ -203,6 +262,9 @@ def build(
     if summary.failed or summary.failed_wards:
         err.print("[red]The book was rendered with the previously published chapters of the failed runs.[/]")
     _exit_if_failed(summary)
+    if any(r.status == "failed" for r in artifacts):
+        err.print("[red]The book was rendered with the previous files of the failed artifacts.[/]")
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @app.command()
@@ -212,21 +274,22 @@ def pdf(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Run what is out of date, then print the whole book, a briefing per ward and a one-page profile
-    per profile-only ward to PDF (Chromium)."""
-    from cityconv.pipeline.pdf import build_book_pdf, build_briefings
-    from cityconv.pipeline.profile_pdf import build_profile_pdfs
+    per profile-only ward to PDF (Chromium); each PDF only when what it is made from changed."""
+    from cityconv.pipeline.pdf import pdf_dir
 
     project = _project(root)
     summary = _run(project, ids, jobs, force=False)
-    book_pdf = build_book_pdf(project)
-    briefings = build_briefings(project)
-    profiles = build_profile_pdfs(project, ids or None)
-    console.print(f"Book PDF: {book_pdf}")
-    for path in briefings:
-        console.print(f"Briefing: {path}")
-    console.print(f"Ward profiles: {len(profiles)} one-page PDF(s) in {profiles[0].parent}" if profiles
+    results = _build_artifacts(project, ("book", "print"), ids=ids or None)
+    printed = {r.artifact.id: r for r in results if r.artifact.stage == "print"}
+    console.print(f"Book PDF: {pdf_dir(project) / 'cityconv-book.pdf'}")
+    for output in printed["briefings"].artifact.outputs if "briefings" in printed else ():
+        console.print(f"Briefing: {project.root / output}")
+    profiles = printed["profile-sheets"].artifact.outputs if "profile-sheets" in printed else ()
+    console.print(f"Ward profiles: {len(profiles)} one-page PDF(s) in {pdf_dir(project)}" if profiles
                   else "Ward profiles: none (no profile-only ward chosen)")
     _exit_if_failed(summary)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @app.command("derive-context")
@@ -372,14 +435,14 @@ def field_kit(
     from cityconv.core.params import load_params
     from cityconv.data.questionnaire import ward_questionnaire
     from cityconv.generate.fieldkit import write_field_kit
-    from cityconv.pipeline.fieldkit_book import refresh_codebook
+    from cityconv.pipeline.fieldkit_book import codebook_problem
 
     project = _project(root)
     data_dir = _ward_data_dir(project, ward_id)
     questionnaire, problems = ward_questionnaire(data_dir, project.root)
     _fail_on_problems(problems)
-    if refresh_codebook(data_dir, questionnaire):
-        console.print(f"Updated {(data_dir / 'CODEBOOK.md').relative_to(project.root)} to follow the questionnaire.")
+    for problem in codebook_problem(data_dir, project.root, ward_id):
+        console.print(f"  [dim]note:[/] {problem}", soft_wrap=True)
     params = load_params(project.params_dir / f"{ward_id}.yml", project.root)
     target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
     written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)
@@ -391,6 +454,23 @@ def field_kit(
     for path in written:
         if path.suffix != ".md":
             console.print(f"  {path.name}")
+
+
+@app.command()
+def codebook(
+    ward_id: str = typer.Argument(..., help="The ward (its params id)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Rewrite the ward's CODEBOOK.md from its questionnaire (a build never writes it; validate says when it is out of date)."""
+    from cityconv.pipeline.fieldkit_book import CODEBOOK_FILE, rewrite_codebook
+
+    project = _project(root)
+    data_dir = _ward_data_dir(project, ward_id)
+    path = (data_dir / CODEBOOK_FILE).relative_to(project.root)
+    if rewrite_codebook(data_dir, project.root):
+        console.print(f"[green]✓[/] rewrote {path} from the questionnaire")
+    else:
+        console.print(f"[green]✓[/] {path} already follows the questionnaire; nothing changed")
 
 
 def main() -> None:

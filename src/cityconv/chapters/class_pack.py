@@ -1,9 +1,10 @@
 """The class pack: a practice dataset, a student worksheet, a teacher's sheet and a short slide deck.
 
 Why: the teaching pages' solutions were code calls, so a teacher without the set-up could not check
-an answer, and a class had nothing to take away. The pack is written when the book is built
-(`cityconv.chapters.teaching_book` calls `build_for_book` before any page is read) into
-`book/generated/class-pack/`, and the teaching pages offer each file with a download link.
+an answer, and a class had nothing to take away. The pack is the `bundle class-pack` artifact of the
+build plan (`cityconv.pipeline.artifacts`, book stage, before render; the plan's manifest says when it
+is current), written into `book/generated/class-pack/`; the teaching pages offer each file with a
+download link.
 
 - **Practice dataset**: Clubmoor's survey records (`survey_responses.csv`, `survey_mentions.csv`)
   with a `data_status` column on every row saying they are reconstructed, not real responses, and a
@@ -20,7 +21,6 @@ Files are rewritten only when their bytes change (the PDF and the zip are reprod
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
 import math
@@ -293,37 +293,11 @@ def write_class_pack(root: Path, out_dir: Path) -> list[Path]:
     return paths
 
 
-STAMP = ".inputs.sha256"
+def belongs_in_book(root: Path) -> bool:
+    """The book offers the pack when it has the teaching study and the Clubmoor records."""
+    return (root / "params" / "teaching.yml").is_file() and (root / "params" / f"{WARD}.yml").is_file()
 
 
-def inputs_digest(root: Path) -> str:
-    """One hash of everything the pack is computed from: the package, its templates, params and data."""
-    import cityconv
-
-    digest = hashlib.sha256()
-    package = Path(cityconv.__file__).parent
-    folders = [package, root / "params", root / "data"]
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def build_for_book(root: Path) -> list[Path]:
-    """The pack for the book at `root`, when it has the teaching study and the Clubmoor records.
-
-    Recomputed only when an input changed (the book is built twice for `make pdf`, and often in a row).
-    """
-    if not (root / "params" / "teaching.yml").is_file() or not (root / "params" / f"{WARD}.yml").is_file():
-        return []
-    out_dir = root / OUTPUT
-    digest = inputs_digest(root)
-    stamp = out_dir / STAMP
-    expected = [out_dir / name for name in [*DATASET_FILES.values(), *FILES.values()]]
-    if stamp.is_file() and stamp.read_text() == digest and all(p.is_file() for p in expected):
-        return expected
-    paths = write_class_pack(root, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest)
-    return paths
+def file_names() -> list[str]:
+    """Every file the pack writes (names inside its folder)."""
+    return [*DATASET_FILES.values(), *FILES.values()]

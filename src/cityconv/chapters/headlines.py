@@ -10,8 +10,8 @@ Two kinds, never mixed up:
   "observed". They use only the ward's own data and shared code labels, so a synthetic ward's
   sentences borrow nothing from another ward.
 
-The executive summary, the landing page ("What we found", written by the book build into
-`book/generated/what-we-found.md`) and, through the summary, the two-page briefing all use this one
+The executive summary, the landing page ("What we found", written into `book/generated/what-we-found.md` by
+the `page landing` artifact of the build plan, `cityconv.pipeline.artifacts`) and, through the summary, the two-page briefing all use this one
 module. Wording lives in `templates/headlines/`.
 """
 
@@ -188,13 +188,3 @@ def landing_markdown(root: Path) -> str:
             "key": headlines[0].source_key,
         })
     return render("landing", {"wards": wards})
-
-
-def write_landing(project) -> Path:
-    """Write `book/generated/what-we-found.md` (included by book/index.md) if its text changed."""
-    path = project.generated_dir / LANDING_FILE
-    text = landing_markdown(project.root) + "\n"
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return path

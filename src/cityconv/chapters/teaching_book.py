@@ -1,4 +1,4 @@
-"""Sphinx extension for the teaching part of the book: the explorers' JavaScript and the class pack.
+"""Sphinx extension for the teaching part of the book: it stages the explorers' static files.
 
 Registered in `_config.yml` (`sphinx: extra_extensions`). At build time it
 
@@ -7,10 +7,10 @@ Registered in `_config.yml` (`sphinx: extra_extensions`). At build time it
    `_static/explorers/vendor/`, so no page loads a script from the web and no vendor file is
    committed;
 2. unhooks sphinx-thebe (`drop_thebe`), and adds those scripts, `explorers.js` and `explorers.css` (from `book/_static/explorers/`) to the
-   pages that hold an in-page explorer (`cityconv.chapters.page_explorers`), and only to those;
-3. writes the class pack (`cityconv.chapters.class_pack`) into `book/generated/class-pack/`
-   before any page is read, so the teaching pages can offer its files with `{download}` links and
-   its worked answers are computed from the data of this build.
+   pages that hold an in-page explorer (`cityconv.chapters.page_explorers`), and only to those.
+
+It builds nothing: the class pack the teaching pages offer is an artifact of the build plan
+(`cityconv.pipeline.artifacts`), made before Jupyter Book runs.
 
 A page with an explorer but no vendor files stops the build with a message saying how to get them.
 """
@@ -81,12 +81,6 @@ def _config_inited(app, config) -> None:
         config.html_static_path = [*config.html_static_path, str(staging)]
 
 
-def _builder_inited(app) -> None:
-    from cityconv.chapters import class_pack
-
-    class_pack.build_for_book(Path(app.srcdir))
-
-
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if f'{EXPLORER_ATTRIBUTE}="' not in context.get("body", ""):
         return
@@ -105,6 +99,5 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
 
 def setup(app):
     app.connect("config-inited", _config_inited)
-    app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _page_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

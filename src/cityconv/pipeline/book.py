@@ -224,7 +224,7 @@ def write_toc(project: Project) -> bool:
     from cityconv.pipeline.fieldkit_book import field_kit_toc_parts
 
     parts = generated_toc_entries(project) + atlas_toc_parts(project)
-    parts += field_kit_toc_parts(project)  # each ward's field kit (written by `render`)
+    parts += field_kit_toc_parts(project)  # each ward's field kit (the plan's book stage writes them)
     new_lines = lines[: begin + 1] + _render_parts(parts) + lines[end:]
     new_text = "\n".join(new_lines) + "\n"
     if target.exists() and target.read_text(encoding="utf-8") == new_text:
@@ -235,12 +235,11 @@ def write_toc(project: Project) -> bool:
 
 
 def render(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> int:
-    """Render with jupyter-book 1.x, warnings as errors; returns the exit code."""
-    from cityconv.chapters.headlines import write_landing
-    from cityconv.pipeline.fieldkit_book import publish_field_kits
+    """Render with jupyter-book 1.x, warnings as errors; returns the exit code.
 
-    write_landing(project)  # the landing page's "What we found" (book/index.md includes it)
-    publish_field_kits(project)  # the field kits' pages, PDFs and workbooks, listed by write_toc
+    Only Jupyter Book runs here: the pages and downloads it includes (landing page, field kits, class
+    pack) are artifacts of the plan (`pipeline.artifacts`), built before this stage.
+    """
     command = [
         str(Path(sys.executable).with_name("jupyter-book")),
         "build",

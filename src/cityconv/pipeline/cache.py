@@ -10,11 +10,15 @@ which no chapter reads, re-runs nothing.
 
 Whether a chapter is current is answered from one small manifest, `book/generated/manifest.json`
 (one entry per run, written atomically by the coordinator after each success), not by opening every
-published notebook.
+published notebook. The same manifest holds, under `artifacts`, the entries of the plan's other
+artifacts (pages, bundles, PDFs: `pipeline.artifacts`), keyed on their declared inputs and the source
+of their builder's modules (`module_closure`).
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import os
@@ -137,8 +141,7 @@ def manifest_path(project: Project) -> Path:
     return project.generated_dir / MANIFEST_NAME
 
 
-def load_manifest(project: Project) -> dict[str, dict[str, Any]]:
-    """label -> entry; an unreadable or old-format manifest counts as empty (everything re-runs)."""
+def _manifest_section(project: Project, section: str) -> dict[str, dict[str, Any]]:
     path = manifest_path(project)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -146,14 +149,74 @@ def load_manifest(project: Project) -> dict[str, dict[str, Any]]:
         return {}
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
-    runs = data.get("runs")
-    return runs if isinstance(runs, dict) else {}
+    entries = data.get(section)
+    return entries if isinstance(entries, dict) else {}
 
 
-def save_manifest(project: Project, runs: dict[str, dict[str, Any]]) -> None:
+def load_manifest(project: Project) -> dict[str, dict[str, Any]]:
+    """label -> entry of each notebook run; an unreadable or old-format manifest counts as empty (everything re-runs)."""
+    return _manifest_section(project, "runs")
+
+
+def load_artifact_entries(project: Project) -> dict[str, dict[str, Any]]:
+    """`kind:id` -> entry of each other artifact of the plan (`pipeline.artifacts`), from the same manifest."""
+    return _manifest_section(project, "artifacts")
+
+
+def _write_manifest(project: Project, runs: dict[str, dict[str, Any]], artifacts: dict[str, dict[str, Any]]) -> None:
     """Write the manifest atomically (a temporary file, then a rename)."""
     path = manifest_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "runs": runs}, indent=1, sort_keys=True), encoding="utf-8")
+    data = {"version": MANIFEST_VERSION, "runs": runs, "artifacts": artifacts}
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def save_manifest(project: Project, runs: dict[str, dict[str, Any]]) -> None:
+    """Replace the notebook runs' entries, keeping the other artifacts' entries."""
+    _write_manifest(project, runs, load_artifact_entries(project))
+
+
+def save_artifact_entries(project: Project, artifacts: dict[str, dict[str, Any]]) -> None:
+    """Replace the other artifacts' entries, keeping the notebook runs' entries."""
+    _write_manifest(project, load_manifest(project), artifacts)
+
+
+def imported_cityconv_modules(name: str) -> set[str]:
+    """The `cityconv` modules one module's source imports (at the top or inside functions)."""
+    path = module_file(name)
+    if path is None:
+        return set()
+    return set(_imports_in_source(path.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_in_source(source: str) -> frozenset[str]:
+    """Parsed once per distinct source text (the plan asks for the same modules many times)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a module being edited: its own digest already says it changed
+        return frozenset()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "cityconv"}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "cityconv":
+            found.add(node.module)
+            # `from cityconv.chapters import survey` imports a module, not a name
+            found |= {f"{node.module}.{alias.name}" for alias in node.names if module_file(f"{node.module}.{alias.name}")}
+    return frozenset(module for module in found if module_file(module))
+
+
+def module_closure(names: tuple[str, ...] | list[str]) -> list[str]:
+    """`names` and every `cityconv` module they import, directly or not: a builder's code."""
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        pending += sorted(imported_cityconv_modules(name) - seen)
+    return sorted(seen)

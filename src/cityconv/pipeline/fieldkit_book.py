@@ -1,36 +1,36 @@
 """The field kit in the book: each ward's kit, and a blank one for a new ward, as pages and downloads.
 
-Two hooks in `cityconv.pipeline.book`: `field_kit_toc_parts(project)` gives the kits' part of the
-table of contents (`write_toc`, at every `cityconv run`; cheap), and `publish_field_kits(project)`
-writes the kits just before the book is rendered (`render`), so a run that renders nothing prints no
-PDF. For each ward with a params file and a valid questionnaire, and for a blank ward, it writes into
-`book/generated/field-kit/<id>/` what `cityconv field-kit` writes (`generate.fieldkit.write_field_kit`:
-each document as Markdown and HTML, the codebook, the data-entry workbook), prints each document to
-PDF, and adds a kit page linking the documents (pages of the book) and the downloads.
-`book/field-kit/index.md` links the list of kits.
+`field_kit_toc_parts(project)` gives the kits' part of the table of contents (`write_toc`, at every
+`cityconv run`; cheap). `pipeline.artifacts.field_kit_artifacts(project)` gives the kits' artifacts of the plan
+(`pipeline.artifacts`, book stage, before render), for each ward with a params file and a valid
+questionnaire and for a blank ward, in `book/generated/field-kit/<id>/`:
 
-A kit whose inputs did not change is left alone (a digest of them is kept beside it), so a no-op
-build stays a no-op: Sphinx sees no changed file. Without Chromium the PDFs are skipped and the pages
-say to print from the browser; the build goes on.
+- `page field-kit/<id>/documents`: what `cityconv field-kit` writes (`generate.fieldkit.write_field_kit`:
+  each document as Markdown and HTML, the codebook, the data-entry workbook);
+- `pdf field-kit/<id>`: each document printed to PDF from its HTML. Without Chromium no PDF is
+  printed (a note says so; the build goes on) and the artifact stays out of date, so a later build
+  with a browser prints them;
+- `page field-kit/<id>`: the kit's page, linking the documents (pages of the book), the PDFs that
+  exist and the downloads;
+- `page field-kit`: the list of kits (`book/field-kit/index.md` links it); it also removes the
+  folders of kits whose ward is gone.
 
-It also keeps each ward's committed `CODEBOOK.md` following its questionnaire: when the questionnaire
-changes (a question or an answer added), the codebook is rewritten from it, never edited by hand.
+The manifest of the plan decides what is current; nothing is stamped beside the kits. A ward's
+committed `CODEBOOK.md` is never written by a build: `cityconv validate` reports one that no longer
+follows its questionnaire, and `cityconv codebook WARD` rewrites it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from cityconv import __version__
 from cityconv.core.params import DisclosureSettings, load_all
 from cityconv.core.paths import Project
+from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
 from cityconv.generate import fieldkit
@@ -38,7 +38,6 @@ from cityconv.generate import fieldkit
 FIELD_KIT_DIR = "field-kit"  # under book/generated/
 BLANK_KIT_ID = "new-ward"
 CAPTION = "Field kits by ward"
-INPUTS_STAMP = ".inputs.sha256"
 CODEBOOK_FILE = "CODEBOOK.md"
 
 
@@ -88,18 +87,13 @@ def kit_sources(project: Project) -> list[KitSource]:
     return sources
 
 
-def _inputs_digest(source: KitSource) -> str:
-    """Everything a kit is made from: the questionnaire, the settings, the templates and code that write it."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([source.kit_id, source.title, source.threshold, source.status, __version__,
-                              source.questionnaire.model_dump(mode="json")], sort_keys=True).encode())
-    digest.update(wardfiles.codebook_markdown(source.questionnaire).encode())  # the schemas
-    package = resources.files("cityconv.generate")
-    for item in sorted(package.joinpath("fieldkit").iterdir(), key=lambda p: p.name):
-        digest.update(item.name.encode() + item.read_bytes())
-    for module in ("fieldkit.py", "workbook.py"):
-        digest.update(package.joinpath(module).read_bytes())
-    return digest.hexdigest()
+def document_names() -> list[str]:
+    return [name for name, _ in (*fieldkit.DOCUMENTS, fieldkit.CODEBOOK_DOCUMENT)]
+
+
+def document_files(source: KitSource) -> list[str]:
+    """The files `write_field_kit` writes for a kit (names inside its folder)."""
+    return [f"{name}.{ext}" for name in document_names() for ext in ("md", "html")] + [fieldkit.workbook_name(source.kit_id)]
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -110,26 +104,14 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _write_documents(out_dir: Path, source: KitSource) -> bool:
-    """The kit's documents and workbook (via `write_field_kit`); False if its inputs had not changed."""
-    digest = _inputs_digest(source)
-    stamp = out_dir / INPUTS_STAMP
-    workbook = out_dir / fieldkit.workbook_name(source.kit_id)
-    if stamp.exists() and stamp.read_text(encoding="utf-8") == digest and workbook.exists():
-        return False
+def write_documents(out_dir: Path, source: KitSource) -> list[Path]:
+    """The kit's documents and workbook (via `write_field_kit`); a file is rewritten only if its bytes changed."""
     with tempfile.TemporaryDirectory(prefix="cityconv-kit-") as staging:
         written = fieldkit.write_field_kit(Path(staging), source.questionnaire, source.kit_id, source.threshold)
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in written:
             _write_if_changed(out_dir / path.name, path.read_bytes())
-    stamp.write_text(digest, encoding="utf-8")
-    return True
-
-
-def _stale_pdfs(out_dir: Path) -> list[tuple[Path, Path]]:
-    names = [name for name, _ in (*fieldkit.DOCUMENTS, fieldkit.CODEBOOK_DOCUMENT)]
-    pairs = [(out_dir / f"{name}.html", out_dir / f"{name}.pdf") for name in names]
-    return [(html, pdf) for html, pdf in pairs if not pdf.exists() or pdf.stat().st_mtime < html.stat().st_mtime]
+    return [out_dir / path.name for path in written]
 
 
 def _print_pdfs(pairs: list[tuple[Path, Path]]) -> bool:
@@ -145,45 +127,70 @@ def _print_pdfs(pairs: list[tuple[Path, Path]]) -> bool:
     return True
 
 
-def refresh_codebook(data_dir: Path | None, questionnaire: Questionnaire) -> bool:
-    """Rewrite a ward's committed CODEBOOK.md when it no longer follows its questionnaire; True if it did."""
-    if data_dir is None or not (data_dir / CODEBOOK_FILE).exists():
-        return False
-    text = wardfiles.codebook_markdown(questionnaire)
-    return _write_if_changed(data_dir / CODEBOOK_FILE, text.encode("utf-8"))
+def print_documents(out_dir: Path) -> bool:
+    """Print every document of a kit; when printing fails, remove its old PDFs (they may not match the pages)."""
+    pairs = [(out_dir / f"{name}.html", out_dir / f"{name}.pdf") for name in document_names()]
+    printed = _print_pdfs(pairs)
+    if not printed:
+        for _, pdf in pairs:
+            pdf.unlink(missing_ok=True)
+    return printed
 
 
-def publish_field_kits(project: Project) -> None:
-    """Write every kit's pages and downloads into `book/generated/field-kit/` (what `field_kit_toc_parts` lists)."""
+def printed_documents(out_dir: Path) -> list[str]:
+    return [name for name in document_names() if (out_dir / f"{name}.pdf").exists()]
+
+
+def write_kit_page(out_dir: Path, source: KitSource) -> Path:
+    """The kit's page: its documents, the PDFs that exist, the workbook."""
+    page = fieldkit.kit_page_markdown(source.title, source.kit_id, source.questionnaire, source.threshold,
+                                      source.status, set(printed_documents(out_dir)), blank=source.blank)
+    _write_if_changed(out_dir / "index.md", page.encode("utf-8"))
+    return out_dir / "index.md"
+
+
+def write_kits_index(project: Project, sources: list[KitSource]) -> Path:
+    """The list of kits; the folders of kits whose ward is gone are removed."""
     root = kits_dir(project)
-    sources = kit_sources(project)
-    for source in sources:
-        refresh_codebook(source.data_dir, source.questionnaire)
-        _write_documents(root / source.kit_id, source)
-    if root.is_dir():  # kits of wards that are gone
+    if root.is_dir():
         for folder in root.iterdir():
             if folder.is_dir() and folder.name not in {s.kit_id for s in sources}:
                 shutil.rmtree(folder)
-    stale = [pair for source in sources for pair in _stale_pdfs(root / source.kit_id)]
-    if stale:
-        _print_pdfs(stale)
-        for html, pdf in stale:  # a PDF older than its page (printing failed) is not offered
-            if pdf.exists() and pdf.stat().st_mtime < html.stat().st_mtime:
-                pdf.unlink()
-    documents = [name for name, _ in (*fieldkit.DOCUMENTS, fieldkit.CODEBOOK_DOCUMENT)]
-    any_pdf = False
-    for source in sources:
-        out_dir = root / source.kit_id
-        pdfs = {name for name in documents if (out_dir / f"{name}.pdf").exists()}
-        any_pdf |= bool(pdfs)
-        page = fieldkit.kit_page_markdown(source.title, source.kit_id, source.questionnaire, source.threshold,
-                                          source.status, pdfs, blank=source.blank)
-        _write_if_changed(out_dir / "index.md", page.encode("utf-8"))
-    kits = [{"kit_id": s.kit_id, "title": s.title, "note": _note(s)} for s in sources]
+    any_pdf = any(printed_documents(root / s.kit_id) for s in sources)
+    kits = [{"kit_id": s.kit_id, "title": s.title, "note": kit_note(s)} for s in sources]
     _write_if_changed(root / "index.md", fieldkit.kits_index_markdown(kits, any_pdf).encode("utf-8"))
+    return root / "index.md"
 
 
-def _note(source: KitSource) -> str:
+def kit_facts(source: KitSource) -> dict:
+    """What a kit is made from besides files: its ward, settings and questionnaire."""
+    return {"kit_id": source.kit_id, "title": source.title, "threshold": source.threshold, "status": source.status,
+            "blank": source.blank, "questionnaire": source.questionnaire.model_dump(mode="json")}
+
+
+def codebook_problem(data_dir: Path, root: Path, ward_id: str) -> list[Problem]:
+    """A ward's committed CODEBOOK.md that no longer follows its questionnaire: a validation problem."""
+    path = Path(data_dir) / CODEBOOK_FILE
+    if not path.is_file():
+        return []
+    questionnaire, problems = ward_questionnaire(data_dir, root)
+    if questionnaire is None or problems:
+        return []  # the questionnaire's own problems are reported by the data checks
+    if path.read_text(encoding="utf-8") == wardfiles.codebook_markdown(questionnaire):
+        return []
+    return [Problem(relative(path, root), "does not follow the ward's questionnaire.yml (it is generated from it)",
+                    expected=f"run `cityconv codebook {ward_id}` to rewrite it")]
+
+
+def rewrite_codebook(data_dir: Path, root: Path) -> bool:
+    """Rewrite a ward's CODEBOOK.md from its questionnaire (`cityconv codebook`); True if it changed."""
+    questionnaire, problems = ward_questionnaire(data_dir, root)
+    if questionnaire is None or problems:
+        raise InputError(problems)
+    return _write_if_changed(Path(data_dir) / CODEBOOK_FILE, wardfiles.codebook_markdown(questionnaire).encode("utf-8"))
+
+
+def kit_note(source: KitSource) -> str:
     if source.blank:
         return "the City Conversation questionnaire, for a ward not yet in this book"
     return {"synthetic": "its data in this book are synthetic",

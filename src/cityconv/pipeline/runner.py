@@ -76,7 +76,9 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
     data_dir = project.root / params.data_dir
     if params.kind == "study":  # a study's own inputs are checked by what its templates read
         return []
-    problems = validate_data_dir(data_dir, project.root)
+    from cityconv.pipeline.fieldkit_book import codebook_problem
+
+    problems = validate_data_dir(data_dir, project.root) + codebook_problem(data_dir, project.root, params.id)
     if problems:
         return problems
     import pandas as pd
