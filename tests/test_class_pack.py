@@ -94,25 +94,20 @@ def test_zip_holds_every_file(pack):
     with zipfile.ZipFile(io.BytesIO((pack / "class-pack.zip").read_bytes())) as archive:
         names = sorted(archive.namelist())
         assert names == sorted(f"class-pack/{p.name}" for p in pack.iterdir()
-                               if p.name not in ("class-pack.zip", cp.STAMP))
+                               if p.name != "class-pack.zip")
         for name in names:
             assert archive.read(name) == (pack / Path(name).name).read_bytes()
 
 
-def test_book_build_writes_the_pack_once_per_change_of_inputs(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(cp, "write_class_pack", lambda root, out: calls.append(out) or [])
-    for folder in ("params", "data"):
-        (tmp_path / folder).mkdir()
-    assert cp.build_for_book(tmp_path) == []  # no teaching study: no pack
+def test_the_pack_is_an_artifact_of_the_plan_only_with_the_teaching_study_and_the_ward(tmp_path):
+    """Rebuilt when its inputs change: tests/test_artifact_plan.py (the manifest replaced the stamp)."""
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.artifacts import class_pack_artifacts
+
+    (tmp_path / "params").mkdir()
+    assert class_pack_artifacts(Project(tmp_path)) == []  # no teaching study: no pack
     (tmp_path / "params" / "teaching.yml").write_text("id: teaching\n")
     (tmp_path / "params" / "clubmoor.yml").write_text("id: clubmoor\n")
-    out = tmp_path / cp.OUTPUT
-    cp.build_for_book(tmp_path)
-    for name in [*cp.DATASET_FILES.values(), *cp.FILES.values()]:
-        (out / name).write_bytes(b"x")
-    cp.build_for_book(tmp_path)  # nothing changed: not recomputed
-    assert len(calls) == 1
-    (tmp_path / "data" / "new.csv").write_text("a\n1\n")
-    cp.build_for_book(tmp_path)
-    assert len(calls) == 2
+    (pack_artifact,) = class_pack_artifacts(Project(tmp_path))
+    assert pack_artifact.kind == "bundle" and pack_artifact.stage == "book"
+    assert {Path(out).name for out in pack_artifact.outputs} == set(cp.file_names())

@@ -18,7 +18,7 @@ from cityconv.core.paths import Project
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import load_questionnaire
 from cityconv.generate import fieldkit
-from cityconv.pipeline import fieldkit_book
+from cityconv.pipeline import artifacts, fieldkit_book
 from cityconv.pipeline.book import write_toc
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,13 +60,20 @@ def no_pdfs(monkeypatch):
     return asked
 
 
+def publish(project: Project) -> None:
+    """The book stage of the plan: the kits' artifacts (and the landing page, which these tests ignore)."""
+    results = artifacts.build_artifacts(project)
+    assert not [r for r in results if r.status == "failed"], [r.reason for r in results]
+
+
 def _snapshot(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
 
 
 def test_a_kit_per_ward_and_a_blank_kit_as_pages_and_downloads(tmp_path, no_pdfs):
     project = _project(tmp_path)
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     (part,) = fieldkit_book.field_kit_toc_parts(project)
     kits = project.generated_dir / "field-kit"
     assert part["caption"] == fieldkit_book.CAPTION
@@ -103,7 +110,7 @@ def test_a_kit_per_ward_and_a_blank_kit_as_pages_and_downloads(tmp_path, no_pdfs
 def test_the_hand_written_field_kit_page_links_the_generated_list_and_the_toc_carries_it(tmp_path, no_pdfs):
     project = _project(tmp_path, wards=("anfield",))
     write_toc(project)
-    assert not (project.generated_dir / "field-kit").exists()  # a run lists the kits; rendering writes them
+    assert not (project.generated_dir / "field-kit").exists()  # a run lists the kits; the book stage writes them
     toc = yaml.safe_load(project.built_toc_file.read_text(encoding="utf-8"))
     (part,) = [p for p in toc["parts"] if p.get("caption") == fieldkit_book.CAPTION]
     assert part["chapters"][0] == {"file": "book/generated/field-kit/index"}
@@ -113,12 +120,12 @@ def test_the_hand_written_field_kit_page_links_the_generated_list_and_the_toc_ca
 
 def test_a_second_publish_changes_nothing_and_a_removed_ward_loses_its_kit(tmp_path, no_pdfs):
     project = _project(tmp_path)
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     before = _snapshot(tmp_path)
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     assert _snapshot(tmp_path) == before  # a no-op build stays a no-op for Sphinx
     (tmp_path / "params" / "anfield.yml").unlink()
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     (part,) = fieldkit_book.field_kit_toc_parts(project)
     assert not (project.generated_dir / "field-kit" / "anfield").exists()
     assert "anfield" not in str(part)
@@ -128,7 +135,7 @@ def test_schemas_codebook_workbook_and_kit_follow_the_questionnaire(tmp_path, no
     """A question added and an answer option added: nothing edited by hand but the questionnaire."""
     project = _project(tmp_path, wards=("anfield",))
     data = tmp_path / "data" / "anfield"
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     old_codebook = (data / "CODEBOOK.md").read_text(encoding="utf-8")
 
     path = data / "questionnaire.yml"
@@ -143,9 +150,14 @@ def test_schemas_codebook_workbook_and_kit_follow_the_questionnaire(tmp_path, no
     mentions = wardfiles.ward_descriptor("survey_mentions", questionnaire)
     assert "allotments" in mentions["x-codes-by-question"]["codes"]["best_things"]
 
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
+    assert (data / "CODEBOOK.md").read_text(encoding="utf-8") == old_codebook  # a build writes no tracked file
+    (problem,) = fieldkit_book.codebook_problem(data, tmp_path, "anfield")
+    assert "data/anfield/CODEBOOK.md" in str(problem) and "cityconv codebook anfield" in str(problem)
+    assert fieldkit_book.rewrite_codebook(data, tmp_path)
     codebook = (data / "CODEBOOK.md").read_text(encoding="utf-8")
     assert codebook != old_codebook and codebook == wardfiles.codebook_markdown(questionnaire)
+    assert fieldkit_book.codebook_problem(data, tmp_path, "anfield") == []
     assert "`bus_use`" in codebook and "`allotments` = Allotments and gardening" in codebook
 
     kit = project.generated_dir / "field-kit" / "anfield"
@@ -172,14 +184,14 @@ def test_a_ward_with_a_broken_questionnaire_gets_no_kit_and_keeps_its_codebook(t
     data = tmp_path / "data" / "anfield"
     codebook = (data / "CODEBOOK.md").read_bytes()
     (data / "questionnaire.yml").write_text("title: [unclosed\n", encoding="utf-8")
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     (part,) = fieldkit_book.field_kit_toc_parts(project)
     assert [c["file"].split("/")[-2] for c in part["chapters"][1:]] == ["new-ward"]
     assert (data / "CODEBOOK.md").read_bytes() == codebook
 
 
 def test_committed_codebooks_follow_their_questionnaires():
-    """The committed CODEBOOK.md of every ward is what its questionnaire makes (the build rewrites it)."""
+    """The committed CODEBOOK.md of every ward is what its questionnaire makes (`cityconv codebook` rewrites it)."""
     folders = [p.parent for p in sorted((REPO / "data").glob(f"*/{wardfiles.QUESTIONNAIRE_FILE}"))]
     assert {f.name for f in folders} >= {"anfield", "clubmoor"}
     for folder in folders:
@@ -194,7 +206,7 @@ def test_the_blank_kit_prints_to_pdf(tmp_path):
     if not CHROMIUM.exists() or not shutil.which("pdfinfo"):
         pytest.skip("needs Chromium and poppler-utils")
     project = _project(tmp_path, wards=())
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     kit = project.generated_dir / "field-kit" / "new-ward"
     for name in DOCUMENT_NAMES:
         info = subprocess.run(["pdfinfo", str(kit / f"{name}.pdf")], capture_output=True, text=True, check=True).stdout
@@ -206,16 +218,12 @@ def test_the_blank_kit_prints_to_pdf(tmp_path):
     assert "print the page" not in page
 
 
-def test_a_pdf_older_than_its_page_is_not_offered_when_printing_fails(tmp_path, no_pdfs):
-    import os
-
+def test_old_pdfs_are_not_offered_when_printing_fails(tmp_path, no_pdfs):
     project = _project(tmp_path, wards=())
-    fieldkit_book.publish_field_kits(project)
+    publish(project)
     kit = project.generated_dir / "field-kit" / "new-ward"
     old = kit / "questionnaire.pdf"
-    old.write_bytes(b"%PDF-1.7 an earlier print")
-    html_time = (kit / "questionnaire.html").stat().st_mtime
-    os.utime(old, (html_time - 60, html_time - 60))
-    fieldkit_book.publish_field_kits(project)
+    old.write_bytes(b"%PDF-1.7 an earlier print")  # printed before the kit's pages changed
+    publish(project)
     assert not old.exists()
     assert "(PDF)" not in (kit / "index.md").read_text(encoding="utf-8")
