@@ -3,8 +3,8 @@ outputs and a builder, recorded in the one manifest, and rebuilt exactly when wh
 
 A small fixture project (the mini project of `nbtools` with two published wards); no real book is built.
 The package's data files and modules are judged from a copy (`cache.PACKAGE_ROOT` points at it), so a
-test can edit a template without touching the checkout. Printing and the class pack's contents are
-stubbed (both have tests of their own: test_field_kit_book, test_class_pack).
+test can edit a template without touching the checkout. Printing, the data-entry workbook and the class
+pack's contents are stubbed (each has tests of its own: test_field_kit_book, test_class_pack).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from cityconv import cli
 from cityconv.chapters import class_pack
 from cityconv.core.paths import Project
+from cityconv.generate import fieldkit
 from cityconv.pipeline import artifacts, cache, fieldkit_book, pdf, profile_pdf
 from cityconv.pipeline.runner import build_plan, run_plan
 
@@ -52,6 +53,11 @@ def _fake_profiles(project: Project, ids=None) -> list[Path]:
     return out
 
 
+def _fake_workbook(path: Path, *args, **kwargs) -> Path:
+    path.write_bytes(b"a data-entry workbook")  # the real one (openpyxl) takes seconds: test_workbook.py
+    return path
+
+
 def _fake_print(pairs) -> bool:
     for html, pdf in pairs:
         pdf.write_bytes(b"%PDF-1.7 printed from " + html.name.encode())
@@ -74,6 +80,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setattr(class_pack, "belongs_in_book", lambda root: True)
     monkeypatch.setattr(class_pack, "write_class_pack", _fake_pack)
     monkeypatch.setattr(fieldkit_book, "_print_pdfs", _fake_print)
+    monkeypatch.setattr(fieldkit, "write_workbook", _fake_workbook)
     monkeypatch.setattr(pdf, "build_book_pdf", _fake_book_pdf)
     monkeypatch.setattr(pdf, "build_briefings", lambda project: [])
     monkeypatch.setattr(profile_pdf, "build_profile_pdfs", _fake_profiles)

@@ -73,6 +73,7 @@ def list_(root: Optional[Path] = RootOption) -> None:
         table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
     console.print(table)
     table = Table("stage", "kind", "id", "outputs", "current", title="Artifacts of the build plan")
+    table.columns[3].overflow = table.columns[4].overflow = "fold"  # a path is shown whole, never cut
     for artifact in artifacts:
         outputs = artifact.outputs[0] if artifact.outputs else "—"
         if len(artifact.outputs) > 1:
