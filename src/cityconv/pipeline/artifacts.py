@@ -252,12 +252,14 @@ def print_artifacts(project: Project, ids: list[str] | None = None) -> list[Arti
     out_dir = pdf.pdf_dir(project)
     profiles = profile_pdf.profile_ids(project)
     chosen = profiles if ids is None else [i for i in profiles if i in set(ids)]
+    has_toc = project.built_toc_file.exists() or project.toc_file.exists()
+    briefings = pdf.briefing_docnames(project) if has_toc else {}  # no contents yet: no briefing
     return [
         Artifact(kind="pdf", id="book", stage="print", outputs=(_rel(project, out_dir / pdf.BOOK_PDF_NAME),),
                  build=lambda: pdf.build_book_pdf(project), inputs=book_inputs, code=("cityconv.pipeline.pdf",)),
         Artifact(kind="pdf", id="briefings", stage="print",
                  outputs=tuple(_rel(project, out_dir / pdf.BRIEFING_PATTERN.format(id=study_id))
-                               for study_id in pdf.briefing_docnames(project)),
+                               for study_id in briefings),
                  build=lambda: pdf.build_briefings(project), inputs=book_inputs, code=("cityconv.pipeline.pdf",)),
         Artifact(kind="pdf", id="profile-sheets", stage="print",
                  outputs=tuple(_rel(project, out_dir / profile_pdf.PROFILE_PATTERN.format(id=i)) for i in chosen),
