@@ -25,9 +25,6 @@ SOURCE_RECORDS = {
     "(City Conversation in Clubmoor findings presentation, 2020–21); not the original responses",
     "synthetic": "synthetic demonstration records for {title} — not findings",
 }
-SOURCE_CENSUS = "ONS Census 2021 (small areas best-fitted to wards); Open Government Licence v3.0"
-SOURCE_CENSUS_2011 = "ONS Census 2011 ward population; Open Government Licence v3.0"
-SOURCE_IMD = "MHCLG English Indices of Deprivation 2019; Open Government Licence v3.0"
 
 
 @dataclass(frozen=True)

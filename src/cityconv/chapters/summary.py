@@ -83,8 +83,9 @@ class Summary:
         return {k for k in self.figures["source_key"].astype(str) if k.strip()}
 
     @property
-    def chapters(self) -> set[str]:
-        return hl.available_chapters(self.root) if self.root is not None else set()
+    def chapters(self) -> dict[str, str]:
+        """The ward chapters the book has: name -> page."""
+        return hl.available_chapters(self.root) if self.root is not None else {}
 
 
 def load_summary(study_id: str, root: Path | None = None) -> Summary:
@@ -184,8 +185,9 @@ def _plural(n, one: str, many: str) -> str:
 
 
 def _links(s: Summary) -> dict[str, str]:
-    """MyST links to the ward's other chapters, by template stem ("" for a chapter the book lacks)."""
-    return {stem: hl.link(stem, "", s.chapters) for stem in s.chapters}
+    """MyST links to the ward's other chapters, by chapter name ("" for a chapter the book lacks)."""
+    chapters = s.chapters
+    return {name: hl.link(name, "", chapters) for name in chapters}
 
 
 def intro_text(s: Summary) -> str:
@@ -306,7 +308,7 @@ def context_text(s: Summary) -> str | None:
 
     values: dict[str, Any] = {"name": p.ward_name, "city": _city_name(p), "census": p.has_census,
                               "caveat": p.caveat, "deprivation": p.has_deprivation,
-                              "profile": hl.link("01-ward-profile", "", s.chapters)}
+                              "profile": hl.link("ward-profile", "", s.chapters)}
     if p.has_census:
         values["population"] = facts.population_2021(_pop(p, "ward", "population_2021")).text  # one number per fact
         minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")

@@ -16,7 +16,7 @@ Conventions, chosen so that no small count can be worked out from anything on th
   to more than 100%.
 * **Disclosure control** goes through `cityconv.methods.disclosure`: counts 1-4 are `[c]` (with secondary
   suppression for tables that add up to a total), percentages and 95% intervals are withheld with
-  their count, and the prose says "fewer than 5" instead of a small number (`count_phrase`).
+  their count, and the prose says "fewer than 5" instead of a small number (`count_text`).
 * **Honest wording.** The response-level records of the Clubmoor study are a reconstruction
   (see `data/clubmoor/README.md`). The page's banner, and each figure's caption and each table's
   source, say so once; sentences do not repeat it. The published statement (from
@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.chapters import facts
+from cityconv.chapters.common import count_text
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -58,7 +59,7 @@ from cityconv.methods.stats import (
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
-from cityconv.present.prose import template_renderer
+from cityconv.present.prose import lower_first, template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
 TEMPLATES = Path(__file__).parent / "templates" / "survey"
@@ -252,19 +253,10 @@ def added_questions(sv: "Survey") -> list[str]:
 
 def _short(label: str) -> str:
     """Drop a bracketed qualifier for prose: "Social media (digital)" -> "social media"."""
-    text = label.split(" (")[0]
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    return lower_first(label.split(" (")[0])
 
 
 # ---- safe wording
-
-
-def count_phrase(n: int, rules: DisclosureRules) -> str:
-    """A count as prose: the number, or "fewer than 5" when it is below the disclosure threshold."""
-    n = int(n)
-    if rules.is_small(n):
-        return f"fewer than {fmt_int(rules.threshold)}"
-    return fmt_int(n)
 
 
 def _pct_range(low: float, high: float) -> str:
@@ -438,7 +430,7 @@ def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
     """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "fewer than 5 of the 48 respondents"."""
     n = int(row["count"])
     if sv.rules.is_small(n):
-        return f"{count_phrase(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
+        return f"{count_text(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
     text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
     if with_interval:
         text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
@@ -665,7 +657,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
                 pct.append(fmt_pct(mba.counts.loc[code, group] / base))
         frame[f"{group}: respondents"] = list(disp)
         frame[f"{group}: % of age group"] = pct
-        notes.append(f"{group}: {count_phrase(base, sv.rules)} respondents in this age group.")
+        notes.append(f"{group}: {count_text(base, sv.rules)} respondents in this age group.")
     notes = list(mba.by_age.notes) + notes + [
         "Percentages are of all respondents in the age group, including any who did not answer this question. "
         "Respondents could name several methods.",

@@ -754,7 +754,8 @@ def rake(
     if error <= tol:
         converged = True
     else:
-        for iterations in range(1, max_iter + 1):
+        for sweep in range(1, max_iter + 1):
+            iterations = sweep
             for codes, target in prepared:
                 achieved = np.bincount(codes, weights=w, minlength=len(target))
                 w = w * (target * n / achieved)[codes]
