@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cityconv.chapters import statistics_prose
 from cityconv.chapters import explorers as ex
 from cityconv.methods import stats
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
@@ -159,7 +160,7 @@ def test_sample_size_for_target():
 
 def test_precision_summary_uses_stats(population):
     text = ex.precision_summary(48, 0.5, population)
-    assert stats.precision_statement(48) in text
+    assert statistics_prose.precision_statement(48) in text
     assert "13,843" in text or f"{population.adults:,}" in text
 
 

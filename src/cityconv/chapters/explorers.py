@@ -48,6 +48,7 @@ from cityconv.generate.simulate import (
     population_margins,
     sample_composition,
 )
+from cityconv.chapters import statistics_prose
 from cityconv.methods import stats
 from cityconv.present import (
     MUTED,
@@ -471,7 +472,7 @@ def precision_summary_fields(n: int, share: float, population: WardPopulation, c
         "ward": population.name,
         "adults": fmt_int(population.adults),
         "n5": fmt_int(sample_size_for(0.05, share, confidence)),
-        "statement": stats.precision_statement(n, confidence),
+        "statement": statistics_prose.precision_statement(n, confidence),
     }
 
 

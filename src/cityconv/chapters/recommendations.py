@@ -223,7 +223,7 @@ def _grade_designs(eb) -> dict[str, str]:
 
 
 
-def case_context(eb, cid: str) -> dict[str, str]:
+def case_context(eb, cid: str) -> dict[str, Any]:
     """One evidence case as the trail shows it: where, the paper's words, grade, design, citation.
 
     `cite` is the study the paper cites; the page says once that all of it is as cited in the paper.

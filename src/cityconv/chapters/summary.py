@@ -126,7 +126,7 @@ def reason_line(leaf, findings: dict) -> str:
 
     spec, f = FINDINGS.get(leaf.finding), findings.get(leaf.finding)
     label = spec.label if spec is not None else leaf.finding
-    if f is None or not f.known:
+    if f is None or not f.known or spec is None:
         return f"{label}: not known."
     if spec.kind == "list" and leaf.op in ("includes", "excludes") and not leaf.negated:
         item = f.codes_display.get(leaf.expected, leaf.expected)

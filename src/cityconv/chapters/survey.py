@@ -41,6 +41,7 @@ import pandas as pd
 
 from cityconv.chapters import facts
 from cityconv.chapters.common import count_text
+from cityconv.chapters.statistics_prose import precision_statement
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -53,7 +54,6 @@ from cityconv.methods.disclosure import (
     suppress_linked,
 )
 from cityconv.methods.stats import (
-    precision_statement,
     proportion_table,
     wilson_interval,
 )

@@ -76,8 +76,8 @@ def drop_thebe(app) -> None:
 def _config_inited(app, config) -> None:
     drop_thebe(app)
     staging = Path(app.outdir).parent / ".cityconv-static"
-    app.env_has_vendor = stage_vendor_files(Path(app.srcdir), staging)  # type: ignore[attr-defined]
-    if app.env_has_vendor:  # type: ignore[attr-defined]
+    app.env_has_vendor = stage_vendor_files(Path(app.srcdir), staging)
+    if app.env_has_vendor:
         config.html_static_path = [*config.html_static_path, str(staging)]
 
 

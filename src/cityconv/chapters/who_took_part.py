@@ -1,8 +1,9 @@
 """Who took part (`notebooks/04-who-took-part.ipynb`): the survey sample against the ward's Census population.
 
-Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`/`representation_sentences`,
-`goodness_of_fit`, `rake`, `weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`) and
-`cityconv.methods.disclosure`; nothing statistical is re-implemented here.
+Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`, `goodness_of_fit`, `rake`,
+`weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`), their wording in
+`cityconv.chapters.statistics_prose`, and `cityconv.methods.disclosure`; nothing statistical is
+re-implemented here.
 
 Census margins and what is observed:
 
@@ -22,7 +23,7 @@ raking margins have no near-empty cells.
 
 Verdicts come from `stats.representation_table`: over- or under-represented only when the 95% Wilson
 interval of the sample share excludes the population share; otherwise "in line", meaning this sample
-cannot tell the difference. Sentences come from `stats.representation_sentences`, except that a category
+cannot tell the difference. Sentences come from `statistics_prose.representation_sentences`, except that a category
 whose count is withheld (`[c]`) gets a sentence that does not state its share (`safe_sentences`).
 """
 
@@ -47,14 +48,13 @@ from cityconv.chapters.survey import (
 )
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
+from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
     collapse_categories,
     collapse_shares,
     goodness_of_fit,
-    precision_statement,
     rake,
-    representation_sentences,
     representation_table,
     weighted_vs_unweighted,
 )
@@ -288,7 +288,7 @@ Composition.has_responses_for = _has_responses_for
 
 
 def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
-    """`stats.representation_sentences` for each stated category whose count may be published; a sentence
+    """`statistics_prose.representation_sentences` for each stated category whose count may be published; a sentence
     without the share for a withheld one ("fewer than 5" for a small count)."""
     out = []
     noun = NOUNS[cmp.dimension]

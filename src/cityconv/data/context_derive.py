@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,7 +180,7 @@ def _fmt_int(x) -> str:
     return str(int(x))
 
 
-def _write_csv(df: pd.DataFrame, path: Path, formats: dict[str, object]) -> Path:
+def _write_csv(df: pd.DataFrame, path: Path, formats: dict[str, Callable[[Any], str]]) -> Path:
     out = df.copy()
     for col, fmt in formats.items():
         out[col] = [fmt(v) for v in out[col]]
@@ -525,7 +527,7 @@ def _overlaps(open_data_dir: Path, geo: _Geography) -> pd.DataFrame:
 _I = _fmt_int
 _F1 = _fmt_float(1)
 _F4 = _fmt_float(4)
-CSV_FORMATS: dict[str, dict[str, object]] = {
+CSV_FORMATS: dict[str, dict[str, Callable[[Any], str]]] = {
     "wards": {"population_2011": _I, "population_2021": _I, "households_2021": _I, "n_lsoa21": _I},
     **{name: {"count": _I, "share": _F4} for name in LONG_TABLES},
     "age_sex": {"count_estimated": _F1, "share_estimated": _F4},
