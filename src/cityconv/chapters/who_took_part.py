@@ -33,6 +33,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from pathlib import Path
 
@@ -402,17 +403,15 @@ def summary_text(comp: Composition) -> str:
     return render("summary", summary_context(comp))
 
 
+def availability_context(comp: Composition) -> dict[str, Any]:
+    has_responses, has_census = comp.survey.has_responses, comp.has_census
+    return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
+            "census_note": comp.census_note, "n": fmt_int(comp.n) if has_responses else "",
+            "precision": precision_statement(comp.n) if has_responses and has_census else ""}
+
+
 def availability_text(comp: Composition) -> str:
-    if not comp.survey.has_responses:
-        return (f"**No survey records are available for {comp.ward_name}**, so there is no sample to compare "
-                "with the Census.")
-    if not comp.has_census:
-        return (f"**No Census 2021 figures are available for {comp.ward_name}'s area**, so the survey sample cannot "
-                f"be compared with the ward's population here. {comp.census_note}".strip())
-    return (f"The survey had **{fmt_int(comp.n)}** respondents. This chapter compares who they were with the people "
-            f"who live in {comp.ward_name}, from the 2021 Census. {precision_statement(comp.n)} "
-            "A difference counts as over- or under-representation only when the respondents' 95% interval "
-            "excludes the ward's figure.")
+    return render("availability", availability_context(comp))
 
 
 def representation_text(comp: Composition, dimension: str) -> str | None:
@@ -641,26 +640,17 @@ def weighting(comp: Composition) -> Weighting | None:
     return Weighting(sample, result, names, dropped)
 
 
+def weighting_context(w: Weighting) -> dict[str, Any]:
+    res = w.result
+    return {"margins": " and ".join(w.margins), "lowest": f"{res.weights.min():.2f}",
+            "highest": f"{res.weights.max():.2f}", "design_effect": f"{res.design_effect:.2f}",
+            "effective_n": f"{res.effective_sample_size:.0f}", "converged": res.converged,
+            "largest_gap": fmt_pp(res.max_margin_error, 1), "dropped": list(w.dropped)}
+
+
 def weighting_text(comp: Composition) -> str | None:
     w = weighting(comp)
-    if w is None:
-        return None
-    res = w.result
-    weights = res.weights
-    text = (f"Respondents who gave their age and sex were weighted by raking (iterative proportional fitting) to "
-            f"the ward's {' and '.join(w.margins)} profile from the 2021 Census, with each weight kept between 0.2 and "
-            f"5 times the average. The weights range from {weights.min():.2f} to {weights.max():.2f}. "
-            f"The design effect from weighting is **{res.design_effect:.2f}**, so the weighted results are about as "
-            f"precise as a simple random sample of **{res.effective_sample_size:.0f}** people (the effective "
-            "sample size).")
-    if not res.converged:
-        text += (f" Raking did not fully match the margins within the trimming bounds (largest gap "
-                 f"{fmt_pp(res.max_margin_error, 1)}).")
-    for d in w.dropped:
-        text += f" Not weighted to {d}."
-    text += (" Weighting can only correct for the characteristics used: it cannot make a self-selected sample "
-             "represent residents who differ in other ways, such as how involved they are in community life.")
-    return text
+    return None if w is None else render("weighting", weighting_context(w))
 
 
 def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
@@ -713,28 +703,23 @@ def _question_title(comp: Composition, column: str) -> str:
     return comp.survey.questionnaire.question(column).short
 
 
+def weighted_context(comp: Composition, data: pd.DataFrame) -> dict[str, Any]:
+    shown = data[~data["withheld"]]
+    if shown.empty:
+        return {"all_withheld": True}
+    biggest = shown.loc[shown["difference_pp"].abs().idxmax()]
+    margin = _half_width_pp(comp.n)
+    return {"all_withheld": False, "biggest": fmt_pp(abs(biggest["difference_pp"]) / 100),
+            "answer": biggest["label"].lower(), "question": wording(comp.survey, biggest["question"]),
+            "unweighted": fmt_pct(biggest["unweighted_share"]), "weighted": fmt_pct(biggest["weighted_share"]),
+            "within_margin": abs(biggest["difference_pp"]) < margin, "margin": f"{margin:.0f}"}
+
+
 def weighted_text(comp: Composition) -> str | None:
     data = weighted_comparison(comp)
     if data is None or data.empty:
         return None
-    shown = data[~data["withheld"]]
-    if shown.empty:
-        return "All the headline results rest on groups too small to publish, so the comparison is withheld."
-    biggest = shown.loc[shown["difference_pp"].abs().idxmax()]
-    margin = _half_width_pp(comp.n)
-    text = (f"For the headline questions, weighting moves the shares by at most "
-            f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
-            f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
-            f"({fmt_pct(biggest['unweighted_share'])} unweighted and {fmt_pct(biggest['weighted_share'])} weighted, of the "
-            "respondents who gave their age and sex and answered the question). ")
-    if abs(biggest["difference_pp"]) < margin:
-        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so "
-                 "the over- and under-representation by age and sex does not change the headline results "
-                 "by more than their sampling uncertainty.")
-    else:
-        text += (f"That is more than the survey's sampling margin of up to ±{margin:.0f} percentage points: read the "
-                 "weighted figures alongside the unweighted ones.")
-    return text
+    return render("weighted", weighted_context(comp, data))
 
 
 def _half_width_pp(n: int) -> float:
