@@ -59,6 +59,7 @@ from cityconv.present import (
     fmt_pp,
     use_house_style,
 )
+from cityconv.present.prose import template_renderer
 
 TEACHING_WARD = "clubmoor"
 DEFAULT_N = 48  # the published number of Clubmoor survey responses (see published_figures.csv)
@@ -69,8 +70,11 @@ AGE_GROUP_LABELS = {"younger": "16-44", "middle": "45-64", "older": "65+"}
 WHITE = "White"
 MINORITY = "Ethnic minority groups"
 DIMENSION_LABELS = {"age_band": "Age", "sex": "Sex", "ethnic_group": "Ethnic group"}
-PROPENSITY_RANGE = (0.0, 3.0)
 
+TEMPLATES = Path(__file__).parent / "templates" / "explorers"
+render = template_renderer(TEMPLATES)
+
+PROPENSITY_RANGE = (0.0, 3.0)
 
 
 # ==================================================================================================
@@ -272,28 +276,22 @@ def sampling_bias_summary_parts(state: SamplingBiasState) -> tuple[str, str, str
     comp = comp.assign(gap=comp["share"] - comp["population_share"])
     over = comp.loc[comp["gap"].idxmax()]
     under = comp.loc[comp["gap"].idxmin()]
-    who = (
-        f"With these response propensities and {fmt_int(state.n)} respondents (seed {state.seed}), the group most "
-        f"over-represented is {_group_label(over.dimension, over.category).lower()} ({fmt_pct(over.share)} of "
-        f"respondents against {fmt_pct(over.population_share)} of {state.ward_name}'s adults) and the most "
-        f"under-represented is {_group_label(under.dimension, under.category).lower()} ({fmt_pct(under.share)} "
-        f"against {fmt_pct(under.population_share)})."
-    )
-    unweighted = (
-        f"In the teaching model, {fmt_pct(state.population_value)} of all adults {HEADLINE_LABEL}. This sample's "
-        f"unweighted estimate is {fmt_pct(state.unweighted)} (95% interval {fmt_pct(state.unweighted_ci[0])} to "
-        f"{fmt_pct(state.unweighted_ci[1])}); with these propensities an unweighted estimate averages "
-        f"{fmt_pct(state.expected_unweighted)} however large the sample."
-    )
-    if math.isnan(state.weighted):
-        weighted = state.weighting_note
-    else:
-        weighted = (
-            f"Weighted by raking to age group, sex and ethnic group, the estimate is {fmt_pct(state.weighted)}, "
-            f"at the price of precision: the design effect is {state.design_effect:.2f}, so the {fmt_int(state.n)} "
-            f"responses are worth about {fmt_int(state.effective_sample_size)} unweighted ones."
-            + (f" {state.weighting_note}" if state.weighting_note else "")
-        )
+    n = fmt_int(state.n)
+    who = render("sampling_who", {
+        "n": n, "seed": state.seed, "ward": state.ward_name,
+        "over": _group_label(over.dimension, over.category).lower(), "over_share": fmt_pct(over.share),
+        "over_population": fmt_pct(over.population_share),
+        "under": _group_label(under.dimension, under.category).lower(), "under_share": fmt_pct(under.share),
+        "under_population": fmt_pct(under.population_share)})
+    unweighted = render("sampling_unweighted", {
+        "population_value": fmt_pct(state.population_value), "headline": HEADLINE_LABEL,
+        "unweighted": fmt_pct(state.unweighted), "low": fmt_pct(state.unweighted_ci[0]),
+        "high": fmt_pct(state.unweighted_ci[1]), "expected": fmt_pct(state.expected_unweighted)})
+    has_weights = not math.isnan(state.weighted)
+    weighted = render("sampling_weighted", {
+        "weighted": fmt_pct(state.weighted) if has_weights else "", "note": state.weighting_note,
+        "design_effect": f"{state.design_effect:.2f}" if has_weights else "", "n": n,
+        "effective_n": fmt_int(state.effective_sample_size) if has_weights else ""})
     return who, unweighted, weighted
 
 
@@ -725,9 +723,9 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
 
 def recommendation_summary(state: RecommendationState, engine: RuleEngine | None = None) -> str:
     engine = engine or rule_engine()
-    lines = [f"{len(state.fired)} of {len(state.rule_ids)} rules fire with these findings."]
-    lines += [f"- **{engine.titles.get(r, r)}**: {engine.texts.get(r, r)}" for r in state.fired]
-    return "\n".join(lines)
+    return render("recommendation_summary", {
+        "n_fired": len(state.fired), "n_rules": len(state.rule_ids),
+        "fired": [{"title": engine.titles.get(r, r), "text": engine.texts.get(r, r)} for r in state.fired]})
 
 
 # ==================================================================================================
