@@ -42,6 +42,7 @@ import pandas as pd
 from cityconv.chapters import facts
 from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement
+from cityconv.data import chapter_registry
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -410,7 +411,8 @@ def availability_text(sv: Survey) -> str:
     return render("availability", {
         "ward": sv.ward_name, "has_responses": sv.has_responses, "has_mentions": sv.has_mentions,
         "n": fmt_int(sv.n), "published": sv.published.get("survey_responses") == sv.n,
-        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else ""})
+        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else "",
+        "who_page": chapter_registry.find_page("who-took-part")})
 
 
 def not_available_text(sv: Survey, question: str) -> str | None:
