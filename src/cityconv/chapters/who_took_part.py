@@ -300,13 +300,10 @@ def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
         if not bool(cmp.mask.get(category, False)):
             out.extend(representation_sentences(cmp.table[cmp.table["category"] == category], noun))
             continue
-        pop = fmt_pct(row["population_share"])
-        if bool(cmp.primary.get(category, False)):
-            out.append(f"{category}: fewer than {fmt_int(rules.threshold)} respondents, against {pop} of {noun}: "
-                       f"{row['verdict']}.")
-        else:
-            out.append(f"{category}: the respondents' share is withheld so that a smaller group cannot be worked "
-                       f"out; {pop} of {noun}: {row['verdict']}.")
+        out.append(render("withheld_share", {
+            "small": bool(cmp.primary.get(category, False)), "category": category,
+            "threshold": fmt_int(rules.threshold), "population_share": fmt_pct(row["population_share"]),
+            "noun": noun, "verdict": row["verdict"]}))
     return out
 
 
@@ -426,34 +423,26 @@ def published_statement_text(comp: Composition) -> str | None:
     sv = comp.survey
     if not sv.is_published_study or sv.data is None or not comp.has_census:
         return None
+    return render("published_statement", published_statement_context(comp))
+
+
+def published_statement_context(comp: Composition) -> dict[str, Any]:
     by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
     women = compare(comp, "age_sex")
     eth = compare(comp, "ethnicity")
     women_claim, eth_claim = by_id["women_35_64_overrepresented"], by_id["ethnic_minority_underrepresented"]
-    published_n = sv.published.get("survey_responses")
-    about = f" of its {fmt_int(published_n)} responses" if published_n is not None else ""
-    lines = [f"The findings slides said{about}: “{women_claim.statement}” and "
-             f"“{eth_claim.statement}” (*{PUBLISHED_SOURCE}*, slide “{women_claim.location}”)."]
-    if women is not None:
-        row = women.table.set_index("category").loc["Women aged 35 to 64"]
-        lines.append(f"Women aged 35 to 64 are {row['verdict']} by the interval rule "
-                     f"(see the sentences above), which "
-                     + ("agrees with the published statement." if row["verdict"] == "over-represented"
-                        else "does not by itself confirm the published statement."))
+    published_n = comp.survey.published.get("survey_responses")
+    minority = None
     if eth is not None:
         row = eth.table.set_index("category").loc[MINORITY]
-        if row["verdict"] == "under-represented":
-            lines.append("Ethnic minority residents are under-represented by the interval rule, as published.")
-        else:
-            lines.append(
-                f"Ethnic minority residents make up a smaller share of respondents than of the ward's residents "
-                f"({fmt_pct(row['population_share'])}), as published"
-                if row["sample_share"] < row["population_share"] else
-                "The share of ethnic minority respondents is not below the ward's")
-            lines[-1] += (f"; but the verdict by the interval rule is “{row['verdict']}”: with this many responses and a "
-                          "group this small in the ward, the survey cannot show the gap is more than chance. The "
-                          "published statement compares shares; it does not claim a statistical test.")
-    return "\n\n".join(lines)
+        minority = {"verdict": row["verdict"], "smaller": row["sample_share"] < row["population_share"],
+                    "population_share": fmt_pct(row["population_share"])}
+    return {"published_n": fmt_int(published_n) if published_n is not None else "",
+            "women_statement": women_claim.statement, "minority_statement": eth_claim.statement,
+            "source": PUBLISHED_SOURCE, "location": women_claim.location,
+            "women_verdict": (women.table.set_index("category").loc["Women aged 35 to 64"]["verdict"]
+                              if women is not None else ""),
+            "minority": minority}
 
 
 # ================================================================================================
@@ -541,15 +530,9 @@ def fit_text(comp: Composition) -> str | None:
         r = fit(comp, dim)
         if r is None:
             continue
-        if not r.publishable:
-            parts.append(f"For {words} the test is not shown: with so few groups its result would reveal a count "
-                         "that is too small to publish.")
-            continue
-        verdict = ("a difference this large would rarely arise by chance if respondents were a random draw of "
-                   "residents" if r.p_value < 0.05 else
-                   "not small enough to rule out chance at the usual 5% level")
-        parts.append(f"For {words}, the small-sample p-value is {_p(r.p_value)}: {verdict}.")
-    return " ".join(parts)
+        parts.append({"words": words, "shown": r.publishable, "p": _p(r.p_value) if r.publishable else "",
+                      "significant": r.publishable and r.p_value < 0.05})
+    return render("fit", {"parts": parts})
 
 
 # ================================================================================================
