@@ -59,7 +59,7 @@ def test_file_names_only_in_a_collapsed_analysts_note_and_chapters_are_links():
     note = common.not_available_text("Anfield", "quotes", ["quotes.csv"])
     prose, _, analysts = note.partition(":::{admonition} For analysts")
     assert "quotes.csv" not in prose and "`quotes.csv`" in analysts and ":class: note dropdown" in analysts
-    assert common.chapter_link("survey") == "{doc}`Residents' survey <03-residents-survey>`"
+    assert common.chapter_link("residents-survey") == "{doc}`Residents' survey <03-residents-survey>`"
 
 
 def test_survey_labels_travel_with_the_ward(ch):

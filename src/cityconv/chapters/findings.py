@@ -247,6 +247,8 @@ def ward_findings(ch) -> dict[str, Finding]:
             under, over = [], []
             for dim in ("age", "sex", "ethnicity", "age_sex"):
                 cmp = representation.compare(comp, dim)
+                if cmp is None:
+                    continue
                 t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
                 under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
                 over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]

@@ -754,7 +754,7 @@ def protect_percentages(
                 out.loc[r, c] = round_half_up(float(values.loc[r, c]) / float(b), decimals, scale=100) + suffix
     out.index.name, out.columns.name = values.index.name, values.columns.name
     if was_series:
-        return out.iloc[:, 0].rename(counts.name)
+        return out.iloc[:, 0].rename(getattr(counts, "name", None))
     return out
 
 
