@@ -310,7 +310,9 @@ def context_text(s: Summary) -> str | None:
                               "caveat": p.caveat, "deprivation": p.has_deprivation,
                               "profile": hl.link("ward-profile", "", s.chapters)}
     if p.has_census:
-        values["population"] = facts.population_2021(_pop(p, "ward", "population_2021")).text  # one number per fact
+        population = facts.population_2021(_pop(p, "ward", "population_2021"))
+        assert population is not None  # has_census: the ward has a 2021 count
+        values["population"] = population.text  # one number per fact
         minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")
         social_w, social_c = pr.shares(p.tenure, "ward").get(pr.SOCIAL), pr.shares(p.tenure, "city").get(pr.SOCIAL)
         values["minority"] = (fmt_pct(minority_w.iloc[0]), fmt_pct(minority_c.iloc[0])) if len(minority_w) and len(minority_c) else None
