@@ -69,6 +69,8 @@ pdf: install browser-deps
 
 test: install $(CFF_STAMP) browser-deps
 	$(BIN)/lint-imports
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 # Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with

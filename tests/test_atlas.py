@@ -21,6 +21,7 @@ from cityconv.chapters import atlas as pages
 from cityconv.chapters import profile
 from cityconv.core.paths import Project
 from cityconv.data import context as ctx
+from cityconv.data import context_derive
 from cityconv.pipeline.atlas import atlas_toc_parts, profile_only_wards
 from cityconv.pipeline.runner import build_plan
 
@@ -97,7 +98,7 @@ def test_study_params_name_the_boundary_set_of_findings():
 def test_overlaps_rederive_byte_for_byte(tmp_path):
     if not OPEN_DATA.is_dir():
         pytest.skip(f"open data not found at {OPEN_DATA}")
-    ctx.derive_all(OPEN_DATA, tmp_path)
+    context_derive.derive_all(OPEN_DATA, tmp_path)
     name = f"{ctx.OVERLAPS}.csv"
     assert (tmp_path / name).read_bytes() == (CONTEXT / name).read_bytes()
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv.pipeline.book import TOC_BEGIN, TOC_END, banner_markdown, finalize_notebook, write_toc
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END, finalize_notebook, write_toc
+from cityconv.present.status import banner_markdown
 from cityconv.core.paths import Project
 from cityconv.pipeline.execute import _first_error
 from cityconv.pipeline.recording import RECORD_MIME, RECORDER_TAG

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cityconv.chapters import statistics_prose
 from cityconv.chapters import class_pack as cp
 from cityconv.chapters import explorers as ex
 from cityconv.chapters import page_explorers as pe
@@ -53,7 +54,7 @@ def test_teacher_sheet_numbers_are_the_chapters_and_explorers(pack):
     # the survey chapter's own sentences (notebooks/03-residents-survey.ipynb prints these)
     assert plain(survey.multi_response_text(sv, "best_things")) in sheet
     assert plain(survey.single_answer_text(sv, "recommend")) in sheet
-    assert stats.precision_statement(48) in sheet  # what every survey chapter prints
+    assert statistics_prose.precision_statement(48) in sheet  # what every survey chapter prints
     # the explorers' own sentences, at the settings the exercises use
     population = ex.load_population("clubmoor", REPO)
     assert ex.precision_summary(48, 0.5, population) in sheet
@@ -70,7 +71,7 @@ def test_teacher_sheet_numbers_are_the_chapters_and_explorers(pack):
 def test_worksheet_asks_without_giving_the_answers(pack):
     sheet = text_of(pack / "worksheet.html")
     assert "Reconstructed data" in sheet
-    assert "±13.6" not in sheet and stats.precision_statement(48) not in sheet
+    assert "±13.6" not in sheet and statistics_prose.precision_statement(48) not in sheet
     assert len(re.findall(r'class="answer-space"', (pack / "worksheet.html").read_text())) >= 14
 
 

@@ -14,6 +14,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from cityconv.data import context as ctx
+from cityconv.data import context_derive
 from cityconv.core.paths import shared_open_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,7 +180,7 @@ def test_geojson_small_and_clean():
 
 @needs_open_data
 def test_rederivation_is_byte_identical(tmp_path):
-    written = ctx.derive_all(OPEN_DATA, tmp_path)
+    written = context_derive.derive_all(OPEN_DATA, tmp_path)
     names = sorted(p.name for p in written)
     assert names == sorted(p.name for p in CONTEXT.iterdir() if p.is_file())
     for p in written:

@@ -18,27 +18,24 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from cityconv.data.denylist import NoDenylistWarning, load_denylist
+from cityconv.methods.attribution import ALLOWED_ROLES, check_quote_attribution
 from cityconv.methods.disclosure import (
-    ALLOWED_ROLES,
     SUPPRESSED,
     TOTAL,
     DisclosureError,
     DisclosureRules,
-    NoDenylistWarning,
     assert_publishable,
     attribute_disclosure,
-    check_quote_attribution,
-    load_denylist,
     protect_counts,
     protect_percentages,
-    screen_table,
-    screen_text,
     suppress_linked,
 )
+from cityconv.methods.pii import screen_table, screen_text
 from cityconv.core.problems import Problem
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore::cityconv.methods.disclosure.NoDenylistWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::cityconv.data.denylist.NoDenylistWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -561,7 +558,7 @@ def test_quote_descriptors_need_threshold_matches() -> None:
     ],
 )
 def test_screen_finds_pii(text: str, kind: str, secret: str) -> None:
-    hits = screen_text(text)
+    hits = screen_text(text, load_denylist())
     assert [h.kind for h in hits] == [kind]
     hit = hits[0]
     assert text[hit.start : hit.end] == secret
@@ -569,9 +566,9 @@ def test_screen_finds_pii(text: str, kind: str, secret: str) -> None:
 
 
 def test_screen_hints_are_useful_but_not_the_pii() -> None:
-    (phone,) = screen_text("call 07911 123456")
+    (phone,) = screen_text("call 07911 123456", load_denylist())
     assert phone.hint == "a UK phone number ending 456"
-    (postcode,) = screen_text("at L11 2SU")
+    (postcode,) = screen_text("at L11 2SU", load_denylist())
     assert postcode.hint == "a full UK postcode in L11"
 
 
@@ -590,13 +587,13 @@ def test_screen_hints_are_useful_but_not_the_pii() -> None:
     ],
 )
 def test_screen_ignores_ordinary_text(text: str) -> None:
-    assert screen_text(text) == []
+    assert screen_text(text, load_denylist()) == []
 
 
 def test_screen_without_denylist_says_so(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CITYCONV_DENYLIST", str(tmp_path / "missing.txt"))
     with pytest.warns(NoDenylistWarning, match="names were not checked"):
-        result = screen_text("Maria said hello")
+        result = screen_text("Maria said hello", load_denylist())
     assert result == [] and not result.names_checked
     assert "without a deny-list" in result.note
 
@@ -607,7 +604,7 @@ def test_screen_denylist(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CITYCONV_DENYLIST", str(listing))
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoDenylistWarning)
-        hits = screen_text("maria said that JO BLOGGS helped; Mariam and Marias did not; [Maria] is a mark")
+        hits = screen_text("maria said that JO BLOGGS helped; Mariam and Marias did not; [Maria] is a mark", load_denylist())
     assert [(h.kind, h.start) for h in hits] == [("name on the deny-list", 0), ("name on the deny-list", 16)]
     assert hits.names_checked and "2 name(s)" in hits.note
     assert all("aria" not in h.hint.lower() and "bloggs" not in h.hint.lower() for h in hits)
@@ -632,7 +629,7 @@ def test_screen_table_numbers_rows_as_in_the_csv(tmp_path, monkeypatch) -> None:
             "text": ["The park is lovely", "Ring 07911 123456", None, "Maria lives at L11 2SU"],
         }
     )
-    problems = screen_table(frame, ["text", "missing"], "data/clubmoor/quotes.csv")
+    problems = screen_table(frame, ["text", "missing"], "data/clubmoor/quotes.csv", denylist=load_denylist())
     assert all(isinstance(p, Problem) for p in problems)
     rows = [(p.row, p.column) for p in problems if p.row is not None]
     assert rows == [(3, "text"), (5, "text"), (5, "text")]
@@ -641,13 +638,13 @@ def test_screen_table_numbers_rows_as_in_the_csv(tmp_path, monkeypatch) -> None:
     assert "a UK phone number ending 456" in texts[0]
     assert not any("07911" in t or "2SU" in t or "Maria" in t for t in texts)
     assert any(p.column == "missing" and p.row is None for p in problems)
-    offset = screen_table(frame, ["text"], "q.csv", first_row_number=10)
+    offset = screen_table(frame, ["text"], "q.csv", first_row_number=10, denylist=load_denylist())
     assert [p.row for p in offset] == [11, 13, 13]
 
 
 def test_screen_real_quotes_are_clean(repo_root: Path) -> None:
     quotes = pd.read_csv(repo_root / "data" / "clubmoor" / "quotes.csv")
-    assert list(screen_table(quotes, ["text"], "quotes.csv")) == []
+    assert list(screen_table(quotes, ["text"], "quotes.csv", denylist=load_denylist())) == []
 
 
 # ---------------------------------------------------------------------------------------------------

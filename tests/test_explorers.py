@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cityconv.chapters import statistics_prose
 from cityconv.chapters import explorers as ex
 from cityconv.methods import stats
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
@@ -159,15 +160,44 @@ def test_sample_size_for_target():
 
 def test_precision_summary_uses_stats(population):
     text = ex.precision_summary(48, 0.5, population)
-    assert stats.precision_statement(48) in text
+    assert statistics_prose.precision_statement(48) in text
     assert "13,843" in text or f"{population.adults:,}" in text
 
 
 # --------------------------------------------------------------------------------------------- recommendations
 
 
-def test_demo_engine_switching_off_unfires_the_rule_that_needs_it():
-    engine = ex._demo_engine("test")
+# A small rule set, written here so the switching logic is tested apart from the project's rules file:
+# a rule fires when every finding in its first tuple holds and, if the second is not empty, one of it.
+TOY_RULES = {
+    "targeted-outreach": (("published_sample_bias_reproduced",), ()),
+    "blended-engagement": (("digital_for_younger", "traditional_for_older"), ()),
+    "mixed-methods": ((), ("blended_engagement_favoured", "published_sample_bias_reproduced")),
+    "sustain-mutual-aid": (("covid_community_spirit", "sense_check_similar"), ()),
+    "feed-back": (("sense_check_similar",), ()),
+}
+TOY_FINDINGS = {
+    "published_sample_bias_reproduced": True, "digital_for_younger": True, "traditional_for_older": True,
+    "blended_engagement_favoured": True, "covid_community_spirit": True, "sense_check_similar": True,
+    "findings_fed_back": False,
+}
+
+
+def toy_engine() -> ex.RuleEngine:
+    def fire(on):
+        return [rid for rid, (all_of, any_of) in TOY_RULES.items()
+                if all(on.get(f, False) for f in all_of) and (not any_of or any(on.get(f, False) for f in any_of))]
+
+    return ex.RuleEngine(
+        rule_ids=tuple(TOY_RULES), titles={r: r.replace("-", " ") for r in TOY_RULES}, texts={r: r for r in TOY_RULES},
+        needs={r: tuple(dict.fromkeys(a + b)) for r, (a, b) in TOY_RULES.items()},
+        base_findings=dict(TOY_FINDINGS), switchable=frozenset(TOY_FINDINGS),
+        labels={f: f.replace("_", " ") for f in TOY_FINDINGS}, fire=fire, source="test rules", data_status="synthetic",
+    )
+
+
+def test_switching_off_unfires_the_rule_that_needs_it():
+    engine = toy_engine()
     state = ex.recommendation_state(engine=engine)
     assert "blended-engagement" in state.fired
     off = ex.recommendation_state({"digital_for_younger": False}, engine)
@@ -180,8 +210,8 @@ def test_demo_engine_switching_off_unfires_the_rule_that_needs_it():
     assert "mixed-methods" not in both_gone.fired
 
 
-def test_pivotal_findings_demo():
-    engine = ex._demo_engine("test")
+def test_pivotal_findings():
+    engine = toy_engine()
     state = ex.recommendation_state(engine=engine)
     pivots = ex.pivotal_findings(state, engine)
     assert pivots.loc["blended-engagement", "digital_for_younger"]
@@ -190,14 +220,12 @@ def test_pivotal_findings_demo():
 
 def test_unknown_finding_is_refused():
     with pytest.raises(ValueError, match="unknown finding"):
-        ex.recommendation_state({"digital_for_yonger": False}, ex._demo_engine("test"))
+        ex.recommendation_state({"digital_for_yonger": False}, toy_engine())
 
 
 def test_project_rules_switching_off_unfires(repo_root):
-    """With the project's rules (when present): each pivotal, on finding un-fires its rule when switched off."""
+    """With the project's rules: each pivotal, on finding un-fires its rule when switched off."""
     engine = ex.rule_engine("clubmoor", repo_root)
-    if engine.source != "cityconv.chapters.recommendations":
-        pytest.skip(f"project rules not available: {engine.note}")
     state = ex.recommendation_state(engine=engine)
     pivots = ex.pivotal_findings(state, engine)
     checked = 0
@@ -230,7 +258,7 @@ def test_precision_widget_reacts(population):
 
 
 def test_recommendation_widget_reacts():
-    engine = ex._demo_engine("test")
+    engine = toy_engine()
     explorer = ex.build_recommendation_widget(engine)
     assert "blended-engagement" in explorer.state.fired
     explorer.controls["digital_for_younger"].value = False

@@ -72,9 +72,10 @@ def test_record_headline_for_practitioners_names_the_themes_raised() -> None:
 
 
 def test_links_only_to_chapters_the_book_has() -> None:
-    assert hl.link(hl.SURVEY, "generated/w/", {hl.SURVEY}) == "{doc}`generated/w/03-residents-survey`"
-    assert hl.link(hl.SURVEY, "generated/w/", set()) == ""
-    assert {hl.SURVEY, hl.INTERVIEWS, hl.PRACTITIONERS, hl.FIELDWORK, hl.SUMMARY} <= hl.available_chapters(REPO)
+    pages = hl.available_chapters(REPO)
+    assert hl.link(hl.SURVEY, "generated/w/", pages) == "{doc}`generated/w/03-residents-survey`"
+    assert hl.link(hl.SURVEY, "generated/w/", {}) == ""
+    assert {hl.SURVEY, hl.INTERVIEWS, hl.PRACTITIONERS, hl.FIELDWORK, hl.SUMMARY} <= set(pages)
 
 
 def test_landing_page_has_five_to_seven_linked_sentences_from_data() -> None:

@@ -19,7 +19,9 @@ from nbtools import add_ward
 from cityconv.chapters import common, interviews, practitioners, sense_check
 from cityconv.chapters.loader import open_chapter
 from cityconv.data.wardfiles import validate_data_dir
-from cityconv.methods.disclosure import ALLOWED_ROLES, SUPPRESSED, TOTAL, DisclosureRules
+from cityconv.methods.attribution import ALLOWED_ROLES
+from cityconv.present.prose import lower_first
+from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"
@@ -57,7 +59,7 @@ def test_file_names_only_in_a_collapsed_analysts_note_and_chapters_are_links():
     note = common.not_available_text("Anfield", "quotes", ["quotes.csv"])
     prose, _, analysts = note.partition(":::{admonition} For analysts")
     assert "quotes.csv" not in prose and "`quotes.csv`" in analysts and ":class: note dropdown" in analysts
-    assert common.chapter_link("survey") == "{doc}`Residents' survey <03-residents-survey>`"
+    assert common.chapter_link("residents-survey") == "{doc}`Residents' survey <03-residents-survey>`"
 
 
 def test_survey_labels_travel_with_the_ward(ch):
@@ -97,7 +99,7 @@ def test_interviews_clubmoor_published_26_and_counts_from_data(ch):
         assert int(s.raised.loc[theme].sum()) == n
     text = interviews.interview_themes_text(s)
     top = expected.sort_values(ascending=False, kind="stable")
-    assert f"{common._lower_first(s.theme_labels[top.index[0]])} ({top.iloc[0]} of the 26 interviews)" in text
+    assert f"{lower_first(s.theme_labels[top.index[0]])} ({top.iloc[0]} of the 26 interviews)" in text
     assert "reconstructed" not in text  # the status is said once, in the page's banner, captions and sources
 
 

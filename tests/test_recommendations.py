@@ -12,6 +12,7 @@ import pytest
 from cityconv.chapters import principles_audit as audit
 from cityconv.chapters import findings as F
 from cityconv.chapters import recommendations as R
+from cityconv.core.problems import InputError
 from cityconv.data import rules as rules_file
 from cityconv.methods import conditions as C
 from cityconv.chapters.loader import open_chapter
@@ -282,7 +283,7 @@ def test_duplicate_ids_missing_keys_and_bad_yaml(tmp_path):
     assert "id also used at line 2" in messages and "missing 'title'" in messages
     bad = R.validate_rules(_project_with_rules(tmp_path / "b", "rules:\n  - id: [unclosed\n"))
     assert len(bad) == 1 and "not valid YAML" in bad[0].message and bad[0].line is not None
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         rules_file.load_rules(tmp_path / "b" / "data" / "recommendations" / "rules.yml", tmp_path / "b")
 
 

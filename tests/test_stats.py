@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from cityconv.chapters import statistics_prose
 from cityconv.methods import stats
 
 Z95 = sps.norm.ppf(0.975)
@@ -140,7 +141,7 @@ def test_precision_statement_for_48_responses():
     hw = Z95 / (1 + Z95**2 / n) * math.sqrt(1 / (4 * n) + Z95**2 / (4 * n**2))
     assert hw == pytest.approx(0.1361, abs=1e-4)
     assert stats.half_width(n) == pytest.approx(hw, abs=1e-12)
-    text = stats.precision_statement(n)
+    text = statistics_prose.precision_statement(n)
     assert f"±{round(hw * 100)} percentage points" in text
     assert text == (
         "With 48 responses, a percentage from this survey could be out by up to ±14 percentage points "
@@ -151,12 +152,12 @@ def test_precision_statement_for_48_responses():
 def test_precision_statement_follows_the_computation():
     n = 1000
     hw = Z95 / (1 + Z95**2 / n) * math.sqrt(1 / (4 * n) + Z95**2 / (4 * n**2))
-    assert f"±{round(hw * 100)} percentage points" in stats.precision_statement(n)
+    assert f"±{round(hw * 100)} percentage points" in statistics_prose.precision_statement(n)
     z90 = sps.norm.ppf(0.95)
     hw90 = z90 / (1 + z90**2 / 26) * math.sqrt(1 / (4 * 26) + z90**2 / (4 * 26**2))
-    text = stats.precision_statement(26, confidence=0.90)
+    text = statistics_prose.precision_statement(26, confidence=0.90)
     assert f"±{round(hw90 * 100)} percentage points (90% confidence)" in text
-    assert "With 1 response," in stats.precision_statement(1)
+    assert "With 1 response," in statistics_prose.precision_statement(1)
 
 
 def test_precision_statement_odd_n_uses_half_successes():
@@ -307,7 +308,7 @@ def test_representation_sentences_come_from_the_table():
     counts = pd.Series({"women aged 35–64": 20, "everyone else": 28})
     population = pd.Series({"women aged 35–64": 0.19, "everyone else": 0.81})
     table = stats.representation_table(counts, population)
-    sentences = stats.representation_sentences(table, "the ward's adults")
+    sentences = statistics_prose.representation_sentences(table, "the ward's adults")
     assert sentences[0] == (
         "Women aged 35–64 made up 42% of respondents against 19% of the ward's adults: over-represented."
     )
@@ -316,12 +317,12 @@ def test_representation_sentences_come_from_the_table():
     )
     # Halves round up for readers: 30/48 = 62.5% prints as 63%, 18/48 = 37.5% as 38%.
     halves = stats.representation_table(pd.Series({"a": 30, "b": 18}), pd.Series({"a": 0.5, "b": 0.5}))
-    assert [s.split(" made up ")[1].split(" ")[0] for s in stats.representation_sentences(halves, "x")] == [
+    assert [s.split(" made up ")[1].split(" ")[0] for s in statistics_prose.representation_sentences(halves, "x")] == [
         "63%",
         "38%",
     ]
     low, high = wilson_formula(20, 48)
-    with_ci = stats.representation_sentences(table, "the ward's adults", show_interval=True)[0]
+    with_ci = statistics_prose.representation_sentences(table, "the ward's adults", show_interval=True)[0]
     assert f"(between {round(low * 100)}% and {round(high * 100)}%)" in with_ci
 
 

@@ -191,13 +191,6 @@ def test_small_survey_suppresses_everything_small(ch):
         assert prose_is_safe(R.representation_text(comp, dim))
 
 
-def test_count_phrase():
-    rules = S.DisclosureRules()
-    assert S.count_phrase(3, rules) == "fewer than 5"
-    assert S.count_phrase(0, rules) == "0"
-    assert S.count_phrase(1906, rules) == "1,906"
-
-
 # --------------------------------------------------------------------------- who took part
 
 

@@ -42,7 +42,7 @@ def _project(root: Optional[Path]) -> Project:
         return Project(root.resolve()) if root else Project.discover()
     except FileNotFoundError as exc:
         err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _report_problems(problems, consequence: str = "nothing was run") -> None:
@@ -116,10 +116,10 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
                                    on_result=progress, wait=wait)
         except RunBusy as exc:
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-            raise typer.Exit(EXIT_BUSY)
+            raise typer.Exit(EXIT_BUSY) from None
         except RunInterrupted as exc:  # before any notebook started
             err.print(f"[bold red]Stopped ({exc}) before any notebook ran; nothing was changed.[/]")
-            raise typer.Exit(exc.exit_code)
+            raise typer.Exit(exc.exit_code) from None
     console.print(
         f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
         f"{summary.count('failed')} failed"
@@ -299,7 +299,7 @@ def derive_context(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Re-derive the ward-level context tables in data/context/ from the public open data."""
-    from cityconv.data.context import derive_all
+    from cityconv.data.context_derive import derive_all
 
     project = _project(root)
     source = open_data.resolve() if open_data else shared_open_data_dir(project.root)
@@ -484,4 +484,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -81,7 +81,7 @@ def ward_facts() -> dict[str, WardFacts]:
     for ward in WARDS:
         pop = facts.population_facts(P.load_profile(ward, REPO))
         sv = S.from_chapter(open_chapter(ward, REPO))
-        share = lambda answered: facts.survey_answer_share(  # noqa: E731
+        share = lambda answered, sv=sv: facts.survey_answer_share(  # noqa: E731
             sv.responses, sv.mentions, "best_things", "green_spaces", answered=answered, rules=sv.rules)
         out[ward] = WardFacts(pop["population_2021"], pop.get("population_2011"), pop.get("population_described"),
                               share(False), share(True), facts.digital_share_by_age(sv.responses, sv.mentions, sv.rules))

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.chapters.profile import atlas_id, is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
+from cityconv.data import chapter_registry
 from cityconv.data import context as ctx
 from cityconv.present import cite, fmt_int, fmt_pct
 from cityconv.present.tables import table_bundle
@@ -42,10 +43,10 @@ INDEX_TEMPLATE_IDS = {s: f"ward-atlas-{slug}" for s, slug in BOUNDARY_SET_SLUGS.
 
 def profile_stem(project) -> str:
     """The profile template's file stem (`01-ward-profile`): the number orders chapters and may change."""
-    found = sorted(Path(project.notebooks_dir).glob(f"*{PROFILE_TEMPLATE_ID}.ipynb"))
-    if not found:
+    page = chapter_registry.find_page(PROFILE_TEMPLATE_ID, project.root)
+    if page is None:
         raise FileNotFoundError(f"no ward profile template (*{PROFILE_TEMPLATE_ID}.ipynb) in {project.notebooks_dir}")
-    return found[0].stem
+    return page
 
 
 def atlas_output_dir(generated_dir: Path) -> Path:

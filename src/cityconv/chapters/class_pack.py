@@ -69,6 +69,7 @@ def compute_answers(root: Path) -> Answers:
     from cityconv.chapters import page_explorers as pe
     from cityconv.chapters import survey
     from cityconv.chapters.loader import open_chapter
+    from cityconv.chapters import statistics_prose
     from cityconv.methods import stats
     from cityconv.present import fmt_int, fmt_pct, fmt_pp
 
@@ -116,7 +117,7 @@ def compute_answers(root: Path) -> Answers:
         "recommend_text": survey.single_answer_text(sv, "recommend"),
         "hw48": fmt_pp(stats.half_width(48), 1),
         "hw60": fmt_pp(stats.half_width(60), 1),
-        "statement48": stats.precision_statement(48),
+        "statement48": statistics_prose.precision_statement(48),
         "n_for_5": fmt_int(ex.sample_size_for(0.05)),
         "n_for_10": fmt_int(ex.sample_size_for(0.10)),
         "w5_low": fmt_pct(w5[0], 1), "w5_high": fmt_pct(w5[1], 1), "w5_share": fmt_pct(5 / sv.n, 1),

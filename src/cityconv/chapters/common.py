@@ -41,30 +41,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.data import chapter_registry
 from cityconv.data import wardfiles as datafiles
-from cityconv.methods.disclosure import (
-    DisclosureRules,
-    NoDenylistWarning,
-    ProtectedTable,
-    check_quote_attribution,
-    screen_text,
-)
+from cityconv.data.denylist import NoDenylistWarning, load_denylist
+from cityconv.methods.attribution import check_quote_attribution
+from cityconv.methods.disclosure import DisclosureRules, ProtectedTable
+from cityconv.methods.pii import screen_text
 from cityconv.present import fmt_int, join_words
 from cityconv.present.prose import render_template
 
 #: The qualitative chapters' prose: one folder of Markdown (Jinja2) templates per chapter.
 TEMPLATES = Path(__file__).parent / "templates"
-#: Page names of the ward chapters, for MyST `{doc}` links between pages of the same ward.
-CHAPTER_PAGES = {
-    "evidence": ("02-evidence-gathering", "How the evidence was gathered"),
-    "survey": ("03-residents-survey", "Residents' survey"),
-    "who": ("04-who-took-part", "Who took part"),
-    "interviews": ("05-interviews", "Interviews"),
-    "social": ("06-social-media", "Social media"),
-    "practitioners": ("07-practitioners", "Practitioners and partners"),
-    "sense_check": ("08-sense-check", "Sense check"),
-    "recommendations": ("10-recommendations", "Recommendations"),
-}
 
 PRACTITIONER_ROLE = "Practitioner (workshop participant)"
 RAISED, NOT_RAISED = "raised", "not raised"
@@ -114,20 +101,19 @@ def render(chapter: str, name: str, context: dict) -> str:
     return render_template(TEMPLATES / chapter, name, context)
 
 
-def chapter_link(key: str, text: str | None = None) -> str:
-    """A MyST link to another chapter of the same ward: every mention of a chapter is a link."""
-    page, title = CHAPTER_PAGES[key]
-    return f"{{doc}}`{text or title} <{page}>`"
+def chapter_link(name: str, text: str | None = None) -> str:
+    """A MyST link to another chapter of the same ward (by its name in `cityconv.data.chapter_registry`,
+    e.g. "residents-survey"): every mention of a chapter is a link, titled as the chapter is."""
+    page = chapter_registry.find_page(name)
+    if page is None:  # a project without that chapter: no link that would break
+        return text or name.replace("-", " ")
+    return f"{{doc}}`{text or chapter_registry.title(name)} <{page}>`"
 
 
 def analysts_note(lines: list[str]) -> str:
     """A collapsed "For analysts" note: the only place file names and codes appear in a chapter's prose."""
     body = "\n".join(f"- {line}" for line in lines)
     return f":::{{admonition}} For analysts\n:class: note dropdown\n\n{body}\n:::"
-
-
-def is_synthetic(status: str) -> bool:
-    return status == "synthetic"
 
 
 def number_word(n: int) -> str:
@@ -153,13 +139,6 @@ def _protected_text(table: ProtectedTable, row, col, rules: DisclosureRules) -> 
     return fmt_int(table.counts.loc[row, col])
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case the first letter unless the first word is an acronym or a name-like word (Covid-19)."""
-    first = text.split(" ", 1)[0]
-    if first[:1].isupper() and (first.isupper() or any(ch.isdigit() for ch in first)
-                                or any(ch.isupper() for ch in first[1:])):  # "ONS", "Covid-19", a name
-        return text
-    return text[:1].lower() + text[1:]
 
 
 def published_figure(data, figure_id: str) -> float | None:
@@ -242,7 +221,7 @@ def quote_markdown(text: str, role: str, basis: str | None = "published", rules:
     rules = rules or DisclosureRules()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoDenylistWarning)
-        hits = screen_text(str(text))
+        hits = screen_text(str(text), load_denylist())
     if hits:
         return ""
     return f"> “{_escape(text)}”\n>\n> — {attribution(role, basis, rules)}"

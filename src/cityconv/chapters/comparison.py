@@ -49,6 +49,7 @@ from cityconv.core.params import StudyParams, load_all, load_params
 from cityconv.core.paths import Project
 from cityconv.chapters.common import analysts_note
 from cityconv.core.problems import InputError
+from cityconv.data import chapter_registry
 from cityconv.data.context import SET_CITY, SET_NEW, SET_OLD, WardContext, load_context
 from cityconv.data.wardfiles import WardData, load_ward_data
 from cityconv.methods.disclosure import (
@@ -209,9 +210,10 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
 # ================================================================================================
 
 
-def ward_page(entry: WardEntry, page: str, text: str) -> str:
-    """A MyST link to one of a ward's own chapters (a ward whose data do not load has none: plain text)."""
-    if entry.data is None:
+def ward_page(entry: WardEntry, page: str | None, text: str) -> str:
+    """A MyST link to one of a ward's own chapters (a ward whose data do not load, or a project without
+    that chapter, has none: plain text)."""
+    if entry.data is None or page is None:
         return text
     return f"{{doc}}`{text} </book/generated/{entry.id}/{page}>`"
 
@@ -687,7 +689,7 @@ def own_questions_text(comp: Comparison) -> str | None:
                      if q.id not in shared and q.id not in ("age_band", "sex", "ethnic_group")]
             if extra:
                 own.append(f"{w.label}: {join_words(extra)}.")
-                links.append(ward_page(w, "03-residents-survey", f"{w.params.title}"))
+                links.append(ward_page(w, chapter_registry.find_page("residents-survey"), f"{w.params.title}"))
     if not own:
         return None
     return render("own_questions", {"own": own, "survey_links": "survey chapter (" + join_words(links) + ")"})
@@ -699,7 +701,7 @@ def own_questions_text(comp: Comparison) -> str | None:
 
 def recommendations_intro_text(comp: Comparison) -> str:
     """What the recommendations table shows, linking each ward's recommendations chapter."""
-    links = [ward_page(w, "10-recommendations", w.params.title) for w in comp.wards if w.data is not None]
+    links = [ward_page(w, chapter_registry.find_page("recommendations"), w.params.title) for w in comp.wards if w.data is not None]
     return render("recommendations", {"links": join_words(links)})
 
 

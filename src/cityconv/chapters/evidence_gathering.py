@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cityconv.chapters.survey import PUBLISHED_SOURCE, count_phrase, published_figures
+from cityconv.chapters.common import count_text
+from cityconv.chapters.survey import PUBLISHED_SOURCE, published_figures
 from cityconv.data.wardfiles import WardData, schema_descriptor
 from cityconv.methods.disclosure import DisclosureRules, protect_counts
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, join_words
@@ -116,7 +117,7 @@ def _period(months: list[str]) -> str:
 
 def people(fw: Fieldwork, n: int) -> str:
     """A count of people for prose: the number, or "fewer than 5"."""
-    return count_phrase(n, fw.rules)
+    return count_text(n, fw.rules)
 
 
 # ================================================================================================

@@ -22,8 +22,7 @@ Three explorers:
 2. **Precision** (`precision_curve`): Wilson interval width against sample size, with the ward's
    adults for context. At a share of 0.5 the half-width is exactly `cityconv.methods.stats.half_width(n)`.
 3. **Recommendations** (`recommendation_state`): switch findings on and off and see which rules of
-   `cityconv.chapters.recommendations` fire. That module is written separately; until it is importable, a
-   small labelled demonstration rule set (`DEMO_RULES`) stands in so the notebook still runs.
+   `cityconv.chapters.recommendations` fire.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from cityconv.generate.simulate import (
     population_margins,
     sample_composition,
 )
+from cityconv.chapters import statistics_prose
 from cityconv.methods import stats
 from cityconv.present import (
     MUTED,
@@ -59,6 +59,7 @@ from cityconv.present import (
     fmt_pp,
     use_house_style,
 )
+from cityconv.present.prose import template_renderer
 
 TEACHING_WARD = "clubmoor"
 DEFAULT_N = 48  # the published number of Clubmoor survey responses (see published_figures.csv)
@@ -69,12 +70,11 @@ AGE_GROUP_LABELS = {"younger": "16-44", "middle": "45-64", "older": "65+"}
 WHITE = "White"
 MINORITY = "Ethnic minority groups"
 DIMENSION_LABELS = {"age_band": "Age", "sex": "Sex", "ethnic_group": "Ethnic group"}
-PROPENSITY_RANGE = (0.0, 3.0)
 
-SOURCE_MODEL = (
-    "Teaching model: ONS Census 2021 adults of the ward (Open Government Licence v3.0); response "
-    "propensities as chosen; answer chances by age from the Clubmoor reconstruction (invented)"
-)
+TEMPLATES = Path(__file__).parent / "templates" / "explorers"
+render = template_renderer(TEMPLATES)
+
+PROPENSITY_RANGE = (0.0, 3.0)
 
 
 # ==================================================================================================
@@ -276,28 +276,22 @@ def sampling_bias_summary_parts(state: SamplingBiasState) -> tuple[str, str, str
     comp = comp.assign(gap=comp["share"] - comp["population_share"])
     over = comp.loc[comp["gap"].idxmax()]
     under = comp.loc[comp["gap"].idxmin()]
-    who = (
-        f"With these response propensities and {fmt_int(state.n)} respondents (seed {state.seed}), the group most "
-        f"over-represented is {_group_label(over.dimension, over.category).lower()} ({fmt_pct(over.share)} of "
-        f"respondents against {fmt_pct(over.population_share)} of {state.ward_name}'s adults) and the most "
-        f"under-represented is {_group_label(under.dimension, under.category).lower()} ({fmt_pct(under.share)} "
-        f"against {fmt_pct(under.population_share)})."
-    )
-    unweighted = (
-        f"In the teaching model, {fmt_pct(state.population_value)} of all adults {HEADLINE_LABEL}. This sample's "
-        f"unweighted estimate is {fmt_pct(state.unweighted)} (95% interval {fmt_pct(state.unweighted_ci[0])} to "
-        f"{fmt_pct(state.unweighted_ci[1])}); with these propensities an unweighted estimate averages "
-        f"{fmt_pct(state.expected_unweighted)} however large the sample."
-    )
-    if math.isnan(state.weighted):
-        weighted = state.weighting_note
-    else:
-        weighted = (
-            f"Weighted by raking to age group, sex and ethnic group, the estimate is {fmt_pct(state.weighted)}, "
-            f"at the price of precision: the design effect is {state.design_effect:.2f}, so the {fmt_int(state.n)} "
-            f"responses are worth about {fmt_int(state.effective_sample_size)} unweighted ones."
-            + (f" {state.weighting_note}" if state.weighting_note else "")
-        )
+    n = fmt_int(state.n)
+    who = render("sampling_who", {
+        "n": n, "seed": state.seed, "ward": state.ward_name,
+        "over": _group_label(over.dimension, over.category).lower(), "over_share": fmt_pct(over.share),
+        "over_population": fmt_pct(over.population_share),
+        "under": _group_label(under.dimension, under.category).lower(), "under_share": fmt_pct(under.share),
+        "under_population": fmt_pct(under.population_share)})
+    unweighted = render("sampling_unweighted", {
+        "population_value": fmt_pct(state.population_value), "headline": HEADLINE_LABEL,
+        "unweighted": fmt_pct(state.unweighted), "low": fmt_pct(state.unweighted_ci[0]),
+        "high": fmt_pct(state.unweighted_ci[1]), "expected": fmt_pct(state.expected_unweighted)})
+    has_weights = not math.isnan(state.weighted)
+    weighted = render("sampling_weighted", {
+        "weighted": fmt_pct(state.weighted) if has_weights else "", "note": state.weighting_note,
+        "design_effect": f"{state.design_effect:.2f}" if has_weights else "", "n": n,
+        "effective_n": fmt_int(state.effective_sample_size) if has_weights else ""})
     return who, unweighted, weighted
 
 
@@ -336,7 +330,7 @@ def sampling_bias_figure(state: SamplingBiasState) -> Chart:
         ("Unweighted: this sample", state.unweighted, state.unweighted_ci, PALETTE[0], "o"),
         ("Weighted: this sample", state.weighted, None, PALETTE[1], "D"),
     ]
-    for i, (label, value, ci, colour, marker) in enumerate(rows):
+    for i, (_label, value, ci, colour, marker) in enumerate(rows):
         yy = len(rows) - 1 - i
         if ci is not None:
             ax2.hlines(yy, ci[0] * 100, ci[1] * 100, color=colour, lw=2.5)
@@ -476,7 +470,7 @@ def precision_summary_fields(n: int, share: float, population: WardPopulation, c
         "ward": population.name,
         "adults": fmt_int(population.adults),
         "n5": fmt_int(sample_size_for(0.05, share, confidence)),
-        "statement": stats.precision_statement(n, confidence),
+        "statement": statistics_prose.precision_statement(n, confidence),
     }
 
 
@@ -545,47 +539,6 @@ def precision_figure(
 
 
 @dataclass(frozen=True)
-class DemoRule:
-    """A stand-in rule: fires when every finding in `all_of` holds and at least one of `any_of` (if given)."""
-
-    id: str
-    title: str
-    text: str
-    all_of: tuple[str, ...] = ()
-    any_of: tuple[str, ...] = ()
-
-
-# Used only while the project's rules cannot be loaded (module or rules file missing); finding ids are
-# those of `cityconv.chapters.recommendations.FINDINGS`, rule texts paraphrase the published practitioner findings.
-DEMO_FINDINGS: dict[str, bool] = {
-    "published_sample_bias_reproduced": True,
-    "digital_for_younger": True,
-    "traditional_for_older": True,
-    "blended_engagement_favoured": True,
-    "covid_community_spirit": True,
-    "sense_check_similar": True,
-    "findings_fed_back": False,
-}
-DEMO_RULES: tuple[DemoRule, ...] = (
-    DemoRule("targeted-outreach", "Reach the groups the survey missed",
-             "Reach under-represented groups through trusted local organisations, not only on-line.",
-             all_of=("published_sample_bias_reproduced",)),
-    DemoRule("blended-engagement", "Blend digital and face-to-face engagement",
-             "Use digital tools to reach younger residents and face-to-face methods for older ones.",
-             all_of=("digital_for_younger", "traditional_for_older")),
-    DemoRule("mixed-methods", "Keep several routes in",
-             "Keep several ways for residents to take part, since any one method misses some people.",
-             any_of=("blended_engagement_favoured", "published_sample_bias_reproduced")),
-    DemoRule("sustain-mutual-aid", "Sustain the community spirit of the pandemic",
-             "Support the grassroots groups behind the mutual aid seen during Covid-19.",
-             all_of=("covid_community_spirit", "sense_check_similar")),
-    DemoRule("feed-back", "Report back to participants",
-             "Report findings back to the people who took part.",
-             all_of=("sense_check_similar",)),
-)
-
-
-@dataclass(frozen=True)
 class RuleEngine:
     """Rules, the ward's findings switched on or off as recorded, and how to evaluate a switch setting."""
 
@@ -597,28 +550,8 @@ class RuleEngine:
     switchable: frozenset[str]  # findings that can be switched on as well as off
     labels: dict[str, str]  # finding id -> plain-English label
     fire: Callable[[Mapping[str, bool]], list[str]]  # switch setting -> ids of the rules that fire
-    source: str  # "cityconv.chapters.recommendations" or "demonstration"
-    note: str = ""  # why the demonstration rules are used
-    data_status: str = "synthetic"  # of the findings: the ward's records, or made up for the demonstration
-
-
-def _demo_engine(note: str) -> RuleEngine:
-    def fire(on: Mapping[str, bool]) -> list[str]:
-        return [r.id for r in DEMO_RULES
-                if all(on.get(f, False) for f in r.all_of) and (not r.any_of or any(on.get(f, False) for f in r.any_of))]
-
-    return RuleEngine(
-        rule_ids=tuple(r.id for r in DEMO_RULES),
-        titles={r.id: r.title for r in DEMO_RULES},
-        texts={r.id: r.text for r in DEMO_RULES},
-        needs={r.id: tuple(dict.fromkeys(r.all_of + r.any_of)) for r in DEMO_RULES},
-        base_findings=dict(DEMO_FINDINGS),
-        switchable=frozenset(DEMO_FINDINGS),
-        labels={f: f.replace("_", " ") for f in DEMO_FINDINGS},
-        fire=fire,
-        source="demonstration",
-        note=note,
-    )
+    source: str  # the module whose rules these are: "cityconv.chapters.recommendations"
+    data_status: str  # of the findings: observed, reconstructed or synthetic
 
 
 def _holds(finding: Any) -> bool:
@@ -674,18 +607,14 @@ def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
 
 
 def rule_engine(ward_id: str = TEACHING_WARD, root: Path | str | None = None) -> RuleEngine:
-    """The project's rules and the ward's findings (`cityconv.chapters.recommendations`), else the demonstration set.
+    """The project's rules and the ward's findings (`cityconv.chapters.recommendations`).
 
-    The demonstration set is used only for a project that has no rules file; a rules file that exists
-    but is broken raises `InputError`, as everywhere else, and so does any error in the rules code.
+    A missing or broken rules file raises `InputError`, as everywhere else.
     """
     from cityconv.chapters import recommendations as rec
     from cityconv.core.paths import Project
-    from cityconv.data.rules import RULES_FILE, rules_path
 
     project = Project(Path(root).resolve()) if root else Project.discover()
-    if not rules_path(project).is_file():
-        return _demo_engine(f"the rules file {RULES_FILE.as_posix()} does not exist yet")
     return _real_engine(rec, ward_id, project)
 
 
@@ -787,7 +716,6 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
     caption = (
         "Recommendation explorer, state shown: the ward's findings "
         + ("with changes" if state.overrides else "as recorded")
-        + (" (demonstration rules: " + engine.note + ")" if state.source == "demonstration" else "")
         + ". Shaded rows fire."
     )
     return Chart(fig, alt, caption, status=engine.data_status)
@@ -795,11 +723,9 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
 
 def recommendation_summary(state: RecommendationState, engine: RuleEngine | None = None) -> str:
     engine = engine or rule_engine()
-    lines = [f"{len(state.fired)} of {len(state.rule_ids)} rules fire with these findings."]
-    lines += [f"- **{engine.titles.get(r, r)}**: {engine.texts.get(r, r)}" for r in state.fired]
-    if state.source == "demonstration":
-        lines.append(f"\n*These are demonstration rules, used because {engine.note}; they are not the project's rules.*")
-    return "\n".join(lines)
+    return render("recommendation_summary", {
+        "n_fired": len(state.fired), "n_rules": len(state.rule_ids),
+        "fired": [{"title": engine.titles.get(r, r), "text": engine.texts.get(r, r)} for r in state.fired]})
 
 
 # ==================================================================================================

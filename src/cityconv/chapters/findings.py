@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.data import chapter_registry
 from cityconv.methods import claims as _claims
 from cityconv.methods.conditions import (
     LIST_OPS,
@@ -27,6 +28,7 @@ from cityconv.methods.conditions import (
 )
 from cityconv.present import fmt_int, fmt_pct
 from cityconv.present.mime import ARTIFACT_MIME
+from cityconv.present.prose import lower_first
 
 CH_FIELDWORK = "How the evidence was gathered"
 CH_SURVEY = "Residents' survey"
@@ -37,17 +39,17 @@ CH_PRACTITIONERS = "Practitioners and partners"
 CH_SENSE = "Sense check"
 CH_SETTINGS = "ward settings"
 PARAMS_SOURCE = "the ward's settings, which say whether the findings were reported back"
-#: The template (page) behind each chapter a finding comes from, for links between pages.
-CHAPTER_PAGES = {
-    CH_FIELDWORK: "02-evidence-gathering", CH_SURVEY: "03-residents-survey", CH_WHO: "04-who-took-part",
-    CH_INTERVIEWS: "05-interviews", CH_SOCIAL: "06-social-media", CH_PRACTITIONERS: "07-practitioners",
-    CH_SENSE: "08-sense-check",
+#: The chapter (its name in `cityconv.data.chapter_registry`) behind each source a finding comes from.
+CHAPTER_NAMES = {
+    CH_FIELDWORK: "evidence-gathering", CH_SURVEY: "residents-survey", CH_WHO: "who-took-part",
+    CH_INTERVIEWS: "interviews", CH_SOCIAL: "social-media", CH_PRACTITIONERS: "practitioners",
+    CH_SENSE: "sense-check",
 }
 
 
 def chapter_link(chapter: str, study_id: str) -> str:
     """A MyST link to a ward's chapter by its title (plain text for what is not a chapter)."""
-    page = CHAPTER_PAGES.get(chapter)
+    page = chapter_registry.find_page(CHAPTER_NAMES[chapter]) if chapter in CHAPTER_NAMES else None
     return f"{{doc}}`{chapter} </book/generated/{study_id}/{page}>`" if page else chapter
 
 
@@ -63,7 +65,7 @@ class FindingSpec:
 
     @property
     def source(self) -> str:
-        if self.chapter not in CHAPTER_PAGES:
+        if self.chapter not in CHAPTER_NAMES:
             return self.where
         return f"chapter “{self.chapter}”, {self.where}"
 
@@ -245,6 +247,8 @@ def ward_findings(ch) -> dict[str, Finding]:
             under, over = [], []
             for dim in ("age", "sex", "ethnicity", "age_sex"):
                 cmp = representation.compare(comp, dim)
+                if cmp is None:
+                    continue
                 t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
                 under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
                 over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
@@ -326,10 +330,6 @@ def explain_leaf(leaf: LeafResult, findings: dict[str, Finding]) -> str:
     return f"{label}: {shown} (condition: {need})"
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
 def reason_sentence(leaf: LeafResult, findings: dict[str, Finding]) -> str:
     """What a rule found about one finding, as words for the page (no ids, no condition syntax).
 
@@ -339,13 +339,13 @@ def reason_sentence(leaf: LeafResult, findings: dict[str, Finding]) -> str:
     """
     f = findings.get(leaf.finding)
     spec = FINDINGS.get(leaf.finding)
-    label = _lower_first(spec.label if spec else leaf.finding)
+    label = lower_first(spec.label if spec else leaf.finding)
     if leaf.result is None or f is None:
         return f"{label}: not known"
     if leaf.op in LIST_OPS:
         code = f.codes_display.get(leaf.expected, leaf.expected)
         present = str(leaf.expected) in (f.value or [])
-        return f"{label} {'include' if present else 'do not include'} {_lower_first(str(code))}"
+        return f"{label} {'include' if present else 'do not include'} {lower_first(str(code))}"
     if leaf.op == "empty":
         return f"{label}: {f.display}"
     if f.kind == "bool":

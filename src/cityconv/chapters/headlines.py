@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.data import chapter_registry
 from cityconv.present import fmt_int, join_words
 from cityconv.present.prose import template_renderer
 
@@ -31,13 +32,13 @@ render = template_renderer(TEMPLATES)
 #: The landing page's generated part (under book/generated/, never committed).
 LANDING_FILE = "what-we-found.md"
 
-# Chapter templates a headline links to (notebooks/<stem>.ipynb, one page per ward).
-SURVEY = "03-residents-survey"
-INTERVIEWS = "05-interviews"
-PRACTITIONERS = "07-practitioners"
-FIELDWORK = "02-evidence-gathering"
-SUMMARY = "00-executive-summary"
-RECOMMENDATIONS = "10-recommendations"
+# Chapters a headline links to, by their names in `cityconv.data.chapter_registry` (one page per ward).
+SURVEY = "residents-survey"
+INTERVIEWS = "interviews"
+PRACTITIONERS = "practitioners"
+FIELDWORK = "evidence-gathering"
+SUMMARY = "executive-summary"
+RECOMMENDATIONS = "recommendations"
 
 #: The published claims that make the headlines, in reading order, with the chapter that shows each.
 PUBLISHED_CLAIMS: tuple[tuple[str, str], ...] = (
@@ -142,14 +143,14 @@ def record_headlines(findings: dict, status: str) -> list[Headline]:
     return out
 
 
-def link(chapter: str, prefix: str, available: set[str]) -> str:
-    """A MyST link to a ward's chapter ("" when the book has no such chapter, so no link can break)."""
-    return f"{{doc}}`{prefix}{chapter}`" if chapter in available else ""
+def link(chapter: str, prefix: str, available: dict[str, str]) -> str:
+    """A MyST link to a ward's chapter, by name ("" when the book has no such chapter, so no link can break)."""
+    return f"{{doc}}`{prefix}{available[chapter]}`" if chapter in available else ""
 
 
-def available_chapters(root: Path) -> set[str]:
-    """Template stems the book runs for every ward (notebooks/NN-*.ipynb)."""
-    return {p.stem for p in (Path(root) / "notebooks").glob("[0-9][0-9]-*.ipynb")}
+def available_chapters(root: Path) -> dict[str, str]:
+    """The chapters the book runs for every ward: name -> page (`cityconv.data.chapter_registry`)."""
+    return chapter_registry.chapter_pages(root)
 
 
 # ================================================================================================

@@ -19,7 +19,6 @@ from cityconv.chapters.common import (
     RAISED,
     SHORT_GROUP,
     _escape,
-    _lower_first,
     code_labels,
     count_text,
     not_available_text,
@@ -41,6 +40,7 @@ from cityconv.methods.disclosure import (
 from cityconv.methods.stats import cohens_kappa
 from cityconv.present import WARD_COLOUR, Chart, Table, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.prose import lower_first
 
 # ================================================================================================
 # interviews (chapter 05)
@@ -172,7 +172,7 @@ def summary_text(s: InterviewSummary) -> str:
     has_quotes = s.quotes is not None and not s.quotes.empty
     return render("interviews", "summary", {
         "ward": s.ward, "n": count_text(s.n, s.rules) if s.interviews is not None else 0,
-        "top": join_words([_lower_first(s.theme_labels.get(t, t)) for t, _ in top[:3]]), "has_quotes": has_quotes})
+        "top": join_words([lower_first(s.theme_labels.get(t, t)) for t, _ in top[:3]]), "has_quotes": has_quotes})
 
 
 def interview_intro_text(s: InterviewSummary) -> str:
@@ -191,11 +191,11 @@ def interview_groups_text(s: InterviewSummary) -> str:
     if s.interviews is None or s.by_group is None:
         return ""
     labels = s.group_labels
-    parts = [f"{count_text(s.by_group[g], s.rules)} with {_lower_first(labels.get(g, g))}s" for g in s.groups]
+    parts = [f"{count_text(s.by_group[g], s.rules)} with {lower_first(labels.get(g, g))}s" for g in s.groups]
     parts[0] = parts[0].replace(" with ", " interviews were with ", 1)
     return render("interviews", "groups", {
         "n_groups": len(s.groups), "n_groups_word": number_word(len(s.groups)),
-        "groups": join_words([_lower_first(labels.get(g, g)) + "s" for g in s.groups]),
+        "groups": join_words([lower_first(labels.get(g, g)) + "s" for g in s.groups]),
         "counts": join_words(parts), "threshold": fmt_int(s.rules.threshold)})
 
 
@@ -205,7 +205,7 @@ def interview_themes_text(s: InterviewSummary) -> str:
     if s.themes is None or s.raised is None:
         return not_available_text(s.ward, "interview coding", ["interview_themes.csv"])
     labels = s.theme_labels
-    items = [f"{_lower_first(labels.get(t, t))} ({fmt_int(n)}{f' of the {fmt_int(s.n)} interviews' if i == 0 else ''})"
+    items = [f"{lower_first(labels.get(t, t))} ({fmt_int(n)}{f' of the {fmt_int(s.n)} interviews' if i == 0 else ''})"
              for i, (t, n) in enumerate(_top_themes(s))]
     n_withheld = sum(int(p.mask.loc[[g for g in p.mask.index if g != TOTAL], RAISED].sum()) for p in s.protected.values())
     return render("interviews", "themes", {
@@ -239,7 +239,7 @@ def coding_agreement_text(s: InterviewSummary) -> str | None:
         pairs = [(i, t) for i in double]
         k = cohens_kappa([x in by_first for x in pairs], [x in by_second for x in pairs])
         if k is not None and k < 0.6:
-            weak.append(f"{_lower_first(s.theme_labels.get(t, t))} ({k:.2f})")
+            weak.append(f"{lower_first(s.theme_labels.get(t, t))} ({k:.2f})")
     return render("interviews", "agreement", {
         "n_double": count_text(len(double), s.rules), "n_themes": number_word(len(frame)),
         "agree": fmt_pct(agree / len(items)), "kappa": None if overall is None else f"{overall:.2f}",
@@ -304,7 +304,7 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
         f"Horizontal bar chart of the number of the {fmt_int(s.n)} interviews in which each of "
         f"{len(data)} themes was raised, most often at the top. "
         f"{first['theme']} is raised most often ({fmt_int(first['interviews'])} interviews) and "
-        f"{_lower_first(last['theme'])} least often ({fmt_int(last['interviews'])})."
+        f"{lower_first(last['theme'])} least often ({fmt_int(last['interviews'])})."
     )
     if left_out:
         alt += f" {fmt_int(left_out)} theme(s) are left out because their counts are withheld."

@@ -25,9 +25,6 @@ SOURCE_RECORDS = {
     "(City Conversation in Clubmoor findings presentation, 2020–21); not the original responses",
     "synthetic": "synthetic demonstration records for {title} — not findings",
 }
-SOURCE_CENSUS = "ONS Census 2021 (small areas best-fitted to wards); Open Government Licence v3.0"
-SOURCE_CENSUS_2011 = "ONS Census 2011 ward population; Open Government Licence v3.0"
-SOURCE_IMD = "MHCLG English Indices of Deprivation 2019; Open Government Licence v3.0"
 
 
 @dataclass(frozen=True)
@@ -63,8 +60,8 @@ def open_chapter(study_id: str, root: Path | None = None) -> Chapter:
     """Load everything a chapter needs; raise a clear error (never a half-loaded chapter)."""
     project = Project(Path(root).resolve()) if root else Project.discover()
     params = load_params(project.params_file(study_id), project.root)
-    ward_data = params.kind == "ward" and params.data_dir is not None
-    data = load_ward_data(project.root / params.data_dir, project.root) if ward_data else None
+    has_data = params.kind == "ward" and params.data_dir is not None
+    data = load_ward_data(project.root / params.data_dir, project.root) if has_data and params.data_dir else None
     context = None
     if params.ward is not None and project.context_dir.is_dir():
         context = load_context(project.context_dir, params.ward.code, params.ward.boundary_set)

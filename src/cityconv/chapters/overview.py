@@ -126,8 +126,8 @@ def choropleth(o: Overview, indicator: str) -> Chart:
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
     known = o.indicators.dropna(subset=[indicator]).sort_values(indicator)
     high, low = known.iloc[-1], known.iloc[0]
-    studied = [f"{o.studied[c]} is in the class {class_label(edges, _class_of(values[c], edges))}"
-               for c in sorted(o.studied) if _class_of(values.get(c), edges) is not None]
+    studied = [f"{o.studied[c]} is in the class {class_label(edges, k)}"
+               for c in sorted(o.studied) if (k := _class_of(values.get(c), edges)) is not None]
     alt = (
         f"Map of Liverpool's {fmt_int(len(o.shapes))} wards {o.set_text}, shaded in {len(edges) - 1} classes "
         f"from light (low) to dark (high) by the share of {words}. The highest is {high['ward_name']} "

@@ -17,7 +17,6 @@ from cityconv.chapters.common import (
     SECTION_INTRO,
     SOURCE_KEYS,
     _escape,
-    _lower_first,
     code_labels,
     count_text,
     not_available_text,
@@ -35,6 +34,7 @@ from cityconv.methods.disclosure import (
 )
 from cityconv.present import WARD_COLOUR, Chart, Table, capitalise, fmt_int, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.prose import lower_first
 
 # ================================================================================================
 # practitioners and partners (chapter 07)
@@ -105,7 +105,7 @@ def summary_text(s: PractitionerSummary) -> str:
     groups = [] if s.themes is None else list(_finding_groups(s))
     return render("practitioners", "summary", {
         "ward": s.ward, "n_workshops": number_word(len(s.workshops)), "n_groups": number_word(len(groups)),
-        "groups": join_words([_lower_first(g) for g in groups]), "statements": s.statements.frame is not None})
+        "groups": join_words([lower_first(g) for g in groups]), "statements": s.statements.frame is not None})
 
 
 def practitioner_intro_text(s: PractitionerSummary) -> str:
@@ -175,7 +175,7 @@ def _finding_groups(s: PractitionerSummary) -> dict[str, list[str]]:
     for code, label in s.theme_labels.items():
         if code in raised:
             g, finding = _split_theme_label(label)
-            groups.setdefault(g, []).append(_lower_first(finding))
+            groups.setdefault(g, []).append(lower_first(finding))
     return groups
 
 
@@ -191,7 +191,7 @@ def workshop_themes_text(s: PractitionerSummary) -> str:
         lines += [f"  - {_escape(capitalise(f))}" for f in findings]
     missing = [labels[c] for c in labels if c not in raised]
     if missing:
-        lines += ["", f"Not raised in any workshop: {_escape(join_words([_lower_first(m) for m in missing]))}."]
+        lines += ["", f"Not raised in any workshop: {_escape(join_words([lower_first(m) for m in missing]))}."]
     return "\n".join(lines)
 
 

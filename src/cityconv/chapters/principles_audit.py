@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from cityconv.chapters.findings import (
-    CHAPTER_PAGES,
+    CHAPTER_NAMES,
     FINDINGS,
     chapter_link,
     finding_kinds,
@@ -27,6 +27,7 @@ from cityconv.chapters.findings import (
 from cityconv.core.params import read_yaml, to_plain, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import chapter_registry
 from cityconv.data.rules import EVIDENCE_DIR, key_line
 from cityconv.methods.conditions import (
     Finding,
@@ -235,15 +236,15 @@ def load(study_id: str, root: Path | None = None) -> WardAudit:
 
 TEMPLATES = Path(__file__).parent / "templates" / "principles_audit"
 render = template_renderer(TEMPLATES)
-RECOMMENDATIONS_PAGE = "10-recommendations"
 
 
 def summary_context(a: WardAudit) -> dict[str, Any]:
     c = a.counts()
     parts = [f"{fmt_int(c[s])} {a.scale[s][0].lower()}" for s in a.scale if c[s]]
+    page = chapter_registry.find_page("recommendations")
+    link = f"{{doc}}`recommendations </book/generated/{a.study_id}/{page}>`" if page else "recommendations"
     return {"ward": a.ward, "n": fmt_int(len(a.scores)), "counts": join_words(parts), "status": a.status,
-            "n_not_known": int(c.get("not_known", 0)),
-            "recommendations_link": f"{{doc}}`recommendations </book/generated/{a.study_id}/{RECOMMENDATIONS_PAGE}>`"}
+            "n_not_known": int(c.get("not_known", 0)), "recommendations_link": link}
 
 
 def summary_text(a: WardAudit) -> str:
@@ -279,7 +280,7 @@ def principle_context(a: WardAudit, p: PrincipleScore) -> dict[str, Any]:
     tested = {l.finding for l in p.leaves}
     lines = [capitalise(reason_sentence(l, a.findings)) + "." for l in p.leaves]
     lines += [a.findings[fid].description for fid in p.findings if fid not in tested]
-    chapters = dict.fromkeys(FINDINGS[f].chapter for f in p.findings if FINDINGS[f].chapter in CHAPTER_PAGES)
+    chapters = dict.fromkeys(FINDINGS[f].chapter for f in p.findings if FINDINGS[f].chapter in CHAPTER_NAMES)
     return {"number": p.number, "name": p.name, "label": p.label, "because": p.because,
             "evidence": list(dict.fromkeys(lines)),
             "links": join_words(chapter_link(c, a.study_id) for c in chapters)}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from typing import Any
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -292,10 +293,7 @@ def _verb(n) -> str:
 
 
 def no_census_text(p: WardProfile, topic: str) -> str:
-    return (
-        f"No Census 2021 {topic} figures can be shown for {p.ward_name}: no neighbourhood (LSOA) is "
-        "assigned to it by ONS's best-fit lookup, so its figures are missing, not zero (see Population above)."
-    )
+    return render("no_census", {"topic": topic, "ward": p.ward_name})
 
 
 def intro_context(p: WardProfile) -> dict:
@@ -352,30 +350,28 @@ def population_context(p: WardProfile) -> dict:
 
 def population_text(p: WardProfile) -> str:
     if not p.has_census:
-        return f"> **No Census 2021 figures for {p.ward_name}.** {p.caveat}"
+        return render("no_census_population", {"ward": p.ward_name, "caveat": p.caveat})
     return render("population", population_context(p))
+
+
+def age_context(p: WardProfile) -> dict[str, Any]:
+    city = _city_name(p)
+    ward, town = shares(p.age, "ward"), shares(p.age, "city")
+    old = ["65-74", "75+"]
+    female_w, female_c = shares(p.sex, "ward").get("Female"), shares(p.sex, "city").get("Female")
+    has_sex = female_w is not None and not pd.isna(female_w)
+    return {"ward": p.ward_name, "city": city,
+            "children": fmt_pct(ward["0-14"]), "children_compared": compare(ward["0-14"], town["0-14"]),
+            "city_children": fmt_pct(town["0-14"]), "young": fmt_pct(ward["15-24"]), "city_young": fmt_pct(town["15-24"]),
+            "old": fmt_pct(float(ward[old].sum())), "city_old": fmt_pct(float(town[old].sum())),
+            "female": fmt_pct(female_w) if has_sex else "", "male": fmt_pct(1 - float(female_w)) if has_sex else "",
+            "city_female": fmt_pct(female_c) if has_sex else ""}
 
 
 def age_text(p: WardProfile) -> str:
     if not p.has_census:
         return no_census_text(p, "age or sex")
-    city = _city_name(p)
-    ward, town = shares(p.age, "ward"), shares(p.age, "city")
-    old = ["65-74", "75+"]
-    w_old, c_old = float(ward[old].sum()), float(town[old].sum())
-    female_w, female_c = shares(p.sex, "ward").get("Female"), shares(p.sex, "city").get("Female")
-    text = (
-        f"Children under 15 make up {fmt_pct(ward['0-14'])} of {p.ward_name}'s residents, "
-        f"{compare(ward['0-14'], town['0-14'])} {city} ({fmt_pct(town['0-14'])}). "
-        f"Young people aged 15 to 24 are {fmt_pct(ward['15-24'])} ({city}: {fmt_pct(town['15-24'])}), "
-        f"and people aged 65 and over {fmt_pct(w_old)} ({city}: {fmt_pct(c_old)})."
-    )
-    if female_w is not None and not pd.isna(female_w):
-        text += (
-            f"\n\n{fmt_pct(female_w)} of residents are female and {fmt_pct(1 - float(female_w))} male "
-            f"({city}: {fmt_pct(female_c)} female)."
-        )
-    return text
+    return render("age", age_context(p))
 
 
 def _band_words(band: str) -> str:
@@ -387,73 +383,66 @@ def _band_words(band: str) -> str:
     return f"{lo} to {hi}"
 
 
-def ethnicity_text(p: WardProfile) -> str:
-    if not p.has_census:
-        return no_census_text(p, "ethnic group")
+def ethnicity_context(p: WardProfile) -> dict[str, Any]:
     city = _city_name(p)
     ward, town = shares(p.ethnicity, "ward"), shares(p.ethnicity, "city")
     minority_w = shares(p.ethnic_minority, "ward").iloc[0]
     minority_c = shares(p.ethnic_minority, "city").iloc[0]
-    others = ward.drop("White").astype(float)
-    top = str(others.idxmax())
-    return (
-        f"{fmt_pct(ward['White'])} of {p.ward_name}'s residents gave their ethnic group as White "
-        f"({city}: {fmt_pct(town['White'])}), so {fmt_pct(minority_w)} belong to an ethnic minority group "
-        f"other than White, {compare(minority_w, minority_c)} {city} ({fmt_pct(minority_c)}). "
-        f"The largest of these groups in the ward is {top} ({fmt_pct(ward[top])}; {city}: {fmt_pct(town[top])}). "
-        "White minorities, such as White Irish or Gypsy or Irish Traveller, are counted within White here."
-    )
+    top = str(ward.drop("White").astype(float).idxmax())
+    return {"ward": p.ward_name, "city": city, "white": fmt_pct(ward["White"]), "city_white": fmt_pct(town["White"]),
+            "minority": fmt_pct(minority_w), "minority_compared": compare(minority_w, minority_c),
+            "city_minority": fmt_pct(minority_c), "top": top, "top_share": fmt_pct(ward[top]),
+            "city_top_share": fmt_pct(town[top])}
+
+
+def ethnicity_text(p: WardProfile) -> str:
+    if not p.has_census:
+        return no_census_text(p, "ethnic group")
+    return render("ethnicity", ethnicity_context(p))
+
+
+def tenure_context(p: WardProfile) -> dict[str, Any]:
+    city = _city_name(p)
+    ward, town = shares(p.tenure, "ward"), shares(p.tenure, "city")
+    return {"ward": p.ward_name, "city": city, "social": fmt_pct(ward[SOCIAL]),
+            "social_compared": compare(ward[SOCIAL], town[SOCIAL]), "city_social": fmt_pct(town[SOCIAL]),
+            "private": fmt_pct(ward[PRIVATE]), "city_private": fmt_pct(town[PRIVATE]),
+            "owned": fmt_pct(float(ward[OWNED].sum())), "city_owned": fmt_pct(float(town[OWNED].sum()))}
 
 
 def tenure_text(p: WardProfile) -> str:
     if not p.has_census:
         return no_census_text(p, "housing tenure")
-    city = _city_name(p)
-    ward, town = shares(p.tenure, "ward"), shares(p.tenure, "city")
-    own_w, own_c = float(ward[OWNED].sum()), float(town[OWNED].sum())
-    return (
-        f"{fmt_pct(ward[SOCIAL])} of {p.ward_name}'s households rent from a council or housing association, "
-        f"{compare(ward[SOCIAL], town[SOCIAL])} {city} ({fmt_pct(town[SOCIAL])}); "
-        f"{fmt_pct(ward[PRIVATE])} rent privately ({city}: {fmt_pct(town[PRIVATE])}) and "
-        f"{fmt_pct(own_w)} own their home outright, with a mortgage or through shared ownership "
-        f"({city}: {fmt_pct(own_c)})."
-    )
+    return render("tenure", tenure_context(p))
 
 
-def deprivation_text(p: WardProfile) -> str:
+def deprivation_context(p: WardProfile) -> dict[str, Any]:
     if not p.has_deprivation:
-        return (
-            f"No neighbourhood (LSOA) is assigned to {p.ward_name} by the best-fit lookups, so the ward has no "
-            "deprivation figures of its own; its neighbourhoods are counted in the neighbouring wards."
-        )
-    city = _city_name(p)
+        return {"has_deprivation": False, "ward": p.ward_name}
     d = p.deprivation
     ward = d[d["area"] == "ward"].set_index("decile")["n_lsoa"].astype(int)
     town = d[d["area"] == "city"].set_index("decile")["n_lsoa"].astype(int)
     n, n_city = int(ward.sum()), int(town.sum())
-    text = (
-        f"{capitalise(of_phrase(ward[1], n))} neighbourhoods (LSOAs) in {p.ward_name} {_verb(ward[1])} among the most deprived "
-        "10% in England on the Index of Multiple Deprivation 2019 (decile 1)"
-    )
-    if ward[[1, 2]].sum() > ward[1]:
-        text += f", and {of_phrase(ward[[1, 2]].sum(), n)} among the most deprived 20%"
-    text += (f". Across {city}, {fmt_int(town[1])} of {fmt_int(n_city)} neighbourhoods "
-             f"({fmt_pct(town[1] / n_city)}) are in decile 1.")
+    context: dict[str, Any] = {
+        "has_deprivation": True, "ward": p.ward_name, "city": _city_name(p),
+        "decile1": capitalise(of_phrase(ward[1], n)), "decile1_verb": _verb(ward[1]),
+        "decile12": of_phrase(ward[[1, 2]].sum(), n) if ward[[1, 2]].sum() > ward[1] else "",
+        "city_decile1": fmt_int(town[1]), "city_n": fmt_int(n_city), "city_decile1_share": fmt_pct(town[1] / n_city),
+        "imd2025": None,
+        "split": "note" in p.lsoas and p.lsoas["note"].fillna("").str.contains("listed under each").any(),
+    }
     d25 = p.deprivation2025
     w25 = d25[d25["area"] == "ward"]
     if not w25.empty and not w25["n_lsoa"].isna().all() and int(w25["n_lsoa"].fillna(0).sum()) > 0:
         w25 = w25.set_index("decile")["n_lsoa"].astype(int)
         c25 = d25[d25["area"] == "city"].set_index("decile")["n_lsoa"].astype(int)
-        text += (
-            f" On the 2025 index, which uses the 2021 neighbourhood boundaries, {of_phrase(w25[1], int(w25.sum()))} "
-            f"neighbourhoods assigned to the ward {_verb(w25[1])} in decile 1 ({city}: {fmt_int(c25[1])} of {fmt_int(c25.sum())}). "
-            "The two indices each rank neighbourhoods against England in their own year, so compare deciles, "
-            "not ranks."
-        )
-    if "note" in p.lsoas and p.lsoas["note"].fillna("").str.contains("listed under each").any():
-        text += (" One or more of these neighbourhoods was split between wards in 2021 and is listed under "
-                 "each of them, so it is also counted in a neighbouring ward.")
-    return text
+        context["imd2025"] = {"decile1": of_phrase(w25[1], int(w25.sum())), "verb": _verb(w25[1]),
+                              "city_decile1": fmt_int(c25[1]), "city_n": fmt_int(c25.sum())}
+    return context
+
+
+def deprivation_text(p: WardProfile) -> str:
+    return render("deprivation", deprivation_context(p))
 
 
 OTHER_SET_WORDS = {
@@ -466,30 +455,24 @@ def _share_list(rows: pd.DataFrame) -> str:
     return join_words([f"{r.other_ward_name} ({fmt_pct(r.share)})" for r in rows.itertuples()])
 
 
-def boundary_change_text(p: WardProfile) -> str:
-    """Which wards of the other boundary set hold this ward's residents, and what share of them."""
+def boundary_change_context(p: WardProfile) -> dict[str, Any]:
     if p.overlaps.empty:
-        return (
-            f"{p.ward_name} has no Census neighbourhood of its own in ONS's best-fit lookup, so how its area "
-            "relates to the other boundary set cannot be measured by population here. Its residents are "
-            "counted in the wards around it (see Population below)."
-        )
+        return {"no_overlaps": True, "ward": p.ward_name}
     when, others = OTHER_SET_WORDS[p.boundary_set]
     rows = p.overlaps.sort_values("share", ascending=False)
-    if len(rows) == 1:
-        verb = "live in" if p.boundary_set == ctx.SET_OLD else "lived in"
-        text = f"{when}, all of {p.ward_name}'s residents {verb} one ward of {others}: {rows['other_ward_name'].iloc[0]}."
-    elif p.boundary_set == ctx.SET_OLD:
-        text = (f"{when}, {p.ward_name}'s residents live in {fmt_int(len(rows))} of {others}: {_share_list(rows)} "
-                "of its residents.")
-    else:
-        text = (f"{when}, {p.ward_name}'s residents lived in {fmt_int(len(rows))} of {others}: "
-                f"{_share_list(rows)} of its residents.")
-    if p.findings_boundary_set and p.findings_boundary_set != p.boundary_set:
-        text += f" This study reports its findings {BOUNDARY_SET_TEXT[p.findings_boundary_set]}."
-    elif p.findings_boundary_set:
-        text += f" This study reports its findings {BOUNDARY_SET_TEXT[p.findings_boundary_set]}, as here."
-    return text + f"\n\n> **How these shares were found.** {ctx.OVERLAP_METHOD} {ctx.OVERLAP_CAVEAT}"
+    findings_set = p.findings_boundary_set
+    return {"no_overlaps": False, "ward": p.ward_name, "when": when, "others": others,
+            "verb": "live in" if p.boundary_set == ctx.SET_OLD else "lived in",
+            "single": str(rows["other_ward_name"].iloc[0]) if len(rows) == 1 else "",
+            "n_wards": fmt_int(len(rows)), "shares": _share_list(rows),
+            "findings_set": BOUNDARY_SET_TEXT[findings_set] if findings_set else "",
+            "findings_set_here": bool(findings_set) and findings_set == p.boundary_set,
+            "method": ctx.OVERLAP_METHOD, "caveat": ctx.OVERLAP_CAVEAT}
+
+
+def boundary_change_text(p: WardProfile) -> str:
+    """Which wards of the other boundary set hold this ward's residents, and what share of them."""
+    return render("boundary_change", boundary_change_context(p))
 
 
 def boundary_change_table(p: WardProfile) -> Table | None:

@@ -71,6 +71,7 @@ def map_html(chart) -> str:
 def sheet_markdown(study_id: str, root: Path | None = None) -> str:
     """The sheet of a profile-only ward (its atlas id, e.g. `e05000887`) as Markdown with HTML blocks."""
     p = profile.load_profile(study_id, root)
+    assert p.context_dir is not None  # load_profile always reads the context tables from a folder
     frame = atlas.ward_indicators(p.context_dir, p.boundary_set)
     city = ctx.CITY_NAME
     return render("sheet", {

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from cityconv.chapters.findings import (
-    CHAPTER_PAGES,
+    CHAPTER_NAMES,
     FINDINGS,
     chapter_link,
     explain_leaf,
@@ -36,6 +36,7 @@ from cityconv.chapters.findings import (
 from cityconv.core.params import did_you_mean, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import chapter_registry
 from cityconv.data import rules as rules_file
 from cityconv.data.rules import EVIDENCE_DIR, RULES_FILE, Rule, load_rules, rules_path
 from cityconv.methods.conditions import (
@@ -197,12 +198,14 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
 
 TEMPLATES = Path(__file__).parent / "templates" / "recommendations"
 render = template_renderer(TEMPLATES)
-EXPLORER_STUDY, EXPLORER_PAGE = "teaching", "42-recommendation-explorer"
+EXPLORER_STUDY, EXPLORER_CHAPTER = "teaching", "recommendation-explorer"
 
 
-def page_link(wr: WardRecommendations, study_id: str, page: str, text: str) -> str:
+def page_link(wr: WardRecommendations, study_id: str, page: str | None, text: str) -> str:
     """A MyST link to a generated page, or the plain words when that study is not part of this book."""
     if study_id != wr.study_id and (wr.project is None or not wr.project.params_file(study_id).exists()):
+        return text
+    if page is None:  # the project has no such chapter
         return text
     return f"{{doc}}`{text} </book/generated/{study_id}/{page}>`"
 
@@ -218,10 +221,9 @@ def _grade_designs(eb) -> dict[str, str]:
     return {g: str(rows["design_name"].iloc[0]).lower() for g, rows in rubric.groupby("grade", sort=True)}
 
 
-PAPER_CITED = ", as cited in IPPR North and SRC (2010)"
 
 
-def case_context(eb, cid: str) -> dict[str, str]:
+def case_context(eb, cid: str) -> dict[str, Any]:
     """One evidence case as the trail shows it: where, the paper's words, grade, design, citation.
 
     `cite` is the study the paper cites; the page says once that all of it is as cited in the paper.
@@ -235,13 +237,6 @@ def case_context(eb, cid: str) -> dict[str, str]:
     return {"what": what, "effect": str(c["effect_published"]), "grade": str(c["evidence_grade"]),
             "design": design, "cite": capitalise(citation(eb, str(c["citation_key"]))),
             "second_hand": str(c["citation_key"]) != "ippr_src_2010"}
-
-
-def case_line(eb, cid: str) -> str:
-    """'Place or programme: “effect as published” — evidence grade B (before and after); Author (year)…'."""
-    c = case_context(eb, cid)
-    return (f"{c['what']}: “{c['effect']}” — evidence grade {c['grade']} ({c['design']}); {c['cite']}"
-            + (PAPER_CITED if c["second_hand"] else ""))
 
 
 def summary_context(wr: WardRecommendations) -> dict[str, Any]:
@@ -263,7 +258,7 @@ intro_text = summary_text  # the name the notebook and other chapters used befor
 
 def _chapter_links(wr: WardRecommendations, finding_ids) -> str:
     """Links to the chapters that show these findings (each chapter once), joined as English."""
-    chapters = dict.fromkeys(FINDINGS[f].chapter for f in finding_ids if FINDINGS[f].chapter in CHAPTER_PAGES)
+    chapters = dict.fromkeys(FINDINGS[f].chapter for f in finding_ids if FINDINGS[f].chapter in CHAPTER_NAMES)
     return join_words(chapter_link(c, wr.study_id) for c in chapters)
 
 
@@ -319,8 +314,8 @@ def not_fired_text(wr: WardRecommendations) -> str:
 
 
 def how_context(wr: WardRecommendations) -> dict[str, str]:
-    return {"audit_link": page_link(wr, wr.study_id, "09-principles-audit", "principles audit"),
-            "explorer_link": page_link(wr, EXPLORER_STUDY, EXPLORER_PAGE, "recommendation explorer"),
+    return {"audit_link": page_link(wr, wr.study_id, chapter_registry.find_page("principles-audit"), "principles audit"),
+            "explorer_link": page_link(wr, EXPLORER_STUDY, chapter_registry.find_page(EXPLORER_CHAPTER), "recommendation explorer"),
             "rules_file": RULES_FILE.as_posix(), "evidence_dir": EVIDENCE_DIR.as_posix()}
 
 

@@ -22,7 +22,6 @@ from cityconv.chapters.common import (
     SOURCE_PUBLISHED,
     TOP_N,
     _escape,
-    _lower_first,
     _protected_text,
     chapter_link,
     not_available_text,
@@ -49,6 +48,7 @@ from cityconv.present import (
     join_words,
 )
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.prose import lower_first
 
 # ================================================================================================
 # sense check (chapter 08)
@@ -217,7 +217,7 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         count, pct = _share_text(s, q, code)
         label = survey_code_labels(q, s.data).get(code, code)
         city = m["item_label"] if m["item_label"] else "No counterpart"
-        rows.append([f"{SHORT_QUESTION[q]}: {_lower_first(label)}", count, pct, city])
+        rows.append([f"{SHORT_QUESTION[q]}: {lower_first(label)}", count, pct, city])
     frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "% of those who answered", "Citywide counterpart"])
     assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
     notes = [
@@ -242,7 +242,7 @@ def sense_check_text(s: SenseCheck) -> str:
                                   ["survey_mentions.csv"])
     if s.citywide is None:
         return ("Without the citywide consultation data the ward's answers cannot be compared with it. The ward's "
-                f"own answers are in the {chapter_link('survey')} chapter.")
+                f"own answers are in the {chapter_link('residents-survey')} chapter.")
     if s.matches is None or s.matches.empty:
         return f"No answers can be compared: the survey records for {s.ward} hold no answers to these questions that can be shown."
     out = []
@@ -252,7 +252,7 @@ def sense_check_text(s: SenseCheck) -> str:
         if m.empty:
             continue
         labels = survey_code_labels(q, s.data)
-        name = lambda c: _lower_first(labels.get(c, c))
+        name = lambda c, labels=labels: lower_first(labels.get(c, c))
         matched = m[m["item_label"].notna()]
         unmatched = [name(c) for c in m.loc[m["item_label"].isna(), "code"]]
         detail = []
@@ -264,7 +264,7 @@ def sense_check_text(s: SenseCheck) -> str:
             "question": QUESTION_WORDS[q], "names": join_words([name(c) for c in m["code"]]), "names_count": len(m),
             "matched": len(matched), "detail": "\n".join(detail), "unmatched": join_words(unmatched),
             "unmatched_cap": capitalise(join_words(unmatched)), "unmatched_count": len(unmatched),
-            "strengths_only": (join_words([_lower_first(x) for x in strength_labels])
+            "strengths_only": (join_words([lower_first(x) for x in strength_labels])
                                if q == "best_things" and strength_labels else None)}))
     if "improve" in s.top:
         top_items = set(s.matches.loc[s.matches["question"] == "improve", "item_id"].dropna())

@@ -83,8 +83,9 @@ class Summary:
         return {k for k in self.figures["source_key"].astype(str) if k.strip()}
 
     @property
-    def chapters(self) -> set[str]:
-        return hl.available_chapters(self.root) if self.root is not None else set()
+    def chapters(self) -> dict[str, str]:
+        """The ward chapters the book has: name -> page."""
+        return hl.available_chapters(self.root) if self.root is not None else {}
 
 
 def load_summary(study_id: str, root: Path | None = None) -> Summary:
@@ -125,7 +126,7 @@ def reason_line(leaf, findings: dict) -> str:
 
     spec, f = FINDINGS.get(leaf.finding), findings.get(leaf.finding)
     label = spec.label if spec is not None else leaf.finding
-    if f is None or not f.known:
+    if f is None or not f.known or spec is None:
         return f"{label}: not known."
     if spec.kind == "list" and leaf.op in ("includes", "excludes") and not leaf.negated:
         item = f.codes_display.get(leaf.expected, leaf.expected)
@@ -184,8 +185,9 @@ def _plural(n, one: str, many: str) -> str:
 
 
 def _links(s: Summary) -> dict[str, str]:
-    """MyST links to the ward's other chapters, by template stem ("" for a chapter the book lacks)."""
-    return {stem: hl.link(stem, "", s.chapters) for stem in s.chapters}
+    """MyST links to the ward's other chapters, by chapter name ("" for a chapter the book lacks)."""
+    chapters = s.chapters
+    return {name: hl.link(name, "", chapters) for name in chapters}
 
 
 def intro_text(s: Summary) -> str:
@@ -306,9 +308,11 @@ def context_text(s: Summary) -> str | None:
 
     values: dict[str, Any] = {"name": p.ward_name, "city": _city_name(p), "census": p.has_census,
                               "caveat": p.caveat, "deprivation": p.has_deprivation,
-                              "profile": hl.link("01-ward-profile", "", s.chapters)}
+                              "profile": hl.link("ward-profile", "", s.chapters)}
     if p.has_census:
-        values["population"] = facts.population_2021(_pop(p, "ward", "population_2021")).text  # one number per fact
+        population = facts.population_2021(_pop(p, "ward", "population_2021"))
+        assert population is not None  # has_census: the ward has a 2021 count
+        values["population"] = population.text  # one number per fact
         minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")
         social_w, social_c = pr.shares(p.tenure, "ward").get(pr.SOCIAL), pr.shares(p.tenure, "city").get(pr.SOCIAL)
         values["minority"] = (fmt_pct(minority_w.iloc[0]), fmt_pct(minority_c.iloc[0])) if len(minority_w) and len(minority_c) else None

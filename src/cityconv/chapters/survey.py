@@ -16,7 +16,7 @@ Conventions, chosen so that no small count can be worked out from anything on th
   to more than 100%.
 * **Disclosure control** goes through `cityconv.methods.disclosure`: counts 1-4 are `[c]` (with secondary
   suppression for tables that add up to a total), percentages and 95% intervals are withheld with
-  their count, and the prose says "fewer than 5" instead of a small number (`count_phrase`).
+  their count, and the prose says "fewer than 5" instead of a small number (`count_text`).
 * **Honest wording.** The response-level records of the Clubmoor study are a reconstruction
   (see `data/clubmoor/README.md`). The page's banner, and each figure's caption and each table's
   source, say so once; sentences do not repeat it. The published statement (from
@@ -40,6 +40,9 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.chapters import facts
+from cityconv.chapters.common import count_text
+from cityconv.chapters.statistics_prose import precision_statement
+from cityconv.data import chapter_registry
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -52,13 +55,12 @@ from cityconv.methods.disclosure import (
     suppress_linked,
 )
 from cityconv.methods.stats import (
-    precision_statement,
     proportion_table,
     wilson_interval,
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
-from cityconv.present.prose import template_renderer
+from cityconv.present.prose import lower_first, template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
 TEMPLATES = Path(__file__).parent / "templates" / "survey"
@@ -252,19 +254,10 @@ def added_questions(sv: "Survey") -> list[str]:
 
 def _short(label: str) -> str:
     """Drop a bracketed qualifier for prose: "Social media (digital)" -> "social media"."""
-    text = label.split(" (")[0]
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    return lower_first(label.split(" (")[0])
 
 
 # ---- safe wording
-
-
-def count_phrase(n: int, rules: DisclosureRules) -> str:
-    """A count as prose: the number, or "fewer than 5" when it is below the disclosure threshold."""
-    n = int(n)
-    if rules.is_small(n):
-        return f"fewer than {fmt_int(rules.threshold)}"
-    return fmt_int(n)
 
 
 def _pct_range(low: float, high: float) -> str:
@@ -418,27 +411,24 @@ def availability_text(sv: Survey) -> str:
     return render("availability", {
         "ward": sv.ward_name, "has_responses": sv.has_responses, "has_mentions": sv.has_mentions,
         "n": fmt_int(sv.n), "published": sv.published.get("survey_responses") == sv.n,
-        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else ""})
+        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else "",
+        "who_page": chapter_registry.find_page("who-took-part")})
 
 
 def not_available_text(sv: Survey, question: str) -> str | None:
     """A sentence for a section whose data this ward lacks (None when the data are there)."""
     if _available(sv, question):
         return None
-    if not sv.has_responses:
-        return f"No survey responses are available for {sv.ward_name}, so this section is empty."
-    if not sv.questionnaire.has(question):
-        return f"Not available: {sv.ward_name}'s questionnaire does not ask this question."
-    if is_multi(sv, question):
-        return f"Not available: {sv.ward_name}'s records have no coded answers to this question."
-    return f"Not available: nobody in {sv.ward_name}'s records answered this question."
+    asked = sv.has_responses and sv.questionnaire.has(question)
+    return render("not_available", {"ward": sv.ward_name, "has_responses": sv.has_responses, "asked": asked,
+                                    "multi": asked and is_multi(sv, question)})
 
 
 def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
     """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "fewer than 5 of the 48 respondents"."""
     n = int(row["count"])
     if sv.rules.is_small(n):
-        return f"{count_phrase(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
+        return f"{count_text(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
     text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
     if with_interval:
         text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
@@ -456,56 +446,52 @@ def _overlap(a, b) -> bool:
     return not (a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"])
 
 
-def multi_response_text(sv: Survey, question: str) -> str | None:
-    """The most frequent answers, with counts, shares and intervals, and how sure the ranking is."""
-    if not _available(sv, question):
-        return not_available_text(sv, question)
+def multi_response_context(sv: Survey, question: str) -> dict:
     fr = frequencies(sv, question)
     answers = fr.table[(fr.table["category"] != NO_ANSWER) & (fr.table["category"] != "other")]
     answers = answers[answers["count"] > 0]
     if answers.empty:
-        return "Nobody gave an answer to this question."
-    top = answers.head(2)
-    parts = [f"**{_short(r['label'])}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
+        return {"top": []}
+    ranking, second, third = "", "", ""
+    if len(answers) >= 3:
+        second_row, third_row = answers.iloc[1], answers.iloc[2]
+        ranking = "overlap" if _overlap(second_row, third_row) else "clear"
+        second, third = _short(second_row["label"]), _short(third_row["label"])
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    text = f"The {what} named most often were {join_words(parts)}."
-    if len(answers) >= 3:
-        second, third = answers.iloc[1], answers.iloc[2]
-        if _overlap(second, third):
-            text += (f" The interval for {_short(second['label'])} overlaps that of the next answer, "
-                     f"{_short(third['label'])}, so with this many responses it is not certain that it is really "
-                     "ahead of it.")
-        else:
-            text += (" The intervals of the two leading answers do not overlap with the next one's, so their lead "
-                     "is larger than chance variation alone would explain.")
-    withheld = int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum())
-    if withheld:
-        text += (f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are shown as {SUPPRESSED} "
-                 "in the table and left out of the chart.")
-    return text
+    return {"what": what, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(r, sv)}
+                                  for _, r in answers.head(2).iterrows()],
+            "ranking": ranking, "second": second, "third": third,
+            "withheld": int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum()) > 0,
+            "threshold": fmt_int(sv.rules.threshold), "suppressed": SUPPRESSED}
+
+
+def multi_response_text(sv: Survey, question: str) -> str | None:
+    """The most frequent answers, with counts, shares and intervals, and how sure the ranking is."""
+    if not _available(sv, question):
+        return not_available_text(sv, question)
+    return render("multi_response", multi_response_context(sv, question))
+
+
+def single_answer_context(sv: Survey, column: str) -> dict:
+    fr = frequencies(sv, column)
+    rows = fr.table[fr.table["category"] != NO_ANSWER]
+    rows = rows[rows["count"] > 0]
+    lead = rows.iloc[0]
+    majority = ""
+    if not sv.rules.is_small(int(lead["count"])):
+        majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
+    return {"question": wording(sv, column), "lead": lead["label"].lower(), "lead_phrase": _answer_phrase(lead, sv),
+            "majority": majority,
+            "others": [{"label": r["label"].lower(), "phrase": _answer_phrase(r, sv, with_interval=False)}
+                       for _, r in rows.iloc[1:].iterrows()]}
 
 
 def single_answer_text(sv: Survey, column: str) -> str | None:
     """The answers to one single-answer question, largest first, with intervals."""
     if not _available(sv, column):
         return not_available_text(sv, column)
-    fr = frequencies(sv, column)
-    rows = fr.table[fr.table["category"] != NO_ANSWER]
-    rows = rows[rows["count"] > 0]
-    lead = rows.iloc[0]
-    text = (f"Asked “{wording(sv, column)}”, the most common answer was "
-            f"**{lead['label'].lower()}**, given by {_answer_phrase(lead, sv)}.")
-    if not sv.rules.is_small(int(lead["count"])):
-        if lead["ci_low"] > 0.5:
-            text += " Even the lower end of its interval is above half, so a majority is clear despite the small sample."
-        elif lead["share"] > 0.5:
-            text += (" That is more than half of respondents, but the interval reaches below half, so with this "
-                     "many responses a majority is likely rather than certain.")
-    others = [f"{r['label'].lower()}: {_answer_phrase(r, sv, with_interval=False)}" for _, r in rows.iloc[1:].iterrows()]
-    if others:
-        text += " Other answers — " + "; ".join(others) + "."
-    return text
+    return render("single_answer", single_answer_context(sv, column))
 
 
 VERDICTS = {True: "holds", False: "does not hold", None: "cannot be checked"}
@@ -554,17 +540,12 @@ def published_comparison_text(sv: Survey, section: str) -> str | None:
 def added_questions_text(sv: Survey) -> str:
     """Which questions the ward added to the City Conversation questionnaire (reported below), or that it added none."""
     added = [sv.questionnaire.question(q) for q in added_questions(sv)]
-    if not added:
-        return (f"{sv.ward_name}'s questionnaire asks the City Conversation questions only, so there is nothing "
-                "more to report here.")
-    names = join_words([f"“{q.text}”" for q in added])
-    return (f"{sv.ward_name}'s questionnaire added {fmt_int(len(added))} question{'s' if len(added) > 1 else ''} "
-            f"of its own to the City Conversation's: {names}. Each is reported below in the same way as the others, "
-            "with the same disclosure control.")
+    n_added = f"{fmt_int(len(added))} question{'s' if len(added) > 1 else ''}"
+    return render("added_questions", {"ward": sv.ward_name, "added": [q.text for q in added], "n_added": n_added})
 
 
 def question_heading(sv: Survey, question: str) -> str:
-    return f"**{sv.questionnaire.question(question).short}**"
+    return render("question_heading", {"short": sv.questionnaire.question(question).short})
 
 
 def question_summary(sv: Survey, question: str) -> str | None:
@@ -665,7 +646,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
                 pct.append(fmt_pct(mba.counts.loc[code, group] / base))
         frame[f"{group}: respondents"] = list(disp)
         frame[f"{group}: % of age group"] = pct
-        notes.append(f"{group}: {count_phrase(base, sv.rules)} respondents in this age group.")
+        notes.append(f"{group}: {count_text(base, sv.rules)} respondents in this age group.")
     notes = list(mba.by_age.notes) + notes + [
         "Percentages are of all respondents in the age group, including any who did not answer this question. "
         "Respondents could name several methods.",

@@ -67,7 +67,7 @@ def drop_thebe(app) -> None:
     """Unhook sphinx-thebe, which Jupyter Book 1 always loads: with no repository of ours on Binder it
     writes a Thebe configuration for an unrelated example repository, and a CDN address, into every
     page. The book runs no code in the page (the explorers need no kernel), so it needs none of it."""
-    for event, listeners in app.events.listeners.items():
+    for listeners in app.events.listeners.values():
         listeners[:] = [x for x in listeners if getattr(x.handler, "__module__", "") != "sphinx_thebe"]
     app.registry.css_files[:] = [c for c in app.registry.css_files if "thebe" not in str(c[0])]
     app.registry.js_files[:] = [j for j in app.registry.js_files if "thebe" not in str(j[0])]
@@ -76,8 +76,8 @@ def drop_thebe(app) -> None:
 def _config_inited(app, config) -> None:
     drop_thebe(app)
     staging = Path(app.outdir).parent / ".cityconv-static"
-    app.env_has_vendor = stage_vendor_files(Path(app.srcdir), staging)  # type: ignore[attr-defined]
-    if app.env_has_vendor:  # type: ignore[attr-defined]
+    app.env_has_vendor = stage_vendor_files(Path(app.srcdir), staging)
+    if app.env_has_vendor:
         config.html_static_path = [*config.html_static_path, str(staging)]
 
 

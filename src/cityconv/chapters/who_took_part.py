@@ -1,8 +1,9 @@
 """Who took part (`notebooks/04-who-took-part.ipynb`): the survey sample against the ward's Census population.
 
-Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`/`representation_sentences`,
-`goodness_of_fit`, `rake`, `weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`) and
-`cityconv.methods.disclosure`; nothing statistical is re-implemented here.
+Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`, `goodness_of_fit`, `rake`,
+`weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`), their wording in
+`cityconv.chapters.statistics_prose`, and `cityconv.methods.disclosure`; nothing statistical is
+re-implemented here.
 
 Census margins and what is observed:
 
@@ -22,7 +23,7 @@ raking margins have no near-empty cells.
 
 Verdicts come from `stats.representation_table`: over- or under-represented only when the 95% Wilson
 interval of the sample share excludes the population share; otherwise "in line", meaning this sample
-cannot tell the difference. Sentences come from `stats.representation_sentences`, except that a category
+cannot tell the difference. Sentences come from `statistics_prose.representation_sentences`, except that a category
 whose count is withheld (`[c]`) gets a sentence that does not state its share (`safe_sentences`).
 """
 
@@ -32,6 +33,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from pathlib import Path
 
@@ -47,14 +49,13 @@ from cityconv.chapters.survey import (
 )
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
+from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
     collapse_categories,
     collapse_shares,
     goodness_of_fit,
-    precision_statement,
     rake,
-    representation_sentences,
     representation_table,
     weighted_vs_unweighted,
 )
@@ -288,7 +289,7 @@ Composition.has_responses_for = _has_responses_for
 
 
 def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
-    """`stats.representation_sentences` for each stated category whose count may be published; a sentence
+    """`statistics_prose.representation_sentences` for each stated category whose count may be published; a sentence
     without the share for a withheld one ("fewer than 5" for a small count)."""
     out = []
     noun = NOUNS[cmp.dimension]
@@ -299,13 +300,10 @@ def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
         if not bool(cmp.mask.get(category, False)):
             out.extend(representation_sentences(cmp.table[cmp.table["category"] == category], noun))
             continue
-        pop = fmt_pct(row["population_share"])
-        if bool(cmp.primary.get(category, False)):
-            out.append(f"{category}: fewer than {fmt_int(rules.threshold)} respondents, against {pop} of {noun}: "
-                       f"{row['verdict']}.")
-        else:
-            out.append(f"{category}: the respondents' share is withheld so that a smaller group cannot be worked "
-                       f"out; {pop} of {noun}: {row['verdict']}.")
+        out.append(render("withheld_share", {
+            "small": bool(cmp.primary.get(category, False)), "category": category,
+            "threshold": fmt_int(rules.threshold), "population_share": fmt_pct(row["population_share"]),
+            "noun": noun, "verdict": row["verdict"]}))
     return out
 
 
@@ -402,17 +400,15 @@ def summary_text(comp: Composition) -> str:
     return render("summary", summary_context(comp))
 
 
+def availability_context(comp: Composition) -> dict[str, Any]:
+    has_responses, has_census = comp.survey.has_responses, comp.has_census
+    return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
+            "census_note": comp.census_note, "n": fmt_int(comp.n) if has_responses else "",
+            "precision": precision_statement(comp.n) if has_responses and has_census else ""}
+
+
 def availability_text(comp: Composition) -> str:
-    if not comp.survey.has_responses:
-        return (f"**No survey records are available for {comp.ward_name}**, so there is no sample to compare "
-                "with the Census.")
-    if not comp.has_census:
-        return (f"**No Census 2021 figures are available for {comp.ward_name}'s area**, so the survey sample cannot "
-                f"be compared with the ward's population here. {comp.census_note}".strip())
-    return (f"The survey had **{fmt_int(comp.n)}** respondents. This chapter compares who they were with the people "
-            f"who live in {comp.ward_name}, from the 2021 Census. {precision_statement(comp.n)} "
-            "A difference counts as over- or under-representation only when the respondents' 95% interval "
-            "excludes the ward's figure.")
+    return render("availability", availability_context(comp))
 
 
 def representation_text(comp: Composition, dimension: str) -> str | None:
@@ -427,34 +423,26 @@ def published_statement_text(comp: Composition) -> str | None:
     sv = comp.survey
     if not sv.is_published_study or sv.data is None or not comp.has_census:
         return None
+    return render("published_statement", published_statement_context(comp))
+
+
+def published_statement_context(comp: Composition) -> dict[str, Any]:
     by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
     women = compare(comp, "age_sex")
     eth = compare(comp, "ethnicity")
     women_claim, eth_claim = by_id["women_35_64_overrepresented"], by_id["ethnic_minority_underrepresented"]
-    published_n = sv.published.get("survey_responses")
-    about = f" of its {fmt_int(published_n)} responses" if published_n is not None else ""
-    lines = [f"The findings slides said{about}: “{women_claim.statement}” and "
-             f"“{eth_claim.statement}” (*{PUBLISHED_SOURCE}*, slide “{women_claim.location}”)."]
-    if women is not None:
-        row = women.table.set_index("category").loc["Women aged 35 to 64"]
-        lines.append(f"Women aged 35 to 64 are {row['verdict']} by the interval rule "
-                     f"(see the sentences above), which "
-                     + ("agrees with the published statement." if row["verdict"] == "over-represented"
-                        else "does not by itself confirm the published statement."))
+    published_n = comp.survey.published.get("survey_responses")
+    minority = None
     if eth is not None:
         row = eth.table.set_index("category").loc[MINORITY]
-        if row["verdict"] == "under-represented":
-            lines.append("Ethnic minority residents are under-represented by the interval rule, as published.")
-        else:
-            lines.append(
-                f"Ethnic minority residents make up a smaller share of respondents than of the ward's residents "
-                f"({fmt_pct(row['population_share'])}), as published"
-                if row["sample_share"] < row["population_share"] else
-                "The share of ethnic minority respondents is not below the ward's")
-            lines[-1] += (f"; but the verdict by the interval rule is “{row['verdict']}”: with this many responses and a "
-                          "group this small in the ward, the survey cannot show the gap is more than chance. The "
-                          "published statement compares shares; it does not claim a statistical test.")
-    return "\n\n".join(lines)
+        minority = {"verdict": row["verdict"], "smaller": row["sample_share"] < row["population_share"],
+                    "population_share": fmt_pct(row["population_share"])}
+    return {"published_n": fmt_int(published_n) if published_n is not None else "",
+            "women_statement": women_claim.statement, "minority_statement": eth_claim.statement,
+            "source": PUBLISHED_SOURCE, "location": women_claim.location,
+            "women_verdict": (women.table.set_index("category").loc["Women aged 35 to 64"]["verdict"]
+                              if women is not None else ""),
+            "minority": minority}
 
 
 # ================================================================================================
@@ -542,15 +530,9 @@ def fit_text(comp: Composition) -> str | None:
         r = fit(comp, dim)
         if r is None:
             continue
-        if not r.publishable:
-            parts.append(f"For {words} the test is not shown: with so few groups its result would reveal a count "
-                         "that is too small to publish.")
-            continue
-        verdict = ("a difference this large would rarely arise by chance if respondents were a random draw of "
-                   "residents" if r.p_value < 0.05 else
-                   "not small enough to rule out chance at the usual 5% level")
-        parts.append(f"For {words}, the small-sample p-value is {_p(r.p_value)}: {verdict}.")
-    return " ".join(parts)
+        parts.append({"words": words, "shown": r.publishable, "p": _p(r.p_value) if r.publishable else "",
+                      "significant": r.publishable and r.p_value < 0.05})
+    return render("fit", {"parts": parts})
 
 
 # ================================================================================================
@@ -641,26 +623,17 @@ def weighting(comp: Composition) -> Weighting | None:
     return Weighting(sample, result, names, dropped)
 
 
+def weighting_context(w: Weighting) -> dict[str, Any]:
+    res = w.result
+    return {"margins": " and ".join(w.margins), "lowest": f"{res.weights.min():.2f}",
+            "highest": f"{res.weights.max():.2f}", "design_effect": f"{res.design_effect:.2f}",
+            "effective_n": f"{res.effective_sample_size:.0f}", "converged": res.converged,
+            "largest_gap": fmt_pp(res.max_margin_error, 1), "dropped": list(w.dropped)}
+
+
 def weighting_text(comp: Composition) -> str | None:
     w = weighting(comp)
-    if w is None:
-        return None
-    res = w.result
-    weights = res.weights
-    text = (f"Respondents who gave their age and sex were weighted by raking (iterative proportional fitting) to "
-            f"the ward's {' and '.join(w.margins)} profile from the 2021 Census, with each weight kept between 0.2 and "
-            f"5 times the average. The weights range from {weights.min():.2f} to {weights.max():.2f}. "
-            f"The design effect from weighting is **{res.design_effect:.2f}**, so the weighted results are about as "
-            f"precise as a simple random sample of **{res.effective_sample_size:.0f}** people (the effective "
-            "sample size).")
-    if not res.converged:
-        text += (f" Raking did not fully match the margins within the trimming bounds (largest gap "
-                 f"{fmt_pp(res.max_margin_error, 1)}).")
-    for d in w.dropped:
-        text += f" Not weighted to {d}."
-    text += (" Weighting can only correct for the characteristics used: it cannot make a self-selected sample "
-             "represent residents who differ in other ways, such as how involved they are in community life.")
-    return text
+    return None if w is None else render("weighting", weighting_context(w))
 
 
 def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
@@ -713,28 +686,23 @@ def _question_title(comp: Composition, column: str) -> str:
     return comp.survey.questionnaire.question(column).short
 
 
+def weighted_context(comp: Composition, data: pd.DataFrame) -> dict[str, Any]:
+    shown = data[~data["withheld"]]
+    if shown.empty:
+        return {"all_withheld": True}
+    biggest = shown.loc[shown["difference_pp"].abs().idxmax()]
+    margin = _half_width_pp(comp.n)
+    return {"all_withheld": False, "biggest": fmt_pp(abs(biggest["difference_pp"]) / 100),
+            "answer": biggest["label"].lower(), "question": wording(comp.survey, biggest["question"]),
+            "unweighted": fmt_pct(biggest["unweighted_share"]), "weighted": fmt_pct(biggest["weighted_share"]),
+            "within_margin": abs(biggest["difference_pp"]) < margin, "margin": f"{margin:.0f}"}
+
+
 def weighted_text(comp: Composition) -> str | None:
     data = weighted_comparison(comp)
     if data is None or data.empty:
         return None
-    shown = data[~data["withheld"]]
-    if shown.empty:
-        return "All the headline results rest on groups too small to publish, so the comparison is withheld."
-    biggest = shown.loc[shown["difference_pp"].abs().idxmax()]
-    margin = _half_width_pp(comp.n)
-    text = (f"For the headline questions, weighting moves the shares by at most "
-            f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
-            f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
-            f"({fmt_pct(biggest['unweighted_share'])} unweighted and {fmt_pct(biggest['weighted_share'])} weighted, of the "
-            "respondents who gave their age and sex and answered the question). ")
-    if abs(biggest["difference_pp"]) < margin:
-        text += (f"That is less than the survey's sampling margin of up to ±{margin:.0f} percentage points, so "
-                 "the over- and under-representation by age and sex does not change the headline results "
-                 "by more than their sampling uncertainty.")
-    else:
-        text += (f"That is more than the survey's sampling margin of up to ±{margin:.0f} percentage points: read the "
-                 "weighted figures alongside the unweighted ones.")
-    return text
+    return render("weighted", weighted_context(comp, data))
 
 
 def _half_width_pp(n: int) -> float:

@@ -180,7 +180,7 @@ def _case_rule_problems(rel: str, rows, rubric_rows) -> list[Problem]:
     """Rules that tie columns of cases.csv together (see the module docstring)."""
     problems: list[Problem] = []
     for number, row in rows:
-        def blank(col: str) -> bool:
+        def blank(col: str, row=row) -> bool:
             return row.get(col, "") == ""
 
         if not blank("value") and blank("unit"):

@@ -53,7 +53,8 @@ from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, vali
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
-from cityconv.methods.disclosure import NoDenylistWarning, screen_table, screen_text
+from cityconv.data.denylist import NoDenylistWarning, load_denylist
+from cityconv.methods.pii import screen_table, screen_text
 
 SURVEY_FILES = ("survey_responses", "survey_mentions")
 PERSONAL_HEADING = re.compile(
@@ -399,7 +400,7 @@ def _safe_value(value: str) -> str:
     """An answer as an error message may show it: withheld when it looks like personal information."""
     with warnings.catch_warnings():  # the deny-list note belongs to the PII screen of written files, not here
         warnings.simplefilter("ignore", NoDenylistWarning)
-        hits = screen_text(value)
+        hits = screen_text(value, load_denylist())
     return f"[withheld: {hits[0].hint}]" if hits else value
 
 
@@ -650,7 +651,7 @@ def write_tables(data_dir: Path, root: Path, tables: dict[str, list[dict[str, st
             columns = wardfiles.free_text_columns(stem)
             if columns and rows:
                 frame = pd.DataFrame(rows).reindex(columns=columns)
-                problems += screen_table(frame, columns, relative(data_dir / f"{stem}.csv", root))
+                problems += screen_table(frame, columns, relative(data_dir / f"{stem}.csv", root), denylist=load_denylist())
         if problems:
             prefix, real = f"{data_dir.name}/", relative(data_dir, root)
             raise InputError([Problem(f"{real}/{p.file[len(prefix):]}" if p.file.startswith(prefix) else p.file,

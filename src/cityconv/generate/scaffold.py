@@ -168,13 +168,13 @@ def _fmt_share(value) -> str:
     return "not available" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
 
 
-def context_summary(context: WardContext) -> list[tuple[str, str, str]]:
+def context_summary(context: WardContext) -> list[tuple[str, ...]]:
     """Key Census and deprivation figures as (measure, ward, Liverpool) text, for README tables.
 
     Missing values (e.g. 2011 for the 2023 wards, everything for Waterfront North) read "not
     available", never 0.
     """
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, ...]] = []
 
     def pick(frame: pd.DataFrame, code: str) -> pd.DataFrame:
         if frame is None or frame.empty:

@@ -14,10 +14,10 @@ mapping in a ward's params file, see `DisclosureRules.from_params`):
    flagged (`attribute_disclosure`).
 5. **Quotes** are attributed by role only, from `ALLOWED_ROLES`; descriptors (e.g. an age band) may be
    attached only when that combination occurs at least ``threshold`` times in the data
-   (`check_quote_attribution`).
+   (`cityconv.methods.attribution.check_quote_attribution`).
 6. **Free text** is screened for e-mail addresses, UK phone numbers, full UK postcodes, National
-   Insurance numbers and names on a deny-list kept outside the repository (`screen_text`,
-   `screen_table`).
+   Insurance numbers and names on a deny-list kept outside the repository
+   (`cityconv.methods.pii.screen_text`, `screen_table`; the deny-list is read by `cityconv.data.denylist`).
 7. A last-line check, `assert_publishable`, refuses a display table showing a small count.
 
 Secondary and linked suppression (our own; no Python library does it)
@@ -84,43 +84,27 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
-import phonenumbers
 
-from cityconv.core.paths import ROOT_MARKERS
-from cityconv.core.problems import Problem
 from cityconv.methods.rounding import round_half_up
 
 __all__ = [
-    "ALLOWED_ROLES",
     "SUPPRESSED",
     "TOTAL",
     "CountTable",
     "DisclosureError",
     "DisclosureRules",
-    "NoDenylistWarning",
-    "PiiHit",
     "ProtectedTable",
-    "ScreenResult",
-    "Denylist",
     "assert_publishable",
     "attribute_disclosure",
-    "check_quote_attribution",
-    "denylist_path",
-    "load_denylist",
     "protect_counts",
     "protect_percentages",
-    "screen_table",
-    "screen_text",
     "suppress_linked",
 ]
 
@@ -132,16 +116,6 @@ NOT_AVAILABLE = "[x]"
 
 TOTAL = "Total"
 """Label of the total row and column added to published tables."""
-
-ALLOWED_ROLES: tuple[str, ...] = (
-    "Interviewee",
-    "On-line survey respondent",
-    "Practitioner (workshop participant)",
-    "Community researcher",
-    "MyClubmoor board member",
-    "Resident",  # for a published quote whose slide gives no finer role
-)
-"""The only attributions a published quote may carry."""
 
 CountTable: TypeAlias = pd.DataFrame | pd.Series
 """A one-way (Series, or one-row/one-column DataFrame) or two-way table of unweighted counts."""
@@ -780,7 +754,7 @@ def protect_percentages(
                 out.loc[r, c] = round_half_up(float(values.loc[r, c]) / float(b), decimals, scale=100) + suffix
     out.index.name, out.columns.name = values.index.name, values.columns.name
     if was_series:
-        return out.iloc[:, 0].rename(counts.name)
+        return out.iloc[:, 0].rename(getattr(counts, "name", None))
     return out
 
 
@@ -818,264 +792,6 @@ def attribute_disclosure(
 
 
 # ---------------------------------------------------------------------------------------------------
-# Quotes
-# ---------------------------------------------------------------------------------------------------
-
-
-def check_quote_attribution(
-    role: str,
-    descriptors: Mapping[str, Any] | None = None,
-    data: pd.DataFrame | None = None,
-    rules: DisclosureRules | None = None,
-) -> None:
-    """Raise ValueError (with the reason) unless a quote may be published with this attribution.
-
-    role must be one of `ALLOWED_ROLES` exactly. descriptors (e.g. ``{"age_band": "25-34"}``) are
-    allowed only if at least ``threshold`` rows of ``data`` — the people the speaker was drawn from,
-    e.g. the interviewees — share that whole combination.
-    """
-    rules = rules or DisclosureRules()
-    if role not in ALLOWED_ROLES:
-        close = difflib.get_close_matches(str(role), ALLOWED_ROLES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"quote attributed to {role!r}: attribute quotes by role only, one of "
-            f"{', '.join(repr(r) for r in ALLOWED_ROLES)}.{hint}"
-        )
-    if not descriptors:
-        return
-    if data is None:
-        raise ValueError("a quote with descriptors needs the data they are drawn from to check them")
-    missing = [k for k in descriptors if k not in data.columns]
-    if missing:
-        raise ValueError(f"descriptor(s) {missing} are not columns of the data, so cannot be checked")
-    match = pd.Series(True, index=data.index)
-    for key, value in descriptors.items():
-        match &= data[key] == value
-    n = int(match.sum())
-    if n < rules.threshold:
-        combo = ", ".join(f"{k} = {v!r}" for k, v in descriptors.items())
-        raise ValueError(
-            f"only {n} {'person matches' if n == 1 else 'people match'} {combo}; descriptors may be "
-            f"attached to a quote only when at least {rules.threshold} do — drop or broaden them"
-        )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Free-text PII screen
-# ---------------------------------------------------------------------------------------------------
-
-DENYLIST_ENV = "CITYCONV_DENYLIST"
-DEFAULT_DENYLIST = Path("~/.config/cityconv/denylist.txt")
-
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
-"""An e-mail address: local part, @, a domain with at least one dot."""
-
-POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])"
-    r"(?P<outward>[A-PR-UWYZ][0-9][0-9A-HJKPS-UW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
-    r"[ \u00a0]?"
-    r"(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})"
-    r"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-"""A *full* UK postcode (outward + inward code), any case, with or without the space. The outward code
-alone ("L11") is not matched: it covers thousands of addresses (ICO). Letters follow Royal Mail's rules:
-first letter not Q, V, X; second not I, J, Z; the inward letters never C, I, K, M, O, V."""
-
-NINO = re.compile(
-    r"(?<![A-Za-z0-9])"
-    r"(?!BG|GB|KN|NK|NT|TN|ZZ)"
-    r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"(?:[ -]?[0-9]{2}){3}[ -]?[A-D]"
-    r"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-"""A National Insurance number, e.g. "AB 12 34 56 C" (spaces or hyphens optional). HMRC's format: the
-first letter is not D, F, I, Q, U or V; the second not D, F, I, O, Q, U or V; the prefixes BG, GB, KN,
-NK, NT, TN and ZZ are never issued (so HMRC's specimen "QQ 12 34 56 C" is not flagged); six digits; a
-suffix letter A–D (required, which keeps product codes such as "AB123456" out)."""
-
-_BRACKETED = re.compile(r"\[[^\[\]\n]*\]")
-
-
-class NoDenylistWarning(UserWarning):
-    """The PII screen ran without a deny-list of names."""
-
-
-@dataclass(frozen=True)
-class PiiHit:
-    """A possible piece of personal information in free text; ``hint`` never repeats it in full."""
-
-    kind: str
-    hint: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Denylist:
-    """Names to look for, loaded from a file outside the repository (None path: no file found)."""
-
-    path: Path | None
-    names: tuple[str, ...] = ()
-    pattern: re.Pattern | None = None
-
-    @property
-    def note(self) -> str:
-        if self.path is None:
-            return (
-                f"No deny-list of names found (set {DENYLIST_ENV} or create {DEFAULT_DENYLIST}): the "
-                "screen ran without a deny-list, so names were not checked."
-            )
-        return f"Names were checked against a deny-list of {len(self.names)} name(s)."
-
-
-class ScreenResult(list):
-    """A list of hits (or Problems) that also says whether names were checked (``denylist.note``)."""
-
-    def __init__(self, items=(), denylist: Denylist | None = None):
-        super().__init__(items)
-        self.denylist = denylist
-
-    @property
-    def names_checked(self) -> bool:
-        return self.denylist is not None and self.denylist.path is not None
-
-    @property
-    def note(self) -> str:
-        return self.denylist.note if self.denylist is not None else ""
-
-
-def denylist_path() -> Path:
-    """$CITYCONV_DENYLIST, else ~/.config/cityconv/denylist.txt (which may not exist)."""
-    env = os.environ.get(DENYLIST_ENV)
-    return Path(env).expanduser() if env else DEFAULT_DENYLIST.expanduser()
-
-
-def _inside_a_project(path: Path) -> Path | None:
-    for parent in path.resolve().parents:
-        if all((parent / marker).exists() for marker in ROOT_MARKERS):
-            return parent
-    return None
-
-
-_DENYLIST_CACHE: dict[tuple, Denylist] = {}
-
-
-def load_denylist(path: Path | None = None) -> Denylist:
-    """Read the deny-list: one name per line; blank lines and lines starting with # are ignored.
-
-    A missing file gives an empty Denylist (``path=None``) and a `NoDenylistWarning`. A file inside a
-    cityconv project is refused: real names must never be committed.
-    """
-    path = Path(path) if path is not None else denylist_path()
-    if not path.is_file():
-        warnings.warn(Denylist(None).note, NoDenylistWarning, stacklevel=2)
-        return Denylist(None)
-    project = _inside_a_project(path)
-    if project is not None:
-        raise ValueError(
-            f"the deny-list {path} is inside the project at {project}: keep it outside the repository "
-            f"(e.g. {DEFAULT_DENYLIST}) and point {DENYLIST_ENV} at it"
-        )
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _DENYLIST_CACHE:
-        text = path.read_text(encoding="utf-8-sig")
-        names = tuple(
-            dict.fromkeys(
-                line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-            )
-        )
-        pattern = None
-        if names:
-            alternatives = sorted(
-                (r"\s+".join(re.escape(part) for part in name.split()) for name in names), key=len, reverse=True
-            )
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-        _DENYLIST_CACHE[key] = Denylist(path, names, pattern)
-    return _DENYLIST_CACHE[key]
-
-
-def _hint_phone(match: phonenumbers.PhoneNumberMatch) -> tuple[str, str]:
-    digits = re.sub(r"\D", "", match.raw_string)
-    where = "UK " if match.number.country_code == 44 else ""
-    return f"{where}phone number", f"a {where}phone number ending {digits[-3:]}"
-
-
-def screen_text(text: str, denylist: Denylist | None = None) -> ScreenResult:
-    """Possible personal information in one piece of free text, in order of position.
-
-    Looks for e-mail addresses, phone numbers that `phonenumbers` says are *valid* (region GB, so
-    national UK formats are understood; Ofcom's drama range 07700 900xxx is not valid), full UK
-    postcodes, National Insurance numbers and deny-listed names (whole words, any case). Bracketed
-    anonymisation marks such as "[name]" are not checked against the deny-list (everything else is
-    screened inside brackets too). The result's ``note`` says whether names were checked.
-    """
-    if denylist is None:
-        denylist = load_denylist()
-    hits: list[PiiHit] = []
-    if not isinstance(text, str) or not text:
-        return ScreenResult(hits, denylist)
-    for m in EMAIL.finditer(text):
-        hits.append(PiiHit("e-mail address", f"an e-mail address beginning {m.group()[0]!r}", m.start(), m.end()))
-    for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
-        if any(h.start <= m.start < h.end for h in hits):  # digits inside an e-mail address
-            continue
-        kind, hint = _hint_phone(m)
-        hits.append(PiiHit(kind, hint, m.start, m.end))
-    for m in POSTCODE.finditer(text):
-        hint = f"a full UK postcode in {m.group('outward').upper()}"
-        hits.append(PiiHit("UK postcode", hint, m.start(), m.end()))
-    for m in NINO.finditer(text):
-        tail = re.sub(r"[\s-]", "", m.group())[-2:].upper()
-        hint = f"a National Insurance number ending {tail}"
-        hits.append(PiiHit("National Insurance number", hint, m.start(), m.end()))
-    if denylist.pattern is not None:
-        masked = _BRACKETED.sub(lambda m: " " * len(m.group()), text)
-        for m in denylist.pattern.finditer(masked):
-            hint = f"a deny-listed name beginning {m.group()[0].upper()!r}"
-            hits.append(PiiHit("name on the deny-list", hint, m.start(), m.end()))
-    hits.sort(key=lambda h: (h.start, h.end, h.kind))
-    return ScreenResult(hits, denylist)
-
-
-def screen_table(
-    frame: pd.DataFrame,
-    columns: list[str],
-    file: str,
-    first_row_number: int = 2,
-    denylist: Denylist | None = None,
-) -> ScreenResult:
-    """Problems for every possible piece of personal information in the given text columns.
-
-    Rows are numbered as in the CSV file: the frame's first row is ``first_row_number`` (header = row 1).
-    Messages name the kind of hit and a hint, never the full matched text. The result's ``note`` says
-    whether names were checked against a deny-list.
-    """
-    if denylist is None:
-        denylist = load_denylist()
-    problems: list[Problem] = []
-    for column in columns:
-        if column not in frame.columns:
-            problems.append(Problem(file, "column to screen for personal information is missing", column=column))
-            continue
-        for position, value in enumerate(frame[column].tolist()):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            for hit in screen_text(str(value), denylist):
-                problems.append(
-                    Problem(
-                        file,
-                        f"possible personal information — {hit.hint} (characters {hit.start + 1}–{hit.end}); "
-                        "remove it or replace it with a [bracketed] description",
-                        row=first_row_number + position,
-                        column=column,
-                    )
-                )
-    return ScreenResult(problems, denylist)
-
 
 # ---------------------------------------------------------------------------------------------------
 # Last-line check

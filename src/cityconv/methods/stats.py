@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -33,7 +33,6 @@ from scipy import stats as _sps
 from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
-from cityconv.methods.rounding import round_half_up
 
 __all__ = [
     "GoodnessOfFit",
@@ -45,10 +44,9 @@ __all__ = [
     "goodness_of_fit",
     "half_width",
     "post_stratify",
-    "precision_statement",
+    "precision_points",
     "proportion_table",
     "rake",
-    "representation_sentences",
     "representation_table",
     "weighted_share",
     "weighted_vs_unweighted",
@@ -120,7 +118,7 @@ def _shares_series(shares: pd.Series, what: str) -> pd.Series:
     return values / total
 
 
-def _sort_categories(values: Sequence) -> list:
+def _sort_categories(values: Iterable) -> list:
     """Natural order when the labels are comparable, otherwise by their text."""
     values = list(values)
     try:
@@ -256,30 +254,17 @@ def half_width(n: int, confidence: float = 0.95) -> float:
     return float((high - low) / 2)
 
 
-def _format_confidence(confidence: float) -> str:
-    return f"{confidence * 100:g}%"
+def precision_points(n: int, confidence: float = 0.95) -> float | None:
+    """How far any percentage from ``n`` responses could be out, in percentage points (None for none).
 
-
-def precision_statement(n: int, confidence: float = 0.95) -> str:
-    """One plain-English sentence on how far any percentage from ``n`` responses could be out.
-
-    Uses the worst case (a 50% answer), so it holds for every percentage in the chapter. The number is
-    computed by :func:`half_width` and rounded to whole percentage points (one decimal below 1 point).
+    The worst case (a 50% answer), so it holds for every percentage from the survey; the wording is
+    `cityconv.chapters.statistics_prose.precision_statement`.
     """
     confidence = _check_confidence(confidence)
     n = _as_int(n, "n")
     if n < 0:
         raise ValueError(f"n must be non-negative, got {n}")
-    if n == 0:
-        return "With no responses, no percentage can be estimated from this survey."
-    points = half_width(n, confidence) * 100
-    shown = round_half_up(points) if points >= 0.5 else f"{points:.1f}"
-    noun = "response" if n == 1 else "responses"
-    return (
-        f"With {n:,} {noun}, a percentage from this survey could be out by up to ±{shown} percentage "
-        f"points ({_format_confidence(confidence)} confidence), so small differences should not be "
-        f"read as real."
-    )
+    return None if n == 0 else half_width(n, confidence) * 100
 
 
 # --------------------------------------------------------------------------------------------------
@@ -394,8 +379,8 @@ def goodness_of_fit(
     if use_exact:
         tables = _compositions(n, k)
         log_prob = gammaln(n + 1) - gammaln(tables + 1).sum(axis=1) + (tables * np.log(p)).sum(axis=1)
-        extreme = _pearson(tables, expected) >= threshold
-        p_small = float(np.exp(log_prob[extreme]).sum())
+        as_extreme = _pearson(tables, expected) >= threshold
+        p_small = float(np.exp(log_prob[as_extreme]).sum())
         p_small = min(max(p_small, 0.0), 1.0)
         text = f"Pearson chi-square; exact multinomial p-value (all {outcomes:,} possible samples)"
     else:
@@ -404,8 +389,8 @@ def goodness_of_fit(
             raise ValueError("simulations must be at least 1")
         rng = np.random.default_rng(seed)
         draws = rng.multinomial(n, p, size=simulations)
-        extreme = int((_pearson(draws, expected) >= threshold).sum())
-        p_small = (1 + extreme) / (simulations + 1)
+        n_extreme = int((_pearson(draws, expected) >= threshold).sum())
+        p_small = (1 + n_extreme) / (simulations + 1)
         text = (
             f"Pearson chi-square; Monte Carlo p-value from {simulations:,} multinomial samples "
             f"under the null (seed {seed})"
@@ -500,50 +485,6 @@ def representation_table(
     table.attrs["confidence"] = confidence
     table.attrs["tolerance"] = tolerance
     return table
-
-
-def _pct(share: float) -> str:
-    """Whole percentages, but never print a non-zero share as 0% or a non-full share as 100%."""
-    if not math.isfinite(share):
-        return "n/a"
-    if 0 < share < 0.005:
-        return "under 1%"
-    if 0.995 <= share < 1:
-        return "over 99%"
-    return f"{round_half_up(share, scale=100)}%"
-
-
-def _sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
-def representation_sentences(
-    table: pd.DataFrame,
-    noun: str,
-    *,
-    respondents: str = "respondents",
-    show_interval: bool = False,
-) -> list[str]:
-    """One sentence per row of :func:`representation_table`, every number and verdict from the table.
-
-    ``noun`` names the population, e.g. ``"the ward's adults"``; the result reads
-    "Women aged 35–64 made up 42% of respondents against 19% of the ward's adults: over-represented."
-    With ``show_interval=True`` the Wilson interval is added in brackets after the sample share.
-    """
-    needed = {"category", "sample_share", "ci_low", "ci_high", "population_share", "verdict"}
-    missing = needed.difference(table.columns)
-    if missing:
-        raise ValueError(f"table is missing columns {sorted(missing)}; pass the output of representation_table")
-    sentences = []
-    for row in table.itertuples(index=False):
-        share = _pct(row.sample_share)
-        if show_interval:
-            share += f" (between {_pct(row.ci_low)} and {_pct(row.ci_high)})"
-        sentences.append(
-            f"{_sentence_case(str(row.category))} made up {share} of {respondents} against "
-            f"{_pct(row.population_share)} of {noun}: {row.verdict}."
-        )
-    return sentences
 
 
 # --------------------------------------------------------------------------------------------------
@@ -754,7 +695,8 @@ def rake(
     if error <= tol:
         converged = True
     else:
-        for iterations in range(1, max_iter + 1):
+        for sweep in range(1, max_iter + 1):
+            iterations = sweep
             for codes, target in prepared:
                 achieved = np.bincount(codes, weights=w, minlength=len(target))
                 w = w * (target * n / achieved)[codes]
@@ -768,6 +710,7 @@ def rake(
     if lower is None:
         w = w * (n / w.sum())  # mean 1 (already so, up to rounding)
     else:
+        assert upper is not None  # bounds are given together (checked above)
         w = _clip_to_mean_one(w, lower, upper)
     error = _margin_errors(w, prepared)
     if not converged:

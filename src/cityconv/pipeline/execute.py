@@ -167,7 +167,7 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
             os.environ.pop("CITYCONV_ROOT", None)
         else:
             os.environ["CITYCONV_ROOT"] = previous_root
-    status = "failed" if failure else "done"
+    status: Literal["done", "failed"] = "failed" if failure else "done"
     return RunResult(task, status, time.perf_counter() - started, failure, attempts, record, finished, artifact_text)
 
 

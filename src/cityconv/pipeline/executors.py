@@ -38,14 +38,6 @@ def run_one(task: RunTask, engine: str, kernel=None):
     return execute_task(task, publish=False)
 
 
-class InProcessExecutor:
-    """One fresh-kernel run after another in this process: for debugging and tests only."""
-
-    def map(self, tasks: list[RunTask]) -> Iterator:
-        for task in tasks:
-            yield run_one(task, "papermill")
-
-
 # --------------------------------------------------------------------------- worker processes
 
 _WORKER: dict = {}

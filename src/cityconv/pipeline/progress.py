@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 MARKS = {"done": "[green]ran[/]    ", "skipped": "[dim]cached[/] ", "failed": "[red]FAILED[/] "}
 
@@ -40,7 +40,7 @@ class RunProgress:
         self.counts = {"done": 0, "skipped": 0, "failed": 0}
         self.started: float | None = None
         self._progress: Progress | None = None
-        self._bar = None
+        self._bar: TaskID | None = None
 
     def __enter__(self) -> "RunProgress":
         if self.live:
@@ -66,7 +66,7 @@ class RunProgress:
         self.counts[result.status] += 1
         if result.status != "skipped" and self.started is None:
             self.started = time.perf_counter() - result.seconds
-        if not self.live:
+        if not self.live or self._progress is None or self._bar is None:
             took = f" {result.seconds:5.1f}s" if result.status != "skipped" else ""
             self.console.print(f"[{self.seen:>{len(str(self.total))}}/{self.total}] {MARKS[result.status]}{result.task.label}{took}")
             return

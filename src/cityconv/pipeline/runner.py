@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 
 from cityconv.core.params import StudyParams, load_all, select
@@ -71,7 +71,7 @@ def _validate_data(project: Project, params: StudyParams, denylist) -> list[Prob
         known_files,
         validate_data_dir,
     )
-    from cityconv.methods.disclosure import screen_table
+    from cityconv.methods.pii import screen_table
 
     data_dir = project.root / params.data_dir
     if params.kind == "study":  # a study's own inputs are checked by what its templates read
@@ -153,7 +153,7 @@ def _load_denylist_quietly():
     """The deny-list of names for the PII screen; its absence is reported once, as a note."""
     import warnings
 
-    from cityconv.methods.disclosure import NoDenylistWarning, load_denylist
+    from cityconv.data.denylist import NoDenylistWarning, load_denylist
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoDenylistWarning)
@@ -166,7 +166,7 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     With `remember_clean`, checks of data that passed before, unchanged, are not repeated
     (`pipeline.validation_cache`); `cityconv validate` passes False and checks everything.
     """
-    from cityconv.methods.disclosure import denylist_path
+    from cityconv.data.denylist import denylist_path
     from cityconv.pipeline.validation_cache import ValidationCache
 
     checks = ValidationCache(project, extra_inputs=[denylist_path()])
@@ -339,7 +339,3 @@ def _run_locked(plan: Plan, jobs: int, force: bool, run: Executor, on_result, in
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
-
-
-def iter_labels(results: Iterable[RunResult], status: str) -> list[str]:
-    return [r.task.label for r in results if r.status == status]

@@ -316,7 +316,7 @@ class WarmKernel:
                                 return
             except queue.Empty:
                 if not self.alive:
-                    raise KernelGone("the kernel process exited during start-up")
+                    raise KernelGone("the kernel process exited during start-up") from None
         raise KernelGone(f"no reply from the kernel within {self.startup_timeout:.0f} s")
 
     def shutdown(self) -> None:

@@ -46,13 +46,14 @@ MAX_CSV_BYTES = 1_000_000
 # --------------------------------------------------------------------------- CSV links
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Lower-case words joined by hyphens: a safe file name or HTML id from any label."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
 def csv_filename(name: str) -> str:
     """A safe download name: "Usual residents by age (Clubmoor)" -> "usual-residents-by-age-clubmoor.csv"."""
-    stem = _slug(re.sub(r"\.csv$", "", str(name), flags=re.IGNORECASE))
+    stem = slug(re.sub(r"\.csv$", "", str(name), flags=re.IGNORECASE))
     if not stem:
         raise ValueError(f"cannot make a file name from {name!r}")
     return f"{stem[:100].rstrip('-')}.csv"
@@ -271,7 +272,7 @@ def evidence_workbook(
     for letter in "CDE":
         readme.column_dimensions[letter].width = 12 if letter != "E" else 60
 
-    for sheet, path, frame in sheets:
+    for sheet, _path, frame in sheets:
         ws = wb.create_sheet(sheet)
         ws.append([str(c) for c in frame.columns])
         for cell in ws[1]:

@@ -23,6 +23,14 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def lower_first(text: str) -> str:
+    """Lower-case the first letter, so a label reads mid-sentence, unless the first word is an acronym
+    or name-like ("ONS", "Covid-19", "McDonald"), which keep their capitals."""
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and (first.isupper() or any(ch.isdigit() for ch in first)
+                                or any(ch.isupper() for ch in first[1:])):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 # --------------------------------------------------------------------------- prose templates

@@ -97,3 +97,30 @@ def status_caption(caption: str | None, status: str) -> str | None:
     if text and not text.endswith((".", "!", "?")):
         text += "."
     return " ".join([text, *(FIGURE_STATUS_SENTENCES[p] for p in missing)]).strip()
+
+
+#: The admonition (kind, title, text) at the top of a page built from records that are not observed.
+DATA_BANNERS = {
+    "reconstructed": (
+        "warning",
+        "Reconstructed response-level data",
+        "The study's own records are not public. We rebuilt records that match every published "
+        "figure, to show the methods. No row is a real person's answer. Published and Census figures are cited; "
+        "any other number describes our rebuilt records, not the ward. "
+        "{doc}`How we made them </book/about-the-data>`.",
+    ),
+    "synthetic": (
+        "danger",
+        "Synthetic demonstration data — not findings",
+        "The engagement data behind this chapter were simulated to demonstrate the method. "
+        "Nothing on this page describes what residents of this ward said or think.",
+    ),
+}
+
+
+def banner_markdown(data_status: str) -> str | None:
+    """A MyST admonition that labels reconstructed or synthetic data; None for observed data."""
+    if data_status not in DATA_BANNERS:
+        return None
+    kind, title, text = DATA_BANNERS[data_status]
+    return f":::{{admonition}} {title}\n:class: {kind}\n\n{text}\n:::"

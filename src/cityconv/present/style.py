@@ -26,6 +26,7 @@ DPI = 110
 def use_house_style() -> None:
     """Seaborn theme, Okabe–Ito palette, readable font sizes and ~110 dpi (small HTML pages)."""
     import matplotlib as mpl
+    from cycler import cycler
     import seaborn as sns
 
     sns.set_theme(
@@ -55,6 +56,6 @@ def use_house_style() -> None:
             "savefig.facecolor": "white",
         },
     )
-    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=PALETTE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=PALETTE)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from cityconv.methods.disclosure import NOT_AVAILABLE, SUPPRESSED
-from cityconv.present.downloads import download_link_html, flatten_columns
+from cityconv.present.downloads import download_link_html, flatten_columns, slug
 from cityconv.present.mime import display_bundle
 from cityconv.present.numbers import fmt_int, is_missing
 from cityconv.present.status import check_status, page_line, status_line
@@ -83,14 +83,10 @@ def _prepare(frame: pd.DataFrame, source: str, notes: Sequence[str] | None) -> _
     return _Prepared(header, rows, numeric, all_notes, source)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-
-
 def table_html(prepared: _Prepared, title: str, units: str, name: str | None = None) -> str:
     e = html.escape
     right = ' style="text-align:right"'
-    id_attr = f' id="{e(_slug(name))}"' if name else ""
+    id_attr = f' id="{e(slug(name))}"' if name else ""
     # The table alone scrolls sideways in its own box on a narrow screen (book/_static/accessibility.css);
     # the box is a named, focusable region so keyboard users can scroll it too (WCAG 2.1.1).
     out = ['<div class="cityconv-table">',
