@@ -41,6 +41,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.core.escaping import myst_escape
+
 from cityconv.data import wardfiles as datafiles
 from cityconv.methods.disclosure import (
     DisclosureRules,
@@ -211,16 +213,14 @@ def not_available_text(ward: str, what: str, files: list[str]) -> str:
 # quotes
 # ================================================================================================
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-
-
 def _escape(text: str) -> str:
-    """Escape Markdown syntax so a quote renders exactly as written (e.g. "[laughs]" is not a link)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Escape MyST syntax so a quote renders exactly as written (e.g. "[laughs]" is not a link, "$x$" not maths)."""
+    return myst_escape(text)
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\([\\`*_{}\[\]<>#|~$])", r"\1", text)
+    """The text `_escape` was given, back from its escaped form (for tests that compare with the data)."""
+    return re.sub(r"\\([\\`*_{}\[\]<>#|~$:!^%=+().-])", r"\1", text)
 
 
 def attribution(role: str, basis: str | None, rules: DisclosureRules) -> str:
