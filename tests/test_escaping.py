@@ -174,3 +174,54 @@ def test_console_prints_problem_text_as_written(text, capsys):
     err = capsys.readouterr().err
     assert repr(text) in " ".join(err.split()) or text in err
     assert "❌" not in err
+
+
+def test_markup_in_a_data_cell_is_reported_not_a_traceback(mini_project):
+    """Issue 27: `[/x]` as a survey `mode` crashed validate with rich's MarkupError; `:x:` became an emoji."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = mini_project / "data" / "alpha" / "survey_responses.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[0, "mode"] = "[/x]"
+    frame.loc[1, "mode"] = "on:x:line"
+    frame.to_csv(path, index=False, lineterminator="\n")
+    exe = str(Path(sys.executable).with_name("cityconv"))
+    result = subprocess.run([exe, "validate", "alpha", "--root", str(mini_project)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "MarkupError" not in result.stderr
+    flat = " ".join(result.stderr.split())
+    assert "column 'mode'" in flat and "'[/x]'" in flat and "'on:x:line'" in flat and "❌" not in flat
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)> $x$ {raw}`<b>b</b>` :::{note}"
+
+
+def test_field_kit_documents_show_a_hostile_ward_name_as_text():
+    """Issue 27: an `<img onerror>` in a ward's name was a live element in the field kit's print pages."""
+    from cityconv.data.questionnaire import standard_questionnaire
+    from cityconv.generate import fieldkit
+
+    questionnaire = standard_questionnaire(HOSTILE_NAME)
+    for name, title in fieldkit.DOCUMENTS:
+        markdown = fieldkit.document_markdown(name, questionnaire)
+        assert not _structure(_doctree(markdown)) - {"section", "title", "bullet_list", "list_item", "strong",
+                                                      "emphasis", "transition", "table", "tgroup", "colspec", "thead",
+                                                      "tbody", "row", "entry", "literal", "enumerated_list"}, name
+        page = fieldkit.document_html(markdown, f"{title}: {questionnaire.ward}")
+        assert "<img" not in page and "<b>" not in page, name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page, name
+
+
+def test_class_pack_sheets_show_a_hostile_ward_name_as_text(repo_root):
+    """Issue 27: a params title with `<img onerror>` was live in worksheet.html and teacher-sheet.html."""
+    from cityconv.chapters import class_pack
+
+    answers = class_pack.compute_answers(repo_root)
+    hostile = class_pack.Answers({**answers.values, "ward": HOSTILE_NAME, "records_source": HOSTILE_NAME})
+    for template in ("worksheet", "teacher-sheet"):
+        page = class_pack.markdown_page(class_pack.render_markdown(template, hostile), template)
+        assert "<img" not in page and "<b>b</b>" not in page, template
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page, template

@@ -100,7 +100,21 @@ def make_payload_project(tmp: Path) -> Path:
                 k += 1
         frame.to_csv(csv_path, index=False, lineterminator="\n", encoding="utf-8")
     _poison_questionnaire(data / "questionnaire.yml")
+    _write_small_toc(root)
     return root
+
+
+def _write_small_toc(root: Path) -> None:
+    """The book's own pages link the real wards' chapters, which this copy does not build: a table of
+    contents of the generated chapters (the payload ward and its field kit) and the pages they cite."""
+    from cityconv.pipeline.book import TOC_BEGIN, TOC_END
+
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nparts:\n- caption: About this book\n  chapters:\n"
+        "  - file: book/about-the-data\n  - file: book/protecting-respondents\n  - file: book/references\n" + TOC_BEGIN + "\n" + TOC_END + "\n",
+        encoding="utf-8")
+    (root / "book" / "index.md").write_text("# The payload ward\n\nEvery text field of its data is hostile.\n",
+                                            encoding="utf-8")
 
 
 def _yaml_string(text: str) -> str:

@@ -205,7 +205,7 @@ def survey_code_labels(question: str, data=None) -> dict[str, str]:
 def not_available_text(ward: str, what: str, files: list[str]) -> str:
     """A plain "nothing here" note; the missing file names go in the collapsed analysts' note."""
     names = join_words([f"`{f}`" for f in files], "or")
-    return (f"> **Not available.** {ward}'s records hold no {what}, so this section has nothing to show.\n\n"
+    return (f"> **Not available.** {_escape(ward)}'s records hold no {what}, so this section has nothing to show.\n\n"
             + analysts_note([f"The ward's data folder has no {names}."]))
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.chapters import facts
+from cityconv.core.escaping import myst_escape
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -425,13 +426,14 @@ def not_available_text(sv: Survey, question: str) -> str | None:
     """A sentence for a section whose data this ward lacks (None when the data are there)."""
     if _available(sv, question):
         return None
+    ward = myst_escape(sv.ward_name)
     if not sv.has_responses:
-        return f"No survey responses are available for {sv.ward_name}, so this section is empty."
+        return f"No survey responses are available for {ward}, so this section is empty."
     if not sv.questionnaire.has(question):
-        return f"Not available: {sv.ward_name}'s questionnaire does not ask this question."
+        return f"Not available: {ward}'s questionnaire does not ask this question."
     if is_multi(sv, question):
-        return f"Not available: {sv.ward_name}'s records have no coded answers to this question."
-    return f"Not available: nobody in {sv.ward_name}'s records answered this question."
+        return f"Not available: {ward}'s records have no coded answers to this question."
+    return f"Not available: nobody in {ward}'s records answered this question."
 
 
 def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
@@ -466,15 +468,15 @@ def multi_response_text(sv: Survey, question: str) -> str | None:
     if answers.empty:
         return "Nobody gave an answer to this question."
     top = answers.head(2)
-    parts = [f"**{_short(r['label'])}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
+    parts = [f"**{myst_escape(_short(r['label']))}**, named by {_answer_phrase(r, sv)}" for _, r in top.iterrows()]
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
     text = f"The {what} named most often were {join_words(parts)}."
     if len(answers) >= 3:
         second, third = answers.iloc[1], answers.iloc[2]
         if _overlap(second, third):
-            text += (f" The interval for {_short(second['label'])} overlaps that of the next answer, "
-                     f"{_short(third['label'])}, so with this many responses it is not certain that it is really "
+            text += (f" The interval for {myst_escape(_short(second['label']))} overlaps that of the next answer, "
+                     f"{myst_escape(_short(third['label']))}, so with this many responses it is not certain that it is really "
                      "ahead of it.")
         else:
             text += (" The intervals of the two leading answers do not overlap with the next one's, so their lead "
@@ -494,15 +496,15 @@ def single_answer_text(sv: Survey, column: str) -> str | None:
     rows = fr.table[fr.table["category"] != NO_ANSWER]
     rows = rows[rows["count"] > 0]
     lead = rows.iloc[0]
-    text = (f"Asked “{wording(sv, column)}”, the most common answer was "
-            f"**{lead['label'].lower()}**, given by {_answer_phrase(lead, sv)}.")
+    text = (f"Asked “{myst_escape(wording(sv, column))}”, the most common answer was "
+            f"**{myst_escape(lead['label'].lower())}**, given by {_answer_phrase(lead, sv)}.")
     if not sv.rules.is_small(int(lead["count"])):
         if lead["ci_low"] > 0.5:
             text += " Even the lower end of its interval is above half, so a majority is clear despite the small sample."
         elif lead["share"] > 0.5:
             text += (" That is more than half of respondents, but the interval reaches below half, so with this "
                      "many responses a majority is likely rather than certain.")
-    others = [f"{r['label'].lower()}: {_answer_phrase(r, sv, with_interval=False)}" for _, r in rows.iloc[1:].iterrows()]
+    others = [f"{myst_escape(r['label'].lower())}: {_answer_phrase(r, sv, with_interval=False)}" for _, r in rows.iloc[1:].iterrows()]
     if others:
         text += " Other answers — " + "; ".join(others) + "."
     return text
@@ -555,16 +557,16 @@ def added_questions_text(sv: Survey) -> str:
     """Which questions the ward added to the City Conversation questionnaire (reported below), or that it added none."""
     added = [sv.questionnaire.question(q) for q in added_questions(sv)]
     if not added:
-        return (f"{sv.ward_name}'s questionnaire asks the City Conversation questions only, so there is nothing "
+        return (f"{myst_escape(sv.ward_name)}'s questionnaire asks the City Conversation questions only, so there is nothing "
                 "more to report here.")
-    names = join_words([f"“{q.text}”" for q in added])
-    return (f"{sv.ward_name}'s questionnaire added {fmt_int(len(added))} question{'s' if len(added) > 1 else ''} "
+    names = join_words([f"“{myst_escape(q.text)}”" for q in added])
+    return (f"{myst_escape(sv.ward_name)}'s questionnaire added {fmt_int(len(added))} question{'s' if len(added) > 1 else ''} "
             f"of its own to the City Conversation's: {names}. Each is reported below in the same way as the others, "
             "with the same disclosure control.")
 
 
 def question_heading(sv: Survey, question: str) -> str:
-    return f"**{sv.questionnaire.question(question).short}**"
+    return f"**{myst_escape(sv.questionnaire.question(question).short)}**"
 
 
 def question_summary(sv: Survey, question: str) -> str | None:
@@ -882,7 +884,7 @@ def claims_intro_text(sv: Survey) -> str | None:
     """Under "Checking the records": a ward with no earlier report has nothing to check against."""
     if sv.is_published_study and sv.data is not None and sv.has_responses:
         return None
-    return f"There is no earlier report of {sv.ward_name}'s survey to check these records against."
+    return f"There is no earlier report of {myst_escape(sv.ward_name)}'s survey to check these records against."
 
 
 def claims_analyst_note(sv: Survey) -> str | None:

@@ -45,6 +45,7 @@ from cityconv.chapters.survey import (
     Survey,
     wording,
 )
+from cityconv.core.escaping import myst_escape
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
@@ -403,14 +404,15 @@ def summary_text(comp: Composition) -> str:
 
 
 def availability_text(comp: Composition) -> str:
+    ward = myst_escape(comp.ward_name)
     if not comp.survey.has_responses:
-        return (f"**No survey records are available for {comp.ward_name}**, so there is no sample to compare "
+        return (f"**No survey records are available for {ward}**, so there is no sample to compare "
                 "with the Census.")
     if not comp.has_census:
-        return (f"**No Census 2021 figures are available for {comp.ward_name}'s area**, so the survey sample cannot "
+        return (f"**No Census 2021 figures are available for {ward}'s area**, so the survey sample cannot "
                 f"be compared with the ward's population here. {comp.census_note}".strip())
     return (f"The survey had **{fmt_int(comp.n)}** respondents. This chapter compares who they were with the people "
-            f"who live in {comp.ward_name}, from the 2021 Census. {precision_statement(comp.n)} "
+            f"who live in {ward}, from the 2021 Census. {precision_statement(comp.n)} "
             "A difference counts as over- or under-representation only when the respondents' 95% interval "
             "excludes the ward's figure.")
 
@@ -724,7 +726,7 @@ def weighted_text(comp: Composition) -> str | None:
     margin = _half_width_pp(comp.n)
     text = (f"For the headline questions, weighting moves the shares by at most "
             f"**{fmt_pp(abs(biggest['difference_pp']) / 100)}**: the largest change is for "
-            f"“{biggest['label'].lower()}” in answer to “{wording(comp.survey, biggest['question'])}” "
+            f"“{myst_escape(biggest['label'].lower())}” in answer to “{myst_escape(wording(comp.survey, biggest['question']))}” "
             f"({fmt_pct(biggest['unweighted_share'])} unweighted and {fmt_pct(biggest['weighted_share'])} weighted, of the "
             "respondents who gave their age and sex and answered the question). ")
     if abs(biggest["difference_pp"]) < margin:

@@ -28,8 +28,9 @@ from typing import Any
 from markupsafe import Markup
 
 #: Characters with a meaning in MyST/CommonMark inline syntax (roles, code, fences, maths, HTML,
-#: links, images, emphasis, strikethrough, tables, substitutions, colon fences, headings).
-_MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$:!^])")
+#: links and images, emphasis, strikethrough, tables, substitutions, headings), and the first colon of
+#: a colon fence (`:::`).
+_MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$]|:(?=::))")
 #: What can start block structure at the beginning of a value: list markers, a MyST comment (`%`),
 #: a target `(name)=`, a thematic break or setext underline, an ordered list item ("1." / "1)").
 _BLOCK_START = re.compile(r"^(\s*)([-+](?=[\s+-]|$)|[%=]|\((?=[^)]*\)=)|\d+(?=[.)](?:\s|$)))")

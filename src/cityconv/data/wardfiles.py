@@ -700,6 +700,11 @@ def _md(text: object) -> str:
     return str(myst_escape(text))
 
 
+def _table_code(text: object) -> str:
+    """A code span inside a table cell: GFM splits cells at "|" even inside code, so the pipe is escaped."""
+    return str(myst_code(text)).replace("|", "\\|")
+
+
 def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
     """The human codebook for a ward's data folder, generated from the schemas and its questionnaire."""
     questionnaire = questionnaire or standard_questionnaire()
@@ -741,22 +746,22 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
             c = field.get("constraints", {})
             allowed = []
             if "categories" in field and stem != "survey_mentions":
-                allowed.append("; ".join(f"{myst_code(cat['value'])} = {_md(cat['label'])}" for cat in field["categories"]))
+                allowed.append("; ".join(f"{_table_code(cat['value'])} = {_md(cat['label'])}" for cat in field["categories"]))
                 if field.get("categoriesOrdered"):
                     allowed.append("(ordered)")
             elif "categories" in field:
                 allowed.append("depends on `question`, see below")
             if "minimum" in c and "maximum" in c:
-                allowed.append(f"{c['minimum']} to {c['maximum']}")
+                allowed.append(_md(f"{c['minimum']} to {c['maximum']}"))
             elif "minimum" in c:
-                allowed.append(f"≥ {c['minimum']}")
+                allowed.append(_md(f"≥ {c['minimum']}"))
             elif "maximum" in c:
-                allowed.append(f"≤ {c['maximum']}")
+                allowed.append(_md(f"≤ {c['maximum']}"))
             if "pattern" in c:
-                allowed.append(f"pattern `{c['pattern']}`")
+                allowed.append(f"pattern {_table_code(c['pattern'])}")
             lines.append(
                 f"| `{field['name']}` | {field.get('type', 'string')} | {'yes' if c.get('required') else 'no'} "
-                f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {_md(' '.join(allowed))} |"
+                f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {' '.join(allowed)} |"
             )
         labels = d.get("x-code-labels-by-question")
         if labels:
