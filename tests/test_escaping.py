@@ -137,6 +137,7 @@ def test_xlsx_text_cell_is_never_a_formula(tmp_path):
     cells = [c for row in loaded.active.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert loaded.active["A16"].value == PAYLOADS[15]  # the text as written, not a formula
+    assert loaded.active["A16"].quotePrefix  # and Excel keeps it text when someone edits the cell
     assert loaded.active["B1"].value == -3 and loaded.active["B1"].data_type == "n"
 
 

@@ -14,7 +14,7 @@ readers through three kinds of output, and each has one function here:
   injection). Numbers stay numbers: only text is touched.
 - **JSON in a page's `<script>`** (explorer data): `script_json` writes `<`, `>`, `&` as `\\u` escapes.
 - **XLSX workbooks**: `set_text_cell` writes text as an explicit string cell (openpyxl data type
-  "s"), never a formula, whatever it starts with.
+  "s", with Excel's quote prefix when it starts with a formula trigger), never a formula.
 
 HTML output is escaped by Jinja's autoescape or `html.escape`, not here.
 """
@@ -122,6 +122,7 @@ def _neutralise_label(label: Any) -> Any:
 def set_text_cell(cell, value: Any):
     """Put `value` in an openpyxl cell; text is always a string cell (data type "s"), never a formula."""
     cell.value = value
-    if isinstance(value, str) and cell.data_type == "f":
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"
+        cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
     return cell
