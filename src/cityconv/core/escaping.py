@@ -74,6 +74,11 @@ def code_text(value: Any) -> Markup:
     return Markup(_LINE_BREAKS.sub(" ", str(value)).replace("`", "'"))
 
 
+def table_code(value: Any) -> Markup:
+    """Text for a code span inside a table cell: GFM splits cells at "|" even inside code, so it is escaped."""
+    return Markup(code_text(value).replace("|", "\\|"))
+
+
 def role_title(value: Any) -> Markup:
     """A link title inside a role (`{doc}`title <target>``), where escapes are not read: no backtick, and
     no angle bracket that would move the target; shown with look-alike brackets instead."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from cityconv.core.escaping import myst_finalize, myst_markup
+from cityconv.core.escaping import code_text, myst_finalize, myst_markup, table_code
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.generate.workbook import write_workbook
@@ -66,6 +66,8 @@ def _template(name: str):
     # Every {{ value }} is MyST-escaped: questionnaire wording, ward names and study details come from files.
     env = Environment(undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True,
                       finalize=myst_finalize)
+    env.filters["code_text"] = code_text  # inside backticks, where escapes are not read
+    env.filters["table_code"] = table_code
     return env.from_string(text)
 
 
