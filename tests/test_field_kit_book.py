@@ -101,7 +101,7 @@ def test_a_kit_per_ward_and_a_blank_kit_as_pages_and_downloads(tmp_path, no_pdfs
     anfield = (kits / "anfield" / "questionnaire.md").read_text(encoding="utf-8")
     assert "Would you recommend Anfield as a place to live?" in anfield and "Ducky" not in anfield
     blank = (kits / "new-ward" / "questionnaire.md").read_text(encoding="utf-8")
-    assert "Would you recommend [your ward] as a place to live?" in blank
+    assert "Would you recommend \\[your ward\\] as a place to live?" in blank  # MyST-escaped, renders as written
     assert "Clubmoor" not in blank and "Anfield" not in blank
     listing = (kits / "index.md").read_text(encoding="utf-8")
     assert re.findall(r"\]\(([\w-]+)/index\.md\)", listing) == ["anfield", "clubmoor", "new-ward"]

@@ -13,14 +13,17 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape as plain
 from rich.table import Table
 
 from cityconv.core.paths import Project, shared_open_data_dir
 from cityconv.core.problems import InputError, Problem
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Text from files (problems, titles, paths) is printed through `plain` (rich.markup.escape), and emoji codes
+# are off, so a cell holding "[/x]" or ":x:" prints as written instead of being read as console markup.
+console = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -41,14 +44,14 @@ def _project(root: Optional[Path]) -> Project:
     try:
         return Project(root.resolve()) if root else Project.discover()
     except FileNotFoundError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {plain(str(exc))}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _report_problems(problems, consequence: str = "nothing was run") -> None:
-    err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found; {consequence}.[/]")
+    err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found; {plain(consequence)}.[/]")
     for problem in problems:
-        err.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        err.print(f"  [red]✗[/] {plain(str(problem))}", soft_wrap=True)
 
 
 def _fail_on_problems(problems) -> None:
@@ -70,7 +73,7 @@ def list_(root: Optional[Path] = RootOption) -> None:
     for study_id, params in plan.studies.items():
         tasks = [t for t in plan.tasks if t.study_id == study_id]
         chapters = ", ".join(f"{t.template_id}{' ✓' if states[f'notebook:{t.label}'] is None else ''}" for t in tasks)
-        table.add_row(study_id, params.kind, params.title, params.data_status, chapters or "—")
+        table.add_row(plain(study_id), params.kind, plain(params.title), params.data_status, plain(chapters) or "—")
     console.print(table)
     table = Table("stage", "kind", "id", "outputs", "current", title="Artifacts of the build plan")
     table.columns[3].overflow = table.columns[4].overflow = "fold"  # a path is shown whole, never cut
@@ -79,7 +82,7 @@ def list_(root: Optional[Path] = RootOption) -> None:
         if len(artifact.outputs) > 1:
             outputs += f" (+{len(artifact.outputs) - 1} more)"
         reason = states[artifact.label]
-        table.add_row(artifact.stage, artifact.kind, artifact.id, outputs, "✓" if reason is None else f"no: {reason}")
+        table.add_row(artifact.stage, artifact.kind, plain(artifact.id), plain(outputs), "✓" if reason is None else plain(f"no: {reason}"))
     console.print(table)
     if plan.problems:
         err.print(f"[yellow]{len(plan.problems)} problem(s): run `cityconv validate` for details[/]")
@@ -95,7 +98,7 @@ def validate(ids: Optional[list[str]] = IdsArgument, root: Optional[Path] = Root
     _fail_on_problems(plan.problems + [p for found in (plan.not_started, plan.failed_wards) for ps in found.values() for p in ps])
     console.print(f"[green]✓[/] {len(plan.studies)} ward(s)/stud(ies), {len(plan.tasks)} chapter run(s): all inputs valid")
     for note in plan.notes:
-        console.print(f"  [dim]note:[/] {note}", soft_wrap=True)
+        console.print(f"  [dim]note:[/] {plain(str(note))}", soft_wrap=True)
 
 
 def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force: bool,
@@ -115,10 +118,10 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
                 summary = run_plan(plan, jobs or default_jobs(), force=force, executor=chosen,
                                    on_result=progress, wait=wait)
         except RunBusy as exc:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            err.print(f"[bold red]error:[/] {plain(str(exc))}", soft_wrap=True)
             raise typer.Exit(EXIT_BUSY) from None
         except RunInterrupted as exc:  # before any notebook started
-            err.print(f"[bold red]Stopped ({exc}) before any notebook ran; nothing was changed.[/]")
+            err.print(f"[bold red]Stopped ({plain(str(exc))}) before any notebook ran; nothing was changed.[/]")
             raise typer.Exit(exc.exit_code) from None
     console.print(
         f"Runs: {summary.count('done')} done, {summary.count('skipped')} skipped (unchanged), "
@@ -128,7 +131,7 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
     if summary.failed:
         err.print("[bold red]Failed runs[/] (the previously published chapter, if any, was kept):")
         for result in summary.failed:
-            err.print(f"  [red]✗[/] {result.report_line()}", soft_wrap=True)
+            err.print(f"  [red]✗[/] {plain(result.report_line())}", soft_wrap=True)
     if summary.interrupted is not None:
         stopped = RunInterrupted(summary.interrupted)
         not_run = len(plan.tasks) - len(summary.results)
@@ -144,7 +147,7 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
 def _report_wards(summary) -> None:
     """One line per ward not started; the full report for each ward whose data stopped it alone."""
     for ward_id in summary.not_started:
-        console.print(f"Not started: {ward_id} (its data files are still empty templates; profile only)")
+        console.print(f"Not started: {plain(ward_id)} (its data files are still empty templates; profile only)")
     for ward_id, problems in summary.failed_wards.items():
         _report_problems(problems, f"the chapters of {ward_id} were not run (its published chapters were kept)")
 
@@ -337,7 +340,7 @@ def new_ward(
     written = scaffold_ward(project, code_or_name, ward_id=ward_id, boundary_set=boundary_set)
     console.print(f"[green]✓[/] created {len(written)} files:")
     for path in written:
-        console.print(f"  {path.relative_to(project.root)}")
+        console.print(f"  {plain(str(path.relative_to(project.root)))}")
     console.print(
         f"Next: fill in the CSV files (see their CODEBOOK.md), then run `cityconv validate {written[0].stem}`."
     )
@@ -363,7 +366,7 @@ def simulate(
         project, ward_id, n=n, seed=seed,
         propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite,
     )
-    console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {ward_id}; params now say synthetic: true")
+    console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {plain(ward_id)}; params now say synthetic: true")
 
 
 def _ward_data_dir(project: Project, ward_id: str) -> Path:
@@ -399,10 +402,10 @@ def import_survey(
     console.print(f"[green]✓[/] imported {len(imported.responses)} responses and {len(imported.mentions)} "
                   f"multi-answer mentions into {data_dir.relative_to(project.root)}:")
     for path in written:
-        console.print(f"  {path.relative_to(project.root)}")
+        console.print(f"  {plain(str(path.relative_to(project.root)))}")
     if imported.ignored:
         console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
-                      + ", ".join(repr(c) for c in imported.ignored), soft_wrap=True)
+                      + plain(", ".join(repr(c) for c in imported.ignored)), soft_wrap=True)
     console.print(f"Next: `cityconv validate {ward_id}`, then `cityconv build {ward_id}`.")
 
 
@@ -421,7 +424,7 @@ def import_workbook(
     written = run_import(data_dir, workbook.resolve(), project.root, replace=replace)
     console.print(f"[green]✓[/] wrote {len(written)} file(s) from the workbook:")
     for path in written:
-        console.print(f"  {path.relative_to(project.root)}")
+        console.print(f"  {plain(str(path.relative_to(project.root)))}")
     console.print(f"Next: `cityconv validate {ward_id}`.")
 
 
@@ -451,10 +454,10 @@ def field_kit(
         from cityconv.pipeline.print_html import print_pages
 
         written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"])
-    console.print(f"[green]✓[/] field kit for {params.title} in {target}:")
+    console.print(f"[green]✓[/] field kit for {plain(params.title)} in {plain(str(target))}:")
     for path in written:
         if path.suffix != ".md":
-            console.print(f"  {path.name}")
+            console.print(f"  {plain(path.name)}")
 
 
 @app.command()

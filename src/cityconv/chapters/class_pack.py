@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.core.escaping import neutralise_frame
+
 TEMPLATES = Path(__file__).with_name("templates") / "class_pack"
 OUTPUT = Path("book") / "generated" / "class-pack"
 WARD = "clubmoor"
@@ -188,6 +190,8 @@ def markdown_page(markdown: str, title: str) -> str:
     """A standalone, printable HTML page (no external assets) from Markdown."""
     from markdown_it import MarkdownIt
 
+    # The templates' own HTML (answer boxes, the data-status box) is kept; text from data reaches them
+    # MyST-escaped (and HTML-escaped with `|e` inside an HTML block), so it makes no element.
     body = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
     return _PAGE.format(title=html.escape(title), body=body)
 
@@ -203,7 +207,8 @@ def dataset_bytes(root: Path) -> dict[str, bytes]:
     for source, name in DATASET_FILES.items():
         frame = pd.read_csv(root / params.data_dir / source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         frame.insert(0, "data_status", DATA_STATUS)
-        out[name] = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+        # Free-text answers starting with "=", "+", "-", "@" are quoted so no spreadsheet runs them.
+        out[name] = neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     return out
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.core.escaping import myst_escape
 from cityconv.data import chapter_registry
 from cityconv.data import wardfiles as datafiles
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
@@ -182,7 +183,7 @@ def survey_code_labels(question: str, data=None) -> dict[str, str]:
 def not_available_text(ward: str, what: str, files: list[str]) -> str:
     """A plain "nothing here" note; the missing file names go in the collapsed analysts' note."""
     names = join_words([f"`{f}`" for f in files], "or")
-    return (f"> **Not available.** {ward}'s records hold no {what}, so this section has nothing to show.\n\n"
+    return (f"> **Not available.** {_escape(ward)}'s records hold no {what}, so this section has nothing to show.\n\n"
             + analysts_note([f"The ward's data folder has no {names}."]))
 
 
@@ -190,16 +191,14 @@ def not_available_text(ward: str, what: str, files: list[str]) -> str:
 # quotes
 # ================================================================================================
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-
-
 def _escape(text: str) -> str:
-    """Escape Markdown syntax so a quote renders exactly as written (e.g. "[laughs]" is not a link)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Escape MyST syntax so a quote renders exactly as written (e.g. "[laughs]" is not a link, "$x$" not maths)."""
+    return myst_escape(text)
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\([\\`*_{}\[\]<>#|~$])", r"\1", text)
+    """The text `_escape` was given, back from its escaped form (for tests that compare with the data)."""
+    return re.sub(r"\\([\\`*_{}\[\]<>#|~$:!^%=+().-])", r"\1", text)
 
 
 def attribution(role: str, basis: str | None, rules: DisclosureRules) -> str:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.core.escaping import myst_escape, role_title
 from cityconv.core.params import StudyParams, load_all, load_params
 from cityconv.core.paths import Project
 from cityconv.chapters.common import analysts_note
@@ -214,8 +215,8 @@ def ward_page(entry: WardEntry, page: str | None, text: str) -> str:
     """A MyST link to one of a ward's own chapters (a ward whose data do not load, or a project without
     that chapter, has none: plain text)."""
     if entry.data is None or page is None:
-        return text
-    return f"{{doc}}`{text} </book/generated/{entry.id}/{page}>`"
+        return myst_escape(text)
+    return f"{{doc}}`{role_title(text)} </book/generated/{entry.id}/{page}>`"
 
 
 def summary_text(comp: Comparison) -> str:

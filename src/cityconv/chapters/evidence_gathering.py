@@ -24,6 +24,7 @@ import pandas as pd
 
 from cityconv.chapters.common import count_text
 from cityconv.chapters.survey import PUBLISHED_SOURCE, published_figures
+from cityconv.core.escaping import myst_escape
 from cityconv.data.wardfiles import WardData, schema_descriptor
 from cityconv.methods.disclosure import DisclosureRules, protect_counts
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, join_words
@@ -186,7 +187,7 @@ def scorecard_reasons_text(fw: Fieldwork) -> str | None:
     for _, r in sc.iterrows():
         # The records' status is said once, in the page banner: a "Synthetic:" prefix on every reason is not repeated.
         why = capitalise(re.sub(r"^(Synthetic|Reconstructed):\s*", "", str(r["Why"])))
-        lines.append(f"- **{r['Objective (as published)']}.** {r['Status']}. {why}")
+        lines.append(f"- **{myst_escape(r['Objective (as published)'])}.** {r['Status']}. {myst_escape(why)}")
     return "\n".join(lines)
 
 

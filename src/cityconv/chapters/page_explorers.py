@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from cityconv.core.escaping import script_json
 from cityconv.chapters import explorers as ex
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
 from cityconv.present import MUTED, PALETTE, Chart, fmt_int, fmt_pct
@@ -116,7 +117,7 @@ def explorer_html(kind: str, title: str, controls: Sequence[Control], data: Mapp
                   summary: str, png: str, note: str = "") -> str:
     """The explorer's HTML: hidden controls (shown by the script), the default figure (`png`, base64),
     the sentences (HTML) and the data."""
-    payload = json.dumps({**data, "palette": list(PALETTE), "muted": MUTED}, separators=(",", ":"), ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    payload = script_json({**data, "palette": list(PALETTE), "muted": MUTED}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     controls_html = "".join(_control_html(kind, c) for c in controls)
     caption = f"<figcaption>{html.escape(chart.caption or '')}</figcaption>" if chart.caption else ""
     note_html = f'<p class="cityconv-explorer-note">{html.escape(note)}</p>' if note else ""

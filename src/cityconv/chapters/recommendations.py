@@ -33,6 +33,7 @@ from cityconv.chapters.findings import (
     load_findings,
     reason_sentence,
 )
+from cityconv.core.escaping import myst_escape, role_title
 from cityconv.core.params import did_you_mean, yaml_line
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
@@ -204,10 +205,10 @@ EXPLORER_STUDY, EXPLORER_CHAPTER = "teaching", "recommendation-explorer"
 def page_link(wr: WardRecommendations, study_id: str, page: str | None, text: str) -> str:
     """A MyST link to a generated page, or the plain words when that study is not part of this book."""
     if study_id != wr.study_id and (wr.project is None or not wr.project.params_file(study_id).exists()):
-        return text
+        return myst_escape(text)
     if page is None:  # the project has no such chapter
-        return text
-    return f"{{doc}}`{text} </book/generated/{study_id}/{page}>`"
+        return myst_escape(text)
+    return f"{{doc}}`{role_title(text)} </book/generated/{study_id}/{page}>`"
 
 
 def principle_line(eb, pid: str) -> str:

@@ -244,7 +244,7 @@ def sense_check_text(s: SenseCheck) -> str:
         return ("Without the citywide consultation data the ward's answers cannot be compared with it. The ward's "
                 f"own answers are in the {chapter_link('residents-survey')} chapter.")
     if s.matches is None or s.matches.empty:
-        return f"No answers can be compared: the survey records for {s.ward} hold no answers to these questions that can be shown."
+        return f"No answers can be compared: the survey records for {_escape(s.ward)} hold no answers to these questions that can be shown."
     out = []
     strength_labels = [str(r["label"]) for _, r in s.strengths.iterrows()]
     for q in ("best_things", "improve"):
@@ -259,7 +259,7 @@ def sense_check_text(s: SenseCheck) -> str:
         for _, r in matched.iterrows():
             where = ("the key strength" if r["item_type"] == "strength"
                      else f"the area for improvement listed {ORDINALS[int(r['list_order']) - 1]}")
-            detail.append(f"{capitalise(name(r['code']))} matches {where}: “{_escape(r['item_label'])}”.")
+            detail.append(f"{_escape(capitalise(name(r['code'])))} matches {where}: “{_escape(r['item_label'])}”.")
         out.append(render("sense_check", "question", {
             "question": QUESTION_WORDS[q], "names": join_words([name(c) for c in m["code"]]), "names_count": len(m),
             "matched": len(matched), "detail": "\n".join(detail), "unmatched": join_words(unmatched),

@@ -43,6 +43,7 @@ from cityconv.chapters import facts
 from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement
 from cityconv.data import chapter_registry
+from cityconv.core.escaping import myst_escape
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
@@ -863,7 +864,7 @@ def claims_intro_text(sv: Survey) -> str | None:
     """Under "Checking the records": a ward with no earlier report has nothing to check against."""
     if sv.is_published_study and sv.data is not None and sv.has_responses:
         return None
-    return f"There is no earlier report of {sv.ward_name}'s survey to check these records against."
+    return f"There is no earlier report of {myst_escape(sv.ward_name)}'s survey to check these records against."
 
 
 def claims_analyst_note(sv: Survey) -> str | None:

@@ -47,6 +47,7 @@ from cityconv.chapters.survey import (
     Survey,
     wording,
 )
+from cityconv.core.escaping import myst_escape
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
 from cityconv.chapters.statistics_prose import precision_statement, representation_sentences

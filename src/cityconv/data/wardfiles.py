@@ -51,6 +51,7 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.core.escaping import myst_code, myst_escape
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import schema_store
 from cityconv.data.questionnaire import (
@@ -695,7 +696,13 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Schema or questionnaire text as one MyST table cell or list item: nothing in it can run or make structure."""
+    return str(myst_escape(text))
+
+
+def _table_code(text: object) -> str:
+    """A code span inside a table cell: GFM splits cells at "|" even inside code, so the pipe is escaped."""
+    return str(myst_code(text)).replace("|", "\\|")
 
 
 def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
@@ -716,7 +723,7 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
         " up to be consistent with the published summary (see README.md); **project interpretation** ="
         " our reading of the source.",
         "",
-        f"Survey questions: from the questionnaire of {questionnaire.ward} (`{QUESTIONNAIRE_FILE}` in this folder;"
+        f"Survey questions: from the questionnaire of {_md(questionnaire.ward)} (`{QUESTIONNAIRE_FILE}` in this folder;"
         " the City Conversation questionnaire when there is none)"
         + (", whose wording is reconstructed." if questionnaire.reconstructed else "."),
         "",
@@ -739,22 +746,22 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
             c = field.get("constraints", {})
             allowed = []
             if "categories" in field and stem != "survey_mentions":
-                allowed.append("; ".join(f"`{cat['value']}` = {cat['label']}" for cat in field["categories"]))
+                allowed.append("; ".join(f"{_table_code(cat['value'])} = {_md(cat['label'])}" for cat in field["categories"]))
                 if field.get("categoriesOrdered"):
                     allowed.append("(ordered)")
             elif "categories" in field:
                 allowed.append("depends on `question`, see below")
             if "minimum" in c and "maximum" in c:
-                allowed.append(f"{c['minimum']} to {c['maximum']}")
+                allowed.append(_md(f"{c['minimum']} to {c['maximum']}"))
             elif "minimum" in c:
-                allowed.append(f"≥ {c['minimum']}")
+                allowed.append(_md(f"≥ {c['minimum']}"))
             elif "maximum" in c:
-                allowed.append(f"≤ {c['maximum']}")
+                allowed.append(_md(f"≤ {c['maximum']}"))
             if "pattern" in c:
-                allowed.append(f"pattern `{c['pattern']}`")
+                allowed.append(f"pattern {_table_code(c['pattern'])}")
             lines.append(
                 f"| `{field['name']}` | {field.get('type', 'string')} | {'yes' if c.get('required') else 'no'} "
-                f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {_md(' '.join(allowed))} |"
+                f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {' '.join(allowed)} |"
             )
         labels = d.get("x-code-labels-by-question")
         if labels:
@@ -762,8 +769,8 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
             wording = {cat["value"]: cat["label"] for cat in question_field["categories"]}
             lines.append("")
             for question, codes in labels.items():
-                lines += ["", f"Codes for `{question}` ({wording.get(question, '')}):", ""]
-                lines += [f"- `{code}` = {label}" for code, label in codes.items()]
+                lines += ["", f"Codes for `{question}` ({_md(wording.get(question, ''))}):", ""]
+                lines += [f"- {myst_code(code)} = {_md(label)}" for code, label in codes.items()]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from cityconv.core.escaping import code_text, myst_finalize, myst_markup, table_code
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.generate.workbook import write_workbook
@@ -62,7 +63,11 @@ def _template(name: str):
     from jinja2 import Environment, StrictUndefined
 
     text = resources.files("cityconv.generate").joinpath("fieldkit", f"{name}.md.j2").read_text(encoding="utf-8")
-    env = Environment(undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True)
+    # Every {{ value }} is MyST-escaped: questionnaire wording, ward names and study details come from files.
+    env = Environment(undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True,
+                      finalize=myst_finalize)
+    env.filters["code_text"] = code_text  # inside backticks, where escapes are not read
+    env.filters["table_code"] = table_code
     return env.from_string(text)
 
 
@@ -91,7 +96,8 @@ def document_html(markdown: str, title: str) -> str:
 
     from markdown_it import MarkdownIt
 
-    body = MarkdownIt("commonmark").enable("table").render(markdown)
+    # No raw HTML: the documents are Markdown only, so any HTML in them came from data and is shown as text.
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     return (f"<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{PRINT_CSS}</style></head><body>\n{body}</body></html>\n")
 
@@ -140,7 +146,7 @@ def kit_page_markdown(kit_title: str, ward_id: str, questionnaire: Questionnaire
     return _template("kit-page").render(
         kit_title=kit_title, ward=questionnaire.ward, blank=blank, status=status, threshold=threshold,
         added=[q.short for q in questionnaire.added()], documents=documents,
-        workbook=workbook_name(ward_id),
+        workbook=myst_markup(workbook_name(ward_id)),  # made from a validated id, used inside a role
     )
 
 

@@ -20,6 +20,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from cityconv.core.escaping import set_text_cell
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
@@ -52,6 +53,13 @@ def _allowed_text(field: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _append_text(sheet, values: list[Any]) -> None:
+    """A row after the sheet's last, every text an explicit string cell (questionnaire wording is never a formula)."""
+    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
+    for column, value in enumerate(values, start=1):
+        set_text_cell(sheet.cell(row, column), value)
+
+
 def write_workbook(path: Path, questionnaire: Questionnaire, ward_name: str, ward_id: str) -> Path:
     """The data-entry workbook for a ward: one sheet per table, drop-downs, formats and explanations."""
     from openpyxl import Workbook
@@ -76,13 +84,13 @@ def write_workbook(path: Path, questionnaire: Questionnaire, ward_name: str, war
         "Every problem is listed at once, with the sheet and row; nothing is written until there are none.",
         "Survey answers from Microsoft Forms, Google Forms or SurveyMonkey: use cityconv import-survey instead.",
     ]
-    for line in lines:
-        intro.append([line])
+    for r, line in enumerate(lines, start=1):
+        set_text_cell(intro.cell(r, 1), line)
     intro["A1"].font = Font(bold=True, size=14)
     intro.column_dimensions["A"].width = 110
 
     columns_sheet = book.create_sheet(INFO_SHEETS[1])
-    columns_sheet.append(["Sheet", "Column", "Required", "What it holds", "Allowed values"])
+    _append_text(columns_sheet, ["Sheet", "Column", "Required", "What it holds", "Allowed values"])
     lists = book.create_sheet(INFO_SHEETS[2])
     list_col = 1
     bold = Font(bold=True)
@@ -92,22 +100,22 @@ def write_workbook(path: Path, questionnaire: Questionnaire, ward_name: str, war
         ws = book.create_sheet(stem[:31])
         for index, field in enumerate(d["fields"], start=1):
             letter = _column_letter(index)
-            cell = ws.cell(1, index, field["name"])
+            cell = set_text_cell(ws.cell(1, index), field["name"])
             cell.font, cell.fill = bold, fill
             required = bool(field.get("constraints", {}).get("required"))
             description = f"{field.get('title', '')}: {field.get('description', '')}"
             cell.comment = Comment(description + (" (required)" if required else ""), "cityconv")
             ws.column_dimensions[letter].width = max(14, min(40, len(field["name"]) + 4))
-            columns_sheet.append([stem, field["name"], "yes" if required else "no", description, _allowed_text(field)])
+            _append_text(columns_sheet, [stem, field["name"], "yes" if required else "no", description, _allowed_text(field)])
             cells = f"{letter}{FIRST_ROW}:{letter}{LAST_ROW}"
             kind = field.get("type", "string")
             if "categories" in field:
                 codes = [c["value"] for c in field["categories"]]
-                lists.cell(1, list_col, f"{stem}.{field['name']}").font = bold
-                lists.cell(1, list_col + 1, "label").font = bold
-                for r, cat in enumerate(field["categories"], start=2):
-                    lists.cell(r, list_col, cat["value"]).number_format = "@"
-                    lists.cell(r, list_col + 1, cat["label"])
+                set_text_cell(lists.cell(1, list_col), f"{stem}.{field['name']}").font = bold
+                set_text_cell(lists.cell(1, list_col + 1), "label").font = bold
+                for r, cat in enumerate(field["categories"], start=2):  # codes and labels come from the questionnaire
+                    set_text_cell(lists.cell(r, list_col), cat["value"]).number_format = "@"
+                    set_text_cell(lists.cell(r, list_col + 1), cat["label"])
                 ref = f"Lists!${_column_letter(list_col)}$2:${_column_letter(list_col)}${len(codes) + 1}"
                 dv = DataValidation(type="list", formula1=ref, allow_blank=not required, showErrorMessage=True,
                                     errorTitle="Not an allowed code", error="Choose a code from the list (see the sheet Lists).")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cityconv.chapters import atlas as pages
+from cityconv.core.escaping import myst_escape
 from cityconv.core.params import StudyParams
 from cityconv.core.paths import Project
 from cityconv.data import context as ctx
@@ -125,7 +126,7 @@ def title_profile_page(nb, task: RunTask) -> None:
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.startswith("# "):
             first, _, rest = cell.source.partition("\n")
-            cell.source = f"{first}: {task.study_title}" + (f"\n{rest}" if rest else "")
+            cell.source = f"{first}: {myst_escape(task.study_title)}" + (f"\n{rest}" if rest else "")
             return
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from cityconv import __version__
+from cityconv.core.escaping import myst_escape
 from cityconv.core.params import load_all
 from cityconv.core.paths import Project
 from cityconv.pipeline.tasks import RunTask
@@ -41,7 +42,7 @@ def provenance_markdown(task: RunTask, record: dict, run_date: dt.datetime) -> s
     return (
         ":::{admonition} Provenance of this chapter\n"
         ":class: note dropdown\n"
-        f"- **Ward or study:** {task.study_title} (`{task.params_path.name}`; data: {task.data_status})\n"
+        f"- **Ward or study:** {myst_escape(task.study_title)} (`{task.params_path.name}`; data: {task.data_status})\n"
         f"- **Template:** `notebooks/{task.template_path.name}`\n"
         f"- **Package:** cityconv {__version__}; {len(record.get('modules', []))} of its modules used\n"
         f"- **Run:** {run_date:%Y-%m-%d %H:%M} UTC\n\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 MARKS = {"done": "[green]ran[/]    ", "skipped": "[dim]cached[/] ", "failed": "[red]FAILED[/] "}
@@ -33,7 +34,7 @@ class RunProgress:
     """Call with each `RunResult` as it arrives (`runner.run_plan(on_result=…)`)."""
 
     def __init__(self, total: int, console: Console | None = None, live: bool | None = None):
-        self.console = console or Console(highlight=False)
+        self.console = console or Console(highlight=False, emoji=False)
         self.total = total
         self.live = self.console.is_terminal if live is None else live
         self.seen = 0
@@ -68,10 +69,10 @@ class RunProgress:
             self.started = time.perf_counter() - result.seconds
         if not self.live or self._progress is None or self._bar is None:
             took = f" {result.seconds:5.1f}s" if result.status != "skipped" else ""
-            self.console.print(f"[{self.seen:>{len(str(self.total))}}/{self.total}] {MARKS[result.status]}{result.task.label}{took}")
+            self.console.print(f"[{self.seen:>{len(str(self.total))}}/{self.total}] {MARKS[result.status]}{escape(result.task.label)}{took}")
             return
         if result.status == "failed":
-            self._progress.console.print(f"[red]✗[/] {result.report_line()}", soft_wrap=True)
+            self._progress.console.print(f"[red]✗[/] {escape(result.report_line())}", soft_wrap=True)
         executed = self.counts["done"] + self.counts["failed"]
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
         eta = format_eta(estimate_seconds_left(executed, self.total - self.seen, elapsed))

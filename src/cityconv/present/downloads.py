@@ -39,6 +39,8 @@ from typing import Sequence
 
 import pandas as pd
 
+from cityconv.core.escaping import neutralise_formula, neutralise_frame, set_text_cell
+
 CSV_MIME = "text/csv"
 #: A data URI is carried inside the page: keep downloads small (display tables are a few kB).
 MAX_CSV_BYTES = 1_000_000
@@ -85,8 +87,9 @@ def csv_bytes(frame: pd.DataFrame, comments: Sequence[str] = ()) -> bytes:
         raise TypeError("a CSV download needs a pandas DataFrame")
     frame = flatten_columns(frame)
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
-    text = frame.to_csv(index=not default_index, lineterminator="\n")
-    head = "".join(f"{row}\n" for row in comment_rows(comments))
+    # A cell of text from data starting with "=", "+", "-", "@", tab or CR is quoted so no spreadsheet runs it.
+    text = neutralise_frame(frame).to_csv(index=not default_index, lineterminator="\n")
+    head = "".join(f"{neutralise_formula(row)}\n" for row in comment_rows(comments))
     return (head + text).encode("utf-8-sig")
 
 
@@ -257,16 +260,16 @@ def evidence_workbook(
     ]
     for r, (key, value) in enumerate(rows, start=1):
         readme.cell(row=r, column=1, value=key).font = bold
-        readme.cell(row=r, column=2, value=value).alignment = wrap
+        set_text_cell(readme.cell(row=r, column=2), value).alignment = wrap
     start = len(rows) + 2
     for c, heading in enumerate(("Sheet", "File", "Rows", "Columns", "One row per"), start=1):
         readme.cell(row=start, column=c, value=heading).font = bold
     for r, (sheet, path, frame) in enumerate(sheets, start=start + 1):
-        readme.cell(row=r, column=1, value=sheet)
-        readme.cell(row=r, column=2, value=path.name)
+        set_text_cell(readme.cell(row=r, column=1), sheet)
+        set_text_cell(readme.cell(row=r, column=2), path.name)
         readme.cell(row=r, column=3, value=len(frame))
         readme.cell(row=r, column=4, value=len(frame.columns))
-        readme.cell(row=r, column=5, value=descriptions.get(path.name, "")).alignment = wrap
+        set_text_cell(readme.cell(row=r, column=5), descriptions.get(path.name, "")).alignment = wrap
     readme.column_dimensions["A"].width = 24
     readme.column_dimensions["B"].width = 100
     for letter in "CDE":
@@ -274,11 +277,13 @@ def evidence_workbook(
 
     for sheet, _path, frame in sheets:
         ws = wb.create_sheet(sheet)
-        ws.append([str(c) for c in frame.columns])
-        for cell in ws[1]:
-            cell.font = bold
-        for record in frame.itertuples(index=False, name=None):
-            ws.append([value if value != "" else None for value in record])
+        # Cells are written one by one as text cells: a cell from data is never a formula, whatever it starts with.
+        for c, column in enumerate(frame.columns, start=1):
+            set_text_cell(ws.cell(row=1, column=c), str(column)).font = bold
+        for r, record in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for c, value in enumerate(record, start=1):
+                if value != "":
+                    set_text_cell(ws.cell(row=r, column=c), value)
         ws.freeze_panes = "A2"
         if len(frame.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"

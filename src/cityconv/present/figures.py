@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cityconv.core.escaping import myst_escape
 from cityconv.present.mime import display_bundle
 from cityconv.present.status import check_status, says_status, status_caption
 from cityconv.present.style import DPI
@@ -99,7 +100,8 @@ def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = 
     }
     meta: dict[str, str] = {"alt": alt_text, "status": status}
     if caption:
-        meta["caption"] = " ".join(str(caption).split())
+        # myst-nb reads the caption as MyST: ward names and wording in it are escaped like any data text.
+        meta["caption"] = str(myst_escape(" ".join(str(caption).split())))
     if name:
         meta["name"] = str(name)
     return data, {FIGURE_METADATA_KEY: meta}

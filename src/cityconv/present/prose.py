@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 import jinja2
 
+from cityconv.core.escaping import code_text, myst_finalize
+
 
 def join_words(items, word: str = "and") -> str:
     """["a", "b", "c"] → "a, b and c": lists in generated prose read as English."""
@@ -37,13 +39,20 @@ def lower_first(text: str) -> str:
 #
 # Reader-facing prose longer than a sentence lives in Markdown (Jinja2) templates beside the chapter
 # that fills them (e.g. chapters/templates/business_case/*.md). A placeholder the chapter forgets is
-# an error, never a silent blank; templates are Markdown, so nothing is HTML-escaped.
+# an error, never a silent blank. Templates are Markdown: every `{{ value }}` is MyST-escaped
+# (`cityconv.core.escaping.myst_finalize`), so text from data cannot start a role, directive, fence,
+# maths or HTML. Markdown a chapter builds on purpose (links, quotes it escaped itself) is marked in the
+# template with `|safe` or passed as `markupsafe.Markup` (`myst_markup`); a value inside a code span or
+# a role (`{cite:p}` keys, file names) goes through `|code_text`; inside an HTML block, `|e`.
 
 
 @lru_cache(maxsize=None)
 def _template_environment(folder: str) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, autoescape=False,
+                              finalize=myst_finalize)
+    environment.filters["code_text"] = code_text
+    return environment
 
 
 def render_template(folder: Path, name: str, context: dict[str, Any]) -> str:
@@ -54,3 +63,4 @@ def render_template(folder: Path, name: str, context: dict[str, Any]) -> str:
 def template_renderer(folder: Path) -> Callable[[str, dict[str, Any]], str]:
     """A `render(name, context)` bound to one chapter's template folder."""
     return lambda name, context: render_template(folder, name, context)
+

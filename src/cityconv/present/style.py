@@ -54,6 +54,9 @@ def use_house_style() -> None:
             "grid.color": "#E5E5E5",
             "figure.facecolor": "white",
             "savefig.facecolor": "white",
+            # Titles, labels and ticks carry ward names and questionnaire wording: a "$" in them is a
+            # dollar sign, never mathtext (issue 27: nothing from data is read as markup).
+            "text.parse_math": False,
         },
     )
     mpl.rcParams["axes.prop_cycle"] = cycler(color=PALETTE)

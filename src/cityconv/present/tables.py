@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from cityconv.core.escaping import myst_escape
 from cityconv.methods.disclosure import NOT_AVAILABLE, SUPPRESSED
 from cityconv.present.downloads import download_link_html, flatten_columns, slug
 from cityconv.present.mime import display_bundle
@@ -118,7 +119,8 @@ def table_html(prepared: _Prepared, title: str, units: str, name: str | None = N
 
 
 def _md_cell(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A cell, title or note as MyST text: pipes, roles, maths and HTML from data are escaped (one line)."""
+    return str(myst_escape(text))
 
 
 def table_markdown(prepared: _Prepared, title: str, units: str) -> str:
