@@ -118,6 +118,7 @@ def test_write_landing_writes_under_generated_and_keeps_an_unchanged_file(tmp_pa
     assert path.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_the_book_build_writes_the_landing_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`pipeline.book.render` writes the file book/index.md includes, before Jupyter Book reads it."""
     from cityconv.pipeline import book

@@ -1,7 +1,7 @@
 """The book as PDF (cityconv.pipeline.pdf): one PDF of the whole book, and a briefing per ward.
 
 Fast tests cover the table-of-contents logic. The PDF tests build the real book in a copy of the
-repository (shared with tests/browser, built once per session), print it with headless Chromium
+repository (the session's real book, tests/real_book.py, printed once per session), print it with headless Chromium
 and read the text back with poppler's `pdftotext`. They skip with a reason when Chromium or
 poppler-utils are absent, and fail instead when CITYCONV_REQUIRE_BROWSER=1 (CI).
 """
@@ -12,19 +12,16 @@ import html
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "browser"))
+from nbtools import write_template
+from real_book import REPO, built_pdfs, require, require_chromium
 
-from _book import REPO, built_pdfs, require, require_chromium  # noqa: E402
-from nbtools import write_template  # noqa: E402
-
-from cityconv.core.paths import Project  # noqa: E402
-from cityconv.pipeline.pdf import (  # noqa: E402
+from cityconv.core.paths import Project
+from cityconv.pipeline.pdf import (
     BRIEFING_STEMS,
     OWN_PDF_NOTE,
     book_pdf_parts,
@@ -163,12 +160,13 @@ def html_title(page: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def book_pdfs(tmp_path_factory):
+def book_pdfs(real_book: Path, tmp_path_factory):
+    """(root, book PDF, briefings) of the session's real book; the tools are checked before printing."""
     _require_pdf_tools()
     return built_pdfs(tmp_path_factory)
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     assert pdf.exists() and pdf.stat().st_size > 10_000
@@ -205,7 +203,7 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     assert not missing, f"{len(missing)} of {expected} chapters of the HTML book missing from the PDF (in order): {missing}"
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     text = _norm(pdftotext(pdf))
@@ -225,7 +223,7 @@ def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     assert "Ctrl+K" not in text and "Skip to main content" not in text
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
     root, book_pdf, briefings = book_pdfs
     project = Project(root)
@@ -245,7 +243,7 @@ def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
         assert_first_page_has_the_headline_findings(pdf, study_id, root)
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
     """A small book (tests/conftest.py) with stand-in chapters, so the briefing path is always tested."""
     _require_pdf_tools()

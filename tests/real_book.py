@@ -1,14 +1,18 @@
-"""Shared by the browser and PDF tests: build the real book once per test session, in a copy.
+"""The real book, built once per test session in a copy, shared by every test that reads it.
 
 The copy holds the repository as it is (chapter templates, params, data, pages, our static assets),
 without `.venv`, `_build`, `book/generated` or other local state, and is built with the real
 command line (`cityconv build --root <copy>`), so the tests see exactly what a reader would.
-A chapter whose template fails is left out of the book by the runner itself (it is reported as a
-warning here); the tests then check whatever the repository holds.
+
+Under pytest-xdist every worker is a process of its own: the build sits in the session's shared
+temporary folder behind a file lock, so the first worker to ask builds it and the others wait for
+it and reuse it (a failed build is recorded too, and fails every test that asks, once).
+The fixtures that hand it out are in tests/conftest.py; a test that uses them is marked `realbook`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,18 +20,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from cityconv.pipeline.chromium import CHROMIUM
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
 
 IGNORE = {".venv", ".venv-cffconvert", "_build", "node_modules", ".git", ".pytest_cache", ".cityconv",
           "test-artifacts", "__pycache__", ".ipynb_checkpoints", ".mypy_cache", ".ruff_cache"}
-
-_cache: dict[str, object] = {}
 
 
 def require(condition: bool, reason: str) -> None:
@@ -47,6 +50,12 @@ def require_chromium() -> None:
         require(False, "the playwright Python package is not installed")
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this session shares (the session's own temporary folder without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def _ignore(folder: str, names: list[str]) -> set[str]:
     skip = {n for n in names if n in IGNORE or n.endswith(".egg-info")}
     if Path(folder).name == "book" and "generated" in names:
@@ -54,13 +63,27 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return skip
 
 
-def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project root of a freshly built copy of the repository (built once per session)."""
-    if "root" in _cache:
-        return _cache["root"]  # type: ignore[return-value]
-    if "error" in _cache:  # built once per session, even when the build fails
-        pytest.fail(str(_cache["error"]), pytrace=False)
-    root = tmp_path_factory.mktemp("book") / "repo"
+def _once(folder: Path, name: str, make) -> dict:
+    """`make()`'s JSON-able outcome, computed by the first process of the session to ask and then read by all."""
+    outcome = folder / f"{name}.json"
+    with FileLock(str(folder / f"{name}.lock")):
+        if not outcome.exists():
+            try:
+                result = {"ok": make()}
+            except Exception as error:  # recorded so that every worker fails the same way, once
+                result = {"error": str(error)}
+            outcome.write_text(json.dumps(result), encoding="utf-8")
+        recorded = json.loads(outcome.read_text(encoding="utf-8"))
+    if "error" in recorded:
+        pytest.fail(recorded["error"], pytrace=False)
+    return recorded["ok"]
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def _build_copy(root: Path) -> str:
     shutil.copytree(REPO, root, ignore=_ignore, symlinks=True)
     env = {k: v for k, v in os.environ.items() if k != "CITYCONV_ROOT"}
     env.setdefault("CITYCONV_OPEN_DATA", str((REPO / ".." / "shared" / "open-data").resolve()))
@@ -74,36 +97,30 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     log = result.stdout + result.stderr
     (root.parent / "build.log").write_text(log, encoding="utf-8")  # beside the copy: the copy stays clean
-    index = root / "_build" / "html" / "index.html"
-    rendered = "Book:" in result.stdout and index.exists()
+    rendered = "Book:" in result.stdout and (root / "_build" / "html" / "index.html").exists()
     if not rendered:
-        _cache["error"] = f"cityconv build of the copy failed (exit {result.returncode}):\n{log[-6000:]}"
-        pytest.fail(str(_cache["error"]), pytrace=False)
+        raise BuildFailed(f"cityconv build of the copy failed (exit {result.returncode}):\n{log[-6000:]}")
     if result.returncode != 0:  # every chapter of the real book must run: a failed one is missing
-        _cache["error"] = f"cityconv build of the copy had failed runs (exit {result.returncode}):\n{log[-6000:]}"
-        pytest.fail(str(_cache["error"]), pytrace=False)
-    _cache["root"] = root
-    return root
+        raise BuildFailed(f"cityconv build of the copy had failed runs (exit {result.returncode}):\n{log[-6000:]}")
+    return str(root)
 
 
-def chapters_built_this_session() -> Path | None:
-    """`book/generated` of the real book if this test session has built it already, else None.
-
-    Other end-to-end tests (the tutorial) start from these chapters instead of running the real
-    book again: the run cache keys on file contents and project-relative paths, so a copy of the
-    repository finds them current.
-    """
-    root = _cache.get("root")
-    return None if root is None else root / "book" / "generated"  # type: ignore[operator]
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project root of the session's built copy of the repository (built once, by whichever worker asks first)."""
+    folder = session_folder(tmp_path_factory)
+    return Path(_once(folder, "real-book", lambda: _build_copy(folder / "real-book" / "repo")))
 
 
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
-    """(project root, book PDF, briefing PDFs) of the built copy (made once per session)."""
-    if "pdfs" not in _cache:
+    """(project root, book PDF, briefing PDFs) of the built copy (printed once per session)."""
+    root = built_book(tmp_path_factory)
+
+    def make() -> dict:
         from cityconv.core.paths import Project
         from cityconv.pipeline.pdf import build_book_pdf, build_briefings
 
-        root = built_book(tmp_path_factory)
         project = Project(root)
-        _cache["pdfs"] = (root, build_book_pdf(project), build_briefings(project))
-    return _cache["pdfs"]  # type: ignore[return-value]
+        return {"book": str(build_book_pdf(project)), "briefings": [str(p) for p in build_briefings(project)]}
+
+    pdfs = _once(session_folder(tmp_path_factory), "real-book-pdfs", make)
+    return root, Path(pdfs["book"]), [Path(p) for p in pdfs["briefings"]]
