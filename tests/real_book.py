@@ -117,10 +117,10 @@ def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, li
 
     def make() -> dict:
         from cityconv.core.paths import Project
-        from cityconv.pipeline.pdf import build_book_pdf, build_briefings
+        from cityconv.pipeline.pdf import build_book_and_briefings
 
-        project = Project(root)
-        return {"book": str(build_book_pdf(project)), "briefings": [str(p) for p in build_briefings(project)]}
+        book, briefings = build_book_and_briefings(Project(root))
+        return {"book": str(book), "briefings": [str(p) for p in briefings]}
 
     pdfs = _once(session_folder(tmp_path_factory), "real-book-pdfs", make)
     return root, Path(pdfs["book"]), [Path(p) for p in pdfs["briefings"]]

@@ -285,3 +285,25 @@ def test_atlas_profiles_and_field_kits_are_left_out_of_the_book_pdf() -> None:
                     Part("Ward atlas", ("book/generated/atlas/index-2023",))]
     assert dropped == ["book/generated/atlas/e05015290/01-ward-profile", "book/generated/field-kit/index",
                        "book/generated/field-kit/clubmoor/questionnaire"]
+
+
+def test_the_print_toc_leaves_out_the_pages_with_pdfs_of_their_own(tmp_path: Path) -> None:
+    """Only the printed pages are rendered for the PDF: atlas profiles and field-kit documents are not in its toc."""
+    import yaml
+
+    from cityconv.pipeline.pdf import write_print_toc
+
+    (tmp_path / "_config.yml").write_text("title: T\n", encoding="utf-8")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nparts:\n"
+        "- caption: Clubmoor\n  chapters:\n  - file: book/generated/clubmoor/00-executive-summary\n"
+        "- caption: Ward atlas\n  chapters:\n  - file: book/generated/atlas/index-2023\n    sections:\n"
+        "    - file: book/generated/atlas/e05000892/01-profile\n"
+        "- caption: Field kits\n  chapters:\n  - file: book/generated/field-kit/new-ward/consent-form\n",
+        encoding="utf-8")
+    toc = yaml.safe_load(write_print_toc(Project(tmp_path), tmp_path / "out").read_text(encoding="utf-8"))
+    assert toc["root"] == "book/index"
+    assert toc["parts"] == [
+        {"caption": "Clubmoor", "chapters": [{"file": "book/generated/clubmoor/00-executive-summary"}]},
+        {"caption": "Ward atlas", "chapters": [{"file": "book/generated/atlas/index-2023"}]},
+    ]

@@ -112,8 +112,7 @@ def test_the_pdf_command_prints_the_profiles_of_the_chosen_wards(tmp_path, monke
         failed, failed_wards = [], {}
 
     monkeypatch.setattr(cli, "_run", lambda *args, **kwargs: Summary())
-    monkeypatch.setattr(pdf, "build_book_pdf", lambda project: project.build_dir / "pdf" / "book.pdf")
-    monkeypatch.setattr(pdf, "build_briefings", lambda project: [])
+    monkeypatch.setattr(pdf, "build_book_and_briefings", lambda project: (project.build_dir / "pdf" / "book.pdf", []))
     wanted = pages.atlas_id(ANFIELD)
     result = CliRunner().invoke(cli.app, ["pdf", wanted, "clubmoor", "--root", str(project.root)])
     assert result.exit_code == 0, result.output

@@ -213,13 +213,12 @@ def pdf(
 ) -> None:
     """Run what is out of date, then print the whole book, a briefing per ward and a one-page profile
     per profile-only ward to PDF (Chromium)."""
-    from cityconv.pipeline.pdf import build_book_pdf, build_briefings
+    from cityconv.pipeline.pdf import build_book_and_briefings
     from cityconv.pipeline.profile_pdf import build_profile_pdfs
 
     project = _project(root)
     summary = _run(project, ids, jobs, force=False)
-    book_pdf = build_book_pdf(project)
-    briefings = build_briefings(project)
+    book_pdf, briefings = build_book_and_briefings(project)
     profiles = build_profile_pdfs(project, ids or None)
     console.print(f"Book PDF: {book_pdf}")
     for path in briefings:
