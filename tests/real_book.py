@@ -8,6 +8,10 @@ Under pytest-xdist every worker is a process of its own: the build sits in the s
 temporary folder behind a file lock, so the first worker to ask builds it and the others wait for
 it and reuse it (a failed build is recorded too, and fails every test that asks, once).
 The fixtures that hand it out are in tests/conftest.py; a test that uses them is marked `realbook`.
+
+WRITERS: most tests only read the copy. The few that write into it (`cityconv run` again, printing the
+PDFs, which renders into `_build/pdf-source`) share the xdist group "real-book-writers", so under
+`--dist loadgroup` they run one after another on one worker and never race each other.
 """
 
 from __future__ import annotations
