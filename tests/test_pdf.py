@@ -291,7 +291,8 @@ def test_atlas_profiles_and_field_kits_are_left_out_of_the_book_pdf() -> None:
 
 
 def test_the_print_toc_leaves_out_the_pages_with_pdfs_of_their_own(tmp_path: Path) -> None:
-    """Only the printed pages are rendered for the PDF: atlas profiles and field-kit documents are not in its toc."""
+    """The atlas's ward profiles (a PDF each) are not rendered for the book PDF; the field kits' pages are
+    (the field-kit guide links to them) and the page script drops them."""
     import yaml
 
     from cityconv.pipeline.pdf import write_print_toc
@@ -309,4 +310,5 @@ def test_the_print_toc_leaves_out_the_pages_with_pdfs_of_their_own(tmp_path: Pat
     assert toc["parts"] == [
         {"caption": "Clubmoor", "chapters": [{"file": "book/generated/clubmoor/00-executive-summary"}]},
         {"caption": "Ward atlas", "chapters": [{"file": "book/generated/atlas/index-2023"}]},
+        {"caption": "Field kits", "chapters": [{"file": "book/generated/field-kit/new-ward/consent-form"}]},
     ]

@@ -13,8 +13,8 @@ How:
    folder (`_build/pdf-source/`, its own doctrees), never touching `_build/html`, once for the book
    and its briefings (`build_book_and_briefings`). Same flags as the HTML book (warnings are errors),
    through `cityconv.pipeline.book.render`, but with a table of contents of its own
-   (`_build/pdf-source/toc.yml`) that leaves out the pages printed as PDFs of their own (the atlas's
-   ward profiles and the field kits' documents, `book_pdf_parts`), so they are never rendered here.
+   (`_build/pdf-source/toc.yml`) that leaves out the atlas's ward profiles (a one-page PDF each), so
+   they are never rendered here.
 2. Headless Chromium from Debian (`/usr/bin/chromium`, driven by Playwright's Python API; no browser
    download, nothing fetched from the web) opens that page from disk. A little JavaScript adds what
    a printed book needs and the web page has not: a contents list, and a title page for each part
@@ -169,10 +169,10 @@ def pdf_dir(project: Project) -> Path:
 
 
 def _without_own_pdfs(entries: list | None) -> list:
-    """Toc entries (and their sections) minus the pages printed as PDFs of their own."""
+    """Toc entries (and their sections) minus the atlas's ward profiles (`_NOT_RENDERED`)."""
     kept = []
     for entry in entries or []:
-        if isinstance(entry, dict) and "file" in entry and _OWN_PDF.match(_docname(entry["file"])):
+        if isinstance(entry, dict) and "file" in entry and _NOT_RENDERED.match(_docname(entry["file"])):
             continue
         if isinstance(entry, dict) and entry.get("sections"):
             entry = {**entry, "sections": _without_own_pdfs(entry["sections"])}
@@ -183,7 +183,7 @@ def _without_own_pdfs(entries: list | None) -> list:
 
 
 def write_print_toc(project: Project, out: Path) -> Path:
-    """The book's table of contents without the pages that have PDFs of their own, at `out/toc.yml`."""
+    """The book's table of contents without the atlas's ward profiles, at `out/toc.yml`."""
     toc = project.built_toc_file if project.built_toc_file.exists() else project.toc_file
     data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
     if data.get("parts"):
@@ -367,6 +367,11 @@ def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
 # Left out of the book PDF, each with a PDF of its own: the ward atlas's profile pages (92 one-page
 # profiles, `cityconv pdf` writes profile-<code>.pdf beside the book) and the field kits' documents.
 _OWN_PDF = re.compile(r"^book/generated/(atlas/e0\d{7}|field-kit)/")
+# Of those, the pages the print rendering leaves out altogether (92 of the book's 166 pages): no page
+# that is printed links to a ward profile as a document. The field kits' pages stay in the rendering
+# (the field-kit guide links to them, and an unknown document is a build error) and are dropped by
+# the page script like before.
+_NOT_RENDERED = re.compile(r"^book/generated/atlas/e0\d{7}/")
 OWN_PDF_NOTE = ("Not printed here: each ward profile of the ward atlas is a separate one-page PDF, "
                 "and each field kit document is a PDF in its kit.")
 
