@@ -11,11 +11,12 @@ CFF_VENV  := .venv-cffconvert
 CFF_STAMP := $(CFF_VENV)/.installed
 JOBS   ?=
 
-.PHONY: help install js-deps browser-deps validate run book pdf test explore lock clean
+.PHONY: help install js-deps browser-deps validate run book pdf test test-fast explore lock clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
-	@echo "make test      run every test: unit tests, nbval over notebooks/, end-to-end fixture build"
+	@echo "make test      run every test (what CI runs): lint-imports, cffconvert, every pytest tier (under 10 minutes)"
+	@echo "make test-fast unit tests and small fixture projects: no real book, browser or PDF (about 2 minutes)"
 	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
 	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
 	@echo "make validate  check params, templates and data files"
@@ -67,11 +68,20 @@ book: install js-deps
 pdf: install browser-deps
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
+# Test tiers (markers in pyproject.toml). The default pytest selection is the fast tier; `make test`
+# selects every tier with -m "" and adds nbval on one template opened outside a pipeline run (the
+# session's real-book build stands in for nbval over the others: tests/realbook/test_real_book_runs.py).
+# TEST_WORKERS: pytest-xdist workers for `make test` (measured in benchmarks/README.md).
+TEST_WORKERS ?= 2
+NBVAL_TEMPLATES := notebooks/00-executive-summary.ipynb
 test: install $(CFF_STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadgroup tests $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
+
+test-fast: install $(CFF_STAMP)
+	$(BIN)/python -m pytest tests
 
 # Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with
 # working copies of the explorer notebooks (a copy is made once, so a teacher's edits survive and

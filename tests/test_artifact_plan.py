@@ -81,8 +81,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setattr(class_pack, "write_class_pack", _fake_pack)
     monkeypatch.setattr(fieldkit_book, "_print_pdfs", _fake_print)
     monkeypatch.setattr(fieldkit, "write_workbook", _fake_workbook)
-    monkeypatch.setattr(pdf, "build_book_pdf", _fake_book_pdf)
-    monkeypatch.setattr(pdf, "build_briefings", lambda project: [])
+    monkeypatch.setattr(pdf, "build_book_and_briefings", lambda project: (_fake_book_pdf(project), []))
     monkeypatch.setattr(profile_pdf, "build_profile_pdfs", _fake_profiles)
     return Project(root)
 

@@ -199,6 +199,7 @@ def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_atlas_and_a_not_started_ward_build_on_a_handful_of_wards(tmp_path):
     """new-ward then run: the scaffolded ward gets its profile only and one summary line; the atlas
     pages are nested under their index in the contents; a new params file moves a ward out of the atlas."""
@@ -251,6 +252,7 @@ def _toc_files(root: Path) -> set[str]:
     return {f for part in toc["parts"] for f in walk(part["chapters"])}
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_a_ward_given_params_is_linked_to_its_own_profile_not_a_missing_atlas_page(tmp_path):
     """The earlier failure: the atlas index linked Anfield (E05000887) to its atlas page after Anfield
     got a params file, whose profile is then among its own chapters and the atlas page is not built.

@@ -216,6 +216,7 @@ def test_template_is_thin_and_stripped():
                 assert word not in cell.source
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     """Plan and execute the study template with the runner (papermill), as `cityconv run` does."""
     from nbtools import make_mini_project

@@ -332,6 +332,7 @@ def test_real_study_params_are_valid() -> None:
         "study", "Comparing wards", ["ward-comparison"], None)
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_chapter_runs_end_to_end(tmp_path: Path) -> None:
     """`cityconv run ward-comparison` in a small project: the executed chapter has every section."""
     project = make_project(tmp_path)

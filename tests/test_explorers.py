@@ -286,6 +286,7 @@ def test_teaching_params_hand_every_declared_parameter(repo_root):
         assert not check_parameters(params, template, handed)
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template_id", list(NOTEBOOKS))
 def test_notebook_run_as_the_pipeline_runs_it_shows_the_page_explorer(template_id, tmp_path, monkeypatch):
     """`interactive: auto` under papermill: the in-page explorer (HTML, with the PNG for print), no widget."""

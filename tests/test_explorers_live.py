@@ -75,6 +75,7 @@ def run_cells(ws_url: str, cells: list[str], timeout: float = 240) -> list[dict]
     return outputs
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_explore_serves_on_loopback_runs_widgets_and_stops(tmp_path):
     port = free_port()

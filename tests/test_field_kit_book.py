@@ -199,7 +199,7 @@ def test_committed_codebooks_follow_their_questionnaires():
         assert (folder / "CODEBOOK.md").read_text(encoding="utf-8") == wardfiles.codebook_markdown(questionnaire), folder.name
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_the_blank_kit_prints_to_pdf(tmp_path):
     from cityconv.pipeline.chromium import CHROMIUM
 

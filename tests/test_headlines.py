@@ -121,6 +121,7 @@ def test_write_landing_writes_under_generated_and_keeps_an_unchanged_file(tmp_pa
     assert path.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_the_book_stage_writes_the_landing_findings_and_render_only_runs_jupyter_book(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The plan's book stage writes the file book/index.md includes; `render` writes nothing itself."""

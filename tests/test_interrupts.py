@@ -1,8 +1,9 @@
 """Stopping runs: Ctrl-C and SIGTERM stop within 5 s leaving no process behind; a SIGKILLed run
 publishes nothing afterwards and its leftovers are cleaned by the next run; runs never interleave.
 
-Each test runs the real command line on the small fixture project, with one template made slow
-(it sleeps) so that the signal arrives while notebooks are running.
+Each test runs the real command line on the small fixture project, with one template held at a gate
+(it waits until the test creates a file) so that the signal arrives while notebooks are running and the
+test decides when they may finish, instead of sleeping for a fixed time.
 """
 
 from __future__ import annotations
@@ -22,15 +23,38 @@ CITYCONV = str(Path(sys.executable).with_name("cityconv"))
 SLOW = "02-arithmetic.ipynb"
 
 
-def make_slow(root: Path, seconds: float) -> None:
-    write_template(root / "notebooks" / SLOW, title="Arithmetic",
-                   code=[f"import time\ntime.sleep({seconds})", "print('slept')"])
+def gate(root: Path) -> Path:
+    """The file whose creation lets the held notebooks finish (outside the project: it is no input)."""
+    return root.parent / f"{root.name}-gate"
 
 
-def start(root: Path, *args: str) -> subprocess.Popen:
+def make_held(root: Path, limit: float = 300) -> None:
+    """The slow template waits for the gate file (at most `limit` seconds, so a failed test cannot leave
+    kernels waiting forever)."""
+    write_template(root / "notebooks" / SLOW, title="Arithmetic", code=[
+        f"import pathlib, time\ndeadline = time.monotonic() + {limit}\n"
+        f"while not pathlib.Path({str(gate(root))!r}).exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)",
+        "print('released')"])
+
+
+def open_gate(root: Path) -> None:
+    gate(root).touch()
+
+
+def start(root: Path, *args: str, stderr=subprocess.PIPE) -> subprocess.Popen:
     """`cityconv run` in a session of its own, as a terminal would run it (so killpg is Ctrl-C)."""
     return subprocess.Popen([CITYCONV, "run", "--root", str(root), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=stderr, text=True, start_new_session=True)
+
+
+def wait_for_text(path: Path, text: str, process: subprocess.Popen, timeout: float = 240) -> None:
+    """Poll a process's stderr file until it says `text` (the process must still be running)."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(encoding="utf-8"):
+        assert process.poll() is None, path.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, f"never said {text!r}: {path.read_text(encoding='utf-8')}"
+        time.sleep(0.1)
 
 
 def temp_notebooks(root: Path) -> list[Path]:
@@ -43,8 +67,7 @@ def wait_until_slow_runs_are_executing(root: Path, process: subprocess.Popen, co
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if len([p for p in temp_notebooks(root) if SLOW.removesuffix(".ipynb") in p.name]) >= count:
-            time.sleep(0.5)  # well inside the sleeping cell
-            return
+            return  # held at the gate until the test opens it
         assert process.poll() is None, process.communicate()
         time.sleep(0.2)
     raise AssertionError("the slow notebooks never started")
@@ -76,7 +99,7 @@ def published(root: Path, study: str, name: str = SLOW) -> bool:
 def test_signal_stops_the_run_within_5_seconds(mini_project: Path, executor: str, stop: str, code: int,
                                                name: str) -> None:
     root = mini_project
-    make_slow(root, 120)
+    make_held(root)
     run = start(root, "--force", "--jobs", "2", "--executor", executor)
     wait_until_slow_runs_are_executing(root, run)
     children = family(run)
@@ -99,7 +122,7 @@ def test_signal_stops_the_run_within_5_seconds(mini_project: Path, executor: str
 
 def test_after_sigkill_nothing_publishes_and_the_next_run_cleans_up(mini_project: Path) -> None:
     root = mini_project
-    make_slow(root, 8)
+    make_held(root)
     run = start(root, "--force", "--jobs", "2")
     wait_until_slow_runs_are_executing(root, run)
     children = family(run)
@@ -113,10 +136,10 @@ def test_after_sigkill_nothing_publishes_and_the_next_run_cleans_up(mini_project
     print(f"orphans gone {time.monotonic() - killed:.1f} s after the kill")
     left_behind = temp_notebooks(root)
     assert left_behind  # the killed run's temporary notebooks are still there…
-    time.sleep(max(0.0, killed + 12 - time.monotonic()))  # past the moment the sleeps would end
+    open_gate(root)  # a surviving kernel would now finish its notebook within a moment…
+    time.sleep(1)
     assert not published(root, "alpha") and not published(root, "beta")  # …but nothing published
 
-    make_slow(root, 0)
     again = subprocess.run([CITYCONV, "run", "--root", str(root)], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     assert temp_notebooks(root) == []  # …and the next run removed them
@@ -125,21 +148,25 @@ def test_after_sigkill_nothing_publishes_and_the_next_run_cleans_up(mini_project
 
 def test_a_second_run_refuses_or_waits_and_never_interleaves(mini_project: Path) -> None:
     root = mini_project
-    make_slow(root, 45)  # long enough for the other commands to plan and reach the lock
+    make_held(root)  # held until the other commands have planned and reached the lock
     first = start(root, "--jobs", "2")
     wait_until_slow_runs_are_executing(root, first)
-    queued = start(root, "--wait")
+    queued_err = root.parent / f"{root.name}-queued.err"
+    with queued_err.open("w", encoding="utf-8") as err_file:
+        queued = start(root, "--wait", stderr=err_file)
     refused = subprocess.run([CITYCONV, "run", "--root", str(root)], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 75
     assert "another cityconv run is in progress" in refused.stderr and f"process {first.pid}" in refused.stderr
     assert "--wait" in refused.stderr
     assert first.poll() is None  # it was refused while the first was still running
-    assert queued.poll() is None  # and the queued one is waiting
+    wait_for_text(queued_err, "waiting for the run in progress to finish", queued)  # the queued one is waiting
+    open_gate(root)
 
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, out + err
     first_done = time.monotonic()
-    out2, err2 = queued.communicate(timeout=300)
+    out2, _ = queued.communicate(timeout=300)
+    err2 = queued_err.read_text(encoding="utf-8")
     assert queued.returncode == 0, out2 + err2
     assert "waiting for the run in progress to finish" in err2
     # It ran after the first had published everything, so it found nothing to do.

@@ -38,6 +38,9 @@ QUALITATIVE = ("05-interviews", "06-social-media", "07-practitioners", "08-sense
 CSV_LINK = re.compile(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"')
 
 
+pytestmark = pytest.mark.slow  # every test reads the real chapters of a simulated ward, run here
+
+
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, f"cityconv {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"

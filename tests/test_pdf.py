@@ -1,7 +1,7 @@
 """The book as PDF (cityconv.pipeline.pdf): one PDF of the whole book, and a briefing per ward.
 
 Fast tests cover the table-of-contents logic. The PDF tests build the real book in a copy of the
-repository (shared with tests/browser, built once per session), print it with headless Chromium
+repository (the session's real book, tests/real_book.py, printed once per session), print it with headless Chromium
 and read the text back with poppler's `pdftotext`. They skip with a reason when Chromium or
 poppler-utils are absent, and fail instead when CITYCONV_REQUIRE_BROWSER=1 (CI).
 """
@@ -18,13 +18,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "browser"))
+from nbtools import write_template
+from real_book import REPO, built_pdfs, require, require_chromium
 
-from _book import REPO, built_pdfs, require, require_chromium  # noqa: E402
-from nbtools import write_template  # noqa: E402
-
-from cityconv.core.paths import Project  # noqa: E402
-from cityconv.pipeline.pdf import (  # noqa: E402
+from cityconv.core.paths import Project
+from cityconv.pipeline.pdf import (
     BRIEFING_STEMS,
     OWN_PDF_NOTE,
     book_pdf_parts,
@@ -163,12 +161,14 @@ def html_title(page: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def book_pdfs(tmp_path_factory):
+def book_pdfs(real_book: Path, tmp_path_factory):
+    """(root, book PDF, briefings) of the session's real book; the tools are checked before printing."""
     _require_pdf_tools()
     return built_pdfs(tmp_path_factory)
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
+@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     assert pdf.exists() and pdf.stat().st_size > 10_000
@@ -205,7 +205,8 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     assert not missing, f"{len(missing)} of {expected} chapters of the HTML book missing from the PDF (in order): {missing}"
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
+@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     text = _norm(pdftotext(pdf))
@@ -225,7 +226,8 @@ def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     assert "Ctrl+K" not in text and "Skip to main content" not in text
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
+@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
     root, book_pdf, briefings = book_pdfs
     project = Project(root)
@@ -245,7 +247,7 @@ def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
         assert_first_page_has_the_headline_findings(pdf, study_id, root)
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
     """A small book (tests/conftest.py) with stand-in chapters, so the briefing path is always tested."""
     _require_pdf_tools()
@@ -287,3 +289,27 @@ def test_atlas_profiles_and_field_kits_are_left_out_of_the_book_pdf() -> None:
                     Part("Ward atlas", ("book/generated/atlas/index-2023",))]
     assert dropped == ["book/generated/atlas/e05015290/01-ward-profile", "book/generated/field-kit/index",
                        "book/generated/field-kit/clubmoor/questionnaire"]
+
+
+def test_the_print_toc_leaves_out_the_pages_with_pdfs_of_their_own(tmp_path: Path) -> None:
+    """The atlas's ward profiles (a PDF each) are not rendered for the book PDF; the field kits' pages are
+    (the field-kit guide links to them) and the page script drops them."""
+    import yaml
+
+    from cityconv.pipeline.pdf import write_print_toc
+
+    (tmp_path / "_config.yml").write_text("title: T\n", encoding="utf-8")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nparts:\n"
+        "- caption: Clubmoor\n  chapters:\n  - file: book/generated/clubmoor/00-executive-summary\n"
+        "- caption: Ward atlas\n  chapters:\n  - file: book/generated/atlas/index-2023\n    sections:\n"
+        "    - file: book/generated/atlas/e05000892/01-profile\n"
+        "- caption: Field kits\n  chapters:\n  - file: book/generated/field-kit/new-ward/consent-form\n",
+        encoding="utf-8")
+    toc = yaml.safe_load(write_print_toc(Project(tmp_path), tmp_path / "out").read_text(encoding="utf-8"))
+    assert toc["root"] == "book/index"
+    assert toc["parts"] == [
+        {"caption": "Clubmoor", "chapters": [{"file": "book/generated/clubmoor/00-executive-summary"}]},
+        {"caption": "Ward atlas", "chapters": [{"file": "book/generated/atlas/index-2023"}]},
+        {"caption": "Field kits", "chapters": [{"file": "book/generated/field-kit/new-ward/consent-form"}]},
+    ]

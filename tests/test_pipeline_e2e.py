@@ -22,6 +22,19 @@ def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=600)
 
 
+def cityconv_in_process(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command line called in this process (no interpreter start-up): for commands that stop at an
+    input check before any notebook runs."""
+    from typer.testing import CliRunner
+
+    from cityconv import cli
+
+    result = CliRunner().invoke(cli.app, [*args, "--root", str(root)])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback is a failure of the test, as it would be for a reader
+    return subprocess.CompletedProcess(["cityconv", *args], result.exit_code, result.stdout, result.stderr)
+
+
 def ran(result: subprocess.CompletedProcess) -> list[str]:
     return sorted(re.findall(r"\] ran\s+(\S+)", result.stdout))
 
@@ -79,14 +92,14 @@ def test_build_cache_failure_and_validation(mini_project: Path) -> None:
 
 def test_misspelt_id_and_undeclared_parameter_fail_before_running(mini_project: Path) -> None:
     root = mini_project
-    wrong = cityconv(root, "run", "alpah")
+    wrong = cityconv_in_process(root, "run", "alpah")
     assert wrong.returncode == 2
     assert "unknown ward or study 'alpah' — did you mean 'alpha'?" in wrong.stderr
 
     params = root / "params" / "beta.yml"
     params.write_text(params.read_text(encoding="utf-8") + "template_parameters:\n  arithmetic:\n    level: 3\n",
                       encoding="utf-8")
-    undeclared = cityconv(root, "validate")
+    undeclared = cityconv_in_process(root, "validate")
     assert undeclared.returncode == 2
     assert "parameter 'level' is not declared in the parameters cell of 02-arithmetic.ipynb" in undeclared.stderr
     assert not (root / "book" / "generated").exists()
@@ -96,7 +109,7 @@ def test_template_missing_a_declared_parameter_fails_validation(mini_project: Pa
     root = mini_project
     write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic",
                    parameters='study_id = "clubmoor"\nconfidence_level = 0.95', code=["1"])
-    result = cityconv(root, "run")
+    result = cityconv_in_process(root, "run")
     assert result.returncode == 2
     assert "declares parameter 'confidence_level' that the pipeline does not hand it" in result.stderr
     assert not (root / "book" / "generated").exists()

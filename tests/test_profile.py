@@ -196,6 +196,7 @@ def _tmp_project(root: Path, study_id: str, code: str, name: str, boundary_set: 
         ("waterfront-north", WATERFRONT_NORTH, "Waterfront North", "2023-", 1),
     ],
 )
+@pytest.mark.slow  # runs a real chapter template
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
     """Plan and execute the real template with the runner (papermill), as `cityconv run` does."""
     from cityconv.core.paths import Project

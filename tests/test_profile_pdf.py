@@ -66,7 +66,7 @@ def test_the_sheet_carries_the_atlas_figures_the_map_sources_and_data_status(tmp
     assert "[x]" in waterfront and "no Census 2021 figures" in " ".join(waterfront.split())
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_one_a4_page_per_ward_reprinted_only_when_it_changes(tmp_path):
     from cityconv.pipeline.chromium import CHROMIUM
 
@@ -95,7 +95,7 @@ def test_one_a4_page_per_ward_reprinted_only_when_it_changes(tmp_path):
     assert not anfield.exists()
 
 
-@pytest.mark.browser
+@pytest.mark.pdf
 def test_the_pdf_command_prints_the_profiles_of_the_chosen_wards(tmp_path, monkeypatch):
     """`cityconv pdf` calls the profile printer after the book and briefings (those two stubbed here)."""
     from typer.testing import CliRunner
@@ -112,8 +112,7 @@ def test_the_pdf_command_prints_the_profiles_of_the_chosen_wards(tmp_path, monke
         failed, failed_wards = [], {}
 
     monkeypatch.setattr(cli, "_run", lambda *args, **kwargs: Summary())
-    monkeypatch.setattr(pdf, "build_book_pdf", lambda project: project.build_dir / "pdf" / "book.pdf")
-    monkeypatch.setattr(pdf, "build_briefings", lambda project: [])
+    monkeypatch.setattr(pdf, "build_book_and_briefings", lambda project: (project.build_dir / "pdf" / "book.pdf", []))
     wanted = pages.atlas_id(ANFIELD)
     result = CliRunner().invoke(cli.app, ["pdf", wanted, "clubmoor", "--root", str(project.root)])
     assert result.exit_code == 0, result.output

@@ -349,6 +349,7 @@ def exec_project(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("name", [t for t in TEMPLATES if t != "06-social-media"])
 @pytest.mark.parametrize("ward", ["clubmoor", "bare"])
 def test_template_executes_without_small_counts(exec_project, tmp_path, name, ward):

@@ -528,6 +528,7 @@ def test_template_is_thin_and_stripped(template):
                 assert word not in cell.source
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template", ["09-principles-audit.ipynb", "10-recommendations.ipynb"])
 def test_template_executes(tmp_path, template):
     import papermill

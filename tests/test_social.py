@@ -109,6 +109,7 @@ def test_without_published_figures_numbers_come_from_records(tmp_path):
     assert list(totals.frame.columns) == ["Measure", "From the records"] and "publish" not in totals.title.lower()
 
 
+@pytest.mark.slow  # runs a real chapter template
 def test_template_executes(tmp_path):
     """Chapter 06 for Clubmoor and for a ward without social media: no error, totals shown."""
     import nbformat

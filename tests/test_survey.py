@@ -362,6 +362,7 @@ def project(tmp_path_factory) -> Path:
     return make_project(tmp_path_factory.mktemp("survey-project"))
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template", ["03-residents-survey.ipynb", "04-who-took-part.ipynb"])
 def test_template_runs_for_clubmoor(project, template):
     nb = run_template(project, template, "clubmoor")
@@ -370,6 +371,7 @@ def test_template_runs_for_clubmoor(project, template):
     assert "image/png" in str(nb.cells)
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template", ["03-residents-survey.ipynb", "04-who-took-part.ipynb"])
 def test_template_runs_for_a_ward_without_optional_files(project, template):
     nb = run_template(project, template, "beta")
@@ -426,6 +428,7 @@ def test_imported_ward_uses_its_own_wording_and_reports_the_added_question(impor
     assert not any("Ducky" in label for label in S.frequency_table_display(sv, "best_things").frame.index)
 
 
+@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template", ["03-residents-survey.ipynb", "04-who-took-part.ipynb"])
 def test_template_runs_for_an_imported_ward_with_its_own_questionnaire(imported_project, template):
     nb = run_template(imported_project, template, "anfield")

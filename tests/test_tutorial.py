@@ -28,9 +28,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from _book import chapters_built_this_session  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = REPO / "book" / "tutorial.md"
 WARD_ID = "orrell-park"
@@ -299,18 +296,19 @@ def test_overwrite_attempts_change_nothing(tmp_path: Path) -> None:
     assert snapshot(root) == before  # nothing run, nothing rendered
 
 
-def test_following_the_tutorial_builds_the_ward(tmp_path: Path) -> None:
+@pytest.mark.slow
+@pytest.mark.realbook
+def test_following_the_tutorial_builds_the_ward(tmp_path: Path, real_book: Path) -> None:
     """Run every `# tutorial-step` block in order; the ward's chapters are then in the book."""
     text = TUTORIAL.read_text(encoding="utf-8")
     root = scratch_copy(tmp_path / "repo")
     # Set-up, as `make book` leaves it: every other ward's and study's chapters already run (the
-    # book's hand-written pages link to some of them). Chapters already run, by the real-book build
-    # of this test session or else in the repository, are reused and skipped as current; anything
-    # else runs now.
+    # book's hand-written pages link to some of them). The chapters the session's real-book build
+    # ran (tests/real_book.py) are reused and skipped as current; anything else runs now.
     # Every ward and study, but not the ward atlas (94 profile pages the tutorial does not need; the
     # real-book build of the browser tests covers it): naming the params ids leaves the atlas out.
     params_ids = sorted(p.stem for p in (root / "params").glob("*.y*ml"))
-    generated = chapters_built_this_session() or REPO / "book" / "generated"
+    generated = real_book / "book" / "generated"
     if generated.is_dir():
         (root / "book" / "generated").mkdir(parents=True, exist_ok=True)
         for name in [*params_ids, "manifest.json"]:

@@ -286,7 +286,7 @@ def pdf(
     results = _build_artifacts(project, ("book", "print"), ids=ids or None)
     printed = {r.artifact.id: r for r in results if r.artifact.stage == "print"}
     console.print(f"Book PDF: {pdf_dir(project) / 'cityconv-book.pdf'}")
-    for output in printed["briefings"].artifact.outputs if "briefings" in printed else ():
+    for output in printed["book"].artifact.outputs[1:] if "book" in printed else ():
         console.print(f"Briefing: {project.root / output}")
     profiles = printed["profile-sheets"].artifact.outputs if "profile-sheets" in printed else ()
     console.print(f"Ward profiles: {len(profiles)} one-page PDF(s) in {pdf_dir(project)}" if profiles

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: the real book built in a copy, served locally, and Chromium."""
+"""Fixtures for the browser tests: the session's real book (tests/real_book.py) served locally, and Chromium."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from _book import AXE, built_book, require, require_chromium
+from real_book import AXE, require, require_chromium
 
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
-
-
-def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "browser: needs headless Chromium (and axe-core / poppler); slow")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -24,11 +20,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """`_build/html` of the freshly built copy of the repository."""
+def site(real_book_site: Path) -> Path:
+    """`_build/html` of the real book, for tests that open it in Chromium (HTML-only checks use `real_book_site`)."""
     require_chromium()
     require(AXE.exists(), f"axe-core not found at {AXE} (run `npm ci`)")
-    return built_book(tmp_path_factory) / "_build" / "html"
+    return real_book_site
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The ward atlas in the built real book: every ward code has a profile page the index links to, the
 sidebar stays short, and the index table sorts in a real browser with our local script.
 
-Uses the session's build of the real book (`_book.py`): this is the one end-to-end build of the
+Uses the session's build of the real book (tests/real_book.py): this is the one end-to-end build of the
 full atlas (94 ward codes); tests/test_atlas.py checks the same machinery on a handful of wards.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _book import REPO
+from real_book import REPO
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """The built book in a real browser: every page loads cleanly, links and images work, search works,
 and axe-core finds no serious or critical accessibility problem (WCAG 2.1 A and AA).
 
-A session fixture builds the real book in a temporary copy of the repository (`_book.py`), serves
+A session fixture builds the real book in a temporary copy of the repository (tests/real_book.py), serves
 `_build/html` on 127.0.0.1 and opens every page in headless Debian Chromium (Playwright's Python API,
 no browser download). Requests that leave 127.0.0.1 are blocked and reported: the book must work
 offline. Screenshots and the full axe report go to `test-artifacts/` (gitignored).
@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _book import ARTIFACTS, AXE
+from real_book import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.browser
 

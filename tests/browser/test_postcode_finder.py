@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from _book import REPO
+from real_book import REPO
 
 pytestmark = pytest.mark.browser
 

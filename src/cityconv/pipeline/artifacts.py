@@ -255,12 +255,13 @@ def print_artifacts(project: Project, ids: list[str] | None = None) -> list[Arti
     has_toc = project.built_toc_file.exists() or project.toc_file.exists()
     briefings = pdf.briefing_docnames(project) if has_toc else {}  # no contents yet: no briefing
     return [
-        Artifact(kind="pdf", id="book", stage="print", outputs=(_rel(project, out_dir / pdf.BOOK_PDF_NAME),),
-                 build=lambda: pdf.build_book_pdf(project), inputs=book_inputs, code=("cityconv.pipeline.pdf",)),
-        Artifact(kind="pdf", id="briefings", stage="print",
-                 outputs=tuple(_rel(project, out_dir / pdf.BRIEFING_PATTERN.format(id=study_id))
-                               for study_id in briefings),
-                 build=lambda: pdf.build_briefings(project), inputs=book_inputs, code=("cityconv.pipeline.pdf",)),
+        # The book and the ward briefings print from one rendering of the printed pages, so they are one
+        # artifact: rendering the single-page HTML is most of the cost of either.
+        Artifact(kind="pdf", id="book", stage="print",
+                 outputs=(_rel(project, out_dir / pdf.BOOK_PDF_NAME),
+                          *(_rel(project, out_dir / pdf.BRIEFING_PATTERN.format(id=study_id)) for study_id in briefings)),
+                 build=lambda: pdf.build_book_and_briefings(project), inputs=book_inputs,
+                 code=("cityconv.pipeline.pdf",)),
         Artifact(kind="pdf", id="profile-sheets", stage="print",
                  outputs=tuple(_rel(project, out_dir / profile_pdf.PROFILE_PATTERN.format(id=i)) for i in chosen),
                  build=lambda: profile_pdf.build_profile_pdfs(project, ids), facts=lambda: chosen,

@@ -9,9 +9,12 @@ plus a page listing the references it cites. Both go to
 
 How:
 
-1. `jupyter-book build --builder singlehtml` renders the book as one HTML page into its own folder
-   (`_build/pdf-source/`, its own doctrees), never touching `_build/html`. Same flags as the HTML
-   book (warnings are errors), through `cityconv.pipeline.book.render`.
+1. `jupyter-book build --builder singlehtml` renders the printed pages as one HTML page into its own
+   folder (`_build/pdf-source/`, its own doctrees), never touching `_build/html`, once for the book
+   and its briefings (`build_book_and_briefings`). Same flags as the HTML book (warnings are errors),
+   through `cityconv.pipeline.book.render`, but with a table of contents of its own
+   (`_build/pdf-source/toc.yml`) that leaves out the atlas's ward profiles (a one-page PDF each), so
+   they are never rendered here.
 2. Headless Chromium from Debian (`/usr/bin/chromium`, driven by Playwright's Python API; no browser
    download, nothing fetched from the web) opens that page from disk. A little JavaScript adds what
    a printed book needs and the web page has not: a contents list, and a title page for each part
@@ -165,12 +168,43 @@ def pdf_dir(project: Project) -> Path:
     return project.build_dir / PDF_DIRNAME
 
 
+def _without_own_pdfs(entries: list | None) -> list:
+    """Toc entries (and their sections) minus the atlas's ward profiles (`_NOT_RENDERED`)."""
+    kept = []
+    for entry in entries or []:
+        if isinstance(entry, dict) and "file" in entry and _NOT_RENDERED.match(_docname(entry["file"])):
+            continue
+        if isinstance(entry, dict) and entry.get("sections"):
+            entry = {**entry, "sections": _without_own_pdfs(entry["sections"])}
+            if not entry["sections"]:
+                del entry["sections"]
+        kept.append(entry)
+    return kept
+
+
+def write_print_toc(project: Project, out: Path) -> Path:
+    """The book's table of contents without the atlas's ward profiles, at `out/toc.yml`."""
+    toc = project.built_toc_file if project.built_toc_file.exists() else project.toc_file
+    data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
+    if data.get("parts"):
+        data["parts"] = [{**part, "chapters": chapters} for part in data["parts"]
+                         if (chapters := _without_own_pdfs(part.get("chapters")))]
+    elif data.get("chapters"):
+        data["chapters"] = _without_own_pdfs(data["chapters"])
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "toc.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def render_singlehtml(project: Project) -> Path:
-    """Render the book as one HTML page into `_build/pdf-source/`; return the page's path."""
+    """Render the printed pages as one HTML page into `_build/pdf-source/`; return the page's path."""
     from cityconv.pipeline.book import render
 
     out = source_dir(project)
-    code = render(project, builder="singlehtml", extra_args=["--path-output", str(out)])
+    print_toc = write_print_toc(project, out)
+    # `render` names the book's toc; a second --toc (the last one given wins) names the print toc.
+    code = render(project, builder="singlehtml", extra_args=["--path-output", str(out), "--toc", str(print_toc)])
     if code != 0:
         raise PdfError(f"jupyter-book build --builder singlehtml failed (exit {code}); see the messages above")
     root, _ = read_toc(project)
@@ -333,6 +367,11 @@ def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
 # Left out of the book PDF, each with a PDF of its own: the ward atlas's profile pages (92 one-page
 # profiles, `cityconv pdf` writes profile-<code>.pdf beside the book) and the field kits' documents.
 _OWN_PDF = re.compile(r"^book/generated/(atlas/e0\d{7}|field-kit)/")
+# Of those, the pages the print rendering leaves out altogether (92 of the book's 166 pages): no page
+# that is printed links to a ward profile as a document. The field kits' pages stay in the rendering
+# (the field-kit guide links to them, and an unknown document is a build error) and are dropped by
+# the page script like before.
+_NOT_RENDERED = re.compile(r"^book/generated/atlas/e0\d{7}/")
 OWN_PDF_NOTE = ("Not printed here: each ward profile of the ward atlas is a separate one-page PDF, "
                 "and each field kit document is a PDF in its kit.")
 
@@ -352,26 +391,57 @@ def _parts_payload(parts: list[Part]) -> list[dict]:
     return [{"caption": p.caption, "docnames": list(p.docnames)} for p in parts]
 
 
-def build_book_pdf(project: Project) -> Path:
-    """The whole book as one PDF, `_build/pdf/cityconv-book.pdf`; returns its path."""
+def _book_job(project: Project) -> tuple[Path, dict]:
+    """Where the book PDF goes and what the page script needs to prepare it."""
+    parts, dropped = book_pdf_parts(read_toc(project)[1])
+    return pdf_dir(project) / BOOK_PDF_NAME, {
+        "mode": "book", "parts": _parts_payload(parts), "keep": [], "drop": dropped, "heading": "",
+        "intro": OWN_PDF_NOTE if dropped else "", "title": book_title(project), "css": ""}
+
+
+def _briefing_jobs(project: Project) -> list[tuple[Path, dict]]:
+    """Where each ward's briefing goes and what the page script needs to prepare it."""
+    _, parts = read_toc(project)
+    title = book_title(project)
+    jobs = []
+    for study_id, docnames in briefing_docnames(project).items():
+        caption = _caption_for(study_id, parts, project)
+        heading = f"{caption}: briefing"
+        intro = (
+            f"The main findings for {caption}, what the project set out to do, and what to do next, "
+            f"from “{title}”. The full book gives the evidence, methods and data behind every finding."
+        )
+        jobs.append((pdf_dir(project) / BRIEFING_PATTERN.format(id=study_id),
+                     {"mode": "briefing", "parts": [], "keep": docnames, "heading": heading,
+                      "intro": intro, "title": f"{heading} — {title}", "css": BRIEFING_CSS}))
+    return jobs
+
+
+def _print_jobs(page_path: Path, jobs: list[tuple[Path, dict]]) -> list[Path]:
+    """Print each (out, prepare) job from the one rendered page, in one Chromium."""
     from playwright.sync_api import sync_playwright
 
-    page_path = render_singlehtml(project)
-    parts, dropped = book_pdf_parts(read_toc(project)[1])
-    out = pdf_dir(project) / BOOK_PDF_NAME
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            _print(
-                browser,
-                page_path,
-                out,
-                {"mode": "book", "parts": _parts_payload(parts), "keep": [], "drop": dropped, "heading": "",
-                 "intro": OWN_PDF_NOTE if dropped else "", "title": book_title(project), "css": ""},
-            )
+            return [_print(browser, page_path, out, prepare) for out, prepare in jobs]
         finally:
             browser.close()
-    return out
+
+
+def _remove_stale_briefings(project: Project, written: list[Path]) -> None:
+    """Briefings of wards that no longer have a summary go."""
+    out_dir = pdf_dir(project)
+    if out_dir.is_dir():
+        for stale in out_dir.glob(BRIEFING_PATTERN.format(id="*")):
+            if stale not in written:
+                stale.unlink()
+
+
+def build_book_pdf(project: Project) -> Path:
+    """The whole book as one PDF, `_build/pdf/cityconv-book.pdf`; returns its path."""
+    (book,) = _print_jobs(render_singlehtml(project), [_book_job(project)])
+    return book
 
 
 def build_briefings(project: Project) -> list[Path]:
@@ -380,36 +450,18 @@ def build_briefings(project: Project) -> list[Path]:
     Writes `_build/pdf/briefing-<id>.pdf` for each (plus a page of the references it cites), removes
     briefings of wards that no longer have a summary, and returns the paths written (possibly none).
     """
-    wanted = briefing_docnames(project)
-    out_dir = pdf_dir(project)
-    written: list[Path] = []
-    if wanted:
-        from playwright.sync_api import sync_playwright
-
-        page_path = render_singlehtml(project)
-        _, parts = read_toc(project)
-        title = book_title(project)
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            try:
-                for study_id, docnames in wanted.items():
-                    caption = _caption_for(study_id, parts, project)
-                    heading = f"{caption}: briefing"
-                    intro = (
-                        f"The main findings for {caption}, what the project set out to do, and what to do next, "
-                        f"from “{title}”. The full book gives the evidence, methods and data behind every finding."
-                    )
-                    out = out_dir / BRIEFING_PATTERN.format(id=study_id)
-                    prepare = {"mode": "briefing", "parts": [], "keep": docnames, "heading": heading,
-                               "intro": intro, "title": f"{heading} — {title}", "css": BRIEFING_CSS}
-                    written.append(_print(browser, page_path, out, prepare))
-            finally:
-                browser.close()
-    if out_dir.is_dir():
-        for stale in out_dir.glob(BRIEFING_PATTERN.format(id="*")):
-            if stale not in written:
-                stale.unlink()
+    jobs = _briefing_jobs(project)
+    written = _print_jobs(render_singlehtml(project), jobs) if jobs else []
+    _remove_stale_briefings(project, written)
     return written
+
+
+def build_book_and_briefings(project: Project) -> tuple[Path, list[Path]]:
+    """`build_book_pdf` and `build_briefings` from one rendering of the printed pages (what `cityconv pdf` runs)."""
+    jobs = _briefing_jobs(project)
+    book, *briefings = _print_jobs(render_singlehtml(project), [_book_job(project), *jobs])
+    _remove_stale_briefings(project, briefings)
+    return book, briefings
 
 
 def pdftotext(pdf: Path) -> str:
@@ -434,14 +486,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Project(args.root.resolve()) if args.root else Project.discover()
     try:
-        if not args.briefings_only:
+        if args.book_only:
             print(f"Book PDF: {build_book_pdf(project)}")
-        if not args.book_only:
+            return 0
+        if args.briefings_only:
             briefings = build_briefings(project)
-            for path in briefings:
-                print(f"Briefing: {path}")
-            if not briefings:
-                print("No briefings: no ward has an executive-summary or recommendations chapter in the book.")
+        else:
+            book, briefings = build_book_and_briefings(project)
+            print(f"Book PDF: {book}")
+        for path in briefings:
+            print(f"Briefing: {path}")
+        if not briefings:
+            print("No briefings: no ward has an executive-summary or recommendations chapter in the book.")
     except PdfError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
 """One number per fact, across the whole built book (issue 12, item 2).
 
-The book is built once (the real-book fixture in `_book.py`); every page's text is read and each fact
+The book is built once (the real-book session fixture, tests/real_book.py); every page's text is read and each fact
 below is checked on every page that shows it, against its one definition in `cityconv.chapters.facts`.
 Where two definitions legitimately differ (the 2011 official vs the 2021 best-fit population; shares of
 all respondents vs of those who answered), a page may show either, but must say which.
@@ -22,7 +22,7 @@ from cityconv.chapters import profile as P
 from cityconv.chapters import survey as S
 from cityconv.chapters.loader import open_chapter
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.realbook  # reads the built HTML; needs no browser
 
 REPO = Path(__file__).resolve().parents[2]
 WARDS = ("clubmoor", "anfield")

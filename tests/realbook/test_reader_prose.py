@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.realbook  # reads the built HTML; needs no browser
 
 SKIP_FOLDERS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static"}
 SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}

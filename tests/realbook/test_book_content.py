@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.realbook  # reads the built HTML; needs no browser
 
 PUBLISHED = ("48", "26", "942", "176", "25", "20", "23", "1,906")
 

@@ -1,5 +1,10 @@
-"""The real book, once, through every executor: identical chapters from papermill, warm kernels and
-a Dask cluster on 127.0.0.1 (a scheduler and two workers started as separate processes).
+"""Identical chapters from every executor: papermill, warm kernels and a Dask cluster on 127.0.0.1 (a
+scheduler and two workers started as separate processes).
+
+Executor identity is checked on the small fixture project (tests/nbtools.py, with a chapter that draws
+a table and two figures) in every tier that runs slow tests; the real templates' identity between a fresh
+kernel and the warm pool is checked for one whole ward against the session's real book (its warm build,
+tests/real_book.py): one ward's pairs run a second time, with papermill, and nothing else of the real book.
 
 The workers run in folders of their own: tasks carry their input files and the coordinator
 publishes, so they never use the project's disk. Chapters are compared after removing what
@@ -19,12 +24,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nbtools import write_template
+
 from cityconv.core.paths import Project
 from cityconv.pipeline.dask_executor import PLUGIN_NAME
 from cityconv.pipeline.warm_kernel import RECYCLE_AFTER
-
-sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from _book import chapters_built_this_session  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -38,6 +42,18 @@ def real_ids() -> list[str]:
     params, problems = load_all(Project(REPO))
     assert not problems
     return sorted(params)
+
+
+#: The real book's ward whose chapters are run again with papermill (synthetic data, every ward template).
+REAL_WARD = "anfield"
+
+#: A fixture chapter with what real chapters show: text, an HTML table and two PNG figures.
+FIGURES = [
+    "import pandas as pd, matplotlib.pyplot as plt, seaborn as sns",
+    "print('hello', study_id)\nframe = pd.DataFrame({'ward': ['a', 'b', 'c'], 'share': [0.125, 0.5, 0.375]})\nframe",
+    "fig, ax = plt.subplots(figsize=(3, 2))\nax.bar(frame.ward, frame.share)\nax.set_title('Shares')\nplt.show()",
+    "sns.barplot(data=frame, x='ward', y='share')\nplt.show()",
+]
 
 
 def scratch_copy(base: Path) -> Path:
@@ -84,25 +100,28 @@ def is_import_scan(listing: str) -> bool:
     return "/" not in listing and not listing.startswith("package:")
 
 
-def import_scans(root: Path) -> set[str]:
+def import_scans(root: Path, study: str = "*") -> set[str]:
     found = set()
-    for path in (root / "book" / "generated").rglob("*.ipynb"):
+    generated = root / "book" / "generated"
+    for path in (generated.rglob("*.ipynb") if study == "*" else generated.glob(f"{study}/*.ipynb")):
         if not path.name.startswith("."):
             record = nbformat.read(path, as_version=4).metadata.get("cityconv", {}).get("record", {})
             found |= {name for name in record.get("listings", []) if is_import_scan(name)}
     return found
 
 
-def run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([CITYCONV, "run", "--root", str(root), "--force", "--jobs", "2", *args, *real_ids()],
+def run(root: Path, ids: list[str], *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([CITYCONV, "run", "--root", str(root), "--force", "--jobs", "2", *args, *ids],
                             capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
 @pytest.fixture
-def dask_cluster(tmp_path: Path):
-    """`dask scheduler` and two `dask worker ADDRESS` processes on loopback, each in its own folder."""
+def dask_cluster(tmp_path_factory):
+    """(address, folder): `dask scheduler` and two `dask worker ADDRESS` processes on loopback, each in
+    a folder of its own under `folder` (outside the project)."""
+    tmp_path = tmp_path_factory.mktemp("dask")
     scheduler_file = tmp_path / "scheduler.json"
     processes = [subprocess.Popen(
         [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -125,7 +144,7 @@ def dask_cluster(tmp_path: Path):
 
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=180)
-        yield address
+        yield address, tmp_path
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -136,47 +155,60 @@ def dask_cluster(tmp_path: Path):
                 process.kill()
 
 
-def _warm_chapters(root: Path) -> None:
-    """The real book on warm kernels (the default executor) into `root`: the chapters the browser
-    tests' build made in this session when there are any (the same files, built the same way),
-    else a run of our own."""
-    built = chapters_built_this_session()
-    if built is None:
-        run(root, "--executor", "warm")
-        return
-    for study_id in real_ids():
-        if (built / study_id).is_dir():
-            shutil.copytree(built / study_id, root / "book" / "generated" / study_id)
-
-
-def test_real_book_identical_from_papermill_warm_and_dask_over_loopback(tmp_path: Path, dask_cluster: str) -> None:
-    root = scratch_copy(tmp_path)
-    _warm_chapters(root)
+@pytest.mark.slow
+def test_fixture_chapters_identical_from_warm_papermill_and_dask_over_loopback(mini_project: Path,
+                                                                             dask_cluster) -> None:
+    root = mini_project
+    address, workers = dask_cluster
+    write_template(root / "notebooks" / "03-figures.ipynb", title="Figures", code=FIGURES)
+    ids = ["alpha", "beta"]
+    run(root, ids, "--executor", "warm")
     warm = normalised_chapters(root)
     warm_scans = import_scans(root)
 
-    papermill = run(root, "--executor", "papermill")
+    papermill = run(root, ids, "--executor", "papermill")
     reference = normalised_chapters(root)
     count = sum(path.endswith(".ipynb") for path in reference)
-    assert count >= 25 and f"Runs: {count} done, 0 skipped (unchanged), 0 failed" in papermill.stdout
+    assert count == 6 and f"Runs: {count} done, 0 skipped (unchanged), 0 failed" in papermill.stdout
     assert warm_scans <= import_scans(root)  # the warm records hold only listings a fresh kernel makes too
     assert sorted(warm) == sorted(reference)
     assert [p for p in reference if warm[p] != reference[p]] == []
 
-    on_dask = run(root, "--executor", "dask", "--scheduler", dask_cluster)
+    on_dask = run(root, ids, "--executor", "dask", "--scheduler", address)
     dask = normalised_chapters(root)
     assert [p for p in reference if dask[p] != reference[p]] == []
     assert f"Runs: {count} done" in on_dask.stdout
     # Each worker kept its warm kernel across notebooks (one start each, a second if recycled).
     from distributed import Client
 
-    with Client(dask_cluster, timeout="60s") as client:
+    with Client(address, timeout="60s") as client:
         starts = client.run(lambda dask_worker: sum(kernel.starts for kernel in
                                                     dask_worker.plugins[PLUGIN_NAME].kernels.values()))
     assert 1 <= sum(starts.values()) <= 2 + count // RECYCLE_AFTER, starts
     # The workers built in their own scratch folders and cleaned them; nothing of theirs remains.
-    assert not list((tmp_path / "worker-1").rglob("*.ipynb")) and not list((tmp_path / "worker-2").rglob("*.ipynb"))
-    # The cache then sees the Dask-built book as current (the recorded reads came back with it).
-    again = subprocess.run([CITYCONV, "run", "--root", str(root), *real_ids()], capture_output=True, text=True,
-                           timeout=600)
+    assert not list((workers / "worker-1").rglob("*.ipynb")) and not list((workers / "worker-2").rglob("*.ipynb"))
+    # The cache then sees the Dask-built chapters as current (the recorded reads came back with them).
+    again = subprocess.run([CITYCONV, "run", "--root", str(root), *ids], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and f"Runs: 0 done, {count} skipped" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.realbook
+def test_a_real_ward_identical_from_papermill_and_the_warm_pool(tmp_path: Path, real_book: Path) -> None:
+    """The real templates (their figures, findings artifacts, seeds) on fresh kernels equal the session's
+    warm build, for one whole ward."""
+    assert REAL_WARD in real_ids()
+    root = scratch_copy(tmp_path)
+    built = real_book / "book" / "generated"
+    for name in real_ids():  # the other studies' chapters, current, so that only the ward runs
+        if (built / name).is_dir():
+            shutil.copytree(built / name, root / "book" / "generated" / name)
+    warm = {p: text for p, text in normalised_chapters(root).items() if f"/{REAL_WARD}/" in p}
+    warm_scans = import_scans(root, REAL_WARD)
+    papermill = run(root, [REAL_WARD], "--executor", "papermill")
+    reference = {p: text for p, text in normalised_chapters(root).items() if f"/{REAL_WARD}/" in p}
+    count = sum(path.endswith(".ipynb") for path in reference)
+    assert count >= 8 and f"Runs: {count} done, 0 skipped (unchanged), 0 failed" in papermill.stdout
+    assert warm_scans <= import_scans(root, REAL_WARD)  # the warm records hold only listings a fresh kernel makes too
+    assert sorted(warm) == sorted(reference)
+    assert [p for p in reference if warm[p] != reference[p]] == []
