@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cityconv.core.files import write_atomically
 from cityconv.core.paths import Project
 from cityconv.pipeline.tasks import RunTask
 
@@ -154,6 +155,4 @@ def save_manifest(project: Project, runs: dict[str, dict[str, Any]]) -> None:
     """Write the manifest atomically (a temporary file, then a rename)."""
     path = manifest_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "runs": runs}, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({"version": MANIFEST_VERSION, "runs": runs}, indent=1, sort_keys=True))
