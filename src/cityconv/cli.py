@@ -47,7 +47,7 @@ def _project(root: Optional[Path]) -> Project:
                                     f"{' and '.join(ROOT_MARKERS)}")
         return Project(root.resolve()) if root else Project.discover()
     except FileNotFoundError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
