@@ -413,6 +413,6 @@ def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stay
                           capture_output=True, text=True, timeout=120)
     assert hung.returncode == 1, hung.stdout + hung.stderr
     assert time.monotonic() - started < 100
-    assert "alpha · 02-arithmetic.ipynb · cell 2 · TimeLimit: the notebook ran over its time limit of 3 s" in hung.stderr
+    assert "alpha · 02-arithmetic.ipynb · cell 3 · TimeLimit: the notebook ran over its time limit of 3 s" in hung.stderr, hung.stderr
     assert "Traceback" not in hung.stderr
     assert chapter.read_bytes() == before

@@ -77,19 +77,18 @@ def input_name(path: Path, root: Path) -> str:
 def file_problem(path: Path, root: Path, limit: Limit) -> Problem | None:
     """Why `path` must not be read as an input file, or None when it may.
 
-    Refused: a missing path, anything but a regular file (folder, named pipe, device), a symlink that
-    leads out of the project (its target is never opened, so its content cannot leak into a message)
-    and a file bigger than `limit`.
+    Refused: a missing path, anything but a regular file (folder, named pipe, device), a file in the
+    project that is a link leading out of it (its target is never opened, so its content cannot leak
+    into a message) and a file bigger than `limit`. A file named outside the project on the command
+    line (an export in Downloads) is read where it is.
     """
     name = input_name(path, root)
     path = Path(path)
     try:
-        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != p.parent):
-            target = path.resolve()
-            base = Path(root).resolve()
-            if not target.is_relative_to(base):
-                return Problem(name, "a link to a file outside the project; refused",
-                               expected="the file itself inside the project, not a link out of it")
+        written_inside = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root))
+        if written_inside and not path.resolve().is_relative_to(Path(root).resolve()):
+            return Problem(name, "a link to a file outside the project; refused",
+                           expected="the file itself inside the project, not a link out of it")
         info = path.stat()
     except FileNotFoundError:
         return Problem(name, "file not found")
