@@ -416,3 +416,24 @@ def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stay
     assert "alpha · 02-arithmetic.ipynb · cell 3 · TimeLimit: the notebook ran over its time limit of 3 s" in hung.stderr, hung.stderr
     assert "Traceback" not in hung.stderr
     assert chapter.read_bytes() == before
+
+
+def test_a_second_ctrl_c_exits_as_quietly_as_the_first(tmp_path: Path) -> None:
+    root = make_mini_project(tmp_path)
+    write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic",
+                   code=["import time\ntime.sleep(120)"])
+    run = subprocess.Popen([CITYCONV, "run", "--root", str(root), "--jobs", "2"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while len(list((root / "book" / "generated").rglob(".02-arithmetic.*.running.ipynb"))) < 2:
+        assert run.poll() is None and time.monotonic() < deadline, "the slow notebooks never started"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    pressed = time.monotonic()
+    os.killpg(run.pid, signal.SIGINT)
+    time.sleep(0.1)
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=30)
+    assert time.monotonic() - pressed <= 5
+    assert run.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err

@@ -221,7 +221,8 @@ def run_lock(project: Project, wait: bool = False, poll: float = 0.5) -> Iterato
             handle.write(f"process {os.getpid()}, started {started}\n")
             handle.flush()
             remove_temporary_notebooks(project)
-            remove_stale_temporaries(project.generated_dir)
+            for folder in (project.generated_dir, lock_path(project).parent):
+                remove_stale_temporaries(folder)
             _held[path] = 1
             yield
         finally:
