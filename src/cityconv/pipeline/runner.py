@@ -172,14 +172,16 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
         checks.entries = {}
     all_params, params_problems = load_all(project)
     templates, problems = discover(project)
+    full_build = not ids
     ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
     # A params file that failed stops its own ward only; one not named on the command line is not reported.
-    bad_params = {i: found for i, found in problems_by_study(params_problems).items() if not ids or i in ids}
+    bad_params = {i: found for i, found in problems_by_study(params_problems).items() if full_build or i in ids}
     try:
         wanted = [i for i in ids or [] if i not in bad_params]
-        studies = select(all_params, wanted, also=ATLAS_IDS_HINT) if wanted or (not ids and atlas_wanted is None) else {}
+        studies = select(all_params, wanted, also=ATLAS_IDS_HINT) if wanted or full_build else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
+    studies = {i: p for i, p in studies.items() if i not in bad_params}  # e.g. both alpha.yml and alpha.yaml
 
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
