@@ -49,7 +49,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cityconv.core.files import replace_all
-from cityconv.core.limits import CSV_BYTES, csv_records, read_input_bytes, limited_rows, workbook_problem
+from cityconv.core.limits import CSV_BYTES, capped, csv_records, read_input_bytes, limited_rows, workbook_problem
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
@@ -699,7 +699,7 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
         raise InputError(problems)
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))
     if imported is None:
-        raise InputError(problems)
+        raise InputError(capped(problems, relative(export, root)))
     tables = {"survey_responses": imported.responses}
     remove: tuple[str, ...] = ()
     if imported.mentions:
