@@ -125,7 +125,7 @@ def test_a_hostile_params_file_stops_only_itself(tmp_path: Path) -> None:
     assert set(found) == {"alpha", "beta"} and len(problems) == 1
 
 
-def test_a_hostile_params_file_leaves_the_other_wards_run_intact(tmp_path: Path) -> None:
+def test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact(tmp_path: Path) -> None:
     root = make_mini_project(tmp_path)
     (root / "params" / "zz-bomb.yml").write_text(BOMB, encoding="utf-8")
     done = subprocess.run([CITYCONV, "run", "alpha", "--root", str(root), "--jobs", "1"],
@@ -133,6 +133,13 @@ def test_a_hostile_params_file_leaves_the_other_wards_run_intact(tmp_path: Path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (root / "book" / "generated" / "alpha" / "02-arithmetic.ipynb").exists()
     assert "Traceback" not in done.stderr
+    built = subprocess.run([CITYCONV, "build", "--root", str(root), "--jobs", "1"],
+                           capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "250"})
+    assert built.returncode == 2, built.stdout + built.stderr  # the bad file is reported after the build…
+    assert "params/zz-bomb.yml" in built.stderr and "CITYCONV_MAX_YAML_NODES" in built.stderr
+    assert (root / "_build" / "html" / "index.html").exists()  # …and every other ward was built
+    assert (root / "book" / "generated" / "beta" / "02-arithmetic.ipynb").exists()
+    assert "Traceback" not in built.stderr
 
 
 # --------------------------------------------------------------------------- a ward's data folder
