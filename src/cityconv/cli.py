@@ -6,7 +6,9 @@ degrade to plain text in CI logs. Exit codes: 0 success, 1 a notebook failed, 2 
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape as plain
 from rich.table import Table
 
-from cityconv.core.paths import Project, shared_open_data_dir
+from cityconv.core.paths import ROOT_MARKERS, Project, is_project, shared_open_data_dir
 from cityconv.core.problems import InputError, Problem
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
@@ -41,11 +43,24 @@ IdsArgument = typer.Argument(None, help="Ward or study ids (default: all in para
 
 
 def _project(root: Optional[Path]) -> Project:
+    """The project at --root (which must be one: nothing is created elsewhere), or found from here."""
     try:
+        if root and not is_project(root.resolve()):
+            raise FileNotFoundError(f"--root {root} is not a cityconv project: expected a folder with "
+                                    f"{' and '.join(ROOT_MARKERS)}")
         return Project(root.resolve()) if root else Project.discover()
     except FileNotFoundError as exc:
-        err.print(f"[bold red]error:[/] {plain(str(exc))}")
+        err.print(f"[bold red]error:[/] {plain(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _exit_now(code: int) -> None:
+    """Exit at once after a stop signal: workers and kernels are dead and everything published was
+    written atomically, so nothing is left to wait for (the interpreter's exit could wait on the
+    worker pool's manager thread; a stop must take seconds, every time)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _report_problems(problems, consequence: str = "nothing was run") -> None:
@@ -58,6 +73,19 @@ def _fail_on_problems(problems) -> None:
     if problems:
         _report_problems(problems)
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextlib.contextmanager
+def _project_lock(project: Project, wait: bool):
+    """The project's run lock, or exit 75 with a message when another run holds it."""
+    from cityconv.pipeline.interrupts import RunBusy, run_lock
+
+    try:
+        with run_lock(project, wait=wait):
+            yield
+    except RunBusy as exc:
+        err.print(f"[bold red]error:[/] {plain(str(exc))}", soft_wrap=True)
+        raise typer.Exit(EXIT_BUSY) from None
 
 
 @app.command("list")
@@ -140,7 +168,7 @@ def _run(project: Project, ids: Optional[list[str]], jobs: Optional[int], force:
             f"{not_run} did not finish and were not published (their previous chapters, if any, are kept).",
             soft_wrap=True,
         )
-        raise typer.Exit(stopped.exit_code)
+        _exit_now(stopped.exit_code)
     return summary
 
 
@@ -243,17 +271,18 @@ def build(
 
     project = _project(root)
     kinds = _parse_kinds(only)
-    summary = None
-    if kinds is None or "notebook" in kinds:
-        summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
-    artifacts = _build_artifacts(project, ("book", "print") if kinds else ("book",), kinds, force)
-    if kinds is not None:  # a subset: nothing rendered
-        if summary is not None:
-            _exit_if_failed(summary)
-        if any(r.status == "failed" for r in artifacts):
-            raise typer.Exit(EXIT_RUN_FAILED)
-        return
-    code = render(project)
+    with _project_lock(project, wait):  # held through rendering: two builds never write _build/html at once
+        summary = None
+        if kinds is None or "notebook" in kinds:
+            summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
+        artifacts = _build_artifacts(project, ("book", "print") if kinds else ("book",), kinds, force)
+        if kinds is not None:  # a subset: nothing rendered
+            if summary is not None:
+                _exit_if_failed(summary)
+            if any(r.status == "failed" for r in artifacts):
+                raise typer.Exit(EXIT_RUN_FAILED)
+            return
+        code = render(project)
     if code != 0:
         err.print(f"[bold red]jupyter-book build failed (exit {code}); see the messages above.[/]")
         raise typer.Exit(code)
@@ -484,6 +513,18 @@ def main() -> None:
     except InputError as exc:
         _report_problems(exc.problems, "nothing was changed")
         sys.exit(EXIT_BAD_INPUT)
+    except OSError as exc:  # a full disk, a permission refused: say where, not a traceback
+        from cityconv.core.files import os_error_problem
+
+        _report_problems([os_error_problem(exc, str(exc.filename or "the project"), "write or read a file")],
+                         "the run stopped")
+        sys.exit(EXIT_RUN_FAILED)
+    except (RecursionError, OverflowError, ValueError, MemoryError) as exc:
+        if os.environ.get("CITYCONV_DEBUG"):
+            raise
+        _report_problems([Problem("cityconv", f"stopped by {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}",
+                                  expected="set CITYCONV_DEBUG=1 to see where (and please report it)")], "the run stopped")
+        sys.exit(EXIT_RUN_FAILED)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from cityconv.core.limits import YAML_BYTES, YAML_DEPTH, read_input_bytes, yaml_shape_problem
 from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 
@@ -87,6 +88,10 @@ class StudyParams(_Strict):
     disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
     chapters: list[Identifier] | None = Field(
         default=None, description="chapter templates to run; default: every template for this kind"
+    )
+    time_limits: dict[Identifier, Annotated[int, Field(ge=1, le=86_400)]] = Field(
+        default_factory=dict,
+        description="seconds a named chapter template may run before it fails (see docs/limits.md)",
     )
     template_parameters: dict[Identifier, dict[Identifier | str, Any]] = Field(
         default_factory=dict,
@@ -185,16 +190,26 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
     Shared by every YAML input (params, recommendation and audit rules), so all report alike.
     """
     name = relative(path, root)
-    if not Path(path).exists():
-        return None, [Problem(name, "file not found")]
+    data, problems = read_input_bytes(Path(path), root, YAML_BYTES)
+    if data is None:
+        return None, problems
     try:
-        return _yaml.load(Path(path).read_text(encoding="utf-8")), []
+        text = data.decode("utf-8")
+        shape = yaml_shape_problem(_yaml.parse(text), name)
+        if shape is not None:
+            return None, [shape]
+        return _yaml.load(text), []
     except UnicodeDecodeError as exc:
         return None, [Problem(name, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
+    except RecursionError:
+        return None, [Problem(name, YAML_DEPTH.exceeded("the nesting"))]
+    except (ValueError, OverflowError) as exc:  # e.g. a 5,000-digit number is more than int() reads
+        return None, [Problem(name, f"holds a value that cannot be read ({type(exc).__name__}: a number too long?)",
+                              expected="numbers of at most a few digits")]
 
 
 def read_yaml_mapping(path: Path, root: Path, expected_keys: str | None = None) -> Any:
@@ -299,6 +314,15 @@ def load_all(project: Project) -> tuple[dict[str, StudyParams], list[Problem]]:
             continue
         found[params.id] = params
     return found, problems
+
+
+def problems_by_study(problems: list[Problem]) -> dict[str, list[Problem]]:
+    """Params problems grouped by the id their file names (`params/<id>.yml`), so one bad file stops
+    only its own ward and never another's run."""
+    grouped: dict[str, list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault(Path(problem.file).stem, []).append(problem)
+    return grouped
 
 
 def select(all_params: dict[str, StudyParams], ids: list[str] | None, also: str = "") -> dict[str, StudyParams]:

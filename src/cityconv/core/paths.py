@@ -14,6 +14,11 @@ ROOT_MARKERS = ("_config.yml", "params")
 PARAMS_SUFFIXES = (".yml", ".yaml")
 
 
+def is_project(folder: Path) -> bool:
+    """A folder holding a project's markers (`_config.yml` and `params/`)."""
+    return all((Path(folder) / marker).exists() for marker in ROOT_MARKERS)
+
+
 def find_root(start: Path | None = None) -> Path:
     """Return the project root: $CITYCONV_ROOT, else the nearest parent holding `_config.yml` and `params/`."""
     env = os.environ.get("CITYCONV_ROOT")
@@ -21,7 +26,7 @@ def find_root(start: Path | None = None) -> Path:
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if all((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if is_project(candidate):
             return candidate
     raise FileNotFoundError(
         f"no cityconv project found at or above {here}: expected a folder with _config.yml and params/"

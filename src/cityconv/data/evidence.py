@@ -348,7 +348,7 @@ def validate_evidence(evidence_dir: Path, root: Path) -> list[Problem]:
         if stem not in present:
             continue
         path = present[stem]
-        rows, file_problems = validate_table_file(path, relative(path, root), schema_descriptor(stem))
+        rows, file_problems = validate_table_file(path, relative(path, root), schema_descriptor(stem), root)
         problems += file_problems
         if rows is not None:
             parsed[stem] = rows

@@ -41,6 +41,7 @@ that refers to another (e.g. `survey_mentions.csv` -> `survey_responses.csv`) ne
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
@@ -52,6 +53,7 @@ from typing import Any
 import pandas as pd
 
 from cityconv.core.escaping import myst_code, myst_escape
+from cityconv.core.limits import CSV_BYTES, MAX_PROBLEMS, capped, csv_records, file_problem, read_input_bytes
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import schema_store
 from cityconv.data.questionnaire import (
@@ -186,7 +188,7 @@ def validate_city_dir(city_dir: Path, root: Path) -> list[Problem]:
         if stem not in city_files():
             problems.append(unknown_csv_problem(path, city_files(), root, "city-level data file"))
             continue
-        _, found = validate_table_file(path, relative(path, root), city_schema_descriptor(stem))
+        _, found = validate_table_file(path, relative(path, root), city_schema_descriptor(stem), root)
         problems += found
     return problems
 
@@ -260,8 +262,11 @@ def _type_expectation(field: dict[str, Any]) -> str:
     }.get(t, t)
 
 
-def decode_utf8(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
-    raw = path.read_bytes()
+def decode_utf8(path: Path, rel: str, root: Path) -> tuple[str | None, list[Problem]]:
+    """A CSV file's text, refused before it is read when it is no regular file of the project or too big."""
+    raw, refused = read_input_bytes(path, root, CSV_BYTES)
+    if raw is None:
+        return None, refused
     try:
         text = raw.decode("utf-8-sig")  # accepts, and drops, a UTF-8 byte-order mark
     except UnicodeDecodeError as exc:
@@ -358,7 +363,7 @@ def frictionless_problems(
         encoding="utf-8",
         schema=_frictionless_schema(descriptor),
     )
-    report = resource.validate(limit_errors=100_000)
+    report = resource.validate(limit_errors=MAX_PROBLEMS.value + 1)
     problems: list[Problem] = []
     blank_rows: set[int] = set()
     errors = [e for task in report.tasks for e in task.errors] + list(report.errors)
@@ -450,6 +455,24 @@ def _check_conditional_codes(rel: str, rows, descriptor: dict[str, Any]) -> list
     return problems
 
 
+EARLIEST_YEAR = 2000  # the ward schemas' months start with "20"; nothing here happened before 2000
+
+
+def check_plausible_dates(rel: str, rows, descriptor: dict[str, Any], today: dt.date | None = None) -> list[Problem]:
+    """Months and dates from 2000 to next year: a well-formed 2099-04 is a typing slip, not data."""
+    latest = (today or dt.date.today()).year + 1
+    columns = [f["name"] for f in descriptor["fields"] if f["name"] == "month" or f.get("type") == "date"]
+    problems = []
+    for number, row in rows:
+        for column in columns:
+            value = row.get(column) or ""
+            year = value[:4]
+            if year.isdigit() and not EARLIEST_YEAR <= int(year) <= latest:
+                problems.append(Problem(rel, "date out of the plausible range", row=number, column=column, value=value,
+                                        expected=f"a year from {EARLIEST_YEAR} to {latest}"))
+    return problems
+
+
 def free_text_columns(stem: str) -> list[str]:
     """Columns that hold free text, so the PII screen reads them: strings without a code list.
 
@@ -479,22 +502,24 @@ def unknown_csv_problem(path: Path, known, root: Path, noun: str) -> Problem:
                    expected="one of: " + ", ".join(f"{s}.csv" for s in known))
 
 
-def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any]) -> tuple[list | None, list[Problem]]:
+def validate_table_file(path: Path, rel: str, descriptor: dict[str, Any], root: Path) -> tuple[list | None, list[Problem]]:
     """One CSV file against its Table Schema: encoding, header, then every cell (frictionless).
 
     Returns the file's rows (numbered as in the file) for cross-file checks, or None when the file
     could not be read as a table at all; and every problem found. Shared by ward data and evidence.
     """
-    text, problems = decode_utf8(path, rel)
+    text, problems = decode_utf8(path, rel, root)
     if text is None:
         return None, problems
     if text.strip() == "":
         return None, problems + [Problem(rel, "file is empty", row=1, expected="a header row naming the columns")]
-    header = next(csv.reader(io.StringIO(text, newline="")))
-    problems += check_header(rel, header, descriptor)
+    records, unreadable = csv_records(text, rel)
+    if records is None:
+        return None, problems + unreadable
+    problems += check_header(rel, records[0], descriptor)
     rows = read_rows(text)
     problems += frictionless_problems(rel, text, descriptor, dict(rows))
-    return rows, problems
+    return rows, capped(problems, rel)
 
 
 def has_no_data_rows(data_dir: Path) -> bool:
@@ -505,8 +530,8 @@ def has_no_data_rows(data_dir: Path) -> bool:
     files = [p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith(".")
              and p.suffix.lower() in {".csv", *SPREADSHEET_SUFFIXES} and not p.name.endswith(DATA_ENTRY_SUFFIX)]
     for path in files:
-        if path.suffix.lower() != ".csv":
-            return False  # a spreadsheet holds something: let validation report it
+        if path.suffix.lower() != ".csv" or file_problem(path, Path(data_dir).parent, CSV_BYTES):
+            return False  # a spreadsheet holds something, a link out or a huge file: let validation report it
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError):
@@ -531,7 +556,11 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
     problems += q_problems
     present: dict[str, Path] = {}
     for path in sorted(data_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir() or path.name.endswith(DATA_ENTRY_SUFFIX):
+        if path.name.startswith(".") or path.name.endswith(DATA_ENTRY_SUFFIX):
+            continue
+        if path.is_dir():
+            if path.suffix.lower() == ".csv":
+                problems.append(Problem(relative(path, root), "is a folder, not a file", expected="a CSV file"))
             continue
         suffix = path.suffix.lower()
         if suffix == ".csv":
@@ -567,7 +596,7 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
             continue  # their columns and codes come from the questionnaire, whose problems are reported
         rel = relative(path, root)
         descriptor = descriptor_of(stem)
-        rows, file_problems = validate_table_file(path, rel, descriptor)
+        rows, file_problems = validate_table_file(path, rel, descriptor, root)
         problems += file_problems
         if rows is None:
             continue
@@ -580,6 +609,7 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
                              row=2, expected="rows below the header, or no file")
             )
         problems += _check_conditional_codes(rel, rows, descriptor)
+        problems += check_plausible_dates(rel, rows, descriptor)
         parsed[stem] = rows
 
     # Cross-file references.

@@ -37,7 +37,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -49,6 +48,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cityconv.core.files import replace_all
+from cityconv.core.limits import CSV_BYTES, capped, csv_records, read_input_bytes, limited_rows, workbook_problem
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
@@ -186,12 +187,29 @@ def check_mapping(mapping: Mapping, raw: Any, questionnaire: Questionnaire, name
                 problems.append(Problem(name, f"values.{key}[{label!r}]: unknown code for {key!r}{did_you_mean(code, set(codes))}",
                                         line=_line(raw, "values", key, label), value=code,
                                         expected="one of: " + ", ".join(repr(c) for c in codes)))
+    problems += _columns_used_twice(mapping, raw, name)
     needed = ["mode"] + [q.id for q in questionnaire.single() if q.required]
     for key in needed:
         if key not in mapping.fields and key not in mapping.constants:
             problems.append(Problem(name, f"{key!r} must be filled: map it under 'fields' or give it under 'constants'",
                                     expected=f"fields: {{{key}: <column heading>}} or constants: {{{key}: <code>}}"))
     return problems
+
+
+def _columns_used_twice(mapping: Mapping, raw: Any, name: str) -> list[Problem]:
+    """An export column mapped to two of our fields: one of them would be filled from the wrong answers."""
+    uses: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    if mapping.id:
+        uses.setdefault(mapping.id, []).append(("id", ("id",)))
+    uses.setdefault(mapping.month, []).append(("month", ("month",)))
+    for key, heading in mapping.fields.items():
+        uses.setdefault(heading, []).append((f"fields.{key}", ("fields", key)))
+    for key, source in mapping.multi.items():
+        if source.column is not None:
+            uses.setdefault(source.column, []).append((f"multi.{key}.column", ("multi", key, "column")))
+    return [Problem(name, f"export column {heading!r} is mapped more than once ({', '.join(u for u, _ in used)})",
+                    line=_line(raw, *used[1][1]), value=heading, expected="each export column mapped to one field")
+            for heading, used in uses.items() if len(used) > 1]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,8 +241,10 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _decode_csv(path: Path, where: str) -> tuple[list[list[str]] | None, list[Problem]]:
-    raw = path.read_bytes()
+def _decode_csv(path: Path, where: str, root: Path) -> tuple[list[list[str]] | None, list[Problem]]:
+    raw, refused = read_input_bytes(path, root, CSV_BYTES)
+    if raw is None:
+        return None, refused
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -240,7 +260,7 @@ def _decode_csv(path: Path, where: str) -> tuple[list[list[str]] | None, list[Pr
         delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;").delimiter
     except csv.Error:
         pass  # a one-column file, or an unusual one: the count on the header line decides
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), []
+    return csv_records(text, where, delimiter)
 
 
 def read_export(path: Path, root: Path, header_rows: int = 1, sheet: str | None = None) -> tuple[Sheet | None, list[Problem]]:
@@ -253,6 +273,9 @@ def read_export(path: Path, root: Path, header_rows: int = 1, sheet: str | None 
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        refused = workbook_problem(path, root)
+        if refused is not None:
+            return None, [refused]
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
@@ -264,11 +287,13 @@ def read_export(path: Path, root: Path, header_rows: int = 1, sheet: str | None 
                                   expected="one of: " + ", ".join(repr(n) for n in names))]
         ws = book[sheet or names[0]]
         where = f"{rel}, sheet {ws.title!r}"
-        records = [list(r) for r in ws.iter_rows(values_only=True)]
+        records, too_big = limited_rows(ws, where)
         book.close()
+        if records is None:
+            return None, too_big
     elif suffix == ".csv":
         where = rel
-        records, problems = _decode_csv(path, where)
+        records, problems = _decode_csv(path, where, root)
         if records is None:
             return None, problems
     else:
@@ -656,13 +681,9 @@ def write_tables(data_dir: Path, root: Path, tables: dict[str, list[dict[str, st
             prefix, real = f"{data_dir.name}/", relative(data_dir, root)
             raise InputError([Problem(f"{real}/{p.file[len(prefix):]}" if p.file.startswith(prefix) else p.file,
                                       p.message, p.row, p.column, p.value, p.expected, p.line) for p in problems])
-        written = []
-        for stem in tables:
-            os.replace(staged / f"{stem}.csv", data_dir / f"{stem}.csv")
-            written.append(data_dir / f"{stem}.csv")
-        for stem in remove:
-            (data_dir / f"{stem}.csv").unlink(missing_ok=True)
-        return written
+        moves = {staged / f"{stem}.csv": data_dir / f"{stem}.csv" for stem in tables}
+        replace_all(moves, tuple(data_dir / f"{stem}.csv" for stem in remove), name=relative(data_dir, root))
+        return list(moves.values())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -679,7 +700,7 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
         raise InputError(problems)
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))
     if imported is None:
-        raise InputError(problems)
+        raise InputError(capped(problems, relative(export, root)))
     tables = {"survey_responses": imported.responses}
     remove: tuple[str, ...] = ()
     if imported.mentions:

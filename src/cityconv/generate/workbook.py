@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cityconv.core.escaping import set_text_cell
+from cityconv.core.limits import capped, limited_rows, workbook_problem
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
@@ -170,11 +171,22 @@ def read_workbook(path: Path, root: Path, questionnaire: Questionnaire) -> tuple
     if Path(path).suffix.lower() != ".xlsx" or not Path(path).is_file():
         return {}, {}, [Problem(rel, "not an .xlsx workbook" if Path(path).is_file() else "workbook not found",
                                 value=Path(path).name, expected="the data-entry workbook written by `cityconv new-ward`, saved as .xlsx")]
+    refused = workbook_problem(Path(path), root)
+    if refused is not None:
+        return {}, {}, [refused]
     try:
-        book = load_workbook(path, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
         return {}, {}, [Problem(rel, f"cannot be read as an Excel workbook ({type(exc).__name__})",
                                 expected="an .xlsx file saved by Excel or LibreOffice")]
+    try:
+        return _read_sheets(book, rel, questionnaire)
+    finally:
+        book.close()
+
+
+def _read_sheets(book: Any, rel: str, questionnaire: Questionnaire) -> tuple[dict, dict, list[Problem]]:
+    """Every table sheet of an open workbook, within the row and column limits."""
     known = wardfiles.known_files()
     tables, numbers, problems = {}, {}, []
     for ws in book.worksheets:
@@ -188,7 +200,10 @@ def read_workbook(path: Path, root: Path, questionnaire: Questionnaire) -> tuple
             continue
         d = wardfiles.ward_descriptor(ws.title, questionnaire)
         by_name = {f["name"]: f for f in d["fields"]}
-        records = [list(r) for r in ws.iter_rows(values_only=True)]
+        records, too_big = limited_rows(ws, where)
+        if records is None:
+            problems += too_big
+            continue
         if not records:
             continue
         header = [_cell_text(c) for c in records[0]]
@@ -216,14 +231,15 @@ def import_workbook(data_dir: Path, path: Path, root: Path, replace: bool = Fals
         raise InputError(problems)
     tables, numbers, problems = read_workbook(path, root, questionnaire)
     if problems:
-        raise InputError(problems)
+        raise InputError(capped(problems, relative(path, root)))
     if not tables:
         raise InputError([Problem(relative(path, root), "every table sheet is empty; nothing was written",
                                   expected="rows below the header on at least one sheet")])
     try:
         return write_tables(data_dir, root, tables, replace)
     except InputError as exc:
-        raise InputError([_on_sheet(p, data_dir, path, root, numbers) for p in exc.problems]) from None
+        raise InputError(capped([_on_sheet(p, data_dir, path, root, numbers) for p in exc.problems],
+                                relative(path, root))) from None
 
 
 def _on_sheet(problem: Problem, data_dir: Path, path: Path, root: Path, numbers: dict[str, list[int]]) -> Problem:

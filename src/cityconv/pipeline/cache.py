@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cityconv.core.files import write_atomically
 from cityconv.core.paths import Project
 from cityconv.pipeline.tasks import RunTask
 
@@ -167,10 +168,8 @@ def _write_manifest(project: Project, runs: dict[str, dict[str, Any]], artifacts
     """Write the manifest atomically (a temporary file, then a rename)."""
     path = manifest_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = {"version": MANIFEST_VERSION, "runs": runs, "artifacts": artifacts}
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def save_manifest(project: Project, runs: dict[str, dict[str, Any]]) -> None:

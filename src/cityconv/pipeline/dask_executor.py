@@ -29,6 +29,7 @@ from typing import Iterator
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from cityconv.core.problems import InputError, Problem
 from cityconv.pipeline.tasks import RunTask
 
 PLUGIN_NAME = "cityconv-warm-kernel"
@@ -136,6 +137,34 @@ def run_on_worker(task: RunTask, files: dict[str, bytes], package: str):
     return dataclasses.replace(result, task=task)  # paths of this machine's project again
 
 
+SCHEDULER_TIMEOUT = 5.0  # seconds a scheduler has to accept a connection
+
+
+def scheduler_must_answer(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Fail in seconds, with a message, when nothing listens at a TCP scheduler address (Dask's own
+    client would try for 30 s and end in a traceback)."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    where = "--scheduler (or CITYCONV_SCHEDULER)"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError([Problem(where, f"not a scheduler address: {exc}", value=address,
+                                  expected="tcp://host:port, e.g. tcp://127.0.0.1:8786")]) from None
+    if scheme not in ("tcp", "tls"):
+        return  # in-process and other transports: Dask reports those itself
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise InputError([Problem(where, f"no Dask scheduler answers at {address} within {timeout:.0f} s "
+                                         f"({exc.strerror or type(exc).__name__})", value=address,
+                                  expected="the address of a running scheduler (dask scheduler prints it)")]) from None
+
+
 class DaskExecutor:
     """Send runs to a Dask cluster at `address` (or a LocalCluster of `jobs` workers).
 
@@ -152,6 +181,8 @@ class DaskExecutor:
         self._client = self._cluster = None
         self._local_pids: list[int] = []
         self._blobs: dict = {}
+        if self.address:
+            scheduler_must_answer(self.address)
 
     def _connect(self):
         if self._client is not None:
@@ -160,7 +191,7 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.address:
-            self._client = Client(self.address, timeout="30s")
+            self._client = Client(self.address, timeout=f"{SCHEDULER_TIMEOUT * 2:.0f}s")
         else:
             before = {p.pid for p in psutil.Process().children(recursive=True)}
             self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,

@@ -18,6 +18,7 @@ from typing import Literal
 
 import nbformat
 
+from cityconv.core.limits import NOTEBOOK_SECONDS
 from cityconv.pipeline.book import HIDDEN
 from cityconv.pipeline.recording import FINISH_CELL_SOURCE, RECORDER_TAG, start_cell_source
 from cityconv.pipeline.tasks import RunTask
@@ -79,6 +80,18 @@ def _first_error(nb: nbformat.NotebookNode) -> Failure | None:
     return None
 
 
+TIME_LIMIT_KEY = "time_limit"  # a template's own default, in its notebook metadata under "cityconv"
+
+
+def time_limit(task: RunTask, template: nbformat.NotebookNode) -> float:
+    """Seconds this notebook may run: the params' `time_limits` for its template, else the template's
+    own default (`metadata.cityconv.time_limit`), else CITYCONV_NOTEBOOK_TIMEOUT (600 s)."""
+    if task.time_limit:
+        return float(task.time_limit)
+    own = template.metadata.get("cityconv", {}).get(TIME_LIMIT_KEY)
+    return float(own) if isinstance(own, (int, float)) and own > 0 else float(NOTEBOOK_SECONDS.value)
+
+
 def _first_line(text: str, limit: int = 300) -> str:
     line = str(text).strip().splitlines()[0] if str(text).strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -109,7 +122,10 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
     finished: str | None = None
     artifact_text: str | None = None
     try:
-        notebook = with_recorder(nbformat.read(task.template_path, as_version=4), task.root)
+        template = nbformat.read(task.template_path, as_version=4)
+        limit = time_limit(task, template)
+        deadline = time.monotonic() + limit
+        notebook = with_recorder(template, task.root)
         # The running file marks a run in progress (a run killed outright leaves it for the next run
         # to remove); papermill replaces it with the executed notebook at the end.
         tmp.write_text(nbformat.writes(notebook), encoding="utf-8")
@@ -129,6 +145,10 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
                     request_save_on_cell_execute=False,
                     # The kernel's start-up notices would flood a parallel run's log.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    # The whole notebook's time limit: each cell may use what is left of it; on
+                    # timeout the kernel is interrupted, so the cell fails and the kernel is free.
+                    timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
+                    interrupt_on_timeout=True,
                     **(engine_options or {}),
                 )
                 break
@@ -146,6 +166,9 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
             else:
                 nb = nbformat.read(tmp, as_version=4)
                 failure = _first_error(nb)
+                if failure is not None and time.monotonic() >= deadline:
+                    failure = Failure(failure.cell, "TimeLimit", f"the notebook ran over its time limit of {limit:g} s "
+                                      f"(raise it with time_limits in {task.params_path.name} or {NOTEBOOK_SECONDS.env})")
                 artifact = _artifact(nb) if failure is None and task.produces else None
                 if failure is None and task.produces and artifact is None:
                     failure = Failure(None, "MissingArtifact", f"the notebook showed no {task.produces} output")

@@ -110,13 +110,18 @@ class LocalPoolExecutor:
                 self.kill()
 
     def kill(self) -> None:
-        from cityconv.pipeline.interrupts import kill_process_trees
+        from cityconv.pipeline.interrupts import descendants, kill_processes
 
         if self._pool is not None:
-            workers = list(getattr(self._pool, "_processes", {}) or {})
+            # Kernels are listed while their workers still hold them: a worker that exits on the
+            # shutdown below would otherwise leave its kernel out of the list, still running.
+            everyone = descendants(list(getattr(self._pool, "_processes", {}) or {}))
+            manager = getattr(self._pool, "_executor_manager_thread", None)
             self._pool.shutdown(wait=False, cancel_futures=True)
-            kill_process_trees(workers)
+            kill_processes(everyone)
             self._pool = None
+            if manager is not None:
+                manager.join(timeout=2)  # it sees the dead workers and ends; exit must not wait on it
 
     def close(self) -> None:
         """Stop the workers cleanly (each shuts its kernel down); kill whatever remains."""

@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator
 
 import psutil
 
+from cityconv.core.files import remove_stale_temporaries
 from cityconv.core.paths import Project
 
 TEMP_NOTEBOOK_GLOB = ".*.running.ipynb"
@@ -49,7 +50,7 @@ class RunBusy(Exception):
 
 @contextlib.contextmanager
 def signals_stop_the_run() -> Iterator[None]:
-    """Turn the first SIGINT/SIGTERM into `RunInterrupted`; ignore repeats while we clean up."""
+    """Turn the first SIGINT/SIGTERM into `RunInterrupted`; ignore repeats while we clean up and exit."""
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     raised = False
 
@@ -65,8 +66,8 @@ def signals_stop_the_run() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for sig, old in previous.items():  # once stopped, a second Ctrl-C is ignored: we are exiting
+            signal.signal(sig, signal.SIG_IGN if raised else old)
 
 
 def shield_from_terminal_interrupts() -> None:
@@ -105,7 +106,13 @@ def kill_process_trees(pids: Iterable[int], grace: float = 1.0) -> None:
     Everything is listed first (a worker killed first would orphan its kernel), asked to stop with
     SIGTERM, then killed. Connection files of killed kernels are removed, as a clean shutdown would.
     """
-    processes = [p for p in descendants(pids) if p.pid != os.getpid()]
+    kill_processes(descendants(pids), grace)
+
+
+def kill_processes(processes: Iterable[psutil.Process], grace: float = 1.0) -> None:
+    """Stop processes listed beforehand (see `kill_process_trees`); a kernel whose worker has exited
+    since the listing is still on the list, so it cannot be orphaned."""
+    processes = [p for p in processes if p.pid != os.getpid()]
     if not processes:
         return
     files = _connection_files(processes)
@@ -161,6 +168,9 @@ def remove_temporary_notebooks(project: Project) -> list[Path]:
     return removed
 
 
+_held: dict[Path, int] = {}  # lock file -> how many nested `run_lock`s of this process hold it
+
+
 def _holder(handle) -> str:
     handle.seek(0)
     text = handle.read().strip()
@@ -171,10 +181,18 @@ def _holder(handle) -> str:
 def run_lock(project: Project, wait: bool = False, poll: float = 0.5) -> Iterator[None]:
     """Hold the project's run lock for the duration of a run (wait for it, or refuse at once).
 
-    While held, nobody else is running here, so any temporary notebook is a leftover of a run that
-    was killed: those are removed on entry and on exit.
+    While held, nobody else is running here, so any temporary notebook or `.<file>.<pid>.tmp` is a
+    leftover of a run that was killed: those are removed on entry and on exit. Re-entrant within one
+    process, so `cityconv build` holds it across running and rendering.
     """
     path = lock_path(project)
+    if _held.get(path):  # this process holds it already (a build holds it across run and render)
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as handle:
         announced = False
@@ -203,8 +221,12 @@ def run_lock(project: Project, wait: bool = False, poll: float = 0.5) -> Iterato
             handle.write(f"process {os.getpid()}, started {started}\n")
             handle.flush()
             remove_temporary_notebooks(project)
+            for folder in (project.generated_dir, lock_path(project).parent):
+                remove_stale_temporaries(folder)
+            _held[path] = 1
             yield
         finally:
+            _held.pop(path, None)
             remove_temporary_notebooks(project)
             handle.seek(0)
             handle.truncate()

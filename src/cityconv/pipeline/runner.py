@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 
-from cityconv.core.params import StudyParams, load_all, select
+from cityconv.core.params import StudyParams, load_all, problems_by_study, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.pipeline import cache
@@ -172,19 +172,23 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     checks = ValidationCache(project, extra_inputs=[denylist_path()])
     if not remember_clean:
         checks.entries = {}
-    all_params, problems = load_all(project)
-    templates, template_problems = discover(project)
-    problems += template_problems
+    all_params, params_problems = load_all(project)
+    templates, problems = discover(project)
+    full_build = not ids
     ids, atlas_wanted = split_atlas_ids(project, all_params, ids)
+    # A params file that failed stops its own ward only; one not named on the command line is not reported.
+    bad_params = {i: found for i, found in problems_by_study(params_problems).items() if full_build or i in ids}
     try:
-        studies = select(all_params, ids, also=ATLAS_IDS_HINT) if ids or atlas_wanted is None else {}
+        wanted = [i for i in ids or [] if i not in bad_params]
+        studies = select(all_params, wanted, also=ATLAS_IDS_HINT) if wanted or full_build else {}
     except InputError as exc:
         return Plan(project, {}, {}, [], problems + exc.problems)
+    studies = {i: p for i, p in studies.items() if i not in bad_params}  # e.g. both alpha.yml and alpha.yaml
 
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
-    failed_wards: dict[str, list[Problem]] = {}
+    failed_wards: dict[str, list[Problem]] = dict(bad_params)
     not_started: dict[str, list[Problem]] = {}
     for study_id, params in studies.items():
         chosen, chapter_problems = templates_for(params, templates)
@@ -193,6 +197,10 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
         problems += [
             Problem(params.where, f"template_parameters names unknown template {name!r}")
             for name in params.template_parameters
+            if name not in known
+        ] + [
+            Problem(params.where, f"time_limits names unknown template {name!r}")
+            for name in params.time_limits
             if name not in known
         ]
         problems += _validate_ward(project, params)
@@ -226,6 +234,7 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
                     parameters=handed,
                     declared_reads=tuple(template.reads),
                     produces=template.produces,
+                    time_limit=params.time_limits.get(template.id),
                 )
             )
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages

@@ -27,6 +27,7 @@ class RunTask:
     parameters: dict[str, object]
     declared_reads: tuple[str, ...] = ()  # the template's `reads` patterns (shared inputs it may open)
     produces: str | None = None  # an artifact file saved beside the output (stage 1 of a ward's runs)
+    time_limit: float | None = None  # seconds the whole notebook may run (None: the template's or the default)
 
     @property
     def artifact_path(self) -> Path | None:
