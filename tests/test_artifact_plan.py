@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nbtools import REPO, make_mini_project
 from typer.testing import CliRunner
 
 from cityconv import cli
@@ -23,6 +22,7 @@ from cityconv.core.paths import Project
 from cityconv.generate import fieldkit
 from cityconv.pipeline import artifacts, cache, fieldkit_book, pdf, profile_pdf
 from cityconv.pipeline.runner import build_plan, run_plan
+from nbtools import REPO, make_mini_project
 
 KITS = ("alpha", "beta", "new-ward")
 NEW_OPTION_AFTER = '      schools: "Schools"\n'
@@ -59,8 +59,8 @@ def _fake_workbook(path: Path, *args, **kwargs) -> Path:
 
 
 def _fake_print(pairs) -> bool:
-    for html, pdf in pairs:
-        pdf.write_bytes(b"%PDF-1.7 printed from " + html.name.encode())
+    for html, printed in pairs:
+        printed.write_bytes(b"%PDF-1.7 printed from " + html.name.encode())
     return True
 
 

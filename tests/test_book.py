@@ -8,12 +8,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv.pipeline.book import TOC_BEGIN, TOC_END, finalize_notebook, write_toc
-from cityconv.present.status import banner_markdown
 from cityconv.core.paths import Project
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END, finalize_notebook, write_toc
 from cityconv.pipeline.execute import _first_error
 from cityconv.pipeline.recording import RECORD_MIME, RECORDER_TAG
 from cityconv.pipeline.tasks import RunTask
+from cityconv.present.status import banner_markdown
 
 
 def task(tmp_path: Path, data_status: str = "observed") -> RunTask:

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 
 from cityconv.chapters import business_case as bc
-from cityconv.present.figures import FIGURE_METADATA_KEY
-from cityconv.data.evidence import grade_summary
 from cityconv.core.params import load_params
+from cityconv.data.evidence import grade_summary
 from cityconv.present import figure_bundle
+from cityconv.present.figures import FIGURE_METADATA_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "20-business-case.ipynb"
@@ -219,11 +219,10 @@ def test_template_is_thin_and_stripped():
 @pytest.mark.slow  # runs a real chapter template
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
     """Plan and execute the study template with the runner (papermill), as `cityconv run` does."""
-    from nbtools import make_mini_project
-
     from cityconv.core.paths import Project
     from cityconv.pipeline.execute import execute_task
     from cityconv.pipeline.runner import build_plan
+    from nbtools import make_mini_project
 
     root = make_mini_project(tmp_path)
     shutil.copytree(REPO / "data" / "evidence", root / "data" / "evidence")

@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbtools import make_mini_project, write_template
 from cityconv.core.paths import Project
 from cityconv.pipeline import cache
 from cityconv.pipeline.execute import execute_task
 from cityconv.pipeline.runner import build_plan
+from nbtools import make_mini_project, write_template
 
 
 def _task(project: Project, template: Path):

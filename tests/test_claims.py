@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.methods.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims
 from cityconv.data.context import load_context
 from cityconv.data.wardfiles import WardData, load_ward_data
+from cityconv.methods.claims import CLAIMS, CLUBMOOR_WARD_CODE, check_claims
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"

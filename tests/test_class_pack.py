@@ -12,11 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.chapters import statistics_prose
 from cityconv.chapters import class_pack as cp
 from cityconv.chapters import explorers as ex
 from cityconv.chapters import page_explorers as pe
-from cityconv.chapters import survey
+from cityconv.chapters import statistics_prose, survey
 from cityconv.chapters.loader import open_chapter
 from cityconv.methods import stats
 

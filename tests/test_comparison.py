@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from cityconv.chapters import comparison as cmp
-from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, assert_publishable
 from cityconv.core.paths import Project
-from cityconv.present import NOT_AVAILABLE
 from cityconv.core.problems import InputError, Problem
 from cityconv.generate.scaffold import new_ward
 from cityconv.generate.simulate import simulate_ward
+from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, assert_publishable
+from cityconv.present import NOT_AVAILABLE
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "30-ward-comparison.ipynb"

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from frictionless import Resource, Schema
 
+from cityconv.core.paths import shared_open_data_dir
 from cityconv.data import context as ctx
 from cityconv.data import context_derive
-from cityconv.core.paths import shared_open_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = REPO / "data" / "context"

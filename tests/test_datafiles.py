@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from frictionless import Schema
 
+from cityconv.core.problems import InputError
 from cityconv.data import wardfiles as datafiles
 from cityconv.data.wardfiles import (
     WardData,
@@ -19,7 +20,6 @@ from cityconv.data.wardfiles import (
     required_files,
     validate_data_dir,
 )
-from cityconv.core.problems import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"

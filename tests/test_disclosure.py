@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from cityconv.core.problems import Problem
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
 from cityconv.methods.attribution import ALLOWED_ROLES, check_quote_attribution
 from cityconv.methods.disclosure import (
@@ -32,7 +33,6 @@ from cityconv.methods.disclosure import (
     suppress_linked,
 )
 from cityconv.methods.pii import screen_table, screen_text
-from cityconv.core.problems import Problem
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::cityconv.data.denylist.NoDenylistWarning")

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.data import wardfiles as datafiles
+from cityconv.core.problems import InputError
 from cityconv.data import evidence
+from cityconv.data import wardfiles as datafiles
 from cityconv.data.evidence import (
     TABLES,
     EvidenceBase,
@@ -25,7 +26,6 @@ from cityconv.data.evidence import (
     schema_descriptor,
     validate_evidence,
 )
-from cityconv.core.problems import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 EVIDENCE = REPO / "data" / "evidence"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from cityconv.data.evidence import validate_evidence
-
 from test_evidence import EVIDENCE, ev, file_row, only, read_table, set_cell  # noqa: F401  (ev is a fixture)
 
 RUBRIC = read_table("grading_rubric").set_index("design")

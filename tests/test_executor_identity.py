@@ -24,11 +24,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbtools import write_template
-
 from cityconv.core.paths import Project
 from cityconv.pipeline.dask_executor import PLUGIN_NAME
 from cityconv.pipeline.warm_kernel import RECYCLE_AFTER
+from nbtools import write_template
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

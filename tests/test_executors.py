@@ -18,9 +18,9 @@ import nbformat
 import pytest
 from rich.console import Console
 
+from cityconv.pipeline.execute import Failure, RunResult, execute_task
 from cityconv.pipeline.executors import EXECUTORS, make_executor
 from cityconv.pipeline.progress import RunProgress, estimate_seconds_left, format_eta
-from cityconv.pipeline.execute import Failure, RunResult, execute_task
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.warm_kernel import WarmKernel
 

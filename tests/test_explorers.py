@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv.chapters import statistics_prose
 from cityconv.chapters import explorers as ex
-from cityconv.methods import stats
+from cityconv.chapters import statistics_prose
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
+from cityconv.methods import stats
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {

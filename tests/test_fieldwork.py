@@ -11,11 +11,11 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from test_survey import SMALL_IN_HTML_CELL, assert_outputs_safe, make_project, prose_is_safe, run_template  # noqa: E402
 
 from cityconv.chapters import evidence_gathering as F  # noqa: E402
 from cityconv.chapters.loader import open_chapter  # noqa: E402
 from cityconv.methods.disclosure import SUPPRESSED  # noqa: E402
+from test_survey import SMALL_IN_HTML_CELL, assert_outputs_safe, make_project, prose_is_safe, run_template  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ import exports
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem
 from cityconv.data.wardfiles import load_ward_data, validate_data_dir
-from cityconv.generate.import_survey import import_survey, month_order, split_answers, LabelTable
+from cityconv.generate.import_survey import LabelTable, import_survey, month_order, split_answers
 from cityconv.generate.scaffold import new_ward
 from nbtools import clubmoor_project
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from nbtools import write_template
 
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))

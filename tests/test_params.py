@@ -124,10 +124,10 @@ def test_a_params_file_may_be_spelt_yaml(tmp_path):
     """`.yml` and `.yaml` both work everywhere: the plan, the chapter loader and the runs."""
     import shutil
 
-    from nbtools import make_mini_project
     from cityconv.chapters.loader import open_chapter
     from cityconv.core.paths import Project
     from cityconv.pipeline.runner import build_plan
+    from nbtools import make_mini_project
 
     root = make_mini_project(tmp_path)
     shutil.move(root / "params" / "alpha.yml", root / "params" / "alpha.yaml")

@@ -18,9 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from nbtools import write_template
-from real_book import REPO, built_pdfs, require, require_chromium
-
 from cityconv.core.paths import Project
 from cityconv.pipeline.pdf import (
     BRIEFING_STEMS,
@@ -30,6 +27,8 @@ from cityconv.pipeline.pdf import (
     pdftotext,
     read_toc,
 )
+from nbtools import write_template
+from real_book import REPO, built_pdfs, require, require_chromium
 
 
 def _norm(text: str) -> str:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+
 from nbtools import write_template
 
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))

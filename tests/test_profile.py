@@ -12,9 +12,9 @@ matplotlib.use("Agg")
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from cityconv.data import context as ctx  # noqa: E402
 from cityconv import present  # noqa: E402
 from cityconv.chapters import profile  # noqa: E402
+from cityconv.data import context as ctx  # noqa: E402
 from cityconv.present.figures import FIGURE_METADATA_KEY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

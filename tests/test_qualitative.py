@@ -15,13 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nbtools import add_ward
 from cityconv.chapters import common, interviews, practitioners, sense_check
 from cityconv.chapters.loader import open_chapter
 from cityconv.data.wardfiles import validate_data_dir
 from cityconv.methods.attribution import ALLOWED_ROLES
-from cityconv.present.prose import lower_first
 from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules
+from cityconv.present.prose import lower_first
+from nbtools import add_ward
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"

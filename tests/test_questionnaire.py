@@ -124,9 +124,8 @@ def test_a_removed_question_is_an_unexpected_column(ward, tmp_path):
 
 
 def test_comparison_compares_only_the_questions_wards_share(tmp_path):
-    from nbtools import add_ward
-
     from cityconv.chapters import comparison as cmp
+    from nbtools import add_ward
 
     for name in ("alpha", "beta"):
         add_ward(tmp_path, name)

@@ -9,14 +9,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cityconv.chapters import principles_audit as audit
 from cityconv.chapters import findings as F
+from cityconv.chapters import principles_audit as audit
 from cityconv.chapters import recommendations as R
+from cityconv.chapters.loader import open_chapter
+from cityconv.core.paths import Project
 from cityconv.core.problems import InputError
 from cityconv.data import rules as rules_file
 from cityconv.methods import conditions as C
-from cityconv.chapters.loader import open_chapter
-from cityconv.core.paths import Project
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "data" / "recommendations" / "rules.yml"

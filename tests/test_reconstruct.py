@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityconv.generate import reconstruct
-from cityconv.methods.claims import check_published_figures
 from cityconv.data.wardfiles import load_ward_data
+from cityconv.generate import reconstruct
 from cityconv.generate.reconstruct import ReconstructionError, reconstruct_clubmoor
+from cityconv.methods.claims import check_published_figures
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cityconv.data import wardfiles as datafiles
 from cityconv.core.params import load_params
 from cityconv.core.paths import Project
-from nbtools import clubmoor_project
 from cityconv.core.problems import InputError
-from cityconv.generate.scaffold import new_ward, slugify
+from cityconv.data import wardfiles as datafiles
 from cityconv.data.questionnaire import load_questionnaire
-
+from cityconv.generate.scaffold import new_ward, slugify
+from nbtools import clubmoor_project
 
 
 @pytest.fixture

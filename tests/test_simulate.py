@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cityconv.data import wardfiles as datafiles
-from cityconv.generate import reconstruct as rc
-from cityconv.generate import simulate as sim
-from cityconv.data.context import load_context
 from cityconv.core.params import load_params
 from cityconv.core.paths import Project
-from nbtools import clubmoor_project
 from cityconv.core.problems import InputError
+from cityconv.data import wardfiles as datafiles
+from cityconv.data.context import load_context
+from cityconv.generate import reconstruct as rc
+from cityconv.generate import simulate as sim
 from cityconv.generate.scaffold import new_ward
+from nbtools import clubmoor_project
 
 REPO = Path(__file__).resolve().parents[1]
 

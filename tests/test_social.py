@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nbtools import add_ward
 from cityconv.chapters import social_media as social
 from cityconv.chapters.loader import open_chapter
+from nbtools import add_ward
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,8 @@ import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cityconv.chapters import who_took_part as R  # noqa: E402
 from cityconv.chapters import survey as S  # noqa: E402
+from cityconv.chapters import who_took_part as R  # noqa: E402
 from cityconv.chapters.loader import open_chapter  # noqa: E402
 from cityconv.methods.disclosure import SUPPRESSED, assert_publishable  # noqa: E402
 from cityconv.methods.stats import representation_table  # noqa: E402

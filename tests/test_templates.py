@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbtools import write_template
-
 from cityconv.core.params import StudyParams
 from cityconv.pipeline.templates import check_parameters, parameters_for, read_template, template_id, templates_for
+from nbtools import write_template
 
 
 def ward(**extra) -> StudyParams:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from real_book import AXE, require, require_chromium
-
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
+from real_book import AXE, require, require_chromium
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

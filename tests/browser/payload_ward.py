@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from ruamel.yaml import YAML
-
 from _book import REPO, _ignore
+from ruamel.yaml import YAML
 
 WARD = "payload"
 #: Markers the browser test looks for: none may become an element, a script, maths or a formula.

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from test_book_in_browser import BLOCKING, PageReport, new_page, run_axe
 
 from cityconv.chapters import explorers as ex

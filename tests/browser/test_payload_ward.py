@@ -20,7 +20,6 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
-
 from _book import require_chromium
 from payload_ward import MARK, WARD, cityconv, make_payload_project
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from real_book import VENV_BIN
 from cityconv.core.params import load_all
 from cityconv.core.paths import Project
 from cityconv.data.wardfiles import city_dir_for
 from cityconv.pipeline.templates import discover
+from real_book import VENV_BIN
 
 pytestmark = pytest.mark.realbook
 

@@ -69,9 +69,8 @@ def compute_answers(root: Path) -> Answers:
     """The worked answers, from the data and the package's own functions."""
     from cityconv.chapters import explorers as ex
     from cityconv.chapters import page_explorers as pe
-    from cityconv.chapters import survey
+    from cityconv.chapters import statistics_prose, survey
     from cityconv.chapters.loader import open_chapter
-    from cityconv.chapters import statistics_prose
     from cityconv.methods import stats
     from cityconv.present import fmt_int, fmt_pct, fmt_pp
 

@@ -45,10 +45,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters.common import analysts_note
 from cityconv.core.escaping import myst_escape, role_title
 from cityconv.core.params import StudyParams, load_all, load_params
 from cityconv.core.paths import Project
-from cityconv.chapters.common import analysts_note
 from cityconv.core.problems import InputError
 from cityconv.data import chapter_registry
 from cityconv.data.context import SET_CITY, SET_NEW, SET_OLD, WardContext, load_context

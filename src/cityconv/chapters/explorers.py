@@ -38,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters import statistics_prose
 from cityconv.generate import reconstruct as rc
 from cityconv.generate.simulate import (
     CENSUS_AGE_TO_SURVEY,
@@ -48,7 +49,6 @@ from cityconv.generate.simulate import (
     population_margins,
     sample_composition,
 )
-from cityconv.chapters import statistics_prose
 from cityconv.methods import stats
 from cityconv.present import (
     MUTED,
@@ -564,9 +564,9 @@ def _holds(finding: Any) -> bool:
 def _real_engine(rec: Any, ward_id: str, project: Any) -> RuleEngine:
     from cityconv.chapters import findings as findings_catalogue
     from cityconv.chapters.loader import open_chapter
+    from cityconv.core.problems import InputError
     from cityconv.data.rules import load_rules, rules_path
     from cityconv.methods.conditions import condition_findings
-    from cityconv.core.problems import InputError
 
     problems = rec.validate_rules(project)
     if problems:

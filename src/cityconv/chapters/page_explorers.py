@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from cityconv.core.escaping import script_json
 from cityconv.chapters import explorers as ex
+from cityconv.core.escaping import script_json
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
 from cityconv.present import MUTED, PALETTE, Chart, fmt_int, fmt_pct
 from cityconv.present.figures import figure_png

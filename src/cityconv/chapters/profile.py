@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -42,8 +42,8 @@ import pandas as pd
 from cityconv.chapters import facts
 from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement
-from cityconv.data import chapter_registry
 from cityconv.core.escaping import myst_escape
+from cityconv.data import chapter_registry
 from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod

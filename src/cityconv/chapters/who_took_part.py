@@ -33,13 +33,13 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.chapters.survey import (
     NOT_STATED,
     PUBLISHED_SOURCE,
@@ -47,10 +47,8 @@ from cityconv.chapters.survey import (
     Survey,
     wording,
 )
-from cityconv.core.escaping import myst_escape
 from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
-from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
     collapse_categories,

@@ -26,7 +26,7 @@ def os_error_problem(exc: OSError, name: str, doing: str) -> Problem:
     """An operating-system error as a one-line problem: what we were doing, where, and why."""
     reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
               errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-              errno.EROFS: "the file system is read-only"}.get(exc.errno, exc.strerror or type(exc).__name__)
+              errno.EROFS: "the file system is read-only"}.get(exc.errno or 0, exc.strerror or type(exc).__name__)
     return Problem(name, f"could not {doing}: {reason}",
                    expected="free space and write permission there" if exc.errno in (errno.ENOSPC, errno.EDQUOT,
                                                                                      errno.EACCES, errno.EPERM) else None)
@@ -50,7 +50,7 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Temporary files of atomic writes whose process is gone (killed, or stopped by a full disk)."""
-    removed = []
+    removed: list[Path] = []
     folder = Path(folder)
     if not folder.is_dir():
         return removed
@@ -80,14 +80,17 @@ def replace_all(moves: dict[Path, Path], removals: tuple[Path, ...] = (), name: 
     was and InputError names the file that could not be written.
     """
     targets = [*moves.values(), *removals]
-    backup = Path(tempfile.mkdtemp(prefix=".replace-", dir=Path(targets[0]).parent)) if targets else None
+    if not targets:
+        return
+    backup = Path(tempfile.mkdtemp(prefix=".replace-", dir=Path(targets[0]).parent))
     saved: dict[Path, Path | None] = {}
     try:
         for index, target in enumerate(targets):
             target = Path(target)
             if target.exists():
-                saved[target] = backup / f"{index}-{target.name}"
-                shutil.copy2(target, saved[target])
+                copy = backup / f"{index}-{target.name}"
+                shutil.copy2(target, copy)
+                saved[target] = copy
             else:
                 saved[target] = None
         current = None
@@ -101,13 +104,12 @@ def replace_all(moves: dict[Path, Path], removals: tuple[Path, ...] = (), name: 
         except OSError as exc:
             _restore(saved)
             where = name or str(current)
-            raise InputError([os_error_problem(exc, where, f"write {Path(current).name}"),
+            raise InputError([os_error_problem(exc, where, f"write {Path(str(current)).name}"),
                               Problem(where, "nothing was changed: every file was put back as it was")]) from None
     except OSError as exc:  # copying aside failed: nothing has been replaced yet
         raise InputError([os_error_problem(exc, name or str(targets[0]), "keep a copy of the files before replacing them")]) from None
     finally:
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 def _restore(saved: dict[Path, Path | None]) -> None:

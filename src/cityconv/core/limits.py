@@ -171,31 +171,6 @@ def yaml_shape_problem(events: Any, name: str) -> Problem | None:
             return Problem(name, YAML_NODES.exceeded("the document (aliases expanded)"), line=line)
     return None
 
-    for event in events:
-        line = event.start_mark.line + 1 if getattr(event, "start_mark", None) else None
-        if isinstance(event, CollectionStartEvent):
-            stack.append([event.anchor, 1])
-            if len(stack) > max_depth:
-                return Problem(name, YAML_DEPTH.exceeded("the nesting"), line=line)
-        elif isinstance(event, CollectionEndEvent):
-            anchor, size = stack.pop()
-            if anchor:
-                sizes[anchor] = size
-            problem = add(size, line)
-            if problem:
-                return problem
-        elif isinstance(event, ScalarEvent):
-            if event.anchor:
-                sizes[event.anchor] = 1
-            problem = add(1, line)
-            if problem:
-                return problem
-        elif isinstance(event, AliasEvent):
-            problem = add(sizes.get(event.anchor, 1), line)
-            if problem:
-                return problem
-    return None
-
 
 def capped(problems: list[Problem], name: str) -> list[Problem]:
     """The first MAX_PROBLEMS problems and one line counting the rest: a broken file of a million

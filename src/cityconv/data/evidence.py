@@ -48,7 +48,6 @@ from cityconv.data.wardfiles import (
     validate_table_file,
 )
 
-
 #: Table order: referenced tables first.
 TABLES = (
     "sources",

@@ -57,8 +57,8 @@ from cityconv.core.limits import CSV_BYTES, MAX_PROBLEMS, capped, csv_records, f
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import schema_store
 from cityconv.data.questionnaire import (
-    QUESTIONNAIRE_FILE,
     CENSUS_QUESTIONS,
+    QUESTIONNAIRE_FILE,
     Questionnaire,
     standard_questionnaire,
     ward_questionnaire,

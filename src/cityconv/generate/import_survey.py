@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 import shutil
 import tempfile
@@ -49,12 +48,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cityconv.core.files import replace_all
-from cityconv.core.limits import CSV_BYTES, capped, csv_records, read_input_bytes, limited_rows, workbook_problem
+from cityconv.core.limits import CSV_BYTES, capped, csv_records, limited_rows, read_input_bytes, workbook_problem
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
-from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
+from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
 from cityconv.methods.pii import screen_table, screen_text
 
 SURVEY_FILES = ("survey_responses", "survey_mentions")

@@ -28,6 +28,14 @@ from cityconv.core.params import did_you_mean
 from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles as datafiles
+from cityconv.data.context import (
+    BOUNDARY_SETS,
+    SET_CITY,
+    UnknownWardError,
+    WardContext,
+    load_context,
+    resolve_ward,
+)
 from cityconv.data.questionnaire import (
     QUESTIONNAIRE_FILE,
     Questionnaire,
@@ -37,14 +45,6 @@ from cityconv.data.questionnaire import (
 )
 from cityconv.generate.import_survey import mapping_template
 from cityconv.generate.workbook import write_workbook
-from cityconv.data.context import (
-    BOUNDARY_SETS,
-    SET_CITY,
-    UnknownWardError,
-    WardContext,
-    load_context,
-    resolve_ward,
-)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ID_MAX_LENGTH = 60

@@ -33,7 +33,6 @@ from scipy import stats as _sps
 from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
-
 __all__ = [
     "GoodnessOfFit",
     "RakeResult",

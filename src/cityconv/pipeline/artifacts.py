@@ -17,6 +17,7 @@ when its bytes change, so an unchanged page gives Sphinx nothing to re-read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import traceback
@@ -204,6 +205,13 @@ FIELD_KIT_CODE = ("cityconv.pipeline.fieldkit_book",)
 FIELD_KIT_INPUTS = ("package:generate/fieldkit/*.j2", "package:data/schemas/ward/*.json", "package:data/questionnaires/*")
 
 
+
+def _kit_page_facts(out_dir: Path, source) -> list:
+    """What a kit's page shows besides its template: the kit's facts and which documents were printed."""
+    from cityconv.pipeline import fieldkit_book as kits
+
+    return [kits.kit_facts(source), kits.printed_documents(out_dir)]
+
 def field_kit_artifacts(project: Project) -> list[Artifact]:
     """The kits' artifacts, in build order: per kit its documents, their PDFs and its page; then the list."""
     from cityconv.pipeline import fieldkit_book as kits
@@ -214,20 +222,20 @@ def field_kit_artifacts(project: Project) -> list[Artifact]:
     artifacts = []
     for source in sources:
         out_dir = root / source.kit_id
-        facts = lambda source=source: kits.kit_facts(source)  # noqa: E731
+        facts = functools.partial(kits.kit_facts, source)
         artifacts += [
             Artifact(kind="page", id=f"field-kit/{source.kit_id}/documents", stage="book",
                      outputs=tuple(rel(out_dir / name) for name in kits.document_files(source)),
-                     build=lambda out_dir=out_dir, source=source: kits.write_documents(out_dir, source),
+                     build=functools.partial(kits.write_documents, out_dir, source),
                      inputs=FIELD_KIT_INPUTS, code=FIELD_KIT_CODE, facts=facts),
             Artifact(kind="pdf", id=f"field-kit/{source.kit_id}", stage="book",
                      outputs=tuple(rel(out_dir / f"{name}.pdf") for name in kits.document_names()),
-                     build=lambda out_dir=out_dir: kits.print_documents(out_dir),
+                     build=functools.partial(kits.print_documents, out_dir),
                      inputs=(f"{rel(out_dir)}/*.html",), code=("cityconv.pipeline.print_html",)),
             Artifact(kind="page", id=f"field-kit/{source.kit_id}", stage="book", outputs=(rel(out_dir / "index.md"),),
-                     build=lambda out_dir=out_dir, source=source: kits.write_kit_page(out_dir, source),
+                     build=functools.partial(kits.write_kit_page, out_dir, source),
                      inputs=("package:generate/fieldkit/kit-page.md.j2",), code=FIELD_KIT_CODE,
-                     facts=lambda out_dir=out_dir, source=source: [kits.kit_facts(source), kits.printed_documents(out_dir)]),
+                     facts=functools.partial(_kit_page_facts, out_dir, source)),
         ]
     artifacts.append(Artifact(
         kind="page", id="field-kit", stage="book", outputs=(rel(root / "index.md"),),

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-
 from cityconv.core.params import StudyParams, load_all, problems_by_study, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative

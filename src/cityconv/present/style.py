@@ -26,8 +26,8 @@ DPI = 110
 def use_house_style() -> None:
     """Seaborn theme, Okabe–Ito palette, readable font sizes and ~110 dpi (small HTML pages)."""
     import matplotlib as mpl
-    from cycler import cycler
     import seaborn as sns
+    from cycler import cycler
 
     sns.set_theme(
         context="notebook",
