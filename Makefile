@@ -69,7 +69,8 @@ pdf: install browser-deps
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 # Test tiers (markers in pyproject.toml). The default pytest selection is the fast tier; `make test`
-# selects every tier with -m "" and adds nbval on one template opened outside a pipeline run (the
+# selects every tier with -m "" and adds nbval on one template opened outside a pipeline run (on its own,
+# without xdist, which would spread one notebook's cells over two kernels; the
 # session's real-book build stands in for nbval over the others: tests/realbook/test_real_book_runs.py).
 # TEST_WORKERS: pytest-xdist workers for `make test` (measured in benchmarks/README.md).
 TEST_WORKERS ?= 2
@@ -78,7 +79,8 @@ test: install $(CFF_STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadgroup tests $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
+	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadgroup tests
+	$(BIN)/python -m pytest -m "" -p no:xdist $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: install $(CFF_STAMP)
 	$(BIN)/python -m pytest tests

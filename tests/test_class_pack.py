@@ -16,6 +16,7 @@ from cityconv.chapters import class_pack as cp
 from cityconv.chapters import explorers as ex
 from cityconv.chapters import page_explorers as pe
 from cityconv.chapters import statistics_prose, survey
+from cityconv.chapters.common import _unescape
 from cityconv.chapters.loader import open_chapter
 from cityconv.methods import stats
 
@@ -49,7 +50,7 @@ def test_practice_dataset_is_the_ward_records_labelled_reconstructed_on_every_ro
 def test_teacher_sheet_numbers_are_the_chapters_and_explorers(pack):
     sheet = text_of(pack / "teacher-sheet.html")
     sv = survey.from_chapter(open_chapter("clubmoor", REPO))
-    plain = lambda md: re.sub(r"\s+", " ", md.replace("**", ""))  # noqa: E731
+    plain = lambda md: re.sub(r"\s+", " ", _unescape(md).replace("**", ""))  # noqa: E731
     # the survey chapter's own sentences (notebooks/03-residents-survey.ipynb prints these)
     assert plain(survey.multi_response_text(sv, "best_things")) in sheet
     assert plain(survey.single_answer_text(sv, "recommend")) in sheet

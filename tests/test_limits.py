@@ -125,6 +125,7 @@ def test_a_hostile_params_file_stops_only_itself(tmp_path: Path) -> None:
     assert set(found) == {"alpha", "beta"} and len(problems) == 1
 
 
+@pytest.mark.slow  # a subprocess build of a small project
 def test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact(tmp_path: Path) -> None:
     root = make_mini_project(tmp_path)
     (root / "params" / "zz-bomb.yml").write_text(BOMB, encoding="utf-8")
@@ -405,6 +406,7 @@ def test_the_run_lock_is_held_through_rendering(tmp_path: Path, monkeypatch) -> 
 # --------------------------------------------------------------------------- notebook time limits
 
 
+@pytest.mark.slow  # a subprocess build of a small project
 def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stays(tmp_path: Path) -> None:
     root = make_mini_project(tmp_path)
     first = subprocess.run([CITYCONV, "run", "alpha", "--root", str(root), "--jobs", "1"],

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 from cityconv import present  # noqa: E402
 from cityconv.chapters import profile  # noqa: E402
+from cityconv.core.escaping import myst_escape
 from cityconv.data import context as ctx  # noqa: E402
 from cityconv.present.figures import FIGURE_METADATA_KEY  # noqa: E402
 
@@ -91,7 +92,7 @@ def test_prose_numbers_come_from_the_data(clubmoor):
     text = profile.population_text(clubmoor)
     assert "**17,188**" in text and "7,212 households" in text and "486,097" in text and "15,272" in text
     assert present.fmt_pct(17188 / 486097, 1) in text
-    assert clubmoor.caveat in text  # the caveat sits beside the figures
+    assert myst_escape(clubmoor.caveat) in text  # the caveat sits beside the figures (escaped as data)
     ward, city = profile.shares(clubmoor.age, "ward"), profile.shares(clubmoor.age, "city")
     age = profile.age_text(clubmoor)
     assert f"Children under 15 make up {present.fmt_pct(ward['0-14'])}" in age

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from _book import REPO, _ignore
 from ruamel.yaml import YAML
+
+from real_book import REPO, _ignore
 
 WARD = "payload"
 #: Markers the browser test looks for: none may become an element, a script, maths or a formula.

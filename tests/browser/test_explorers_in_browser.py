@@ -17,6 +17,7 @@ import pytest
 from test_book_in_browser import BLOCKING, PageReport, new_page, run_axe
 
 from cityconv.chapters import explorers as ex
+from cityconv.chapters.common import _unescape
 
 pytestmark = pytest.mark.browser
 
@@ -214,7 +215,7 @@ def test_class_pack_downloads_from_the_teaching_page_and_matches_the_chapters(br
 
     sv = survey.from_chapter(open_chapter("clubmoor", REPO))
     for sentence in (survey.multi_response_text(sv, "best_things"), survey.single_answer_text(sv, "recommend")):
-        shown = _plain(sentence.replace("**", ""))
+        shown = _plain(_unescape(sentence).replace("**", ""))
         assert shown in chapter and shown in sheet
     explorer = _plain((site / PAGES["precision"]).read_text(encoding="utf-8"))
     default_sentence = ex.precision_summary(48, 0.5, ex.load_population("clubmoor", REPO))

@@ -20,10 +20,10 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
-from _book import require_chromium
 from payload_ward import MARK, WARD, cityconv, make_payload_project
 
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
+from real_book import require_chromium
 
 pytestmark = pytest.mark.browser
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

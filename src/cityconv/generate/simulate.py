@@ -57,6 +57,7 @@ from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles as datafiles
 from cityconv.data.context import WardContext, load_context
+from cityconv.data.questionnaire import ward_questionnaire
 from cityconv.generate import reconstruct as rc
 
 NOT_STATED = "Prefer not to say"
@@ -682,7 +683,11 @@ def simulate_ward(
         if problems:  # a bug here, not an input problem
             raise RuntimeError("simulated data do not validate:\n" + "\n".join(str(p) for p in problems))
         (staged / "README.md").write_bytes(readme_markdown(params, n, seed, propensities is None, full_props, composition, names).encode("utf-8"))
-        (staged / "CODEBOOK.md").write_bytes(datafiles.codebook_markdown().encode("utf-8"))
+        # the codebook `cityconv validate` expects: generated from the ward's own questionnaire
+        questionnaire, questionnaire_problems = ward_questionnaire(data_dir, project.root)
+        if questionnaire is None:
+            raise InputError(questionnaire_problems)
+        (staged / "CODEBOOK.md").write_bytes(datafiles.codebook_markdown(questionnaire).encode("utf-8"))
         new_params = staging / params_path.name
         new_params.write_bytes(mark_synthetic_text(params_path.read_text(encoding="utf-8")).encode("utf-8"))
         _check_params_text(new_params, project)

@@ -43,7 +43,7 @@ def lower_first(text: str) -> str:
 # (`cityconv.core.escaping.myst_finalize`), so text from data cannot start a role, directive, fence,
 # maths or HTML. Markdown a chapter builds on purpose (links, quotes it escaped itself) is marked in the
 # template with `|safe` or passed as `markupsafe.Markup` (`myst_markup`); a value inside a code span or
-# a role (`{cite:p}` keys, file names) goes through `|code_text`; inside an HTML block, `|e`.
+# a role (citation keys, file names) goes through `|code_text`; inside an HTML block, `|e`.
 
 
 @lru_cache(maxsize=None)
