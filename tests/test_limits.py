@@ -367,7 +367,7 @@ def test_an_unreachable_scheduler_fails_fast() -> None:
 
     started = time.monotonic()
     with pytest.raises(InputError) as exc:
-        DaskExecutor("tcp://127.0.0.1:9")  # the discard port: nothing listens there
+        DaskExecutor("tcp://127.0.0.1:9")._connect()  # the discard port: nothing listens there
     assert time.monotonic() - started < 8
     assert "no Dask scheduler answers at tcp://127.0.0.1:9" in str(exc.value)
 

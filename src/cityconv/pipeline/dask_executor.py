@@ -181,8 +181,6 @@ class DaskExecutor:
         self._client = self._cluster = None
         self._local_pids: list[int] = []
         self._blobs: dict = {}
-        if self.address:
-            scheduler_must_answer(self.address)
 
     def _connect(self):
         if self._client is not None:
@@ -191,6 +189,7 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.address:
+            scheduler_must_answer(self.address)
             self._client = Client(self.address, timeout=f"{SCHEDULER_TIMEOUT * 2:.0f}s")
         else:
             before = {p.pid for p in psutil.Process().children(recursive=True)}
