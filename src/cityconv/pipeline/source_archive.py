@@ -156,20 +156,20 @@ def public_identifiers(root: Path) -> dict[str, str]:
 
 
 def offer_markdown(root: Path) -> str:
-    """The paragraph book pages include to offer the source of this edition (paths relative to `book/`)."""
+    """The paragraph book pages include to offer the source of this edition (links from the book's top folder)."""
     ids = public_identifiers(root)
     lines = []
     meta = Path(root) / OUTPUT / METADATA_NAME
     if meta.is_file():
         info = json.loads(meta.read_text(encoding="utf-8"))
-        link = f"generated/source/{ARCHIVE_NAME}"
+        link = f"/{OUTPUT}/{ARCHIVE_NAME}"  # from the book's top folder, so any page may include this
         state = (f"commit `{info['commit']}`, with uncommitted changes to tracked files (the archive holds "
                  "them as built; its top folder ends in `-dirty`)") if info["dirty"] else f"commit `{info['commit']}`"
         lines += [
             f"**The source of this edition.** {{download}}`{ARCHIVE_NAME} <{link}>` holds exactly the files "
             f"that built this book: the tracked files of {state} — code, chapter templates, params, ward "
             "data and lock files — and `SOURCE.json`, which records the commit. Its SHA-256 checksum is "
-            f"`{info['sha256']}` ({{download}}`checksum file <generated/source/{CHECKSUM_NAME}>`). Unpack it "
+            f"`{info['sha256']}` ({{download}}`checksum file </{OUTPUT}/{CHECKSUM_NAME}>`). Unpack it "
             "beside the open data and run `make book` in its top folder to build this edition again.",
         ]
     else:
