@@ -18,7 +18,7 @@ from cityconv.pipeline import source_archive
 from cityconv.pipeline.artifacts import book_artifacts
 
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))
-OFFER = "```{include} generated/source/offer.md\n```\n"
+OFFER = ":::{include} generated/source/offer.md\n:::\n"  # as book/index.md includes it
 
 
 def git(root: Path, *args: str) -> str:
