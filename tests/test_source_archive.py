@@ -7,7 +7,10 @@ into another folder, builds that, and gets the same chapters.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -17,6 +20,7 @@ from cityconv.core.paths import Project
 from cityconv.pipeline import source_archive
 from cityconv.pipeline.artifacts import book_artifacts
 
+REPO = Path(__file__).resolve().parents[1]
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))
 OFFER = ":::{include} generated/source/offer.md\n:::\n"  # as book/index.md includes it
 
@@ -104,6 +108,7 @@ def chapters(root: Path) -> list[str]:
 def test_unpacked_archive_builds_the_same_chapters(mini_project: Path, tmp_path_factory) -> None:
     index = mini_project / "book" / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\n" + OFFER, encoding="utf-8")
+    shutil.copy(REPO / "CITATION.cff", mini_project / "CITATION.cff")  # each chapter then offers its citation
     commit = commit_all(mini_project)
 
     first = subprocess.run([CITYCONV, "build", "--root", str(mini_project)], capture_output=True, text=True, timeout=900)
@@ -112,6 +117,10 @@ def test_unpacked_archive_builds_the_same_chapters(mini_project: Path, tmp_path_
     digest = hashlib.sha256((out / source_archive.ARCHIVE_NAME).read_bytes()).hexdigest()
     page = (mini_project / "_build" / "html" / "book" / "index.html").read_text(encoding="utf-8")
     assert source_archive.ARCHIVE_NAME in page and digest in page and commit in page
+    chapter_html = (mini_project / "_build" / "html" / "book" / "generated" / "alpha" / "02-arithmetic.html")
+    chapter = html.unescape(re.sub(r"<[^>]+>", "", chapter_html.read_text(encoding="utf-8")))  # the text a reader sees
+    assert "Cite this chapter" in chapter and "@incollection{cityconv_alpha_02-arithmetic" in chapter
+    assert "TY  - CHAP" in chapter and '"container-title"' in chapter
 
     unpacked = tmp_path_factory.mktemp("unpacked")
     with tarfile.open(out / source_archive.ARCHIVE_NAME) as tar:
