@@ -75,6 +75,11 @@ def test_release_sets_one_version_and_date_everywhere_and_moves_the_changelog(ch
     assert unreleased.strip() in changelog.split("## [9.8.7] - 2031-02-03", 1)[1]
     assert git(checkout, "status", "--porcelain") == ""  # committed, so the edition's archive is clean
     assert git(checkout, "log", "-1", "--format=%s").strip() == "Release 9.8.7"
+    cffconvert = REPO / ".venv-cffconvert" / "bin" / "cffconvert"
+    if cffconvert.exists():  # the released citation file is still valid CFF (make test installs cffconvert)
+        checked = subprocess.run([str(cffconvert), "--validate", "-i", str(checkout / "CITATION.cff")],
+                                 capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_a_dirty_tree_is_refused_and_nothing_changes(checkout: Path) -> None:
