@@ -59,7 +59,11 @@ def csl_json(c: ChapterCitation) -> str:
 
 def cite_markdown(c: ChapterCitation) -> str:
     """A collapsed box offering the three formats (fenced, so nothing in them is read as MyST)."""
-    fence = "`" * 4
+    import re
+
+    body = bibtex(c) + ris(c) + csl_json(c)
+    # longer than any run of backticks in the citation text (a ward title from params could hold some)
+    fence = "`" * max(4, 1 + max((len(run) for run in re.findall("`+", body)), default=0))
     return (
         ":::{admonition} Cite this chapter\n:class: note dropdown\n"
         f"Version {c.edition} of the book, released on {c.date}. The figures are made again at each build, "
