@@ -11,7 +11,7 @@ CFF_VENV  := .venv-cffconvert
 CFF_STAMP := $(CFF_VENV)/.installed
 JOBS   ?=
 
-.PHONY: help install js-deps browser-deps validate run book pdf test test-fast explore lock clean
+.PHONY: help install js-deps browser-deps validate run book pdf test test-fast explore lock clean release
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
@@ -20,6 +20,7 @@ help:
 	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
 	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
 	@echo "make validate  check params, templates and data files"
+	@echo "make release VERSION=x.y.z  set the version and date everywhere, commit, build, gather _build/release/x.y.z"
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
 
@@ -101,6 +102,15 @@ explore: install
 		--ServerApp.port=$(EXPLORE_PORT) --ServerApp.port_retries=0 --ServerApp.root_dir="$(EXPLORE_DIR)" \
 		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None \
 		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# A release (tools/release.py): refuse a dirty tree, set the version and date everywhere, move the
+# changelog's Unreleased section, commit; then build the book and PDFs (make again, so the package is
+# reinstalled with the new version) and gather them with the source archive into _build/release/VERSION/.
+release: install
+	@test -n "$(VERSION)" || { echo "make release: say which version, e.g. make release VERSION=0.2.0"; exit 2; }
+	$(BIN)/python tools/release.py prepare $(VERSION)
+	$(MAKE) book pdf
+	$(BIN)/python tools/release.py collect $(VERSION)
 
 lock: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"

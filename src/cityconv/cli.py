@@ -482,7 +482,9 @@ def field_kit(
     if pdf:
         from cityconv.pipeline.print_html import print_pages
 
-        written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"])
+        from cityconv.generate.fieldkit import PRINT_FOOTER
+
+        written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"], footer=PRINT_FOOTER)
     console.print(f"[green]✓[/] field kit for {plain(params.title)} in {plain(str(target))}:")
     for path in written:
         if path.suffix != ".md":

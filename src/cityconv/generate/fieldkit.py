@@ -44,10 +44,15 @@ PRINT_CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11.5pt; line-height: 1.45; color: #111; max-width: 46em; margin: 0 auto; }
 h1 { font-size: 18pt; margin-top: 0; } h2 { font-size: 13pt; margin-top: 1.3em; break-after: avoid; }
 h1:not(:first-of-type) { break-before: page; }
-ul { list-style: none; padding-left: 0.6em; } li { margin: 0.25em 0; }
+ul { list-style: none; padding-left: 0.6em; } li { margin: 0.25em 0; } p { margin: 0.35em 0; }
+.slip { break-inside: avoid; margin-top: 2em; padding-top: 0.5em; }
 table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 0.2em 0.5em; text-align: left; }
 code { font-size: 10pt; }
 """
+#: Chromium's footer on every printed page: the document's title (which names the ward) and the page number.
+PRINT_FOOTER = ('<div style="font-family: DejaVu Sans, Arial, sans-serif; font-size: 8pt; color: #444; width: 100%; '
+                'margin: 0 16mm; display: flex; justify-content: space-between;"><span class="title"></span>'
+                '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
 
 
 @dataclass(frozen=True)

@@ -247,9 +247,34 @@ def field_kit_artifacts(project: Project) -> list[Artifact]:
     return artifacts
 
 
+def source_artifacts(project: Project) -> list[Artifact]:
+    """The source archive of a Git checkout (`pipeline.source_archive`), and the paragraph pages include to offer it."""
+    from cityconv.pipeline import source_archive as source
+
+    out_dir = project.root / source.OUTPUT
+    artifacts = []
+    if source.is_checkout(project.root):
+        artifacts.append(Artifact(
+            kind="bundle", id="source", stage="book",
+            outputs=tuple(_rel(project, out_dir / name)
+                          for name in (source.ARCHIVE_NAME, source.CHECKSUM_NAME, source.METADATA_NAME)),
+            build=lambda: [write_if_changed(path, data) for path, data in source.archive_files(project).items()],
+            code=("cityconv.pipeline.source_archive",),
+            facts=lambda: source.source_state(project.root).fingerprint(),
+        ))
+    artifacts.append(Artifact(
+        kind="page", id="source-offer", stage="book", outputs=(_rel(project, out_dir / source.OFFER_NAME),),
+        build=lambda: write_if_changed(out_dir / source.OFFER_NAME, source.offer_markdown(project.root).encode("utf-8")),
+        inputs=(source.CITATION_FILE, f"{source.OUTPUT}/{source.METADATA_NAME}"),
+        code=("cityconv.pipeline.source_archive",),
+    ))
+    return artifacts
+
+
 def book_artifacts(project: Project) -> list[Artifact]:
-    """The book stage, in build order: the landing page, the field kits, the class pack."""
-    return [landing_artifact(project), *field_kit_artifacts(project), *class_pack_artifacts(project)]
+    """The book stage, in build order: the source archive and its offer, the landing page, the field kits, the class pack."""
+    return [*source_artifacts(project), landing_artifact(project), *field_kit_artifacts(project),
+            *class_pack_artifacts(project)]
 
 
 def print_artifacts(project: Project, ids: list[str] | None = None) -> list[Artifact]:

@@ -120,7 +120,7 @@ def _print_pdfs(pairs: list[tuple[Path, Path]]) -> bool:
     from cityconv.pipeline.print_html import print_pages
 
     try:
-        print_pages(pairs)
+        print_pages(pairs, footer=fieldkit.PRINT_FOOTER)
     except PdfError as exc:
         print(f"note: the field kit's PDFs were not printed ({exc})", file=sys.stderr)
         return False

@@ -137,7 +137,7 @@ def download_link_html(
 WORKBOOK_TITLE = "The good conversations evidence base"
 DEFAULT_LICENCE = (
     "The tables are the cityconv project's own work and are published under CC BY 4.0, like the "
-    "book's text (see the repository README, 'Licences'). Words quoted from the sources (for "
+    "book's text (see the book's page 'Licences and attribution'). Words quoted from the sources (for "
     "example the effect_published column) remain the copyright of their authors and are reproduced "
     "for citation; cite the original source for them."
 )
@@ -250,13 +250,14 @@ def evidence_workbook(
 
     rows: list[tuple[str, str]] = [
         ("Title", WORKBOOK_TITLE),
-        ("What this is", "Every table of the project's evidence base (data/evidence/ in the cityconv repository), "
+        ("What this is", "Every table of the project's evidence base (data/evidence/ in the source archive the book offers on "
+                         "its page 'Reproduce this book'), "
                          "one sheet per CSV file, exactly as published: cells are text as written, blank means missing."),
-        ("Source", _plain(intro) or "See data/evidence/README.md in the repository."),
+        ("Source", _plain(intro) or "See the chapter of the book this workbook was downloaded from."),
         ("Licence", licence),
-        ("How to cite", _plain(sections.get("Citing", "")) or "See data/evidence/README.md in the repository."),
-        ("Documentation", "Column meanings, grading rubric and checks: data/evidence/README.md; "
-                          "types and code lists: src/cityconv/data/schemas/evidence/<name>.schema.json."),
+        ("How to cite", _plain(sections.get("Citing", "")) or "See the chapter of the book this workbook was downloaded from."),
+        ("Documentation", "Column meanings, grading rubric and checks: the chapter of the book this workbook was "
+                          "downloaded from, and data/evidence/README.md in the book's source archive."),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         readme.cell(row=r, column=1, value=key).font = bold

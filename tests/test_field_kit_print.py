@@ -1,0 +1,59 @@
+"""The field kit prints for the doorstep: no contents list, a box per answer without bullets, write-in
+lines, the ward and page numbers in the footer, and a tear-off slip with the response number the
+consent form refers to. Checked in the PDF's text (poppler), as printed by the book's own printer."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cityconv.data.questionnaire import ward_questionnaire
+from cityconv.generate import fieldkit
+from cityconv.pipeline import fieldkit_book
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_questionnaire_markdown_has_boxes_without_bullets_and_write_in_lines() -> None:
+    questionnaire, problems = ward_questionnaire(REPO / "data" / "clubmoor", REPO)
+    assert not problems
+    text = fieldkit.document_markdown("questionnaire", questionnaire)
+    assert not re.search(r"^\s*[-*] ☐", text, flags=re.MULTILINE)  # no list item carries a box
+    boxes = len(re.findall(r"^☐ ", text, flags=re.MULTILINE))
+    assert boxes == sum(len(q.options) for q in questionnaire.questions)  # one box per answer
+    assert re.search(r"^☐ Other \(please write in\): _{20,}", text, flags=re.MULTILINE)
+    assert "Participant slip" in text and "Your response number: ____" in text
+    consent = fieldkit.document_markdown("information-and-consent", questionnaire)
+    assert "response number on my participant slip" in consent
+
+
+@pytest.mark.browser
+def test_printed_questionnaire_and_consent_form(tmp_path: Path) -> None:
+    from cityconv.pipeline.chromium import CHROMIUM
+
+    if not CHROMIUM.exists() or not shutil.which("pdftotext"):
+        pytest.skip("needs Chromium and poppler-utils")
+    questionnaire, _ = ward_questionnaire(REPO / "data" / "clubmoor", REPO)
+    fieldkit.write_field_kit(tmp_path, questionnaire, "clubmoor")
+    assert fieldkit_book.print_documents(tmp_path)
+
+    def text(name: str) -> str:
+        out = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        return out
+
+    printed = text("questionnaire")
+    pages = printed.split("\f")
+    assert "Contents" not in printed and "Skip to main content" not in printed
+    assert "•" not in printed
+    assert re.search(r"Other \(please write in\): _{20,}", printed)
+    assert "Participant slip" in printed and re.search(r"Your response number: _{6,}", printed)
+    assert re.search(r"response number _+ \(write the same number on the slip below\)", " ".join(printed.split()))
+    for number, page in enumerate([p for p in pages if p.strip()], start=1):
+        assert "Questionnaire: Clubmoor" in page and f"Page {number} of" in page
+    consent = " ".join(text("information-and-consent").split())
+    assert "response number on my participant slip" in consent and "Contents" not in consent
