@@ -480,9 +480,8 @@ def field_kit(
     target = out.resolve() if out else project.root / "_build" / "field-kit" / ward_id
     written = write_field_kit(target, questionnaire, ward_id, params.disclosure.threshold)
     if pdf:
-        from cityconv.pipeline.print_html import print_pages
-
         from cityconv.generate.fieldkit import PRINT_FOOTER
+        from cityconv.pipeline.print_html import print_pages
 
         written += print_pages([(p, p.with_suffix(".pdf")) for p in written if p.suffix == ".html"], footer=PRINT_FOOTER)
     console.print(f"[green]✓[/] field kit for {plain(params.title)} in {plain(str(target))}:")
