@@ -100,6 +100,10 @@ def make_payload_project(tmp: Path) -> Path:
                 k += 1
         frame.to_csv(csv_path, index=False, lineterminator="\n", encoding="utf-8")
     _poison_questionnaire(data / "questionnaire.yml")
+    # the ward's codebook follows its (now hostile) questionnaire, as `cityconv codebook` keeps it
+    from cityconv.pipeline.fieldkit_book import rewrite_codebook
+
+    rewrite_codebook(data, root)
     _write_small_toc(root)
     return root
 

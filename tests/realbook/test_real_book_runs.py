@@ -19,6 +19,7 @@ import pytest
 from cityconv.core.params import load_all
 from cityconv.core.paths import Project
 from cityconv.data.wardfiles import city_dir_for
+from cityconv.pipeline.book import CITATION_FILE
 from cityconv.pipeline.templates import discover
 from real_book import VENV_BIN
 
@@ -46,7 +47,8 @@ def test_every_chapter_reads_only_what_it_declares(root: Path) -> None:
             continue
         template = templates[path.stem]
         # a ward's data loader also reads the city-level sources kept once beside the ward folders
-        own = [study.where, *([f"{study.data_dir}/*", f"{city_dir_for(Path(study.data_dir)).as_posix()}/*"] if study.data_dir else [])]
+        # (and the pipeline reads CITATION.cff for every chapter's "Cite this chapter" box)
+        own = [study.where, CITATION_FILE, *([f"{study.data_dir}/*", f"{city_dir_for(Path(study.data_dir)).as_posix()}/*"] if study.data_dir else [])]
         record = nbformat.read(path, as_version=4).metadata["cityconv"]["record"]
         for read in record["reads"]:
             if read.startswith("package:"):

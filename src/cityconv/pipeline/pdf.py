@@ -301,10 +301,10 @@ _PREPARE_JS = r"""
     header.append(el("h1", null, heading), el("p", null, intro));
     const body = el("div", "cityconv-briefing");
     body.append(...kept);
-    // The provenance box is for the web page (which files made it); a councillor's briefing has no use for it.
+    // The provenance and citation boxes are for the web page; a councillor's briefing has no use for them.
     body.querySelectorAll(".admonition.dropdown").forEach((box) => {
       const t = box.querySelector(".admonition-title");
-      if (t && t.textContent.trim().startsWith("Provenance")) box.remove();
+      if (t && /^(Provenance|Cite this chapter)/.test(t.textContent.trim())) box.remove();
     });
     // The works the briefing cites, read from the bibliography before it leaves the page.
     const cited = [];

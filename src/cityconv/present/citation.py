@@ -65,7 +65,7 @@ def cite_markdown(c: ChapterCitation) -> str:
     # longer than any run of backticks in the citation text (a ward title from params could hold some)
     fence = "`" * max(4, 1 + max((len(run) for run in re.findall("`+", body)), default=0))
     return (
-        ":::{admonition} Cite this chapter\n:class: note dropdown\n"
+        ":::{admonition} Cite this chapter\n:class: note dropdown cityconv-cite\n"
         f"Version {c.edition} of the book, released on {c.date}. The figures are made again at each build, "
         "so please give the version.\n\n"
         f"BibTeX:\n\n{fence}bibtex\n{bibtex(c)}\n{fence}\n\n"
