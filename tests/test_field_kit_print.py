@@ -50,6 +50,7 @@ def test_printed_questionnaire_and_consent_form(tmp_path: Path) -> None:
     pages = printed.split("\f")
     assert "Contents" not in printed and "Skip to main content" not in printed
     assert "•" not in printed
+    assert "<div" not in printed and "</div>" not in printed  # the slip's wrapper is markup, not text
     assert re.search(r"Other \(please write in\): _{20,}", printed)
     assert "Participant slip" in printed and re.search(r"Your response number: _{6,}", printed)
     assert re.search(r"response number _+ \(write the same number on the slip below\)", " ".join(printed.split()))

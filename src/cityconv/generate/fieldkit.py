@@ -95,6 +95,18 @@ def document_markdown(name: str, questionnaire: Questionnaire, threshold: int = 
     return _template(name).render(**context)
 
 
+SLIP_START = "<p>✂ "  # the tear-off line of the questionnaire's participant slip (questionnaire.md.j2)
+
+
+def _wrap_slip(body: str) -> str:
+    """Keep the participant slip, from its tear-off line to the end, together on one printed page.
+
+    The documents are rendered without raw HTML, so the template cannot wrap the slip itself.
+    """
+    at = body.find(SLIP_START)
+    return body if at < 0 else f'{body[:at]}<div class="slip">\n{body[at:]}</div>\n'
+
+
 def document_html(markdown: str, title: str) -> str:
     """A print-ready HTML page of one document (A4, no scripts, nothing fetched)."""
     import html
@@ -103,6 +115,7 @@ def document_html(markdown: str, title: str) -> str:
 
     # No raw HTML: the documents are Markdown only, so any HTML in them came from data and is shown as text.
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    body = _wrap_slip(body)
     return (f"<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{PRINT_CSS}</style></head><body>\n{body}</body></html>\n")
 
