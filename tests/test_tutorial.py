@@ -38,7 +38,7 @@ FENCE = re.compile(r"^(`{3,})\s*([^`\s]*)\s*$")
 BANNER = "Synthetic demonstration data — not findings"
 # Not copied into the scratch repository: environments, build output, caches, version control.
 IGNORE = {".venv", ".venv-cffconvert", "_build", ".git", "node_modules", ".pytest_cache", "__pycache__",
-          "test-artifacts", ".ipynb_checkpoints"}
+          "test-artifacts", ".ipynb_checkpoints", ".cityconv"}  # as a clean checkout: no run state
 
 
 # --------------------------------------------------------------------------------- reading the page

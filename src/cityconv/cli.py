@@ -75,6 +75,13 @@ def _fail_on_problems(problems) -> None:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _refuse_unknown_ids(project: Project, ids: Optional[list[str]]) -> None:
+    """Exit 2 on a misspelt id before the run lock is taken: nothing in the project changes."""
+    from cityconv.pipeline.runner import unknown_id_problems
+
+    _fail_on_problems(unknown_id_problems(project, ids))
+
+
 @contextlib.contextmanager
 def _project_lock(project: Project, wait: bool):
     """The project's run lock, or exit 75 with a message when another run holds it."""
@@ -271,6 +278,7 @@ def build(
 
     project = _project(root)
     kinds = _parse_kinds(only)
+    _refuse_unknown_ids(project, ids)
     with _project_lock(project, wait):  # held through rendering: two builds never write _build/html at once
         summary = None
         if kinds is None or "notebook" in kinds:
@@ -311,8 +319,10 @@ def pdf(
     from cityconv.pipeline.pdf import pdf_dir
 
     project = _project(root)
-    summary = _run(project, ids, jobs, force=False)
-    results = _build_artifacts(project, ("book", "print"), ids=ids or None)
+    _refuse_unknown_ids(project, ids)
+    with _project_lock(project, wait=False):  # held through printing: two runs never write the PDFs at once
+        summary = _run(project, ids, jobs, force=False)
+        results = _build_artifacts(project, ("book", "print"), ids=ids or None)
     printed = {r.artifact.id: r for r in results if r.artifact.stage == "print"}
     console.print(f"Book PDF: {pdf_dir(project) / 'cityconv-book.pdf'}")
     for output in printed["book"].artifact.outputs[1:] if "book" in printed else ():

@@ -159,6 +159,24 @@ def _load_denylist_quietly():
         return load_denylist()
 
 
+def unknown_id_problems(project: Project, ids: list[str] | None) -> list[Problem]:
+    """Ids on the command line that name no ward, study or atlas page, each with a "did you mean".
+
+    Checked before a command takes the run lock, so a misspelt id changes nothing in the project.
+    An id whose params file exists but fails is known: `build_plan` reports its own problems.
+    """
+    if not ids:
+        return []
+    all_params, params_problems = load_all(project)
+    chosen, _ = split_atlas_ids(project, all_params, ids)
+    failing = problems_by_study(params_problems)
+    try:
+        select(all_params, [i for i in chosen or [] if i not in failing], also=ATLAS_IDS_HINT)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
 def build_plan(project: Project, ids: list[str] | None = None, remember_clean: bool = True) -> Plan:
     """Validate everything the selected runs need and list the runs; nothing executes here.
 
