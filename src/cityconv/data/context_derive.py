@@ -62,6 +62,7 @@ from cityconv.data.context_oa import (
     OaGeography,
     load_oa_geography,
     oa_lsoa11,
+    read_open_csv,
     sape_mid2020,
     ward_names,
     ward_sums,
@@ -75,12 +76,7 @@ from cityconv.data.context_provenance import provenance_text
 
 
 def _read_csv(open_data_dir: Path, name: str) -> pd.DataFrame:
-    path = Path(open_data_dir) / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"open data file missing: {path} (see /work/shared/open-data/PROVENANCE.md or set $CITYCONV_OPEN_DATA)"
-        )
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"geography code": str})
+    return read_open_csv(open_data_dir, name, dtype={"geography code": str})
 
 
 @dataclass
