@@ -58,7 +58,7 @@ DEFINITIONS: dict[str, FactDefinition] = {
     d.fact_id: d
     for d in (
         FactDefinition(
-            "population_2021", "usual residents", "the Census 2021 output areas in the ward",
+            "population_2021", "usual residents", "the ward's Census 2021 output areas, summed",
             "2021", "the ward's boundary set in its params", "ons_census2021",
             "(Census 2021, sum of the ward's output areas)",
         ),
