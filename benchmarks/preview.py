@@ -1,0 +1,190 @@
+"""Measure `cityconv preview`'s edit loop as a researcher sees it, in a real browser.
+
+Not a timed test: the machines here are shared and noisy, so each figure is printed with the
+machine's description and its load while measuring, and with the rebuild's own phase timings
+(plan, notebooks, pages, render) from the preview's output, which say where the time went.
+
+Usage:  .venv/bin/python benchmarks/preview.py [--project fixture|real] [--repeats 3] [--jobs 2]
+
+- fixture (default): the test suite's one-ward project (tests/test_preview.py): a copy of Clubmoor's
+  data and a chapter printing the total of workshops.csv's `participants`, plus two hand-written pages.
+- real: a scratch copy of the whole project (first build: the whole book, tens of minutes); the CSV
+  edited is Clubmoor's workshops.csv, and the page watched is the chapter given by --page.
+
+Two loops, each `--repeats` times, with the page open in headless Chromium (Debian's):
+1. save one ward's CSV with a new workshop participant count, then wait until the open page has
+   reloaded and shows the new number (target: 5 s on a two-core machine);
+2. save a hand-written page (`book/about-the-data.md`) with a new sentence, then wait until the open
+   page shows it (target: 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+CITYCONV = str(Path(sys.executable).with_name("cityconv"))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+WORKSHOP_ROW = "W1,1,2020-11,"
+HAND_WRITTEN = "book/about-the-data.md"
+PHASES = re.compile(r"\(([\d.]+) s: (plan [^)]*)\)")
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, {platform.platform()}"
+
+
+def fixture_project(base: Path) -> tuple[Path, str]:
+    from test_preview import one_ward_project
+
+    base.mkdir(parents=True)
+    return one_ward_project(base), "book/generated/alpha/01-files.html"
+
+
+def real_project(base: Path, page: str) -> tuple[Path, str]:
+    from build_speed import scratch_project
+
+    return scratch_project(base), page
+
+
+class Preview:
+    """`cityconv preview` running in the background, its output in a file."""
+
+    def __init__(self, root: Path, jobs: int) -> None:
+        self.log_path = root.parent / "preview.log"
+        self.log = self.log_path.open("w", encoding="utf-8")
+        self.process = subprocess.Popen([CITYCONV, "preview", "--root", str(root), "--jobs", str(jobs)],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = self.wait_for(r"Serving the book at (http://127\.0\.0\.1:\d+/)", 120)
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float, start: int = 0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.output()[start:])
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                raise SystemExit(f"the preview stopped:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        raise SystemExit(f"no {pattern!r} within {timeout} s:\n{self.output()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def wait_for_text(page, text: str, timeout: float = 900) -> float:
+    """Seconds until the open page's text includes `text` (the page reloads itself; we only read it)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if text in page.inner_text("body", timeout=1000):
+                return time.monotonic() - started
+        except Exception:  # noqa: BLE001  (the page is reloading: read it again)
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"the page never showed {text!r}")
+
+
+def edit_loop(preview: Preview, page, path: Path, edits: list[tuple[str, str, str]]) -> list[tuple[float, str]]:
+    """For each (old, new, expected text): save the edit, time until the page shows the text."""
+    times = []
+    for old, new, expected in edits:
+        start = len(preview.output())
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path}"
+        saved = time.monotonic()
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        wait_for_text(page, expected)
+        seconds = time.monotonic() - saved
+        phases = preview.wait_for(r"(\([\d.]+ s: plan [^)]*\))", 60, start)
+        times.append((seconds, phases))
+        print(f"  {seconds:6.2f} s to the reloaded page; rebuild {phases}", flush=True)
+        time.sleep(1.0)  # let the browser settle before the next save
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", choices=("fixture", "real"), default="fixture")
+    parser.add_argument("--page", default="book/generated/clubmoor/02-evidence-gathering.html",
+                        help="with --project real: the chapter showing the workshop participants")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from cityconv.pipeline.chromium import launch
+
+    print(f"Machine: {machine()}")
+    print(f"Commit: {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}")
+    base = Path(tempfile.mkdtemp(prefix="cityconv-preview-bench-"))
+    loads = [os.getloadavg()[0]]
+    try:
+        root, chapter = fixture_project(base / "fixture") if args.project == "fixture" else real_project(base, args.page)
+        started = time.monotonic()
+        preview = Preview(root, args.jobs)
+        try:
+            preview.wait_for(r"(Runs: .*\(.*\))", 7200)
+            print(f"First build: {time.monotonic() - started:.1f} s", flush=True)
+            csv = root / "data" / ("alpha" if args.project == "fixture" else "clubmoor") / "workshops.csv"
+            first = re.search(re.escape(WORKSHOP_ROW) + r"(\d+)", csv.read_text(encoding="utf-8"))
+            assert first, f"no {WORKSHOP_ROW}… row in {csv}"
+            others = sum(int(n) for n in re.findall(r"^W\d+,\d+,[\d-]+,(\d+)$", csv.read_text(encoding="utf-8"), re.M)) - int(first.group(1))
+            counts = [int(first.group(1)), *(int(first.group(1)) + 3 * (i + 1) for i in range(args.repeats))]
+            edits = [(f"{WORKSHOP_ROW}{a}\n", f"{WORKSHOP_ROW}{b}\n", f"{b + others}") for a, b in zip(counts, counts[1:])]
+            if args.project == "fixture":
+                edits = [(old, new, f"Workshop participants: {total}") for old, new, total in edits]
+            page_md = root / HAND_WRITTEN
+            marker = page_md.read_text(encoding="utf-8").rstrip("\n")
+            words = [f"Preview benchmark sentence {i}." for i in range(args.repeats + 1)]
+            page_md.write_text(marker + f"\n\n{words[0]}\n", encoding="utf-8")
+            preview.wait_for(r"(✓ rebuilt)", 600, len(preview.output()))
+            page_edits = [(words[i], words[i + 1], words[i + 1]) for i in range(args.repeats)]
+            with sync_playwright() as playwright:
+                browser = launch(playwright)
+                page = browser.new_page()
+                page.goto(preview.url + chapter)
+                print(f"CSV saved → reloaded page shows the new total ({csv.relative_to(root)}, {chapter}):", flush=True)
+                csv_times = edit_loop(preview, page, csv, edits)
+                loads.append(os.getloadavg()[0])
+                page.goto(preview.url + HAND_WRITTEN.replace(".md", ".html"))
+                print(f"Hand-written page saved → reloaded page shows the new sentence ({HAND_WRITTEN}):", flush=True)
+                page_times = edit_loop(preview, page, page_md, page_edits)
+                loads.append(os.getloadavg()[0])
+                browser.close()
+        finally:
+            preview.stop()
+        for name, times, target in (("CSV edit", csv_times, 5.0), ("page edit", page_times, 2.0)):
+            values = sorted(t for t, _ in times)
+            print(f"{name}: median {values[len(values) // 2]:.2f} s (min {values[0]:.2f}, max {values[-1]:.2f}; "
+                  f"target {target:.0f} s: {'met' if values[len(values) // 2] <= target else 'not met'})")
+        print(f"1-minute load average while measuring: {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
