@@ -23,6 +23,7 @@ from watchfiles import Change
 
 from cityconv.core.paths import Project
 from cityconv.pipeline.preview import ProjectInputs, Watcher, watched_paths
+from cityconv.pipeline.preview_render import KeptRenderer
 from cityconv.pipeline.preview_server import BANNER_ID, STATUS_PATH, PreviewState, address, decorate, start_server
 from nbtools import make_mini_project, write_template
 from test_interrupts import alive
@@ -100,6 +101,22 @@ def test_the_watcher_sees_inputs_and_ignores_what_builds_write(tmp_path: Path) -
         assert changed == {str(saved)}
     finally:
         watcher.stop()
+
+
+# --------------------------------------------------------------------------- the kept renderer
+
+
+def test_the_kept_renderer_runs_jupyter_books_command_line_in_a_child_per_render(tmp_path: Path) -> None:
+    renderer = KeptRenderer(tmp_path)
+    try:
+        assert renderer.render(["--version"]) == 0
+        assert renderer.render(["build", str(tmp_path / "no-such-book")]) not in (0, None)  # click's usage error
+        assert renderer.process.poll() is None  # a failed render does not end the renderer
+        assert renderer.render(["--version"]) == 0
+    finally:
+        renderer.close()
+    assert renderer.process.returncode == 0  # it ends when its input closes
+    assert renderer.render(["--version"]) is None  # gone: the preview falls back to `jupyter-book`
 
 
 # --------------------------------------------------------------------------- the command, end to end

@@ -27,6 +27,7 @@ import watchfiles
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError
 from cityconv.pipeline.interrupts import RunInterrupted, kill_processes, run_lock, signals_stop_the_run
+from cityconv.pipeline.preview_render import KeptRenderer
 from cityconv.pipeline.preview_server import PreviewState, address, start_server
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/cityconv: a change to the code re-runs what imported it
@@ -115,13 +116,13 @@ class Watcher:
 
 
 def rebuild(project: Project, ids: list[str] | None, jobs: int, executor,
-            on_result: Callable | None = None) -> Rebuild:
+            on_result: Callable | None = None, renderer: KeptRenderer | None = None) -> Rebuild:
     """Run what is out of date, build the book stage and render, as `cityconv build` does, under the run lock.
 
     A stop signal during the run raises `RunInterrupted` once the executor has stopped its kernels.
     """
     from cityconv.pipeline.artifacts import build_artifacts
-    from cityconv.pipeline.book import render
+    from cityconv.pipeline.book import render, render_arguments
     from cityconv.pipeline.runner import build_plan, run_plan
 
     outcome = Rebuild()
@@ -144,7 +145,9 @@ def rebuild(project: Project, ids: list[str] | None, jobs: int, executor,
         with clock("pages"):
             artifacts = build_artifacts(project, ("book",))
         with clock("render"):
-            code = render(project)
+            code = renderer.render(render_arguments(project)) if renderer is not None else None
+            if code is None:  # no kept renderer, or it died: a fresh `jupyter-book` process
+                code = render(project)
     outcome.problems = [str(p) for found in summary.failed_wards.values() for p in found]
     outcome.problems += [result.report_line() for result in summary.failed]
     outcome.problems += [f"{r.artifact.label}: {r.reason}" for r in artifacts if r.status == "failed"]
@@ -189,17 +192,19 @@ def preview(project: Project, ids: list[str] | None, jobs: int, port: int = 0, e
     state = PreviewState()
     server = watcher = None
     workers = make_executor(executor, jobs)  # kept across rebuilds: its kernels stay warm
+    renderer = None
     with signals_stop_the_run():
         try:
             server = start_server(project.build_dir / "html", state, port)
             say(f"Serving the book at {address(server)} (Ctrl-C stops the preview)")
             watcher = Watcher(watched_paths(project), ProjectInputs(project))
+            renderer = KeptRenderer(project.root)  # Jupyter Book imported once, while the first build runs
             changed: set[str] = {"(first build)"}
             while True:
                 if changed:
                     state.started()
                     say(f"Rebuilding: {_describe(project, changed)}")
-                    outcome = rebuild(project, ids, jobs, workers, on_result)
+                    outcome = rebuild(project, ids, jobs, workers, on_result, renderer)
                     state.finished(outcome.problems)
                     if report:
                         report(outcome)
@@ -213,7 +218,9 @@ def preview(project: Project, ids: list[str] | None, jobs: int, port: int = 0, e
                 server.shutdown()
                 server.server_close()
             getattr(workers, "kill", getattr(workers, "close", lambda: None))()  # the kernels, not waited on
-            stop_children()
+            stop_children()  # the renderer and its render too
+            if renderer is not None:
+                renderer.close()
 
 
 def _describe(project: Project, changed: set[str]) -> str:
