@@ -103,6 +103,54 @@ def test_the_watcher_sees_inputs_and_ignores_what_builds_write(tmp_path: Path) -
         watcher.stop()
 
 
+# --------------------------------------------------------------------------- the loop
+
+
+def test_a_rebuild_that_raises_is_shown_and_the_preview_goes_on_until_stopped(tmp_path: Path, monkeypatch) -> None:
+    """The loop alone (no notebook, no render): a broken rebuild is reported, a signal ends it with 128 + signal."""
+    from cityconv.pipeline import preview as live
+    from cityconv.pipeline.interrupts import RunInterrupted
+
+    calls: list[int] = []
+
+    def rebuild(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("_toc.yml: the generated-chapters markers are missing\nexpected lines …")
+        raise RunInterrupted(signal.SIGINT)
+
+    class OneChange:
+        def __init__(self, *args) -> None:
+            self.changes = [{"data/alpha/workshops.csv"}]
+
+        def wait(self, timeout: float) -> set[str]:
+            return self.changes.pop() if self.changes else set()
+
+        def stop(self) -> None:
+            pass
+
+    class NoRenderer:
+        def __init__(self, root: Path) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(live, "rebuild", rebuild)
+    monkeypatch.setattr(live, "Watcher", OneChange)
+    monkeypatch.setattr(live, "KeptRenderer", NoRenderer)
+    said: list[str] = []
+    reports: list[live.Rebuild] = []
+    code = live.preview(Project(make_mini_project(tmp_path)), None, 1, say=said.append, report=reports.append)
+    assert code == 128 + signal.SIGINT and len(calls) == 2
+    assert [r.problems for r in reports] == [
+        ["the rebuild stopped: ValueError: _toc.yml: the generated-chapters markers are missing"]]
+    url = re.search(r"http://127\.0\.0\.1:\d+/", said[0])
+    assert url, said
+    with pytest.raises(urllib.error.URLError):
+        fetch(url.group(0))  # the server stopped with the loop
+
+
 # --------------------------------------------------------------------------- the kept renderer
 
 

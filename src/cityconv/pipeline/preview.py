@@ -204,7 +204,13 @@ def preview(project: Project, ids: list[str] | None, jobs: int, port: int = 0, e
                 if changed:
                     state.started()
                     say(f"Rebuilding: {_describe(project, changed)}")
-                    outcome = rebuild(project, ids, jobs, workers, on_result, renderer)
+                    try:
+                        outcome = rebuild(project, ids, jobs, workers, on_result, renderer)
+                    except RunInterrupted:
+                        raise
+                    except Exception as exc:  # noqa: BLE001  (the preview outlives a broken rebuild; the page says why)
+                        message = str(exc).splitlines()[0][:300] if str(exc) else ""
+                        outcome = Rebuild([f"the rebuild stopped: {type(exc).__name__}: {message}"], "the rebuild stopped")
                     state.finished(outcome.problems)
                     if report:
                         report(outcome)
