@@ -1,7 +1,8 @@
 """A Jupyter Book renderer kept loaded between a preview's renders: imported once, forked for each render.
 
-`jupyter-book build` spends about 2 s of CPU importing Sphinx, myst-nb, the theme and their
-extensions before it reads a page, far more than an incremental render of one changed page. This
+`jupyter-book build` spends about 3 s of CPU importing Sphinx, myst-nb, the theme, their extensions
+and what the package's own Sphinx extension imports (scipy.stats) before it reads a page, far more
+than an incremental render of one changed page. This
 process imports them once (only third-party modules: the package's own Sphinx extensions are
 imported afresh in each render, so an edit to them counts), then forks a child per render, which
 runs Jupyter Book's own command line (`pipeline.book.render_arguments`, the same arguments as
@@ -28,10 +29,16 @@ from typing import IO
 import cityconv  # noqa: F401  (its import marks jsonschema's slow optional `rfc3987_syntax` absent)
 
 PRELOADED = (
+    # Jupyter Book, Sphinx and the extensions `_config.yml` loads (some import their parts only in `setup`)
     "jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html",
-    "myst_nb", "myst_parser", "sphinx_book_theme", "pydata_sphinx_theme", "sphinxcontrib.bibtex",
-    "sphinx_external_toc", "sphinx_design", "sphinx_copybutton", "sphinx_togglebutton", "sphinx_comments",
-    "sphinx_multitoc_numbering", "sphinx_thebe", "sphinx_jupyterbook_latex", "jupyter_cache",
+    "myst_nb", "myst_nb.sphinx_ext", "myst_parser", "myst_parser.sphinx_ext", "sphinx_book_theme",
+    "pydata_sphinx_theme", "sphinxcontrib.bibtex", "pybtex.style.formatting", "sphinx_external_toc",
+    "sphinx_design", "sphinx_copybutton", "sphinx_togglebutton", "sphinx_comments", "sphinx_multitoc_numbering",
+    "sphinx_thebe", "sphinx_jupyterbook_latex", "jupyter_cache.cache", "jupyter_cache.executors", "IPython.display",
+    "a11y_pygments", "linkify_it",
+    # what the package's own extension (chapters.teaching_book, via the explorers) imports: about a
+    # second of a render's CPU, most of it scipy.stats
+    "numpy", "pandas", "scipy.stats", "scipy.special", "statsmodels.stats.proportion", "statsmodels.stats.inter_rater",
 )
 
 
@@ -101,8 +108,10 @@ class KeptRenderer:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
         self.results.close()
 
 
 if __name__ == "__main__":
     serve(int(sys.argv[1]))
+    os._exit(0)  # nothing to clean up: skip tearing down the imported modules
