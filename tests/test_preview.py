@@ -133,7 +133,7 @@ def test_a_rebuild_that_raises_is_shown_and_the_preview_goes_on_until_stopped(tm
         def __init__(self, root: Path) -> None:
             pass
 
-        def close(self) -> None:
+        def kill(self) -> None:
             pass
 
     monkeypatch.setattr(live, "rebuild", rebuild)
@@ -149,6 +149,22 @@ def test_a_rebuild_that_raises_is_shown_and_the_preview_goes_on_until_stopped(tm
     assert url, said
     with pytest.raises(urllib.error.URLError):
         fetch(url.group(0))  # the server stopped with the loop
+
+
+def test_a_port_in_use_is_refused_with_the_option_named(tmp_path: Path) -> None:
+    import socket
+
+    from cityconv.core.problems import InputError
+    from cityconv.pipeline.preview import preview
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError) as refused:
+            preview(Project(make_mini_project(tmp_path)), None, 1, port=port, say=lambda text: None)
+    assert [str(p) for p in refused.value.problems] == [
+        f"--port: cannot serve on 127.0.0.1:{port}: Address already in use (expected a free port, or no --port for any free one)"]
 
 
 # --------------------------------------------------------------------------- the kept renderer
@@ -218,7 +234,7 @@ class Preview:
     def status(self) -> dict:
         return json.loads(fetch(self.url + STATUS_PATH.lstrip("/")))
 
-    def wait_for_rebuild(self, after: int, timeout: float = 300) -> dict:
+    def wait_for_rebuild(self, after: int, timeout: float = 900) -> dict:
         """The status once a rebuild later than generation `after` has finished."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

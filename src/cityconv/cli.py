@@ -346,6 +346,7 @@ def preview(
     """Serve the book on 127.0.0.1 and rebuild what each saved file affects (params, ward data, templates,
     pages, the package); the open page reloads, and shows the error when a rebuild fails. Ctrl-C stops it."""
     from cityconv.pipeline.preview import preview as serve_and_rebuild
+    from cityconv.pipeline.preview import stop_children
     from cityconv.pipeline.runner import default_jobs
 
     project = _project(root)
@@ -364,6 +365,7 @@ def preview(
         sys.stderr.flush()
 
     code = serve_and_rebuild(project, ids, jobs or default_jobs(), port, executor.value, say=say, report=report)
+    stop_children()  # this process was only the preview: nothing it started outlives it
     console.print("Preview stopped.")
     _exit_now(code)
 

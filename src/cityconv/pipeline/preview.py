@@ -25,7 +25,7 @@ import psutil
 import watchfiles
 
 from cityconv.core.paths import Project
-from cityconv.core.problems import InputError
+from cityconv.core.problems import InputError, Problem
 from cityconv.pipeline.interrupts import RunInterrupted, kill_processes, run_lock, signals_stop_the_run
 from cityconv.pipeline.preview_render import KeptRenderer
 from cityconv.pipeline.preview_server import PreviewState, address, start_server
@@ -174,7 +174,8 @@ class _Clock:
 
 
 def stop_children() -> None:
-    """Kill whatever this process started and is still alive (kernels, workers, a renderer), children first listed."""
+    """Kill whatever this process started and is still alive: for a process that is only the preview
+    (the command line), after `preview` has stopped what it knows of, in case anything slipped by."""
     with contextlib.suppress(psutil.Error):
         kill_processes(psutil.Process().children(recursive=True), grace=1.0)
 
@@ -195,7 +196,11 @@ def preview(project: Project, ids: list[str] | None, jobs: int, port: int = 0, e
     renderer = None
     with signals_stop_the_run():
         try:
-            server = start_server(project.build_dir / "html", state, port)
+            try:
+                server = start_server(project.build_dir / "html", state, port)
+            except OSError as exc:  # the port asked for is taken (or not ours to use)
+                raise InputError([Problem("--port", f"cannot serve on 127.0.0.1:{port}: {exc.strerror}",
+                                          expected="a free port, or no --port for any free one")]) from None
             say(f"Serving the book at {address(server)} (Ctrl-C stops the preview)")
             watcher = Watcher(watched_paths(project), ProjectInputs(project))
             renderer = KeptRenderer(project.root)  # Jupyter Book imported once, while the first build runs
@@ -224,9 +229,8 @@ def preview(project: Project, ids: list[str] | None, jobs: int, port: int = 0, e
                 server.shutdown()
                 server.server_close()
             getattr(workers, "kill", getattr(workers, "close", lambda: None))()  # the kernels, not waited on
-            stop_children()  # the renderer and its render too
             if renderer is not None:
-                renderer.close()
+                renderer.kill()
 
 
 def _describe(project: Project, changed: set[str]) -> str:

@@ -101,6 +101,13 @@ class KeptRenderer:
             return None
         return int(line) if line.strip() else None
 
+    def kill(self) -> None:
+        """Stop at once, with a render in progress (a stop signal arrived)."""
+        from cityconv.pipeline.interrupts import kill_process_trees
+
+        kill_process_trees([self.process.pid], grace=0.5)
+        self.close()
+
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
