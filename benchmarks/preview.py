@@ -11,6 +11,10 @@ Usage:  .venv/bin/python benchmarks/preview.py [--project fixture|real] [--repea
 - real: a scratch copy of the whole project (first build: the whole book, tens of minutes); the CSV
   edited is Clubmoor's workshops.csv, and the page watched is the chapter given by --page.
 
+`--render-cpu` instead builds the fixture once (`cityconv build`) and compares the CPU seconds of
+rendering one changed hand-written page by a `jupyter-book` process (what `cityconv build` does) and by
+a fork of the preview's kept renderer (`pipeline/preview_render.py`), `--repeats` times each.
+
 Two loops, each `--repeats` times, with the page open in headless Chromium (Debian's):
 1. save one ward's CSV with a new workshop participant count, then wait until the open page has
    reloaded and shows the new number (target: 5 s on a two-core machine);
@@ -21,6 +25,7 @@ Two loops, each `--repeats` times, with the page open in headless Chromium (Debi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -157,6 +162,52 @@ def edit_loop(preview: Preview, page, path: Path, edits: list[tuple[str, str, st
     return times
 
 
+def render_cpu(root: Path, repeats: int) -> None:
+    """CPU seconds of an incremental render of one changed page: a `jupyter-book` process, then a fork
+    of a process that has imported what the kept renderer imports."""
+    import importlib
+    import resource
+
+    from cityconv.core.paths import Project
+    from cityconv.pipeline import preview_render
+    from cityconv.pipeline.book import render_arguments
+
+    build = subprocess.run([CITYCONV, "build", "--root", str(root), "--jobs", "2"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    arguments = render_arguments(Project(root))
+    page = root / HAND_WRITTEN
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def timed(label: str, render) -> None:
+        for i in range(repeats):
+            page.write_text(page.read_text(encoding="utf-8") + f"\nA sentence for render {label} {i}.\n", encoding="utf-8")
+            cpu, wall = children_cpu(), time.monotonic()
+            code = render()
+            print(f"  {label}: exit {code}, {time.monotonic() - wall:5.1f} s wall, {children_cpu() - cpu:5.2f} s CPU", flush=True)
+
+    jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
+    timed("jupyter-book process", lambda: subprocess.call([jupyter_book, *arguments], cwd=root,
+                                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for name in preview_render.PRELOADED:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    os.chdir(root)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    terminal = os.dup(1)
+
+    def forked() -> int:
+        os.dup2(quiet, 1)
+        try:
+            return preview_render.render_in_child(arguments)
+        finally:
+            os.dup2(terminal, 1)
+
+    timed("kept renderer (fork)", forked)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", choices=("fixture", "real"), default="fixture")
@@ -164,7 +215,19 @@ def main() -> None:
                         help="with --project real: the chapter showing the workshop participants")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--render-cpu", action="store_true", help="only compare the CPU cost of one incremental render")
     args = parser.parse_args()
+    if args.render_cpu:
+        print(f"Machine: {machine()}; load {os.getloadavg()[0]:.1f}")
+        base = Path(tempfile.mkdtemp(prefix="cityconv-render-bench-"))
+        try:
+            root, _ = fixture_project(base / "fixture")
+            print("Render of one changed page (book/about-the-data.md) on the built fixture:", flush=True)
+            render_cpu(root, args.repeats)
+            print(f"load {os.getloadavg()[0]:.1f} after")
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+        return
 
     from playwright.sync_api import sync_playwright
 
