@@ -5,6 +5,8 @@ does — `build_plan`, `run_plan` (the manifest skips every run still current), 
 same for pages and bundles) and `render`, which runs Jupyter Book without `--all`, so Sphinx keeps
 its environment in `_build/.doctrees` and reads only the pages whose files changed. The run lock is
 held through each rebuild and released while idle, so a `cityconv build` elsewhere can still run.
+Two things stay up between rebuilds to make a save cheap: the executor's warm kernels (`KeptOpen`)
+and a Jupyter Book renderer with its imports done (`preview_render.KeptRenderer`).
 
 watchfiles (Rust `notify`: inotify on Linux, debounced batches, a filter hook) watches the inputs; it
 is what uvicorn and sphinx-autobuild use, so we do not poll the tree ourselves. It runs in a thread
