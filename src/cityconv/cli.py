@@ -335,6 +335,41 @@ def pdf(
         raise typer.Exit(EXIT_RUN_FAILED)
 
 
+@app.command()
+def preview(
+    ids: Optional[list[str]] = IdsArgument,
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    jobs: Optional[int] = JobsOption,
+    executor: Executor = ExecutorOption,
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Serve the book on 127.0.0.1 and rebuild what each saved file affects (params, ward data, templates,
+    pages, the package); the open page reloads, and shows the error when a rebuild fails. Ctrl-C stops it."""
+    from cityconv.pipeline.preview import preview as serve_and_rebuild
+    from cityconv.pipeline.preview import stop_children
+    from cityconv.pipeline.runner import default_jobs
+
+    project = _project(root)
+    _refuse_unknown_ids(project, ids)
+
+    def say(text: str) -> None:
+        console.print(plain(text), soft_wrap=True)
+        sys.stdout.flush()  # the address and each rebuild show at once, even through a pipe
+
+    def report(outcome) -> None:
+        say(f"{outcome.summary} ({outcome.total:.1f} s: {outcome.timing()})")
+        if outcome.problems:
+            _report_problems(outcome.problems, "the page shows them; the last good chapters were kept")
+        else:
+            say("✓ rebuilt; the open page reloads")
+        sys.stderr.flush()
+
+    code = serve_and_rebuild(project, ids, jobs or default_jobs(), port, executor.value, say=say, report=report)
+    stop_children()  # this process was only the preview: nothing it started outlives it
+    console.print("Preview stopped.")
+    _exit_now(code)
+
+
 @app.command("derive-context")
 def derive_context(
     open_data: Optional[Path] = typer.Option(None, help="Folder of raw open data (default: ../shared/open-data)."),

@@ -236,14 +236,10 @@ def write_toc(project: Project) -> bool:
     return True
 
 
-def render(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> int:
-    """Render with jupyter-book 1.x, warnings as errors; returns the exit code.
-
-    Only Jupyter Book runs here: the pages and downloads it includes (landing page, field kits, class
-    pack) are artifacts of the plan (`pipeline.artifacts`), built before this stage.
-    """
-    command = [
-        str(Path(sys.executable).with_name("jupyter-book")),
+def render_arguments(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> list[str]:
+    """`jupyter-book`'s arguments for a render: warnings as errors, our table of contents, no `--all`
+    (Sphinx keeps its environment in `_build/.doctrees` and reads only changed pages)."""
+    return [
         "build",
         str(project.root),
         "--builder",
@@ -255,6 +251,15 @@ def render(project: Project, builder: str = "html", extra_args: list[str] | None
         str(project.built_toc_file),
         *(extra_args or []),
     ]
+
+
+def render(project: Project, builder: str = "html", extra_args: list[str] | None = None) -> int:
+    """Render with jupyter-book 1.x, warnings as errors; returns the exit code.
+
+    Only Jupyter Book runs here: the pages and downloads it includes (landing page, field kits, class
+    pack) are artifacts of the plan (`pipeline.artifacts`), built before this stage.
+    """
+    command = [str(Path(sys.executable).with_name("jupyter-book")), *render_arguments(project, builder, extra_args)]
     return subprocess.call(command, cwd=project.root)
 
 
