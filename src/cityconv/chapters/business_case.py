@@ -459,7 +459,9 @@ def percent_effects(s: Study) -> pd.DataFrame:
     """Effects published as a percentage change (unit 'percent'), with their range and grade."""
     e = effects_by_tenet(s.eb)
     p = e[e["unit"].astype(str) == "percent"].copy()
-    p["label"] = [f"{_what(r)}: {r['outcome_measure']}" for _, r in p.iterrows()]
+    p["label"] = [f"{_what(r)}: {r['outcome_measure']}" + (f" ({figure_label(r['figure_basis'])})"
+                                                          if figure_label(r["figure_basis"]) else "")
+                  for _, r in p.iterrows()]
     return p.sort_values(["evidence_grade", "value"], ascending=[True, False]).reset_index(drop=True)
 
 

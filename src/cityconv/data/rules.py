@@ -213,7 +213,7 @@ def validate_rules_file(project: Project | Path, path: Path | None = None) -> li
                 problems.append(Problem(name, f"rule {rid!r}: case {cid!r} has no citation in sources.csv",
                                         line=key_line(trail, "cases"), value=case_citations[cid] or None,
                                         expected="a citation_key present in sources.csv"))
-            elif mechanism and mechanism not in ids.case_mechanisms.get(cid, set()):
+            elif mechanism in ids.mechanisms and mechanism not in ids.case_mechanisms.get(cid, set()):
                 supported = ", ".join(sorted(ids.case_mechanisms.get(cid, set()))) or "none"
                 problems.append(Problem(name, f"rule {rid!r}: case {cid!r} is not evidence for the rule's mechanism "
                                               f"{mechanism!r} (it supports: {supported})",
