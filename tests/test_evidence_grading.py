@@ -30,7 +30,9 @@ def test_rubric_is_one_ordered_rule():
     assert all(RUBRIC["applies_when"]), "every design says when it applies"
     # the designs the issue names, at the grades the rule gives them
     assert RUBRIC.loc["output_count", "grade"] == "D" and RUBRIC.loc["single_level", "grade"] == "D"
-    assert RUBRIC.loc["controlled_comparison", "grade"] == "A" and RUBRIC.loc["before_after", "grade"] == "B"
+    assert RUBRIC.loc["controlled_comparison", "grade"] == "A" and RUBRIC.loc["participant_comparison", "grade"] == "B"
+    # a change with nothing to compare it with is C, with or without a time phrase (one design, not two)
+    assert RUBRIC.loc["before_after", "grade"] == "C" and "cited_study_figure" not in RUBRIC.index
     # output counts and levels are tried first, so nothing else they say can lift them
     assert precedence["output_count"] == 1 and precedence["single_level"] == 2
 
@@ -48,14 +50,16 @@ def test_rule_holds_for_every_row(case_id):
     # 3. outputs and levels have their own designs, and only they do
     assert (row["direction"] == "output") == (row["evaluation_design"] == "output_count"), case_id
     assert (row["direction"] == "level") == (row["evaluation_design"] == "single_level"), case_id
-    # 4. a cited evaluation has a figure exactly when its design says so
-    if row["evaluation_design"] == "cited_study_figure":
+    # 4. a change of a stated size has its figure; a cited evaluation without figures has none
+    if row["evaluation_design"] == "before_after":
         assert row["value"], case_id
     if row["evaluation_design"] == "cited_study_unquantified":
         assert not row["value"], case_id
-    # before and after only where the paper states a period or a comparison over time
-    if row["evaluation_design"] == "before_after":
-        assert any(p in plain(row["design_published"]) for p in ("year", "period", "before", "after")), case_id
+    # 5. a published figure says what kind it is, and an estimate is never "reported"
+    if row["value"]:
+        assert row["figure_basis"] in ("reported", "estimate", "potential"), case_id
+    if row["evaluation_design"] == "estimate_or_model":
+        assert row["figure_basis"] in ("estimate", "potential"), case_id
     assert row["grade_rationale"], case_id
 
 
@@ -73,8 +77,13 @@ def test_the_cases_the_issue_names():
     outputs = ["balsall_heath_street_stewards", "doncaster_volunteering", "doncaster_families", "doncaster_goods_value"]
     assert set(c.loc[outputs, "evidence_grade"]) == {"D"} and set(c.loc[outputs, "direction"]) == {"output"}
     assert c.loc["balsall_heath_influence", "direction"] == "level"  # a survey level has no direction
-    for cid in ("expert_patients_ae", "expert_patients_outpatients"):  # no comparison or period stated
-        assert c.loc[cid, "evaluation_design"] != "before_after" and c.loc[cid, "evidence_grade"] == "C"
+    # one rubric for every published change: a time phrase ("year on year", "in one year") or none
+    changes = ["redruth_crime", "redruth_antisocial_behaviour", "tameside_fires", "expert_patients_ae",
+               "expert_patients_outpatients"]
+    assert set(c.loc[changes, "evaluation_design"]) == {"before_after"} and set(c.loc[changes, "evidence_grade"]) == {"C"}
+    # Doncaster's saving is the paper's estimate, and the counts in the same sentence come from it
+    doncaster = [i for i in c.index if i.startswith("doncaster_")]
+    assert len(doncaster) == 4 and set(c.loc[doncaster, "figure_basis"]) == {"estimate"}
     # the two comparisons: one grade each, and the rationale says why they differ
     nrpp = c[c["programme"] == "National Reassurance Policing Programme"]
     california = c.loc[["california_speaks_efficacy", "california_speaks_political_action"]]
@@ -126,10 +135,24 @@ def test_lowered_grade_is_reported(tmp_path, ev):
 
 
 def test_design_not_shown_by_the_words(tmp_path, ev):
-    row = set_cell(ev / "cases.csv", "case_id", "expert_patients_ae", "evaluation_design", "before_after")
-    set_cell(ev / "cases.csv", "case_id", "expert_patients_ae", "evidence_grade", "B")
+    row = set_cell(ev / "cases.csv", "case_id", "expert_patients_ae", "design_published", "The evaluation of the pilot scheme found")
     p = only(validate_evidence(ev, tmp_path), file=F, row=row, column="design_published")
-    assert "before_after" in p.message and "year on year" in p.expected
+    assert "before_after" in p.message and "year on year" in p.expected and "reduced by" in p.expected
+
+
+def test_like_changes_graded_alike_whatever_the_time_phrase(tmp_path, ev):
+    """Raising Tameside back to B (its "in one year") breaks the one rubric: its design's grade is C."""
+    row = set_cell(ev / "cases.csv", "case_id", "tameside_fires", "evidence_grade", "B")
+    p = only(validate_evidence(ev, tmp_path), file=F, row=row, column="evidence_grade")
+    assert p.value == "B" and p.expected.startswith("C")
+
+
+def test_an_estimate_cannot_be_called_reported(tmp_path, ev):
+    row = set_cell(ev / "cases.csv", "case_id", "doncaster_landfill_tax", "figure_basis", "reported")
+    p = only(validate_evidence(ev, tmp_path), file=F, row=row, column="figure_basis")
+    assert "estimate" in p.message and p.value == "reported"
+    row = set_cell(ev / "cases.csv", "case_id", "tameside_fires", "figure_basis", "")
+    assert "needs its basis" in only(validate_evidence(ev, tmp_path), file=F, row=row, column="figure_basis").message
 
 
 def test_output_count_must_be_an_output_design(tmp_path, ev):
@@ -149,7 +172,7 @@ def test_figure_with_the_no_figures_design(tmp_path, ev):
     for col, value in (("evaluation_design", "cited_study_unquantified"), ("evidence_grade", "D")):
         row = set_cell(ev / "cases.csv", "case_id", "expert_patients_outpatients", col, value)
     problems = validate_evidence(ev, tmp_path)
-    only(problems, file=F, row=row, column="evaluation_design", message="a figure is published, so this is a cited evaluation with a figure")
+    only(problems, file=F, row=row, column="evaluation_design", message="a figure is published, so this is a change of a stated size")
     assert any("same citation and design wording" in p.message for p in problems)  # and it now differs from its twin
 
 

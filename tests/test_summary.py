@@ -123,15 +123,18 @@ def test_recommendations_give_a_reason_and_a_grade_not_a_constant(clubmoor: S.Su
     wr = recommendations.load("clubmoor", REPO)
     r = clubmoor.recommendations
     assert r.items["recommendation"].tolist() == [f.rule.title for f in wr.fired]
-    grades = wr.evidence.cases.set_index("case_id")["evidence_grade"].astype(str)
-    assert r.items["best_grade"].tolist() == [min(grades[c] for c in f.rule.cases) for f in wr.fired]
+    assert r.items["best_grade"].tolist() == [recommendations.best_grade(wr.evidence, f.rule) for f in wr.fired]
+    order = [recommendations.evidence_strength(wr.evidence, f.rule) for f in wr.fired]
+    assert order == sorted(order)  # strongest evidence first, as on the recommendations page
     table = S.recommendations_table(clubmoor)
-    assert list(table.frame.columns) == ["Recommendation", "Why it applies here", "Best evidence grade"]
+    assert list(table.frame.columns) == ["Option", "Best evidence grade", "Why it applies here"]
     assert len(table.frame) == min(S.TOP_RECOMMENDATIONS, len(wr.fired))
     assert table.frame["Why it applies here"].nunique() == len(table.frame)  # a reason per row, not one value
     text = S.recommendations_text(clubmoor)
-    assert f"The book has {fmt_int(len(wr.results))} recommendations, and {fmt_int(len(wr.fired))} of them" in text
-    assert "reconstructed records" in text and "{doc}`10-recommendations`" in text
+    assert f"The book has {fmt_int(len(wr.results))} rules for such options, and {fmt_int(len(wr.fired))} of them" in text
+    assert "These follow from records rebuilt from the published summary; treat them as prompts to check." in text
+    assert "{doc}`10-recommendations`" in text and "not advice" not in text
+    assert "- A volunteer corps of community researchers" in text  # the project's own, first
 
 
 def test_reason_line_says_the_finding_in_words(clubmoor: S.Summary) -> None:

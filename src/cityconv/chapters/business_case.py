@@ -1,11 +1,13 @@
 """The study chapter "The business case for good conversations" (`notebooks/20-business-case.ipynb`).
 
 The page puts the paper's argument before any count. It opens with the case in plain words (the
-three tenets, the ten principles, the paper's own caveat on its evidence), then sets the strongest
+three tenets, the ten principles, and the paper's own caveats on cost, on its evidence and on poor
+delivery, quoted from `data/evidence/caveats.csv`), then sets the strongest
 and the weakest evidence for each tenet side by side, and only then counts and grades every effect:
 the quality paragraph, a chart of effects by grade, one evidence table per tenet, the monetary values
-as published (with no price year, since the paper publishes none), and the techniques matrix
-(ratings that are the book's judgement are marked).
+as published (with no price year, since the paper publishes none; estimates labelled as estimates
+wherever their numbers appear), the techniques matrix (ratings that are the book's judgement are
+marked) and the international examples, so that every example the paper describes is on the page.
 
 Everything is built from the evidence tables in `data/evidence/` (read with `cityconv.data.evidence`).
 The prose lives in Markdown (Jinja2) templates in `templates/business_case/`; the `*_context`
@@ -29,8 +31,10 @@ from cityconv.data.evidence import (
     GRADES,
     TENET_LABELS,
     EvidenceBase,
-    citation,
+    case_citations,
+    effect_as_shown,
     effects_by_tenet,
+    figure_label,
     grade_summary,
     load_evidence,
     monetary_values,
@@ -148,7 +152,9 @@ def opening_context(s: Study) -> dict:
     eb = s.eb
     paper = eb.sources.set_index("citation_key").loc["ippr_src_2010"]
     inv = eb.paper_inventory.set_index("item_id")
+    caveats = eb.caveats.set_index("caveat_id")["paper_words"].astype(str)
     return {
+        "caveats": caveats.to_dict(),
         "paper_year": int(paper["year"]),
         "tenets": TENET_LABELS,
         "principles": eb.principles.sort_values("number")["name"].astype(str).to_list(),
@@ -174,6 +180,18 @@ def strongest_and_weakest(eb: EvidenceBase, tenet: str) -> tuple[pd.Series, pd.S
         raise ValueError(f"no effects under tenet {tenet!r}")
     rank = t["evidence_grade"].astype(str).map(GRADES.index)
     return t.loc[rank.idxmin()], t.loc[rank.idxmax()]  # idxmin/idxmax return the first of equals
+
+
+def caveats_table(s: Study) -> Table:
+    """Every caveat the paper states on cost, on its evidence and on poor delivery, in its own words."""
+    c = s.eb.caveats
+    labels = {"cost": "Cost", "evidence": "The evidence", "delivery": "Poor delivery"}
+    frame = pd.DataFrame({"About": [labels[str(x)] for x in c["topic"]],
+                          "The paper's words": [f"“{w}”" for w in c["paper_words"].astype(str)],
+                          "Where in the paper": c["paper_location"].astype(str).to_list()})
+    return Table(frame, title="What the paper itself says against too strong a reading", source=PAPER,
+                 units="Quotations (text)", notes=["Quoted exactly, with the extracted text's broken ligatures repaired."],
+                 status="published")
 
 
 def side_by_side_text(s: Study) -> str:
@@ -258,7 +276,7 @@ def evidence_table(s: Study, tenet: str) -> Table:
     designs = _design_names(eb)
     frame = pd.DataFrame({
         "Example or finding": [_what(r) for _, r in t.iterrows()],
-        "Effect as published": [f"“{x}”" for x in t["effect_published"].astype(str)],
+        "Effect as published": [effect_as_shown(r) for _, r in t.iterrows()],
         "Grade": t["evidence_grade"].astype(str).to_list(),
         "Design": [designs[str(d)] for d in t["evaluation_design"]],
         "Source (as cited in the paper)": t["citation"].astype(str).to_list(),
@@ -280,10 +298,10 @@ def side_by_side_table(s: Study, tenet: str) -> Table:
         cells[heading] = [
             _who(row),
             str(row["outcome_measure"]),
-            f"“{row['effect_published']}”",
+            effect_as_shown(row),
             f"{row['evidence_grade']}: {designs[str(row['evaluation_design'])].lower()}",
             str(row["grade_rationale"]),
-            citation(eb, str(row["citation_key"])),
+            case_citations(eb, row),
         ]
     frame = pd.DataFrame(cells, index=pd.Index(["Example or finding", "What was measured or claimed",
                                                 "Effect as published", "Grade and design",
@@ -306,9 +324,10 @@ def monetary_table(s: Study) -> Table | None:
 
     frame = pd.DataFrame({
         "Example": [_what(r) for _, r in m.iterrows()],
-        "Value": [_money(float(v), str(c)) for v, c in zip(m["value"], m["currency"])],
+        "Value": [_money(float(v), str(c)) + (f" ({figure_label(b)})" if figure_label(b) else "")
+                  for v, c, b in zip(m["value"], m["currency"], m["figure_basis"])],
         "What it measures": [str(x) for x in m["case_id"].map(eb.cases.set_index("case_id")["outcome_measure"])],
-        "Effect as published": [f"“{x}”" for x in m["effect_published"].astype(str)],
+        "Effect as published": [effect_as_shown(r) for _, r in m.iterrows()],
         "Price year": [price_year(y, b) for y, b in zip(m["money_year"], m["money_year_basis"])],
         "Grade": m["evidence_grade"].astype(str).to_list(),
         "Source (as cited in the paper)": m["citation"].astype(str).to_list(),
@@ -347,6 +366,28 @@ def techniques_table(s: Study) -> Table:
                         f"text. {fmt_int(judged)} of the {fmt_int(n)} ratings ({fmt_pct(judged / n)}) are our judgement.",
                         "Depth of participation uses the project's five steps: inform, consult, involve, collaborate, "
                         "empower."], status="published")
+
+
+def examples_table(s: Study) -> Table:
+    """Every example the paper describes from abroad (section 3), with its figures as published."""
+    x = s.eb.international_examples
+    names = {str(r["example_id"]): (str(r["programme"]) if not pd.isna(r["programme"]) else str(r["place"]))
+             for _, r in x.iterrows()}
+    figures = []
+    for _, r in x.iterrows():
+        shown = [str(r["figure_published"])] if not pd.isna(r["figure_published"]) else []
+        if not pd.isna(r["other_figures_published"]):
+            shown += [f.strip() for f in str(r["other_figures_published"]).split("|") if f.strip()]
+        figures.append("; ".join(f"“{f}”" for f in shown) or "None published")
+    frame = pd.DataFrame({"Example": [names[str(i)] for i in x["example_id"]],
+                          "Country": x["country"].astype(str).to_list(),
+                          "What happened (our words)": x["what_happened"].astype(str).to_list(),
+                          "Figures as published": figures,
+                          "Source (as cited in the paper)": [case_citations(s.eb, r) for _, r in x.iterrows()]})
+    return Table(frame, title="Examples from other countries described in the paper", source=SOURCE,
+                 units="Text; figures as published",
+                 notes=["The paper offers these for “learning” rather than copying, because “what works in one country "
+                        "will not necessarily work in another”."], status="published")
 
 
 def techniques_context(s: Study) -> dict:
@@ -418,7 +459,9 @@ def percent_effects(s: Study) -> pd.DataFrame:
     """Effects published as a percentage change (unit 'percent'), with their range and grade."""
     e = effects_by_tenet(s.eb)
     p = e[e["unit"].astype(str) == "percent"].copy()
-    p["label"] = [f"{_what(r)}: {r['outcome_measure']}" for _, r in p.iterrows()]
+    p["label"] = [f"{_what(r)}: {r['outcome_measure']}" + (f" ({figure_label(r['figure_basis'])})"
+                                                          if figure_label(r["figure_basis"]) else "")
+                  for _, r in p.iterrows()]
     return p.sort_values(["evidence_grade", "value"], ascending=[True, False]).reset_index(drop=True)
 
 

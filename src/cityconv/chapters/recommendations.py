@@ -1,6 +1,13 @@
-"""Recommendations per ward, each with its evidence trail (`notebooks/10-recommendations.ipynb`).
+"""Recommendations per ward in two tiers (`notebooks/10-recommendations.ipynb`).
 
-Three parts, each in its own place, all declarative where a policy analyst would want to change them:
+First the study's own published implications for policy and practice (`cityconv.data.implications`),
+stated as the project's recommendations, each quoted and cited to its slide, with what a council would
+do next (the book's judgement). Then the options the ward's records point to, ordered by the strength
+of their on-point evidence (`evidence_strength`): each rule declares a mechanism and cites only evidence
+cases that support it.
+
+The options come from three parts, each in its own place, all declarative where a policy analyst would
+want to change them:
 
 1. **Named findings** (`cityconv.chapters.findings`): a fixed catalogue of facts about a ward, computed
    once per ward into `findings.json` and read here with `load_findings`. A finding whose source is
@@ -39,6 +46,7 @@ from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import chapter_registry
 from cityconv.data import rules as rules_file
+from cityconv.data.implications import load_implications, validate_implications
 from cityconv.data.rules import EVIDENCE_DIR, RULES_FILE, Rule, load_rules, rules_path
 from cityconv.methods.conditions import (
     Finding,
@@ -63,6 +71,8 @@ def validate_rules(project: Project | Path, path: Path | None = None) -> list[Pr
     problems = rules_file.validate_rules_file(project, path)
     if problems:
         return problems
+    rule_ids = {r.id for r in load_rules(Path(path) if path is not None else rules_path(project), project.root)}
+    problems = validate_implications(project, rule_ids)
     path = Path(path) if path is not None else rules_path(project)
     name = relative(path, project.root)
     tree, _ = rules_file.read_yaml(path, project.root)
@@ -149,10 +159,14 @@ class WardRecommendations:
     #: statement id -> text of the ward's own published implications (none for a ward without them)
     implications: dict[str, str] = field(default_factory=dict)
     project: Project | None = None
+    #: the ward's own published implications for policy (data/recommendations/implications.csv)
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def fired(self) -> list[Fired]:
-        return [r for r in self.results if r.fired]
+        """The options that apply, strongest on-point evidence first (ties keep the rules file's order)."""
+        applying = [r for r in self.results if r.fired]
+        return sorted(applying, key=lambda f: evidence_strength(self.evidence, f.rule))
 
     @property
     def not_fired(self) -> list[Fired]:
@@ -190,7 +204,37 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
     rules = load_rules(rules_path(project), project.root)
     findings = load_findings(ch)
     return WardRecommendations(study_id, ch.title, ch.params.data_status, ch.records_source, findings,
-                               evaluate(rules, findings), eb, ward_implications(ch.data), project)
+                               evaluate(rules, findings), eb, ward_implications(ch.data), project,
+                               load_implications(project, study_id))
+
+
+#: What the page shows as the grade of an option whose mechanism the paper has no evidence for.
+NO_GRADE = "none"
+
+
+def evidence_grades(eb, rule: Rule) -> list[str]:
+    """The grades of a rule's evidence cases, strongest first (empty when the paper has nothing on point)."""
+    grades = eb.cases.set_index("case_id")["evidence_grade"].astype(str)
+    return sorted(grades[c] for c in rule.cases)
+
+
+def best_grade(eb, rule: Rule) -> str:
+    """The strongest grade among a rule's on-point evidence, or NO_GRADE."""
+    grades = evidence_grades(eb, rule)
+    return grades[0] if grades else NO_GRADE
+
+
+def evidence_strength(eb, rule: Rule) -> tuple[int, int]:
+    """A sort key, smaller = stronger: the best grade, then how many cases share it (more first).
+
+    A rule with no on-point evidence sorts after every graded one.
+    """
+    from cityconv.data.evidence import GRADES
+
+    grades = evidence_grades(eb, rule)
+    if not grades:
+        return (len(GRADES), 0)
+    return (GRADES.index(grades[0]), -grades.count(grades[0]))
 
 
 # ------------------------------------------------------------------------------------------ the page
@@ -227,16 +271,17 @@ def _grade_designs(eb) -> dict[str, str]:
 def case_context(eb, cid: str) -> dict[str, Any]:
     """One evidence case as the trail shows it: where, the paper's words, grade, design, citation.
 
-    `cite` is the study the paper cites; the page says once that all of it is as cited in the paper.
+    `cite` is every study the paper cites for the effect; `effect` carries the label of an estimate.
+    The page says once that all of it is as cited in the paper.
     """
-    from cityconv.data.evidence import citation
+    from cityconv.data.evidence import case_citations, effect_as_shown
 
     c = eb.cases.set_index("case_id").loc[cid]
     rubric = eb.grading_rubric.set_index("design")
     design = str(rubric.loc[str(c["evaluation_design"]), "design_name"]).lower()
     what = next((str(c[k]) for k in ("place", "programme") if not pd.isna(c[k])), None) or str(c["outcome_measure"])
-    return {"what": what, "effect": str(c["effect_published"]), "grade": str(c["evidence_grade"]),
-            "design": design, "cite": capitalise(citation(eb, str(c["citation_key"]))),
+    return {"what": what, "effect": effect_as_shown(c), "grade": str(c["evidence_grade"]),
+            "design": design, "cite": capitalise(case_citations(eb, c)),
             "second_hand": str(c["citation_key"]) != "ippr_src_2010"}
 
 
@@ -244,6 +289,7 @@ def summary_context(wr: WardRecommendations) -> dict[str, Any]:
     designs = _grade_designs(wr.evidence)
     grades = sorted(designs)
     return {"ward": wr.ward, "status": wr.status, "n_rules": fmt_int(len(wr.results)),
+            "n_published": fmt_int(len(wr.published)),
             "n_fired": capitalise(fmt_int(len(wr.fired))), "n_unknown": fmt_int(len(wr.undecided)) if wr.undecided else "",
             "best_grade": grades[0], "best_design": designs[grades[0]],
             "worst_grade": grades[-1], "worst_design": designs[grades[-1]]}
@@ -255,6 +301,23 @@ def summary_text(wr: WardRecommendations) -> str:
 
 
 intro_text = summary_text  # the name the notebook and other chapters used before the templates
+
+
+def published_context(wr: WardRecommendations) -> dict[str, Any]:
+    """The study's own implications: title, the slide's words, the slide, and the next step (book's judgement)."""
+    items = []
+    for _, row in wr.published.iterrows():
+        rule = str(row["rule_id"]) if not pd.isna(row["rule_id"]) else ""
+        option = next((i for i, f in enumerate(wr.fired, 1) if f.rule.id == rule), None)
+        items.append({"title": str(row["title"]), "quote": str(row["published_text"]), "slide": str(row["slide"]),
+                      "cite": f"{{cite:p}}`{row['source_key']}`", "next_step": str(row["next_step"]),
+                      "option": option})
+    return {"ward": wr.ward, "items": items, "n": fmt_int(len(items)), "status": wr.status}
+
+
+def published_text(wr: WardRecommendations) -> str:
+    """The first tier: what the project itself recommended, quoted and cited (empty for a ward without any)."""
+    return render("published", published_context(wr))
 
 
 def _chapter_links(wr: WardRecommendations, finding_ids) -> str:
@@ -274,9 +337,17 @@ def option_context(wr: WardRecommendations, number: int, f: Fired) -> dict[str, 
         "also": [{"sentence": wr.findings[fid].description, "link": _chapter_links(wr, [fid])} for fid in extra],
         "implications": [wr.implications[i] for i in rule.implications if i in wr.implications],
         "principles": [principle_line(wr.evidence, p).split(". ", 1)[1] for p in rule.principles],
+        "mechanism": mechanism_name(wr.evidence, rule.mechanism),
         "cases": [case_context(wr.evidence, c) for c in rule.cases],
+        "grade": best_grade(wr.evidence, rule),
         "why": rule.why_this_evidence,
+        "published_title": next((str(r["title"]) for _, r in wr.published.iterrows() if str(r["rule_id"]) == rule.id), ""),
     }
+
+
+def mechanism_name(eb, mechanism_id: str) -> str:
+    """The reader's name of a mechanism ('Training local people to do part of the work')."""
+    return str(eb.mechanisms.set_index("mechanism_id").loc[mechanism_id, "name"])
 
 
 def recommendation_markdown(wr: WardRecommendations, i: int, f: Fired) -> str:
@@ -327,22 +398,21 @@ def how_rules_work_text(wr: WardRecommendations) -> str:
 def fired_table(wr: WardRecommendations) -> Table | None:
     if not wr.fired:
         return None
-    cases = wr.evidence.cases.set_index("case_id")
     rows = []
     for i, f in enumerate(wr.fired, 1):
-        grades = sorted(str(cases.loc[c, "evidence_grade"]) for c in f.rule.cases)
         rows.append({"Option": f"{i}. {f.rule.title}",
-                     "Published implication": "yes" if any(x in wr.implications for x in f.rule.implications) else "no",
+                     "Best grade": best_grade(wr.evidence, f.rule),
                      "Evidence items": fmt_int(len(f.rule.cases)),
-                     "Best grade": grades[0]})
+                     "Also the project's own": "yes" if any(x in wr.implications for x in f.rule.implications) else "no"})
     frame = pd.DataFrame(rows)
     if not wr.implications:
-        frame = frame.drop(columns="Published implication")
-    return Table(frame, title=f"Options for the partners in {wr.ward}, and the strength of their evidence",
-                 source=f"The book's written rules applied to {wr.records_source}; evidence: "
-                        "IPPR North and SRC (2010), graded by the book",
-                 units="Number of evidence items; best grade on the scale A (strongest) to E",
-                 notes=["Grades run from A (a controlled comparison) to E (a claim with no study behind it)."],
+        frame = frame.drop(columns="Also the project's own")
+    return Table(frame, title=f"Options for {wr.ward}, strongest evidence first",
+                 source=f"The book's written rules applied to {wr.records_source}; evidence on each option's "
+                        "mechanism: IPPR North and SRC (2010), graded by the book",
+                 units="Best grade on the scale A (strongest) to E; number of evidence items",
+                 notes=["Grades run from A (a controlled comparison) to E (a claim with no study behind it); "
+                        f"“{NO_GRADE}” means the paper has no evidence on how the option would work."],
                  status=wr.status)
 
 

@@ -53,6 +53,7 @@ class Recommendations:
     reason: str = ""
     n_rules: int = 0
     n_unknown: int = 0  # rules that cannot be decided because a finding is not known
+    published: list[str] = field(default_factory=list)  # titles of the ward's own published recommendations
 
 
 @dataclass
@@ -162,17 +163,17 @@ def recommendations_at_a_glance(study_id: str, root: Path) -> Recommendations:
     if not rules_file.exists():
         return Recommendations(False, reason="This book has no recommendations yet.")
     wr = rec.load(study_id, root)
-    grades = wr.evidence.cases.set_index("case_id")["evidence_grade"].astype(str)
     rows = []
-    for f in wr.fired:
+    for f in wr.fired:  # strongest on-point evidence first, as on the recommendations page
         held = [leaf for leaf in f.leaves if leaf.effective is True] or list(f.leaves)
         rows.append({
             "recommendation": f.rule.title,
             "reason": reason_line(_plain_leaf(held, wr.status), wr.findings),
-            "best_grade": min(grades[c] for c in f.rule.cases),
+            "best_grade": rec.best_grade(wr.evidence, f.rule),
         })
     items = pd.DataFrame(rows, columns=["recommendation", "reason", "best_grade"])
-    return Recommendations(True, items, n_rules=len(wr.results), n_unknown=sum(r.result is None for r in wr.results))
+    return Recommendations(True, items, n_rules=len(wr.results), n_unknown=sum(r.result is None for r in wr.results),
+                           published=wr.published["title"].astype(str).to_list())
 
 
 # ================================================================================================
@@ -240,7 +241,7 @@ def recommendations_text(s: Summary) -> str:
     return render("recommendations", {
         "available": r.available, "reason": r.reason, "name": s.name, "status": s.data_status,
         "n": fmt_int(r.n_rules), "k": len(r.items), "unknown": r.n_unknown, "fmt_int": fmt_int,
-        "shown": min(len(r.items), TOP_RECOMMENDATIONS), "plural": _plural,
+        "shown": min(len(r.items), TOP_RECOMMENDATIONS), "plural": _plural, "published": r.published,
         "chapter": hl.link(hl.RECOMMENDATIONS, "", s.chapters),
     })
 
@@ -253,18 +254,18 @@ def recommendations_table(s: Summary) -> Table | None:
     items = r.items.head(TOP_RECOMMENDATIONS)
     frame = pd.DataFrame(
         {
-            "Recommendation": items["recommendation"].astype(str).to_numpy(),
-            "Why it applies here": items["reason"].astype(str).to_numpy(),
+            "Option": items["recommendation"].astype(str).to_numpy(),
             "Best evidence grade": items["best_grade"].astype(str).to_numpy(),
+            "Why it applies here": items["reason"].astype(str).to_numpy(),
         },
         index=pd.RangeIndex(1, len(items) + 1, name="No."),
     )
     return Table(
         frame,
-        title=f"Recommendations for {s.name}: the first {fmt_int(len(items))} of {fmt_int(len(r.items))}",
+        title=f"Options for {s.name}, strongest evidence first: {fmt_int(len(items))} of {fmt_int(len(r.items))}",
         source="Source: the book's recommendation rules applied to this ward's findings; evidence grades from "
         "the evidence base (IPPR North and Social Regeneration Consultants, 2010)",
-        units="Grades run from A (a controlled comparison) to E (an assertion)",
+        units="Grades run from A (a controlled comparison) to E (an assertion); “none”: no evidence on how it would work",
         status=s.data_status,
     )
 

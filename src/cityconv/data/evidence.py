@@ -17,10 +17,12 @@ On top of the per-file checks this module checks:
 - rules that tie columns of `cases.csv` together: a unit when there is a value; a range whose upper
   end is not below its lower end; a currency with its price-year basis, and a price year only when
   one is published; an efficiency type exactly when the tenet is `more_efficient_services`; a
-  technique basis exactly when there is a technique;
+  technique basis exactly when there is a technique; a published figure with its basis (reported,
+  the paper's estimate, a potential saving), and never 'reported' for an estimate;
 - the grading rule (`grading_problems`), the same for every row: the grade is exactly the design's
   grade; a design with cue words shows one of them in `design_published`; output counts and levels
-  have the designs made for them; a cited evaluation has a figure exactly when its design says so;
+  have the designs made for them; a change of a stated size is before and after whether or not a
+  period is stated, and a cited evaluation without figures has none;
   and rows with the same citation and design wording share a design; the rubric's precedence
   numbers give one order;
 - the paper inventory: a citation has its author, year and source; an excluded item says why; an
@@ -54,11 +56,13 @@ TABLES = (
     "grading_rubric",
     "techniques",
     "principles",
+    "mechanisms",
     "cases",
     "international_examples",
     "roundtable_themes",
     "neighbourhood_model_aims",
     "paper_inventory",
+    "caveats",
 )
 
 TENET_LABELS = {
@@ -71,8 +75,12 @@ GRADES = ("A", "B", "C", "D", "E")
 NOT_A_CHANGE = ("output", "level", "condition")
 #: The design each of these directions must have, and the reverse.
 DESIGN_FOR_DIRECTION = {"output": "output_count", "level": "single_level"}
-#: Cited-evaluation designs that differ only in whether a figure is published.
-WITH_FIGURE, WITHOUT_FIGURE = "cited_study_figure", "cited_study_unquantified"
+#: Designs that differ only in whether a figure is published: a cited change of a stated size is
+#: before and after (graded the same with or without a time phrase); without a figure it is a cited
+#: evaluation without figures.
+WITH_FIGURE, WITHOUT_FIGURE = "before_after", "cited_study_unquantified"
+#: Designs whose figure is never an observed one: it is the paper's estimate or a potential saving.
+ESTIMATE_DESIGNS = ("estimate_or_model",)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,6 +231,13 @@ def _case_rule_problems(rel: str, rows, rubric_rows) -> list[Problem]:
             problems.append(Problem(rel, "efficiency type given for a tenet other than more_efficient_services",
                                     row=number, column="efficiency_type", value=row["efficiency_type"],
                                     expected="blank unless tenet is 'more_efficient_services'"))
+        if not blank("value") and blank("figure_basis"):
+            problems.append(Problem(rel, "a published figure needs its basis", row=number, column="figure_basis",
+                                    expected="'reported', 'estimate' or 'potential'"))
+        if row.get("evaluation_design") in ESTIMATE_DESIGNS and row.get("figure_basis") in ("", "reported"):
+            problems.append(Problem(rel, "an estimate or model is not a reported figure", row=number,
+                                    column="figure_basis", value=row.get("figure_basis") or None,
+                                    expected="'estimate' or 'potential'"))
         if blank("technique") != blank("technique_basis"):
             col = "technique_basis" if blank("technique_basis") else "technique"
             problems.append(Problem(rel, "technique and technique_basis go together", row=number, column=col,
@@ -274,10 +289,10 @@ def grading_problems(rel: str, rows, rubric_rows) -> list[Problem]:
                                         expected=f"{special_design!r}" if direction == special else f"{special!r}"))
         has_value = row.get("value", "") != ""
         if design == WITHOUT_FIGURE and has_value:
-            problems.append(Problem(rel, "a figure is published, so this is a cited evaluation with a figure", row=number,
+            problems.append(Problem(rel, "a figure is published, so this is a change of a stated size", row=number,
                                     column="evaluation_design", value=design, expected=repr(WITH_FIGURE)))
         elif design == WITH_FIGURE and not has_value:
-            problems.append(Problem(rel, "no figure is given, so this is a cited evaluation without figures", row=number,
+            problems.append(Problem(rel, "no figure is given, so this is not a change of a stated size", row=number,
                                     column="evaluation_design", value=design, expected=repr(WITHOUT_FIGURE)))
         if wording and direction not in DESIGN_FOR_DIRECTION:
             key = (row.get("citation_key", ""), _plain(wording), has_value)
@@ -374,11 +389,13 @@ class EvidenceBase:
     grading_rubric: pd.DataFrame
     techniques: pd.DataFrame
     principles: pd.DataFrame
+    mechanisms: pd.DataFrame
     cases: pd.DataFrame
     international_examples: pd.DataFrame
     roundtable_themes: pd.DataFrame
     neighbourhood_model_aims: pd.DataFrame
     paper_inventory: pd.DataFrame
+    caveats: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in dc_fields(self) if f.name != "evidence_dir"}
@@ -416,6 +433,32 @@ def citation(eb: EvidenceBase, key: str) -> str:
     return f"{author} ({int(year)})" if pd.notna(year) else str(author)
 
 
+def figure_label(basis: object) -> str:
+    """The reader's label for a figure that is not a reported one ('the paper's estimate'), else ''.
+
+    The labels are the categories of `figure_basis` in the cases schema, so every page says the same.
+    """
+    if basis is None or pd.isna(basis) or str(basis) in ("", "reported"):
+        return ""
+    field = next(f for f in schema_descriptor("cases")["fields"] if f["name"] == "figure_basis")
+    return next(c["label"] for c in field["categories"] if c["value"] == str(basis))
+
+
+def effect_as_shown(row: Any) -> str:
+    """The effect as published, in quotation marks, with its figure's label when it is an estimate."""
+    label = figure_label(row.get("figure_basis"))
+    return f"“{row['effect_published']}”" + (f" ({label})" if label else "")
+
+
+def case_citations(eb: EvidenceBase, row: Any) -> str:
+    """Every source the paper cites for one effect: its citation, then each co-cited source."""
+    keys = [str(row["citation_key"])]
+    further = row.get("further_citation_keys")
+    if further is not None and not pd.isna(further):
+        keys += [k.strip() for k in str(further).split(";") if k.strip()]
+    return "; ".join(citation(eb, k) for k in dict.fromkeys(keys))
+
+
 def effects_by_tenet(eb: EvidenceBase) -> pd.DataFrame:
     """Every effect, ordered by tenet, then grade (strongest first), then case id.
 
@@ -429,11 +472,12 @@ def effects_by_tenet(eb: EvidenceBase) -> pd.DataFrame:
     sign = pd.array([None if d in NOT_A_CHANGE else (-1.0 if d == "decrease" else 1.0) for d in direction], dtype="Float64")
     c["signed_value"] = (c["value"] * sign.astype("Float64")).astype("Float64")
     c["signed_value_upper"] = (c["value_upper"] * sign.astype("Float64")).astype("Float64")
-    c["citation"] = [citation(eb, k) for k in c["citation_key"]]
+    c["citation"] = [case_citations(eb, r) for _, r in c.iterrows()]
     c = c.sort_values(["tenet", "evidence_grade", "case_id"], kind="stable").reset_index(drop=True)
     cols = ["tenet", "tenet_label", "efficiency_type", "case_id", "kind", "place", "programme", "outcome_measure",
             "effect_published", "value", "value_upper", "unit", "direction", "signed_value", "signed_value_upper",
-            "evaluation_design", "design_published", "evidence_grade", "grade_rationale", "citation", "paper_location"]
+            "evaluation_design", "design_published", "evidence_grade", "grade_rationale", "citation", "paper_location",
+            "figure_basis", "mechanisms", "further_citation_keys"]
     return c[cols]
 
 
@@ -444,9 +488,10 @@ def monetary_values(eb: EvidenceBase) -> pd.DataFrame:
     otherwise it is missing and the basis is `not_published`.
     """
     c = eb.cases[eb.cases["currency"].notna()].copy()
-    c["citation"] = [citation(eb, k) for k in c["citation_key"]]
+    c["citation"] = [case_citations(eb, r) for _, r in c.iterrows()]
     cols = ["case_id", "place", "programme", "tenet", "efficiency_type", "effect_published", "value", "currency",
-            "unit", "money_year", "money_year_basis", "evaluation_design", "evidence_grade", "citation", "paper_location"]
+            "unit", "money_year", "money_year_basis", "evaluation_design", "evidence_grade", "citation", "paper_location",
+            "figure_basis"]
     return c[cols].reset_index(drop=True)
 
 

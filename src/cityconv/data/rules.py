@@ -2,8 +2,9 @@
 
 A rules file is YAML (read with line numbers by `cityconv.core.params.read_yaml`). Here we check what
 needs only the file and the evidence base: the keys of each rule, duplicate ids, and that every
-principle and evidence case in a trail exists and every case has a citation ("no recommendation without
-evidence"). Conditions are checked against the named findings by the chapter that evaluates them.
+principle and evidence case in a trail exists, every case has a citation, and every case supports the
+rule's declared mechanism (evidence on point; a rule whose mechanism the paper has no evidence for lists
+no case and says so). Conditions are checked against the named findings by the chapter that evaluates them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Rule:
     why_this_evidence: str = ""
     line: int | None = None
     implications: tuple[str, ...] = ()  # statement ids in the ward's own findings_statements.csv
+    mechanism: str = ""  # a mechanism_id in data/evidence/mechanisms.csv: how the option is meant to work
 
 
 def key_line(node: Any, key: str) -> int | None:
@@ -78,12 +80,12 @@ def load_rules(path: Path, root: Path | None = None) -> list[Rule]:
             trail_findings=tuple(id_list(trail, "findings")),
             principles=tuple(id_list(trail, "principles")), cases=tuple(id_list(trail, "cases")),
             why_this_evidence=" ".join(str(trail.get("why_this_evidence", "")).split()), line=yaml_line(node),
-            implications=tuple(id_list(trail, "implications")),
+            implications=tuple(id_list(trail, "implications")), mechanism=str(node["mechanism"]),
         ))
     return rules
 
 
-RULE_KEYS = ("id", "title", "recommendation", "when", "trail")
+RULE_KEYS = ("id", "title", "recommendation", "mechanism", "when", "trail")
 TRAIL_KEYS = ("findings", "implications", "principles", "cases", "why_this_evidence")
 
 
@@ -120,20 +122,36 @@ def _shape_problems(tree: Any, name: str) -> list[Problem]:
     return probs
 
 
-def _evidence_ids(evidence_dir: Path) -> tuple[set[str], dict[str, str], set[str]]:
-    """principle ids, case id -> citation key, citation keys (read as plain text, so that a broken
+@dataclass(frozen=True)
+class EvidenceIds:
+    """What a rules file may refer to in the evidence base, read as plain text (so that a broken
     evidence table still lets the rules be checked)."""
+
+    principles: set[str]
+    case_citations: dict[str, str]  # case id -> citation key
+    citation_keys: set[str]
+    mechanisms: set[str]
+    case_mechanisms: dict[str, set[str]]  # case id -> the mechanisms its effect supports
+
+
+def _evidence_ids(evidence_dir: Path) -> EvidenceIds:
     def read(stem: str) -> pd.DataFrame:
         path = evidence_dir / f"{stem}.csv"
         if not path.exists():
             return pd.DataFrame()
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
-    principles, cases, sources = read("principles"), read("cases"), read("sources")
-    p = set(principles.get("principle_id", pd.Series(dtype=str)))
-    c = dict(zip(cases.get("case_id", pd.Series(dtype=str)), cases.get("citation_key", pd.Series(dtype=str))))
-    s = set(sources.get("citation_key", pd.Series(dtype=str)))
-    return p, c, s
+    principles, cases, sources, mechanisms = read("principles"), read("cases"), read("sources"), read("mechanisms")
+    empty = pd.Series(dtype=str)
+    case_ids = cases.get("case_id", empty)
+    return EvidenceIds(
+        principles=set(principles.get("principle_id", empty)),
+        case_citations=dict(zip(case_ids, cases.get("citation_key", empty))),
+        citation_keys=set(sources.get("citation_key", empty)),
+        mechanisms=set(mechanisms.get("mechanism_id", empty)),
+        case_mechanisms={cid: {m.strip() for m in str(ms).split(";") if m.strip()}
+                         for cid, ms in zip(case_ids, cases.get("mechanisms", pd.Series([""] * len(case_ids), dtype=str)))},
+    )
 
 
 def _project(project: Project | Path) -> Project:
@@ -143,9 +161,10 @@ def _project(project: Project | Path) -> Project:
 def validate_rules_file(project: Project | Path, path: Path | None = None) -> list[Problem]:
     """Every problem in the rules file that needs no findings: YAML, shape, and the trail's evidence references.
 
-    Reported per rule with its id and YAML line: unknown finding id, unknown principle id, unknown case
-    id, a case without a citation (blank citation key, or one not in sources.csv), and a rule with no
-    evidence case ("No recommendation without evidence").
+    Reported per rule with its id and YAML line: unknown principle id, unknown mechanism, unknown case
+    id, a case without a citation (blank citation key, or one not in sources.csv), a case that does not
+    support the rule's mechanism (evidence off point), and a trail without a `cases` list (`cases: []`
+    says the paper has nothing on point, and then why_this_evidence must say so).
     """
     project = _project(project)
     path = Path(path) if path is not None else project.root / RULES_FILE
@@ -156,11 +175,16 @@ def validate_rules_file(project: Project | Path, path: Path | None = None) -> li
     problems = _shape_problems(tree, name)
     if problems and not isinstance(tree, dict):
         return problems
-    principle_ids, case_citations, citation_keys = _evidence_ids(project.root / EVIDENCE_DIR)
+    ids = _evidence_ids(project.root / EVIDENCE_DIR)
+    principle_ids, case_citations, citation_keys = ids.principles, ids.case_citations, ids.citation_keys
     for node in tree.get("rules") or []:
         if not isinstance(node, dict):
             continue
         rid = str(node.get("id"))
+        mechanism = str(node.get("mechanism") or "")
+        if mechanism and mechanism not in ids.mechanisms:
+            problems.append(Problem(name, f"rule {rid!r}: unknown mechanism {mechanism!r}{did_you_mean(mechanism, ids.mechanisms)}",
+                                    line=key_line(node, "mechanism"), expected="a mechanism_id in data/evidence/mechanisms.csv"))
         trail = node.get("trail") if isinstance(node.get("trail"), dict) else None
         if trail is None:
             continue
@@ -173,10 +197,14 @@ def validate_rules_file(project: Project | Path, path: Path | None = None) -> li
                 problems.append(Problem(name, f"rule {rid!r}: unknown principle id {pid!r}{did_you_mean(pid, principle_ids)}",
                                         line=key_line(trail, "principles"), expected="a principle_id in principles.csv"))
         cases = id_list(trail, "cases")
-        if not cases:
-            problems.append(Problem(name, f"rule {rid!r}: No recommendation without evidence — the trail names no "
-                                          "evidence case", line=key_line(trail, "cases") if "cases" in trail else yaml_line(trail),
-                                    expected="case ids from data/evidence/cases.csv"))
+        if "cases" not in trail:
+            problems.append(Problem(name, f"rule {rid!r}: the trail names no evidence cases", line=yaml_line(trail),
+                                    expected="case ids from data/evidence/cases.csv, or [] when the paper has "
+                                             "nothing on the rule's mechanism"))
+        elif not cases and not str(trail.get("why_this_evidence") or "").strip():
+            problems.append(Problem(name, f"rule {rid!r}: no evidence case, and why_this_evidence does not say why",
+                                    line=key_line(trail, "cases"),
+                                    expected="a why_this_evidence saying the paper has nothing on point"))
         for cid in cases:
             if cid not in case_citations:
                 problems.append(Problem(name, f"rule {rid!r}: unknown case id {cid!r}{did_you_mean(cid, set(case_citations))}",
@@ -185,6 +213,12 @@ def validate_rules_file(project: Project | Path, path: Path | None = None) -> li
                 problems.append(Problem(name, f"rule {rid!r}: case {cid!r} has no citation in sources.csv",
                                         line=key_line(trail, "cases"), value=case_citations[cid] or None,
                                         expected="a citation_key present in sources.csv"))
+            elif mechanism in ids.mechanisms and mechanism not in ids.case_mechanisms.get(cid, set()):
+                supported = ", ".join(sorted(ids.case_mechanisms.get(cid, set()))) or "none"
+                problems.append(Problem(name, f"rule {rid!r}: case {cid!r} is not evidence for the rule's mechanism "
+                                              f"{mechanism!r} (it supports: {supported})",
+                                        line=key_line(trail, "cases"), value=cid,
+                                        expected="a case whose mechanisms in cases.csv include the rule's mechanism"))
     return problems
 
 
