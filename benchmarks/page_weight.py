@@ -35,7 +35,7 @@ EXPLORER_MARK = "data-cityconv-explorer="
 #: The Lighthouse sample besides the explorer pages: the first existing page matching each pattern.
 SAMPLE_PATTERNS = {"landing": ["book/index.html"],
                    "executive summary": ["book/generated/**/*executive*.html", "book/generated/**/*summary*.html"],
-                   "atlas profile": ["book/generated/atlas/**/*.html", "book/generated/**/*profile*.html"]}
+                   "atlas profile": ["book/generated/atlas/e0*/01-ward-profile.html"]}
 
 
 def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -86,7 +86,7 @@ def transfer_sizes(base_url: str, names: list[str]) -> dict[str, dict]:
                 context = browser.new_context(viewport={"width": 1350, "height": 940})
                 page = context.new_page()
                 finished = []
-                page.on("requestfinished", lambda request: finished.append(request))
+                page.on("requestfinished", lambda request, done=finished: done.append(request))
                 page.goto(base_url + name, wait_until="networkidle")
                 sizes = []
                 for request in finished:

@@ -44,15 +44,29 @@ def _doctree(*children: nodes.Node) -> nodes.document:
     return document
 
 
-def test_lede_is_the_first_paragraph_of_running_text_not_a_note_or_output():
+def test_lede_is_the_first_paragraph_of_running_text_not_a_note_or_table():
     note = nodes.note()
     note += nodes.paragraph(text="Synthetic data: a banner, not the lede.")
-    cell = nodes.container(classes=["cell"])
-    cell += nodes.paragraph(text="An output.")
-    doctree = _doctree(note, cell, nodes.paragraph(text="Clubmoor's residents  told us\nabout parks."),
+    table = nodes.table()
+    table += nodes.paragraph(text="A cell.")
+    doctree = _doctree(note, table, nodes.paragraph(text="Clubmoor's residents  told us\nabout parks."),
                        nodes.paragraph(text="Second paragraph."))
     assert sl.lede(doctree) == "Clubmoor's residents told us about parks."
     assert sl.lede(_doctree(note)) == ""
+
+
+def test_lede_may_be_a_notebook_output_and_a_data_label_leads_the_description():
+    from cityconv.present.status import DATA_BANNERS
+
+    banner = nodes.admonition()
+    banner += nodes.title(text=DATA_BANNERS["reconstructed"][1])
+    banner += nodes.paragraph(text="The study's own records are not public.")
+    output = nodes.container(classes=["cell_output"])
+    output += nodes.paragraph(text="In short. 42% said parks.")
+    doctree = _doctree(banner, output)
+    assert sl.page_description(doctree, "Title: Book") == "Reconstructed response-level data: In short. 42% said parks."
+    assert sl.page_description(_doctree(), "Title: Book") == "Title: Book"
+    assert sl.page_description(None, "Search: Book") == "Search: Book"
 
 
 def test_description_is_cut_at_a_word_within_160_characters():
@@ -124,7 +138,7 @@ def test_explorer_data_and_figure_move_to_files_unchanged(tmp_path):
     assert json.loads(gzip.decompress(data_file.read_bytes()))["text"] == data["text"]
     assert png_file.read_bytes() == png
     assert f'data-src="../_static/explorers/data/{data_file.name}"' in out
-    assert f'src="../_static/explorers/data/{png_file.name}" width="50" height="40" alt="A figure"' in out
+    assert f'src="../_static/explorers/data/{png_file.name}" width="50" height="40" loading="lazy" alt="A figure"' in out
     again = sl.externalise_explorers(page, tmp_path, lambda name: name)
     assert len(list(tmp_path.iterdir())) == 2 and data_file.name in again  # named by content: written once
 

@@ -277,14 +277,18 @@
 
   function mount(root) {
     loadData(root).then(function (data) { start(root, data); }).catch(function (err) {
-      root.dataset.error = String(err);  // the static figure and sentences stay
+      root.dataset.error = String(err);
+      root.dataset.fallback = "static";  // the static figure (shown by explorers.css) and sentences stay
       if (window.console) console.warn("cityconv explorer:", err);
     });
   }
 
   function start(root, data) {
     var build = BUILDERS[data.kind];
-    if (!build || typeof window.vegaEmbed !== "function") return;  // the static figure stays
+    if (!build || typeof window.vegaEmbed !== "function") {
+      root.dataset.fallback = "static";  // the static figure stays
+      return;
+    }
     var form = root.querySelector("form.cityconv-explorer-controls");
     var chart = root.querySelector(".cityconv-explorer-chart");
     var image = root.querySelector("img.cityconv-explorer-static");
@@ -314,6 +318,7 @@
       }).catch(function (err) {
         chart.hidden = true;
         image.hidden = false;
+        root.dataset.fallback = "static";
         root.dataset.error = String(err);
         if (window.console) console.warn("cityconv explorer:", err);
       });

@@ -6,12 +6,14 @@ most of a page's weight was theme files it did not need; this extension and the 
 index) take it off. At build time it
 
 1. gives every page a `<meta name="description">` from its lede (the first paragraph of its text,
-   plain, at most 160 characters, HTML-escaped): what search engines and link previews show;
+   plain, at most 160 characters, HTML-escaped): what search engines and link previews show. On a page
+   built from reconstructed or synthetic records it starts with the page's data label;
 2. writes `width` and `height` on every `<img>` (read from the image file, so the layout does not
    jump while images load) and `loading="lazy"` on all but a page's first image;
 3. moves each explorer's data (`chapters.page_explorers`: the JSON precomputed by the package,
    escaped by `script_json`) into a gzip-compressed file under `_static/explorers/data/`, fetched by
-   `explorers.js`, and its base64 fallback figure into a PNG beside it, so the page's HTML stays small;
+   `explorers.js`, and its base64 fallback figure into a lazily loaded PNG beside it (`explorers.css`
+   keeps it undisplayed, so unfetched, while the live chart can be drawn), so the page's HTML stays small;
 4. replaces Font Awesome's 1.4 MB script by `_static/icons.css`: one CSS mask per icon the built
    pages use, from the SVGs of the same Font Awesome release (npm `@fortawesome/fontawesome-free`);
 5. trims the theme's stylesheet to the selectors the built pages and scripts use, with PurgeCSS (npm
@@ -39,6 +41,7 @@ from xml.etree import ElementTree
 from docutils import nodes
 
 from cityconv.chapters.page_explorers import DATA_SCRIPT_CLASS, STATIC_IMAGE_CLASS
+from cityconv.present.status import DATA_BANNERS
 
 DESCRIPTION_LIMIT = 160
 CHECKOUT = Path(__file__).resolve().parents[3]  # the source checkout of an editable install
@@ -50,9 +53,13 @@ THEME_CSS = Path("_static") / "styles" / "pydata-sphinx-theme.css"
 EXPLORER_DATA = "_static/explorers/data"
 #: Builders whose pages are read in a browser one at a time (not printed as one page).
 WEB_BUILDERS = {"html", "dirhtml"}
-#: Containers whose paragraphs are not a page's lede (notes, asides, tables, notebook cells).
+#: Where a paragraph is not a page's lede: notes, asides, tables, quotations. (A notebook's prose is in
+#: its cells' output containers, so containers are not excluded.)
 NOT_LEDE = (nodes.Admonition, nodes.sidebar, nodes.topic, nodes.table, nodes.footnote, nodes.citation,
-            nodes.container, nodes.field_list, nodes.block_quote, nodes.raw, nodes.comment)
+            nodes.field_list, nodes.block_quote, nodes.raw, nodes.comment)
+#: The titles of the banners on pages built from reconstructed or synthetic records: a description
+#: travels without its page (search results, link previews), so it starts with the page's label.
+DATA_LABELS = frozenset(title for _kind, title, _text in DATA_BANNERS.values())
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 ATTRIBUTE = re.compile(r'\s([a-zA-Z:-]+)="([^"]*)"')
@@ -80,6 +87,22 @@ def lede(doctree: nodes.Node) -> str:
         if not inside and text:
             return text
     return ""
+
+
+def data_label(doctree: nodes.Node) -> str:
+    """The title of the page's reconstructed- or synthetic-data banner (`present.status.DATA_BANNERS`), or ""."""
+    for admonition in doctree.findall(nodes.Admonition):
+        title = next(iter(admonition.findall(nodes.title)), None)
+        if title is not None and title.astext().strip() in DATA_LABELS:
+            return title.astext().strip()
+    return ""
+
+
+def page_description(doctree: nodes.Node | None, fallback: str) -> str:
+    """The page's lede (else `fallback`), after its data label when it has one."""
+    text = (lede(doctree) if doctree is not None else "") or fallback
+    label = data_label(doctree) if doctree is not None else ""
+    return f"{label}: {text}" if label else text
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
@@ -216,7 +239,7 @@ def externalise_explorers(body: str, folder: Path, url_of: Callable[[str], str])
         name = _stored(folder, png, ".png")
         size = png_size(png)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        return f'<img class="{STATIC_IMAGE_CLASS}" src="{html.escape(url_of(name), quote=True)}"{dims}'
+        return f'<img class="{STATIC_IMAGE_CLASS}" src="{html.escape(url_of(name), quote=True)}"{dims} loading="lazy"'
 
     return STATIC_IMAGE.sub(image, DATA_SCRIPT.sub(data, body))
 
@@ -313,11 +336,10 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     web = builder.name in WEB_BUILDERS
     metatags = context.get("metatags", "")
     if 'name="description"' not in metatags:
-        text = lede(doctree) if doctree is not None else ""
-        if not text:
-            title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title", "") or "")).strip()
-            text = f"{title}: {app.config.project}" if title else app.config.project
-        context["metatags"] = metatags + "\n    " + description_tag(text)
+        book = context.get("docstitle") or app.config.project
+        title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title", "") or "")).strip()
+        fallback = f"{title}: {book}" if title and title != book else book
+        context["metatags"] = metatags + "\n    " + description_tag(page_description(doctree, fallback))
     body = context.get("body")
     if not isinstance(body, str) or not body:
         return
