@@ -18,7 +18,7 @@ import pytest
 from test_book_in_browser import PageReport, html_pages, new_page
 
 from cityconv.chapters.page_explorers import EXPLORER_ATTRIBUTE
-from cityconv.pipeline.sphinx_light import DESCRIPTION_LIMIT
+from cityconv.pipeline.sphinx_light import DATA_LABELS, DESCRIPTION_LIMIT
 
 pytestmark = pytest.mark.browser
 
@@ -162,9 +162,12 @@ def test_every_page_has_one_meta_description(site: Path) -> None:
         if len(descriptions) != 1 or not descriptions[0].strip() or len(descriptions[0]) > DESCRIPTION_LIMIT:
             problems.append(f"{path}: {descriptions}")
     assert not problems, "\n".join(problems[:20])
-    # A chapter's description is its lede: it begins with the words its article's text begins a paragraph with.
+    # A chapter's description is its data label (its banner's title), then its lede: words from its text.
     chapter = a_chapter(site)
     (description,) = _tags(site, chapter).descriptions
+    label = next((f"{t}: " for t in DATA_LABELS if f"{t}</p>" in (site / chapter).read_text(encoding="utf-8")), "")
+    assert description.startswith(label), (chapter, description)
+    description = description.removeprefix(label)
     article = (site / chapter).read_text(encoding="utf-8").split("<article", 1)[1]
     words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
     assert " ".join(description.split()[:4]) in words, (chapter, description)
