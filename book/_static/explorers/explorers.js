@@ -2,7 +2,8 @@
  *
  * Each explorer is a <div data-cityconv-explorer="…"> written by cityconv.chapters.page_explorers:
  * hidden native controls, the default figure as a PNG, the default sentences, and a JSON block of
- * numbers the package precomputed over a grid of settings. This script shows the controls, and on
+ * numbers the package precomputed over a grid of settings (in the book, a compressed file beside
+ * the page: see loadData). This script shows the controls, and on
  * every change looks the settings up in the JSON, redraws the figure with Vega-Lite (vega-embed,
  * served from the book's own _static) and swaps in the package's sentences. It computes nothing
  * but look-ups, so every number shown is the package's. Without this script (or in print) the
@@ -253,10 +254,41 @@
 
   var BUILDERS = { "sampling-bias": samplingBias, "precision": precision, "recommendations": recommendations };
 
+  /* The explorer's numbers: in the page (a notebook's output), or, in the book, a gzip-compressed JSON
+   * file named by the data block's data-src (cityconv.pipeline.sphinx_light moves it there so the page
+   * stays small). A server may already have undone the gzip (Content-Encoding): the magic bytes say. */
+  function loadData(root) {
+    var block = root.querySelector("script.cityconv-explorer-data");
+    var src = block.getAttribute("data-src");
+    if (!src) return Promise.resolve(JSON.parse(block.textContent));
+    return fetch(src).then(function (response) {
+      if (!response.ok) throw new Error("explorer data " + src + ": HTTP " + response.status);
+      return response.arrayBuffer();
+    }).then(function (buffer) {
+      var bytes = new Uint8Array(buffer);
+      if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+        if (typeof DecompressionStream !== "function") throw new Error("this browser cannot read gzip data");
+        var stream = new Blob([buffer]).stream().pipeThrough(new DecompressionStream("gzip"));
+        return new Response(stream).text();
+      }
+      return new TextDecoder("utf-8").decode(bytes);
+    }).then(JSON.parse);
+  }
+
   function mount(root) {
-    var data = JSON.parse(root.querySelector("script.cityconv-explorer-data").textContent);
+    loadData(root).then(function (data) { start(root, data); }).catch(function (err) {
+      root.dataset.error = String(err);
+      root.dataset.fallback = "static";  // the static figure (shown by explorers.css) and sentences stay
+      if (window.console) console.warn("cityconv explorer:", err);
+    });
+  }
+
+  function start(root, data) {
     var build = BUILDERS[data.kind];
-    if (!build || typeof window.vegaEmbed !== "function") return;  // the static figure stays
+    if (!build || typeof window.vegaEmbed !== "function") {
+      root.dataset.fallback = "static";  // the static figure stays
+      return;
+    }
     var form = root.querySelector("form.cityconv-explorer-controls");
     var chart = root.querySelector(".cityconv-explorer-chart");
     var image = root.querySelector("img.cityconv-explorer-static");
@@ -286,6 +318,7 @@
       }).catch(function (err) {
         chart.hidden = true;
         image.hidden = false;
+        root.dataset.fallback = "static";
         root.dataset.error = String(err);
         if (window.console) console.warn("cityconv explorer:", err);
       });

@@ -42,6 +42,10 @@ from cityconv.present import MUTED, PALETTE, Chart, fmt_int, fmt_pct
 from cityconv.present.figures import figure_png
 
 EXPLORER_ATTRIBUTE = "data-cityconv-explorer"  # the book's Sphinx extension adds the scripts to pages with it
+#: Classes of the data block and the fallback figure: the book's build (`pipeline.sphinx_light`) moves
+#: both into files of their own, so the page's HTML stays small.
+DATA_SCRIPT_CLASS = "cityconv-explorer-data"
+STATIC_IMAGE_CLASS = "cityconv-explorer-static"
 WIDGETS_AUTO = "auto"
 
 # ----------------------------------------------------------------------------------------- live or static
@@ -128,10 +132,10 @@ def explorer_html(kind: str, title: str, controls: Sequence[Control], data: Mapp
         f'{note_html}'
         f'<figure class="cityconv-explorer-figure">'
         f'<div class="cityconv-explorer-chart" hidden></div>'
-        f'<img class="cityconv-explorer-static" src="data:image/png;base64,{png}" alt="{html.escape(chart.alt)}">'
+        f'<img class="{STATIC_IMAGE_CLASS}" src="data:image/png;base64,{png}" alt="{html.escape(chart.alt)}">'
         f"{caption}</figure>"
         f'<div class="cityconv-explorer-summary" aria-live="polite">{summary}</div>'
-        f'<script type="application/json" class="cityconv-explorer-data">{payload}</script>'
+        f'<script type="application/json" class="{DATA_SCRIPT_CLASS}">{payload}</script>'
         f"</div>"
     )
 
