@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cityconv.chapters import facts
+from cityconv.chapters import facts, in_short, indicators
+from cityconv.chapters.ward_pages import WardPages, atlas_id, doc_role, href, link_row_headers, load_ward_pages
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
@@ -59,6 +60,9 @@ PRIVATE = "Private rented"
 DECILES = list(range(1, 11))
 FIG_WIDTH = 6.2  # inches at 110 dpi: about the book's text column, so figures are shown near full size
 SIMILAR_PP = 2.0  # shares within this many percentage points are described as "similar"
+# A ward's percentages are called more reliable than its counts only when it is built from at least this
+# many neighbourhoods: one LSOA misplaced by the best fit moves a share of a 2-LSOA ward by up to half.
+MIN_LSOAS_FOR_RELIABLE_SHARES = 5
 
 BOUNDARY_SET_TEXT = {
     ctx.SET_OLD: "on the boundaries used from 2004 to May 2023",
@@ -98,6 +102,7 @@ class WardProfile:
     overlaps_reverse: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings_boundary_set: str | None = None  # a study's params may say which set its findings use
     page_status: str = "observed"  # the ward's engagement records: CSVs of its page say when they are not observed
+    pages: WardPages | None = None  # where every ward's profile is, for links (None: no links, plain names)
 
     @property
     def has_census(self) -> bool:
@@ -204,11 +209,6 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
 ATLAS_ID = re.compile(r"^e05\d{6}$")
 
 
-def atlas_id(ward_code: str) -> str:
-    """The id of a profile-only ward: its ONS code in lower case (a valid params id, never a ward name)."""
-    return str(ward_code).lower()
-
-
 def is_atlas_id(study_id: str) -> bool:
     return bool(ATLAS_ID.match(str(study_id)))
 
@@ -231,12 +231,13 @@ def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     path = project.params_file(study_id)
     if not path.exists() and is_atlas_id(study_id):
         context = ctx.load_context(project.context_dir, ward_code_of(study_id))
-        return ward_profile(context, project.context_dir, study_id)
+        return replace(ward_profile(context, project.context_dir, study_id), pages=load_ward_pages(project))
     params = load_params(path, project.root)
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
     context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
-    found = replace(ward_profile(context, project.context_dir, study_id), page_status=params.data_status)
+    found = replace(ward_profile(context, project.context_dir, study_id), page_status=params.data_status,
+                    pages=load_ward_pages(project))
     found.findings_boundary_set = params.findings_boundary_set
     return found
 
@@ -306,29 +307,35 @@ def intro_text(p: WardProfile) -> str:
     return render("intro", intro_context(p))
 
 
+def edition_counts(p: WardProfile) -> list[in_short.EditionCount]:
+    """Each deprivation edition's count of the ward's neighbourhoods in decile 1 (an edition without any is left out)."""
+    found = []
+    for frame, edition, boundaries in ((p.deprivation, "IMD 2019", "2011"), (p.deprivation2025, "IMD 2025", "2021")):
+        ward = frame[frame["area"] == "ward"]
+        if ward.empty or ward["n_lsoa"].isna().all() or int(ward["n_lsoa"].fillna(0).sum()) == 0:
+            continue
+        n = ward.set_index("decile")["n_lsoa"].fillna(0).astype(int)
+        found.append(in_short.EditionCount(edition, boundaries, int(n.get(1, 0)), int(n.sum())))
+    return found
+
+
 def summary_context(p: WardProfile) -> dict:
-    """The opening summary's numbers: the named population facts, ethnic minority, social renting, deprivation."""
+    """The opening summary: where the ward is, its population, and the rules' statements (`chapters.in_short`)."""
     pop = facts.population_facts(p)
-    context = {"ward": p.ward_name, "city": _city_name(p), "population_2021": pop.get("population_2021"),
-               "population_described": pop.get("population_described"), "minority": None, "deprived": None}
+    context: dict[str, Any] = {
+               "ward": p.ward_name, "city": _city_name(p), "population_2021": pop.get("population_2021"),
+               "population_described": pop.get("population_described"), "statements": [],
+               "threshold": fmt_int(in_short.DIFFERENCE_PP), "deprivation": in_short.deprivation_context(edition_counts(p))}
     where = "is a ward of Liverpool"
     if p.context_dir is not None:
         try:
             where = f"lies {location_facts(map_frame(p), p.ward_code)['part']}"
         except (KeyError, FileNotFoundError):
             pass
+        figures = indicators.ward_indicators(p.context_dir, p.boundary_set)
+        context["statements"] = [s for s in in_short.statements(figures, p.boundary_set, p.ward_code)
+                                 if not s.edition]  # deprivation has its own sentences, per edition
     context["where"] = where
-    if p.has_census:
-        minority_w, minority_c = shares(p.ethnic_minority, "ward"), shares(p.ethnic_minority, "city")
-        social_w, social_c = shares(p.tenure, "ward").get(SOCIAL), shares(p.tenure, "city").get(SOCIAL)
-        if len(minority_w) and len(minority_c) and social_w is not None and social_c is not None:
-            context.update(minority=fmt_pct(minority_w.iloc[0]), minority_city=fmt_pct(minority_c.iloc[0]),
-                           social=fmt_pct(social_w), social_city=fmt_pct(social_c))
-    if p.has_deprivation:
-        d = p.deprivation[p.deprivation["area"] == "ward"].set_index("decile")["n_lsoa"].astype(int)
-        n = int(d.sum())
-        context.update(deprived=capitalise(fmt_int(d[1]) if 0 < int(d[1]) < n else ("All" if int(d[1]) == n else "None")),
-                       n_lsoa=fmt_int(n))
     return context
 
 
@@ -345,7 +352,31 @@ def population_context(p: WardProfile) -> dict:
             "population_2011": pop.get("population_2011"), "population_described": pop.get("population_described"),
             "households": fmt_int(_pop(p, "ward", "households_2021")),
             "city_share": fmt_pct(float(pop21) / float(city_pop), 1), "city_population": fmt_int(city_pop),
-            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "caveat": p.caveat}
+            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "caveat": _caveat(p)}
+
+
+def shares_reliable(p: WardProfile) -> bool:
+    """Are the ward's percentages more reliable than its counts? Only with enough neighbourhoods (the rule above)."""
+    n = _pop(p, "ward", "n_lsoa21")
+    return not pd.isna(n) and int(n) >= MIN_LSOAS_FOR_RELIABLE_SHARES
+
+
+def reliability_note(p: WardProfile) -> str:
+    """The one sentence on how far to trust the ward's counts and percentages, by the rule above."""
+    if shares_reliable(p):
+        return "Ward counts are approximate (best-fit sum of neighbourhoods); percentages are more reliable."
+    n = _pop(p, "ward", "n_lsoa21")
+    return (f"Ward counts are approximate (best-fit sum of neighbourhoods), and with only {fmt_int(n)} "
+            "neighbourhoods so are its percentages: one neighbourhood counted in the wrong ward moves them a lot.")
+
+
+def _caveat(p: WardProfile) -> str:
+    """The context table's caveat, without its general "shares reliable" where the rule says otherwise."""
+    return p.caveat if shares_reliable(p) else re.sub(r",?\s*shares reliable", "", p.caveat)
+
+
+def population_method_text(p: WardProfile) -> str:
+    return render("population_method", {"reliability": reliability_note(p) if p.has_census else ""})
 
 
 def population_text(p: WardProfile) -> str:
@@ -466,8 +497,7 @@ def boundary_change_context(p: WardProfile) -> dict[str, Any]:
             "single": str(rows["other_ward_name"].iloc[0]) if len(rows) == 1 else "",
             "n_wards": fmt_int(len(rows)), "shares": _share_list(rows),
             "findings_set": BOUNDARY_SET_TEXT[findings_set] if findings_set else "",
-            "findings_set_here": bool(findings_set) and findings_set == p.boundary_set,
-            "method": ctx.OVERLAP_METHOD, "caveat": ctx.OVERLAP_CAVEAT}
+            "findings_set_here": bool(findings_set) and findings_set == p.boundary_set}
 
 
 def boundary_change_text(p: WardProfile) -> str:
@@ -482,7 +512,7 @@ def boundary_change_table(p: WardProfile) -> Table | None:
     back = p.overlaps_reverse.set_index("ward_code")["share"] if not p.overlaps_reverse.empty else pd.Series(dtype=float)
     label = "Ward since May 2023" if p.boundary_set == ctx.SET_OLD else "Ward used 2004 to 2023"
     frame = pd.DataFrame({
-        label: [f"{n} ({c})" for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
+        label: [_overlap_label(n, c) for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
         f"Share of {p.ward_name}'s residents": [fmt_pct(v, 1) for v in rows["share"]],
         f"Residents of {p.ward_name} in it (2021, best fit)": [fmt_int(v) for v in rows["population_2021"]],
         f"Share of that ward's residents in {p.ward_name}": [
@@ -497,6 +527,64 @@ def boundary_change_table(p: WardProfile) -> Table | None:
         status="published",
         page_status=p.page_status,
     )
+
+
+OTHER_SET = {ctx.SET_OLD: ctx.SET_NEW, ctx.SET_NEW: ctx.SET_OLD}
+
+
+def _overlap_label(name: str, code: str) -> str:
+    return f"{name} ({code})"
+
+
+def own_doc(p: WardProfile) -> str:
+    if p.pages is None:
+        raise ValueError("the profile was built without the book's page list; use load_profile")
+    return p.pages.doc(p.ward_code, p.boundary_set)
+
+
+def boundary_change_bundle(p: WardProfile) -> dict[str, str] | None:
+    """The boundary-overlap table with each ward of the other set linking to its profile."""
+    table = boundary_change_table(p)
+    if table is None:
+        return None
+    bundle = table.bundle()
+    if p.pages is None:
+        return bundle
+    other = OTHER_SET[p.boundary_set]
+    hrefs = {_overlap_label(n, c): href(own_doc(p), p.pages.doc(c, other))
+             for n, c in zip(p.overlaps["other_ward_name"], p.overlaps["other_ward_code"]) if p.pages.has_page(c, other)}
+    return {**bundle, "text/html": link_row_headers(bundle["text/html"], hrefs)}
+
+
+def show_boundary_change_table(p: WardProfile) -> None:
+    from cityconv.present.mime import display_bundle
+
+    bundle = boundary_change_bundle(p)
+    if bundle is not None:
+        display_bundle(bundle)
+
+
+def study_links_context(p: WardProfile) -> dict[str, Any]:
+    """The studies in this book of this ward, or of the wards of the other set it overlaps."""
+    if p.pages is None:
+        return {"ward": p.ward_name, "overlapping": []}
+    overlapping = []
+    other = OTHER_SET[p.boundary_set]
+    for row in p.overlaps.sort_values("share", ascending=False).itertuples() if not p.overlaps.empty else []:
+        study = p.pages.study_of(row.other_ward_code, other)
+        if study is None:
+            continue
+        overlapping.append({"link": doc_role(f"the {p.pages.titles.get(study, row.other_ward_name)} study",
+                                             p.pages.doc(row.other_ward_code, other)),
+                            "other_ward": row.other_ward_name, "share": fmt_pct(row.share),
+                            "verb": "live in" if p.boundary_set == ctx.SET_OLD else "lived in",
+                            "set_text": BOUNDARY_SET_TEXT[other]})
+    return {"ward": p.ward_name, "overlapping": overlapping}
+
+
+def study_links_text(p: WardProfile) -> str:
+    """Links from an atlas profile to the studies of the wards it overlaps ("" when there are none)."""
+    return render("study_links", study_links_context(p)).strip()
 
 
 # ================================================================================================
@@ -519,7 +607,7 @@ def population_table(p: WardProfile) -> Table:
             city: [fmt_int(_pop(p, "city", col)) for _, col in rows],
         }
     )
-    notes = [f"{p.ward_name}: {p.caveat}", p.city_caveat]
+    notes = [f"{p.ward_name}: {_caveat(p)}", p.city_caveat]
     if p.boundary_set == ctx.SET_NEW:
         notes.append("These ward boundaries came into use in May 2023, so there is no official Census 2011 figure for them.")
     return Table(
@@ -555,7 +643,7 @@ def age_table(p: WardProfile) -> Table | None:
         p, p.age, f"Usual residents by age: {p.ward_name} and {_city_name(p)}", "Age group (years)",
         "Number of usual residents; percentage of all usual residents in the area",
         cite("census2021"),
-        ["Ward counts are approximate (best-fit sum of neighbourhoods); percentages are more reliable.",
+        [reliability_note(p),
          "Percentages may not sum to 100% because of rounding."],
     )
 
@@ -735,7 +823,8 @@ def age_chart(p: WardProfile) -> Chart | None:
         + " The figures are in the table below."
     )
     caption = (f"Age of usual residents, Census 2021. {p.ward_name}: best-fit sum of Census neighbourhoods; "
-               "ward counts are approximate, percentages reliable.")
+               + ("ward counts are approximate, percentages more reliable." if shares_reliable(p)
+                  else "ward counts and percentages are approximate."))
     return Chart(fig, alt, caption, status="published")
 
 

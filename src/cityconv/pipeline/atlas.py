@@ -118,6 +118,29 @@ def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: li
     return tasks
 
 
+def finalize_atlas_page(nb, task: RunTask) -> None:
+    """What an atlas page needs after its run: unnumbered figures and, for a profile, the ward in its title."""
+    if task.data_status != ATLAS_DATA_STATUS:
+        return
+    unnumber_figures(nb)
+    title_profile_page(nb, task)
+
+
+def unnumber_figures(nb) -> None:
+    """Drop the figure labels of an atlas page, so Sphinx does not number its figures.
+
+    Sphinx numbers figures across the whole book unless the contents are section-numbered
+    (`sphinx.environment.collectors.toctree.assign_figure_numbers`: with no section number every page
+    shares one counter), so the 94 atlas pages read "Fig. 490". It numbers only figures with an id,
+    and a myst-nb figure gets its id from `mystnb.figure.name`; without it the caption stays and the
+    number goes. Nothing links to an atlas figure by label.
+    """
+    for cell in nb.cells:
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+        if figure:
+            figure.pop("name", None)
+
+
 def title_profile_page(nb, task: RunTask) -> None:
     """Name the ward in a profile-only page's heading ("Ward profile: Anfield"), which is also its page
     title: 92 pages all titled "Ward profile" would be indistinguishable in tabs, history and search."""
@@ -159,3 +182,30 @@ def atlas_toc_parts(project: Project) -> list[dict]:
     if chapters:  # the hand-written pages of the atlas (the finder links to an index page)
         chapters += [{"file": page} for page in ATLAS_PAGES if (project.root / f"{page}.md").is_file()]
     return [{"caption": ATLAS_CAPTION, "chapters": chapters}] if chapters else []
+
+
+# ---- the postcode finder's links
+
+FINDER_DOC = "book/postcode-finder"
+PROFILE_LINKS_FILE = f"{pages.ATLAS_DIR}/profile-links.md"  # under book/generated/; book/postcode-finder.md includes it
+
+
+def profile_links(project: Project) -> dict[str, str]:
+    """ward code -> link from the postcode finder to that ward's profile, for every ward of both sets."""
+    from cityconv.chapters import ward_pages
+
+    if not (project.context_dir / "wards.csv").exists():
+        return {}
+    where = ward_pages.load_ward_pages(project)
+    index = ctx.ward_index(project.context_dir)
+    return {row.code: ward_pages.href(FINDER_DOC, where.doc(row.code, row.boundary_set))
+            for row in index.itertuples() if row.boundary_set in ctx.BOUNDARY_SETS}
+
+
+def profile_links_markdown(project: Project) -> str:
+    """A raw HTML block that hands the finder's script its links (no markup from data: JSON, `<` escaped)."""
+    import json
+
+    data = json.dumps(profile_links(project), sort_keys=True).replace("<", "\\u003c")
+    return f"```{{raw}} html\n<script>window.CITYCONV_PROFILE_LINKS = {data};</script>\n```\n"
+
