@@ -115,3 +115,35 @@ def test_more_reliable_is_never_said_of_a_ward_with_few_neighbourhoods(wards):
         if not expect:
             assert not any("shares reliable" in t for t in said)
             assert f"with only {int(p.population['n_lsoa21'].iloc[0])} neighbourhoods" in P.population_method_text(p)
+
+
+# --------------------------------------------------------------------------- the neighbourhoods inside the ward
+
+
+@pytest.mark.parametrize("study_id", ["clubmoor", "e05015290", "e05000896"])  # Everton's LSOAs changed in 2021
+def test_neighbourhood_map_labels_every_neighbourhood_with_its_decile_and_has_its_table(study_id):
+    p = P.load_profile(study_id, REPO)
+    chart = P.neighbourhood_map(p)
+    axes = chart.fig.get_axes()
+    in_tables = set(p.lsoas["lsoa_code"]) | (set(p.lsoas2025["lsoa_code"]) if P.lsoa2025_table(p) is not None else set())
+    for ax, (edition, year, rows, column) in zip(axes, P.EDITIONS):
+        frame = P.neighbourhoods(p, rows, column, year)
+        assert edition in ax.get_title() and year in ax.get_title()
+        assert sorted(t.get_text() for t in ax.texts) == sorted(str(d) for d in frame["decile"])
+        assert set(frame["lsoa_code"]) <= in_tables  # every neighbourhood shown is in a table
+    assert "IMD 2019" in chart.alt and "IMD 2025" in chart.alt and "table below" in chart.alt
+    table = P.lsoa_table(p)
+    assert len(table.frame) == len(p.lsoas)
+    changed = set(p.lsoas2025["lsoa_code"]) != set(p.lsoas["lsoa_code"])
+    assert (P.lsoa2025_table(p) is not None) == changed and changed == (study_id == "e05000896")
+
+
+def test_clubmoor_east_neighbourhoods_name_what_changed_between_editions():
+    text = P.neighbourhoods_text(P.load_profile(CLUBMOOR_EAST, REPO))
+    assert "On the IMD 2019, all 4 of its neighbourhoods (100%) are in decile 1." in text
+    assert "On the IMD 2025, 3 of its 4 neighbourhoods (75%) are in decile 1: a lower share than on the IMD 2019." in text
+
+
+def test_a_ward_without_neighbourhoods_says_so_and_has_no_map():
+    p = P.load_profile("e05015332", REPO)  # Waterfront North
+    assert P.neighbourhood_map(p) is None and "no map of its neighbourhoods" in P.neighbourhoods_text(p)

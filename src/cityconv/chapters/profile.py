@@ -93,6 +93,7 @@ class WardProfile:
     deprivation: pd.DataFrame  # area, area_name, decile, n_lsoa, share
     deprivation2025: pd.DataFrame
     lsoas: pd.DataFrame  # the ward's LSOA 2011 with IMD 2019 rank/decile, IMD 2025 decile, note
+    lsoas2025: pd.DataFrame = field(default_factory=pd.DataFrame)  # the ward's LSOA 2021 with IMD 2025 rank/decile
     context_dir: Path | None = None
     study_id: str | None = None
     n_wards: int = 0
@@ -174,6 +175,9 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
     minority = _tidy(ethnicity_all, [ctx.ETHNIC_MINORITY])
     lsoas = context.deprivation_lsoa
     lsoas = lsoas[lsoas["boundary_set"] != ctx.SET_CITY].reset_index(drop=True) if not lsoas.empty else lsoas
+    lsoas2025 = context.deprivation2025_lsoa
+    if not lsoas2025.empty:
+        lsoas2025 = lsoas2025[lsoas2025["ward_code"] == context.ward_code].reset_index(drop=True)
     city_rows = wards[wards["boundary_set"] == ctx.SET_CITY]
     n_wards = 0
     overlaps = overlaps_reverse = pd.DataFrame()
@@ -196,6 +200,7 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         deprivation=_deciles(context.deprivation_summary),
         deprivation2025=_deciles(context.deprivation2025_summary),
         lsoas=lsoas,
+        lsoas2025=lsoas2025,
         context_dir=None if context_dir is None else Path(context_dir),
         study_id=study_id,
         n_wards=n_wards,
@@ -735,6 +740,27 @@ def lsoa_table(p: WardProfile) -> Table | None:
     )
 
 
+def lsoa2025_table(p: WardProfile) -> Table | None:
+    """The ward's 2021 neighbourhoods on the IMD 2025, when they differ from its 2011 ones (else lsoa_table has them)."""
+    if p.lsoas2025.empty or set(p.lsoas2025["lsoa_code"]) == set(p.lsoas.get("lsoa_code", [])):
+        return None
+    rows = p.lsoas2025.sort_values("imd2025_rank")
+    frame = pd.DataFrame({
+        "Neighbourhood (LSOA 2021)": [f"{n} ({c})" for n, c in zip(rows["lsoa_name"], rows["lsoa_code"])],
+        "IMD 2025 rank": [fmt_int(v) for v in rows["imd2025_rank"]],
+        "IMD 2025 decile": [fmt_int(v) for v in rows["imd2025_decile"]],
+    })
+    return Table(
+        frame, title=f"{p.ward_name}'s 2021 neighbourhoods on the IMD 2025, most deprived first",
+        source=f"{cite('imd2025')}; {cite('lookups')}",
+        units="Rank among LSOAs in England; decile (1 = most deprived 10%)",
+        notes=["The IMD 2025 ranks the 2021 neighbourhoods; some 2011 neighbourhoods were split or merged in 2021, "
+               "so this list differs from the 2011 one above.",
+               "Rank 1 = the most deprived LSOA in England; decile 1 = the most deprived 10% of LSOAs."],
+        status="published", page_status=p.page_status,
+    )
+
+
 def _decile_label(k: int) -> str:
     return {1: "1 (most deprived)", 10: "10 (least deprived)"}.get(k, str(k))
 
@@ -1009,6 +1035,101 @@ def map_chart(p: WardProfile) -> Chart:
         + (f" and borders {join_words(facts['neighbours'])}." if facts["neighbours"] else ".")
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
+    return Chart(fig, alt, caption, status="published")
+
+
+# ---- the neighbourhoods inside the ward
+
+#: Each deprivation edition, the LSOA boundaries it ranks, and the profile's rows for it.
+EDITIONS = (("IMD 2019", "2011", "lsoas", "imd2019_decile"), ("IMD 2025", "2021", "lsoas2025", "imd2025_decile"))
+
+
+def decile_colours():
+    """Decile 1 (most deprived, dark red) to 10 (dark blue): a diverging scale whose middle is light yellow,
+    not grey, and whose neighbouring deciles stay distinct (Liverpool's wards are mostly deciles 1 to 3)."""
+    import matplotlib as mpl
+
+    return mpl.colormaps["RdYlBu"](np.linspace(0.0, 1.0, 10))
+
+
+def _text_colour(rgba) -> str:
+    r, g, b = rgba[:3]
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
+
+
+def lsoa_shapes(context_dir: Path, year: str) -> pd.DataFrame:
+    """lsoa_code, lsoa_name, geometry for Liverpool's LSOAs of 2011 or 2021."""
+    from shapely.geometry import shape
+
+    path = Path(context_dir) / ctx.LSOA_GEOJSON_OUTPUTS[year]
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return pd.DataFrame([{**f["properties"], "geometry": shape(f["geometry"])} for f in features])
+
+
+def neighbourhoods(p: WardProfile, rows: str, decile: str, year: str) -> pd.DataFrame:
+    """The ward's LSOAs of one edition with their decile and shape (an LSOA without a decile is left out)."""
+    frame = getattr(p, rows)
+    if frame.empty or p.context_dir is None:
+        return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "decile", "geometry"])
+    frame = frame.dropna(subset=[decile]).drop_duplicates("lsoa_code")
+    shapes = lsoa_shapes(p.context_dir, year).set_index("lsoa_code")["geometry"]
+    return pd.DataFrame({"lsoa_code": frame["lsoa_code"].to_numpy(), "lsoa_name": frame["lsoa_name"].to_numpy(),
+                         "decile": frame[decile].astype(int).to_numpy(),
+                         "geometry": frame["lsoa_code"].map(shapes).to_numpy()}).dropna(subset=["geometry"])
+
+
+def neighbourhoods_text(p: WardProfile) -> str:
+    """Before the map of the ward's neighbourhoods: what it shows on each edition, or why there is none."""
+    counts = {e.edition: e for e in edition_counts(p)}
+    return render("neighbourhoods", {"ward": p.ward_name, "has_deprivation": p.has_deprivation,
+                                     "split": not p.lsoas2025.empty and set(p.lsoas2025["lsoa_code"]) != set(p.lsoas.get("lsoa_code", [])),
+                                     "editions": in_short.deprivation_context(list(counts.values()))})
+
+
+def neighbourhood_map(p: WardProfile) -> Chart | None:
+    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile."""
+    if not p.has_deprivation or p.context_dir is None:
+        return None
+    from matplotlib.patches import Patch
+
+    colours = decile_colours()
+    ward = map_frame(p).set_index("ward_code").loc[p.ward_code, "geometry"]
+    panels = [(edition, year, neighbourhoods(p, rows, column, year)) for edition, year, rows, column in EDITIONS]
+    panels = [panel for panel in panels if not panel[2].empty]
+    fig = new_figure(FIG_WIDTH, 4.4)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (edition, year, frame) in zip(axes, panels):
+        for row in frame.itertuples():
+            k = int(row.decile)
+            ax.add_patch(_patch(row.geometry, facecolor=colours[k - 1], edgecolor="white", linewidth=0.8, zorder=1))
+            point = row.geometry.representative_point()
+            ax.text(point.x, point.y, str(k), ha="center", va="center", fontsize=10, fontweight="bold", zorder=3,
+                    color=_text_colour(colours[k - 1]))
+        ax.add_patch(_patch(ward, facecolor="none", edgecolor="black", linewidth=1.6, zorder=2))
+        bounds = np.array([g.bounds for g in [*frame["geometry"], ward]])
+        pad = 0.002
+        ax.set_xlim(bounds[:, 0].min() - pad, bounds[:, 2].max() + pad)
+        ax.set_ylim(bounds[:, 1].min() - pad, bounds[:, 3].max() + pad)
+        ax.set_aspect(1 / math.cos(math.radians(ward.centroid.y)))
+        ax.set_axis_off()
+        ax.set_title(f"{edition} ({year} neighbourhoods)", fontsize=11)
+    handles = [Patch(facecolor=colours[k - 1], label=_decile_label(k)) for k in DECILES]
+    handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.6, label=f"{p.ward_name} boundary"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8,
+               title="Decile (1 = most deprived 10% in England)", title_fontsize=9)
+    parts = []
+    for edition, year, frame in panels:
+        n1 = int((frame["decile"] == 1).sum())
+        parts.append(f"on the {edition}, which ranks the {year} neighbourhoods, {of_phrase(n1, len(frame))} "
+                     f"neighbourhoods shown are in decile 1 (deciles {join_words(sorted({str(d) for d in frame['decile']}, key=int))})")
+    alt = (f"{'Two maps' if len(panels) == 2 else 'A map'} of the neighbourhoods (LSOAs) assigned to {p.ward_name}, "
+           f"each shaded and labelled with its national deprivation decile, with the ward's boundary outlined: "
+           + "; ".join(parts) + ". The neighbourhoods are listed in the table below.")
+    caption = (f"{p.ward_name}'s neighbourhoods by Index of Multiple Deprivation decile: IMD 2019 on the 2011 "
+               "neighbourhoods, IMD 2025 on the 2021 ones (some were split or merged in 2021). The number in each "
+               f"is its decile. Neighbourhoods are assigned to the ward by best fit, so some reach beyond its "
+               "boundary, and a part of the ward left blank belongs to a neighbourhood assigned to another ward. "
+               f"Sources: {cite('imd2019')}; {cite('imd2025')}; {cite('boundaries')}.")
     return Chart(fig, alt, caption, status="published")
 
 
