@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.chapters.indicators import ward_indicators  # noqa: F401  (the index's figures)
-from cityconv.chapters.profile import atlas_id, is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
+from cityconv.chapters.profile import is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
 from cityconv.chapters.ward_pages import (  # noqa: F401  (where the profiles are)
     ATLAS_DIR,
     PROFILE_TEMPLATE_ID,
+    atlas_id,
     link_row_headers,
     profile_stem,
     studied_wards,

@@ -106,7 +106,6 @@ def studied_text(o: Overview) -> str:
 
 
 def choropleth(o: Overview, indicator: str) -> Chart:
-    import matplotlib as mpl
     from matplotlib.patches import Patch
 
     words = INDICATORS[indicator]

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cityconv.chapters import facts, in_short, indicators
-from cityconv.chapters.ward_pages import WardPages, atlas_id, doc_role, href, link_row_headers, load_ward_pages
+from cityconv.chapters.ward_pages import WardPages, doc_role, href, link_row_headers, load_ward_pages
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
