@@ -50,8 +50,8 @@ def test_clubmoor_populations():
     clubmoor = wards.loc[("2004-2023", CLUBMOOR)]
     assert clubmoor["ward_name"] == "Clubmoor"
     assert clubmoor["population_2011"] == 15272
-    assert clubmoor["population_2021"] == 17188  # best-fit sum of 11 LSOA 2021
-    assert clubmoor["n_lsoa21"] == 11
+    assert clubmoor["population_2021"] == 15373  # sum of its 54 output areas (the best fit gave 17,188)
+    assert clubmoor["n_oa21"] == 54 and clubmoor["population_method"] == "exact"
     city = wards.loc[("city", "E08000012")]
     assert city["ward_name"] == "Liverpool"
     assert city["population_2011"] == 466415  # official Liverpool 2011 total = sum of the 30 wards
@@ -60,7 +60,7 @@ def test_clubmoor_populations():
 def test_clubmoor_white_share():
     eth = read("ethnicity")
     white = eth[(eth.ward_code == CLUBMOOR) & (eth.category == "White")]["share"].item()
-    assert white == pytest.approx(0.9246, abs=0.002)
+    assert white == pytest.approx(0.924, abs=0.002)  # modelled: LSOAs split by output-area residents
     minority = eth[(eth.ward_code == CLUBMOOR) & (eth.category == ctx.ETHNIC_MINORITY)]["share"].item()
     assert white + minority == pytest.approx(1, abs=1e-4)
 
@@ -74,15 +74,13 @@ def test_ward_counts_and_waterfront_north():
     assert old.population_2011.notna().all() and new.population_2011.isna().all()
     wn = new[new.ward_name == "Waterfront North"]
     assert len(wn) == 1
-    wn = wn.iloc[0]
-    assert pd.isna(wn.population_2021) and pd.isna(wn.households_2021) and wn.n_lsoa21 == 0
-    assert "No LSOA" in wn.caveat
-    for name in (*ctx.LONG_TABLES, "age_sex", "deprivation_summary"):
+    wn = wn.iloc[0]  # no LSOA best-fits it, but output areas give it residents
+    assert wn.population_2021 > 500 and wn.households_2021 > 0 and wn.n_oa21 > 0
+    for name in (*ctx.LONG_TABLES, "age_sex"):
         df = read(name)
         rows = df[df.ward_code == ctx.WATERFRONT_NORTH]
-        assert len(rows) > 0, f"Waterfront North missing from {name}"
-        value_cols = [c for c in ("count", "share", "count_estimated", "share_estimated", "n_lsoa") if c in df]
-        assert rows[value_cols].isna().all().all(), name
+        value_cols = [c for c in ("count", "share", "count_estimated", "share_estimated") if c in df]
+        assert len(rows) > 0 and rows[value_cols].notna().all().all(), name
     # every ward of both sets appears in every table
     for name in (*ctx.LONG_TABLES, "age_sex", "deprivation_summary", "deprivation2025_summary"):
         df = read(name)
@@ -97,28 +95,33 @@ def test_shares_sum_to_one(name):
         df = df[df.category != ctx.ETHNIC_MINORITY]  # derived extra row, the complement of White
     df = df[df[share].notna()]
     sums = df.groupby(["boundary_set", "ward_code"])[share].sum()
-    assert len(sums) == 30 + 63 + 1
+    assert len(sums) == 30 + 64 + 1
     n_cats = df.groupby(["boundary_set", "ward_code"]).size().max()
     assert ((sums - 1).abs() <= 0.00005 * n_cats + 1e-9).all(), sums[(sums - 1).abs() > 0.00005 * n_cats]
 
 
 @pytest.mark.parametrize("name", ["age", "sex", "ethnicity", "tenure"])
 def test_liverpool_equals_sum_of_wards(name):
-    """The city row is the sum of all LSOAs; each ward set partitions them, so its wards sum to it too."""
+    """The city row is the sum of all output areas (or LSOAs); each ward set partitions them. Exact tables
+    sum exactly; modelled counts are rounded per ward, so they may differ by half a person per ward."""
     df = read(name)
     city = df[df.boundary_set == "city"].set_index("category")["count"]
     for bset in ctx.BOUNDARY_SETS:
-        wards = df[df.boundary_set == bset].groupby("category")["count"].sum()
-        assert (wards.reindex(city.index) == city).all(), (name, bset)
+        rows = df[df.boundary_set == bset]
+        wards = rows.groupby("category")["count"].sum().reindex(city.index)
+        tolerance = 0 if (rows["method"] == "exact").all() else rows["ward_code"].nunique() / 2
+        assert ((wards - city).abs() <= tolerance).all(), (name, bset, (wards - city).abs().max())
 
 
 @needs_open_data
-def test_liverpool_equals_sum_of_lsoas():
-    raw = pd.read_csv(OPEN_DATA / ctx.census_file("ts001"))
+def test_liverpool_equals_sum_of_output_areas():
+    from cityconv.data.context_oa import oa_file
+
+    raw = pd.read_csv(OPEN_DATA / oa_file("ts001"))
     wards = read("wards")
     city = wards[wards.boundary_set == "city"].iloc[0]
-    assert city.population_2021 == raw[ctx.POPULATION_COLUMN].sum()
-    assert city.n_lsoa21 == len(raw) == 302
+    assert city.population_2021 == raw["Residence type: Total; measures: Value"].sum() == 486093
+    assert city.n_oa21 == len(raw) == 1624 and city.n_lsoa21 == 302
     eth = read("ethnicity")
     raw21 = pd.read_csv(OPEN_DATA / ctx.census_file("ts021"))
     white = eth[(eth.boundary_set == "city") & (eth.category == "White")]["count"].item()
@@ -135,7 +138,7 @@ def test_age_sex_is_labelled_estimated_and_consistent():
     est = df.groupby(["boundary_set", "ward_code", "age_band"])["count_estimated"].sum()
     est.index = est.index.set_names("category", level=2)
     joined = pd.concat([age, est], axis=1, join="inner").dropna()
-    assert ((joined["count"] - joined["count_estimated"]).abs() <= 0.11).all()
+    assert ((joined["count"] - joined["count_estimated"]).abs() <= 0.61).all()  # age counts are rounded
 
 
 def test_deprivation_counts_match_lsoa_listing():
@@ -144,7 +147,7 @@ def test_deprivation_counts_match_lsoa_listing():
     n_listed = lsoa.groupby(["boundary_set", "ward_code"]).size()
     n_summary = summary[summary.boundary_set != "city"].groupby(["boundary_set", "ward_code"])["n_lsoa"].sum(min_count=1)
     assert (n_summary.dropna() == n_listed.reindex(n_summary.dropna().index)).all()
-    assert n_summary.isna().sum() == 1  # Waterfront North only
+    assert n_summary.isna().sum() == 1  # Waterfront North only: no LSOA best-fits it (neighbourhood counts)
     old = lsoa[lsoa.boundary_set == "2004-2023"]
     assert len(old) == 298 and old.lsoa_code.is_unique
     assert summary[summary.boundary_set == "city"]["n_lsoa"].sum() == 298
@@ -211,6 +214,7 @@ def test_load_context_and_ward_index():
     assert set(wc.sex.ward_code) == {CLUBMOOR, "E08000012"}
     assert len(wc.age) == 16 and len(wc.age_sex) == 32
     assert len(wc.deprivation_lsoa) == 11
-    assert "best fit" in wc.caveat
+    assert "output areas" in wc.caveat
+    assert set(wc.age["method"]) <= {"exact", "modelled"}
     with pytest.raises(KeyError, match="did you mean"):
         ctx.load_context(CONTEXT, "E05000893x")

@@ -92,6 +92,11 @@ TENURE_CATEGORIES: dict[str, list[str]] = {
 POPULATION_COLUMN = "Residence type: Total; measures: Value"  # TS001
 HOUSEHOLDS_COLUMN = "Number of households: Number of households; measures: Value"  # TS041
 
+#: How a ward figure was built (the `method` column of the derived tables; see docs/atlas-data.md).
+METHOD_EXACT = "exact"  # sum of the ward's output areas, or of whole LSOAs lying inside the ward
+METHOD_MODELLED = "modelled"  # at least one LSOA's counts split across wards by its output areas' shares
+METHODS = (METHOD_EXACT, METHOD_MODELLED)
+
 AGE_SEX_METHOD = "estimated: independence of age and sex within ward"
 GEOMETRY_DECIMALS = 5
 SIMPLIFY_TOLERANCE_DEG = 0.0  # inputs are already ONS "super-generalised"; rounding alone keeps files small
@@ -115,6 +120,36 @@ LSOA_GEOJSON_OUTPUTS = {"2011": "lsoa11.geojson", "2021": "lsoa21.geojson"}
 LONG_TABLES = ("age", "sex", "ethnicity", "tenure")
 
 SET_ORDER = {SET_OLD: 0, SET_NEW: 1, SET_CITY: 2}
+
+# --- ward populations from output areas ------------------------------------------------------------
+CENTRAL = "E05000889"  # Central (2004-2023): the one ward far from its ONS mid-2020 estimate, see CENTRAL_CAVEAT
+WARDS_COLUMNS = [
+    "boundary_set", "ward_code", "ward_name", "population_2011", "population_2021", "households_2021",
+    "n_lsoa21", "n_oa21", "population_method", "population_mid2020_ons", "difference_from_mid2020_pct", "caveat",
+]
+OLD_CAVEAT = (
+    "2011: official Census 2011 ward figure. 2021: sum of the ward's Census 2021 output areas (exact); topics "
+    "published only for LSOAs are split across wards by their output areas' residents and marked modelled."
+)
+NEW_CAVEAT = (
+    "2021: sum of the ward's Census 2021 output areas, each placed in a 2023 ward by its reference point "
+    "(exact for the output areas, but the placement is not an ONS file); topics published only for LSOAs are "
+    "split across wards and marked modelled. No 2011 figure for these boundaries."
+)
+CENTRAL_CAVEAT = OLD_CAVEAT + (
+    " Central's 2021 count is about a third below ONS's mid-2020 estimate, the only ward more than 10% away: "
+    "that estimate was rolled forward from the 2011 Census before ONS rebased its estimates on the 2021 "
+    "Census, and a city-centre ward of students and new flats is where a rolled-forward estimate is least "
+    "certain; the Census was also taken in March 2021, during the pandemic."
+)
+CITY_CAVEAT = (
+    "Liverpool (E08000012): 2011 = sum of the 30 official ward figures; 2021 = sum of all Liverpool output areas."
+)
+
+# --- indicators and change over time (docs/atlas-data.md) -------------------------------------------
+INDICATORS_TABLE = "indicators"
+DEFINITIONS_TABLE = "indicator_definitions"
+CHANGE_TABLE = "change_2011_2021"
 
 
 # --- boundary overlaps (the May 2023 boundary change) ---------------------------------------------
@@ -244,3 +279,55 @@ def load_context(context_dir: Path, ward_code: str, boundary_set: str | None = N
         keep = ((df["ward_code"] == code) & (df["boundary_set"] == bset)) | (df["boundary_set"] == SET_CITY)
         frames[table] = df[keep].reset_index(drop=True)
     return WardContext(ward_code=code, ward_name=name, boundary_set=bset, **frames)
+
+
+# --- indicators, change over time and the all-wards table (docs/atlas-data.md) ----------------------
+
+QUESTION_CHANGES = Path(__file__).parent / "reference" / "census_question_changes.csv"
+
+
+def _read_table(context_dir: Path, name: str) -> pd.DataFrame:
+    """One committed context CSV with its schema's integer columns kept integer (missing stays missing)."""
+    path = Path(context_dir) / f"{name}.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `cityconv derive-context`")
+    df = pd.read_csv(path, dtype={"ward_code": str, "lsoa_code": str, "category": str}, keep_default_na=False,
+                     na_values=[""])
+    for col in _integer_columns(name):
+        if col in df:
+            df[col] = df[col].astype("Int64")
+    return df
+
+
+def _ward_rows(df: pd.DataFrame, context_dir: Path, ward: str | None, boundary_set: str | None) -> pd.DataFrame:
+    if ward is None:
+        return df if boundary_set is None else df[df["boundary_set"] == boundary_set].reset_index(drop=True)
+    code, _name, bset = resolve_ward(context_dir, ward, boundary_set)
+    return df[(df["ward_code"] == code) & (df["boundary_set"] == bset)].reset_index(drop=True)
+
+
+def load_indicators(context_dir: Path, ward: str | None = None, boundary_set: str | None = None) -> pd.DataFrame:
+    """indicators.csv joined with indicator_definitions.csv (topic, headline, source) and ward names.
+
+    One row per ward x indicator x category, in display order; `ward` (code or name) keeps one ward's
+    rows, `boundary_set` one set's (or Liverpool's, "city"). Columns: see docs/atlas-data.md."""
+    df = _read_table(context_dir, INDICATORS_TABLE)
+    defs = _read_table(context_dir, DEFINITIONS_TABLE)
+    defs["headline"] = defs["headline"].astype(str).eq("True")
+    df = df.merge(defs, on=["indicator", "category"], how="left", validate="many_to_one", sort=False)
+    names = ward_index(context_dir).rename(columns={"code": "ward_code", "name": "ward_name"})
+    df = df.merge(names, on=["boundary_set", "ward_code"], how="left", validate="many_to_one", sort=False)
+    return _ward_rows(df, context_dir, ward, boundary_set)
+
+
+def load_change(context_dir: Path, ward: str | None = None, boundary_set: str | None = None) -> pd.DataFrame:
+    """change_2011_2021.csv (one ward's rows with `ward`), with each topic's comparability note."""
+    df = _read_table(context_dir, CHANGE_TABLE)
+    notes = load_question_changes()[["indicator", "topic", "comparability", "what_differs"]]
+    df = df.merge(notes, on="indicator", how="left", validate="many_to_one", sort=False)
+    return _ward_rows(df, context_dir, ward, boundary_set)
+
+
+def load_question_changes() -> pd.DataFrame:
+    """What differs between the 2011 and 2021 questions, per compared topic (a reference table, not derived)."""
+    return pd.read_csv(QUESTION_CHANGES, dtype=str, keep_default_na=False)

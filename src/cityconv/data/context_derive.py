@@ -22,9 +22,14 @@ from cityconv.data.context import (
     AGE_BANDS,
     AGE_SEX_METHOD,
     BOUNDARY_SETS,
+    CENTRAL,
+    CENTRAL_CAVEAT,
+    CHANGE_TABLE,
+    CITY_CAVEAT,
     CITY_CODE,
     CITY_NAME,
     CSV_OUTPUTS,
+    DEFINITIONS_TABLE,
     ETHNIC_MINORITY,
     ETHNICITY_CATEGORIES,
     F_BOUNDARY_NEW,
@@ -38,11 +43,13 @@ from cityconv.data.context import (
     F_LSOA21_BOUNDARIES,
     GEOJSON_OUTPUTS,
     GEOMETRY_DECIMALS,
-    HOUSEHOLDS_COLUMN,
+    INDICATORS_TABLE,
     LONG_TABLES,
     LSOA_GEOJSON_OUTPUTS,
+    METHOD_EXACT,
+    NEW_CAVEAT,
+    OLD_CAVEAT,
     OVERLAPS,
-    POPULATION_COLUMN,
     SET_CITY,
     SET_NEW,
     SET_OLD,
@@ -50,8 +57,18 @@ from cityconv.data.context import (
     SEX_CATEGORIES,
     SIMPLIFY_TOLERANCE_DEG,
     TENURE_CATEGORIES,
-    WATERFRONT_NORTH,
-    census_file,
+    WARDS_COLUMNS,
+)
+from cityconv.data.context_indicators import change_table, indicator_table
+from cityconv.data.context_oa import (
+    F_OA_WARD_LOOKUP,
+    OaGeography,
+    load_oa_geography,
+    oa_lsoa11,
+    sape_mid2020,
+    ward_names,
+    ward_sums,
+    ward_table,
 )
 from cityconv.data.context_provenance import provenance_text
 
@@ -67,17 +84,6 @@ def _read_csv(open_data_dir: Path, name: str) -> pd.DataFrame:
             f"open data file missing: {path} (see /work/shared/open-data/PROVENANCE.md or set $CITYCONV_OPEN_DATA)"
         )
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"geography code": str})
-
-
-def _census_lsoa(open_data_dir: Path, table: str, categories: dict[str, list[str]]) -> pd.DataFrame:
-    """LSOA 2021 x category counts for one Census table, columns in the published category order."""
-    raw = _read_csv(open_data_dir, census_file(table)).set_index("geography code")
-    missing = [c for cols in categories.values() for c in cols if c not in raw.columns]
-    if missing:
-        raise KeyError(f"{census_file(table)}: expected columns not found: {missing}")
-    out = pd.DataFrame({cat: raw[cols].sum(axis=1) for cat, cols in categories.items()})
-    out.index.name = "lsoa21_code"
-    return out.astype("int64")
 
 
 @dataclass
@@ -117,24 +123,6 @@ def _geojson_wards(path: Path, code_key: str, name_key: str) -> pd.DataFrame:
 # ================================================================================================
 # aggregation helpers
 # ================================================================================================
-
-
-def _aggregate(lsoa: pd.DataFrame, geo: _Geography) -> pd.DataFrame:
-    """Sum LSOA rows to wards of both sets plus Liverpool; wards without LSOAs get NaN (missing), not 0."""
-    frames = []
-    for bset in BOUNDARY_SETS:
-        wards = geo.wards[bset]
-        grouped = lsoa.groupby(geo.lsoa21_to_ward[bset].reindex(lsoa.index).values).sum()
-        agg = grouped.reindex(wards["ward_code"])  # NaN for wards with no LSOA (Waterfront North)
-        agg.index = pd.MultiIndex.from_arrays(
-            [[bset] * len(wards), wards["ward_code"], wards["ward_name"]],
-            names=["boundary_set", "ward_code", "ward_name"],
-        )
-        frames.append(agg)
-    city = lsoa.sum().to_frame().T
-    city.index = pd.MultiIndex.from_tuples([(SET_CITY, CITY_CODE, CITY_NAME)], names=frames[0].index.names)
-    frames.append(city)
-    return pd.concat(frames)
 
 
 def _to_long(agg: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
@@ -214,80 +202,38 @@ def _order_categories(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 # ================================================================================================
 
 
-def _waterfront_north_neighbours(open_data_dir: Path, geo: _Geography) -> list[str]:
-    """2023 wards that received (by best fit) the LSOAs overlapping Waterfront North, for its caveat."""
-    from shapely.geometry import shape
-
-    new = json.loads((open_data_dir / F_BOUNDARY_NEW).read_text(encoding="utf-8"))["features"]
-    wn = [shape(f["geometry"]) for f in new if f["properties"]["WD25CD"] == WATERFRONT_NORTH]
-    path = open_data_dir / F_LSOA21_BOUNDARIES
-    if not wn or not path.exists():
-        return []
-    target = wn[0]
-    overlaps = []
-    for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
-        geom = shape(f["geometry"])
-        share = geom.intersection(target).area / target.area
-        if share >= 0.05:
-            overlaps.append((share, f["properties"]["LSOA21CD"]))
-    ward_of = geo.lsoa21_to_ward[SET_NEW]
-    names = dict(zip(geo.wards[SET_NEW]["ward_code"], geo.wards[SET_NEW]["ward_name"]))
-    seen: list[str] = []
-    for _, code in sorted(overlaps, reverse=True):
-        name = names.get(ward_of.get(code, ""), "")
-        if name and name not in seen:
-            seen.append(name)
-    return seen
-
-
-def _wards_table(open_data_dir: Path, geo: _Geography) -> pd.DataFrame:
+def _wards_table(open_data_dir: Path, geo: _Geography, oa: OaGeography) -> pd.DataFrame:
+    """Residents and households per ward summed from output areas (exact), with the ONS mid-2020 check."""
     c11 = _read_csv(open_data_dir, F_CENSUS2011).set_index("code")["pop"]
-    pop = _census_lsoa(open_data_dir, "ts001", {"population_2021": [POPULATION_COLUMN]})
-    hh = _census_lsoa(open_data_dir, "ts041", {"households_2021": [HOUSEHOLDS_COLUMN]})
-    counts = pop.join(hh)
-    counts["n_lsoa21"] = 1
-    agg = _aggregate(counts, geo).reset_index()
-    agg["n_lsoa21"] = agg["n_lsoa21"].fillna(0)
-    agg["population_2011"] = agg["ward_code"].map(c11).where(agg["boundary_set"] == SET_OLD)
+    counts = pd.DataFrame({"population_2021": oa.oa["population"], "households_2021": oa.oa["households"],
+                           "n_oa21": 1})
+    agg = ward_sums(counts, oa).values
+    for bset in BOUNDARY_SETS:  # LSOAs with at least one output area in the ward
+        n = oa.oa.groupby(bset)["lsoa21"].nunique()
+        agg.loc[bset, "n_lsoa21"] = n.reindex(agg.loc[bset].index).to_numpy()
+    agg.loc[(SET_CITY, CITY_CODE), "n_lsoa21"] = oa.oa["lsoa21"].nunique()
+    agg = agg.reset_index()
+    agg["ward_name"] = ward_names(oa).reindex(pd.MultiIndex.from_frame(agg[["boundary_set", "ward_code"]])).to_numpy()
+    names = {bset: set(geo.wards[bset]["ward_code"]) for bset in BOUNDARY_SETS}
+    for bset in BOUNDARY_SETS:
+        got = set(agg.loc[agg["boundary_set"] == bset, "ward_code"])
+        if got != names[bset]:
+            raise ValueError(f"{F_OA_WARD_LOOKUP}: wards {sorted(got ^ names[bset])} differ from the {bset} boundaries")
+    agg["population_method"] = METHOD_EXACT
+    old = agg["boundary_set"] == SET_OLD
+    agg["population_2011"] = agg["ward_code"].map(c11).where(old)
     agg.loc[agg["boundary_set"] == SET_CITY, "population_2011"] = c11.sum()
-
-    neighbours = _waterfront_north_neighbours(open_data_dir, geo)
-    old_caveat = (
-        "2011: official Census 2011 ward figure. 2021: sum of Census 2021 LSOAs assigned by best fit "
-        "(LSOA 2011 -> ward 2017 lookup); counts approximate, shares reliable."
-    )
-    new_caveat = (
-        "2021: sum of Census 2021 LSOAs assigned by ONS LSOA 2021 -> ward 2024 best fit; counts approximate, "
-        "shares reliable. No 2011 figure for these boundaries."
-    )
-    wn_caveat = (
-        "No LSOA best-fits to this ward in ONS's lookup, so no Census 2021 figures can be derived (missing, not zero); "
-        "its residents are counted in neighbouring wards"
-        + (f" (mainly {' and '.join(neighbours[:2])})" if neighbours else "")
-        + "."
-    )
-    city_caveat = (
-        "Liverpool (E08000012): 2011 = sum of the 30 official ward figures; 2021 = sum of all Liverpool LSOAs."
-    )
+    sape = sape_mid2020(open_data_dir)
+    agg["population_mid2020_ons"] = agg["ward_code"].map(sape).where(old)
+    agg.loc[agg["boundary_set"] == SET_CITY, "population_mid2020_ons"] = sape.sum()
+    agg["difference_from_mid2020_pct"] = (agg["population_2021"] / agg["population_mid2020_ons"] - 1) * 100
     agg["caveat"] = np.select(
-        [agg["ward_code"] == WATERFRONT_NORTH, agg["boundary_set"] == SET_OLD, agg["boundary_set"] == SET_NEW],
-        [wn_caveat, old_caveat, new_caveat],
-        default=city_caveat,
-    )
-    cols = [
-        "boundary_set",
-        "ward_code",
-        "ward_name",
-        "population_2011",
-        "population_2021",
-        "households_2021",
-        "n_lsoa21",
-        "caveat",
-    ]
-    return _sort(agg[cols])
+        [agg["ward_code"] == CENTRAL, old, agg["boundary_set"] == SET_NEW],
+        [CENTRAL_CAVEAT, OLD_CAVEAT, NEW_CAVEAT], default=CITY_CAVEAT)
+    return _sort(agg[WARDS_COLUMNS])
 
 
-def _census_long_tables(open_data_dir: Path, geo: _Geography) -> dict[str, pd.DataFrame]:
+def _census_long_tables(open_data_dir: Path, oa: OaGeography) -> dict[str, pd.DataFrame]:
     specs = {
         "age": ("ts007a", AGE_BANDS),
         "sex": ("ts008", SEX_CATEGORIES),
@@ -297,14 +243,22 @@ def _census_long_tables(open_data_dir: Path, geo: _Geography) -> dict[str, pd.Da
     out: dict[str, pd.DataFrame] = {}
     wide: dict[str, pd.DataFrame] = {}
     for name, (table, cats) in specs.items():
-        agg = _aggregate(_census_lsoa(open_data_dir, table, cats), geo)
+        built = ward_table(open_data_dir, table, oa)
+        clean = {cat: [c.replace("; measures: Value", "") for c in cols] for cat, cols in cats.items()}
+        agg = pd.DataFrame({cat: built.values[cols].sum(axis=1) for cat, cols in clean.items()})
+        names = ward_names(oa).reindex(agg.index)
+        agg.index = pd.MultiIndex.from_arrays([agg.index.get_level_values(0), agg.index.get_level_values(1),
+                                               names.to_numpy()], names=["boundary_set", "ward_code", "ward_name"])
         wide[name] = agg
         extra = None
         order = list(cats)
         if name == "ethnicity":
             extra = {ETHNIC_MINORITY: agg.sum(axis=1, min_count=1) - agg["White"]}
             order.append(ETHNIC_MINORITY)
-        out[name] = _order_categories(_to_long(agg, extra), order)
+        long = _to_long(agg, extra)
+        method = built.method.reindex(pd.MultiIndex.from_frame(long[["boundary_set", "ward_code"]]))
+        long["method"] = method.to_numpy()
+        out[name] = _order_categories(long, order)
     out["age_sex"] = _age_sex(wide["age"], wide["sex"])
     return out
 
@@ -496,26 +450,20 @@ def _write_geojson(src: Path, code_key: str, name_key: str, path: Path,
 # boundary overlaps (the May 2023 boundary change)
 # ================================================================================================
 
-def _overlaps(open_data_dir: Path, geo: _Geography) -> pd.DataFrame:
-    """Both directions: for each ward, the wards of the other set holding its residents, and their share."""
-    pop = _census_lsoa(open_data_dir, "ts001", {"population_2021": [POPULATION_COLUMN]})["population_2021"]
-    lsoa = pd.DataFrame({
-        SET_OLD: geo.lsoa21_to_ward[SET_OLD].reindex(pop.index),
-        SET_NEW: geo.lsoa21_to_ward[SET_NEW].reindex(pop.index),
-        "population_2021": pop,
-    })
-    if lsoa[[SET_OLD, SET_NEW]].isna().any().any():
-        raise ValueError(f"{F_LOOKUP21}: some Liverpool LSOA 2021 has no ward in one of the boundary sets")
-    names = {code: name for bset in BOUNDARY_SETS for code, name in geo.wards[bset].itertuples(index=False)}
+def _overlaps(oa: OaGeography) -> pd.DataFrame:
+    """Both directions: for each ward, the wards of the other set holding its residents, and their share.
+
+    Built from output areas (each lies in one ward of each set), so the shares of a ward sum to 1."""
+    names = ward_names(oa).droplevel(0)
     frames = []
     for source, target in ((SET_OLD, SET_NEW), (SET_NEW, SET_OLD)):
-        cross = lsoa.groupby([source, target]).agg(n_lsoa21=("population_2021", "size"),
-                                                   population_2021=("population_2021", "sum")).reset_index()
+        cross = oa.oa.groupby([source, target]).agg(n_oa21=("population", "size"),
+                                                  population_2021=("population", "sum")).reset_index()
         totals = cross.groupby(source)["population_2021"].transform("sum")
         frames.append(pd.DataFrame({
             "boundary_set": source, "ward_code": cross[source], "ward_name": cross[source].map(names),
             "other_boundary_set": target, "other_ward_code": cross[target],
-            "other_ward_name": cross[target].map(names), "n_lsoa21": cross["n_lsoa21"],
+            "other_ward_name": cross[target].map(names), "n_oa21": cross["n_oa21"],
             "population_2021": cross["population_2021"], "share": cross["population_2021"] / totals,
         }))
     out = pd.concat(frames, ignore_index=True)
@@ -527,18 +475,33 @@ def _overlaps(open_data_dir: Path, geo: _Geography) -> pd.DataFrame:
 # public API
 # ================================================================================================
 
+def _fmt_count(x) -> str:
+    """Whole numbers without a decimal point (exact sums), others to one decimal (modelled splits)."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    value = round(float(x), 1) + 0.0
+    return str(int(value)) if value.is_integer() else f"{value:.1f}"
+
+
 _I = _fmt_int
+_N = _fmt_count
 _F1 = _fmt_float(1)
 _F4 = _fmt_float(4)
 CSV_FORMATS: dict[str, dict[str, Callable[[Any], str]]] = {
-    "wards": {"population_2011": _I, "population_2021": _I, "households_2021": _I, "n_lsoa21": _I},
+    "wards": {"population_2011": _I, "population_2021": _I, "households_2021": _I, "n_lsoa21": _I, "n_oa21": _I,
+              "population_mid2020_ons": _I, "difference_from_mid2020_pct": _F1},
     **{name: {"count": _I, "share": _F4} for name in LONG_TABLES},
     "age_sex": {"count_estimated": _F1, "share_estimated": _F4},
     "deprivation_lsoa": {"imd2019_rank": _I, "imd2019_decile": _I, "imd2025_decile": _I},
     "deprivation_summary": {"imd_decile": _I, "n_lsoa": _I},
     "deprivation2025_lsoa": {"imd2025_rank": _I, "imd2025_decile": _I},
     "deprivation2025_summary": {"imd_decile": _I, "n_lsoa": _I},
-    OVERLAPS: {"n_lsoa21": _I, "population_2021": _I, "share": _F4},
+    OVERLAPS: {"n_oa21": _I, "population_2021": _I, "share": _F4},
+    INDICATORS_TABLE: {"count": _N, "base": _N, "share": _F4, "liverpool_share": _F4, "england_share": _F4,
+                       "rank": _I, "n_wards": _I},
+    DEFINITIONS_TABLE: {},
+    CHANGE_TABLE: {"count_2011": _N, "base_2011": _N, "share_2011": _F4, "count_2021": _N, "base_2021": _N,
+                   "share_2021": _F4, "change_pp": _F1, "count_change_pct": _F1},
 }
 
 
@@ -546,11 +509,22 @@ def derive_tables(open_data_dir: Path) -> dict[str, pd.DataFrame]:
     """Every context CSV as a DataFrame (unformatted), keyed by output name; useful for tests and notebooks."""
     open_data_dir = Path(open_data_dir)
     geo = _load_geography(open_data_dir)
-    tables = {"wards": _wards_table(open_data_dir, geo)}
-    tables.update(_census_long_tables(open_data_dir, geo))
+    oa = load_oa_geography(open_data_dir)
+    tables = {"wards": _wards_table(open_data_dir, geo, oa)}
+    tables.update(_census_long_tables(open_data_dir, oa))
     tables.update(_deprivation(open_data_dir, geo))
-    tables[OVERLAPS] = _overlaps(open_data_dir, geo)
+    tables[OVERLAPS] = _overlaps(oa)
+    tables[INDICATORS_TABLE], tables[DEFINITIONS_TABLE] = indicator_table(
+        open_data_dir, oa, _oa_imd_deciles(open_data_dir, oa))
+    tables[CHANGE_TABLE] = change_table(open_data_dir, oa)
     return tables
+
+
+def _oa_imd_deciles(open_data_dir: Path, oa: OaGeography) -> dict[str, pd.Series]:
+    """Each output area's national IMD decile: 2019 through its LSOA 2011, 2025 through its LSOA 2021."""
+    imd19 = _read_csv(open_data_dir, F_IMD2019).set_index("lsoa11_code")["index_of_multiple_deprivation_imd_decile"]
+    imd25 = _read_csv(open_data_dir, F_IMD2025).set_index("lsoa21_code")["IMD_decile"]
+    return {"imd2019": oa_lsoa11(open_data_dir, oa).map(imd19), "imd2025": oa.oa["lsoa21"].map(imd25)}
 
 
 def derive_all(open_data_dir: Path, out_dir: Path) -> list[Path]:
@@ -560,7 +534,8 @@ def derive_all(open_data_dir: Path, out_dir: Path) -> list[Path]:
     """
     open_data_dir, out_dir = Path(open_data_dir), Path(out_dir)
     tables = derive_tables(open_data_dir)
-    written = [_write_csv(tables[name], out_dir / f"{name}.csv", CSV_FORMATS[name]) for name in (*CSV_OUTPUTS, OVERLAPS)]
+    written = [_write_csv(tables[name], out_dir / f"{name}.csv", CSV_FORMATS[name])
+               for name in (*CSV_OUTPUTS, OVERLAPS, INDICATORS_TABLE, DEFINITIONS_TABLE, CHANGE_TABLE)]
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_OLD, "WD22CD", "WD22NM", out_dir / GEOJSON_OUTPUTS[SET_OLD]))
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_NEW, "WD25CD", "WD25NM", out_dir / GEOJSON_OUTPUTS[SET_NEW]))
     for year, source in (("2011", F_LSOA11_BOUNDARIES), ("2021", F_LSOA21_BOUNDARIES)):  # the ward profiles' LSOA maps
