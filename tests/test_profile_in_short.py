@@ -52,69 +52,77 @@ def test_rank_words_only_at_the_edges_and_counting_wards_with_figures():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
 
 
+def _headline(code: str, boundary_set: str) -> pd.DataFrame:
+    rows = indicators.headline_rows(CONTEXT, code, boundary_set)
+    return rows[~rows["indicator"].isin(list(indicators.EDITIONS))]
+
+
 @pytest.mark.parametrize("boundary_set", ctx.BOUNDARY_SETS)
-def test_statements_follow_the_threshold_and_carry_the_method(boundary_set):
-    figures = indicators.ward_indicators(CONTEXT, boundary_set)
-    city = figures[figures["boundary_set"] == ctx.SET_CITY].iloc[0]
-    wards = figures[figures["boundary_set"] == boundary_set]
+def test_statements_follow_the_threshold_and_carry_the_method(boundary_set, wards):
+    """The largest differences of 5 points or more, at most five, each with its method's word."""
     said = 0
-    for row in wards.itertuples():
-        found = {s.key: s for s in in_short.statements(figures, boundary_set, row.ward_code)}
-        for h in indicators.HEADLINES:
-            value = getattr(row, h.key)
-            if pd.isna(value):
-                assert h.key not in found
-                continue
-            beyond = abs(float(value) - float(city[h.key])) * 100 >= in_short.DIFFERENCE_PP
-            assert (h.key in found) == beyond, (row.ward_name, h.key)
-            if beyond:
-                said += 1
-                s = found[h.key]
-                assert s.direction == ("higher" if value > city[h.key] else "lower")
-                assert s.qualifier == in_short.METHOD_QUALIFIER.get(h.method, "")
-    assert said > len(wards)  # the rule speaks about most wards
+    for code in wards.loc[wards["boundary_set"] == boundary_set, "code"]:
+        rows = _headline(code, boundary_set)
+        diffs = (rows["share"] - rows["liverpool_share"]).abs() * 100
+        found = in_short.statements(rows)
+        beyond = int((diffs >= in_short.DIFFERENCE_PP).sum())
+        assert len(found) == min(beyond, in_short.MAX_STATEMENTS), code
+        by_key = {f"{r.indicator}/{r.category}": r for r in rows.itertuples()}
+        for s in found:
+            row = by_key[s.key]
+            assert abs(row.share - row.liverpool_share) * 100 >= in_short.DIFFERENCE_PP
+            assert s.direction == ("higher" if row.share > row.liverpool_share else "lower")
+            assert ("modelled" in s.qualifier) == (row.method == ctx.METHOD_MODELLED)
+            assert s.england_share and s.rank_words == in_short.rank_words(row.rank, row.n_wards)
+        said += len(found)
+    assert said > 0
 
 
 def test_no_sentence_about_a_modelled_figure_lacks_the_word():
-    """A figure whose method is "modelled" is always called a modelled estimate in its sentence."""
-    figures = indicators.ward_indicators(CONTEXT, ctx.SET_OLD)
-    modelled = tuple(indicators.Headline(h.key, h.words, indicators.METHOD_MODELLED, h.edition)
-                     for h in indicators.HEADLINES if not h.edition)
-    clubmoor = "E05000892"
-    statements = in_short.statements(figures, ctx.SET_OLD, clubmoor, modelled)
+    """A figure whose method is "modelled" is always called a modelled estimate in its sentence, even
+    when every headline figure is modelled."""
+    p = P.load_profile("clubmoor", REPO)
+    rows = _headline("E05000892", ctx.SET_OLD).assign(method=ctx.METHOD_MODELLED)
+    statements = in_short.statements(rows)
     assert statements, "Clubmoor differs from Liverpool on some headline figure"
-    context = {**P.summary_context(P.load_profile("clubmoor", REPO)), "statements": statements}
-    text = P.render("summary", context)
-    for s in statements:
-        (sentence,) = [t for t in sentences(text) if s.words in t]
-        assert "modelled" in sentence, sentence
+    text = P.render("summary", {**P.summary_context(p), "statements": statements})
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(statements)
+    assert all("(a modelled estimate)" in line for line in lines), lines
 
 
-@pytest.mark.parametrize("study_id", ["clubmoor", "e05015290", "e05000887", "e05015300", "e05015332"])
-def test_every_census_sentence_of_in_short_says_how_its_figure_was_made(study_id):
+@pytest.mark.parametrize("study_id", ["clubmoor", "e05015290", "e05000887", "e05015312", "e05015332", "e05000889"])
+def test_every_in_short_line_says_how_its_figure_was_made_and_each_index_its_edition(study_id):
     p = P.load_profile(study_id, REPO)
     text = P.summary_text(p)
-    for s in P.summary_context(p)["statements"]:
-        (sentence,) = [t for t in sentences(text) if s.words in t]
-        assert s.qualifier and s.qualifier in sentence
+    statements = P.summary_context(p)["statements"]
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(statements)
+    for s, line in zip(statements, lines):
+        assert line.startswith(f"- {s.category}: {s.share} of {s.base}")
+        assert ("modelled" in line) == (s.method == ctx.METHOD_MODELLED)
+        assert "Liverpool (" in line and (not s.england_share or f"England ({s.england_share})" in line)
     for sentence in sentences(text):
-        if "most deprived 10%" in sentence:
+        if "most deprived 10%" in sentence and not sentence.startswith("Where"):
             assert re.search(r"IMD 20(19|25)", sentence), sentence
 
 
-def test_more_reliable_is_never_said_of_a_ward_with_few_neighbourhoods(wards):
+def test_more_reliable_is_never_said_and_few_neighbourhoods_are_flagged():
+    """Counts now come from output areas; a modelled share of a ward touching few neighbourhoods is flagged,
+    and no page says percentages are "more reliable" (the old claim, false for a two-neighbourhood ward)."""
     table = pd.read_csv(CONTEXT / "wards.csv", dtype={"ward_code": str})
-    few = table[(table["n_lsoa21"] < P.MIN_LSOAS_FOR_RELIABLE_SHARES) & (table["n_lsoa21"] > 0)]
-    assert (few["n_lsoa21"] == 2).any(), "the data has a two-neighbourhood ward (Mossley Hill)"
-    many = table[(table["n_lsoa21"] >= P.MIN_LSOAS_FOR_RELIABLE_SHARES) & (table["boundary_set"] != ctx.SET_CITY)]
-    for code, expect in ((few["ward_code"].iloc[0], False), (many["ward_code"].iloc[0], True)):
+    table = table[table["boundary_set"] != ctx.SET_CITY]
+    few = table[table["n_lsoa21"] < P.MIN_LSOAS_FOR_RELIABLE_SHARES]
+    many = table[table["n_lsoa21"] >= P.MIN_LSOAS_FOR_RELIABLE_SHARES]
+    assert (few["n_lsoa21"] <= 2).any(), "the data has a ward touching two neighbourhoods or fewer"
+    for code, is_few in ((few["ward_code"].iloc[0], True), (many["ward_code"].iloc[0], False)):
         p = P.load_profile(code.lower(), REPO)
         said = [P.population_method_text(p), *P.age_table(p).notes, P.age_chart(p).caption,
-                *P.population_table(p).notes, P.population_text(p)]
-        assert any("more reliable" in t for t in said) == expect, (code, said)
-        if not expect:
-            assert not any("shares reliable" in t for t in said)
-            assert f"with only {int(p.population['n_lsoa21'].iloc[0])} neighbourhoods" in P.population_method_text(p)
+                *P.population_table(p).notes, P.population_text(p), *P.ethnicity_table(p).notes]
+        assert not any("more reliable" in t or "shares reliable" in t for t in said), (code, said)
+        flagged = f"touches only {int(p.population['n_lsoa21'].iloc[0])} neighbourhoods"
+        assert (flagged in P.population_method_text(p)) == is_few
+        assert (flagged in " ".join(P.age_table(p).notes)) == is_few  # age is modelled
 
 
 # --------------------------------------------------------------------------- the neighbourhoods inside the ward

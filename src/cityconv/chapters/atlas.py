@@ -143,11 +143,12 @@ def intro_text(index: AtlasIndex) -> str:
 def method_text(index: AtlasIndex) -> str:
     """How the indicators were made, in plain words."""
     return (
-        "**How these figures were made.** Census 2021 results are published for small neighbourhoods (LSOAs), "
-        "not wards. Each ward's figures add up the neighbourhoods that best fit it, so a neighbourhood that "
-        "crosses a ward boundary counts wholly in one ward. The deprivation columns give the share of the "
-        "ward's neighbourhoods among the most deprived 10% in England. The 2019 index uses the 2011 "
-        "neighbourhoods; the 2025 index uses the 2021 ones."
+        "**How these figures were made.** Census 2021 results are published for output areas (about 300 "
+        "residents each) and, for some topics, only for larger neighbourhoods (LSOAs). Each ward's population "
+        "and tenure are sums of its output areas (exact); age and ethnic group exist only for neighbourhoods, so "
+        "each neighbourhood's counts are split across wards by its output areas' residents (modelled). The "
+        "deprivation columns give the share of the neighbourhoods assigned to the ward that are among the most "
+        "deprived 10% in England: the 2019 index ranks the 2011 neighbourhoods, the 2025 index the 2021 ones."
     )
 
 
@@ -164,8 +165,8 @@ def index_table_bundle(index: AtlasIndex) -> dict[str, str]:
         source=f"{cite('census2021')}; {cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
         units="Number of residents; percentage of residents, households or neighbourhoods (LSOAs)",
         notes=[
-            "Ward figures are sums of the Census neighbourhoods (LSOAs) that best fit the ward: counts are "
-            "approximate, percentages more reliable.",
+            "Residents and households: sums of the ward's output areas (exact). Aged 65 and over and ethnic "
+            "minority: modelled from neighbourhoods split by their output areas' residents.",
             "Select a column heading to sort the table by it; select it again to reverse the order.",
         ],
         name=f"atlas-{BOUNDARY_SET_SLUGS[index.boundary_set]}",

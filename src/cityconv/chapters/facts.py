@@ -58,9 +58,9 @@ DEFINITIONS: dict[str, FactDefinition] = {
     d.fact_id: d
     for d in (
         FactDefinition(
-            "population_2021", "usual residents", "the Census 2021 neighbourhoods (LSOAs) that best fit the ward",
+            "population_2021", "usual residents", "the ward's Census 2021 output areas, summed",
             "2021", "the ward's boundary set in its params", "ons_census2021",
-            "(Census 2021, best-fit estimate from small areas)",
+            "(Census 2021, sum of the ward's output areas)",
         ),
         FactDefinition(
             "population_2011", "usual residents", "the official Census 2011 ward figure", "2011",

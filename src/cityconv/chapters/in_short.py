@@ -1,10 +1,10 @@
 """The rules behind a ward profile's "In short": which figures are worth a sentence, and how strongly.
 
-A figure earns a sentence when the ward's share differs from Liverpool's by `DIFFERENCE_PP` percentage
-points or more; its rank among the wards of its set is added when the ward is among the `RANK_EDGE`
-highest or lowest. Every sentence carries the method of its figure when that is not an exact count
-("best-fit estimate", "modelled estimate"), and every deprivation sentence names its index edition,
-so the summary is never stronger than the data. The sentences themselves are in
+A headline figure (`indicator_definitions.csv`) earns a sentence when the ward's share differs from
+Liverpool's by `DIFFERENCE_PP` percentage points or more; the `MAX_STATEMENTS` largest differences are
+said. Its rank among the wards of its set is added when the ward is among the `RANK_EDGE` highest or
+lowest. Every sentence about a modelled figure says "modelled estimate", and every sentence about a
+deprivation index names its edition, so the summary is never stronger than the data. The sentences themselves are in
 `templates/profile/summary.md`; this module only decides and formats.
 """
 
@@ -14,26 +14,28 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cityconv.chapters.indicators import HEADLINES, METHOD_BEST_FIT, METHOD_MODELLED, Headline, ranks
-from cityconv.data import context as ctx
-from cityconv.present import fmt_int, fmt_pct
+from cityconv.chapters.indicators import BASES, EDITIONS, METHOD_MODELLED
+from cityconv.present import capitalise, fmt_int, fmt_pct
 
 DIFFERENCE_PP = 5.0  # percentage points from the city's share before a figure is called higher or lower
 RANK_EDGE = 3  # a rank is named when the ward is among this many highest or lowest wards of its set
+MAX_STATEMENTS = 5  # the largest differences only: a summary, not the tables
 
 #: The words that travel with a figure built by each method (an exact count needs none).
-METHOD_QUALIFIER = {METHOD_BEST_FIT: "best-fit estimate", METHOD_MODELLED: "modelled estimate"}
+METHOD_QUALIFIER = {METHOD_MODELLED: "modelled estimate"}
 
 
 @dataclass(frozen=True)
 class Statement:
     """One "In short" sentence's facts, already formatted."""
 
-    key: str
+    key: str  # indicator/category
     share: str
-    words: str
+    category: str  # as it starts a line ("Bad or very bad health")
+    base: str  # what it is a share of ("residents")
     direction: str  # "higher" or "lower"
     city_share: str
+    england_share: str  # "" where England has no comparable figure (the IMD rows)
     rank_words: str  # "the highest of the 30 wards", or "" when the rank is unremarkable
     method: str
     qualifier: str  # what the method makes the figure ("modelled estimate"); "" for an exact figure
@@ -62,28 +64,27 @@ def rank_words(rank: float, n_ranked: int, n_wards: int | None = None, edge: int
     return f"the {which} of the {fmt_int(n_ranked)} wards{with_figures}"
 
 
-def statements(indicators: pd.DataFrame, boundary_set: str, ward_code: str,
-               headlines: tuple[Headline, ...] = HEADLINES, threshold_pp: float = DIFFERENCE_PP) -> list[Statement]:
-    """The headline figures of one ward that differ from the city's by `threshold_pp` or more, biggest first."""
-    wards = indicators[indicators["boundary_set"] == boundary_set].set_index("ward_code")
-    city = indicators[indicators["boundary_set"] == ctx.SET_CITY]
-    if ward_code not in wards.index or city.empty:
-        return []
+def statements(rows: pd.DataFrame, threshold_pp: float = DIFFERENCE_PP, limit: int = MAX_STATEMENTS) -> list[Statement]:
+    """The ward's headline figures (`indicators.headline_rows`) that differ from the city's by `threshold_pp`
+    or more, largest difference first, at most `limit`."""
     found = []
-    for headline in headlines:
-        value, city_value = wards.loc[ward_code, headline.key], city[headline.key].iloc[0]
-        if pd.isna(value) or pd.isna(city_value):
+    for row in rows.itertuples():
+        if pd.isna(row.share) or pd.isna(row.liverpool_share):
             continue
-        diff = (float(value) - float(city_value)) * 100
+        diff = (float(row.share) - float(row.liverpool_share)) * 100
         if abs(diff) < threshold_pp:
             continue
-        ranked = ranks(indicators, boundary_set, headline.key)
+        edition = EDITIONS.get(row.indicator, "")
+        category = capitalise(str(row.category)) + (f" on the {edition}" if edition else "")
         found.append((abs(diff), Statement(
-            key=headline.key, share=fmt_pct(value), words=headline.words, direction="higher" if diff > 0 else "lower",
-            city_share=fmt_pct(city_value), rank_words=rank_words(ranked[ward_code], int(ranked.notna().sum()), len(ranked)),
-            method=headline.method, qualifier=METHOD_QUALIFIER.get(headline.method, ""), edition=headline.edition,
+            key=f"{row.indicator}/{row.category}", share=fmt_pct(row.share), category=category,
+            base=BASES.get(row.indicator, "the ward's base"), direction="higher" if diff > 0 else "lower",
+            city_share=fmt_pct(row.liverpool_share),
+            england_share="" if pd.isna(row.england_share) else fmt_pct(row.england_share),
+            rank_words=rank_words(row.rank, int(row.n_wards)) if not pd.isna(row.n_wards) else "",
+            method=str(row.method), qualifier=METHOD_QUALIFIER.get(str(row.method), ""), edition=edition,
         )))
-    return [s for _, s in sorted(found, key=lambda pair: -pair[0])]
+    return [s for _, s in sorted(found, key=lambda pair: -pair[0])][:limit]
 
 
 @dataclass(frozen=True)

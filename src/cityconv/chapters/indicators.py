@@ -7,39 +7,33 @@ does not re-run the 94 profiles (the run cache follows imported modules).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from cityconv.data import context as ctx
 
-#: How each ward figure is made today: Census counts summed over the LSOAs that best fit the ward.
-#: (Once ward figures are built from output areas they carry "exact" or "modelled" instead.)
-METHOD_BEST_FIT = "best fit"
-METHOD_EXACT = "exact"
-METHOD_MODELLED = "modelled"
+METHOD_EXACT = ctx.METHOD_EXACT
+METHOD_MODELLED = ctx.METHOD_MODELLED
+
+#: What each indicator's share is a share of, said after the percentage ("12% of households ...").
+BASES = {
+    "residence": "residents", "age": "residents", "sex": "residents", "ethnic_group": "residents",
+    "tenure": "households", "general_health": "residents", "disability": "residents",
+    "unpaid_care": "residents aged 5 and over", "employment": "residents aged 16 and over",
+    "not_in_employment": "residents aged 16 and over not in employment", "qualifications": "residents aged 16 and over",
+    "cars": "households", "household_deprivation": "households", "english_proficiency": "residents aged 3 and over",
+    "religion": "residents", "household_composition": "households", "nssec": "residents aged 16 and over",
+    "imd2019": "residents", "imd2025": "residents",
+}
+#: The IMD rows of indicators.csv name their edition; every sentence about them must say it.
+EDITIONS = {"imd2019": "IMD 2019", "imd2025": "IMD 2025"}
 
 
-@dataclass(frozen=True)
-class Headline:
-    """One headline indicator: its key, how to say it after a percentage, and what it is built from."""
-
-    key: str
-    words: str  # after a percentage: "42% of households rent from a council or housing association"
-    method: str  # METHOD_* of the ward figures ("best fit" for the Census topics, "exact" for deprivation counts)
-    edition: str = ""  # the index edition, for a deprivation indicator
-
-
-HEADLINES = (
-    Headline("aged_65_plus", "of residents are aged 65 and over", METHOD_BEST_FIT),
-    Headline("ethnic_minority", "of residents are from an ethnic minority group other than White", METHOD_BEST_FIT),
-    Headline("social_rented", "of households rent from a council or housing association", METHOD_BEST_FIT),
-    Headline("imd2019_decile1", "of its neighbourhoods are among the most deprived 10% in England",
-             METHOD_EXACT, "IMD 2019"),
-    Headline("imd2025_decile1", "of its neighbourhoods are among the most deprived 10% in England",
-             METHOD_EXACT, "IMD 2025"),
-)
+def headline_rows(context_dir: Path, ward_code: str, boundary_set: str) -> pd.DataFrame:
+    """The ward's headline indicator rows (indicators.csv), with Liverpool and England shares, rank and method."""
+    rows = ctx.load_indicators(context_dir, ward_code, boundary_set)
+    return rows[rows["headline"] & (rows["boundary_set"] == boundary_set)].reset_index(drop=True)
 
 
 def _share(table: pd.DataFrame, categories: list[str]) -> pd.Series:

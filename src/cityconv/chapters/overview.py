@@ -193,7 +193,8 @@ def overview_table(o: Overview) -> Table:
                "Neighbourhoods: the share among the most deprived 10% in England, on the IMD 2019 (2011 "
                "neighbourhoods; mapped) and the IMD 2025 (2021 neighbourhoods; table only).",
                "Households: the share renting from a council or housing association (Census 2021).",
-               "Ward figures sum the neighbourhoods that best fit each ward; counts are approximate."],
+               "Households renting socially: sums of the ward's output areas (exact). Deprivation: the neighbourhoods "
+               "assigned to the ward by best fit."],
         status="published",
     )
 

@@ -64,6 +64,10 @@ SIMILAR_PP = 2.0  # shares within this many percentage points are described as "
 # many neighbourhoods: one LSOA misplaced by the best fit moves a share of a 2-LSOA ward by up to half.
 MIN_LSOAS_FOR_RELIABLE_SHARES = 5
 
+POPULATION_COLUMNS = ("population_2011", "population_2021", "households_2021", "n_lsoa21", "n_oa21",
+                      "population_mid2020_ons", "difference_from_mid2020_pct")
+MID2020_NEAR_PCT = 10.0  # a 2021 count within this many per cent of the ONS mid-2020 estimate is called close to it
+
 BOUNDARY_SET_TEXT = {
     ctx.SET_OLD: "on the boundaries used from 2004 to May 2023",
     ctx.SET_NEW: "on the boundaries in use since May 2023",
@@ -84,7 +88,8 @@ class WardProfile:
     boundary_set: str
     caveat: str
     city_caveat: str
-    population: pd.DataFrame  # area, area_name, population_2011, population_2021, households_2021, n_lsoa21
+    population: pd.DataFrame  # area, area_name, population_2011, population_2021, households_2021, n_lsoa21, n_oa21,
+    #                           population_mid2020_ons, difference_from_mid2020_pct
     age: pd.DataFrame
     sex: pd.DataFrame
     ethnicity: pd.DataFrame  # the five broad groups only (they sum to the total)
@@ -104,6 +109,15 @@ class WardProfile:
     findings_boundary_set: str | None = None  # a study's params may say which set its findings use
     page_status: str = "observed"  # the ward's engagement records: CSVs of its page say when they are not observed
     pages: WardPages | None = None  # where every ward's profile is, for links (None: no links, plain names)
+    # indicators.csv for every ward of the set (with topic, headline, method, Liverpool and England shares, rank)
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ward_indicators(self) -> pd.DataFrame:
+        """This ward's rows of indicators.csv."""
+        if self.indicators.empty:
+            return self.indicators
+        return self.indicators[self.indicators["ward_code"] == self.ward_code].reset_index(drop=True)
 
     @property
     def has_census(self) -> bool:
@@ -128,7 +142,7 @@ def _area(df: pd.DataFrame) -> pd.Series:
 def _tidy(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Long context table -> area, area_name, category, count, share (ordered, ward first)."""
     if df.empty:
-        return pd.DataFrame(columns=["area", "area_name", "category", "count", "share"])
+        return pd.DataFrame(columns=["area", "area_name", "category", "count", "share", "method"])
     out = pd.DataFrame(
         {
             "area": _area(df),
@@ -136,6 +150,7 @@ def _tidy(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
             "category": df["category"].to_numpy(),
             "count": df["count"].astype("Float64").to_numpy(),
             "share": df["share"].astype("Float64").to_numpy(),
+            "method": df["method"].to_numpy() if "method" in df else ctx.METHOD_EXACT,
         }
     )
     out = out[out["category"].isin(order)]
@@ -168,7 +183,7 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         {
             "area": _area(wards),
             "area_name": wards["ward_name"].to_numpy(),
-            **{c: wards[c].astype("Float64").to_numpy() for c in ("population_2011", "population_2021", "households_2021", "n_lsoa21")},
+            **{c: wards[c].astype("Float64").to_numpy() for c in POPULATION_COLUMNS if c in wards},
         }
     ).sort_values("area", key=lambda s: s.map({"ward": 0, "city": 1}), ignore_index=True)
     ethnicity_all = context.ethnicity
@@ -180,8 +195,9 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         lsoas2025 = lsoas2025[lsoas2025["ward_code"] == context.ward_code].reset_index(drop=True)
     city_rows = wards[wards["boundary_set"] == ctx.SET_CITY]
     n_wards = 0
-    overlaps = overlaps_reverse = pd.DataFrame()
+    overlaps = overlaps_reverse = all_indicators = pd.DataFrame()
     if context_dir is not None:
+        all_indicators = ctx.load_indicators(context_dir, boundary_set=context.boundary_set)
         n_wards = int((ctx.ward_index(context_dir)["boundary_set"] == context.boundary_set).sum())
         overlaps = ctx.load_overlaps(context_dir, context.ward_code)
         overlaps_reverse = ctx.load_overlaps(context_dir, None, other_ward_code=context.ward_code)
@@ -206,6 +222,7 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         n_wards=n_wards,
         overlaps=overlaps,
         overlaps_reverse=overlaps_reverse,
+        indicators=all_indicators,
     )
 
 
@@ -337,9 +354,10 @@ def summary_context(p: WardProfile) -> dict:
             where = f"lies {location_facts(map_frame(p), p.ward_code)['part']}"
         except (KeyError, FileNotFoundError):
             pass
-        figures = indicators.ward_indicators(p.context_dir, p.boundary_set)
-        context["statements"] = [s for s in in_short.statements(figures, p.boundary_set, p.ward_code)
-                                 if not s.edition]  # deprivation has its own sentences, per edition
+        rows = indicators.headline_rows(p.context_dir, p.ward_code, p.boundary_set)
+        rows = rows[~rows["indicator"].isin(list(indicators.EDITIONS))]  # deprivation has its own sentences, per edition
+        context["statements"] = in_short.statements(rows)
+        context["n_headline"] = fmt_int(len(rows))
     context["where"] = where
     return context
 
@@ -357,31 +375,53 @@ def population_context(p: WardProfile) -> dict:
             "population_2011": pop.get("population_2011"), "population_described": pop.get("population_described"),
             "households": fmt_int(_pop(p, "ward", "households_2021")),
             "city_share": fmt_pct(float(pop21) / float(city_pop), 1), "city_population": fmt_int(city_pop),
-            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "caveat": _caveat(p)}
+            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "n_oa": fmt_int(_pop(p, "ward", "n_oa21")),
+            "caveat": _caveat(p), **mid2020_context(p)}
+
+
+def mid2020_context(p: WardProfile) -> dict[str, Any]:
+    """The ONS mid-2020 ward estimate beside the 2021 count (2004-2023 wards only), and how far apart they are."""
+    estimate, diff = _pop(p, "ward", "population_mid2020_ons"), _pop(p, "ward", "difference_from_mid2020_pct")
+    if pd.isna(estimate) or pd.isna(diff):
+        return {"mid2020": None}
+    diff = float(diff)
+    return {"mid2020": fmt_int(estimate), "mid2020_diff": f"{abs(diff):.1f}%".replace(".0%", "%"),
+            "mid2020_direction": "more" if diff > 0 else "fewer", "mid2020_close": abs(diff) <= MID2020_NEAR_PCT,
+            "mid2020_near": fmt_int(MID2020_NEAR_PCT)}
 
 
 def shares_reliable(p: WardProfile) -> bool:
-    """Are the ward's percentages more reliable than its counts? Only with enough neighbourhoods (the rule above)."""
+    """Is a modelled share of this ward close to exact? Only with enough neighbourhoods to split (the rule above)."""
     n = _pop(p, "ward", "n_lsoa21")
     return not pd.isna(n) and int(n) >= MIN_LSOAS_FOR_RELIABLE_SHARES
 
 
-def reliability_note(p: WardProfile) -> str:
-    """The one sentence on how far to trust the ward's counts and percentages, by the rule above."""
-    if shares_reliable(p):
-        return "Ward counts are approximate (best-fit sum of neighbourhoods); percentages are more reliable."
-    n = _pop(p, "ward", "n_lsoa21")
-    return (f"Ward counts are approximate (best-fit sum of neighbourhoods), and with only {fmt_int(n)} "
-            "neighbourhoods so are its percentages: one neighbourhood counted in the wrong ward moves them a lot.")
+def method_note(p: WardProfile, method: str) -> str:
+    """One sentence on how a table's ward figures were made, by its method ("exact" or "modelled")."""
+    if method == ctx.METHOD_EXACT:
+        return "Ward figures are sums of the ward's Census 2021 output areas: exact."
+    note = ("Modelled: this table is published only for neighbourhoods (LSOAs), so each neighbourhood's counts are "
+            "split across wards by its output areas' residents.")
+    if not shares_reliable(p):
+        n = _pop(p, "ward", "n_lsoa21")
+        note += (f" {p.ward_name} touches only {fmt_int(n)} neighbourhoods, so one neighbourhood split differently "
+                 "would move its shares a lot.")
+    return note
+
+
+def _table_method(frame: pd.DataFrame) -> str:
+    """A context table's method for the ward: "modelled" if any of its ward rows is."""
+    if "method" not in frame:
+        return ctx.METHOD_EXACT
+    return ctx.METHOD_MODELLED if (frame["method"] == ctx.METHOD_MODELLED).any() else ctx.METHOD_EXACT
 
 
 def _caveat(p: WardProfile) -> str:
-    """The context table's caveat, without its general "shares reliable" where the rule says otherwise."""
-    return p.caveat if shares_reliable(p) else re.sub(r",?\s*shares reliable", "", p.caveat)
+    return p.caveat
 
 
 def population_method_text(p: WardProfile) -> str:
-    return render("population_method", {"reliability": reliability_note(p) if p.has_census else ""})
+    return render("population_method", {"ward": p.ward_name, "few": "" if shares_reliable(p) else method_note(p, ctx.METHOD_MODELLED)})
 
 
 def population_text(p: WardProfile) -> str:
@@ -519,10 +559,11 @@ def boundary_change_table(p: WardProfile) -> Table | None:
     frame = pd.DataFrame({
         label: [_overlap_label(n, c) for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
         f"Share of {p.ward_name}'s residents": [fmt_pct(v, 1) for v in rows["share"]],
-        f"Residents of {p.ward_name} in it (2021, best fit)": [fmt_int(v) for v in rows["population_2021"]],
+        f"Residents of {p.ward_name} in it (2021)": [fmt_int(v) for v in rows["population_2021"]],
         f"Share of that ward's residents in {p.ward_name}": [
             fmt_pct(back[c], 1) if c in back.index else "[x]" for c in rows["other_ward_code"]],
-        "Neighbourhoods (LSOAs) shared": [fmt_int(v) for v in rows["n_lsoa21"]],
+        **({"Output areas shared": [fmt_int(v) for v in rows["n_oa21"]]} if "n_oa21" in rows
+           else {"Neighbourhoods (LSOAs) shared": [fmt_int(v) for v in rows["n_lsoa21"]]}),
     })
     return Table(
         frame, title=f"{p.ward_name} and the wards of the other boundary set",
@@ -593,6 +634,159 @@ def study_links_text(p: WardProfile) -> str:
 
 
 # ================================================================================================
+# the topics councils publish (indicators.csv): each beside Liverpool and England, with ranks
+# ================================================================================================
+
+#: Topics with a section of their own above; the rest are shown together under "More topics".
+OWN_SECTIONS = ("Population", "Age", "Sex", "Ethnic group", "Tenure", "Deprivation")
+METHOD_WORDS = {ctx.METHOD_EXACT: "exact", ctx.METHOD_MODELLED: "modelled"}
+
+
+def more_topics(p: WardProfile) -> list[str]:
+    """The topics of indicators.csv without a section of their own, in the definitions' order."""
+    rows = p.ward_indicators
+    return [] if rows.empty else [t for t in dict.fromkeys(rows["topic"]) if t not in OWN_SECTIONS]
+
+
+def _rank_text(rank, n) -> str:
+    return "[x]" if pd.isna(rank) else f"{fmt_int(rank)} of {fmt_int(n)}"
+
+
+def topic_table(p: WardProfile, topic: str) -> Table | None:
+    """One topic: each category's count and share for the ward, beside Liverpool and England, its rank and method."""
+    rows = p.ward_indicators
+    rows = rows[rows["topic"] == topic] if not rows.empty else rows
+    if rows.empty:
+        return None
+    city = _city_name(p)
+    frame = pd.DataFrame({
+        topic: list(rows["category"]),
+        f"{p.ward_name} (number)": [fmt_int(v) for v in rows["count"]],
+        f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in rows["share"]],
+        f"{city} (%)": [fmt_pct(v, 1) for v in rows["liverpool_share"]],
+        "England (%)": [fmt_pct(v, 1) for v in rows["england_share"]],
+        "Rank among the wards (1 = highest %)": [_rank_text(r, n) for r, n in zip(rows["rank"], rows["n_wards"])],
+        "Method": [METHOD_WORDS.get(m, m) for m in rows["method"]],
+    })
+    methods = set(rows["method"])
+    notes = [method_note(p, m) for m in (ctx.METHOD_EXACT, ctx.METHOD_MODELLED) if m in methods]
+    notes += ["Rank: among the wards of the same boundary set; wards with equal shares share the higher rank.",
+              f"Sources: {join_words(sorted(set(rows['source'])))}."]
+    if rows["england_share"].isna().any():
+        notes.append("[x] for England: no comparable England figure.")
+    base = {indicators.BASES.get(i, "") for i in rows["indicator"]}
+    return Table(frame, title=f"{topic}: {p.ward_name}, {city} and England",
+                 source=f"{cite('census2021')}", units=f"Number; percentage of {join_words(sorted(b for b in base if b))}",
+                 notes=notes, status="published", page_status=p.page_status)
+
+
+def topic_tables(p: WardProfile) -> list[Table]:
+    return [t for t in (topic_table(p, topic) for topic in more_topics(p)) if t is not None]
+
+
+def show_topic_tables(p: WardProfile) -> None:
+    from cityconv.present import show
+
+    for table in topic_tables(p):
+        show(table)
+
+
+def rank_strip_rows(p: WardProfile) -> pd.DataFrame:
+    """The ward's headline rows (every topic), in display order, for the rank strips."""
+    rows = p.ward_indicators
+    return rows[rows["headline"]].reset_index(drop=True) if not rows.empty else rows
+
+
+def _strip_label(row) -> str:
+    edition = indicators.EDITIONS.get(row.indicator)
+    if edition:
+        label = f"Residents in {edition} decile 1"
+    elif row.indicator == "age":
+        label = f"Aged {_band_words(str(row.category))}"
+    else:
+        label = capitalise(str(row.category))
+    return label if len(label) <= 48 else label[:46].rstrip() + "…"
+
+
+def rank_strips(p: WardProfile) -> Chart | None:
+    """Every ward of the set as a dot at its rank, per headline indicator; this ward highlighted and labelled."""
+    rows = rank_strip_rows(p)
+    if rows.empty:
+        return None
+    n = int(rows["n_wards"].max())
+    fig = new_figure(FIG_WIDTH + 1.0, 0.36 * len(rows) + 1.4)
+    ax = fig.add_subplot()
+    for i, row in enumerate(rows.itertuples()):
+        y = len(rows) - 1 - i
+        ax.scatter(range(1, n + 1), [y] * n, s=9, color=MUTED, zorder=1, linewidths=0)
+        if not pd.isna(row.rank):
+            ax.scatter([row.rank], [y], s=60, color=WARD_COLOUR, zorder=3, edgecolors="white", linewidths=0.8)
+        modelled = " (modelled)" if row.method == ctx.METHOD_MODELLED else ""
+        ax.text(n + 1.5, y, f"{fmt_pct(row.share)}{modelled}; rank {_rank_text(row.rank, row.n_wards)}",
+                va="center", ha="left", fontsize=8)
+    ax.set_yticks(range(len(rows)), [_strip_label(r) for r in rows.itertuples()][::-1], fontsize=8)
+    ax.set_xlim(0.3, n + 0.7)
+    ax.set_xticks([1, n], ["1 (highest %)", f"{n} (lowest %)"], fontsize=8)
+    ax.set_xlabel(f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}", fontsize=9)
+    ax.grid(False)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    _title(ax, f"Where {p.ward_name} ranks on each headline figure", width=60)
+    top = rows[rows["rank"] <= 3]
+    bottom = rows[rows["rank"] > rows["n_wards"] - 3]
+    alt = (f"Rank strips: for each of {fmt_int(len(rows))} headline figures, Liverpool's {fmt_int(n)} wards as a row "
+           f"of dots ordered by rank, with {p.ward_name} highlighted and its share and rank written beside it. "
+           + (f"{p.ward_name} is among the 3 highest on {join_words([_strip_label(r).lower() for r in top.itertuples()])}. " if not top.empty else "")
+           + (f"It is among the 3 lowest on {join_words([_strip_label(r).lower() for r in bottom.itertuples()])}. " if not bottom.empty else "")
+           + "Every figure, with Liverpool's and England's, is in the tables above.")
+    caption = (f"{p.ward_name}'s rank among the wards {p.boundary_text} on each headline figure (1 = the highest share). "
+               f"Census 2021 and the Indices of Deprivation; modelled figures are marked. Sources: {cite('census2021')}; "
+               f"{cite('imd2019')}; {cite('imd2025')}.")
+    return Chart(fig, alt, caption, status="published")
+
+
+# ---- change since 2011, on the same geography
+
+
+def change_table(p: WardProfile) -> Table | None:
+    """2011 and 2021 shares on the same geography (change_2011_2021.csv), and the change in percentage points
+    only where both years were built the same way; what differs between the censuses' questions in the notes."""
+    if p.context_dir is None:
+        return None
+    rows = ctx.load_change(p.context_dir, p.ward_code, p.boundary_set)
+    rows = rows[rows["boundary_set"] == p.boundary_set]
+    if rows.empty:
+        return None
+    same = rows["method_2011"] == rows["method_2021"]
+    is_count = rows["share_2011"].isna()
+
+    def show(value, count_row, as_pct):
+        return fmt_int(value) if count_row else fmt_pct(value, 1) if as_pct else value
+
+    frame = pd.DataFrame({
+        "Topic": list(rows["topic"]),
+        "Category": list(rows["category"]),
+        "2011": [show(c, True, False) if k else fmt_pct(s, 1) for c, s, k in zip(rows["count_2011"], rows["share_2011"], is_count)],
+        "2021": [show(c, True, False) if k else fmt_pct(s, 1) for c, s, k in zip(rows["count_2021"], rows["share_2021"], is_count)],
+        "Change": [("[x]" if not ok or pd.isna(v if k else d) else (f"{v:+.1f}%" if k else f"{d + 0.0:+.1f}"))
+                   for ok, k, v, d in zip(same, is_count, rows["count_change_pct"], rows["change_pp"])],
+        "Comparability": list(rows["comparability"]),
+    })
+    differs = rows.drop_duplicates("topic")
+    notes = ["Both years are built the same way: neighbourhood counts summed to blocks on which the 2011 and 2021 "
+             "neighbourhoods agree, then split to the ward by the same output-area weights, so the 2021 shares "
+             "here can differ slightly from the tables above.",
+             "Change: percentage points for shares, per cent for the population count; [x] where the two years "
+             "were not built the same way, so no change is computed."]
+    notes += [f"{t}: {w}" for t, w in zip(differs["topic"], differs["what_differs"]) if isinstance(w, str) and w]
+    return Table(frame, title=f"{p.ward_name} in 2011 and 2021, on the same geography",
+                 source=f"{cite('census2011')}; {cite('census2021')}; {cite('lookups')}",
+                 units="Percentage of the topic's base (number for the population); change in percentage points "
+                       "(per cent for the population)",
+                 notes=notes, status="published", page_status=p.page_status)
+
+
+# ================================================================================================
 # tables
 # ================================================================================================
 
@@ -601,14 +795,15 @@ def population_table(p: WardProfile) -> Table:
     city = _city_name(p)
     rows = [
         ("Usual residents, Census 2011 (official ward figure)", "population_2011"),
-        ("Usual residents, Census 2021 (best fit)", "population_2021"),
-        ("Households, Census 2021 (best fit)", "households_2021"),
-        ("Census 2021 neighbourhoods (LSOAs) in the ward", "n_lsoa21"),
+        ("Usual residents, Census 2021 (sum of output areas)", "population_2021"),
+        ("Households, Census 2021 (sum of output areas)", "households_2021"),
+        ("Census 2021 output areas in the ward", "n_oa21"),
+        ("Census 2021 neighbourhoods (LSOAs) touching the ward", "n_lsoa21"),
     ]
     frame = pd.DataFrame(
         {
             "Measure": [label for label, _ in rows],
-            p.ward_name: [fmt_int(_pop(p, "ward", col)) if p.has_census or col in ("population_2011", "n_lsoa21") else "[x]" for _, col in rows],
+            p.ward_name: [fmt_int(_pop(p, "ward", col)) if p.has_census or col in ("population_2011", "n_lsoa21", "n_oa21") else "[x]" for _, col in rows],
             city: [fmt_int(_pop(p, "city", col)) for _, col in rows],
         }
     )
@@ -626,7 +821,8 @@ def population_table(p: WardProfile) -> Table:
     )
 
 
-def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, units: str, source: str, notes=()) -> Table | None:
+def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, units: str, source: str, notes=(),
+                 indicator: str = "") -> Table | None:
     if not p.has_census:
         return None
     city = _city_name(p)
@@ -639,6 +835,13 @@ def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, un
             f"{city} (%)": [fmt_pct(v, 1) for v in c_share.reindex(w_share.index)],
         }
     )
+    rows = p.ward_indicators
+    if indicator and not rows.empty:  # England and the ward's rank, from indicators.csv (same categories)
+        rows = rows[rows["indicator"] == indicator].set_index("category")
+        found = [c in rows.index for c in w_share.index]
+        out["England (%)"] = [fmt_pct(rows.loc[c, "england_share"], 1) if ok else "[x]" for c, ok in zip(w_share.index, found)]
+        out["Rank among the wards (1 = highest %)"] = [
+            _rank_text(rows.loc[c, "rank"], rows.loc[c, "n_wards"]) if ok else "[x]" for c, ok in zip(w_share.index, found)]
     return Table(out, title=title, source=source, units=units, notes=list(notes), status="published",
                  page_status=p.page_status)
 
@@ -648,8 +851,8 @@ def age_table(p: WardProfile) -> Table | None:
         p, p.age, f"Usual residents by age: {p.ward_name} and {_city_name(p)}", "Age group (years)",
         "Number of usual residents; percentage of all usual residents in the area",
         cite("census2021"),
-        [reliability_note(p),
-         "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.age[p.age["area"] == "ward"])),
+         "Percentages may not sum to 100% because of rounding."], indicator="age",
     )
 
 
@@ -658,8 +861,9 @@ def ethnicity_table(p: WardProfile) -> Table | None:
         p, p.ethnicity, f"Usual residents by broad ethnic group: {p.ward_name} and {_city_name(p)}", "Ethnic group",
         "Number of usual residents; percentage of all usual residents in the area",
         cite("census2021"),
-        ["Broad ethnic groups as recorded in the Census (table TS021). White minorities, such as White Irish, "
-         "are within White.", "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.ethnicity[p.ethnicity["area"] == "ward"])),
+         "Broad ethnic groups as recorded in the Census (table TS021). White minorities, such as White Irish, "
+         "are within White.", "Percentages may not sum to 100% because of rounding."], indicator="ethnic_group",
     )
 
 
@@ -668,8 +872,9 @@ def tenure_table(p: WardProfile) -> Table | None:
         p, p.tenure, f"Households by tenure: {p.ward_name} and {_city_name(p)}", "Tenure",
         "Number of households; percentage of all households in the area",
         cite("census2021"),
-        ["Social rented = renting from the council or a housing association (Census table TS054).",
-         "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.tenure[p.tenure["area"] == "ward"])),
+         "Social rented = renting from the council or a housing association (Census table TS054).",
+         "Percentages may not sum to 100% because of rounding."], indicator="tenure",
     )
 
 
@@ -848,9 +1053,10 @@ def age_chart(p: WardProfile) -> Chart | None:
         + _difference_phrase(p, p.age, lambda b: f"ages {_band_words(b)}")
         + " The figures are in the table below."
     )
-    caption = (f"Age of usual residents, Census 2021. {p.ward_name}: best-fit sum of Census neighbourhoods; "
-               + ("ward counts are approximate, percentages more reliable." if shares_reliable(p)
-                  else "ward counts and percentages are approximate."))
+    modelled = _table_method(p.age[p.age["area"] == "ward"]) == ctx.METHOD_MODELLED
+    caption = (f"Age of usual residents, Census 2021 (table TS007A). {p.ward_name}: "
+               + ("modelled from neighbourhoods split by their output areas' residents." if modelled
+                  else "sum of its output areas."))
     return Chart(fig, alt, caption, status="published")
 
 

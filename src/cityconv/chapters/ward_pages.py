@@ -77,9 +77,12 @@ class WardPages:
         return self.studied.get((boundary_set, ward_code))
 
 
-def load_ward_pages(project) -> WardPages:
+def load_ward_pages(project) -> WardPages | None:
+    """Where every ward's profile is, or None for a project without the profile template (nothing to link to)."""
     from cityconv.data import context as ctx
 
+    if chapter_registry.find_page(PROFILE_TEMPLATE_ID, project.root) is None:
+        return None
     index = ctx.ward_index(project.context_dir)
     known = frozenset(zip(index["boundary_set"], index["code"]))
     return WardPages(profile_stem(project), studied_wards(project), study_titles(project), known)

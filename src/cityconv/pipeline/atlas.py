@@ -197,6 +197,8 @@ def profile_links(project: Project) -> dict[str, str]:
     if not (project.context_dir / "wards.csv").exists():
         return {}
     where = ward_pages.load_ward_pages(project)
+    if where is None:
+        return {}
     index = ctx.ward_index(project.context_dir)
     return {row.code: ward_pages.href(FINDER_DOC, where.doc(row.code, row.boundary_set))
             for row in index.itertuples() if row.boundary_set in ctx.BOUNDARY_SETS}
