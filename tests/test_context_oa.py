@@ -273,3 +273,21 @@ def test_output_area_sums_match_the_shared_derived_ward_file():
     ind = read(ctx.INDICATORS_TABLE)
     bad = ind[(ind.boundary_set == ctx.SET_OLD) & (ind.category == "Bad health")].set_index("ward_code")["count"]
     assert (health.set_index("WD22CD")["value"] == bad.reindex(health.WD22CD).to_numpy()).all()
+
+
+@needs_open_data
+@pytest.mark.parametrize(("bset", "code_column", "file_set"), [(ctx.SET_OLD, "WD22CD", "WD22"), (ctx.SET_NEW, "WD25CD", "WD25")])
+def test_modelled_splits_match_the_shared_derived_ward_file(bset, code_column, file_set):
+    """The LSOA splits (residents for TS021, households for TS003) agree with the independent build."""
+    shared = pd.read_csv(OPEN_DATA / "census-oa" / "derived" / f"liverpool_census2021_by_ward_{file_set}_DERIVED_from_oa21.csv")
+    ind = read(ctx.INDICATORS_TABLE)
+    ind = ind[ind.boundary_set == bset]
+    for table, variable, indicator, category in (
+        ("TS021", "Ethnic group: White", "ethnic_group", "White"),
+        ("TS003", "Household composition: Single family household: Lone parent family: With dependent children; "
+                  "measures: Value", "household_composition", "Lone parent, dependent children"),
+    ):
+        theirs = shared[(shared.table == table) & (shared.variable == variable)].set_index(code_column)["value"]
+        ours = ind[(ind.indicator == indicator) & (ind.category == category)].set_index("ward_code")["count"]
+        assert len(theirs) == len(ours) == (30 if bset == ctx.SET_OLD else 64)
+        assert np.allclose(ours.reindex(theirs.index), theirs, atol=0.11), (table, bset)

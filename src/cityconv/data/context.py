@@ -156,15 +156,14 @@ CHANGE_TABLE = "change_2011_2021"
 
 OVERLAPS = "ward_overlaps"
 OVERLAP_METHOD = (
-    "Each Census 2021 neighbourhood (LSOA) is assigned by best fit to one ward of each boundary set; the "
-    "residents of the LSOAs a ward shares with a ward of the other set, divided by the ward's residents, "
-    "give the share of its population that ward holds."
+    "Each Census 2021 output area (about 300 residents) lies in one ward of each boundary set; the residents "
+    "of the output areas a ward shares with a ward of the other set, divided by the ward's residents, give "
+    "the share of its population that ward holds."
 )
 OVERLAP_CAVEAT = (
-    "Approximate: a neighbourhood that straddles a boundary counts wholly in one ward, so a share can be off "
-    "by about one neighbourhood (roughly 1,500 residents), and a ward that takes only a sliver of another may "
-    "not appear at all. Waterfront North has no neighbourhood of its own in ONS's best fit, so it has no "
-    "overlaps here; its residents are counted with the wards around it."
+    "Output areas are placed in wards by a reference point inside them, not by ONS's own lookup (none is "
+    "published for these boundaries); an output area that straddles a boundary counts wholly in one ward, so "
+    "a share can be off by a few hundred residents."
 )
 
 

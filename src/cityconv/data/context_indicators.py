@@ -41,6 +41,7 @@ from cityconv.data.context_oa import (
     england_totals,
     lsoa_table,
     read_open_csv,
+    split_units,
     ward_table,
 )
 
@@ -464,27 +465,8 @@ def _to_blocks(values: pd.DataFrame, prefix: str, blocks: pd.DataFrame) -> pd.Da
 def _block_split(values: pd.DataFrame, geo: OaGeography, blocks: pd.DataFrame, weight: pd.Series) -> WardTable:
     """Block counts split to wards of both sets by the blocks' OA weights (exact where a block is whole)."""
     block_of = blocks.set_index("node")["block"]
-    oa_block = block_of.reindex("21:" + geo.oa["lsoa21"]).to_numpy()
-    frames, methods = [], []
-    for bset in BOUNDARY_SETS:
-        frame = pd.DataFrame({"block": oa_block, "ward_code": geo.oa[bset].to_numpy(), "w": weight.to_numpy()})
-        cross = frame.groupby(["block", "ward_code"])["w"].sum().reset_index()
-        total = cross.groupby("block")["w"].transform("sum")
-        cross["share"] = cross["w"] / total.where(total > 0, 1)
-        parts = values.reindex(cross["block"]).fillna(0).mul(cross["share"].to_numpy(), axis=0)
-        parts.index = cross["ward_code"]
-        summed = parts.groupby(level=0).sum().reindex(geo.wards[bset]["ward_code"], fill_value=0)
-        split = cross.loc[cross["share"] < 1, "ward_code"].unique()
-        method = pd.Series(np.where(summed.index.isin(split), METHOD_MODELLED, METHOD_EXACT), index=summed.index)
-        idx = pd.MultiIndex.from_product([[bset], summed.index], names=["boundary_set", "ward_code"])
-        summed.index, method.index = idx, idx
-        frames.append(summed)
-        methods.append(method)
-    city = values.sum().to_frame().T
-    city.index = pd.MultiIndex.from_tuples([(SET_CITY, CITY_CODE)], names=["boundary_set", "ward_code"])
-    frames.append(city)
-    methods.append(pd.Series(METHOD_EXACT, index=city.index))
-    return WardTable(pd.concat(frames), pd.concat(methods), "LSOA 2011 and 2021 blocks split by OA weights")
+    oa_block = pd.Series(block_of.reindex("21:" + geo.oa["lsoa21"]).to_numpy(), index=geo.oa.index)
+    return split_units(values, oa_block, geo, weight, "LSOA 2011 and 2021 blocks split by OA weights")
 
 
 def _census2011(open_data_dir: Path, table: str) -> pd.DataFrame:

@@ -43,9 +43,10 @@ F_LSOA11_LSOA21 = "census-oa/lookups/liverpool_lsoa11_to_lsoa21_lookup_geographr
 F_SAPE_2020 = "census-oa/sape/ons_sape_mid2020_wards2019_liverpool_totals.csv"
 F_ENGLAND = "census-oa/national/census2021_england_totals.csv"
 CENSUS2011_DIR = "census-oa/census2011_lsoa11_cdrc"
-#: Tables ONS publishes for OAs that the open-data snapshot holds (PROVENANCE section 1).
+#: Count tables ONS publishes for OAs that the open-data snapshot holds (PROVENANCE section 1; TS006,
+#: a density, cannot be summed and is left out).
 OA_TABLES = frozenset(
-    "ts001 ts002 ts004 ts006 ts008 ts011 ts015 ts016 ts017 ts018 ts019 ts020 ts023 ts025 ts026 ts027 ts029 "
+    "ts001 ts002 ts004 ts008 ts011 ts015 ts016 ts017 ts018 ts019 ts020 ts023 ts025 ts026 ts027 ts029 "
     "ts030 ts037 ts038 ts039 ts040 ts041 ts044 ts045 ts046 ts050 ts051 ts052 ts053 ts054 ts055 ts056 ts058 "
     "ts059 ts061 ts062 ts063 ts065 ts067 ts068 ts075".split()
 )
@@ -95,15 +96,16 @@ class OaGeography:
         """The OA weight used to split an LSOA count: households for household tables, else residents."""
         return self.oa["households" if table.lower() in HOUSEHOLD_TABLES else "population"]
 
-    def lsoa_ward_shares(self, bset: str, weight: pd.Series) -> pd.DataFrame:
-        """Rows (lsoa21, ward_code, share): the part of each LSOA's weight whose OAs lie in each ward."""
-        frame = pd.DataFrame({"lsoa21": self.oa["lsoa21"], "ward_code": self.oa[bset], "w": weight})
-        cross = frame.groupby(["lsoa21", "ward_code"])["w"].sum().reset_index()
-        total = cross.groupby("lsoa21")["w"].transform("sum")
-        n_wards = cross.groupby("lsoa21")["ward_code"].transform("size")
-        # An LSOA with no weight at all (none observed) is split evenly; an LSOA in one ward is wholly there.
+    def unit_ward_shares(self, bset: str, unit_of_oa: pd.Series, weight: pd.Series) -> pd.DataFrame:
+        """Rows (unit, ward_code, share): the part of each unit's (LSOA's, block's) OA weight in each ward."""
+        frame = pd.DataFrame({"unit": unit_of_oa.to_numpy(), "ward_code": self.oa[bset].to_numpy(),
+                              "w": weight.to_numpy()})
+        cross = frame.groupby(["unit", "ward_code"])["w"].sum().reset_index()
+        total = cross.groupby("unit")["w"].transform("sum")
+        n_wards = cross.groupby("unit")["ward_code"].transform("size")
+        # A unit with no weight at all is split evenly; a unit in one ward is wholly there.
         cross["share"] = np.where(total > 0, cross["w"] / total.where(total > 0, 1), 1 / n_wards)
-        return cross[["lsoa21", "ward_code", "share"]]
+        return cross[["unit", "ward_code", "share"]]
 
 
 def load_oa_geography(open_data_dir: Path) -> OaGeography:
@@ -176,11 +178,19 @@ def ward_sums(oa_values: pd.DataFrame, geo: OaGeography) -> WardTable:
 
 def ward_splits(lsoa_values: pd.DataFrame, geo: OaGeography, weight: pd.Series, weight_name: str) -> WardTable:
     """Split each LSOA's counts across wards by its OAs' `weight` shares (modelled unless whole)."""
+    detail = (f"each LSOA's Census 2021 counts split across wards by its output areas' {weight_name}; exact "
+              "where every LSOA touching the ward lies wholly inside it")
+    return split_units(lsoa_values.reindex(geo.lsoas).fillna(0), geo.oa["lsoa21"], geo, weight, detail)
+
+
+def split_units(values: pd.DataFrame, unit_of_oa: pd.Series, geo: OaGeography, weight: pd.Series,
+                detail: str) -> WardTable:
+    """Counts of units made of whole OAs (LSOAs, or LSOA 2011/2021 blocks) split to the wards of both sets
+    by their OAs' weights; a ward is modelled where any unit touching it is split, else exact."""
     frames, methods = [], []
-    lsoa_values = lsoa_values.reindex(geo.lsoas).fillna(0)
     for bset in BOUNDARY_SETS:
-        shares = geo.lsoa_ward_shares(bset, weight)
-        parts = lsoa_values.reindex(shares["lsoa21"]).mul(shares["share"].to_numpy(), axis=0)
+        shares = geo.unit_ward_shares(bset, unit_of_oa, weight)
+        parts = values.reindex(shares["unit"]).fillna(0).mul(shares["share"].to_numpy(), axis=0)
         parts.index = shares["ward_code"]
         summed = parts.groupby(level=0).sum().reindex(geo.wards[bset]["ward_code"], fill_value=0)
         split = shares.loc[shares["share"] < 1, "ward_code"].unique()
@@ -189,11 +199,9 @@ def ward_splits(lsoa_values: pd.DataFrame, geo: OaGeography, weight: pd.Series, 
         summed.index, method.index = idx, idx
         frames.append(summed)
         methods.append(method)
-    frames.append(_city_index(lsoa_values.sum().to_frame().T))
+    frames.append(_city_index(values.sum().to_frame().T))
     values = pd.concat(frames)
     methods.append(pd.Series(METHOD_EXACT, index=values.index[-1:]))
-    detail = (f"each LSOA's Census 2021 counts split across wards by its output areas' {weight_name}; exact "
-              "where every LSOA touching the ward lies wholly inside it")
     return WardTable(values, pd.concat(methods), detail)
 
 

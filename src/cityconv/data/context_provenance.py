@@ -20,6 +20,8 @@ from cityconv.data.context import (
     ETHNIC_MINORITY,
     ETHNICITY_CATEGORIES,
     GEOMETRY_DECIMALS,
+    METHOD_EXACT,
+    METHOD_MODELLED,
     OVERLAP_CAVEAT,
     OVERLAP_METHOD,
     SET_CITY,
@@ -27,8 +29,11 @@ from cityconv.data.context import (
     SET_OLD,
     SIMPLIFY_TOLERANCE_DEG,
     TENURE_CATEGORIES,
+    WARDS_COLUMNS,
     WATERFRONT_NORTH,
 )
+from cityconv.data.context_indicators import CHANGE_COLUMNS, DEFINITION_COLUMNS, INDICATOR_COLUMNS, INDICATORS
+from cityconv.data.context_oa import F_ENGLAND, F_OA_WARD_LOOKUP, OA_TABLES
 
 TEMPLATE = "context_provenance.md.j2"
 _ENVIRONMENT = jinja2.Environment(
@@ -40,7 +45,8 @@ _ENVIRONMENT = jinja2.Environment(
 
 _SOURCES = {
     "census2021": (
-        "`census2021_lsoa21_liverpool/census2021-{ts001,ts007a,ts008,ts021,ts041,ts054}-lsoa_liverpool.csv` -- "
+        "`census2021_lsoa21_liverpool/census2021-tsNNN-lsoa_liverpool.csv` (TS003, TS007A, TS021 for the "
+        "modelled figures; the compared topics' tables for change over time) -- "
         "iyy18/ELT_and_Analysis @ 5bfb81cc283d5be001a57fa422ce1768f50f6c24 : data/census2021-tsNNN-lsoa.csv; "
         "ONS Census 2021 bulk topic summaries (nomisweb), Liverpool rows only; OGL v3"
     ),
@@ -77,10 +83,39 @@ _SOURCES = {
         "e20a072d5fc0918437abaa3622be63f40b71d9dd : boundaries/ward/E08000012.geojson; ONS Wards (2025) "
         "boundaries, 64 wards, CRS84; OGL v3, contains OS data (c) Crown copyright"
     ),
-    "lsoa21_boundaries": (
-        "`liverpool_lsoa21_boundaries.geojson` -- drkane/geo-lookups @ e20a072d : "
-        "boundaries/lsoa/E08000012.geojson; ONS boundaries, OGL v3 (used only to name the wards that "
-        "absorb Waterfront North's residents in its caveat)"
+    "census2021_oa": (
+        "`census-oa/census2021_oa21/census2021-tsNNN-oa_liverpool.csv` (41 tables) -- "
+        "alexsingleton/Census_2021_Output_Areas @ fca63ca63767108fc5ffd33fdc962b8667dd27af : "
+        "output_data/parquet/tsNNN.parquet with Table_Metadata.csv names restored; ONS Census 2021 bulk topic "
+        "summaries for output areas, Liverpool's 1,624 OAs; OGL v3"
+    ),
+    "oa_lookup": (
+        "`census-oa/lookups/liverpool_oa21_to_ward_lookup_DERIVED.csv` -- DERIVED in the open-data snapshot: "
+        "each OA placed in the ward (WD22, WD25) containing its 2011 reference point (GDSL-UL/san @ 5887850f : "
+        "data/mlm/OA.dbf) in the drkane/geo-lookups ward polygons; no ONS OA -> ward lookup was reachable"
+    ),
+    "sape": (
+        "`census-oa/sape/ons_sape_mid2020_wards2019_liverpool_totals.csv` -- open-innovations/jrf-insight @ "
+        "72265ec0 : data-raw/population-estimates/wd19.csv; ONS mid-2020 ward population estimates (Nomis "
+        "NM_2010_1), OGL v3"
+    ),
+    "england": (
+        "`census-oa/national/census2021_england_totals.csv` -- DERIVED in the open-data snapshot: exact sums of "
+        "the ONS Census 2021 small-area bulk files over England's OAs (LSOAs for TS003, TS007A, TS021); OGL v3"
+    ),
+    "census2011_lsoa": (
+        "`census-oa/census2011_lsoa11_cdrc/E08000012_<table>.csv` -- pietrostefani/gds @ 74bd276a : CDRC "
+        "Census Residential Data Pack 2011 for Liverpool (KS/QS tables by LSOA 2011). Data provided by the "
+        "ESRC Consumer Data Research Centre; Contains National Statistics data Crown copyright and database "
+        "right; Contains Ordnance Survey data Crown copyright and database right"
+    ),
+    "lsoa11_lsoa21": (
+        "`census-oa/lookups/liverpool_lsoa11_to_lsoa21_lookup_geographr.csv` -- humaniverse/geographr @ "
+        "c026be5c : data/lookup_lsoa11_lsoa21_ltla22.rda; ONS LSOA (2011) to LSOA (2021) exact-fit lookup, OGL v3"
+    ),
+    "oa11": (
+        "`census-oa/census2011_oa11/GDSL-UL_san_data_census_Liverpool_OA_attributes.csv` (columns OA_CD, LSOA_CD "
+        "only: each 2011 OA's LSOA, for IMD 2019) -- GDSL-UL/san @ 5887850f : data/census/Liverpool_OA.dbf"
     ),
 }
 
@@ -90,15 +125,24 @@ def provenance_text(tables: dict[str, pd.DataFrame]) -> str:
     wards = tables["wards"]
     city = wards[wards["boundary_set"] == SET_CITY].iloc[0]
     waterfront_north = wards[wards["ward_code"] == WATERFRONT_NORTH].iloc[0]
+    old = wards[wards["boundary_set"] == SET_OLD]
+    far = old[old["difference_from_mid2020_pct"].abs() > 10]
     return _ENVIRONMENT.get_template(TEMPLATE).render(
         sources=_SOURCES,
         set_old=SET_OLD, set_new=SET_NEW, set_city=SET_CITY, city_code=CITY_CODE, city_name=CITY_NAME,
         n_old=int((wards["boundary_set"] == SET_OLD).sum()), n_new=int((wards["boundary_set"] == SET_NEW).sum()),
-        waterfront_north=WATERFRONT_NORTH, waterfront_north_caveat=waterfront_north["caveat"],
+        waterfront_north=WATERFRONT_NORTH, waterfront_north_population=f"{int(waterfront_north['population_2021']):,}",
+        n_oa=f"{int(city['n_oa21']):,}", n_oa_tables=len(OA_TABLES), oa_lookup_file=F_OA_WARD_LOOKUP,
+        method_exact=METHOD_EXACT, method_modelled=METHOD_MODELLED, wards_columns=", ".join(WARDS_COLUMNS),
+        city_mid2020=f"{int(city['population_mid2020_ons']):,}",
+        far_wards=", ".join(f"{r.ward_name} ({r.difference_from_mid2020_pct:+.1f}%; see its caveat)"
+                            for r in far.itertuples()) or "none",
+        indicators=INDICATORS, indicator_columns=", ".join(INDICATOR_COLUMNS),
+        definition_columns=", ".join(DEFINITION_COLUMNS), change_columns=", ".join(CHANGE_COLUMNS),
+        england_file=F_ENGLAND,
         city_population_2011=f"{int(city['population_2011']):,}", city_population_2021=f"{int(city['population_2021']):,}",
         age_categories={band: [label.removeprefix("Age: ") for label in raw] for band, raw in AGE_BANDS.items()},
         ethnicity_categories=ETHNICITY_CATEGORIES, tenure_categories=TENURE_CATEGORIES, ethnic_minority=ETHNIC_MINORITY,
         age_sex_method=AGE_SEX_METHOD, geometry_decimals=GEOMETRY_DECIMALS, simplify_tolerance_deg=SIMPLIFY_TOLERANCE_DEG,
-        lsoa21_boundaries_file=_SOURCES["lsoa21_boundaries"].split(" -- ")[0],
         overlap_method=OVERLAP_METHOD, overlap_caveat=OVERLAP_CAVEAT,
     )

@@ -294,10 +294,28 @@ def source_artifacts(project: Project) -> list[Artifact]:
     return artifacts
 
 
+def atlas_download_artifacts(project: Project) -> list[Artifact]:
+    """The analysts' all-wards tables (`present.atlas_download`), when the project has ward context data."""
+    from cityconv.present import atlas_download
+
+    if not (project.context_dir / "indicators.csv").is_file():
+        return []
+    out_dir = project.root / atlas_download.OUTPUT
+    return [Artifact(
+        kind="bundle", id="atlas-all-wards", stage="book",
+        outputs=tuple(_rel(project, out_dir / name) for name in atlas_download.file_names()),
+        build=lambda: [write_if_changed(out_dir / name, data)
+                       for name, data in atlas_download.all_wards_files(project.context_dir).items()],
+        inputs=("data/context/*",),
+        code=("cityconv.present.atlas_download",),
+    )]
+
+
 def book_artifacts(project: Project) -> list[Artifact]:
-    """The book stage, in build order: the source archive and its offer, the landing page, the field kits, the class pack."""
+    """The book stage, in build order: the source archive and its offer, the landing page, the postcode finder's
+    links, the field kits, the class pack, the atlas's all-wards downloads."""
     return [*source_artifacts(project), landing_artifact(project), atlas_links_artifact(project),
-            *field_kit_artifacts(project), *class_pack_artifacts(project)]
+            *field_kit_artifacts(project), *class_pack_artifacts(project), *atlas_download_artifacts(project)]
 
 
 def print_artifacts(project: Project, ids: list[str] | None = None) -> list[Artifact]:

@@ -216,6 +216,16 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def reproducible_xlsx(workbook) -> bytes:
+    """An openpyxl workbook as XLSX bytes that are the same on every run (fixed dates and zip entries)."""
+    props = workbook.properties
+    props.created = FIXED_DATE
+    props.modified = FIXED_DATE
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _normalise_zip(buffer.getvalue())
+
+
 def evidence_workbook(
     evidence_dir: Path,
     out_path: Path,
