@@ -97,3 +97,14 @@ def test_overview_table_links_each_ward_to_its_profile(both):
     other = old.indicators[~old.indicators["ward_code"].isin(old.studied)].iloc[0]
     label = f"{other['ward_name']} ({other['ward_code']})"
     assert links[label] == f"{other['ward_code'].lower()}/01-ward-profile.html"
+
+
+@pytest.mark.parametrize("template", ["01-ward-profile", "50-ward-atlas-2004-2023", "51-ward-atlas-2023", "52-city-overview"])
+def test_atlas_templates_code_cells_compile(template):
+    """A typo in a thin template's call only shows when the atlas is built; compile every code cell here."""
+    import json
+
+    nb = json.loads((REPO / "notebooks" / f"{template}.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            compile("".join(cell["source"]), f"{template}:{cell.get('id')}", "exec")
