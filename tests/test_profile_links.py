@@ -91,11 +91,14 @@ def _notebook_with_a_named_figure():
 
 
 def test_atlas_figures_are_not_numbered_but_keep_their_captions():
-    """Sphinx numbers only figures with an id, which a myst-nb figure gets from its name: an atlas page
-    drops the names, so "Fig. 490" becomes an unnumbered caption; a study's own pages keep theirs."""
+    """Sphinx numbers every captioned figure book-wide ("Fig. 490"); an atlas page's figures lose the figure
+    caption, which follows the image as text, so they carry no number; a study's own pages keep theirs."""
     atlas_nb = _notebook_with_a_named_figure()
     pipeline_atlas.finalize_atlas_page(atlas_nb, _task(pipeline_atlas.ATLAS_DATA_STATUS, "ward-profile"))
-    assert atlas_nb.cells[1].metadata["mystnb"]["figure"] == {"caption": "A map."}
+    assert "figure" not in atlas_nb.cells[1].metadata["mystnb"]
+    caption = atlas_nb.cells[2]
+    assert caption.cell_type == "markdown" and caption.source == "*A map.*"
+    assert caption.metadata["tags"] == [pipeline_atlas.CAPTION_TAG]
     assert atlas_nb.cells[0].source == "# Ward profile: Clubmoor East"
     study_nb = _notebook_with_a_named_figure()
     pipeline_atlas.finalize_atlas_page(study_nb, _task("reconstructed", "ward-profile"))

@@ -32,10 +32,10 @@ def test_every_indicator_table_has_liverpool_england_and_a_rank(ward):
     for table in tables:
         frame = table.frame
         city = [c for c in frame.columns if c.startswith("Liverpool")]
-        assert city and "England (%)" in frame and "Rank among the wards (1 = highest %)" in frame, table.title
-        assert not frame[city[0]].eq("[x]").any()
-        assert frame["Rank among the wards (1 = highest %)"].str.endswith(f" of {n}").all(), table.title
-        missing_england = frame["England (%)"].eq("[x]")
+        assert city and P.ENGLAND_COLUMN in frame and P.RANK_COLUMN in frame, table.title
+        assert not frame[city[0]].eq("[x]").any() and P.RANK_NOTE in table.notes
+        assert frame[P.RANK_COLUMN].str.endswith(f" of {n}").all(), table.title
+        missing_england = frame[P.ENGLAND_COLUMN].eq("[x]")
         assert not missing_england.any() or any("England" in note for note in table.notes)
 
 

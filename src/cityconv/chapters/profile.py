@@ -568,7 +568,7 @@ def boundary_change_table(p: WardProfile) -> Table | None:
     return Table(
         frame, title=f"{p.ward_name} and the wards of the other boundary set",
         source=f"{cite('census2021')}; {cite('lookups')}",
-        units="Percentage of usual residents; number of usual residents; number of neighbourhoods",
+        units="Percentage of usual residents; number of usual residents; number of output areas",
         notes=[ctx.OVERLAP_METHOD, ctx.OVERLAP_CAVEAT, "Percentages may not sum to 100% because of rounding."],
         status="published",
         page_status=p.page_status,
@@ -640,6 +640,12 @@ def study_links_text(p: WardProfile) -> str:
 #: Topics with a section of their own above; the rest are shown together under "More topics".
 OWN_SECTIONS = ("Population", "Age", "Sex", "Ethnic group", "Tenure", "Deprivation")
 METHOD_WORDS = {ctx.METHOD_EXACT: "exact", ctx.METHOD_MODELLED: "modelled"}
+ENGLAND_COLUMN = "England (%)"
+RANK_COLUMN = "Rank"  # "6 of 30": among the wards of the set, 1 = the highest share (said in the table's notes)
+
+
+RANK_NOTE = ("Rank: among the wards of the same boundary set, 1 = the highest share; wards with equal shares "
+             "share the higher rank.")
 
 
 def more_topics(p: WardProfile) -> list[str]:
@@ -661,16 +667,16 @@ def topic_table(p: WardProfile, topic: str) -> Table | None:
     city = _city_name(p)
     frame = pd.DataFrame({
         topic: list(rows["category"]),
-        f"{p.ward_name} (number)": [fmt_int(v) for v in rows["count"]],
+        "Number": [fmt_int(v) for v in rows["count"]],
         f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in rows["share"]],
         f"{city} (%)": [fmt_pct(v, 1) for v in rows["liverpool_share"]],
-        "England (%)": [fmt_pct(v, 1) for v in rows["england_share"]],
-        "Rank among the wards (1 = highest %)": [_rank_text(r, n) for r, n in zip(rows["rank"], rows["n_wards"])],
+        ENGLAND_COLUMN: [fmt_pct(v, 1) for v in rows["england_share"]],
+        RANK_COLUMN: [_rank_text(r, n) for r, n in zip(rows["rank"], rows["n_wards"])],
         "Method": [METHOD_WORDS.get(m, m) for m in rows["method"]],
     })
     methods = set(rows["method"])
     notes = [method_note(p, m) for m in (ctx.METHOD_EXACT, ctx.METHOD_MODELLED) if m in methods]
-    notes += ["Rank: among the wards of the same boundary set; wards with equal shares share the higher rank.",
+    notes += [RANK_NOTE,
               f"Sources: {join_words(sorted(set(rows['source'])))}."]
     if rows["england_share"].isna().any():
         notes.append("[x] for England: no comparable England figure.")
@@ -830,7 +836,7 @@ def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, un
     out = pd.DataFrame(
         {
             label: list(w_share.index),
-            f"{p.ward_name} (number)": [fmt_int(v) for v in w_count],
+            "Number": [fmt_int(v) for v in w_count],
             f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in w_share],
             f"{city} (%)": [fmt_pct(v, 1) for v in c_share.reindex(w_share.index)],
         }
@@ -839,9 +845,10 @@ def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, un
     if indicator and not rows.empty:  # England and the ward's rank, from indicators.csv (same categories)
         rows = rows[rows["indicator"] == indicator].set_index("category")
         found = [c in rows.index for c in w_share.index]
-        out["England (%)"] = [fmt_pct(rows.loc[c, "england_share"], 1) if ok else "[x]" for c, ok in zip(w_share.index, found)]
-        out["Rank among the wards (1 = highest %)"] = [
+        out[ENGLAND_COLUMN] = [fmt_pct(rows.loc[c, "england_share"], 1) if ok else "[x]" for c, ok in zip(w_share.index, found)]
+        out[RANK_COLUMN] = [
             _rank_text(rows.loc[c, "rank"], rows.loc[c, "n_wards"]) if ok else "[x]" for c, ok in zip(w_share.index, found)]
+        notes = [*notes, RANK_NOTE]
     return Table(out, title=title, source=source, units=units, notes=list(notes), status="published",
                  page_status=p.page_status)
 

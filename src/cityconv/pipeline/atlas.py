@@ -119,26 +119,36 @@ def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: li
 
 
 def finalize_atlas_page(nb, task: RunTask) -> None:
-    """What an atlas page needs after its run: unnumbered figures and, for a profile, the ward in its title."""
+    """What an atlas page needs after its run: unnumbered figures (captions as text) and, for a profile, the ward
+    in its title."""
     if task.data_status != ATLAS_DATA_STATUS:
         return
     unnumber_figures(nb)
     title_profile_page(nb, task)
 
 
-def unnumber_figures(nb) -> None:
-    """Drop the figure labels of an atlas page, so Sphinx does not number its figures.
+CAPTION_TAG = "cityconv-figure-caption"
 
-    Sphinx numbers figures across the whole book unless the contents are section-numbered
-    (`sphinx.environment.collectors.toctree.assign_figure_numbers`: with no section number every page
-    shares one counter), so the 94 atlas pages read "Fig. 490". It numbers only figures with an id,
-    and a myst-nb figure gets its id from `mystnb.figure.name`; without it the caption stays and the
-    number goes. Nothing links to an atlas figure by label.
+
+def unnumber_figures(nb) -> None:
+    """Give an atlas page's figures their caption as a paragraph after the image, so Sphinx does not number them.
+
+    Sphinx numbers every captioned figure across the whole book unless the contents are section-numbered
+    (`sphinx.environment.collectors.toctree.assign_figure_numbers`: with no section number every page shares
+    one counter, and `sphinx.transforms.AutoNumbering` gives each captioned figure an id), so the 94 atlas pages
+    read "Fig. 490". A figure with no caption is not numbered; the caption then follows the image as text,
+    after its alt text, which stays on the image.
     """
+    import nbformat
+
+    cells = []
     for cell in nb.cells:
-        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
-        if figure:
-            figure.pop("name", None)
+        cells.append(cell)
+        figure = cell.get("metadata", {}).get("mystnb", {}).pop("figure", None)
+        if figure and figure.get("caption"):
+            cells.append(nbformat.v4.new_markdown_cell(f"*{myst_escape(figure['caption'])}*",
+                                                       metadata={"tags": [CAPTION_TAG]}))
+    nb.cells = cells
 
 
 def title_profile_page(nb, task: RunTask) -> None:

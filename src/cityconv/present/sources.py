@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 SOURCES: dict[str, str] = {
-    "census2021": "ONS Census 2021 (LSOA best-fit to ward), Open Government Licence v3.0",
+    "census2021": "ONS Census 2021 (output areas and LSOAs summed to wards), Open Government Licence v3.0",
     "census2021_city": "ONS Census 2021, Open Government Licence v3.0",
     "census2011": "ONS Census 2011 (official ward figures), Open Government Licence v3.0",
     "imd2019": "MHCLG English Indices of Deprivation 2019 (LSOA 2011), Open Government Licence v3.0",
