@@ -709,9 +709,11 @@ def _strip_label(row) -> str:
         label = f"Residents in {edition} decile 1"
     elif row.indicator == "age":
         label = f"Aged {_band_words(str(row.category))}"
+    elif str(row.category) == ctx.ETHNIC_MINORITY:
+        label = "Ethnic minority (not White)"
     else:
         label = capitalise(str(row.category))
-    return label if len(label) <= 48 else label[:46].rstrip() + "…"
+    return label if len(label) <= 40 else label[:38].rstrip() + "…"
 
 
 def rank_strips(p: WardProfile) -> Chart | None:
@@ -720,7 +722,7 @@ def rank_strips(p: WardProfile) -> Chart | None:
     if rows.empty:
         return None
     n = int(rows["n_wards"].max())
-    fig = new_figure(FIG_WIDTH + 1.0, 0.36 * len(rows) + 1.4)
+    fig = new_figure(FIG_WIDTH + 1.4, 0.42 * len(rows) + 1.4)
     ax = fig.add_subplot()
     for i, row in enumerate(rows.itertuples()):
         y = len(rows) - 1 - i
@@ -729,11 +731,11 @@ def rank_strips(p: WardProfile) -> Chart | None:
             ax.scatter([row.rank], [y], s=60, color=WARD_COLOUR, zorder=3, edgecolors="white", linewidths=0.8)
         modelled = " (modelled)" if row.method == ctx.METHOD_MODELLED else ""
         ax.text(n + 1.5, y, f"{fmt_pct(row.share)}{modelled}; rank {_rank_text(row.rank, row.n_wards)}",
-                va="center", ha="left", fontsize=8)
-    ax.set_yticks(range(len(rows)), [_strip_label(r) for r in rows.itertuples()][::-1], fontsize=8)
+                va="center", ha="left", fontsize=10)
+    ax.set_yticks(range(len(rows)), [_strip_label(r) for r in rows.itertuples()][::-1], fontsize=10)
     ax.set_xlim(0.3, n + 0.7)
-    ax.set_xticks([1, n], ["1 (highest %)", f"{n} (lowest %)"], fontsize=8)
-    ax.set_xlabel(f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}", fontsize=9)
+    ax.set_xticks([1, n], ["1 (highest %)", f"{n} (lowest %)"], fontsize=10)
+    ax.set_xlabel(f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}", fontsize=10)
     ax.grid(False)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
