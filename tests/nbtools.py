@@ -127,3 +127,18 @@ def add_ward(root: Path, ward: str = "clubmoor", drop: tuple[str, ...] = (), sta
         f'id: {ward}\nkind: ward\ntitle: {ward.capitalize()}\nward:\n  code: "E05000892"\n  name: Clubmoor\n'
         f'  boundary_set: "2004-2023"\ndata_dir: data/{ward}\n{flag}', encoding="utf-8")
     return data
+
+
+def blank_census_figures(context_dir: Path, ward_code: str) -> None:
+    """Empty one ward's Census 2021 figures in a copied data/context, as for a ward the census tables leave
+    out (every ward has output-area figures today; the chapters must still say "not available", not 0)."""
+    import pandas as pd
+
+    columns = {"wards": ("population_2021", "households_2021"), "age": ("count", "share"), "sex": ("count", "share"),
+               "ethnicity": ("count", "share"), "tenure": ("count", "share"),
+               "age_sex": ("count_estimated", "share_estimated")}
+    for name, blank in columns.items():
+        path = Path(context_dir) / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.loc[frame["ward_code"] == ward_code, list(blank)] = ""
+        frame.to_csv(path, index=False, lineterminator="\n")

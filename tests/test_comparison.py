@@ -18,6 +18,7 @@ from cityconv.generate.scaffold import new_ward
 from cityconv.generate.simulate import simulate_ward
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, assert_publishable
 from cityconv.present import NOT_AVAILABLE
+from nbtools import blank_census_figures
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "30-ward-comparison.ipynb"
@@ -160,7 +161,8 @@ def test_context_figures_match_the_context_tables(three_wards: Project) -> None:
 
 def test_waterfront_north_context_is_not_available_not_zero(tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    new_ward(project, "E05015332")  # Waterfront North: no Census 2021 figures
+    new_ward(project, "E05015332")
+    blank_census_figures(project.context_dir, "E05015332")  # as for a ward without Census 2021 figures
     comp = cmp.load_comparison("ward-comparison", root=project.root)
     row = cmp.context_frame(comp).set_index("Ward").loc["Waterfront North"]
     assert row["Residents (2021)"] == NOT_AVAILABLE and row["Ethnic minority residents"] == NOT_AVAILABLE

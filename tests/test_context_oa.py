@@ -291,3 +291,20 @@ def test_modelled_splits_match_the_shared_derived_ward_file(bset, code_column, f
         ours = ind[(ind.indicator == indicator) & (ind.category == category)].set_index("ward_code")["count"]
         assert len(theirs) == len(ours) == (30 if bset == ctx.SET_OLD else 64)
         assert np.allclose(ours.reindex(theirs.index), theirs, atol=0.11), (table, bset)
+
+
+def test_derive_context_with_a_missing_raw_file_says_so_in_one_line_and_writes_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from cityconv.cli import app
+    from nbtools import clubmoor_project
+
+    (tmp_path / "project").mkdir()
+    root = clubmoor_project(tmp_path / "project")
+    before = {p.name: p.read_bytes() for p in (root / "data" / "context").iterdir() if p.is_file()}
+    empty = tmp_path / "open-data"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["derive-context", "--open-data", str(empty), "--root", str(root)])
+    assert result.exit_code == 2
+    assert "open data file missing" in result.output and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in (root / "data" / "context").iterdir() if p.is_file()} == before

@@ -14,7 +14,7 @@ from cityconv.core.problems import InputError
 from cityconv.data import wardfiles as datafiles
 from cityconv.data.questionnaire import load_questionnaire
 from cityconv.generate.scaffold import new_ward, slugify
-from nbtools import clubmoor_project
+from nbtools import blank_census_figures, clubmoor_project
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_by_code_creates_params_and_templates(project: Project) -> None:
     assert 'recommend: "Would you recommend Anfield as a place to live?"' in mapping and "drop:" in mapping
     readme = (data / "README.md").read_text(encoding="utf-8")
     assert "cityconv validate anfield" in readme
-    assert "14,510" in readme and "16,791" in readme  # population 2011 and 2021 from data/context
+    assert "14,510" in readme and "14,731" in readme  # population 2011 and 2021 from data/context
     assert not [p for p in project.root.iterdir() if p.name.startswith(".new-ward")]  # staging removed
 
 
@@ -175,10 +175,11 @@ def test_fresh_scaffold_loads_as_empty_tables(project: Project) -> None:
 
 
 def test_ward_without_census_figures_is_still_scaffolded(project: Project) -> None:
+    blank_census_figures(project.context_dir, "E05015332")
     new_ward(project, "Waterfront North")
     readme = (project.data_dir / "waterfront-north" / "README.md").read_text(encoding="utf-8")
-    assert "Population, Census 2021 (best-fit estimate) | not available" in readme
-    assert "No LSOA best-fits" in readme  # the caveat is printed
+    assert "Population, Census 2021 (sum of output areas) | not available" in readme
+    assert "sum of the ward's Census 2021 output areas" in readme  # the caveat is printed
 
 
 def test_failure_while_writing_leaves_nothing(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from cityconv.data.context import load_context
 from cityconv.generate import reconstruct as rc
 from cityconv.generate import simulate as sim
 from cityconv.generate.scaffold import new_ward
-from nbtools import clubmoor_project
+from nbtools import blank_census_figures, clubmoor_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -203,6 +203,7 @@ def test_unknown_ward_id_and_bad_arguments(anfield: Project) -> None:
 
 def test_ward_without_census_figures_is_refused(project: Project) -> None:
     new_ward(project, "Waterfront North")
+    blank_census_figures(project.context_dir, "E05015332")
     with pytest.raises(InputError, match="no Census 2021"):
         sim.simulate_ward(project, "waterfront-north")
     assert load_params(project.params_dir / "waterfront-north.yml", project.root).synthetic is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from cityconv.chapters import summary as S
 from cityconv.data import context as ctx
 from cityconv.methods.conditions import LeafResult
 from cityconv.present import fmt_int
+from nbtools import blank_census_figures
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "00-executive-summary.ipynb"
@@ -193,8 +195,10 @@ def test_context_comes_from_the_context_tables(clubmoor: S.Summary) -> None:
     assert f"{n1} of the {n} neighbourhoods" in text
 
 
-def test_a_ward_without_census_figures_says_so() -> None:
-    context_dir = REPO / "data" / "context"
+def test_a_ward_without_census_figures_says_so(tmp_path: Path) -> None:
+    context_dir = tmp_path / "context"
+    shutil.copytree(REPO / "data" / "context", context_dir)
+    blank_census_figures(context_dir, ctx.WATERFRONT_NORTH)
     profile = pr.ward_profile(ctx.load_context(context_dir, ctx.WATERFRONT_NORTH), context_dir)
     s = S.Summary("wn", "Waterfront North", "synthetic", pd.DataFrame(columns=S.FIGURE_COLUMNS), profile,
                   _no_recommendations(), REPO)

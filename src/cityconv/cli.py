@@ -348,7 +348,12 @@ def derive_context(
     if not source.is_dir():
         err.print(f"[bold red]error:[/] open data folder not found: {source}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    written = derive_all(source, project.context_dir)
+    try:
+        written = derive_all(source, project.context_dir)
+    except (FileNotFoundError, KeyError, ValueError) as exc:  # a missing or changed raw file: one line each
+        for line in str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc).splitlines():
+            err.print(f"[bold red]error:[/] {plain(line)}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     console.print(f"[green]✓[/] wrote {len(written)} files to {project.context_dir}")
 
 

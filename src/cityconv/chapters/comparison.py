@@ -86,7 +86,7 @@ RECORDS_SOURCE = {
     "synthetic": "synthetic demonstration records (not findings)",
 }
 SOURCE_CONTEXT = (
-    "ONS Census 2021 (small areas best-fitted to wards); MHCLG English Indices of Deprivation 2019; "
+    "ONS Census 2021 (output areas summed to wards); MHCLG English Indices of Deprivation 2019; "
     "Open Government Licence v3.0 (data/context/)"
 )
 PUBLISHED_SOURCE = "The City Conversation in Clubmoor: findings presentation (Heseltine Institute, 2020–21)"
@@ -350,8 +350,9 @@ def context_table(comp: Comparison) -> Table | None:
         return None
     frame = context_frame(comp)
     notes = [
-        "Ward figures are sums of Census 2021 small areas (LSOAs) best-fitted to each ward: counts are "
-        "approximate, percentages reliable.",
+        "Ward populations and households are sums of the ward's Census 2021 output areas; age and ethnic "
+        "group, published only for larger areas (LSOAs), are split across wards by their output areas' "
+        "residents where an LSOA straddles a boundary (modelled).",
         "Ethnic minority: all broad ethnic groups except White. Most deprived 10%: the ward's neighbourhoods "
         "(LSOAs, 2011 boundaries) in England's most deprived decile of the Index of Multiple Deprivation 2019.",
     ]

@@ -4,7 +4,7 @@ Why: the same fact used to show different numbers on different pages (Clubmoor's
 "about 15,000", "about 17,200" and 15,272; green spaces as 50% and 52%), because each chapter counted
 and rounded it its own way. Each fact here has one definition (what is counted, the base, the year,
 the boundary set, the source) and one rendering. Where two definitions legitimately differ (2011
-official vs 2021 best-fit population; all respondents vs those who answered) they are two facts with
+official vs 2021 output-area population; all respondents vs those who answered) they are two facts with
 different ids, and each rendering carries its qualifier, so a page always says which one it shows.
 
 Chapters call the functions below (never `fmt_int`/`fmt_pct` on the raw number) and put
@@ -33,7 +33,7 @@ class FactDefinition:
     year: str
     boundary: str
     source: str  # a bibliography key (references.bib) or the ward's records
-    qualifier: str  # the words said beside the number every time it is shown, e.g. "(Census 2021, best fit)"
+    qualifier: str  # the words said beside the number every time it is shown, e.g. "(Census 2021, sum of output areas)"
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Fact:
 
     @property
     def phrase(self) -> str:
-        """The number with its qualifier, e.g. "17,188 (Census 2021, best-fit estimate)"."""
+        """The number with its qualifier, e.g. "15,373 (Census 2021, sum of the ward's output areas)"."""
         return f"{self.text} {self.definition.qualifier}"
 
 
@@ -115,7 +115,7 @@ def _fact(fact_id: str, value, text: str) -> Fact:
 
 
 def population_2021(ward_population_2021) -> Fact | None:
-    """Usual residents in 2021, as the exact best-fit sum (never rounded to "about 17,200")."""
+    """Usual residents in 2021, the exact sum of the ward's output areas (never rounded to "about 15,400")."""
     if ward_population_2021 is None or pd.isna(ward_population_2021):
         return None
     return _fact("population_2021", ward_population_2021, fmt_int(ward_population_2021))

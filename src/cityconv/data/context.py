@@ -137,10 +137,10 @@ NEW_CAVEAT = (
     "split across wards and marked modelled. No 2011 figure for these boundaries."
 )
 CENTRAL_CAVEAT = OLD_CAVEAT + (
-    " Central's 2021 count is about a third below ONS's mid-2020 estimate, the only ward more than 10% away: "
-    "that estimate was rolled forward from the 2011 Census before ONS rebased its estimates on the 2021 "
-    "Census, and a city-centre ward of students and new flats is where a rolled-forward estimate is least "
-    "certain; the Census was also taken in March 2021, during the pandemic."
+    " Central's 2021 count is about a third below ONS's mid-2020 estimate, the only ward more than 10% away. "
+    "The mid-2020 figure is an estimate carried forward from the 2011 Census and made before ONS rebased its "
+    "estimates on the 2021 Census; the Census itself was taken in March 2021, during the pandemic. Which of "
+    "the two is nearer Central's usual population is not known from these data."
 )
 CITY_CAVEAT = (
     "Liverpool (E08000012): 2011 = sum of the 30 official ward figures; 2021 = sum of all Liverpool output areas."

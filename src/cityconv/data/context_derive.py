@@ -65,6 +65,7 @@ from cityconv.data.context_oa import (
     OaGeography,
     load_oa_geography,
     oa_lsoa11,
+    read_open_csv,
     sape_mid2020,
     ward_names,
     ward_sums,
@@ -78,12 +79,7 @@ from cityconv.data.context_provenance import provenance_text
 
 
 def _read_csv(open_data_dir: Path, name: str) -> pd.DataFrame:
-    path = Path(open_data_dir) / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"open data file missing: {path} (see /work/shared/open-data/PROVENANCE.md or set $CITYCONV_OPEN_DATA)"
-        )
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"geography code": str})
+    return read_open_csv(open_data_dir, name, dtype={"geography code": str})
 
 
 @dataclass
@@ -457,13 +453,13 @@ def _overlaps(oa: OaGeography) -> pd.DataFrame:
     names = ward_names(oa).droplevel(0)
     frames = []
     for source, target in ((SET_OLD, SET_NEW), (SET_NEW, SET_OLD)):
-        cross = oa.oa.groupby([source, target]).agg(n_oa21=("population", "size"),
+        cross = oa.oa.groupby([source, target]).agg(n_oa21=("population", "size"), n_lsoa21=("lsoa21", "nunique"),
                                                   population_2021=("population", "sum")).reset_index()
         totals = cross.groupby(source)["population_2021"].transform("sum")
         frames.append(pd.DataFrame({
             "boundary_set": source, "ward_code": cross[source], "ward_name": cross[source].map(names),
             "other_boundary_set": target, "other_ward_code": cross[target],
-            "other_ward_name": cross[target].map(names), "n_oa21": cross["n_oa21"],
+            "other_ward_name": cross[target].map(names), "n_oa21": cross["n_oa21"], "n_lsoa21": cross["n_lsoa21"],
             "population_2021": cross["population_2021"], "share": cross["population_2021"] / totals,
         }))
     out = pd.concat(frames, ignore_index=True)
@@ -496,7 +492,7 @@ CSV_FORMATS: dict[str, dict[str, Callable[[Any], str]]] = {
     "deprivation_summary": {"imd_decile": _I, "n_lsoa": _I},
     "deprivation2025_lsoa": {"imd2025_rank": _I, "imd2025_decile": _I},
     "deprivation2025_summary": {"imd_decile": _I, "n_lsoa": _I},
-    OVERLAPS: {"n_oa21": _I, "population_2021": _I, "share": _F4},
+    OVERLAPS: {"n_oa21": _I, "n_lsoa21": _I, "population_2021": _I, "share": _F4},
     INDICATORS_TABLE: {"count": _N, "base": _N, "share": _F4, "liverpool_share": _F4, "england_share": _F4,
                        "rank": _I, "n_wards": _I},
     DEFINITIONS_TABLE: {},

@@ -69,7 +69,7 @@ def read_open_csv(open_data_dir: Path, name: str, **kwargs) -> pd.DataFrame:
     path = Path(open_data_dir) / name
     if not path.exists():
         raise FileNotFoundError(
-            f"open data file missing: {path} (see /work/shared/open-data/census-oa/PROVENANCE.md "
+            f"open data file missing: {path} (see ../shared/open-data/PROVENANCE.md and census-oa/PROVENANCE.md, "
             "or set $CITYCONV_OPEN_DATA)"
         )
     return pd.read_csv(path, encoding="utf-8-sig", **kwargs)
@@ -164,7 +164,7 @@ def _city_index(values: pd.DataFrame) -> pd.DataFrame:
 
 def ward_sums(oa_values: pd.DataFrame, geo: OaGeography) -> WardTable:
     """Sum an OA table to every ward of both sets (exact) and to Liverpool."""
-    frames, methods = [], []
+    frames = []
     oa_values = oa_values.reindex(geo.oa.index)
     for bset in BOUNDARY_SETS:
         summed = oa_values.groupby(geo.oa[bset]).sum().reindex(geo.wards[bset]["ward_code"], fill_value=0)

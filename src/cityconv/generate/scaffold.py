@@ -184,7 +184,7 @@ def context_summary(context: WardContext) -> list[tuple[str, ...]]:
     codes = (context.ward_code, "E08000012")
     wards = [pick(context.wards, c) for c in codes]
     for column, label in (("population_2011", "Population, Census 2011"),
-                          ("population_2021", "Population, Census 2021 (best-fit estimate)"),
+                          ("population_2021", "Population, Census 2021 (sum of output areas)"),
                           ("households_2021", "Households, Census 2021")):
         vals = [w[column].iloc[0] if len(w) and column in w else None for w in wards]
         rows.append((label, _fmt_int(vals[0]), _fmt_int(vals[1])))
