@@ -160,7 +160,7 @@ def test_charts_have_meaningful_alt_text(code):
 def test_template_is_thin_and_stripped():
     nb = nbformat.read(TEMPLATE, as_version=4)
     assert nb.metadata["cityconv"] == {
-        "title": "Ward profile", "applies_to": ["ward"], "reads": ["data/context/*"], "uses_records": False,
+        "title": "Ward profile", "applies_to": ["ward"], "reads": ["data/context/*", "params/*"], "uses_records": False,
     }
     assert nb.metadata["kernelspec"]["name"] == "python3"
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
