@@ -104,7 +104,7 @@ def test_an_edit_rebuilds_exactly_the_artifacts_made_from_it(project: Project) -
     assert not [r for r in first if r.status == "failed"], [r.reason for r in first]
     assert _built(first) == {
         "page:landing", "page:field-kit", "bundle:class-pack", "page:source-offer",  # no Git checkout: no archive
-        "bundle:atlas-all-wards",
+        "bundle:atlas-all-wards", "page:atlas-links",
         *(f"page:field-kit/{kit}/documents" for kit in KITS),
         *(f"pdf:field-kit/{kit}" for kit in KITS),
         *(f"page:field-kit/{kit}" for kit in KITS),

@@ -47,8 +47,7 @@ def test_every_ward_shares_sum_to_one_in_both_directions(overlaps):
         assert set(rows["other_boundary_set"]) == set(ctx.BOUNDARY_SETS) - {boundary_set}
         codes = set(wards.loc[wards["boundary_set"] == boundary_set, "code"])
         assert len(codes) == n_wards
-        with_people = codes - {ctx.WATERFRONT_NORTH}  # no LSOA best-fits to it: no rows, stated in the caveat
-        assert set(rows["ward_code"]) == with_people
+        assert set(rows["ward_code"]) == codes  # from output areas every ward has residents, Waterfront North too
         sums = rows.groupby("ward_code")["share"].agg(["sum", "size"])
         for code, (total, k) in sums.iterrows():
             assert abs(total - 1) <= 0.00005 * k + 1e-9, (code, total)  # each share rounded to 4 d.p.
@@ -73,8 +72,10 @@ def test_clubmoor_relates_to_today_s_wards(overlaps):
     p = profile.ward_profile(ctx.load_context(CONTEXT, CLUBMOOR), CONTEXT)
     text = profile.boundary_change_text(p)
     assert "Since May 2023" in text and "Clubmoor East" in text and "Clubmoor West" in text
-    assert "best fit" in text and "Approximate" in text  # method and caveat stated
     table = profile.boundary_change_table(p)
+    # how the shares were found is printed once, in the table's notes (it was also in the text)
+    assert ctx.OVERLAP_METHOD in table.notes and ctx.OVERLAP_CAVEAT in table.notes
+    assert ctx.OVERLAP_METHOD not in text and "Approximate" not in text and "notes under the table" in text
     east = table.frame.iloc[0]
     assert east.iloc[0] == f"Clubmoor East ({CLUBMOOR_EAST})"
     assert east.iloc[1] == profile.fmt_pct(clubmoor.loc[CLUBMOOR_EAST, "share"], 1)
@@ -85,8 +86,9 @@ def test_new_ward_and_waterfront_north_boundary_text():
     east = profile.ward_profile(ctx.load_context(CONTEXT, CLUBMOOR_EAST), CONTEXT)
     assert profile.boundary_change_text(east).startswith("Before May 2023, all of Clubmoor East's residents lived in one ward")
     wn = profile.ward_profile(ctx.load_context(CONTEXT, ctx.WATERFRONT_NORTH), CONTEXT)
-    assert "cannot be measured" in profile.boundary_change_text(wn)
-    assert profile.boundary_change_table(wn) is None
+    assert "all of Waterfront North's residents lived in one ward of the wards used from 2004: Kirkdale" in \
+        profile.boundary_change_text(wn)
+    assert list(profile.boundary_change_table(wn).frame.iloc[:, 0]) == ["Kirkdale (E05000900)"]
 
 
 def test_study_params_name_the_boundary_set_of_findings():
@@ -125,7 +127,8 @@ def test_indicators_cover_every_ward_of_each_set():
         ward_rows = context.tenure[context.tenure["ward_code"] == clubmoor["ward_code"]].set_index("category")
         assert clubmoor["social_rented"] == pytest.approx(ward_rows.loc["Social rented", "share"])
     new = pages.ward_indicators(CONTEXT, ctx.SET_NEW).set_index("ward_code")
-    assert new.loc[ctx.WATERFRONT_NORTH, ["population_2021", "aged_65_plus", "imd2019_decile1"]].isna().all()
+    assert new.loc[ctx.WATERFRONT_NORTH, ["population_2021", "aged_65_plus"]].notna().all()  # from output areas
+    assert new.loc[ctx.WATERFRONT_NORTH, ["imd2019_decile1", "imd2025_decile1"]].isna().all()  # no LSOA of its own
 
 
 def test_index_table_links_every_ward_to_its_profile_and_is_sortable():

@@ -70,7 +70,7 @@ def test_fmt_pp():
 
 
 def test_cite_knows_the_context_sources():
-    assert present.cite("census2021") == "ONS Census 2021 (LSOA best-fit to ward), Open Government Licence v3.0"
+    assert present.cite("census2021") == "ONS Census 2021 (output areas and LSOAs summed to wards), Open Government Licence v3.0"
     assert "Open Government Licence v3.0" in present.cite("imd2019")
     with pytest.raises(KeyError, match="census2021"):
         present.cite("census2031")

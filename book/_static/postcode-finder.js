@@ -1,7 +1,9 @@
 /* The postcode finder (book/postcode-finder.md): the ward of a Liverpool postcode on both boundary
  * sets, looked up in the browser in window.CITYCONV_POSTCODES (postcode-index.js, built by
  * `cityconv derive-context`). Nothing is requested from anywhere. Spacing and case do not matter;
- * the pattern is the one cityconv.data.postcodes uses.
+ * the pattern is the one cityconv.data.postcodes uses. Each ward found links to its profile, from
+ * window.CITYCONV_PROFILE_LINKS (ward code -> link; written by `cityconv build`, see
+ * cityconv.pipeline.atlas.profile_links); without it the ward is named in plain text.
  */
 (function () {
   "use strict";
@@ -38,7 +40,7 @@
     return p;
   }
 
-  function answer(index, text) {
+  function answer(index, links, text) {
     var compact = String(text).replace(/\s+/g, "").toUpperCase();
     if (!compact) return [paragraph("Type a postcode, for example L11 9AB.", "cityconv-postcode-message")];
     if (!PATTERN.test(compact)) {
@@ -59,11 +61,21 @@
       var term = document.createElement("dt");
       term.textContent = set[1];
       var value = document.createElement("dd");
-      value.textContent = wards[k] ? wards[k][1] + " (" + wards[k][0] + ")" : "not inside any ward boundary of this set";
+      if (!wards[k]) {
+        value.textContent = "not inside any ward boundary of this set";
+      } else {
+        var href = links[wards[k][0]];
+        var name = href ? document.createElement("a") : document.createElement("span");
+        if (href) name.href = href;
+        name.textContent = wards[k][1];
+        value.appendChild(name);
+        value.appendChild(document.createTextNode(" (" + wards[k][0] + ")"));
+      }
       list.appendChild(term);
       list.appendChild(value);
     });
-    return [paragraph("Postcode " + display + ":"), list];
+    var lead = "Postcode " + display + (Object.keys(links).length ? " (each ward links to its profile):" : ":");
+    return [paragraph(lead), list];
   }
 
   function init() {
@@ -79,7 +91,7 @@
                                 "cityconv-postcode-message")]);
         return;
       }
-      show(output, answer(index, input.value));
+      show(output, answer(index, window.CITYCONV_PROFILE_LINKS || {}, input.value));
     });
   }
 

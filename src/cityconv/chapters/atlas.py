@@ -18,16 +18,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from cityconv.chapters.profile import atlas_id, is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
-from cityconv.data import chapter_registry
+from cityconv.chapters.indicators import ward_indicators  # noqa: F401  (the index's figures)
+from cityconv.chapters.profile import is_atlas_id, ward_code_of  # noqa: F401  (the atlas's ids)
+from cityconv.chapters.ward_pages import (  # noqa: F401  (where the profiles are)
+    ATLAS_DIR,
+    PROFILE_TEMPLATE_ID,
+    atlas_id,
+    link_row_headers,
+    profile_stem,
+    studied_wards,
+)
 from cityconv.data import context as ctx
 from cityconv.present import cite, fmt_int, fmt_pct
 from cityconv.present.tables import table_bundle
 
-PROFILE_TEMPLATE_ID = "ward-profile"
 OVERVIEW_TEMPLATE_ID = "city-overview"
 OVERVIEW_STEM = "city-overview"
-ATLAS_DIR = "atlas"  # under book/generated/
 INDEX_STEM = "index"
 SORTABLE_CLASS = "cityconv-sortable"
 
@@ -41,14 +47,6 @@ BOUNDARY_SET_SLUGS = {ctx.SET_OLD: "2004-2023", ctx.SET_NEW: "2023"}
 INDEX_TEMPLATE_IDS = {s: f"ward-atlas-{slug}" for s, slug in BOUNDARY_SET_SLUGS.items()}
 
 
-def profile_stem(project) -> str:
-    """The profile template's file stem (`01-ward-profile`): the number orders chapters and may change."""
-    page = chapter_registry.find_page(PROFILE_TEMPLATE_ID, project.root)
-    if page is None:
-        raise FileNotFoundError(f"no ward profile template (*{PROFILE_TEMPLATE_ID}.ipynb) in {project.notebooks_dir}")
-    return page
-
-
 def atlas_output_dir(generated_dir: Path) -> Path:
     return Path(generated_dir) / ATLAS_DIR
 
@@ -56,18 +54,6 @@ def atlas_output_dir(generated_dir: Path) -> Path:
 def index_stem(boundary_set: str) -> str:
     """`index-2004-2023` / `index-2023`: the file name of a boundary set's index page."""
     return f"{INDEX_STEM}-{BOUNDARY_SET_SLUGS[boundary_set]}"
-
-
-def studied_wards(project) -> dict[tuple[str, str], str]:
-    """(boundary set, ward code) -> params id, for every ward with a params file."""
-    from cityconv.core.params import load_all
-
-    studies, _ = load_all(project)
-    return {
-        (p.ward.boundary_set, p.ward.code): study_id
-        for study_id, p in sorted(studies.items())
-        if p.kind == "ward" and p.ward is not None
-    }
 
 
 def profile_href(ward_code: str, boundary_set: str, studied: dict[tuple[str, str], str], profile_stem: str) -> str:
@@ -81,38 +67,6 @@ def profile_href(ward_code: str, boundary_set: str, studied: dict[tuple[str, str
 # ================================================================================================
 # key indicators
 # ================================================================================================
-
-
-def _share(table: pd.DataFrame, categories: list[str]) -> pd.Series:
-    rows = table[table["category"].isin(categories)]
-    return rows.groupby(["boundary_set", "ward_code"])["share"].sum(min_count=1)
-
-
-def _decile1_share(summary: pd.DataFrame) -> pd.Series:
-    totals = summary.groupby(["boundary_set", "ward_code"])["n_lsoa"].sum(min_count=1)
-    first = summary[summary["imd_decile"] == 1].set_index(["boundary_set", "ward_code"])["n_lsoa"]
-    return (first / totals.replace(0, pd.NA)).astype("Float64")
-
-
-def ward_indicators(context_dir: Path, boundary_set: str) -> pd.DataFrame:
-    """One row per ward of a boundary set (plus Liverpool last) with the atlas's key indicators.
-
-    Shares are 0-1 and missing (not zero) for a ward without Census figures (Waterfront North).
-    """
-    context_dir = Path(context_dir)
-    read = lambda name: pd.read_csv(context_dir / f"{name}.csv", dtype={"ward_code": str})  # noqa: E731
-    wards = read("wards")
-    wards = wards[wards["boundary_set"].isin([boundary_set, ctx.SET_CITY])]
-    key = ["boundary_set", "ward_code"]
-    out = wards[[*key, "ward_name", "population_2021"]].set_index(key)
-    out["aged_65_plus"] = _share(read("age"), ["65-74", "75+"])
-    out["ethnic_minority"] = _share(read("ethnicity"), [ctx.ETHNIC_MINORITY])
-    out["social_rented"] = _share(read("tenure"), ["Social rented"])
-    out["imd2019_decile1"] = _decile1_share(read("deprivation_summary"))
-    out["imd2025_decile1"] = _decile1_share(read("deprivation2025_summary"))
-    out = out.reset_index()
-    out["_city"] = out["boundary_set"] == ctx.SET_CITY
-    return out.sort_values(["_city", "ward_name"]).drop(columns="_city").reset_index(drop=True)
 
 
 COLUMNS = {
@@ -189,11 +143,12 @@ def intro_text(index: AtlasIndex) -> str:
 def method_text(index: AtlasIndex) -> str:
     """How the indicators were made, in plain words."""
     return (
-        "**How these figures were made.** Census 2021 results are published for small neighbourhoods (LSOAs), "
-        "not wards. Each ward's figures add up the neighbourhoods that best fit it, so a neighbourhood that "
-        "crosses a ward boundary counts wholly in one ward. The deprivation columns give the share of the "
-        "ward's neighbourhoods among the most deprived 10% in England. The 2019 index uses the 2011 "
-        "neighbourhoods; the 2025 index uses the 2021 ones."
+        "**How these figures were made.** Census 2021 results are published for output areas (about 300 "
+        "residents each) and, for some topics, only for larger neighbourhoods (LSOAs). Each ward's population "
+        "and tenure are sums of its output areas (exact); age and ethnic group exist only for neighbourhoods, so "
+        "each neighbourhood's counts are split across wards by its output areas' residents (modelled). The "
+        "deprivation columns give the share of the neighbourhoods assigned to the ward that are among the most "
+        "deprived 10% in England: the 2019 index ranks the 2011 neighbourhoods, the 2025 index the 2021 ones."
     )
 
 
@@ -210,20 +165,16 @@ def index_table_bundle(index: AtlasIndex) -> dict[str, str]:
         source=f"{cite('census2021')}; {cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
         units="Number of residents; percentage of residents, households or neighbourhoods (LSOAs)",
         notes=[
-            "Ward figures are sums of the Census neighbourhoods (LSOAs) that best fit the ward: counts are "
-            "approximate, percentages more reliable.",
+            "Residents and households: sums of the ward's output areas (exact). Aged 65 and over and ethnic "
+            "minority: modelled from neighbourhoods split by their output areas' residents.",
             "Select a column heading to sort the table by it; select it again to reverse the order.",
         ],
         name=f"atlas-{BOUNDARY_SET_SLUGS[index.boundary_set]}",
         status="published",
     )
-    page = bundle["text/html"]
-    for label, code in zip(frame["Ward"], index.indicators["ward_code"]):
-        href = index.hrefs.get(code)
-        if href is None:
-            continue
-        cell = f'<th scope="row">{html.escape(label)}</th>'
-        page = page.replace(cell, f'<th scope="row"><a href="{html.escape(href)}">{html.escape(label)}</a></th>', 1)
+    hrefs = {label: index.hrefs[code] for label, code in zip(frame["Ward"], index.indicators["ward_code"])
+             if code in index.hrefs}
+    page = link_row_headers(bundle["text/html"], hrefs)
     city = f'<tr><th scope="row">{html.escape(ctx.CITY_NAME)}</th>'
     page = page.replace(city, f'<tr class="cityconv-sort-fixed"><th scope="row">{html.escape(ctx.CITY_NAME)}</th>', 1)
     page = page.replace('<table class="table cityconv-table"', f'<table class="table cityconv-table {SORTABLE_CLASS}"', 1)

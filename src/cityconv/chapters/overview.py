@@ -1,10 +1,13 @@
 """The city overview (`notebooks/52-city-overview.ipynb`): choropleth maps of key indicators for each
 boundary set, with the studied wards outlined, alt text, and a table of every ward as the maps' equivalent.
 
-Colours: five equal-count classes of the cividis scale (designed to read the same with the common
-colour-vision deficiencies, and in greyscale); a ward without figures (Waterfront North) is hatched,
-not coloured, so a missing value is never read as a low one. The indicators are those of the atlas
-index (`cityconv.chapters.atlas.ward_indicators`), so the overview and the index agree.
+Colours: five fixed classes of the viridis scale, light yellow (low) to dark purple (high). Viridis
+reads the same with the common colour-vision deficiencies and in greyscale, and unlike cividis it has
+no grey middle band that reads as "no data". A ward without figures (Waterfront North) is hatched,
+not coloured, so a missing value is never read as a low one. Every ward carries its number on the
+map, keyed to the table after it (names would not fit 64 wards legibly); the table is the map's text
+alternative and links each ward to its profile. The indicators are those of the atlas index
+(`cityconv.chapters.indicators`), so the overview, the index and the profiles agree.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cityconv.chapters import atlas
+from cityconv.chapters import indicators as ind
 from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _patch, _title, ward_shapes
+from cityconv.chapters.ward_pages import ATLAS_DIR, GENERATED, WardPages, href, link_row_headers, load_ward_pages
 from cityconv.present import Chart, Table, cite, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure
 
@@ -30,7 +34,10 @@ SHORT = {  # in a sentence, after a percentage
     "social_rented": "of its households renting socially",
 }
 COLUMN = {"imd2019_decile1": "Most deprived 10%, IMD 2019", "social_rented": "Renting socially"}
+TABLE_ONLY = {"imd2025_decile1": "Most deprived 10%, IMD 2025"}  # in the table, not mapped
 MISSING_COLOUR = "#FFFFFF"
+COLOURMAP = "viridis_r"
+OVERVIEW_DOC = f"{GENERATED}/{ATLAS_DIR}/city-overview"  # this page, for links from its tables
 
 
 @dataclass
@@ -39,6 +46,7 @@ class Overview:
     indicators: pd.DataFrame  # atlas.ward_indicators, wards only
     shapes: pd.DataFrame
     studied: dict[str, str]  # ward code -> study title, for wards with their own study
+    pages: WardPages | None = None
 
     @property
     def set_text(self) -> str:
@@ -50,12 +58,14 @@ def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
     from cityconv.core.paths import Project
 
     project = Project(Path(root)) if root is not None else Project.discover()
-    frame = atlas.ward_indicators(project.context_dir, boundary_set)
-    frame = frame[frame["boundary_set"] == boundary_set].reset_index(drop=True)
+    frame = ind.ward_indicators(project.context_dir, boundary_set)
+    frame = frame[frame["boundary_set"] == boundary_set].sort_values("ward_name").reset_index(drop=True)
+    frame["map_number"] = range(1, len(frame) + 1)  # alphabetical, so the table finds a number quickly
     studies, _ = load_all(project)
     studied = {p.ward.code: p.title for p in studies.values()
                if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set}
-    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied)
+    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied,
+                    load_ward_pages(project))
 
 
 # Fixed, round class edges (shares 0-1), the same on both maps of an indicator so they compare.
@@ -96,19 +106,25 @@ def studied_text(o: Overview) -> str:
 
 
 def choropleth(o: Overview, indicator: str) -> Chart:
-    import matplotlib as mpl
     from matplotlib.patches import Patch
 
     words = INDICATORS[indicator]
     values = o.indicators.set_index("ward_code")[indicator]
     edges = CLASS_EDGES[indicator]
-    colours = mpl.colormaps["cividis_r"](np.linspace(0.05, 0.95, len(edges) - 1))  # light = low, dark = high
+    colours = class_colours(len(edges) - 1)
     fig = new_figure(6.2, 6.4)
     ax = fig.add_subplot()
     for row in o.shapes.itertuples():
         k = _class_of(values.get(row.ward_code), edges)
         style = {"facecolor": MISSING_COLOUR, "hatch": "///"} if k is None else {"facecolor": colours[k]}
         ax.add_patch(_patch(row.geometry, edgecolor="white", linewidth=0.6, zorder=1, **style))
+    numbers = o.indicators.set_index("ward_code")["map_number"]
+    for row in o.shapes.itertuples():  # every ward's number, keyed to the table
+        k = _class_of(values.get(row.ward_code), edges)
+        dark = k is not None and _is_dark(colours[k])
+        point = row.geometry.representative_point()
+        ax.text(point.x, point.y, str(numbers[row.ward_code]), ha="center", va="center", fontsize=7 if len(o.shapes) > 40 else 9,
+                color="white" if dark else "black", zorder=4, fontweight="bold")
     for code in o.studied:  # outline the studied wards on top
         geometry = o.shapes.loc[o.shapes["ward_code"] == code, "geometry"].iloc[0]
         ax.add_patch(_patch(geometry, facecolor="none", edgecolor="black", linewidth=2.2, zorder=3))
@@ -134,28 +150,67 @@ def choropleth(o: Overview, indicator: str) -> Chart:
         f"({fmt_pct(high[indicator], 0)}), the lowest {low['ward_name']} ({fmt_pct(low[indicator], 0)})."
         + (f" {join_words(studied)}." if studied else "")
         + (" One ward has no figures and is hatched." if values.isna().any() else "")
-        + " Every ward's value is in the table below."
+        + " Each ward carries its number from the table below, which gives every ward's value."
     )
-    caption = (f"Share of {words}, wards {o.set_text}. The classes are the same on both boundary sets' maps. "
+    caption = (f"Share of {words}, wards {o.set_text}. Numbers are the wards' numbers in the table below. "
+               "The classes are the same on both boundary sets' maps. "
                f"Sources: {cite('census2021')}; {cite('imd2019')}; {cite('boundaries')}.")
     return Chart(fig, alt, caption, status="published")
 
 
+def class_colours(n: int):
+    """n colours of the viridis scale, light (low) to dark (high), with no grey middle band."""
+    import matplotlib as mpl
+
+    return mpl.colormaps[COLOURMAP](np.linspace(0.05, 0.95, n))
+
+
+def _is_dark(rgba) -> bool:
+    """Relative luminance below the middle: a label on it is written in white."""
+    r, g, b = rgba[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
+def _ward_label(name: str, code: str, studied: bool) -> str:
+    return f"{name} ({code})" + (" [own study]" if studied else "")
+
+
 def overview_table(o: Overview) -> Table:
-    """The maps' table equivalent: every ward, most deprived first, with both indicators and ranks."""
-    frame = o.indicators.sort_values("imd2019_decile1", ascending=False, na_position="last")
-    r = {k: ranks(o, k) for k in INDICATORS}
-    out = pd.DataFrame({"Ward": [f"{n} ({c})" + (" [own study]" if c in o.studied else "")
-                                 for n, c in zip(frame["ward_name"], frame["ward_code"])]})
-    for k in INDICATORS:
-        out[f"{COLUMN[k]}: share"] = ["[x]" if pd.isna(v) else fmt_pct(v, 1) for v in frame[k]]
-        out[f"{COLUMN[k]}: rank"] = ["[x]" if pd.isna(v) else fmt_int(v) for v in r[k].reindex(frame["ward_code"])]
+    """The maps' table equivalent: every ward by its map number, with the mapped indicators and ranks."""
+    frame = o.indicators.sort_values("map_number")
+    everything = {**COLUMN, **TABLE_ONLY}
+    r = {k: ranks(o, k) for k in everything}
+    out = pd.DataFrame({"Ward": [_ward_label(n, c, c in o.studied) for n, c in zip(frame["ward_name"], frame["ward_code"])],
+                        "Number on the maps": [fmt_int(v) for v in frame["map_number"]]})
+    for k, column in everything.items():
+        out[f"{column}: share"] = ["[x]" if pd.isna(v) else fmt_pct(v, 1) for v in frame[k]]
+        out[f"{column}: rank"] = ["[x]" if pd.isna(v) else fmt_int(v) for v in r[k].reindex(frame["ward_code"])]
     return Table(
         out, title=f"Key indicators for every ward {o.set_text}",
-        source=f"{cite('census2021')}; {cite('imd2019')}; {cite('lookups')}",
+        source=f"{cite('census2021')}; {cite('imd2019')}; {cite('imd2025')}; {cite('lookups')}",
         units="Percentage of the ward's neighbourhoods (LSOAs) or households; rank (1 = highest share)",
-        notes=["Neighbourhoods: the share among the most deprived 10% in England on the IMD 2019.",
+        notes=["Wards are in alphabetical order, numbered as on the maps. Each ward's name links to its profile.",
+               "Neighbourhoods: the share among the most deprived 10% in England, on the IMD 2019 (2011 "
+               "neighbourhoods; mapped) and the IMD 2025 (2021 neighbourhoods; table only).",
                "Households: the share renting from a council or housing association (Census 2021).",
-               "Ward figures sum the neighbourhoods that best fit each ward; counts are approximate."],
+               "Households renting socially: sums of the ward's output areas (exact). Deprivation: the neighbourhoods "
+               "assigned to the ward by best fit."],
         status="published",
     )
+
+
+def overview_table_bundle(o: Overview) -> dict[str, str]:
+    """The table with each ward's name linking to its profile."""
+    table = overview_table(o)
+    bundle = table.bundle(f"overview-{o.boundary_set}")
+    if o.pages is None:
+        return bundle
+    hrefs = {label: href(OVERVIEW_DOC, o.pages.doc(code, o.boundary_set))
+             for label, code in zip(table.frame["Ward"], o.indicators.sort_values("map_number")["ward_code"])}
+    return {**bundle, "text/html": link_row_headers(bundle["text/html"], hrefs)}
+
+
+def show_overview_table(o: Overview) -> None:
+    from cityconv.present.mime import display_bundle
+
+    display_bundle(overview_table_bundle(o))

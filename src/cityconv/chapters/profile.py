@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cityconv.chapters import facts
+from cityconv.chapters import facts, in_short, indicators
+from cityconv.chapters.ward_pages import WardPages, doc_role, href, link_row_headers, load_ward_pages
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
@@ -59,6 +60,13 @@ PRIVATE = "Private rented"
 DECILES = list(range(1, 11))
 FIG_WIDTH = 6.2  # inches at 110 dpi: about the book's text column, so figures are shown near full size
 SIMILAR_PP = 2.0  # shares within this many percentage points are described as "similar"
+# A ward's percentages are called more reliable than its counts only when it is built from at least this
+# many neighbourhoods: one LSOA misplaced by the best fit moves a share of a 2-LSOA ward by up to half.
+MIN_LSOAS_FOR_RELIABLE_SHARES = 5
+
+POPULATION_COLUMNS = ("population_2011", "population_2021", "households_2021", "n_lsoa21", "n_oa21",
+                      "population_mid2020_ons", "difference_from_mid2020_pct")
+MID2020_NEAR_PCT = 10.0  # a 2021 count within this many per cent of the ONS mid-2020 estimate is called close to it
 
 BOUNDARY_SET_TEXT = {
     ctx.SET_OLD: "on the boundaries used from 2004 to May 2023",
@@ -80,7 +88,8 @@ class WardProfile:
     boundary_set: str
     caveat: str
     city_caveat: str
-    population: pd.DataFrame  # area, area_name, population_2011, population_2021, households_2021, n_lsoa21
+    population: pd.DataFrame  # area, area_name, population_2011, population_2021, households_2021, n_lsoa21, n_oa21,
+    #                           population_mid2020_ons, difference_from_mid2020_pct
     age: pd.DataFrame
     sex: pd.DataFrame
     ethnicity: pd.DataFrame  # the five broad groups only (they sum to the total)
@@ -89,6 +98,7 @@ class WardProfile:
     deprivation: pd.DataFrame  # area, area_name, decile, n_lsoa, share
     deprivation2025: pd.DataFrame
     lsoas: pd.DataFrame  # the ward's LSOA 2011 with IMD 2019 rank/decile, IMD 2025 decile, note
+    lsoas2025: pd.DataFrame = field(default_factory=pd.DataFrame)  # the ward's LSOA 2021 with IMD 2025 rank/decile
     context_dir: Path | None = None
     study_id: str | None = None
     n_wards: int = 0
@@ -98,6 +108,16 @@ class WardProfile:
     overlaps_reverse: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings_boundary_set: str | None = None  # a study's params may say which set its findings use
     page_status: str = "observed"  # the ward's engagement records: CSVs of its page say when they are not observed
+    pages: WardPages | None = None  # where every ward's profile is, for links (None: no links, plain names)
+    # indicators.csv for every ward of the set (with topic, headline, method, Liverpool and England shares, rank)
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ward_indicators(self) -> pd.DataFrame:
+        """This ward's rows of indicators.csv."""
+        if self.indicators.empty:
+            return self.indicators
+        return self.indicators[self.indicators["ward_code"] == self.ward_code].reset_index(drop=True)
 
     @property
     def has_census(self) -> bool:
@@ -122,7 +142,7 @@ def _area(df: pd.DataFrame) -> pd.Series:
 def _tidy(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Long context table -> area, area_name, category, count, share (ordered, ward first)."""
     if df.empty:
-        return pd.DataFrame(columns=["area", "area_name", "category", "count", "share"])
+        return pd.DataFrame(columns=["area", "area_name", "category", "count", "share", "method"])
     out = pd.DataFrame(
         {
             "area": _area(df),
@@ -130,6 +150,7 @@ def _tidy(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
             "category": df["category"].to_numpy(),
             "count": df["count"].astype("Float64").to_numpy(),
             "share": df["share"].astype("Float64").to_numpy(),
+            "method": df["method"].to_numpy() if "method" in df else ctx.METHOD_EXACT,
         }
     )
     out = out[out["category"].isin(order)]
@@ -162,17 +183,21 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         {
             "area": _area(wards),
             "area_name": wards["ward_name"].to_numpy(),
-            **{c: wards[c].astype("Float64").to_numpy() for c in ("population_2011", "population_2021", "households_2021", "n_lsoa21")},
+            **{c: wards[c].astype("Float64").to_numpy() for c in POPULATION_COLUMNS if c in wards},
         }
     ).sort_values("area", key=lambda s: s.map({"ward": 0, "city": 1}), ignore_index=True)
     ethnicity_all = context.ethnicity
     minority = _tidy(ethnicity_all, [ctx.ETHNIC_MINORITY])
     lsoas = context.deprivation_lsoa
     lsoas = lsoas[lsoas["boundary_set"] != ctx.SET_CITY].reset_index(drop=True) if not lsoas.empty else lsoas
+    lsoas2025 = context.deprivation2025_lsoa
+    if not lsoas2025.empty:
+        lsoas2025 = lsoas2025[lsoas2025["ward_code"] == context.ward_code].reset_index(drop=True)
     city_rows = wards[wards["boundary_set"] == ctx.SET_CITY]
     n_wards = 0
-    overlaps = overlaps_reverse = pd.DataFrame()
+    overlaps = overlaps_reverse = all_indicators = pd.DataFrame()
     if context_dir is not None:
+        all_indicators = ctx.load_indicators(context_dir, boundary_set=context.boundary_set)
         n_wards = int((ctx.ward_index(context_dir)["boundary_set"] == context.boundary_set).sum())
         overlaps = ctx.load_overlaps(context_dir, context.ward_code)
         overlaps_reverse = ctx.load_overlaps(context_dir, None, other_ward_code=context.ward_code)
@@ -191,22 +216,19 @@ def ward_profile(context: ctx.WardContext, context_dir: Path | None = None, stud
         deprivation=_deciles(context.deprivation_summary),
         deprivation2025=_deciles(context.deprivation2025_summary),
         lsoas=lsoas,
+        lsoas2025=lsoas2025,
         context_dir=None if context_dir is None else Path(context_dir),
         study_id=study_id,
         n_wards=n_wards,
         overlaps=overlaps,
         overlaps_reverse=overlaps_reverse,
+        indicators=all_indicators,
     )
 
 
 # A profile-only ward of the atlas (no params file) is run with its ONS code in lower case as its id.
 # Defined here, not in chapters.atlas, so that a change to the atlas index never re-runs 94 profiles.
 ATLAS_ID = re.compile(r"^e05\d{6}$")
-
-
-def atlas_id(ward_code: str) -> str:
-    """The id of a profile-only ward: its ONS code in lower case (a valid params id, never a ward name)."""
-    return str(ward_code).lower()
 
 
 def is_atlas_id(study_id: str) -> bool:
@@ -231,12 +253,13 @@ def load_profile(study_id: str, root: Path | None = None) -> WardProfile:
     path = project.params_file(study_id)
     if not path.exists() and is_atlas_id(study_id):
         context = ctx.load_context(project.context_dir, ward_code_of(study_id))
-        return ward_profile(context, project.context_dir, study_id)
+        return replace(ward_profile(context, project.context_dir, study_id), pages=load_ward_pages(project))
     params = load_params(path, project.root)
     if params.ward is None:
         raise ValueError(f"{study_id!r} is not a ward study: the ward profile needs a 'ward' section in its params")
     context = ctx.load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
-    found = replace(ward_profile(context, project.context_dir, study_id), page_status=params.data_status)
+    found = replace(ward_profile(context, project.context_dir, study_id), page_status=params.data_status,
+                    pages=load_ward_pages(project))
     found.findings_boundary_set = params.findings_boundary_set
     return found
 
@@ -306,29 +329,36 @@ def intro_text(p: WardProfile) -> str:
     return render("intro", intro_context(p))
 
 
+def edition_counts(p: WardProfile) -> list[in_short.EditionCount]:
+    """Each deprivation edition's count of the ward's neighbourhoods in decile 1 (an edition without any is left out)."""
+    found = []
+    for frame, edition, boundaries in ((p.deprivation, "IMD 2019", "2011"), (p.deprivation2025, "IMD 2025", "2021")):
+        ward = frame[frame["area"] == "ward"]
+        if ward.empty or ward["n_lsoa"].isna().all() or int(ward["n_lsoa"].fillna(0).sum()) == 0:
+            continue
+        n = ward.set_index("decile")["n_lsoa"].fillna(0).astype(int)
+        found.append(in_short.EditionCount(edition, boundaries, int(n.get(1, 0)), int(n.sum())))
+    return found
+
+
 def summary_context(p: WardProfile) -> dict:
-    """The opening summary's numbers: the named population facts, ethnic minority, social renting, deprivation."""
+    """The opening summary: where the ward is, its population, and the rules' statements (`chapters.in_short`)."""
     pop = facts.population_facts(p)
-    context = {"ward": p.ward_name, "city": _city_name(p), "population_2021": pop.get("population_2021"),
-               "population_described": pop.get("population_described"), "minority": None, "deprived": None}
+    context: dict[str, Any] = {
+               "ward": p.ward_name, "city": _city_name(p), "population_2021": pop.get("population_2021"),
+               "population_described": pop.get("population_described"), "statements": [],
+               "threshold": fmt_int(in_short.DIFFERENCE_PP), "deprivation": in_short.deprivation_context(edition_counts(p))}
     where = "is a ward of Liverpool"
     if p.context_dir is not None:
         try:
             where = f"lies {location_facts(map_frame(p), p.ward_code)['part']}"
         except (KeyError, FileNotFoundError):
             pass
+        rows = indicators.headline_rows(p.context_dir, p.ward_code, p.boundary_set)
+        rows = rows[~rows["indicator"].isin(list(indicators.EDITIONS))]  # deprivation has its own sentences, per edition
+        context["statements"] = in_short.statements(rows)
+        context["n_headline"] = fmt_int(len(rows))
     context["where"] = where
-    if p.has_census:
-        minority_w, minority_c = shares(p.ethnic_minority, "ward"), shares(p.ethnic_minority, "city")
-        social_w, social_c = shares(p.tenure, "ward").get(SOCIAL), shares(p.tenure, "city").get(SOCIAL)
-        if len(minority_w) and len(minority_c) and social_w is not None and social_c is not None:
-            context.update(minority=fmt_pct(minority_w.iloc[0]), minority_city=fmt_pct(minority_c.iloc[0]),
-                           social=fmt_pct(social_w), social_city=fmt_pct(social_c))
-    if p.has_deprivation:
-        d = p.deprivation[p.deprivation["area"] == "ward"].set_index("decile")["n_lsoa"].astype(int)
-        n = int(d.sum())
-        context.update(deprived=capitalise(fmt_int(d[1]) if 0 < int(d[1]) < n else ("All" if int(d[1]) == n else "None")),
-                       n_lsoa=fmt_int(n))
     return context
 
 
@@ -345,7 +375,53 @@ def population_context(p: WardProfile) -> dict:
             "population_2011": pop.get("population_2011"), "population_described": pop.get("population_described"),
             "households": fmt_int(_pop(p, "ward", "households_2021")),
             "city_share": fmt_pct(float(pop21) / float(city_pop), 1), "city_population": fmt_int(city_pop),
-            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "caveat": p.caveat}
+            "n_lsoa": fmt_int(_pop(p, "ward", "n_lsoa21")), "n_oa": fmt_int(_pop(p, "ward", "n_oa21")),
+            "caveat": _caveat(p), **mid2020_context(p)}
+
+
+def mid2020_context(p: WardProfile) -> dict[str, Any]:
+    """The ONS mid-2020 ward estimate beside the 2021 count (2004-2023 wards only), and how far apart they are."""
+    estimate, diff = _pop(p, "ward", "population_mid2020_ons"), _pop(p, "ward", "difference_from_mid2020_pct")
+    if pd.isna(estimate) or pd.isna(diff):
+        return {"mid2020": None}
+    diff = float(diff)
+    return {"mid2020": fmt_int(estimate), "mid2020_diff": f"{abs(diff):.1f}%".replace(".0%", "%"),
+            "mid2020_direction": "more" if diff > 0 else "fewer", "mid2020_close": abs(diff) <= MID2020_NEAR_PCT,
+            "mid2020_near": fmt_int(MID2020_NEAR_PCT)}
+
+
+def shares_reliable(p: WardProfile) -> bool:
+    """Is a modelled share of this ward close to exact? Only with enough neighbourhoods to split (the rule above)."""
+    n = _pop(p, "ward", "n_lsoa21")
+    return not pd.isna(n) and int(n) >= MIN_LSOAS_FOR_RELIABLE_SHARES
+
+
+def method_note(p: WardProfile, method: str) -> str:
+    """One sentence on how a table's ward figures were made, by its method ("exact" or "modelled")."""
+    if method == ctx.METHOD_EXACT:
+        return "Ward figures are sums of the ward's Census 2021 output areas: exact."
+    note = ("Modelled: this table is published only for neighbourhoods (LSOAs), so each neighbourhood's counts are "
+            "split across wards by its output areas' residents.")
+    if not shares_reliable(p):
+        n = _pop(p, "ward", "n_lsoa21")
+        note += (f" {p.ward_name} touches only {fmt_int(n)} neighbourhoods, so one neighbourhood split differently "
+                 "would move its shares a lot.")
+    return note
+
+
+def _table_method(frame: pd.DataFrame) -> str:
+    """A context table's method for the ward: "modelled" if any of its ward rows is."""
+    if "method" not in frame:
+        return ctx.METHOD_EXACT
+    return ctx.METHOD_MODELLED if (frame["method"] == ctx.METHOD_MODELLED).any() else ctx.METHOD_EXACT
+
+
+def _caveat(p: WardProfile) -> str:
+    return p.caveat
+
+
+def population_method_text(p: WardProfile) -> str:
+    return render("population_method", {"ward": p.ward_name, "few": "" if shares_reliable(p) else method_note(p, ctx.METHOD_MODELLED)})
 
 
 def population_text(p: WardProfile) -> str:
@@ -466,8 +542,7 @@ def boundary_change_context(p: WardProfile) -> dict[str, Any]:
             "single": str(rows["other_ward_name"].iloc[0]) if len(rows) == 1 else "",
             "n_wards": fmt_int(len(rows)), "shares": _share_list(rows),
             "findings_set": BOUNDARY_SET_TEXT[findings_set] if findings_set else "",
-            "findings_set_here": bool(findings_set) and findings_set == p.boundary_set,
-            "method": ctx.OVERLAP_METHOD, "caveat": ctx.OVERLAP_CAVEAT}
+            "findings_set_here": bool(findings_set) and findings_set == p.boundary_set}
 
 
 def boundary_change_text(p: WardProfile) -> str:
@@ -482,21 +557,241 @@ def boundary_change_table(p: WardProfile) -> Table | None:
     back = p.overlaps_reverse.set_index("ward_code")["share"] if not p.overlaps_reverse.empty else pd.Series(dtype=float)
     label = "Ward since May 2023" if p.boundary_set == ctx.SET_OLD else "Ward used 2004 to 2023"
     frame = pd.DataFrame({
-        label: [f"{n} ({c})" for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
+        label: [_overlap_label(n, c) for n, c in zip(rows["other_ward_name"], rows["other_ward_code"])],
         f"Share of {p.ward_name}'s residents": [fmt_pct(v, 1) for v in rows["share"]],
-        f"Residents of {p.ward_name} in it (2021, best fit)": [fmt_int(v) for v in rows["population_2021"]],
+        f"Residents of {p.ward_name} in it (2021)": [fmt_int(v) for v in rows["population_2021"]],
         f"Share of that ward's residents in {p.ward_name}": [
             fmt_pct(back[c], 1) if c in back.index else "[x]" for c in rows["other_ward_code"]],
-        "Neighbourhoods (LSOAs) shared": [fmt_int(v) for v in rows["n_lsoa21"]],
+        **({"Output areas shared": [fmt_int(v) for v in rows["n_oa21"]]} if "n_oa21" in rows
+           else {"Neighbourhoods (LSOAs) shared": [fmt_int(v) for v in rows["n_lsoa21"]]}),
     })
     return Table(
         frame, title=f"{p.ward_name} and the wards of the other boundary set",
         source=f"{cite('census2021')}; {cite('lookups')}",
-        units="Percentage of usual residents; number of usual residents; number of neighbourhoods",
+        units="Percentage of usual residents; number of usual residents; number of output areas",
         notes=[ctx.OVERLAP_METHOD, ctx.OVERLAP_CAVEAT, "Percentages may not sum to 100% because of rounding."],
         status="published",
         page_status=p.page_status,
     )
+
+
+OTHER_SET = {ctx.SET_OLD: ctx.SET_NEW, ctx.SET_NEW: ctx.SET_OLD}
+
+
+def _overlap_label(name: str, code: str) -> str:
+    return f"{name} ({code})"
+
+
+def own_doc(p: WardProfile) -> str:
+    if p.pages is None:
+        raise ValueError("the profile was built without the book's page list; use load_profile")
+    return p.pages.doc(p.ward_code, p.boundary_set)
+
+
+def boundary_change_bundle(p: WardProfile) -> dict[str, str] | None:
+    """The boundary-overlap table with each ward of the other set linking to its profile."""
+    table = boundary_change_table(p)
+    if table is None:
+        return None
+    bundle = table.bundle()
+    if p.pages is None:
+        return bundle
+    other = OTHER_SET[p.boundary_set]
+    hrefs = {_overlap_label(n, c): href(own_doc(p), p.pages.doc(c, other))
+             for n, c in zip(p.overlaps["other_ward_name"], p.overlaps["other_ward_code"]) if p.pages.has_page(c, other)}
+    return {**bundle, "text/html": link_row_headers(bundle["text/html"], hrefs)}
+
+
+def show_boundary_change_table(p: WardProfile) -> None:
+    from cityconv.present.mime import display_bundle
+
+    bundle = boundary_change_bundle(p)
+    if bundle is not None:
+        display_bundle(bundle)
+
+
+def study_links_context(p: WardProfile) -> dict[str, Any]:
+    """The studies in this book of this ward, or of the wards of the other set it overlaps."""
+    if p.pages is None:
+        return {"ward": p.ward_name, "overlapping": []}
+    overlapping = []
+    other = OTHER_SET[p.boundary_set]
+    for row in p.overlaps.sort_values("share", ascending=False).itertuples() if not p.overlaps.empty else []:
+        study = p.pages.study_of(row.other_ward_code, other)
+        if study is None:
+            continue
+        overlapping.append({"link": doc_role(f"the {p.pages.titles.get(study, row.other_ward_name)} study",
+                                             p.pages.doc(row.other_ward_code, other)),
+                            "other_ward": row.other_ward_name, "share": fmt_pct(row.share),
+                            "verb": "live in" if p.boundary_set == ctx.SET_OLD else "lived in",
+                            "set_text": BOUNDARY_SET_TEXT[other]})
+    return {"ward": p.ward_name, "overlapping": overlapping}
+
+
+def study_links_text(p: WardProfile) -> str:
+    """Links from an atlas profile to the studies of the wards it overlaps ("" when there are none)."""
+    return render("study_links", study_links_context(p)).strip()
+
+
+# ================================================================================================
+# the topics councils publish (indicators.csv): each beside Liverpool and England, with ranks
+# ================================================================================================
+
+#: Topics with a section of their own above; the rest are shown together under "More topics".
+OWN_SECTIONS = ("Population", "Age", "Sex", "Ethnic group", "Tenure", "Deprivation")
+METHOD_WORDS = {ctx.METHOD_EXACT: "exact", ctx.METHOD_MODELLED: "modelled"}
+ENGLAND_COLUMN = "England (%)"
+RANK_COLUMN = "Rank"  # "6 of 30": among the wards of the set, 1 = the highest share (said in the table's notes)
+
+
+RANK_NOTE = ("Rank: among the wards of the same boundary set, 1 = the highest share; wards with equal shares "
+             "share the higher rank.")
+
+
+def more_topics(p: WardProfile) -> list[str]:
+    """The topics of indicators.csv without a section of their own, in the definitions' order."""
+    rows = p.ward_indicators
+    return [] if rows.empty else [t for t in dict.fromkeys(rows["topic"]) if t not in OWN_SECTIONS]
+
+
+def _rank_text(rank, n) -> str:
+    return "[x]" if pd.isna(rank) else f"{fmt_int(rank)} of {fmt_int(n)}"
+
+
+def topic_table(p: WardProfile, topic: str) -> Table | None:
+    """One topic: each category's count and share for the ward, beside Liverpool and England, its rank and method."""
+    rows = p.ward_indicators
+    rows = rows[rows["topic"] == topic] if not rows.empty else rows
+    if rows.empty:
+        return None
+    city = _city_name(p)
+    frame = pd.DataFrame({
+        topic: list(rows["category"]),
+        "Number": [fmt_int(v) for v in rows["count"]],
+        f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in rows["share"]],
+        f"{city} (%)": [fmt_pct(v, 1) for v in rows["liverpool_share"]],
+        ENGLAND_COLUMN: [fmt_pct(v, 1) for v in rows["england_share"]],
+        RANK_COLUMN: [_rank_text(r, n) for r, n in zip(rows["rank"], rows["n_wards"])],
+        "Method": [METHOD_WORDS.get(m, m) for m in rows["method"]],
+    })
+    methods = set(rows["method"])
+    notes = [method_note(p, m) for m in (ctx.METHOD_EXACT, ctx.METHOD_MODELLED) if m in methods]
+    notes += [RANK_NOTE,
+              f"Sources: {join_words(sorted(set(rows['source'])))}."]
+    if rows["england_share"].isna().any():
+        notes.append("[x] for England: no comparable England figure.")
+    base = {indicators.BASES.get(i, "") for i in rows["indicator"]}
+    return Table(frame, title=f"{topic}: {p.ward_name}, {city} and England",
+                 source=f"{cite('census2021')}", units=f"Number; percentage of {join_words(sorted(b for b in base if b))}",
+                 notes=notes, status="published", page_status=p.page_status)
+
+
+def topic_tables(p: WardProfile) -> list[Table]:
+    return [t for t in (topic_table(p, topic) for topic in more_topics(p)) if t is not None]
+
+
+def show_topic_tables(p: WardProfile) -> None:
+    from cityconv.present import show
+
+    for table in topic_tables(p):
+        show(table)
+
+
+def rank_strip_rows(p: WardProfile) -> pd.DataFrame:
+    """The ward's headline rows (every topic), in display order, for the rank strips."""
+    rows = p.ward_indicators
+    return rows[rows["headline"]].reset_index(drop=True) if not rows.empty else rows
+
+
+def _strip_label(row) -> str:
+    edition = indicators.EDITIONS.get(row.indicator)
+    if edition:
+        label = f"Residents in {edition} decile 1"
+    elif row.indicator == "age":
+        label = f"Aged {_band_words(str(row.category))}"
+    elif str(row.category) == ctx.ETHNIC_MINORITY:
+        label = "Ethnic minority (not White)"
+    else:
+        label = capitalise(str(row.category))
+    return label if len(label) <= 40 else label[:38].rstrip() + "…"
+
+
+def rank_strips(p: WardProfile) -> Chart | None:
+    """Every ward of the set as a dot at its rank, per headline indicator; this ward highlighted and labelled."""
+    rows = rank_strip_rows(p)
+    if rows.empty:
+        return None
+    n = int(rows["n_wards"].max())
+    fig = new_figure(FIG_WIDTH + 1.4, 0.42 * len(rows) + 1.4)
+    ax = fig.add_subplot()
+    for i, row in enumerate(rows.itertuples()):
+        y = len(rows) - 1 - i
+        ax.scatter(range(1, n + 1), [y] * n, s=9, color=MUTED, zorder=1, linewidths=0)
+        if not pd.isna(row.rank):
+            ax.scatter([row.rank], [y], s=60, color=WARD_COLOUR, zorder=3, edgecolors="white", linewidths=0.8)
+        modelled = " (modelled)" if row.method == ctx.METHOD_MODELLED else ""
+        ax.text(n + 1.5, y, f"{fmt_pct(row.share)}{modelled}; rank {_rank_text(row.rank, row.n_wards)}",
+                va="center", ha="left", fontsize=10)
+    ax.set_yticks(range(len(rows)), [_strip_label(r) for r in rows.itertuples()][::-1], fontsize=10)
+    ax.set_xlim(0.3, n + 0.7)
+    ax.set_xticks([1, n], ["1 (highest %)", f"{n} (lowest %)"], fontsize=10)
+    ax.set_xlabel(f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}", fontsize=10)
+    ax.grid(False)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    _title(ax, f"Where {p.ward_name} ranks on each headline figure", width=60)
+    top = rows[rows["rank"] <= 3]
+    bottom = rows[rows["rank"] > rows["n_wards"] - 3]
+    alt = (f"Rank strips: for each of {fmt_int(len(rows))} headline figures, Liverpool's {fmt_int(n)} wards as a row "
+           f"of dots ordered by rank, with {p.ward_name} highlighted and its share and rank written beside it. "
+           + (f"{p.ward_name} is among the 3 highest on {join_words([_strip_label(r).lower() for r in top.itertuples()])}. " if not top.empty else "")
+           + (f"It is among the 3 lowest on {join_words([_strip_label(r).lower() for r in bottom.itertuples()])}. " if not bottom.empty else "")
+           + "Every figure, with Liverpool's and England's, is in the tables above.")
+    caption = (f"{p.ward_name}'s rank among the wards {p.boundary_text} on each headline figure (1 = the highest share). "
+               f"Census 2021 and the Indices of Deprivation; modelled figures are marked. Sources: {cite('census2021')}; "
+               f"{cite('imd2019')}; {cite('imd2025')}.")
+    return Chart(fig, alt, caption, status="published")
+
+
+# ---- change since 2011, on the same geography
+
+
+def change_table(p: WardProfile) -> Table | None:
+    """2011 and 2021 shares on the same geography (change_2011_2021.csv), and the change in percentage points
+    only where both years were built the same way; what differs between the censuses' questions in the notes."""
+    if p.context_dir is None:
+        return None
+    rows = ctx.load_change(p.context_dir, p.ward_code, p.boundary_set)
+    rows = rows[rows["boundary_set"] == p.boundary_set]
+    if rows.empty:
+        return None
+    same = rows["method_2011"] == rows["method_2021"]
+    is_count = rows["share_2011"].isna()
+
+    def show(value, count_row, as_pct):
+        return fmt_int(value) if count_row else fmt_pct(value, 1) if as_pct else value
+
+    frame = pd.DataFrame({
+        "Topic": list(rows["topic"]),
+        "Category": list(rows["category"]),
+        "2011": [show(c, True, False) if k else fmt_pct(s, 1) for c, s, k in zip(rows["count_2011"], rows["share_2011"], is_count)],
+        "2021": [show(c, True, False) if k else fmt_pct(s, 1) for c, s, k in zip(rows["count_2021"], rows["share_2021"], is_count)],
+        "Change": [("[x]" if not ok or pd.isna(v if k else d) else (f"{v:+.1f}%" if k else f"{d + 0.0:+.1f}"))
+                   for ok, k, v, d in zip(same, is_count, rows["count_change_pct"], rows["change_pp"])],
+        "Comparability": list(rows["comparability"]),
+    })
+    differs = rows.drop_duplicates("topic")
+    notes = ["Both years are built the same way: neighbourhood counts summed to blocks on which the 2011 and 2021 "
+             "neighbourhoods agree, then split to the ward by the same output-area weights, so the 2021 shares "
+             "here can differ slightly from the tables above.",
+             "Change: percentage points for shares, per cent for the population count; [x] where the two years "
+             "were not built the same way, so no change is computed."]
+    notes += [f"{t}: {w}" for t, w in zip(differs["topic"], differs["what_differs"]) if isinstance(w, str) and w]
+    return Table(frame, title=f"{p.ward_name} in 2011 and 2021, on the same geography",
+                 source=f"{cite('census2011')}; {cite('census2021')}; {cite('lookups')}",
+                 units="Percentage of the topic's base (number for the population); change in percentage points "
+                       "(per cent for the population)",
+                 notes=notes, status="published", page_status=p.page_status)
 
 
 # ================================================================================================
@@ -508,18 +803,19 @@ def population_table(p: WardProfile) -> Table:
     city = _city_name(p)
     rows = [
         ("Usual residents, Census 2011 (official ward figure)", "population_2011"),
-        ("Usual residents, Census 2021 (best fit)", "population_2021"),
-        ("Households, Census 2021 (best fit)", "households_2021"),
-        ("Census 2021 neighbourhoods (LSOAs) in the ward", "n_lsoa21"),
+        ("Usual residents, Census 2021 (sum of output areas)", "population_2021"),
+        ("Households, Census 2021 (sum of output areas)", "households_2021"),
+        ("Census 2021 output areas in the ward", "n_oa21"),
+        ("Census 2021 neighbourhoods (LSOAs) touching the ward", "n_lsoa21"),
     ]
     frame = pd.DataFrame(
         {
             "Measure": [label for label, _ in rows],
-            p.ward_name: [fmt_int(_pop(p, "ward", col)) if p.has_census or col in ("population_2011", "n_lsoa21") else "[x]" for _, col in rows],
+            p.ward_name: [fmt_int(_pop(p, "ward", col)) if p.has_census or col in ("population_2011", "n_lsoa21", "n_oa21") else "[x]" for _, col in rows],
             city: [fmt_int(_pop(p, "city", col)) for _, col in rows],
         }
     )
-    notes = [f"{p.ward_name}: {p.caveat}", p.city_caveat]
+    notes = [f"{p.ward_name}: {_caveat(p)}", p.city_caveat]
     if p.boundary_set == ctx.SET_NEW:
         notes.append("These ward boundaries came into use in May 2023, so there is no official Census 2011 figure for them.")
     return Table(
@@ -533,7 +829,8 @@ def population_table(p: WardProfile) -> Table:
     )
 
 
-def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, units: str, source: str, notes=()) -> Table | None:
+def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, units: str, source: str, notes=(),
+                 indicator: str = "") -> Table | None:
     if not p.has_census:
         return None
     city = _city_name(p)
@@ -541,11 +838,19 @@ def _share_table(p: WardProfile, frame: pd.DataFrame, title: str, label: str, un
     out = pd.DataFrame(
         {
             label: list(w_share.index),
-            f"{p.ward_name} (number)": [fmt_int(v) for v in w_count],
+            "Number": [fmt_int(v) for v in w_count],
             f"{p.ward_name} (%)": [fmt_pct(v, 1) for v in w_share],
             f"{city} (%)": [fmt_pct(v, 1) for v in c_share.reindex(w_share.index)],
         }
     )
+    rows = p.ward_indicators
+    if indicator and not rows.empty:  # England and the ward's rank, from indicators.csv (same categories)
+        rows = rows[rows["indicator"] == indicator].set_index("category")
+        found = [c in rows.index for c in w_share.index]
+        out[ENGLAND_COLUMN] = [fmt_pct(rows.loc[c, "england_share"], 1) if ok else "[x]" for c, ok in zip(w_share.index, found)]
+        out[RANK_COLUMN] = [
+            _rank_text(rows.loc[c, "rank"], rows.loc[c, "n_wards"]) if ok else "[x]" for c, ok in zip(w_share.index, found)]
+        notes = [*notes, RANK_NOTE]
     return Table(out, title=title, source=source, units=units, notes=list(notes), status="published",
                  page_status=p.page_status)
 
@@ -555,8 +860,8 @@ def age_table(p: WardProfile) -> Table | None:
         p, p.age, f"Usual residents by age: {p.ward_name} and {_city_name(p)}", "Age group (years)",
         "Number of usual residents; percentage of all usual residents in the area",
         cite("census2021"),
-        ["Ward counts are approximate (best-fit sum of neighbourhoods); percentages are more reliable.",
-         "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.age[p.age["area"] == "ward"])),
+         "Percentages may not sum to 100% because of rounding."], indicator="age",
     )
 
 
@@ -565,8 +870,9 @@ def ethnicity_table(p: WardProfile) -> Table | None:
         p, p.ethnicity, f"Usual residents by broad ethnic group: {p.ward_name} and {_city_name(p)}", "Ethnic group",
         "Number of usual residents; percentage of all usual residents in the area",
         cite("census2021"),
-        ["Broad ethnic groups as recorded in the Census (table TS021). White minorities, such as White Irish, "
-         "are within White.", "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.ethnicity[p.ethnicity["area"] == "ward"])),
+         "Broad ethnic groups as recorded in the Census (table TS021). White minorities, such as White Irish, "
+         "are within White.", "Percentages may not sum to 100% because of rounding."], indicator="ethnic_group",
     )
 
 
@@ -575,8 +881,9 @@ def tenure_table(p: WardProfile) -> Table | None:
         p, p.tenure, f"Households by tenure: {p.ward_name} and {_city_name(p)}", "Tenure",
         "Number of households; percentage of all households in the area",
         cite("census2021"),
-        ["Social rented = renting from the council or a housing association (Census table TS054).",
-         "Percentages may not sum to 100% because of rounding."],
+        [method_note(p, _table_method(p.tenure[p.tenure["area"] == "ward"])),
+         "Social rented = renting from the council or a housing association (Census table TS054).",
+         "Percentages may not sum to 100% because of rounding."], indicator="tenure",
     )
 
 
@@ -644,6 +951,27 @@ def lsoa_table(p: WardProfile) -> Table | None:
         units="Rank among LSOAs in England; decile (1 = most deprived 10%)", notes=notes,
         status="published",
         page_status=p.page_status,
+    )
+
+
+def lsoa2025_table(p: WardProfile) -> Table | None:
+    """The ward's 2021 neighbourhoods on the IMD 2025, when they differ from its 2011 ones (else lsoa_table has them)."""
+    if p.lsoas2025.empty or set(p.lsoas2025["lsoa_code"]) == set(p.lsoas.get("lsoa_code", [])):
+        return None
+    rows = p.lsoas2025.sort_values("imd2025_rank")
+    frame = pd.DataFrame({
+        "Neighbourhood (LSOA 2021)": [f"{n} ({c})" for n, c in zip(rows["lsoa_name"], rows["lsoa_code"])],
+        "IMD 2025 rank": [fmt_int(v) for v in rows["imd2025_rank"]],
+        "IMD 2025 decile": [fmt_int(v) for v in rows["imd2025_decile"]],
+    })
+    return Table(
+        frame, title=f"{p.ward_name}'s 2021 neighbourhoods on the IMD 2025, most deprived first",
+        source=f"{cite('imd2025')}; {cite('lookups')}",
+        units="Rank among LSOAs in England; decile (1 = most deprived 10%)",
+        notes=["The IMD 2025 ranks the 2021 neighbourhoods; some 2011 neighbourhoods were split or merged in 2021, "
+               "so this list differs from the 2011 one above.",
+               "Rank 1 = the most deprived LSOA in England; decile 1 = the most deprived 10% of LSOAs."],
+        status="published", page_status=p.page_status,
     )
 
 
@@ -734,8 +1062,10 @@ def age_chart(p: WardProfile) -> Chart | None:
         + _difference_phrase(p, p.age, lambda b: f"ages {_band_words(b)}")
         + " The figures are in the table below."
     )
-    caption = (f"Age of usual residents, Census 2021. {p.ward_name}: best-fit sum of Census neighbourhoods; "
-               "ward counts are approximate, percentages reliable.")
+    modelled = _table_method(p.age[p.age["area"] == "ward"]) == ctx.METHOD_MODELLED
+    caption = (f"Age of usual residents, Census 2021 (table TS007A). {p.ward_name}: "
+               + ("modelled from neighbourhoods split by their output areas' residents." if modelled
+                  else "sum of its output areas."))
     return Chart(fig, alt, caption, status="published")
 
 
@@ -920,6 +1250,101 @@ def map_chart(p: WardProfile) -> Chart:
         + (f" and borders {join_words(facts['neighbours'])}." if facts["neighbours"] else ".")
     )
     caption = f"{p.ward_name} among {city}'s wards. North is at the top. Boundaries: {cite('boundaries')}."
+    return Chart(fig, alt, caption, status="published")
+
+
+# ---- the neighbourhoods inside the ward
+
+#: Each deprivation edition, the LSOA boundaries it ranks, and the profile's rows for it.
+EDITIONS = (("IMD 2019", "2011", "lsoas", "imd2019_decile"), ("IMD 2025", "2021", "lsoas2025", "imd2025_decile"))
+
+
+def decile_colours():
+    """Decile 1 (most deprived, dark red) to 10 (dark blue): a diverging scale whose middle is light yellow,
+    not grey, and whose neighbouring deciles stay distinct (Liverpool's wards are mostly deciles 1 to 3)."""
+    import matplotlib as mpl
+
+    return mpl.colormaps["RdYlBu"](np.linspace(0.0, 1.0, 10))
+
+
+def _text_colour(rgba) -> str:
+    r, g, b = rgba[:3]
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
+
+
+def lsoa_shapes(context_dir: Path, year: str) -> pd.DataFrame:
+    """lsoa_code, lsoa_name, geometry for Liverpool's LSOAs of 2011 or 2021."""
+    from shapely.geometry import shape
+
+    path = Path(context_dir) / ctx.LSOA_GEOJSON_OUTPUTS[year]
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return pd.DataFrame([{**f["properties"], "geometry": shape(f["geometry"])} for f in features])
+
+
+def neighbourhoods(p: WardProfile, rows: str, decile: str, year: str) -> pd.DataFrame:
+    """The ward's LSOAs of one edition with their decile and shape (an LSOA without a decile is left out)."""
+    frame = getattr(p, rows)
+    if frame.empty or p.context_dir is None:
+        return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "decile", "geometry"])
+    frame = frame.dropna(subset=[decile]).drop_duplicates("lsoa_code")
+    shapes = lsoa_shapes(p.context_dir, year).set_index("lsoa_code")["geometry"]
+    return pd.DataFrame({"lsoa_code": frame["lsoa_code"].to_numpy(), "lsoa_name": frame["lsoa_name"].to_numpy(),
+                         "decile": frame[decile].astype(int).to_numpy(),
+                         "geometry": frame["lsoa_code"].map(shapes).to_numpy()}).dropna(subset=["geometry"])
+
+
+def neighbourhoods_text(p: WardProfile) -> str:
+    """Before the map of the ward's neighbourhoods: what it shows on each edition, or why there is none."""
+    counts = {e.edition: e for e in edition_counts(p)}
+    return render("neighbourhoods", {"ward": p.ward_name, "has_deprivation": p.has_deprivation,
+                                     "split": not p.lsoas2025.empty and set(p.lsoas2025["lsoa_code"]) != set(p.lsoas.get("lsoa_code", [])),
+                                     "editions": in_short.deprivation_context(list(counts.values()))})
+
+
+def neighbourhood_map(p: WardProfile) -> Chart | None:
+    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile."""
+    if not p.has_deprivation or p.context_dir is None:
+        return None
+    from matplotlib.patches import Patch
+
+    colours = decile_colours()
+    ward = map_frame(p).set_index("ward_code").loc[p.ward_code, "geometry"]
+    panels = [(edition, year, neighbourhoods(p, rows, column, year)) for edition, year, rows, column in EDITIONS]
+    panels = [panel for panel in panels if not panel[2].empty]
+    fig = new_figure(FIG_WIDTH, 4.4)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (edition, year, frame) in zip(axes, panels):
+        for row in frame.itertuples():
+            k = int(row.decile)
+            ax.add_patch(_patch(row.geometry, facecolor=colours[k - 1], edgecolor="white", linewidth=0.8, zorder=1))
+            point = row.geometry.representative_point()
+            ax.text(point.x, point.y, str(k), ha="center", va="center", fontsize=10, fontweight="bold", zorder=3,
+                    color=_text_colour(colours[k - 1]))
+        ax.add_patch(_patch(ward, facecolor="none", edgecolor="black", linewidth=1.6, zorder=2))
+        bounds = np.array([g.bounds for g in [*frame["geometry"], ward]])
+        pad = 0.002
+        ax.set_xlim(bounds[:, 0].min() - pad, bounds[:, 2].max() + pad)
+        ax.set_ylim(bounds[:, 1].min() - pad, bounds[:, 3].max() + pad)
+        ax.set_aspect(1 / math.cos(math.radians(ward.centroid.y)))
+        ax.set_axis_off()
+        ax.set_title(f"{edition} ({year} neighbourhoods)", fontsize=11)
+    handles = [Patch(facecolor=colours[k - 1], label=_decile_label(k)) for k in DECILES]
+    handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.6, label=f"{p.ward_name} boundary"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8,
+               title="Decile (1 = most deprived 10% in England)", title_fontsize=9)
+    parts = []
+    for edition, year, frame in panels:
+        n1 = int((frame["decile"] == 1).sum())
+        parts.append(f"on the {edition}, which ranks the {year} neighbourhoods, {of_phrase(n1, len(frame))} "
+                     f"neighbourhoods shown are in decile 1 (deciles {join_words(sorted({str(d) for d in frame['decile']}, key=int))})")
+    alt = (f"{'Two maps' if len(panels) == 2 else 'A map'} of the neighbourhoods (LSOAs) assigned to {p.ward_name}, "
+           f"each shaded and labelled with its national deprivation decile, with the ward's boundary outlined: "
+           + "; ".join(parts) + ". The neighbourhoods are listed in the table below.")
+    caption = (f"{p.ward_name}'s neighbourhoods by Index of Multiple Deprivation decile: IMD 2019 on the 2011 "
+               "neighbourhoods, IMD 2025 on the 2021 ones (some were split or merged in 2021). The number in each "
+               f"is its decile. Neighbourhoods are assigned to the ward by best fit, so some reach beyond its "
+               "boundary, and a part of the ward left blank belongs to a neighbourhood assigned to another ward. "
+               f"Sources: {cite('imd2019')}; {cite('imd2025')}; {cite('boundaries')}.")
     return Chart(fig, alt, caption, status="published")
 
 

@@ -339,9 +339,9 @@ def context_table(s: Summary) -> Table | None:
         return (label, fmt_pct(ward_value), fmt_pct(city_value))
 
     rows = [
-        ("Usual residents, Census 2021 (best fit)", fmt_int(_pop(p, "ward", "population_2021")),
+        ("Usual residents, Census 2021 (sum of output areas)", fmt_int(_pop(p, "ward", "population_2021")),
          fmt_int(_pop(p, "city", "population_2021"))),
-        ("Households, Census 2021 (best fit)", fmt_int(_pop(p, "ward", "households_2021")),
+        ("Households, Census 2021 (sum of output areas)", fmt_int(_pop(p, "ward", "households_2021")),
          fmt_int(_pop(p, "city", "households_2021"))),
     ]
     minority_w, minority_c = pr.shares(p.ethnic_minority, "ward"), pr.shares(p.ethnic_minority, "city")

@@ -36,6 +36,7 @@ F_IMD2025 = "imd2025_lsoa21_liverpool_scores_ranks_deciles.csv"
 F_BOUNDARY_OLD = "liverpool_wards_WD22_2004-2023_boundaries.geojson"
 F_BOUNDARY_NEW = "liverpool_wards_WD25_2023on_boundaries.geojson"
 F_LSOA21_BOUNDARIES = "liverpool_lsoa21_boundaries.geojson"
+F_LSOA11_BOUNDARIES = "liverpool_lsoa11_boundaries.geojson"
 CENSUS_DIR = "census2021_lsoa21_liverpool"
 
 
@@ -113,6 +114,9 @@ CSV_OUTPUTS = (
     "deprivation2025_summary",
 )
 GEOJSON_OUTPUTS = {SET_OLD: "wards_2004-2023.geojson", SET_NEW: "wards_2023-.geojson"}
+# The neighbourhoods (LSOAs) each deprivation edition ranks, for the map inside a ward: IMD 2019 ranks the
+# 2011 LSOAs, IMD 2025 the 2021 ones. Properties lsoa_code, lsoa_name.
+LSOA_GEOJSON_OUTPUTS = {"2011": "lsoa11.geojson", "2021": "lsoa21.geojson"}
 LONG_TABLES = ("age", "sex", "ethnicity", "tenure")
 
 SET_ORDER = {SET_OLD: 0, SET_NEW: 1, SET_CITY: 2}

@@ -39,10 +39,13 @@ from cityconv.data.context import (
     F_IMD2025,
     F_LOOKUP11,
     F_LOOKUP21,
+    F_LSOA11_BOUNDARIES,
+    F_LSOA21_BOUNDARIES,
     GEOJSON_OUTPUTS,
     GEOMETRY_DECIMALS,
     INDICATORS_TABLE,
     LONG_TABLES,
+    LSOA_GEOJSON_OUTPUTS,
     METHOD_EXACT,
     NEW_CAVEAT,
     OLD_CAVEAT,
@@ -414,8 +417,9 @@ def _round_geometry(geom: dict, decimals: int) -> dict:
     raise ValueError(f"unexpected geometry type {geom['type']}")
 
 
-def _write_geojson(src: Path, code_key: str, name_key: str, path: Path) -> Path:
-    """Ward code + name only, coordinates rounded to 1e-5 degrees (about 1 m); one feature per line."""
+def _write_geojson(src: Path, code_key: str, name_key: str, path: Path,
+                   names: tuple[str, str] = ("ward_code", "ward_name")) -> Path:
+    """Code + name only (as `names`), coordinates rounded to 1e-5 degrees (about 1 m); one feature per line."""
     from shapely.geometry import mapping, shape
 
     features = json.loads(Path(src).read_text(encoding="utf-8"))["features"]
@@ -427,7 +431,7 @@ def _write_geojson(src: Path, code_key: str, name_key: str, path: Path) -> Path:
             geom = json.loads(json.dumps(geom))  # tuples -> lists
         feature = {
             "type": "Feature",
-            "properties": {"ward_code": f["properties"][code_key], "ward_name": f["properties"][name_key]},
+            "properties": {names[0]: f["properties"][code_key], names[1]: f["properties"][name_key]},
             "geometry": _round_geometry(geom, GEOMETRY_DECIMALS),
         }
         lines.append(json.dumps(feature, separators=(",", ":"), ensure_ascii=False))
@@ -530,6 +534,9 @@ def derive_all(open_data_dir: Path, out_dir: Path) -> list[Path]:
                for name in (*CSV_OUTPUTS, OVERLAPS, INDICATORS_TABLE, DEFINITIONS_TABLE, CHANGE_TABLE)]
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_OLD, "WD22CD", "WD22NM", out_dir / GEOJSON_OUTPUTS[SET_OLD]))
     written.append(_write_geojson(open_data_dir / F_BOUNDARY_NEW, "WD25CD", "WD25NM", out_dir / GEOJSON_OUTPUTS[SET_NEW]))
+    for year, source in (("2011", F_LSOA11_BOUNDARIES), ("2021", F_LSOA21_BOUNDARIES)):  # the ward profiles' LSOA maps
+        written.append(_write_geojson(open_data_dir / source, f"LSOA{year[2:]}CD", f"LSOA{year[2:]}NM",
+                                      out_dir / LSOA_GEOJSON_OUTPUTS[year], names=("lsoa_code", "lsoa_name")))
     from cityconv.data.postcodes import write_index
 
     written.append(write_index(open_data_dir, out_dir))  # the postcode finder's offline index

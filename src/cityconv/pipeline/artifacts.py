@@ -170,6 +170,29 @@ def write_landing(project: Project) -> Path:
     return path
 
 
+def atlas_links_artifact(project: Project) -> Artifact:
+    """The postcode finder's links to every ward profile (`pipeline.atlas.profile_links_markdown`)."""
+    from cityconv.pipeline.atlas import PROFILE_LINKS_FILE
+
+    path = project.generated_dir / PROFILE_LINKS_FILE
+    return Artifact(
+        kind="page", id="atlas-links", stage="book", outputs=(_rel(project, path),),
+        build=lambda: write_atlas_links(project),
+        inputs=("params/*.yml", "data/context/wards.csv", "notebooks/*.ipynb"),
+        code=("cityconv.pipeline.atlas",),
+    )
+
+
+def write_atlas_links(project: Project) -> Path:
+    """Write `book/generated/atlas/profile-links.md` (book/postcode-finder.md includes it) if it changed."""
+    from cityconv.pipeline.atlas import PROFILE_LINKS_FILE, profile_links_markdown
+
+    path = project.generated_dir / PROFILE_LINKS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_if_changed(path, profile_links_markdown(project).encode("utf-8"))
+    return path
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write `data` (via a temporary file) unless the file already holds it; True if it wrote."""
     if path.is_file() and path.read_bytes() == data:
@@ -289,10 +312,10 @@ def atlas_download_artifacts(project: Project) -> list[Artifact]:
 
 
 def book_artifacts(project: Project) -> list[Artifact]:
-    """The book stage, in build order: the source archive and its offer, the landing page, the field kits, the
-    class pack, the atlas's all-wards downloads."""
-    return [*source_artifacts(project), landing_artifact(project), *field_kit_artifacts(project),
-            *class_pack_artifacts(project), *atlas_download_artifacts(project)]
+    """The book stage, in build order: the source archive and its offer, the landing page, the postcode finder's
+    links, the field kits, the class pack, the atlas's all-wards downloads."""
+    return [*source_artifacts(project), landing_artifact(project), atlas_links_artifact(project),
+            *field_kit_artifacts(project), *class_pack_artifacts(project), *atlas_download_artifacts(project)]
 
 
 def print_artifacts(project: Project, ids: list[str] | None = None) -> list[Artifact]:

@@ -118,6 +118,39 @@ def atlas_tasks(project: Project, studies: dict[str, StudyParams], templates: li
     return tasks
 
 
+def finalize_atlas_page(nb, task: RunTask) -> None:
+    """What an atlas page needs after its run: unnumbered figures (captions as text) and, for a profile, the ward
+    in its title."""
+    if task.data_status != ATLAS_DATA_STATUS:
+        return
+    unnumber_figures(nb)
+    title_profile_page(nb, task)
+
+
+CAPTION_TAG = "cityconv-figure-caption"
+
+
+def unnumber_figures(nb) -> None:
+    """Give an atlas page's figures their caption as a paragraph after the image, so Sphinx does not number them.
+
+    Sphinx numbers every captioned figure across the whole book unless the contents are section-numbered
+    (`sphinx.environment.collectors.toctree.assign_figure_numbers`: with no section number every page shares
+    one counter, and `sphinx.transforms.AutoNumbering` gives each captioned figure an id), so the 94 atlas pages
+    read "Fig. 490". A figure with no caption is not numbered; the caption then follows the image as text,
+    after its alt text, which stays on the image.
+    """
+    import nbformat
+
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        figure = cell.get("metadata", {}).get("mystnb", {}).pop("figure", None)
+        if figure and figure.get("caption"):
+            cells.append(nbformat.v4.new_markdown_cell(f"*{myst_escape(figure['caption'])}*",
+                                                       metadata={"tags": [CAPTION_TAG]}))
+    nb.cells = cells
+
+
 def title_profile_page(nb, task: RunTask) -> None:
     """Name the ward in a profile-only page's heading ("Ward profile: Anfield"), which is also its page
     title: 92 pages all titled "Ward profile" would be indistinguishable in tabs, history and search."""
@@ -159,3 +192,32 @@ def atlas_toc_parts(project: Project) -> list[dict]:
     if chapters:  # the hand-written pages of the atlas (the finder links to an index page)
         chapters += [{"file": page} for page in ATLAS_PAGES if (project.root / f"{page}.md").is_file()]
     return [{"caption": ATLAS_CAPTION, "chapters": chapters}] if chapters else []
+
+
+# ---- the postcode finder's links
+
+FINDER_DOC = "book/postcode-finder"
+PROFILE_LINKS_FILE = f"{pages.ATLAS_DIR}/profile-links.md"  # under book/generated/; book/postcode-finder.md includes it
+
+
+def profile_links(project: Project) -> dict[str, str]:
+    """ward code -> link from the postcode finder to that ward's profile, for every ward of both sets."""
+    from cityconv.chapters import ward_pages
+
+    if not (project.context_dir / "wards.csv").exists():
+        return {}
+    where = ward_pages.load_ward_pages(project)
+    if where is None:
+        return {}
+    index = ctx.ward_index(project.context_dir)
+    return {row.code: ward_pages.href(FINDER_DOC, where.doc(row.code, row.boundary_set))
+            for row in index.itertuples() if row.boundary_set in ctx.BOUNDARY_SETS}
+
+
+def profile_links_markdown(project: Project) -> str:
+    """A raw HTML block that hands the finder's script its links (no markup from data: JSON, `<` escaped)."""
+    import json
+
+    data = json.dumps(profile_links(project), sort_keys=True).replace("<", "\\u003c")
+    return f"```{{raw}} html\n<script>window.CITYCONV_PROFILE_LINKS = {data};</script>\n```\n"
+

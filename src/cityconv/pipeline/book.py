@@ -119,11 +119,11 @@ def lift_figure_metadata(nb: nbformat.NotebookNode) -> None:
 
 def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> dict:
     """Hide parameter cells, add the data banner and the provenance box; return the run's record."""
-    from cityconv.pipeline.atlas import title_profile_page
+    from cityconv.pipeline.atlas import finalize_atlas_page
 
     record = take_record(nb)
     lift_figure_metadata(nb)
-    title_profile_page(nb, task)
+    finalize_atlas_page(nb, task)
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
