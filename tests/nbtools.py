@@ -142,3 +142,8 @@ def blank_census_figures(context_dir: Path, ward_code: str) -> None:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame.loc[frame["ward_code"] == ward_code, list(blank)] = ""
         frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def any_title(ax) -> str:
+    """The axes' title wherever the style puts it (the house style sets titles on the left)."""
+    return " ".join(ax.get_title(loc=loc) for loc in ("left", "center", "right"))

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 from cityconv.chapters import overview as ov  # noqa: E402
 from cityconv.data import context as ctx  # noqa: E402
+from nbtools import any_title  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,7 +76,7 @@ def test_every_ward_is_labelled_on_every_map_with_its_table_number(both, indicat
             from shapely.geometry import Point
 
             assert row.geometry.contains(Point(labels[str(numbers[row.ward_code])])), row.ward_name
-        assert "IMD 2019" in chart.fig.get_axes()[0].get_title() or indicator != "imd2019_decile1"
+        assert "IMD 2019" in any_title(chart.fig.get_axes()[0]) or indicator != "imd2019_decile1"
 
 
 def test_the_scale_has_no_grey_band():

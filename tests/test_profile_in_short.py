@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from cityconv.chapters import in_short, indicators  # noqa: E402
 from cityconv.chapters import profile as P  # noqa: E402
 from cityconv.data import context as ctx  # noqa: E402
+from nbtools import any_title  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = REPO / "data" / "context"
@@ -136,7 +137,7 @@ def test_neighbourhood_map_labels_every_neighbourhood_with_its_decile_and_has_it
     in_tables = set(p.lsoas["lsoa_code"]) | (set(p.lsoas2025["lsoa_code"]) if P.lsoa2025_table(p) is not None else set())
     for ax, (edition, year, rows, column) in zip(axes, P.EDITIONS):
         frame = P.neighbourhoods(p, rows, column, year)
-        assert edition in ax.get_title() and year in ax.get_title()
+        assert edition in any_title(ax) and year in any_title(ax)
         assert sorted(t.get_text() for t in ax.texts) == sorted(str(d) for d in frame["decile"])
         assert set(frame["lsoa_code"]) <= in_tables  # every neighbourhood shown is in a table
     assert "IMD 2019" in chart.alt and "IMD 2025" in chart.alt and "table below" in chart.alt
