@@ -106,7 +106,9 @@ def project_at(ref: str, base: Path) -> Path:
 def compare(base: Path, ref: str, jobs: str, skip_atlas: bool, row) -> None:
     """REF's code against this tree's, interleaved so both meet the same load."""
     before_root, after_root = project_at(ref, base), scratch_project(base, "after")
-    sides = {"before": (before_root, {"PYTHONPATH": str(before_root / "src")}), "after": (after_root, {})}
+    # Each side runs the package from its own copy: editing the tree while this runs changes neither.
+    sides = {side: (root, {"PYTHONPATH": str(root / "src")}) for side, root in (("before", before_root),
+                                                                              ("after", after_root))}
     ids = real_ids(after_root)
     assert real_ids(before_root) == ids, "the two trees have different wards and studies"
     results: dict[str, dict[str, float]] = {"before": {}, "after": {}}

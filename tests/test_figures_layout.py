@@ -142,6 +142,7 @@ def chapter_charts() -> list[tuple[str, object]]:
     return [(name, chart) for name, chart in charts if chart is not None]
 
 
+@pytest.mark.slow  # loads a ward and draws about fifteen charts
 def test_the_chapters_charts_fit_their_canvas_in_one_draw() -> None:
     charts = chapter_charts()
     assert len(charts) >= 8

@@ -127,8 +127,9 @@ def _fitting_layout(engine):
     Why: constrained layout leaves the width of titles and x-axis labels out (so a long title does
     not squash its axes), and a left-aligned title longer than the room right of its axes' left edge
     ran off the canvas; `bbox_inches="tight"` used to rescue it by drawing the figure again on a
-    larger canvas. Here, once the layout is made, such a text is re-wrapped to the room it has and,
-    only then, the layout made again: no second drawing of the figure.
+    larger canvas. Here such a text is wrapped before the layout to the room the layout will leave it
+    (predicted from the width of the y axis), and checked after it: a miss is re-wrapped and laid out
+    once more. Either way the figure is drawn once.
     """
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -238,7 +239,8 @@ def figure_png(fig) -> bytes:
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         return _rgb_png(image)
     finally:
-        fig.set_layout_engine(engine_before)
+        if fig.get_layout_engine() is not engine_before:
+            fig.set_layout_engine(engine_before)
         fig.set_canvas(canvas_before)
         fig.dpi = dpi_before
         fig.set_facecolor(face_before)
@@ -261,9 +263,12 @@ def _grown_png(fig, renderer) -> bytes:
                   "drawn again on a larger canvas", stacklevel=3)
     box = fig.get_tightbbox(renderer).padded(mpl.rcParams["savefig.pad_inches"])
     engine = fig.get_layout_engine()
+    buffer = io.BytesIO()
+    if engine is None:
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=box, facecolor="white")
+        return _rgb_png(Image.open(buffer))
     fig.set_layout_engine("none")  # laid out already: savefig must not lay it out (and draw) again
     try:
-        buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=box, facecolor="white")
     finally:
         fig.set_layout_engine(engine)
