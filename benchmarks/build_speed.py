@@ -32,6 +32,7 @@ import io
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -65,12 +66,27 @@ def real_ids(root: Path) -> list[str]:
     return sorted(params)
 
 
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of this process's finished children and their descendants (kernels, workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+LAST_CPU = {"seconds": 0.0}  # CPU seconds of the last `run_cityconv`, with every process it started
+
+
 def run_cityconv(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
-    """Seconds for `cityconv run …` and what it printed (exits on failure)."""
+    """Seconds for `cityconv run …` and what it printed (exits on failure); its CPU time goes to LAST_CPU.
+
+    CPU time, unlike elapsed time, hardly depends on what else the machine runs: on a shared machine it
+    is the steadier comparison of two versions of the code.
+    """
+    cpu = children_cpu_seconds()
     started = time.perf_counter()
     result = subprocess.run([CITYCONV, "run", "--root", str(root), *args], capture_output=True, text=True,
                             env={**os.environ, **(env or {})})
     took = time.perf_counter() - started
+    LAST_CPU["seconds"] = children_cpu_seconds() - cpu
     if result.returncode != 0:
         sys.exit(f"cityconv run {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     return took, result.stdout
@@ -121,19 +137,22 @@ def compare(base: Path, ref: str, jobs: str, skip_atlas: bool, row) -> None:
             clean(root)
             took, output = run_cityconv(root, "--force", "--jobs", jobs, *args, env=env)
             results[side][name] = took
+            results[side][f"{name}-cpu"] = LAST_CPU["seconds"]
             done = re.search(r"Runs: (\d+) done", output)
             results[side][f"{name}-notebooks"] = float(done.group(1)) if done else 0.0
             if name == "warm":
                 chapters[side] = chapter_seconds(output)
-            row(f"{side:6} ({ref if side == 'before' else 'this tree'}): {name:9} {took:7.1f} s "
-                f"({int(results[side][f'{name}-notebooks'])} notebooks)")
+            row(f"{side:6} ({ref if side == 'before' else 'this tree'}): {name:9} {took:7.1f} s, "
+                f"CPU {LAST_CPU['seconds']:7.1f} s ({int(results[side][f'{name}-notebooks'])} notebooks)")
     for side in ("before", "after"):
         r = results[side]
         row(f"{side:6}: real book papermill/warm {r['papermill'] / r['warm']:4.2f}x"
             + (f"; atlas-sized book cold {r['atlas']:6.1f} s, {r['atlas'] / max(r['atlas-notebooks'], 1):.2f} s a notebook"
                if "atlas" in r else ""))
+        row(f"{side:6}: real book papermill/warm in CPU time {r['papermill-cpu'] / r['warm-cpu']:4.2f}x")
     for name in [n for n, _ in runs]:
-        row(f"after/before, {name:9}: {results['after'][name] / results['before'][name]:4.2f}")
+        row(f"after/before, {name:9}: elapsed {results['after'][name] / results['before'][name]:4.2f}, "
+            f"CPU {results['after'][f'{name}-cpu'] / results['before'][f'{name}-cpu']:4.2f}")
     row("chapter time in the warm real-book runs (seconds, summed over wards):")
     row(f"  {'template':32} {'before':>7} {'after':>7} {'after/before':>12}")
     for template in sorted(chapters["before"], key=lambda t: -chapters["before"][t]):
