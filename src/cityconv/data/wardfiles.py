@@ -43,7 +43,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
@@ -83,6 +85,36 @@ FILE_ORDER = (
     "quotes",
     "findings_statements",
 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Folders the pipeline's planner has validated
+
+#: Set by the pipeline for each notebook it runs: the fingerprints (`folder_fingerprint`) of the data
+#: folders its plan validated, separated by spaces. A chapter run by hand has none, so it validates.
+VALIDATED_FOLDERS_ENV = "CITYCONV_VALIDATED_FOLDERS"
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """The folder's absolute path and its entries' names, sizes and modification times, as one digest.
+
+    Why not the files' content: taking it must cost far less than the validation it stands in for,
+    and any save of a file changes its modification time. Listing the folder also records it for the
+    run cache, as the validation's listing did.
+    """
+    folder = Path(folder).resolve()
+    digest = hashlib.sha256(str(folder).encode() + b"\0")
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            info = entry.stat()
+            digest.update(f"{entry.name}\0{entry.is_dir()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def validated_by_planner(folder: Path) -> bool:
+    """Whether the pipeline that runs this notebook validated `folder` as it is now (so checking it again is waste)."""
+    trusted = os.environ.get(VALIDATED_FOLDERS_ENV, "").split()
+    return bool(trusted) and Path(folder).is_dir() and folder_fingerprint(folder) in trusted
 
 
 # --------------------------------------------------------------------------------------------------
@@ -194,8 +226,8 @@ def validate_city_dir(city_dir: Path, root: Path) -> list[Problem]:
 
 
 def load_city_data(city_dir: Path, root: Path) -> dict[str, pd.DataFrame]:
-    """The city-level tables, validated and typed; raises InputError listing every problem."""
-    problems = validate_city_dir(city_dir, root)
+    """The city-level tables, validated (unless the pipeline's plan did) and typed; raises InputError listing every problem."""
+    problems = [] if validated_by_planner(city_dir) else validate_city_dir(city_dir, root)
     if problems:
         raise InputError(problems)
     frames = {}
@@ -701,11 +733,12 @@ def load_ward_data(data_dir: Path, root: Path | None = None) -> WardData:
     Raises `InputError` listing every problem if the folder does not validate. Enumerated codes load
     as pandas categoricals (ordered where the schema says so), integers as Int64, numbers as Float64,
     dates as datetime64, text as string; blank cells are missing values. A column the schema allows
-    to be absent loads as all-missing.
+    to be absent loads as all-missing. Under the pipeline, a folder its plan validated, unchanged since,
+    is not validated again (`validated_by_planner`); run by hand, it always is.
     """
     data_dir = Path(data_dir)
     root = Path(root) if root is not None else data_dir.parent
-    problems = validate_data_dir(data_dir, root)
+    problems = [] if validated_by_planner(data_dir) else validate_data_dir(data_dir, root)
     if problems:
         raise InputError(problems)
     questionnaire, _ = ward_questionnaire(data_dir, root)

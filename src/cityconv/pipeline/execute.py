@@ -112,10 +112,11 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
     started = time.perf_counter()
     task.output_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = task.output_path.with_name(f".{task.output_path.stem}.{os.getpid()}.running.ipynb")
-    # The kernel inherits our environment: point it at this project for the run, then restore, so
-    # an in-process run (--jobs 1, tests) leaves the caller's environment as it found it.
-    previous_root = os.environ.get("CITYCONV_ROOT")
-    os.environ["CITYCONV_ROOT"] = str(task.root)
+    # The kernel inherits our environment: point it at this project (and what the plan validated) for
+    # the run, then restore, so an in-process run (--jobs 1, tests) leaves the caller's environment as it found it.
+    environment = task.kernel_environment()
+    previous = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     attempts = 0
     failure: Failure | None = None
     record: dict | None = None
@@ -186,10 +187,11 @@ def execute_task(task: RunTask, engine_options: dict | None = None, publish: boo
     finally:
         if tmp.exists():
             tmp.unlink()
-        if previous_root is None:
-            os.environ.pop("CITYCONV_ROOT", None)
-        else:
-            os.environ["CITYCONV_ROOT"] = previous_root
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     status: Literal["done", "failed"] = "failed" if failure else "done"
     return RunResult(task, status, time.perf_counter() - started, failure, attempts, record, finished, artifact_text)
 

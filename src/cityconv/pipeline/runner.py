@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -127,7 +127,7 @@ def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Proble
     Driven by the paths templates declare in `reads`, so a new template that reads these files is
     protected without naming it here; a broken rule stops everything before any notebook runs.
     """
-    present = {path.relative_to(project.root).as_posix() for pattern in patterns for path in project.root.glob(pattern)}
+    present = _shared_paths(project, patterns)
     problems: list[Problem] = []
     if any(path.startswith("data/evidence/") for path in present):
         from cityconv.data.evidence import validate_evidence
@@ -146,6 +146,18 @@ def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Proble
 
         problems += validate_city_dir(project.data_dir / "city", project.root)
     return problems
+
+
+def _shared_paths(project: Project, patterns: set[str]) -> set[str]:
+    """The project files the planned runs' `reads` patterns match, project-relative."""
+    return {path.relative_to(project.root).as_posix() for pattern in patterns for path in project.root.glob(pattern)}
+
+
+def _validated_folder(folder: Path) -> list[str]:
+    """`folder`'s fingerprint, taken before it is checked (a later edit then fails to match), if it exists."""
+    from cityconv.data.wardfiles import folder_fingerprint
+
+    return [folder_fingerprint(folder)] if folder.is_dir() else []
 
 
 def _load_denylist_quietly():
@@ -205,6 +217,7 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     denylist = _load_denylist_quietly()
     chapters: dict[str, list[Template]] = {}
     tasks: list[RunTask] = []
+    validated_folders: list[str] = []  # handed to every run: its loader need not check these again
     failed_wards: dict[str, list[Problem]] = dict(bad_params)
     not_started: dict[str, list[Problem]] = {}
     for study_id, params in studies.items():
@@ -222,8 +235,11 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
         ]
         problems += _validate_ward(project, params)
         data_inputs = [project.params_file(study_id), *([project.root / params.data_dir] if params.data_dir else [])]
+        fingerprint = _validated_folder(project.root / params.data_dir) if params.kind == "ward" and params.data_dir else []
         data_problems = checks.check(f"data:{study_id}", data_inputs,
                                      lambda params=params: _validate_data(project, params, denylist))
+        if not data_problems:
+            validated_folders += fingerprint
         if data_problems and _not_started(project, params):
             not_started[study_id] = data_problems
             chosen = [t for t in chosen if not t.uses_records]  # the profile needs only open data
@@ -257,9 +273,18 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
     patterns = {pattern for task in tasks for pattern in task.declared_reads}
     shared_inputs = [project.params_dir, *(project.data_dir / name for name in ("evidence", "recommendations", "city"))]
-    problems += checks.check("shared:" + ",".join(sorted(patterns)), shared_inputs,
-                             lambda: _validate_shared_inputs(project, patterns))
+    city = project.data_dir / "city"
+    if any(path.startswith("data/city/") for path in _shared_paths(project, patterns)):
+        city_fingerprint = _validated_folder(city)
+    else:
+        city_fingerprint = []  # no planned run reads it, so the plan does not check it
+    shared_problems = checks.check("shared:" + ",".join(sorted(patterns)), shared_inputs,
+                                   lambda: _validate_shared_inputs(project, patterns))
+    problems += shared_problems
+    if not shared_problems:
+        validated_folders += city_fingerprint
     checks.save()
+    tasks = [replace(task, validated_folders=tuple(validated_folders)) for task in tasks]
     return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
                 failed_wards=failed_wards, not_started=not_started)
 

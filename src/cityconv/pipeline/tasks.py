@@ -28,6 +28,9 @@ class RunTask:
     declared_reads: tuple[str, ...] = ()  # the template's `reads` patterns (shared inputs it may open)
     produces: str | None = None  # an artifact file saved beside the output (stage 1 of a ward's runs)
     time_limit: float | None = None  # seconds the whole notebook may run (None: the template's or the default)
+    # Fingerprints of the data folders this run's plan validated (`cityconv.data.wardfiles.folder_fingerprint`):
+    # the chapter's loader does not check them again. Not an input of the run: a hint that saves work.
+    validated_folders: tuple[str, ...] = ()
 
     @property
     def artifact_path(self) -> Path | None:
@@ -37,6 +40,12 @@ class RunTask:
     def reads_findings(self) -> bool:
         """Whether this chapter reads its ward's findings artifact (declared in the template's `reads`)."""
         return any("findings.json" in pattern for pattern in self.declared_reads)
+
+    def kernel_environment(self) -> dict[str, str]:
+        """What the kernel that runs this task finds in its environment: the project, and what the plan validated."""
+        from cityconv.data.wardfiles import VALIDATED_FOLDERS_ENV
+
+        return {"CITYCONV_ROOT": str(self.root), VALIDATED_FOLDERS_ENV: " ".join(self.validated_folders)}
 
     @property
     def label(self) -> str:

@@ -69,6 +69,7 @@ def warm_up() -> None:
         package = importlib.import_module(name)
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{name}."):
             importlib.import_module(info.name)
+    warm_fonts()
     unload_package_modules()  # their third-party imports stay
     global _BASELINE
     _BASELINE = snapshot_state()
@@ -76,6 +77,31 @@ def warm_up() -> None:
 
     gc.collect()
     gc.freeze()  # the warmed-up heap is permanent: the collection in every reset skips it
+
+
+def warm_fonts() -> None:
+    """Draw one small figure in the house style, so every notebook on this kernel finds its fonts loaded.
+
+    matplotlib finds, opens and caches a font file on first use in a process (its `findfont` and
+    `get_font` caches), which a fresh kernel pays on its first figure. The house style is applied
+    inside an rc context: the state the kernel returns to between notebooks stays matplotlib's own.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from cityconv.present.style import use_house_style
+
+    with matplotlib.rc_context():
+        use_house_style()
+        fig = Figure(figsize=(3, 2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.bar(["a", "b"], [1, 2], label="bars")
+        ax.set_title("Title")
+        ax.set_xlabel("label")
+        ax.legend(title="legend")
+        fig.suptitle("Figure")
+        FigureCanvasAgg(fig).draw()
 
 
 def _pandas_options() -> dict:
@@ -148,8 +174,12 @@ def unload_package_modules() -> None:
             del sys.modules[name]
 
 
-def reset_kernel_state(shell, root: str) -> None:
-    """Put this kernel back to its warmed-up state and point it at the project `root`."""
+def reset_kernel_state(shell, root: str, environment: dict[str, str] | None = None) -> None:
+    """Put this kernel back to its warmed-up state and point it at the project `root`.
+
+    `environment`: variables the next notebook finds set (`RunTask.kernel_environment`), as a fresh
+    kernel started for it would inherit them.
+    """
     import random
     import warnings
 
@@ -183,6 +213,7 @@ def reset_kernel_state(shell, root: str) -> None:
     os.environ.clear()
     os.environ.update(base["environ"])
     os.environ["CITYCONV_ROOT"] = root
+    os.environ.update(environment or {})
     sys.path[:] = base["sys_path"]
     unload_package_modules()
     # Directory caches of the import system and importlib.metadata: a fresh kernel lists folders
@@ -349,10 +380,10 @@ class WarmKernel:
         if content.get("status") != "ok":
             raise KernelGone(f"{content.get('ename')}: {content.get('evalue')}")
 
-    def reset(self, root: str) -> None:
+    def reset(self, root: str, environment: dict[str, str] | None = None) -> None:
         self.run_code(
             "__import__('cityconv.pipeline.warm_kernel', fromlist=['_'])"
-            f".reset_kernel_state(get_ipython(), {root!r})"
+            f".reset_kernel_state(get_ipython(), {root!r}, {dict(environment or {})!r})"
         )
 
     def _due_for_recycling(self) -> bool:
@@ -371,7 +402,7 @@ class WarmKernel:
             try:
                 if self._due_for_recycling():
                     self.restart()
-                self.reset(str(task.root))
+                self.reset(str(task.root), task.kernel_environment())
             except KernelGone as exc:
                 self.shutdown()
                 if attempt == 2:
