@@ -84,7 +84,7 @@ test: install $(CFF_STAMP) browser-deps
 	$(BIN)/python -m pytest -m "" -p no:xdist $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: install $(CFF_STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 
 # Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with
 # working copies of the explorer notebooks (a copy is made once, so a teacher's edits survive and

@@ -51,26 +51,13 @@ def real_book_pdfs(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
     return built_pdfs(tmp_path_factory)
 
 
-def _uses_a_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(defs and defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by marker, and before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by marker
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark real-book users `realbook`, and run them after the rest (the real book is built in the
-    background meanwhile: `pytest_collection_finish`).
-
-    A test that uses a module-scoped fixture (a template run, the browser audit of every page) joins its
-    module's xdist group, so under `--dist loadgroup` that module's tests run on one worker and the
-    fixture is made once, not once per worker. A test already in a group keeps it."""
+    background meanwhile: `pytest_collection_finish`)."""
     for item in items:
         if REAL_BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.realbook)
-        if _uses_a_module_fixture(item) and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     items.sort(key=lambda item: item.get_closest_marker("realbook") is not None)
 
 
