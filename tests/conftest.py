@@ -15,9 +15,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from nbtools import REPO, make_mini_project  # noqa: E402
-from real_book import built_book, built_pdfs  # noqa: E402
+from real_book import built_book, built_pdfs, finish_background_build, start_building_in_background  # noqa: E402
 
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
+
+#: Key of the background real-book build's thread in the session's stash (set when a real-book test is selected).
+BACKGROUND_BUILD = pytest.StashKey["object"]()
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +53,27 @@ def real_book_pdfs(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by marker
 def pytest_collection_modifyitems(config, items) -> None:
-    """Mark real-book users `realbook`, and run them after the rest (an xdist worker then builds the
-    book while the other is still busy with quick tests)."""
+    """Mark real-book users `realbook`, and run them after the rest (the real book is built in the
+    background meanwhile: `pytest_collection_finish`)."""
     for item in items:
         if REAL_BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.realbook)
     items.sort(key=lambda item: item.get_closest_marker("realbook") is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the selection is final: if it holds a real-book test, start building the real book now, in
+    the background, so the build overlaps the quick tests (the real-book tests run last and wait for it).
+    Under xdist each worker starts one; the session's file lock lets the first build and the other wait."""
+    if not any(item.get_closest_marker("realbook") for item in session.items):
+        return
+    if getattr(session.config.option, "collectonly", False):
+        return
+    factory = session.config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's tmp_path_factory
+    session.stash[BACKGROUND_BUILD] = start_building_in_background(factory)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    thread = session.stash.get(BACKGROUND_BUILD, None)
+    if thread is not None:
+        finish_background_build(thread, aborted=bool(session.shouldfail or session.shouldstop))

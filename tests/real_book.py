@@ -6,7 +6,10 @@ command line (`cityconv build --root <copy>`), so the tests see exactly what a r
 
 Under pytest-xdist every worker is a process of its own: the build sits in the session's shared
 temporary folder behind a file lock, so the first worker to ask builds it and the others wait for
-it and reuse it (a failed build is recorded too, and fails every test that asks, once).
+it and reuse it (a failed build is recorded too, and fails every test that asks, once). When the
+session has selected any real-book test, each worker starts asking as soon as collection is done, in a
+background thread (`start_building_in_background`, from tests/conftest.py): the build then overlaps the
+quick tests instead of leaving one worker idle waiting for it at the end of the run.
 The fixtures that hand it out are in tests/conftest.py; a test that uses them is marked `realbook`.
 
 WRITERS: most tests only read the copy. The few that write into it (`cityconv run` again, printing the
@@ -21,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -67,8 +71,9 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return skip
 
 
-def _once(folder: Path, name: str, make) -> dict:
-    """`make()`'s JSON-able outcome, computed by the first process of the session to ask and then read by all."""
+def _record_once(folder: Path, name: str, make) -> dict:
+    """Run `make()` unless a process of this session already has, and return the recorded outcome
+    ({"ok": result} or {"error": message}); the file lock makes every other asker wait for it."""
     outcome = folder / f"{name}.json"
     with FileLock(str(folder / f"{name}.lock")):
         if not outcome.exists():
@@ -77,7 +82,12 @@ def _once(folder: Path, name: str, make) -> dict:
             except Exception as error:  # recorded so that every worker fails the same way, once
                 result = {"error": str(error)}
             outcome.write_text(json.dumps(result), encoding="utf-8")
-        recorded = json.loads(outcome.read_text(encoding="utf-8"))
+        return json.loads(outcome.read_text(encoding="utf-8"))
+
+
+def _once(folder: Path, name: str, make) -> dict:
+    """`make()`'s JSON-able outcome, computed by the first process of the session to ask and then read by all."""
+    recorded = _record_once(folder, name, make)
     if "error" in recorded:
         pytest.fail(recorded["error"], pytrace=False)
     return recorded["ok"]
@@ -87,25 +97,44 @@ class BuildFailed(Exception):
     pass
 
 
-def _build_copy(root: Path) -> str:
-    shutil.copytree(REPO, root, ignore=_ignore, symlinks=True)
+#: `cityconv build` processes running for this worker (`finish_background_build` ends them when a session is stopped early).
+_BUILDS: list[subprocess.Popen] = []
+
+
+def _build_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "CITYCONV_ROOT"}
     env.setdefault("CITYCONV_OPEN_DATA", str((REPO / ".." / "shared" / "open-data").resolve()))
+    return env
+
+
+def _build_copy(root: Path, env: dict[str, str] | None = None) -> str:
+    """Copy the repository to `root` and build it there; `env` is the build's environment, taken before
+    any test could change this process's (a background build starts while tests run)."""
+    env = env if env is not None else _build_environment()
+    shutil.copytree(REPO, root, ignore=_ignore, symlinks=True)
     # The copy is a git repository of its own, so a test can show that a build leaves it clean.
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
     for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
         subprocess.run([*git, *step], cwd=root, check=True, capture_output=True)
-    result = subprocess.run(
+    with subprocess.Popen(
         [str(VENV_BIN / "cityconv"), "build", "--root", str(root)],
-        capture_output=True, text=True, timeout=1800, env=env, cwd=root,
-    )
-    log = result.stdout + result.stderr
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root,
+    ) as process:
+        _BUILDS.append(process)
+        try:
+            stdout, stderr = process.communicate(timeout=1800)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise BuildFailed("cityconv build of the copy took over 30 minutes") from None
+        finally:
+            _BUILDS.remove(process)
+    log = stdout + stderr
     (root.parent / "build.log").write_text(log, encoding="utf-8")  # beside the copy: the copy stays clean
-    rendered = "Book:" in result.stdout and (root / "_build" / "html" / "index.html").exists()
+    rendered = "Book:" in stdout and (root / "_build" / "html" / "index.html").exists()
     if not rendered:
-        raise BuildFailed(f"cityconv build of the copy failed (exit {result.returncode}):\n{log[-6000:]}")
-    if result.returncode != 0:  # every chapter of the real book must run: a failed one is missing
-        raise BuildFailed(f"cityconv build of the copy had failed runs (exit {result.returncode}):\n{log[-6000:]}")
+        raise BuildFailed(f"cityconv build of the copy failed (exit {process.returncode}):\n{log[-6000:]}")
+    if process.returncode != 0:  # every chapter of the real book must run: a failed one is missing
+        raise BuildFailed(f"cityconv build of the copy had failed runs (exit {process.returncode}):\n{log[-6000:]}")
     return str(root)
 
 
@@ -113,6 +142,23 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project root of the session's built copy of the repository (built once, by whichever worker asks first)."""
     folder = session_folder(tmp_path_factory)
     return Path(_once(folder, "real-book", lambda: _build_copy(folder / "real-book" / "repo")))
+
+
+def start_building_in_background(tmp_path_factory: pytest.TempPathFactory) -> threading.Thread:
+    """Start the session's real-book build now, in a thread, so that it runs while this worker (and the
+    other) carry on with the tests that do not need it; `built_book` then waits on the same file lock.
+
+    The build itself is a `cityconv build` subprocess, so the thread holds no Python lock while it runs.
+    A failure is recorded in the outcome file and reported by `built_book` to every test that asks.
+    """
+    folder = session_folder(tmp_path_factory)
+    env = _build_environment()
+    thread = threading.Thread(
+        target=_record_once, name="real-book-build", daemon=True,
+        args=(folder, "real-book", lambda: _build_copy(folder / "real-book" / "repo", env)),
+    )
+    thread.start()
+    return thread
 
 
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
@@ -128,3 +174,12 @@ def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, li
 
     pdfs = _once(session_folder(tmp_path_factory), "real-book-pdfs", make)
     return root, Path(pdfs["book"]), [Path(p) for p in pdfs["briefings"]]
+
+
+def finish_background_build(thread: threading.Thread, aborted: bool) -> None:
+    """At the end of a worker's session: wait for a build the other worker may still need, or, when the
+    session was stopped early (-x, Ctrl-C), end it rather than leave a build running on its own."""
+    if aborted:
+        for process in list(_BUILDS):
+            process.terminate()
+    thread.join()

@@ -1,10 +1,17 @@
 """The built book in a real browser: every page loads cleanly, links and images work, search works,
-and axe-core finds no serious or critical accessibility problem (WCAG 2.1 A and AA).
+axe-core finds no serious or critical accessibility problem (WCAG 2.1 A and AA), and no page scrolls
+sideways on a phone.
 
 A session fixture builds the real book in a temporary copy of the repository (tests/real_book.py), serves
-`_build/html` on 127.0.0.1 and opens every page in headless Debian Chromium (Playwright's Python API,
-no browser download). Requests that leave 127.0.0.1 are blocked and reported: the book must work
-offline. Screenshots and the full axe report go to `test-artifacts/` (gitignored).
+`_build/html` on 127.0.0.1 and opens every page once in headless Debian Chromium (Playwright's Python API,
+no browser download): at 1280 px for the desktop checks, then, in the same visit, narrowed to 390 px
+(an iPhone 12–15 in portrait) for the phone checks. Requests that leave 127.0.0.1 are blocked and
+reported: the book must work offline. Screenshots and the full axe report go to `test-artifacts/`
+(gitignored).
+
+The ward atlas's 90-odd profile pages are one template run per ward: the browser opens a declared sample
+that covers every shape of page (`ATLAS_SAMPLE`); tests/realbook/test_atlas_profiles_html.py checks all of
+them as HTML and that each has the shape of a sampled one.
 
 Skips with a reason when Chromium or `node_modules/axe-core` is absent; fails instead when
 CITYCONV_REQUIRE_BROWSER=1 (CI).
@@ -20,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from atlas_sample import ATLAS_PROFILE, ATLAS_SAMPLE, atlas_ward
 from real_book import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.browser
@@ -27,6 +35,8 @@ pytestmark = pytest.mark.browser
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
 VIEWPORT = {"width": 1280, "height": 900}
+#: An iPhone 12–15 in portrait, in CSS pixels: the phone checks narrow the page to this in the same visit.
+PHONE = {"width": 390, "height": 844}
 
 _COLLECT_JS = """() => ({
   links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
@@ -45,6 +55,49 @@ class PageReport:
     links: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
     axe: list[dict] = field(default_factory=list)
+    phone: dict | None = None  # what the page measured at 390 px wide (None for a redirect page)
+
+
+#: The widest elements reaching past the right edge of the screen, outermost first, skipping those inside
+#: a box that scrolls on its own (they cannot widen the page).
+_OVERFLOW_JS = """() => {
+  const root = document.scrollingElement;
+  const limit = root.clientWidth;
+  const scrollsOnItsOwn = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    Array.from(el.classList).slice(0, 3).map((c) => '.' + c).join('');
+  const offenders = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= limit + 1 || scrollsOnItsOwn(el)) continue;
+    if (getComputedStyle(el).position === 'fixed') continue;
+    offenders.push(`${name(el)} (right edge ${Math.round(box.right)} px)`);
+    if (offenders.length >= 5) break;
+  }
+  return {scrollWidth: root.scrollWidth, clientWidth: limit, offenders};
+}"""
+
+#: Every wide table box: scrolled to its right end, is its first column still at the box's left edge?
+_STICKY_JS = """() => Array.from(document.querySelectorAll('div.cityconv-table-scroll'))
+  .filter((box) => box.scrollWidth > box.clientWidth + 1)
+  .map((box) => {
+    box.scrollLeft = box.scrollWidth;
+    const first = box.querySelector('tbody tr > :first-child');
+    const title = (box.querySelector('caption strong') || box).textContent.trim().slice(0, 60);
+    if (!first) return {title, offset: null, position: null};
+    const offset = first.getBoundingClientRect().left - box.getBoundingClientRect().left;
+    box.scrollLeft = 0;
+    return {title, offset: Math.round(offset), position: getComputedStyle(first).position};
+  })"""
+
+#: Two animation frames: the theme's resize handlers have run and the narrowed page is laid out.
+_SETTLE_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def html_pages(site: Path) -> list[str]:
@@ -56,19 +109,9 @@ def html_pages(site: Path) -> list[str]:
     )
 
 
-# The ward atlas's profile pages are one template run for 90-odd wards; the browser audits open a
-# spread sample of them (test_atlas_in_browser checks every ward code has a page, linked from its index).
-ATLAS_PROFILE = re.compile(r"^book/generated/atlas/e0\d{7}/")
-ATLAS_SAMPLE = 4
-
-
 def audited_pages(site: Path) -> list[str]:
-    """The pages the browser audits open: every page, with a spread sample of the atlas profiles."""
-    pages = html_pages(site)
-    profiles = [p for p in pages if ATLAS_PROFILE.match(p)]
-    step = max(1, len(profiles) // ATLAS_SAMPLE)
-    sample = set(profiles[::step][:ATLAS_SAMPLE]) | set(profiles[-1:])
-    return [p for p in pages if not ATLAS_PROFILE.match(p) or p in sample]
+    """The pages the browser audits open: every page, with the declared sample of the atlas profiles."""
+    return [p for p in html_pages(site) if not ATLAS_PROFILE.match(p) or atlas_ward(p) in ATLAS_SAMPLE]
 
 
 def redirect_target(page: Path) -> str | None:
@@ -110,9 +153,19 @@ def run_axe(page) -> list[dict]:
     ]
 
 
+def measure_on_a_phone(page) -> dict:
+    """Narrow the open page to a phone's width and measure what sticks out (the phone checks below)."""
+    page.set_viewport_size(PHONE)
+    page.evaluate(_SETTLE_JS)
+    measured = page.evaluate(_OVERFLOW_JS)
+    measured["wide_tables"] = page.evaluate(_STICKY_JS)
+    return measured
+
+
 @pytest.fixture(scope="module")
 def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
-    """Open every page once; record console errors, requests, links, images and axe results."""
+    """Open every page once; record console errors, requests, links, images and axe results at desktop
+    width, then narrow the same page to 390 px and record what sticks out past a phone's screen."""
     reports: dict[str, PageReport] = {}
     for path in audited_pages(site):
         report = reports[path] = PageReport(path)
@@ -126,6 +179,7 @@ def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
             collected = page.evaluate(_COLLECT_JS)
             report.links, report.images = collected["links"], collected["images"]
             report.axe = run_axe(page)
+            report.phone = measure_on_a_phone(page)
         finally:
             context.close()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -249,3 +303,28 @@ def test_screenshots_of_landing_page_and_a_chapter(site: Path, base_url: str, br
         finally:
             context.close()
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
+
+
+def _phone_widths(audit: dict[str, PageReport]) -> dict[str, dict]:
+    return {path: report.phone for path, report in audit.items() if report.phone is not None}
+
+
+def test_no_page_scrolls_sideways_on_a_phone(audit) -> None:
+    """No page is wider than the screen at 390 CSS pixels: `scrollWidth <= clientWidth` of the document.
+    A wide table may still scroll inside its own box (`div.cityconv-table-scroll`): checked below."""
+    phone_widths = _phone_widths(audit)
+    assert len(phone_widths) >= 20, f"expected every page of the book, measured {len(phone_widths)}"
+    wide = {path: m for path, m in phone_widths.items() if m["scrollWidth"] > m["clientWidth"]}
+    assert not wide, "pages wider than a 390 px phone screen:\n" + "\n".join(
+        f"- {path}: {m['scrollWidth']} px > {m['clientWidth']} px; sticking out: "
+        f"{', '.join(m['offenders']) or 'nothing found outside a scrolling box'}"
+        for path, m in sorted(wide.items())
+    )
+
+
+def test_wide_tables_scroll_in_their_own_box_with_the_first_column_in_view(audit) -> None:
+    tables = [(path, t) for path, m in _phone_widths(audit).items() for t in m["wide_tables"]]
+    assert tables, "expected at least one table wider than a phone screen (the survey and comparison tables are)"
+    lost = [f"- {path}: {t['title']!r} (first column {t['position']}, {t['offset']} px from the box's edge)"
+            for path, t in tables if t["position"] != "sticky" or t["offset"] is None or abs(t["offset"]) > 1]
+    assert not lost, "wide tables whose first column scrolls out of view:\n" + "\n".join(lost)
