@@ -1327,7 +1327,7 @@ def neighbourhood_map(p: WardProfile) -> Chart | None:
         ax.set_ylim(bounds[:, 1].min() - pad, bounds[:, 3].max() + pad)
         ax.set_aspect(1 / math.cos(math.radians(ward.centroid.y)))
         ax.set_axis_off()
-        ax.set_title(f"{edition} ({year} neighbourhoods)", fontsize=11)
+        ax.set_title(f"{edition}\n({year} neighbourhoods)", fontsize=11, loc="center")  # fits a narrow map panel
     handles = [Patch(facecolor=colours[k - 1], label=_decile_label(k)) for k in DECILES]
     handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.6, label=f"{p.ward_name} boundary"))
     fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8,
