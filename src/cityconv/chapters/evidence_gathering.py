@@ -166,9 +166,9 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
                           "Status": list(sc["Status"]),
                           "Basis of the delivered figure": list(sc["Basis of the delivered figure"])})
     frame = frame.set_index("What was counted")
-    return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
-                 source=(f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
-                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives)",
+    return Table(frame, title=f"The aims' targets: target and delivered, {fw.ward_name}",
+                 source=(f"{PUBLISHED_SOURCE} (aims and targets); status, delivered figures and reasons: "
+                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (aims)",
                  units="Number of residents, participants, focus groups or workshops, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
@@ -194,7 +194,7 @@ def scorecard_reasons_text(fw: Fieldwork) -> str | None:
 def scorecard_text(fw: Fieldwork) -> str:
     sc = scorecard(fw)
     if sc is None:
-        return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
+        return f"No aims are recorded for {fw.ward_name}, so no scorecard can be shown."
     count = facts.aim_count(fw.frame("objectives"))
     adapted = facts.aims_by_status(fw.frame("objectives"))["adapted"]
     words = f"{fmt_int(adapted)} aim{'s were' if adapted != 1 else ' was'}"
