@@ -83,8 +83,8 @@ def test_landing_page_has_five_to_seven_linked_findings_then_three_lines_on_how_
     found, sure = text.split("**How sure are these findings?**")
     items = [line for line in found.splitlines() if line.startswith("- ")]
     assert 5 <= len(items) <= 7, items
-    for item in items:  # the slides name no method: the link says the book checks it on its own records
-        assert re.search(r"\(Checked against reconstructed records in \{doc\}`generated/clubmoor/\d\d-[a-z-]+`\.\)$",
+    for item in items:  # the slides name no method: the link says where the book sets it beside its records
+        assert re.search(r"\(Set beside rebuilt records in \{doc\}`generated/clubmoor/\d\d-[a-z-]+`\.\)$",
                          item), item
         assert "(See " not in item
     assert f"{{cite:p}}`{SOURCE_KEY}`" in text

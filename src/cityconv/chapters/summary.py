@@ -31,7 +31,7 @@ from cityconv.chapters.headlines import (  # noqa: F401 (used here and by tests)
 )
 from cityconv.chapters.profile import of_phrase
 from cityconv.present import PALETTE, Chart, Table, cite, fmt_int, fmt_pct, join_words
-from cityconv.present.prose import template_renderer
+from cityconv.present.prose import lower_first, template_renderer
 
 TEMPLATES = Path(__file__).parent / "templates" / "summary"
 render = template_renderer(TEMPLATES)
@@ -141,7 +141,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             if not codes:
                 continue
             code = codes[0]
-            label = label.format(answer=common.survey_code_labels(question, ch.data).get(code, code).lower())
+            answer = common.survey_code_labels(question, ch.data).get(code, code).split(" (e.g.")[0]
+            label = label.format(answer=lower_first(answer))
         share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
         if share is None or share.value is None:
             continue
@@ -155,11 +156,11 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             audience = fw.published.get("social_media_average_audience",
                                         posts["audience"].mean() if posts is not None else 0)
             reach.append(f"{fmt_int(m.records)} social media posts, seen by {fmt_int(audience)} people each on "
-                         "average (seeing a post is not taking part)")
+                         "average (seeing is not taking part)")
         elif m.key == "workshops":
             reach.append(f"{fieldwork.people(fw, m.people or 0)} practitioners at {fmt_int(m.records)} workshops")
         elif m.key == "training":
-            reach.append(f"{fieldwork.people(fw, m.people or 0)} people at community researcher training")
+            reach.append(f"{fieldwork.people(fw, m.people or 0)} people at researcher training")
         else:
             reach.append(f"{fieldwork.people(fw, m.records)} {'survey responses' if m.key == 'survey' else m.unit}")
 
