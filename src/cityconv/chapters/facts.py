@@ -9,7 +9,9 @@ different ids, and each rendering carries its qualifier, so a page always says w
 
 Chapters call the functions below (never `fmt_int`/`fmt_pct` on the raw number) and put
 `fact.text` (the number) or `fact.phrase` (the number with its qualifier) into their prose.
-`tests/browser/test_facts_across_pages.py` checks the rendered book against these definitions.
+`tests/realbook/test_facts_across_pages.py` (population, green spaces, digital by age) and
+`tests/realbook/test_facts_consistency.py` (aims, aim statuses, targets, survey shares) check the
+rendered book against these definitions.
 """
 
 from __future__ import annotations
