@@ -212,16 +212,16 @@ def test_tiny_ward_is_protected(three_wards: Project) -> None:
 def test_no_count_below_threshold_and_no_percent_on_small_base() -> None:
     rules = DisclosureRules()
     data = _fake_data(responses=9, best={"green_spaces": 6, "community": 2})
-    # 6 of the 8 answering: the count may be shown, but the base is below 10, so no percentage
-    assert cmp.top_answer(data, "best_things", rules) == "Green spaces and parks: 6 ([c]% of 8 answering)"
+    # 6 of the 9 respondents: the count may be shown, but the base is below 10, so no percentage
+    assert cmp.top_answer(data, "best_things", rules) == "Green spaces and parks: 6 ([c]% of all 9 respondents)"
     assert cmp.recommend_share(data, rules) == SUPPRESSED
     data = _fake_data(responses=20, best={"green_spaces": 4, "community": 3}, recommend_yes=3)
     assert cmp.top_answer(data, "best_things", rules) == SUPPRESSED  # top named by fewer than 5
     assert cmp.recommend_share(data, rules) == SUPPRESSED  # 3 of 20 would say yes
     data = _fake_data(responses=20, best={"green_spaces": 7, "community": 7, "quiet": 5}, recommend_yes=15)
     assert cmp.top_answer(data, "best_things", rules) == (
-        "Green spaces and parks / Sense of community, neighbours (tied): 7 (37% of 19 answering)")
-    assert cmp.recommend_share(data, rules) == "75% of 20"
+        "Green spaces and parks / Sense of community, neighbours (tied): 7 (35% of all 20 respondents)")
+    assert cmp.recommend_share(data, rules) == "75% of all 20 respondents"  # every share of all respondents (facts)
     strict = DisclosureRules(threshold=10, min_percent_base=30)
     assert cmp.top_answer(data, "best_things", strict) == SUPPRESSED
     assert cmp.recommend_share(data, strict) == SUPPRESSED

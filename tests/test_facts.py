@@ -98,3 +98,53 @@ def test_one_age_grouping_for_the_digital_comparison(clubmoor_survey):
     # and the survey chapter's prose gives those numbers
     text = S.methods_by_age_text(clubmoor_survey)
     assert "86% of those aged 16 to 54" in text and "47% of those aged 55 and over" in text
+
+
+# ---- aims, their statuses and targets: one rule for every page (issue 23, item 2)
+
+
+@pytest.fixture(scope="module")
+def clubmoor_objectives() -> pd.DataFrame:
+    return pd.read_csv(REPO / "data" / "clubmoor" / "objectives.csv", dtype={"status": str})
+
+
+def test_clubmoor_has_seven_aims_and_four_numeric_targets(clubmoor_objectives):
+    count = facts.aim_count(clubmoor_objectives)
+    # 8 rows: "Deliver 6 citizen focus groups and 2 community workshops" is one published aim with two targets
+    assert (len(clubmoor_objectives), count.aims, count.targets, count.aims_with_target) == (8, 7, 4, 3)
+    assert count.phrase == "7 aims, 3 of them with a number to reach (4 targets in all)"
+
+
+def test_an_aim_with_one_target_each_is_said_without_the_bracket():
+    frame = pd.DataFrame({"objective": ["A", "B"], "target": [5, None], "status": ["met", "not quantified"]})
+    assert facts.aim_count(frame).phrase == "2 aims, 1 of them with a number to reach"
+    assert facts.aim_count(frame.iloc[0:0]) is None
+
+
+def test_an_aim_whose_targets_disagree_in_status_is_not_clear():
+    frame = pd.DataFrame({"objective": ["A", "A", "B"], "target": [1, 2, None], "status": ["met", "adapted", "met"]})
+    assert dict(facts.aims(frame).itertuples(index=False, name=None)) == {"A": "unclear", "B": "met"}
+    assert facts.aims_by_status(frame)["unclear"] == 1 and facts.aims_by_status(frame)["met"] == 1
+
+
+def test_clubmoor_aims_by_status_count_the_two_target_aim_once(clubmoor_objectives):
+    counts = facts.aims_by_status(clubmoor_objectives)
+    assert counts == {"met": 0, "not met": 0, "adapted": 1, "unclear": 2, "not quantified": 4}
+    assert sum(counts.values()) == facts.aim_count(clubmoor_objectives).aims
+
+
+def test_a_share_of_a_target_is_only_given_for_an_aim_that_was_met_or_not_met():
+    assert facts.target_share(20, 23, "met").text == "115%"
+    assert facts.target_share(60, 48, "not met").text == "80%"
+    for status in ("unclear", "adapted", "not quantified"):  # "115%" would read as met when the status withholds it
+        assert facts.target_share(20, 23, status) is None
+    assert facts.target_share(None, 3, "met") is None and facts.target_share(0, 3, "met") is None
+
+
+def test_clubmoor_training_and_residents_targets_have_no_share(clubmoor_objectives):
+    by_id = clubmoor_objectives.set_index("objective_id")
+    for aim in ("train_researchers", "engage_residents"):
+        row = by_id.loc[aim]
+        assert row["status"] == "unclear"
+        assert facts.target_share(row["target"], row["delivered"], row["status"]) is None
+        assert facts.aim_status(row["status"]) == "Not clear"

@@ -49,10 +49,10 @@ def test_record_headlines_come_from_the_findings_and_leave_out_unknowns() -> Non
     findings = _findings(top_best_things=["parks", "shops"], top_improve=["bins"],
                          covid_community_spirit=False, blended_engagement_favoured=None, workshop_themes=None)
     out = hl.record_headlines(findings, "synthetic")
-    texts = [h.text for h in out]
-    assert texts[0] == "The best things named most often were “Parks and gardens” and “Local shops”."
-    assert texts[1] == "The things to improve named most often were “Bin collections”."
-    assert texts[2].startswith("Half or fewer said")
+    texts = [h.text for h in out]  # the records' status beside every sentence, not only in the banner
+    assert texts[0] == "In the synthetic records, the best things named most often were “Parks and gardens” and “Local shops”."
+    assert texts[1] == "In the synthetic records, the things to improve named most often were “Bin collections”."
+    assert texts[2].startswith("In the synthetic records, half or fewer said")
     assert len(out) == 3  # blended engagement and workshop themes are not known: no sentence
     assert {h.status for h in out} == {"synthetic"}
     for text in texts:
@@ -64,9 +64,9 @@ def test_record_headline_for_practitioners_names_the_themes_raised() -> None:
               "community_driven_engagement": "With communities: community-driven and community-owned engagement"}
     raised = make_finding("workshop_themes", ["community_driven_engagement", "data_sharing"], labels)
     (h,) = hl.record_headlines({"workshop_themes": raised}, "reconstructed")
-    assert h.text == "Practitioners spoke of community-driven and community-owned engagement."
+    assert h.text == "In the reconstructed records, practitioners spoke of community-driven and community-owned engagement."
     both = make_finding("workshop_themes", list(labels), labels)
-    (h,) = hl.record_headlines({"workshop_themes": both}, "reconstructed")
+    (h,) = hl.record_headlines({"workshop_themes": both}, "observed")  # a ward's own records need no label
     assert h.text == ("Practitioners spoke of a historic lack of joined-up working. "
                       "They also spoke of community-driven and community-owned engagement.")
 
@@ -78,17 +78,26 @@ def test_links_only_to_chapters_the_book_has() -> None:
     assert {hl.SURVEY, hl.INTERVIEWS, hl.PRACTITIONERS, hl.FIELDWORK, hl.SUMMARY} <= set(pages)
 
 
-def test_landing_page_has_five_to_seven_linked_sentences_from_data() -> None:
+def test_landing_page_has_five_to_seven_linked_findings_then_three_lines_on_how_sure() -> None:
     text = hl.landing_markdown(REPO)
-    items = [line for line in text.splitlines() if line.startswith("- ")]
+    found, sure = text.split("**How sure are these findings?**")
+    items = [line for line in found.splitlines() if line.startswith("- ")]
     assert 5 <= len(items) <= 7, items
-    for item in items:
-        assert re.search(r"\(See \{doc\}`generated/clubmoor/\d\d-[a-z-]+`\.\)$", item), item
+    for item in items:  # the slides name no method: the link says where the book sets it beside its records
+        assert re.search(r"\(Set beside rebuilt records in \{doc\}`generated/clubmoor/\d\d-[a-z-]+`\.\)$",
+                         item), item
+        assert "(See " not in item
     assert f"{{cite:p}}`{SOURCE_KEY}`" in text
+    lines = [line for line in sure.splitlines() if line.startswith("- ")]
+    assert len(lines) == 3, lines
+    margin, reach, bias = lines
+    assert "48 responses" in margin and "±14 percentage points" in margin  # stats.precision_points(48)
     figures = pd.read_csv(FIGURES, dtype=str).set_index("figure_id")["value"]
-    counts = items[-1]
-    for fid in ("survey_responses", "interviews", "practitioner_workshops", "practitioner_participants"):
-        assert f" {figures[fid]} " in counts, fid
+    for fid in ("survey_responses", "interviews", "practitioner_workshops", "practitioner_participants",
+                "social_media_average_audience"):
+        assert f" {figures[fid]} " in reach, fid
+    assert "(published figures)" in reach
+    assert "“Some over-representation of middle-aged females within sample.”" in bias
     assert "reconstructed records" in text  # what the chapters test them on is labelled
 
 

@@ -139,5 +139,5 @@ def test_comparison_compares_only_the_questions_wards_share(tmp_path):
     assert "local_events" not in shared and {"best_things", "recommend"} <= set(shared)
     assert "Beta (reconstructed): Local events" in cmp.own_questions_text(comp)
     frame = cmp.shared_questions_frame(comp)
-    assert frame.loc["Would recommend"].tolist() == ["Yes: 33 (69% of 48 answering)"] * 2
+    assert frame.loc["Would recommend"].tolist() == ["Yes: 33 (69% of all 48 respondents)"] * 2  # shares of all respondents, as every page
     assert load_ward_data(tmp_path / "data" / "beta", tmp_path).questionnaire.added()[0].id == "local_events"

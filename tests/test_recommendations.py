@@ -303,9 +303,10 @@ def test_clubmoor_findings_come_from_the_data(clubmoor_findings):
     assert f["digital_for_younger"].value is True and f["traditional_for_older"].value is True
     assert "Women aged 35 to 64" in f["over_represented_groups"].value
     assert f["findings_fed_back"].value is None and "not known" in f["findings_fed_back"].description
-    assert f["training_vs_target"].value == pytest.approx(23 / 20)
-    # 23 people attended the training: never "community researchers trained"
-    assert "attended" in f["training_vs_target"].description
+    # 23 attended training for a target of 20, but the aim's status is "not clear" (attending is not being
+    # trained), so no share of the target ("115%") is given: the same status as every page (chapters.facts)
+    assert f["training_vs_target"].value is None and f["residents_engaged_vs_target"].value is None
+    assert "not clear" in f["training_vs_target"].description
     assert "researchers trained" not in f["training_vs_target"].description
     for finding in f.values():
         assert finding.source and finding.description
@@ -314,11 +315,12 @@ def test_clubmoor_findings_come_from_the_data(clubmoor_findings):
 def test_most_rules_fire_for_clubmoor_and_some_do_not(clubmoor_recs):
     fired = {r.rule.id for r in clubmoor_recs.fired}
     not_fired = {r.rule.id for r in clubmoor_recs.not_fired}
-    assert len(fired) > len(not_fired) >= 2
+    assert len(fired) > len(not_fired) >= 1
     assert {"blended-engagement", "targeted-recruitment", "researcher-corps", "data-sharing",
             "early-wider-agencies", "act-on-crime-asb"} <= fired
-    assert {"train-more-researchers", "add-in-depth-conversations"} <= not_fired
-    assert [r.rule.id for r in clubmoor_recs.undecided] == ["feed-back-findings"]
+    assert {"add-in-depth-conversations"} <= not_fired
+    # the training aim's status is "not clear" on every page, so no rule reads 23 of 20 as the target met
+    assert {r.rule.id for r in clubmoor_recs.undecided} == {"feed-back-findings", "train-more-researchers"}
 
 
 def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor_recs):
@@ -350,9 +352,10 @@ def test_every_clubmoor_recommendation_has_a_finding_and_a_cited_source(clubmoor
 
 def test_not_fired_rules_say_why(clubmoor_recs):
     text = R.not_fired_text(clubmoor_recs)
-    assert "Train more community researchers" in text and "115%" in text
-    assert "attended community researcher training" in text and "(the rule needs less than 100%)" in text
     assert ":::{dropdown}" in text and "Tell residents what was found" not in text
+    assert "115%" not in text and "Train more community researchers" not in text  # not clear: cannot tell
+    undecided = R.cannot_tell_text(clubmoor_recs)
+    assert "Train more community researchers" in undecided and "115%" not in undecided
 
 
 def test_rules_that_cannot_be_decided_are_listed_apart(clubmoor_recs):
@@ -613,7 +616,8 @@ def test_audit_prose_is_plain_linked_and_folded(clubmoor_chapter, clubmoor_findi
     summary, principles, how = pages
     assert "{doc}`recommendations </book/generated/clubmoor/10-recommendations>`" in summary
     assert summary.count("reconstructed records") == 1
-    assert principles.count(":::{dropdown} What the score for principle") == 9  # no-jargon has no findings
+    # no-jargon, honesty and resourcing use no finding: the sources say nothing on them ("not known")
+    assert principles.count(":::{dropdown} What the score for principle") == 7
     assert "{doc}`Who took part </book/generated/clubmoor/04-who-took-part>`" in principles
     assert "For analysts" in how
     prose = plain_prose("\n\n".join(pages))

@@ -119,7 +119,7 @@ def test_headline_sentences_follow_the_data(sv):
 def test_published_statements_are_quoted_with_source(sv):
     text = S.published_comparison_text(sv, "best_things")
     assert "Green spaces and a sense of community were most often highlighted" in text
-    assert "findings presentation" in text and "These records agree" in text
+    assert "findings presentation" in text and "Not a test" in text and "These records agree" not in text
 
 
 def test_methods_by_age_is_protected_together_with_the_overall_table(sv):
@@ -442,7 +442,8 @@ def test_template_runs_for_an_imported_ward_with_its_own_questionnaire(imported_
 
 def test_who_took_part_opens_with_a_summary_of_the_verdicts(comp):
     text = R.summary_text(comp)
-    assert text.startswith("**In short.** 48 people answered the survey.")
+    assert text.startswith("**In short.** 48 people answered the survey (the published figure).")
+    assert "Compared with the 2021 Census, in the reconstructed records" in " ".join(text.split())  # status beside
     assert "women aged 35 to 64 were over-represented" in text
     assert "men were under-represented" in text or "and men were under-represented" in text
     assert "prefer not to say" not in text.lower()
@@ -451,7 +452,8 @@ def test_who_took_part_opens_with_a_summary_of_the_verdicts(comp):
 
 def test_survey_opens_with_a_summary_and_keeps_code_names_out_of_the_prose(sv):
     summary = S.summary_text(sv)
-    assert summary.startswith("**In short.** 48 people answered the survey.")
+    assert summary.startswith("**In short.** 48 people answered the survey (the published figure).")
+    assert "In the reconstructed records, the best things" in summary  # the status beside every share
     assert "green spaces and parks (50% of all respondents)" in summary
     assert "Would you recommend Clubmoor as a place to live?" in summary  # the ward's own wording
     for text in (summary, S.introduction_text(sv), S.availability_text(sv),

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.chapters.common import analysts_note
 from cityconv.core.escaping import myst_escape, role_title
 from cityconv.core.params import StudyParams, load_all, load_params
@@ -57,7 +58,6 @@ from cityconv.methods.disclosure import (
     SUPPRESSED,
     DisclosureRules,
     assert_publishable,
-    protect_percentages,
 )
 from cityconv.present import NOT_AVAILABLE, Table, combine_statuses, fmt_int, fmt_pct, join_words
 from cityconv.present.prose import template_renderer
@@ -502,14 +502,17 @@ def answer_labels(data: WardData | None, question: str) -> dict[str, str]:
 
 
 def mention_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]:
-    """(respondents naming each code, sorted descending then by code order; respondents answering)."""
+    """(respondents naming each code, sorted descending then by code order; all respondents).
+
+    The base is every respondent, as on the survey chapter and every other page (`facts.answer_share`).
+    """
     if data is None or data.survey_mentions is None or data.survey_responses is None:
         return pd.Series(dtype=int), 0
     m = data.survey_mentions
     m = m[m["question"].astype(str) == question]
     if m.empty:
         return pd.Series(dtype=int), 0
-    base = int(m["response_id"].nunique())
+    base = int(data.survey_responses["response_id"].nunique())
     per = m.drop_duplicates(["response_id", "code"]).groupby(m["code"].astype(str), sort=False)["response_id"].nunique()
     order = {c: i for i, c in enumerate(answer_labels(data, question))}
     per = per[per > 0]
@@ -518,13 +521,13 @@ def mention_counts(data: WardData | None, question: str) -> tuple[pd.Series, int
 
 
 def _pct(count: int, base: int, rules: DisclosureRules) -> str:
-    """A percentage under disclosure control ([c] for a small count or a small base)."""
-    shown = protect_percentages(pd.Series({"x": int(count)}), int(base), rules)
-    return str(shown.iloc[0])
+    """A share of all respondents, the one survey-share fact of every page ([c] when disclosure control withholds it)."""
+    fact = facts.answer_share(count, base, answered=False, rules=rules)
+    return SUPPRESSED if fact is None else fact.text
 
 
 def top_answer(data: WardData | None, question: str, rules: DisclosureRules) -> str:
-    """ "Label (n, p% of those answering)", ties joined with " / ", or [c] / [x]."""
+    """ "Label: n (p% of all N respondents)", ties joined with " / ", or [c] / [x]."""
     counts, base = mention_counts(data, question)
     if counts.empty or base == 0:
         return NOT_AVAILABLE
@@ -535,7 +538,7 @@ def top_answer(data: WardData | None, question: str, rules: DisclosureRules) -> 
     tied = [labels.get(c, c) for c in counts.index if int(counts[c]) == top]
     name = " / ".join(tied) + (" (tied)" if len(tied) > 1 else "")
     pct = _pct(top, base, rules)
-    pct_text = f"{pct} of {fmt_int(base)} answering" if pct != SUPPRESSED else f"[c]% of {fmt_int(base)} answering"
+    pct_text = f"{pct} of all {fmt_int(base)} respondents" if pct != SUPPRESSED else f"[c]% of all {fmt_int(base)} respondents"
     return f"{name}: {fmt_int(top)} ({pct_text})"
 
 
@@ -543,14 +546,14 @@ def recommend_share(data: WardData | None, rules: DisclosureRules) -> str:
     if data is None or data.survey_responses is None or "recommend" not in data.survey_responses:
         return NOT_AVAILABLE
     answers = data.survey_responses["recommend"].dropna().astype(str)
-    base = int(len(answers))
+    base = int(len(data.survey_responses))  # all respondents, as on every page
     if base == 0:
         return NOT_AVAILABLE
     yes = int((answers == "yes").sum())
     pct = _pct(yes, base, rules)
     if pct == SUPPRESSED:
         return SUPPRESSED
-    return f"{pct} of {fmt_int(base)}"
+    return f"{pct} of all {fmt_int(base)} respondents"
 
 
 def findings_frame(comp: Comparison) -> pd.DataFrame:
@@ -560,10 +563,10 @@ def findings_frame(comp: Comparison) -> pd.DataFrame:
             "Ward": w.label,
             "Most-mentioned best thing": top_answer(w.data, "best_things", w.rules),
             "Most-mentioned thing to improve": top_answer(w.data, "improve", w.rules),
-            "Would recommend the area (% of those answering)": recommend_share(w.data, w.rules),
+            "Would recommend the area (% of all respondents)": recommend_share(w.data, w.rules),
         })
     return pd.DataFrame(rows, columns=["Ward", "Most-mentioned best thing", "Most-mentioned thing to improve",
-                                       "Would recommend the area (% of those answering)"])
+                                       "Would recommend the area (% of all respondents)"])
 
 
 def findings_table(comp: Comparison) -> Table | None:
@@ -572,7 +575,7 @@ def findings_table(comp: Comparison) -> Table | None:
     frame = findings_frame(comp)
     notes = [
         "Best things and things to improve: respondents could name up to three; the count is of respondents "
-        "naming the item, the percentage of those who answered the question.",
+        "naming the item. Every percentage is of all respondents, as on the survey chapters.",
         "[c]: withheld to protect respondents — a count below the threshold, a percentage on a small base, "
         "or a most-mentioned item named by fewer people than the threshold (naming it would disclose them).",
         _rules_note(comp),
@@ -581,7 +584,7 @@ def findings_table(comp: Comparison) -> Table | None:
         notes.append("Rows marked (synthetic) are simulated: they demonstrate the method and are not findings.")
     sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards})
     return Table(frame, "Key survey findings by ward", "each ward's survey: " + "; ".join(sources),
-                 "respondents (count) and percentage of those answering", notes, status=comp.status)
+                 "respondents (count) and percentage of all respondents", notes, status=comp.status)
 
 
 def findings_text(comp: Comparison) -> str | None:
@@ -618,7 +621,7 @@ def shared_questions(comp: Comparison) -> list[str]:
 
 
 def answer_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]:
-    """(respondents giving each answer, most first; respondents answering) for a single- or multi-answer question."""
+    """(respondents giving each answer, most first; all respondents) for a single- or multi-answer question."""
     if not _asks(data) or not data.questionnaire.has(question):
         return pd.Series(dtype=int), 0
     q = data.questionnaire.question(question)
@@ -630,11 +633,11 @@ def answer_counts(data: WardData | None, question: str) -> tuple[pd.Series, int]
     order = {c: i for i, c in enumerate(q.options)}
     per = answers.value_counts()
     ranked = sorted(per.index, key=lambda c: (-int(per[c]), order.get(c, len(order)), c))
-    return per.reindex(ranked).astype(int), int(len(answers))
+    return per.reindex(ranked).astype(int), int(len(data.survey_responses))
 
 
 def shared_questions_frame(comp: Comparison) -> pd.DataFrame:
-    """Question × ward: the most frequent answer, its count and share of those answering (or [c] / [x])."""
+    """Question × ward: the most frequent answer, its count and share of all respondents (or [c] / [x])."""
     wards = [w for w in comp.wards if _asks(w.data)]
     rows = {}
     for qid in shared_questions(comp):
@@ -658,7 +661,7 @@ def _top_cell(counts: pd.Series, base: int, labels: dict[str, str], rules: Discl
         return SUPPRESSED
     tied = [labels.get(c, c) for c in counts.index if int(counts[c]) == top]
     pct = _pct(top, base, rules)
-    pct_text = f"{pct} of {fmt_int(base)} answering" if pct != SUPPRESSED else f"[c]% of {fmt_int(base)} answering"
+    pct_text = f"{pct} of all {fmt_int(base)} respondents" if pct != SUPPRESSED else f"[c]% of all {fmt_int(base)} respondents"
     return " / ".join(tied) + (" (tied)" if len(tied) > 1 else "") + f": {fmt_int(top)} ({pct_text})"
 
 
@@ -669,15 +672,15 @@ def shared_questions_table(comp: Comparison) -> Table | None:
     frame = shared_questions_frame(comp)
     notes = ["A question is shared when every ward's questionnaire asks it with the same answer codes; the "
              "wording may differ (each ward's names the ward).",
-             "Multi-answer questions: respondents could give several answers; the percentage is of those who "
-             "answered the question.",
+             "Multi-answer questions: respondents could give several answers. Every percentage is of all "
+             "respondents, as on the survey chapters.",
              "[c]: withheld to protect respondents (a count below the threshold, or a percentage on a small base).",
              _rules_note(comp)]
     if any(w.status == "synthetic" for w in comp.wards):
         notes.append("Columns marked (synthetic) are simulated: they demonstrate the method and are not findings.")
     sources = sorted({RECORDS_SOURCE[w.status] for w in comp.wards if _asks(w.data)})
     return Table(frame, "The questions the wards share: most frequent answer", "each ward's survey: " + "; ".join(sources),
-                 "respondents (count) and percentage of those answering", notes,
+                 "respondents (count) and percentage of all respondents", notes,
                  status=combine_statuses(w.status for w in comp.wards if _asks(w.data)))
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.chapters.common import count_text
 from cityconv.chapters.survey import PUBLISHED_SOURCE, published_figures
 from cityconv.core.escaping import myst_escape
@@ -131,7 +132,6 @@ def scorecard(fw: Fieldwork) -> pd.DataFrame | None:
     obj = fw.frame("objectives")
     if obj is None:
         return None
-    status = _labels("objectives", "status")
     basis = _labels("objectives", "delivered_basis")
     rows = []
     for _, r in obj.iterrows():
@@ -141,7 +141,7 @@ def scorecard(fw: Fieldwork) -> pd.DataFrame | None:
             "Objective (as published)": r["objective"],
             "Target": "[x]" if pd.isna(r["target"]) else f"{fmt_int(r['target'])}{unit}",
             "Delivered": "[x]" if pd.isna(r["delivered"]) else f"{fmt_int(r['delivered'])}{unit}",
-            "Status": status.get(str(r["status"]), str(r["status"])),
+            "Status": facts.aim_status(r["status"]),
             "Why": r["explanation"],
             "Basis of the delivered figure": basis.get(str(r["delivered_basis"]), str(r["delivered_basis"])).split(":")[0],
             "target": r["target"], "delivered": r["delivered"], "status": str(r["status"]),
@@ -163,12 +163,12 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
     obj = fw.frame("objectives").set_index("objective_id")
     measure = [str(obj.loc[i, "unit"]).capitalize() if not pd.isna(obj.loc[i, "unit"]) else str(i) for i in sc["objective_id"]]
     frame = pd.DataFrame({"What was counted": measure, "Target": list(sc["Target"]), "Delivered": list(sc["Delivered"]),
-                          "Status": [t.split(":")[0] for t in sc["Status"]],
+                          "Status": list(sc["Status"]),
                           "Basis of the delivered figure": list(sc["Basis of the delivered figure"])})
     frame = frame.set_index("What was counted")
-    return Table(frame, title=f"Project objectives with a numeric target: target and delivered, {fw.ward_name}",
-                 source=(f"{PUBLISHED_SOURCE} (objectives and targets); status, delivered figures and reasons: "
-                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (objectives)",
+    return Table(frame, title=f"The aims' targets: target and delivered, {fw.ward_name}",
+                 source=(f"{PUBLISHED_SOURCE} (aims and targets); status, delivered figures and reasons: "
+                         f"{fw.source}") if fw.is_published_study else f"{fw.source} (aims)",
                  units="Number of residents, participants, focus groups or workshops, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
@@ -194,11 +194,11 @@ def scorecard_reasons_text(fw: Fieldwork) -> str | None:
 def scorecard_text(fw: Fieldwork) -> str:
     sc = scorecard(fw)
     if sc is None:
-        return f"No objectives are recorded for {fw.ward_name}, so no scorecard can be shown."
-    q = sc[sc["target"].notna()]
-    adapted = int(sc["status"].value_counts().get("adapted", 0))
-    words = f"{fmt_int(adapted)} objective{'s were' if adapted != 1 else ' was'}"
-    return render("scorecard", {"n": fmt_int(len(sc)), "n_numeric": fmt_int(len(q)),
+        return f"No aims are recorded for {fw.ward_name}, so no scorecard can be shown."
+    count = facts.aim_count(fw.frame("objectives"))
+    adapted = facts.aims_by_status(fw.frame("objectives"))["adapted"]
+    words = f"{fmt_int(adapted)} aim{'s were' if adapted != 1 else ' was'}"
+    return render("scorecard", {"aims": count.phrase, "targets": fmt_int(count.targets),
                                 "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
 
 
@@ -218,9 +218,10 @@ def summary_context(fw: Fieldwork) -> dict:
              "workshops": lambda m: f"{fmt_int(m.records)} workshops with practitioners"}
     gathered = [m for m in ms if m.key != "training"]
     months = [mo for m in gathered for mo in m.months]
-    return {"ward": fw.ward_name, "n_objectives": 0 if sc is None else fmt_int(len(sc)),
-            "n_numeric": 0 if sc is None else fmt_int(int(sc["target"].notna().sum())),
-            "methods": join_words([words[m.key](m) for m in gathered]), "period": _period(months)}
+    count = facts.aim_count(fw.frame("objectives")) if sc is not None else None
+    return {"ward": fw.ward_name, "aims": count.phrase if count else "",
+            "methods": join_words([words[m.key](m) for m in gathered]), "period": _period(months),
+            "published": fw.is_published_study, "status": fw.status}
 
 
 def summary_text(fw: Fieldwork) -> str:
@@ -550,7 +551,13 @@ def workshops_text(fw: Fieldwork) -> str:
     else:
         text += "."
     small = [int(v) for v in w["participants"] if fw.rules.is_small(int(v))]
-    if not small and len(w) > 1:
-        text += " The participants were split " + " and ".join(
-            fmt_int(v) for v in w.sort_values("workshop_number")["participants"]) + " between the workshops."
+    if not small and len(w) > 1:  # a split the records hold: said with the records' status when not observed
+        split = " and ".join(fmt_int(v) for v in w.sort_values("workshop_number")["participants"])
+        if fw.status == "observed":
+            text += f" The records split the participants {split} between the workshops."
+        elif fw.is_published_study:
+            text += (f" The slides do not say how the participants were split between the workshops; the "
+                     f"{fw.status} records split them {split}, a choice made when rebuilding them.")
+        else:
+            text += f" The {fw.status} records split the participants {split} between the workshops."
     return text

@@ -9,7 +9,9 @@ different ids, and each rendering carries its qualifier, so a page always says w
 
 Chapters call the functions below (never `fmt_int`/`fmt_pct` on the raw number) and put
 `fact.text` (the number) or `fact.phrase` (the number with its qualifier) into their prose.
-`tests/browser/test_facts_across_pages.py` checks the rendered book against these definitions.
+`tests/realbook/test_facts_across_pages.py` (population, green spaces, digital by age) and
+`tests/realbook/test_facts_consistency.py` (aims, aim statuses, targets, survey shares) check the
+rendered book against these definitions.
 """
 
 from __future__ import annotations
@@ -90,6 +92,19 @@ DEFINITIONS: dict[str, FactDefinition] = {
             f"every respondent in the age group ({claims_mod.YOUNGER_LABEL.lower()}; "
             f"{claims_mod.OLDER_LABEL.lower()})", "the survey period", "the ward", "the ward's records",
             "of the age group",
+        ),
+        FactDefinition(
+            "aims", "the engagement's aims, each counted once however many targets it has",
+            "the ward's objectives file (one row per target)", "the project period", "the ward",
+            "the ward's objectives file", "aims",
+        ),
+        FactDefinition(
+            "targets", "targets with a number to reach", "the ward's objectives file (one row per target)",
+            "the project period", "the ward", "the ward's objectives file", "targets with a number",
+        ),
+        FactDefinition(
+            "target_share", "delivered as a share of the target", "the target of one aim", "the project period",
+            "the ward", "the ward's objectives file", "of the target",
         ),
     )
 }
@@ -204,3 +219,90 @@ def digital_share_by_age(responses: pd.DataFrame, mentions: pd.DataFrame | None,
         out[label] = (None if base < rules.min_percent_base or rules.is_small(n)
                       else _fact("digital_by_age", n / base, fmt_pct(n / base)))
     return out
+
+
+# ---- the engagement's aims and targets
+#
+# Why: Clubmoor's objectives file has 8 rows for the 7 published aims (focus groups and workshops are one
+# aim with two targets), and pages said "7 aims" or "8 objectives". Every page counts aims and targets
+# here, says an aim's status with `aim_status`, and shows a share of a target only through `target_share`.
+
+#: How each status of an aim (the `status` column of objectives.csv) is said on every page.
+AIM_STATUS_WORDS: dict[str, str] = {
+    "met": "Met",
+    "not met": "Not met",
+    "adapted": "Done another way",
+    "unclear": "Not clear",
+    "not quantified": "Reported in words, with no number",
+}
+#: The statuses under which a delivered figure can be set against its target as a share.
+COUNTED_STATUSES = frozenset({"met", "not met"})
+
+
+@dataclass(frozen=True)
+class AimCount:
+    """How many aims a ward's engagement had, how many targets, and how many aims have a numeric target."""
+
+    aims: int
+    targets: int
+    aims_with_target: int
+
+    @property
+    def phrase(self) -> str:
+        """The one way every page says it, e.g. "7 aims, 3 of them with a number to reach (4 targets in all)"."""
+        aims = f"{fmt_int(self.aims)} aim{'s' if self.aims != 1 else ''}"
+        if not self.targets:
+            return aims
+        if self.targets == self.aims_with_target:
+            return f"{aims}, {fmt_int(self.aims_with_target)} of them with a number to reach"
+        return (f"{aims}, {fmt_int(self.aims_with_target)} of them with a number to reach "
+                f"({fmt_int(self.targets)} targets in all)")
+
+
+def aim_key(objectives: pd.DataFrame) -> pd.Series:
+    """Which aim each row (target) of an objectives table belongs to: rows with the same wording are one aim."""
+    return objectives["objective"].astype(str).str.strip()
+
+
+def aim_count(objectives: pd.DataFrame | None) -> AimCount | None:
+    """Aims (distinct wordings), targets (rows with a number) and aims with a numeric target."""
+    if objectives is None or objectives.empty:
+        return None
+    key = aim_key(objectives)
+    numeric = objectives["target"].notna()
+    return AimCount(int(key.nunique()), int(numeric.sum()), int(key[numeric].nunique()))
+
+
+def aim_status(status: str) -> str:
+    """The words for an aim's status (objectives.csv `status`), the same on every page."""
+    return AIM_STATUS_WORDS.get(str(status).strip(), str(status))
+
+
+def aims(objectives: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per aim: its wording and its status. An aim whose targets differ in status is "unclear"."""
+    if objectives is None or objectives.empty:
+        return pd.DataFrame(columns=["aim", "status"])
+    frame = pd.DataFrame({"aim": aim_key(objectives), "status": objectives["status"].astype(str).str.strip()})
+    rows = [{"aim": aim, "status": group["status"].iloc[0] if group["status"].nunique() == 1 else "unclear"}
+            for aim, group in frame.groupby("aim", sort=False)]
+    return pd.DataFrame(rows, columns=["aim", "status"])
+
+
+def aims_by_status(objectives: pd.DataFrame | None) -> dict[str, int]:
+    """status -> number of aims with it (every status of AIM_STATUS_WORDS, zero where none)."""
+    counts = aims(objectives)["status"].value_counts()
+    return {status: int(counts.get(status, 0)) for status in AIM_STATUS_WORDS}
+
+
+def target_share(target, delivered, status: str) -> Fact | None:
+    """Delivered as a share of the target, only for an aim whose status is met or not met.
+
+    None for an aim whose delivery is not clear, was done another way or has no number: a share would
+    read as a judgement ("115%", so met) that the status withholds.
+    """
+    if str(status).strip() not in COUNTED_STATUSES:
+        return None
+    if target is None or delivered is None or pd.isna(target) or pd.isna(delivered) or float(target) <= 0:
+        return None
+    share = float(delivered) / float(target)
+    return _fact("target_share", share, fmt_pct(share))

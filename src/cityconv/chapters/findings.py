@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.data import chapter_registry
 from cityconv.methods import claims as _claims
 from cityconv.methods.conditions import (
@@ -101,12 +102,13 @@ _SPECS = [
                 CH_SURVEY, "more than half of respondents say more community spirit"),
     FindingSpec("methods_used", "list", "Engagement methods used", CH_FIELDWORK, "methods table"),
     FindingSpec("n_methods", "number", "Number of engagement methods used", CH_FIELDWORK, "methods table"),
-    FindingSpec("objectives_recorded", "number", "Objectives recorded", CH_FIELDWORK, "objectives scorecard"),
-    FindingSpec("objectives_met", "number", "Objectives met", CH_FIELDWORK, "objectives scorecard (status “met”)"),
-    FindingSpec("objectives_adapted", "number", "Objectives delivered differently because of Covid-19",
-                CH_FIELDWORK, "objectives scorecard (status “adapted”)"),
-    FindingSpec("objectives_unclear", "number", "Objectives whose delivery cannot be judged from the records",
-                CH_FIELDWORK, "objectives scorecard (status “unclear”)"),
+    FindingSpec("objectives_recorded", "number", "Aims recorded", CH_FIELDWORK,
+                "objectives scorecard (each aim counted once, however many targets it has)"),
+    FindingSpec("objectives_met", "number", "Aims met", CH_FIELDWORK, "objectives scorecard (status “met”)"),
+    FindingSpec("objectives_adapted", "number", "Aims done another way", CH_FIELDWORK,
+                "objectives scorecard (status “done another way”)"),
+    FindingSpec("objectives_unclear", "number", "Aims whose delivery is not clear", CH_FIELDWORK,
+                "objectives scorecard (status “not clear”)"),
     FindingSpec("training_participants", "number", "People who took part in community researcher training",
                 CH_FIELDWORK, "training table (the published figure where there is one)"),
     FindingSpec("training_vs_target", "share", "People who attended community researcher training, as a "
@@ -196,19 +198,22 @@ def ward_findings(ch) -> dict[str, Finding]:
     # chapter 2: objectives, methods, training
     fw = fieldwork.from_chapter(ch)
     sc = fieldwork.scorecard(fw) if data is not None else None
-    if sc is not None:
-        counts = sc["status"].value_counts()
-        values["objectives_recorded"] = len(sc)
-        values["objectives_met"] = int(counts.get("met", 0))
-        values["objectives_adapted"] = int(counts.get("adapted", 0))
-        values["objectives_unclear"] = int(counts.get("unclear", 0))
+    if sc is not None:  # aims counted and judged by the one rule every page uses (chapters.facts)
+        by_status = facts.aims_by_status(fw.frame("objectives"))
+        values["objectives_recorded"] = sum(by_status.values())  # each aim once (facts.aim_count)
+        values["objectives_met"] = by_status["met"]
+        values["objectives_adapted"] = by_status["adapted"]
+        values["objectives_unclear"] = by_status["unclear"]
         by_id = sc.set_index("objective_id")
         for objective, fid in (("train_researchers", "training_vs_target"),
                                ("engage_residents", "residents_engaged_vs_target")):
             if objective in by_id.index:
-                t, d = by_id.loc[objective, "target"], by_id.loc[objective, "delivered"]
-                if not pd.isna(t) and not pd.isna(d) and float(t) > 0:
-                    values[fid] = float(d) / float(t)
+                row = by_id.loc[objective]
+                share = facts.target_share(row["target"], row["delivered"], row["status"])
+                values[fid] = None if share is None else share.value
+                if share is None and not pd.isna(row["target"]):
+                    notes[fid] = (f"The aim's status is “{facts.aim_status(row['status']).lower()}” (see the "
+                                  "objectives scorecard), so its delivered figure is not set against the target.")
         if values["training_vs_target"] is not None:
             notes["training_vs_target"] = ("This counts people who attended the training; attending is not the "
                                            "same as going on to work as a community researcher.")

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityconv.chapters.statistics_prose import precision_statement
 from cityconv.data import chapter_registry
 from cityconv.present import fmt_int, join_words
-from cityconv.present.prose import template_renderer
+from cityconv.present.prose import lower_first, template_renderer
 
 TEMPLATES = Path(__file__).parent / "templates" / "headlines"
 render = template_renderer(TEMPLATES)
@@ -126,21 +127,36 @@ def record_headlines(findings: dict, status: str) -> list[Headline]:
         f = findings[fid]
         return [f.codes_display.get(v, v) for v in f.value]
 
-    out = []
+    out: list[Headline] = []
+
+    def add(headline: Headline) -> None:  # the records' status beside every sentence, not only in the banner
+        if status != "observed":
+            headline = Headline(f"In the {status} records, {lower_first(headline.text)}", headline.status,
+                                headline.chapter, headline.location, headline.source_key)
+        out.append(headline)
+
     for fid, template in (("top_best_things", "records_best"), ("top_improve", "records_improve")):
         if value(fid):
-            out.append(Headline(render(template, {"items": join_words([f"“{x}”" for x in labels(fid)[:2]])}), status, SURVEY))
+            add(Headline(render(template, {"items": join_words([f"“{x}”" for x in labels(fid)[:2]])}), status, SURVEY))
     if value("covid_community_spirit") is not None:
-        out.append(Headline(render("records_covid", {"most": value("covid_community_spirit")}), status, SURVEY))
+        add(Headline(render("records_covid", {"most": value("covid_community_spirit")}), status, SURVEY))
     if value("blended_engagement_favoured") is not None:
-        out.append(Headline(render("records_blended", {"yes": value("blended_engagement_favoured")}), status, INTERVIEWS))
+        add(Headline(render("records_blended", {"yes": value("blended_engagement_favoured")}), status, INTERVIEWS))
     if value("workshop_themes"):
         raised = set(value("workshop_themes"))
         themes = [_with_article(_theme_phrase(findings["workshop_themes"].codes_display.get(t, t)))
                   for t in PRACTITIONER_THEMES if t in raised]
         if themes:
-            out.append(Headline(render("records_practitioners", {"themes": themes}), status, PRACTITIONERS))
+            add(Headline(render("records_practitioners", {"themes": themes}), status, PRACTITIONERS))
     return out
+
+
+def published_sample_bias() -> list[str]:
+    """The project's own statements about who its survey reached, as published (claims' wording)."""
+    from cityconv.methods.claims import CLAIMS
+
+    wanted = ("women_35_64_overrepresented", "ethnic_minority_underrepresented")
+    return [c.statement for c in CLAIMS if c.claim_id in wanted]
 
 
 def link(chapter: str, prefix: str, available: dict[str, str]) -> str:
@@ -177,7 +193,8 @@ def landing_markdown(root: Path) -> str:
             continue
         prefix = f"generated/{study_id}/"
         counts = {fid: figure(figures, fid) for fid in
-                  ("survey_responses", "interviews", "practitioner_workshops", "practitioner_participants")}
+                  ("survey_responses", "interviews", "practitioner_workshops", "practitioner_participants",
+                   "social_media_posts", "social_media_average_audience")}
         wards.append({
             "name": params.title,
             "status": params.data_status,
@@ -187,5 +204,7 @@ def landing_markdown(root: Path) -> str:
             "summary": link(SUMMARY, prefix, available),
             "recommendations": link(RECOMMENDATIONS, prefix, available),
             "key": headlines[0].source_key,
+            "precision": precision_statement(int(counts["survey_responses"])) if counts["survey_responses"] else "",
+            "sample_bias": published_sample_bias(),
         })
     return render("landing", {"wards": wards})

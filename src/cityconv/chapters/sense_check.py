@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters import facts
 from cityconv.chapters.common import (
     CITYWIDE_MATCHES,
     FIG_WIDTH,
@@ -32,11 +33,11 @@ from cityconv.chapters.common import (
     survey_code_labels,
 )
 from cityconv.methods.disclosure import (
+    SUPPRESSED,
     DisclosureRules,
     ProtectedTable,
     assert_publishable,
     protect_counts,
-    protect_percentages,
 )
 from cityconv.present import (
     PALETTE,
@@ -65,7 +66,7 @@ class SenseCheck:
     citywide: pd.DataFrame | None
     mentions: pd.DataFrame | None
     counts: dict[str, pd.Series] = field(default_factory=dict)  # question -> code -> respondents (true)
-    bases: dict[str, int] = field(default_factory=dict)  # question -> respondents answering
+    bases: dict[str, int] = field(default_factory=dict)  # question -> all respondents (0: nobody answered it)
     protected: dict[str, ProtectedTable] = field(default_factory=dict)
     top: dict[str, list[str]] = field(default_factory=dict)  # question -> top codes (ties included)
     matches: pd.DataFrame | None = None  # one row per top code: question, code, item_id, item label, order
@@ -117,13 +118,16 @@ def sense_check(ch) -> SenseCheck:
     s = SenseCheck(params.title, params.data_status, ch.records_source, ch.rules, data, citywide, mentions)
     if mentions is None:
         return s
+    responses = getattr(data, "survey_responses", None)
     for q in ("best_things", "improve"):
         sub = mentions[mentions["question"].astype(str) == q]
+        # every share is of all respondents, as on every page (chapters.facts.answer_share)
+        everyone = int(responses["response_id"].nunique()) if responses is not None else int(sub["response_id"].nunique())
         codes = list(survey_code_labels(q, data))
         counts = sub.groupby(sub["code"].astype(str))["response_id"].nunique().reindex(codes, fill_value=0).astype(int)
         counts.index.name = f"{q}_code"
         s.counts[q] = counts
-        s.bases[q] = int(sub["response_id"].nunique())
+        s.bases[q] = everyone if not sub.empty else 0
         if s.bases[q] == 0:
             continue
         s.protected[q] = protect_counts(counts, ch.rules, with_totals=False)
@@ -202,9 +206,8 @@ def _share_text(s: SenseCheck, q: str, code: str) -> tuple[str, str]:
     p = s.protected[q]
     row = code
     count = _protected_text(p, row, p.counts.columns[0], s.rules)
-    pct = protect_percentages(p, s.bases[q], s.rules)
-    pct_value = str(pct.loc[row].iloc[0]) if isinstance(pct, pd.DataFrame) else str(pct.loc[row])
-    return count, pct_value
+    share = facts.answer_share(int(s.counts[q][code]), s.bases[q], answered=False, rules=s.rules)
+    return count, SUPPRESSED if share is None else share.text
 
 
 def sense_check_table(s: SenseCheck) -> Table | None:
@@ -218,21 +221,21 @@ def sense_check_table(s: SenseCheck) -> Table | None:
         label = survey_code_labels(q, s.data).get(code, code)
         city = m["item_label"] if m["item_label"] else "No counterpart"
         rows.append([f"{SHORT_QUESTION[q]}: {lower_first(label)}", count, pct, city])
-    frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "% of those who answered", "Citywide counterpart"])
+    frame = pd.DataFrame(rows, columns=["Survey answer", "Respondents", "% of all respondents", "Citywide counterpart"])
     assert_publishable(frame.set_index("Survey answer")[["Respondents"]], s.rules)
     notes = [
         f"The {number_word(TOP_N)} answers named by most respondents for each question (more if tied). "
         "Respondents could name several things, so percentages do not add up to 100%. % = percentage of "
-        "respondents answering the question.",
+        "all respondents, as on the survey chapter.",
         "Best thing = the best things about the area; to improve = things that could be improved.",
-        "Base: respondents answering each question ("
+        "Base: all respondents ("
         + "; ".join(f"{SHORT_QUESTION[q].lower()}: {fmt_int(b)}" for q, b in s.bases.items()) + ").",
         "Which survey codes correspond to which citywide item is our interpretation of the consultation's wording.",
     ]
     if s.status != "observed":
         notes.append(f"Counts are from the {s.status} records: not findings about the ward.")
     return Table(frame, title=f"{s.ward}'s most named best things and things to improve, beside the citywide consultation",
-                 source=f"{s.source}; {SOURCE_PUBLISHED}", units="Number of respondents; percentage of respondents answering",
+                 source=f"{s.source}; {SOURCE_PUBLISHED}", units="Number of respondents; percentage of all respondents",
                  notes=notes, status=s.status)
 
 
@@ -329,7 +332,7 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
                 fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
     ax.set_xlim(0, 100)
     ax.set_title("\n".join(textwrap.wrap(f"Citywide findings (2019) named by respondents in {s.ward}", 48)))
-    ax.set_xlabel("Percentage of respondents answering the question (95% interval)")
+    ax.set_xlabel("Percentage of all respondents (95% interval)")
     ax.set_ylabel("Citywide finding")
     ax.grid(axis="y", visible=False)
     from matplotlib.ticker import PercentFormatter
@@ -347,6 +350,6 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     if left_out:
         alt += " Findings whose counts are withheld are left out."
     caption = ("Each bar: respondents naming any survey code that corresponds to the citywide finding (our "
-               "matching), out of those answering the question; lines show 95% Wilson intervals. "
+               "matching), out of all respondents; lines show 95% Wilson intervals. "
                f"Source: {s.source}; {SOURCE_PUBLISHED}.")
     return Chart(fig, alt, caption, status=s.status)

@@ -15,6 +15,7 @@ nothing is borrowed from another ward. Section functions return Markdown, a `pre
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,8 @@ from cityconv.chapters.headlines import (  # noqa: F401 (used here and by tests)
     read_published_figures,
 )
 from cityconv.chapters.profile import of_phrase
-from cityconv.present import Table, cite, fmt_int, fmt_pct, join_words
-from cityconv.present.prose import template_renderer
+from cityconv.present import PALETTE, Chart, Table, cite, fmt_int, fmt_pct, join_words
+from cityconv.present.prose import lower_first, template_renderer
 
 TEMPLATES = Path(__file__).parent / "templates" / "summary"
 render = template_renderer(TEMPLATES)
@@ -67,6 +68,7 @@ class Summary:
     root: Path | None = None
     findings: dict = field(default_factory=dict)  # the ward's named findings (cityconv.chapters.findings)
     objectives: pd.DataFrame | None = None  # the objectives scorecard (evidence_gathering.scorecard)
+    how_sure: HowSure | None = None  # margins of error, reach and known biases (None without survey records)
 
     @property
     def name(self) -> str:
@@ -89,6 +91,90 @@ class Summary:
         return hl.available_chapters(self.root) if self.root is not None else {}
 
 
+@dataclass(frozen=True)
+class Result:
+    """One headline survey result with its 95% interval (shares of all respondents)."""
+
+    label: str
+    share: facts.Fact
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class HowSure:
+    """How far the ward's findings can be trusted, in one place: the survey's margin of error, the main
+    results with their intervals, the reach of each strand of the engagement, and who was missed."""
+
+    n: int  # survey responses in the records
+    precision: str  # the worst-case margin in words, as every survey chapter says it (statistics_prose)
+    results: tuple[Result, ...]
+    reach: tuple[str, ...]  # "48 survey responses", ...
+    under: str  # groups under-represented in the records ("" if none), from who-took-part's interval test
+    over: str
+    published_bias: tuple[str, ...] = ()  # the project's own statements on its sample, quoted
+    published_reach: bool = False  # the reach counts are the published figures (the records reproduce them)
+
+
+#: The headline results the summary sets beside their margins: (question, code or finding with the code, label).
+HEADLINE_RESULTS = (("best_things", "top_best_things", "Named as a best thing: {answer}"),
+                    ("improve", "top_improve", "Named as needing improvement: {answer}"),
+                    ("recommend", "yes", "Would recommend the area"),
+                    ("covid_community_spirit", "more", "More community spirit since Covid-19"))
+
+
+def how_sure(ch, findings: dict) -> HowSure | None:
+    """The "how sure" numbers of a ward, each from the chapter that shows it (None without survey records)."""
+    from cityconv.chapters import common, survey
+    from cityconv.chapters import evidence_gathering as fieldwork
+    from cityconv.chapters import who_took_part as representation
+    from cityconv.chapters.statistics_prose import precision_statement
+    from cityconv.methods import claims as claims_mod
+    from cityconv.methods import stats
+
+    sv = survey.from_chapter(ch)
+    if not sv.has_responses:
+        return None
+    results = []
+    for question, code, label in HEADLINE_RESULTS:
+        if code in findings:  # the most-named answer of a multi-answer question
+            codes = findings[code].value or []
+            if not codes:
+                continue
+            code = codes[0]
+            answer = common.survey_code_labels(question, ch.data).get(code, code).split(" (e.g.")[0]
+            label = label.format(answer=lower_first(answer))
+        share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
+        if share is None or share.value is None:
+            continue
+        low, high = stats.wilson_interval(round(share.value * sv.n), sv.n)
+        results.append(Result(label, share, low, high))
+    fw = fieldwork.from_chapter(ch)
+    reach = []
+    for m in fieldwork.methods(fw):
+        if m.key == "social_media":
+            posts = fw.frame("social_media_posts")
+            audience = fw.published.get("social_media_average_audience",
+                                        posts["audience"].mean() if posts is not None else 0)
+            reach.append(f"{fmt_int(m.records)} social media posts, seen by {fmt_int(audience)} people each on "
+                         "average (seeing is not taking part)")
+        elif m.key == "workshops":
+            reach.append(f"{fieldwork.people(fw, m.people or 0)} practitioners at {fmt_int(m.records)} workshops")
+        elif m.key == "training":
+            reach.append(f"{fieldwork.people(fw, m.people or 0)} people at researcher training")
+        else:
+            reach.append(f"{fieldwork.people(fw, m.records)} {'survey responses' if m.key == 'survey' else m.unit}")
+
+    # who was missed, in the words of the who-took-part chapter's own summary (its interval test)
+    who = representation.summary_context(representation.composition(sv, ch.context)) if ch.context is not None else {}
+    published_bias: tuple[str, ...] = ()
+    if fw.is_published_study:
+        by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
+        published_bias = tuple(by_id[c].statement for c in ("women_35_64_overrepresented", "ethnic_minority_underrepresented"))
+    return HowSure(sv.n, precision_statement(sv.n), tuple(results), tuple(reach),
+                   who.get("under", ""), who.get("over", ""), published_bias, fw.is_published_study)
+
+
 def load_summary(study_id: str, root: Path | None = None) -> Summary:
     """Everything the executive summary of `params/<study_id>.yml` shows."""
     from cityconv.chapters import evidence_gathering as fieldwork
@@ -103,6 +189,7 @@ def load_summary(study_id: str, root: Path | None = None) -> Summary:
         figures = read_published_figures(project.root / params.data_dir)
     profile = load_profile(study_id, project.root) if params.ward is not None else None
     objectives = fieldwork.scorecard(fieldwork.from_chapter(ch)) if ch.data is not None else None
+    findings = load_findings(ch) if ch.data is not None else {}
     return Summary(
         study_id=study_id,
         title=params.title,
@@ -111,8 +198,9 @@ def load_summary(study_id: str, root: Path | None = None) -> Summary:
         profile=profile,
         recommendations=recommendations_at_a_glance(study_id, project.root),
         root=project.root,
-        findings=load_findings(ch) if ch.data is not None else {},
+        findings=findings,
         objectives=objectives,
+        how_sure=how_sure(ch, findings) if ch.data is not None else None,
     )
 
 
@@ -219,17 +307,20 @@ def objectives_text(s: Summary) -> str | None:
         return None
 
     aims = sc.drop_duplicates("Objective (as published)")  # one published aim can have two targets (two rows)
+    objectives = sc.rename(columns={"Objective (as published)": "objective"})  # the objectives file's names
+    status_of = dict(facts.aims(objectives).itertuples(index=False, name=None))
 
     def rows(status: str) -> list[dict]:
         return [{"objective": str(r["Objective (as published)"]).rstrip("."),
                  "target": None if pd.isna(r["target"]) else fmt_int(r["target"]),
                  "delivered": r["Delivered"] if not pd.isna(r["delivered"]) else None}
-                for _, r in aims[aims["status"] == status].iterrows()]
+                for _, r in aims.iterrows() if status_of[str(r["Objective (as published)"]).strip()] == status]
 
     published = bool(hl.published_headlines(s.source_keys))
+    count = facts.aim_count(objectives)
     return render("objectives", {
-        "name": s.name, "n": fmt_int(len(aims)), "synthetic": s.synthetic, "published": published,
-        "key": sorted(s.source_keys)[0] if published else "",
+        "name": s.name, "aims": count.phrase if count else "", "synthetic": s.synthetic, "published": published,
+        "key": sorted(s.source_keys)[0] if published else "", "words": facts.AIM_STATUS_WORDS,
         "met": rows("met"), "not_met": rows("not met"), "adapted": rows("adapted"), "unclear": rows("unclear"),
         "qualitative": len(rows("not quantified")), "fmt_int": fmt_int, "plural": _plural,
         "fieldwork": hl.link(hl.FIELDWORK, "", s.chapters),
@@ -371,3 +462,50 @@ def context_table(s: Summary) -> Table | None:
 def reading_on_text(s: Summary) -> str:
     """Where to read on, as links to the ward's chapters and the book's data pages."""
     return render("reading_on", {"links": _links(s), "synthetic": s.synthetic, "join": join_words})
+
+
+# ================================================================================================
+# how sure (templates/summary/how_sure.md)
+# ================================================================================================
+
+
+def how_sure_text(s: Summary) -> str | None:
+    """How far the findings can be trusted, in one place: margins, reach and who was missed."""
+    h = s.how_sure
+    if h is None:
+        return None
+    from cityconv.methods.claims import SOURCE_KEY
+
+    return render("how_sure", {"h": h, "status": s.data_status, "synthetic": s.synthetic, "join": join_words,
+                               "name": s.name, "key": SOURCE_KEY, "who": hl.link("who-took-part", "", s.chapters)})
+
+
+def how_sure_chart(s: Summary) -> Chart | None:
+    """The headline results as points with their 95% intervals, so the margin of error is seen, not only read."""
+    from matplotlib.figure import Figure
+
+    h = s.how_sure
+    if h is None or not h.results:
+        return None
+    records = f"{s.data_status} records" if s.data_status != "observed" else "the ward's survey records"
+    fig = Figure(figsize=(6.2, 0.55 * len(h.results) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    for i, r in enumerate(h.results):
+        value = float(r.share.value or 0.0)
+        ax.plot([r.low * 100, r.high * 100], [i, i], color=PALETTE[0], linewidth=3, solid_capstyle="butt")
+        ax.plot([value * 100], [i], "o", color=PALETTE[1], markersize=7)
+        ax.text(r.high * 100 + 1.5, i, f"{r.share.text} ({fmt_pct(r.low)} to {fmt_pct(r.high)})", va="center",
+                fontsize=9)
+    ax.set_yticks(range(len(h.results)), [textwrap.fill(r.label, 28) for r in h.results])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 118)
+    ax.set_xticks(range(0, 101, 25), [f"{v}%" for v in range(0, 101, 25)])
+    ax.set_xlabel(f"Share of all {fmt_int(h.n)} respondents, with its 95% interval")
+    ax.set_title(f"How sure: the main survey results, {s.name}")
+    ax.grid(axis="y", visible=False)
+    alt = (f"The main survey results in {s.name}'s {records}, each a share of all {fmt_int(h.n)} respondents with "
+           "its 95% interval: " + "; ".join(f"{r.label.lower()}, {r.share.text} ({fmt_pct(r.low)} to "
+                                               f"{fmt_pct(r.high)})" for r in h.results) + ".")
+    caption = (f"Each dot is a share of all respondents in the {records}; the bar is its 95% Wilson interval. "
+               "Bars that overlap cannot be told apart with this many responses.")
+    return Chart(fig, alt, caption, status=s.data_status)

@@ -187,6 +187,7 @@ def introduction_text(sv: Survey) -> str:
 def summary_context(sv: Survey) -> dict:
     """The opening summary's numbers: each a named fact (`chapters.facts`), on the all-respondents base."""
     context: dict = {"ward": sv.ward_name, "n": fmt_int(sv.n), "has_responses": sv.has_responses,
+                     "status": sv.status, "n_published": sv.published.get("survey_responses") == sv.n,
                      "best": [], "improve": [], "single": [], "digital_younger": None, "digital_older": None}
     if not sv.has_responses:
         return context
@@ -523,9 +524,11 @@ def published_comparison_text(sv: Survey, section: str) -> str | None:
         return None
     claims = _claim_results(sv, ids)
     passed = {c["passed"] for c in claims}
-    if passed == {True}:
-        verdict = ("These records agree. They were rebuilt to agree with the published summary, so this shows "
-                   "they are consistent with it, not that the finding is confirmed.")
+    if passed == {True} and sv.status != "observed":  # records rebuilt to agree cannot test the statement
+        verdict = (f"Not a test: the {sv.status} records were built to reproduce this statement, so it holds in "
+                   "them by design and is neither confirmed nor refuted here.")
+    elif passed == {True}:
+        verdict = "The ward's own records bear this out."
     elif passed == {None}:
         verdict = "These records cannot be used to check this."
     else:
@@ -846,11 +849,12 @@ def claims_table(sv: Survey) -> Table | None:
     wanted = [cid for ids in SECTION_CLAIMS.values() for cid in ids]
     by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
     rows = []
+    holds = "Holds in these records" if sv.status == "observed" else f"Holds in the {sv.status} records (built to)"
     for cid in dict.fromkeys(wanted):
         claim = by_id[cid]
         result = claim.evaluate(sv.data, None)
         rows.append({"Published statement": claim.statement, "Slide": claim.location,
-                     "Holds in these records": {True: "Yes", False: "No", None: "[x]"}[result.passed]})
+                     holds: {True: "Yes", False: "No", None: "[x]"}[result.passed]})
     frame = pd.DataFrame(rows)
     return Table(frame, title=f"Published survey findings checked against the records: {sv.ward_name}",
                  source=f"{PUBLISHED_SOURCE}; {sv.source}", units="Statements (no counts)",

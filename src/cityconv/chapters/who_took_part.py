@@ -371,7 +371,8 @@ def _group_words(category: str) -> str:
 def summary_context(comp: Composition) -> dict:
     """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
     context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
-               "has_census": comp.has_census, "over": "", "under": "", "shift": ""}
+               "has_census": comp.has_census, "over": "", "under": "", "shift": "",
+               "status": comp.survey.status, "n_published": comp.survey.published.get("survey_responses") == comp.n}
     if not comp.survey.has_responses or not comp.has_census:
         return context
     over, under = [], []
