@@ -13,8 +13,10 @@ quick tests instead of leaving one worker idle waiting for it at the end of the 
 The fixtures that hand it out are in tests/conftest.py; a test that uses them is marked `realbook`.
 
 WRITERS: most tests only read the copy. The few that write into it (`cityconv run` again, printing the
-PDFs, which renders into `_build/pdf-source`) share the xdist group "real-book-writers", so under
-`--dist loadgroup` they run one after another on one worker and never race each other.
+PDFs, which renders into `_build/pdf-source`) hold the session's writer lock (`writing`), so they run
+one after another whichever worker they are on. (They also carry the xdist group "real-book-writers",
+but with the pinned pytest 9.2 and pytest-xdist 3.8 `--dist loadgroup` does not keep a group on one
+worker: six tests of one group alternate between two workers. The lock does not rely on it.)
 """
 
 from __future__ import annotations
@@ -161,6 +163,11 @@ def start_building_in_background(tmp_path_factory: pytest.TempPathFactory) -> th
     return thread
 
 
+def writing(tmp_path_factory: pytest.TempPathFactory) -> FileLock:
+    """The lock a test holds while it writes into the session's built copy (see WRITERS above)."""
+    return FileLock(str(session_folder(tmp_path_factory) / "real-book-writers.lock"))
+
+
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
     """(project root, book PDF, briefing PDFs) of the built copy (printed once per session)."""
     root = built_book(tmp_path_factory)
@@ -169,7 +176,8 @@ def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, li
         from cityconv.core.paths import Project
         from cityconv.pipeline.pdf import build_book_and_briefings
 
-        book, briefings = build_book_and_briefings(Project(root))
+        with writing(tmp_path_factory):
+            book, briefings = build_book_and_briefings(Project(root))
         return {"book": str(book), "briefings": [str(p) for p in briefings]}
 
     pdfs = _once(session_folder(tmp_path_factory), "real-book-pdfs", make)

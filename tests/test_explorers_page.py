@@ -139,8 +139,10 @@ def lookup(data: dict, on: dict[str, bool]) -> list[str]:
 def test_rule_tables_agree_with_the_rules_for_any_switches(engine):
     data = pe.recommendation_data(engine)
     findings = [f["id"] for f in data["findings"]]
+    # A finding that is not known for the ward and not switchable stays off, as on the page.
+    can_switch_on = {f["id"] for f in data["findings"] if f["on"] or f["switchable"]}
     rng = random.Random(17)
-    settings = [{}] + [{f: rng.random() < 0.6 for f in findings} for _ in range(40)]
+    settings = [{}] + [{f: rng.random() < 0.6 and f in can_switch_on for f in findings} for _ in range(40)]
     settings += [{f: False} for f in findings]  # every single switch-off
     for overrides in settings:
         on = {**{f["id"]: f["on"] for f in data["findings"]}, **overrides}
