@@ -21,8 +21,9 @@ ATLAS_SAMPLE = {
     "e05000886": "2004–2023 boundaries, first in the index (Allerton and Hunts Cross)",
     "e05000888": "2004–2023 boundaries, a profile-only ward named in its page title (Belle Vale)",
     "e05000915": "2004–2023 boundaries, last in the index (Yew Tree)",
+    "e05000889": "2004–2023 boundaries, neighbourhoods changed in 2021: the 2021 neighbourhood table too",
     "e05015291": "2023 boundaries, no 2011 figure, successor of a studied ward (Clubmoor West)",
-    "e05015332": "2023 boundaries, a ward with no people: no Census 2021 figure at all (Waterfront North)",
+    "e05015332": "2023 boundaries, the ward with the fewest people (Waterfront North)",
     "e05015333": "2023 boundaries, a ward of a single small area (Waterfront South)",
     "e05015340": "2023 boundaries, last in the index (Yew Tree)",
 }

@@ -133,7 +133,7 @@ def choropleth(o: Overview, indicator: str) -> Chart:
     ax.set_ylim(miny.min() - 0.01, maxy.max() + 0.01)
     ax.set_aspect(1 / math.cos(math.radians((miny.min() + maxy.max()) / 2)))
     ax.set_axis_off()
-    _title(ax, f"{COLUMN[indicator]}: wards {o.set_text}")
+    _title(ax, f"{COLUMN[indicator]}: wards {o.set_text}", width=32)  # a map panel is narrow
     handles = [Patch(facecolor=colours[i], edgecolor="#555555", label=class_label(edges, i)) for i in range(len(edges) - 1)]
     if values.isna().any():
         handles.append(Patch(facecolor=MISSING_COLOUR, hatch="///", edgecolor="#555555", label="no figures"))

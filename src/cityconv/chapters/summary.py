@@ -484,9 +484,12 @@ def how_sure_chart(s: Summary) -> Chart | None:
     """The headline results as points with their 95% intervals, so the margin of error is seen, not only read."""
     from matplotlib.figure import Figure
 
+    from cityconv.present.style import use_house_style
+
     h = s.how_sure
     if h is None or not h.results:
         return None
+    use_house_style()  # answer labels are data: a "$" in one is a dollar sign, never mathtext
     records = f"{s.data_status} records" if s.data_status != "observed" else "the ward's survey records"
     fig = Figure(figsize=(6.2, 0.55 * len(h.results) + 1.6), layout="constrained")
     ax = fig.add_subplot()

@@ -50,7 +50,7 @@ BRIEFING_STEMS = ("00-executive-summary",)
 BRIEFING_CSS = """
 @page { size: A4; margin: 12mm 14mm 14mm 14mm; }
 @media print {
-  html.cityconv-briefing-pdf, html.cityconv-briefing-pdf body { font-size: 9pt !important; line-height: 1.3 !important; }
+  html.cityconv-briefing-pdf, html.cityconv-briefing-pdf body { font-size: 8.5pt !important; line-height: 1.25 !important; }
   .cityconv-briefing h1, .cityconv-briefing h2, .cityconv-briefing h3 { margin: 0.5em 0 0.25em !important; }
   .cityconv-briefing h1 { font-size: 1.5em !important; }
   .cityconv-briefing h2 { font-size: 1.2em !important; }
@@ -301,6 +301,8 @@ _PREPARE_JS = r"""
     header.append(el("h1", null, heading), el("p", null, intro));
     const body = el("div", "cityconv-briefing");
     body.append(...kept);
+    // Two pages hold the text and tables: figures stay on the web page (the text states what they show).
+    body.querySelectorAll("figure").forEach((figure) => figure.remove());
     // The provenance and citation boxes are for the web page; a councillor's briefing has no use for them.
     body.querySelectorAll(".admonition.dropdown").forEach((box) => {
       const t = box.querySelector(".admonition-title");
