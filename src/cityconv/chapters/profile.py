@@ -1229,7 +1229,7 @@ def map_chart(p: WardProfile) -> Chart:
     # The label sits in the margin beside the city (on the ward's side) with a leader line, so it never
     # hides a ward. The west margin is the river Mersey.
     west = point.x < (minx.min() + maxx.max()) / 2
-    label_room = 0.004 * max(len(p.ward_name), 8)  # degrees of longitude for the label text
+    label_room = 0.0065 * max(len(p.ward_name), 8)  # degrees of longitude for the label text (bold, 12 pt)
     ax.set_xlim(minx.min() - pad - (label_room if west else 0), maxx.max() + pad + (0 if west else label_room))
     label_x = minx.min() - pad if west else maxx.max() + pad
     ax.annotate(
