@@ -147,3 +147,14 @@ def blank_census_figures(context_dir: Path, ward_code: str) -> None:
 def any_title(ax) -> str:
     """The axes' title wherever the style puts it (the house style sets titles on the left)."""
     return " ".join(ax.get_title(loc=loc) for loc in ("left", "center", "right"))
+
+def project_with_rules(tmp_path: Path, rules_text: str):
+    """A project holding the real evidence base and the given recommendation rules file."""
+    import shutil
+
+    from cityconv.core.paths import Project
+
+    shutil.copytree(REPO / "data" / "evidence", tmp_path / "data" / "evidence")
+    (tmp_path / "data" / "recommendations").mkdir(parents=True)
+    (tmp_path / "data" / "recommendations" / "rules.yml").write_text(rules_text, encoding="utf-8")
+    return Project(tmp_path)

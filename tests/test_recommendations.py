@@ -17,6 +17,7 @@ from cityconv.core.paths import Project
 from cityconv.core.problems import InputError
 from cityconv.data import rules as rules_file
 from cityconv.methods import conditions as C
+from nbtools import project_with_rules
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "data" / "recommendations" / "rules.yml"
@@ -163,7 +164,7 @@ def test_no_rule_fires_on_findings_that_are_not_known(rules):
 
 def test_known_false_in_a_rules_file_is_refused(tmp_path):
     text = GOOD_RULE.replace("{finding: n_methods, ge: 1}", "{finding: findings_fed_back, known: false}")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "cannot be true because a finding is not known" in p.message and p.line == 5
 
 
@@ -183,13 +184,6 @@ def test_rule_texts_hold_no_numbers(rules):
 
 def test_real_rules_validate():
     assert R.validate_rules(Project(REPO)) == []
-
-
-def _project_with_rules(tmp_path: Path, text: str) -> Project:
-    shutil.copytree(REPO / "data" / "evidence", tmp_path / "data" / "evidence")
-    (tmp_path / "data" / "recommendations").mkdir(parents=True)
-    (tmp_path / "data" / "recommendations" / "rules.yml").write_text(text, encoding="utf-8")
-    return Project(tmp_path)
 
 
 GOOD_RULE = """\
@@ -214,36 +208,36 @@ def _only(problems, rule_id):
 
 
 def test_good_rule_has_no_problems(tmp_path):
-    assert R.validate_rules(_project_with_rules(tmp_path, GOOD_RULE)) == []
+    assert R.validate_rules(project_with_rules(tmp_path, GOOD_RULE)) == []
 
 
 def test_unknown_finding_in_condition_reported_with_line(tmp_path):
     text = GOOD_RULE.replace("finding: n_methods", "finding: n_method")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "unknown finding id 'n_method'" in p.message and "did you mean 'n_methods'" in p.message
     assert p.line == 5
 
 
 def test_unknown_finding_in_trail(tmp_path):
     text = GOOD_RULE.replace("      principles:", "      findings: [no_such_finding]\n      principles:")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "unknown finding id 'no_such_finding'" in p.message and p.line == 7
 
 
 def test_unknown_principle(tmp_path):
     text = GOOD_RULE.replace("[inclusive]", "[inclusve]")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "unknown principle id 'inclusve'" in p.message and p.line == 7
 
 
 def test_unknown_case(tmp_path):
     text = GOOD_RULE.replace("[nrpp_crime]", "[nrpp_crimes]")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "unknown case id 'nrpp_crimes'" in p.message and p.line == 8
 
 
 def test_case_without_citation(tmp_path):
-    project = _project_with_rules(tmp_path, GOOD_RULE)
+    project = project_with_rules(tmp_path, GOOD_RULE)
     cases = project.root / "data" / "evidence" / "cases.csv"
     cases.write_text(cases.read_text(encoding="utf-8").replace(",tuffin_etal_2006,", ",,"), encoding="utf-8")
     (p,) = _only(R.validate_rules(project), "ok")
@@ -252,16 +246,16 @@ def test_case_without_citation(tmp_path):
 
 def test_rule_without_a_cases_list_is_refused(tmp_path):
     text = GOOD_RULE.replace("      cases: [nrpp_crime]\n", "")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "names no evidence cases" in p.message and p.line == 7 and "[]" in p.expected
 
 
 def test_empty_cases_list_needs_a_reason(tmp_path):
     text = GOOD_RULE.replace("[nrpp_crime]", "[]")
-    (p,) = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    (p,) = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert "no evidence case, and why_this_evidence does not say why" in p.message
     text = text.replace("      cases: []\n", "      cases: []\n      why_this_evidence: The paper reports nothing on this.\n")
-    assert R.validate_rules(_project_with_rules(tmp_path / "b", text)) == []
+    assert R.validate_rules(project_with_rules(tmp_path / "b", text)) == []
 
 
 @pytest.mark.parametrize("when, message", [
@@ -276,16 +270,16 @@ def test_empty_cases_list_needs_a_reason(tmp_path):
 ])
 def test_malformed_conditions(tmp_path, when, message):
     text = GOOD_RULE.replace("{finding: n_methods, ge: 1}", when)
-    problems = _only(R.validate_rules(_project_with_rules(tmp_path, text)), "ok")
+    problems = _only(R.validate_rules(project_with_rules(tmp_path, text)), "ok")
     assert any(message in p.message for p in problems), [str(p) for p in problems]
 
 
 def test_duplicate_ids_missing_keys_and_bad_yaml(tmp_path):
     text = GOOD_RULE + GOOD_RULE.replace("rules:\n", "").replace("    title: A rule\n", "")
-    problems = R.validate_rules(_project_with_rules(tmp_path, text))
+    problems = R.validate_rules(project_with_rules(tmp_path, text))
     messages = " | ".join(p.message for p in problems)
     assert "id also used at line 2" in messages and "missing 'title'" in messages
-    bad = R.validate_rules(_project_with_rules(tmp_path / "b", "rules:\n  - id: [unclosed\n"))
+    bad = R.validate_rules(project_with_rules(tmp_path / "b", "rules:\n  - id: [unclosed\n"))
     assert len(bad) == 1 and "not valid YAML" in bad[0].message and bad[0].line is not None
     with pytest.raises(InputError):
         rules_file.load_rules(tmp_path / "b" / "data" / "recommendations" / "rules.yml", tmp_path / "b")

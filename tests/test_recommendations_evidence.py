@@ -8,7 +8,6 @@ The first checks read `rules.yml` and `cases.csv` directly, independently of `ci
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +15,8 @@ import pytest
 import yaml
 
 from cityconv.chapters import recommendations as R
-from cityconv.core.paths import Project
 from cityconv.data.evidence import GRADES
+from nbtools import project_with_rules
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = yaml.safe_load((REPO / "data" / "recommendations" / "rules.yml").read_text(encoding="utf-8"))["rules"]
@@ -54,13 +53,6 @@ def test_every_mechanism_has_a_name_and_every_case_mechanism_is_known():
     assert used <= known, used - known
 
 
-def _project(tmp_path: Path, rules_text: str) -> Project:
-    shutil.copytree(REPO / "data" / "evidence", tmp_path / "data" / "evidence")
-    (tmp_path / "data" / "recommendations").mkdir(parents=True)
-    (tmp_path / "data" / "recommendations" / "rules.yml").write_text(rules_text, encoding="utf-8")
-    return Project(tmp_path)
-
-
 RULE = """\
 rules:
   - id: measure
@@ -75,21 +67,21 @@ rules:
 
 
 def test_a_case_off_the_rules_mechanism_is_refused(tmp_path):
-    (p,) = R.validate_rules(_project(tmp_path, RULE.format(mechanism="measuring_outcomes")))
+    (p,) = R.validate_rules(project_with_rules(tmp_path, RULE.format(mechanism="measuring_outcomes")))
     assert p.file == "data/recommendations/rules.yml" and p.line == 9 and p.value == "nrpp_crime"
     assert "not evidence for the rule's mechanism 'measuring_outcomes'" in p.message
     assert "neighbourhood_policing" in p.message  # what the case does support
-    assert R.validate_rules(_project(tmp_path / "ok", RULE.format(mechanism="neighbourhood_policing"))) == []
+    assert R.validate_rules(project_with_rules(tmp_path / "ok", RULE.format(mechanism="neighbourhood_policing"))) == []
 
 
 def test_an_unknown_mechanism_is_refused(tmp_path):
-    (p,) = R.validate_rules(_project(tmp_path, RULE.format(mechanism="neighbourhood_policin")))
+    (p,) = R.validate_rules(project_with_rules(tmp_path, RULE.format(mechanism="neighbourhood_policin")))
     assert "unknown mechanism 'neighbourhood_policin'" in p.message and "did you mean" in p.message and p.line == 5
 
 
 def test_a_rule_without_a_mechanism_is_refused(tmp_path):
     text = RULE.format(mechanism="x").replace("    mechanism: x\n", "")
-    problems = R.validate_rules(_project(tmp_path, text))
+    problems = R.validate_rules(project_with_rules(tmp_path, text))
     assert any("missing 'mechanism'" in p.message for p in problems), problems
 
 
