@@ -168,3 +168,26 @@ def test_an_in_process_run_leaves_the_environment_as_it_found_it(mini_project: P
     result = execute_task(next(t for t in plan.tasks if t.template_id == "arithmetic"))
     assert result.status == "done"
     assert "CITYCONV_ROOT" not in os.environ
+
+
+def test_a_cell_showing_several_figures_is_split_so_each_keeps_its_own_alt_text_and_label() -> None:
+    def figure(alt: str, name: str):
+        return nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}, metadata={
+            "cityconv_figure": {"alt": alt, "caption": f"Caption of {name}", "name": name}})
+
+    text = nbformat.v4.new_output("display_data", data={"text/markdown": "**Safety**"})
+    cell = nbformat.v4.new_code_cell("for q in questions: ...", outputs=[text, figure("Bars of safety", "w-safety"),
+                                                                          text, text, figure("Bars of age", "w-age")])
+    cell.metadata["tags"] = ["remove-input"]
+    nb = executed(cell)
+    from cityconv.pipeline.book import lift_figure_metadata
+
+    lift_figure_metadata(nb)
+    assert [len(c.outputs) for c in nb.cells] == [1, 1, 2, 1]
+    assert [c.metadata.get("mystnb", {}).get("figure", {}).get("name") for c in nb.cells] == [None, "w-safety", None, "w-age"]
+    assert nb.cells[3].metadata.mystnb["image"] == {"alt": "Bars of age"}
+    assert nb.cells[0].source.startswith("for q") and nb.cells[1].source.startswith("# (continued")  # never empty:
+    # myst-nb drops the outputs of a code cell without source
+    assert all(c.metadata["tags"] == ["remove-input"] for c in nb.cells)
+    assert len({c.id for c in nb.cells}) == 4
+    nbformat.validate(nb)

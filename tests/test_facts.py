@@ -71,7 +71,7 @@ def test_the_two_answer_bases_are_different_facts_with_their_own_qualifier(clubm
 
 def test_the_survey_chapter_prints_the_registry_numbers(clubmoor_survey):
     text = S.summary_text(clubmoor_survey)
-    assert "green spaces and parks (50% of all respondents)" in text
+    assert "“Green spaces and parks” (50% of all respondents)" in text  # labels keep their case
     assert S.multi_response_text(clubmoor_survey, "best_things").count("(50%") == 1
 
 

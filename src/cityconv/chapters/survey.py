@@ -44,7 +44,7 @@ from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement
 from cityconv.core.escaping import myst_escape
 from cityconv.data import chapter_registry
-from cityconv.data.questionnaire import Questionnaire, standard_questionnaire
+from cityconv.data.questionnaire import Question, Questionnaire, standard_questionnaire
 from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import (
@@ -177,11 +177,14 @@ def from_data(data: WardData | None, ward_name: str, rules: DisclosureRules | No
 
 
 def introduction_text(sv: Survey) -> str:
-    """What the chapter covers, in the ward's own questionnaire's terms."""
-    added = added_questions(sv)
-    return render("introduction", {"ward": sv.ward_name, "reconstructed": bool(sv.questionnaire.reconstructed),
-                                   "added": "" if not added else
-                                   (f"{fmt_int(len(added))} question{'s' if len(added) > 1 else ''}")})
+    """What the chapter covers, in the ward's own questionnaire's terms (never another study's questions)."""
+    reported = [q.short for q in reported_questions(sv)]
+    census = [q.short for q in sv.questionnaire.questions if q.census is not None]
+    return render("introduction", {
+        "ward": sv.ward_name, "reconstructed": bool(sv.questionnaire.reconstructed),
+        "reported": join_words([f"“{short}”" for short in reported]) if len(reported) <= 8 else "",
+        "census": join_words([lower_first(short) for short in census]),
+        "who_page": chapter_registry.find_page("who-took-part")})
 
 
 def summary_context(sv: Survey) -> dict:
@@ -201,25 +204,29 @@ def summary_context(sv: Survey) -> dict:
             fact = facts.survey_answer_share(sv.responses, sv.mentions, question, r["category"], rules=sv.rules)
             if fact is not None:
                 context[key].append({"label": _short(r["label"]), "share": fact.text})
-    for column in SINGLE_QUESTIONS:
+    for column in summary_questions(sv):
         if not _available(sv, column):
             continue
         fr = frequencies(sv, column)
-        rows = fr.shown()
-        rows = rows[rows["count"] > 0]
-        if rows.empty:
+        lead = fr.leading()
+        if lead is None or bool(fr.withheld.get(lead["category"], False)):
             continue
-        lead = rows.iloc[0]
         fact = facts.survey_answer_share(sv.responses, sv.mentions, column, lead["category"], rules=sv.rules)
         if fact is not None:
             context["single"].append({"question": sv.questionnaire.question(column).text,
-                                      "answer": lead["label"].lower(), "share": fact.text})
+                                      "answer": lead["label"], "share": fact.text})
     if _has_methods(sv):
         by_age = facts.digital_share_by_age(sv.responses, sv.mentions, sv.rules)
         younger, older = by_age.get(YOUNGER), by_age.get(OLDER)
         context.update(digital_younger=younger.text if younger else None, digital_older=older.text if older else None,
                        younger=YOUNGER.lower(), older=OLDER.lower())
     return context
+
+
+def summary_questions(sv: Survey) -> list[str]:
+    """The one-answer questions the opening summary gives the leading answer of: the first three the
+    chapter reports (for the City Conversation: recommending the area, change, and Covid-19)."""
+    return [q.id for q in reported_questions(sv) if q.kind in ("single", "rating")][:3]
 
 
 def summary_text(sv: Survey) -> str:
@@ -249,14 +256,16 @@ def is_multi(sv: "Survey", question: str) -> bool:
     return sv.questionnaire.has(question) and sv.questionnaire.question(question).kind == "multi"
 
 
-def added_questions(sv: "Survey") -> list[str]:
-    """The questions this ward added to the City Conversation questionnaire, in questionnaire order."""
-    return [q.id for q in sv.questionnaire.added()]
+def reported_questions(sv: "Survey") -> list[Question]:
+    """The questions this chapter reports, in questionnaire order: every one but those with a `census:` map,
+    which the chapter "Who took part" compares with the Census."""
+    return [q for q in sv.questionnaire.questions if q.census is None]
 
 
 def _short(label: str) -> str:
-    """Drop a bracketed qualifier for prose: "Social media (digital)" -> "social media"."""
-    return lower_first(label.split(" (")[0])
+    """Drop a bracketed qualifier for prose: "Social media (digital)" -> "Social media". Labels keep their
+    case ("Star Wars fan club", not "star Wars fan club"); the templates quote or embolden them."""
+    return label.split(" (")[0]
 
 
 # ---- safe wording
@@ -281,7 +290,7 @@ def multi_response_counts(sv: Survey, question: str) -> pd.Series:
     m = sv.mentions[sv.mentions["question"].astype(str) == question]
     m = m[m["response_id"].isin(set(sv.responses["response_id"]))]
     per_code = m.groupby(m["code"].astype(str))["response_id"].nunique()
-    codes = question_codes(question, sv.questionnaire)
+    codes = list(sv.questionnaire.question(question).all_codes())
     counts = per_code.reindex(codes, fill_value=0).astype("int64")
     counts.loc[NO_ANSWER] = sv.n - int(m["response_id"].nunique())
     counts.index.name = question
@@ -293,7 +302,7 @@ def single_answer_counts(sv: Survey, column: str) -> pd.Series:
     if not sv.has_responses:
         raise ValueError("this ward has no survey responses")
     answers = sv.responses[column]
-    codes = question_codes(column, sv.questionnaire)
+    codes = list(sv.questionnaire.question(column).all_codes())
     counts = answers.astype("string").value_counts().reindex(codes, fill_value=0).astype("int64")
     missing = int(answers.isna().sum())
     if missing:
@@ -302,16 +311,22 @@ def single_answer_counts(sv: Survey, column: str) -> pd.Series:
     return counts
 
 
-def frequency_table(counts: pd.Series, base: int, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """`stats.proportion_table` of the answer rows (the "No answer" row kept last), base = respondents."""
-    answers = counts.drop(NO_ANSWER, errors="ignore")
+def frequency_table(counts: pd.Series, base: int, confidence: float = CONFIDENCE,
+                    not_answers: tuple[str, ...] = (), ordered: bool = False) -> pd.DataFrame:
+    """`stats.proportion_table` of the answer rows, base = respondents: most frequent first, or in the
+    scale's order when `ordered`; the `not_answers` rows (missing codes, then "No answer") kept last."""
+    last = [c for c in (*not_answers, NO_ANSWER) if c in counts.index]
+    answers = counts.drop(last)
     table = proportion_table(answers, base, confidence)
-    if NO_ANSWER in counts.index:
-        low, high = wilson_interval(int(counts[NO_ANSWER]), base, confidence)
-        extra = pd.DataFrame([{"category": NO_ANSWER, "count": int(counts[NO_ANSWER]), "base": base,
-                               "share": counts[NO_ANSWER] / base if base else math.nan,
-                               "ci_low": low, "ci_high": high}])
-        table = pd.concat([table, extra], ignore_index=True)
+    if ordered:
+        table = table.set_index("category").reindex(list(answers.index)).reset_index()
+    extra = []
+    for category in last:
+        low, high = wilson_interval(int(counts[category]), base, confidence)
+        extra.append({"category": category, "count": int(counts[category]), "base": base,
+                      "share": counts[category] / base if base else math.nan, "ci_low": low, "ci_high": high})
+    if extra:
+        table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     return table
 
 
@@ -325,19 +340,32 @@ class Frequencies:
     protected: ProtectedTable
     withheld: pd.Series  # category -> True when its count is [c]
     multi: bool
+    not_answers: tuple[str, ...] = ()  # missing codes and "No answer": counted, never an answer
+    ordered: bool = False  # the options are a scale: rows stay in its order
+
+    def answers(self) -> pd.DataFrame:
+        """Answer rows (missing codes and No answer left out), most frequent first or in the scale's order."""
+        return self.table[~self.table["category"].isin(self.not_answers)]
 
     def shown(self) -> pd.DataFrame:
-        """Answer rows whose numbers may be published, most frequent first (No answer excluded)."""
-        rows = self.table[(self.table["category"] != NO_ANSWER)]
+        """Answer rows whose numbers may be published (missing codes and No answer excluded)."""
+        rows = self.answers()
         return rows[~rows["category"].map(self.withheld).fillna(False).astype(bool)]
+
+    def leading(self) -> pd.Series | None:
+        """The most frequent answer (the first in the scale's order on a tie), or None when nobody answered."""
+        rows = self.answers()
+        rows = rows[rows["count"] > 0]
+        return None if rows.empty else rows.loc[rows["count"].idxmax()]
 
 
 def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Frequencies:
     """Counts, % of all respondents and Wilson intervals for one question, after disclosure control."""
     multi = is_multi(sv, question)
+    q = sv.questionnaire.question(question)
     counts = multi_response_counts(sv, question) if multi else single_answer_counts(sv, question)
-    table = frequency_table(counts, sv.n, confidence)
-    labels = {**sv.questionnaire.labels(question), NO_ANSWER: NO_ANSWER}
+    table = frequency_table(counts, sv.n, confidence, tuple(q.missing), q.is_ordered)
+    labels = {**q.all_codes(), NO_ANSWER: NO_ANSWER}
     table["label"] = table["category"].map(labels)
     ordered = table.set_index("category")["count"]
     ordered.index.name = question
@@ -345,7 +373,7 @@ def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Fr
     # answers), so only primary suppression applies; a single-answer table adds up to all respondents.
     protected = protect_counts(ordered, sv.rules, with_totals=not multi)
     withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
-    return Frequencies(question, sv.n, table, protected, withheld, multi)
+    return Frequencies(question, sv.n, table, protected, withheld, multi, (*q.missing, NO_ANSWER), q.is_ordered)
 
 
 def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
@@ -396,11 +424,16 @@ def wording(sv: Survey, question: str) -> str:
 
 
 def _available(sv: Survey, question: str) -> bool:
+    """The ward asked the question and has answers to it (in whichever file its kind keeps them)."""
     if not sv.questionnaire.has(question):
         return False
-    if is_multi(sv, question):
+    q = sv.questionnaire.question(question)
+    if q.kind == "multi":
         return sv.has_mentions
-    return sv.has_responses and question in sv.responses.columns and sv.responses[question].notna().any()
+    if q.kind == "text":
+        return bool(_typed_texts(sv, q))
+    columns = _columns(sv, q)
+    return bool(columns) and bool(sv.responses[columns].notna().any().any())
 
 
 # ================================================================================================
@@ -426,11 +459,18 @@ def not_available_text(sv: Survey, question: str) -> str | None:
                                     "multi": asked and is_multi(sv, question)})
 
 
-def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
-    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "fewer than 5 of the 48 respondents"."""
+def _answer_phrase(row, sv: Survey, fr: Frequencies | None = None, with_interval: bool = True) -> str:
+    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", "fewer than 5 of the 48 respondents", or
+    "a withheld number of ..." where the table withholds the cell to protect another.
+
+    Every count or share the chapter's prose states goes through here, with the table's own suppression
+    decision (`fr`), so a sentence never says what the table beside it withholds.
+    """
     n = int(row["count"])
     if sv.rules.is_small(n):
         return f"{count_text(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
+    if fr is not None and bool(fr.withheld.get(row["category"], False)):
+        return f"a withheld number of the {fmt_int(sv.n)} respondents"
     text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
     if with_interval:
         text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
@@ -450,8 +490,9 @@ def _overlap(a, b) -> bool:
 
 def multi_response_context(sv: Survey, question: str) -> dict:
     fr = frequencies(sv, question)
-    answers = fr.table[(fr.table["category"] != NO_ANSWER) & (fr.table["category"] != "other")]
-    answers = answers[answers["count"] > 0]
+    other = sv.questionnaire.question(question).other or "other"
+    answers = fr.answers()
+    answers = answers[(answers["category"] != other) & (answers["count"] > 0)]
     if answers.empty:
         return {"top": []}
     ranking, second, third = "", "", ""
@@ -461,8 +502,8 @@ def multi_response_context(sv: Survey, question: str) -> dict:
         second, third = _short(second_row["label"]), _short(third_row["label"])
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    return {"what": what, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(r, sv)}
-                                  for _, r in answers.head(2).iterrows()],
+    return {"what": what, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(r, sv, fr)}
+                                  for _, r in answers.head(2).iterrows() if not sv.rules.is_small(int(r["count"]))],
             "ranking": ranking, "second": second, "third": third,
             "withheld": int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum()) > 0,
             "threshold": fmt_int(sv.rules.threshold), "suppressed": SUPPRESSED}
@@ -477,16 +518,17 @@ def multi_response_text(sv: Survey, question: str) -> str | None:
 
 def single_answer_context(sv: Survey, column: str) -> dict:
     fr = frequencies(sv, column)
-    rows = fr.table[fr.table["category"] != NO_ANSWER]
+    rows = fr.answers()
     rows = rows[rows["count"] > 0]
-    lead = rows.iloc[0]
-    majority = ""
-    if not sv.rules.is_small(int(lead["count"])):
-        majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
-    return {"question": wording(sv, column), "lead": lead["label"].lower(), "lead_phrase": _answer_phrase(lead, sv),
-            "majority": majority,
-            "others": [{"label": r["label"].lower(), "phrase": _answer_phrase(r, sv, with_interval=False)}
-                       for _, r in rows.iloc[1:].iterrows()]}
+    lead = fr.leading()
+    if lead is None or bool(fr.withheld.get(lead["category"], False)):
+        # naming the leading answer of a withheld count would tell who said what when few answered
+        return {"question": wording(sv, column), "lead": None, "threshold": fmt_int(sv.rules.threshold)}
+    majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
+    return {"question": wording(sv, column), "lead": lead["label"], "lead_phrase": _answer_phrase(lead, sv, fr),
+            "majority": majority, "in_order": fr.ordered,
+            "others": [{"label": r["label"], "phrase": _answer_phrase(r, sv, fr, with_interval=False)}
+                       for _, r in rows.iterrows() if r["category"] != lead["category"]]}
 
 
 def single_answer_text(sv: Survey, column: str) -> str | None:
@@ -537,15 +579,34 @@ def published_comparison_text(sv: Survey, section: str) -> str | None:
 
 
 # ================================================================================================
-# questions a ward added
+# every question of the study, in questionnaire order: the kind's natural table, figure and words
 # ================================================================================================
 
 
-def added_questions_text(sv: Survey) -> str:
-    """Which questions the ward added to the City Conversation questionnaire (reported below), or that it added none."""
-    added = [sv.questionnaire.question(q) for q in added_questions(sv)]
-    n_added = f"{fmt_int(len(added))} question{'s' if len(added) > 1 else ''}"
-    return render("added_questions", {"ward": sv.ward_name, "added": [q.text for q in added], "n_added": n_added})
+def question_section(sv: Survey, question: Question, study_id: str) -> list[tuple[Chart | Table | str | None, str | None]]:
+    """What the chapter shows for one question, in order, each with the name its figure or table is
+    labelled by (unique per ward and question, so a book of many wards has no duplicate targets)."""
+    qid, kind = question.id, question.kind
+    figure, table = f"{study_id}-{qid}-figure", f"{study_id}-{qid}-table"
+    heading = question_heading(sv, qid)
+    if not _available(sv, qid):
+        return [(heading, None), (not_available_text(sv, qid), None)]
+    if kind in ("single", "multi", "rating"):
+        chart = (multi_response_chart(sv, qid) if kind == "multi" else
+                 ordered_bar_chart(sv, qid) if kind == "rating" else single_answers_chart(sv, [qid]))
+        items = [(question_summary(sv, qid), None), (chart, figure), (frequency_table_display(sv, qid), table),
+                 (other_text_summary(sv, question), None)]
+    elif kind == "numeric":
+        items = [(numeric_text(sv, question), None), (numeric_chart(sv, question), figure),
+                 (numeric_table(sv, question), table)]
+    elif kind == "ranking":
+        items = [(ranking_text(sv, question), None), (ranking_chart(sv, question), figure),
+                 (ranking_table(sv, question), table)]
+    elif kind == "grid":
+        items = [(grid_text(sv, question), None), (grid_chart(sv, question), figure), (grid_table(sv, question), table)]
+    else:
+        items = [(free_text_summary(sv, question), None)]
+    return [(heading, None), *items, (published_comparison_text(sv, qid), None)]
 
 
 def question_heading(sv: Survey, question: str) -> str:
@@ -553,16 +614,388 @@ def question_heading(sv: Survey, question: str) -> str:
 
 
 def question_summary(sv: Survey, question: str) -> str | None:
-    """The words for any question: most frequent answers (multi-answer) or the leading answer (single)."""
+    """The words for a choice question: most frequent answers (multi-answer) or the leading answer."""
     return multi_response_text(sv, question) if is_multi(sv, question) else single_answer_text(sv, question)
 
 
 def question_chart(sv: Survey, question: str) -> Chart | None:
-    """The chart for any question, with 95% intervals and withheld answers left out."""
+    """The chart for a choice question, with 95% intervals and withheld answers left out."""
     if is_multi(sv, question):
         return multi_response_chart(sv, question)
     return single_answers_chart(sv, [question])
 
+
+# ---- columns and texts of a question
+
+
+def _columns(sv: Survey, question: Question) -> list[str]:
+    return [c for c in question.response_columns() if sv.has_responses and c in sv.responses.columns]
+
+
+def _typed_texts(sv: Survey, question: Question, option: str = "") -> list[str]:
+    """The typed answers to a question (free text, or beside its `other` option) of this ward's respondents."""
+    data = sv.data.survey_text if sv.data is not None else None
+    if data is None or not sv.has_responses:
+        return []
+    rows = data[(data["question"].astype(str) == question.id)
+                & (data["option"].astype("string").fillna("") == option)
+                & data["response_id"].isin(set(sv.responses["response_id"]))]
+    return [str(t) for t in rows["text"].dropna()]
+
+
+def _stated_count(n: int, sv: Survey) -> str:
+    """A count of respondents for prose, under the same rule as the tables ("fewer than 5" when small)."""
+    return count_text(n, sv.rules)
+
+
+# ---- rating: one ordered bar
+
+
+def ordered_bar_chart(sv: Survey, question: str) -> Chart | None:
+    """One bar, divided in the scale's order: the share of all respondents giving each answer."""
+    fr = frequencies(sv, question)
+    q = sv.questionnaire.question(question)
+    rows = [(r["label"], None if bool(fr.withheld.get(r["category"], False)) else float(r["share"]))
+            for _, r in fr.answers().iterrows()]
+    return _stacked_chart(sv, q, [(q.short, rows)], f"{q.short}: answers in the scale's order")
+
+
+def _stacked_chart(sv: Survey, q: Question, bars: list[tuple[str, list[tuple[str, float | None]]]],
+                   title: str) -> Chart | None:
+    """Horizontal 100% bars, segments in the scale's order; withheld, missing and unanswered shares as one
+    grey segment (what a reader could work out from the table's total anyway, never a single cell)."""
+    import matplotlib as mpl
+
+    if not any(share for _, rows in bars for _, share in rows):
+        return None
+    scale = [label for label, _ in bars[0][1]]
+    colours = [mpl.colormaps["viridis"](0.15 + 0.7 * i / max(len(scale) - 1, 1)) for i in range(len(scale))]
+    fig = new_figure(FIG_WIDTH, 0.55 * len(bars) + 2.2)
+    ax = fig.add_subplot()
+    alt_bars = []
+    for y, (name, rows) in enumerate(bars):
+        left = 0.0
+        parts = []
+        for (label, share), colour in zip(rows, colours):
+            if share is None or share == 0:
+                parts.append(f"{label} {'withheld' if share is None else '0%'}")
+                continue
+            ax.barh(y, share * 100, left=left, color=colour, edgecolor="white")
+            if share >= 0.07:
+                ax.text(left + share * 50, y, fmt_pct(share), ha="center", va="center", fontsize=9,
+                        color="white" if colours.index(colour) < len(colours) * 0.6 else "#1A1A1A")
+            left += share * 100
+            parts.append(f"{label} {fmt_pct(share)}")
+        if left < 100:
+            ax.barh(y, 100 - left, left=left, color="#D9D9D9", edgecolor="white")
+        alt_bars.append(f"{name}: " + ", ".join(parts))
+    ax.set_yticks(range(len(bars)), [wrap_label(name, 22) for name, _ in bars])
+    ax.invert_yaxis()
+    ax.set_title(wrap_label(q.text, 60), fontsize=12)
+    ax.set_xlabel("Percentage of all survey respondents")
+    _percent_axis(ax, 100)
+    handles = [mpl.patches.Patch(color=c, label=wrap_label(label, 18)) for label, c in zip(scale, colours)]
+    handles.append(mpl.patches.Patch(color="#D9D9D9", label="Withheld, missing\nor no answer"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), frameon=False, fontsize=9)
+    alt = (f"Stacked horizontal bar chart for the question '{q.text}' ({fmt_int(sv.n)} survey respondents): the "
+           f"percentage giving each answer, in the scale's order. " + "; ".join(alt_bars) + ". Answers withheld "
+           "for disclosure control, missing codes and no answer are drawn together in grey.")
+    caption = f"{q.short}: share of all respondents giving each answer, in the scale's order."
+    return Chart(fig, alt, caption, status=sv.status)
+
+
+# ---- numeric: a distribution
+
+
+@dataclass
+class NumericSummary:
+    values: pd.Series  # the numbers given
+    missing: pd.Series  # respondents per missing code
+    no_answer: int
+    bins: pd.Series  # respondents per bin ("10 to 19")
+    protected: ProtectedTable
+
+
+def numeric_summary(sv: Survey, question: Question) -> NumericSummary:
+    """The numbers given, the missing codes, and the numbers binned for the histogram and table, protected."""
+
+    raw = sv.responses[question.id].astype("string")
+    missing = raw.value_counts().reindex(list(question.missing), fill_value=0).astype("int64")
+    values = pd.to_numeric(raw[~raw.isin(list(question.missing))], errors="coerce").dropna().astype(float)
+    no_answer = int(raw.isna().sum())
+    edges = _round_bin_edges(values, question.integer)
+    counts = pd.cut(values, edges, right=False, include_lowest=True).value_counts(sort=False)
+    labels = [_bin_label(interval, question) for interval in counts.index]
+    bins = pd.Series(counts.to_numpy(), index=labels, dtype="int64")
+    bins.index.name = question.id
+    table = pd.concat([bins, pd.Series({question.missing[c]: int(missing[c]) for c in question.missing}, dtype="int64"),
+                       pd.Series({NO_ANSWER: no_answer}, dtype="int64")])
+    table.index.name = question.id
+    return NumericSummary(values, missing, no_answer, bins, protect_counts(table, sv.rules, with_totals=True))
+
+
+def _round_bin_edges(values: pd.Series, integer: bool):
+    """Bands of a round width (1, 2 or 5 times a power of ten) starting at a multiple of it, about as many
+    as Sturges' rule suggests, so a reader sees "10 to 19", not "7.3 to 16.1"."""
+    import numpy as np
+
+    if values.empty:
+        return np.array([0.0, 1.0])
+    low, high = float(values.min()), float(values.max())
+    wanted = max(1, int(np.ceil(np.log2(len(values)) + 1)))
+    raw = max((high - low) / wanted, 1.0 if integer else 1e-9)
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = np.floor(low / step) * step
+    bands = int(np.floor((high - start) / step)) + 1  # the highest value falls inside the last band
+    return start + step * np.arange(bands + 1)
+
+
+def _number(x: float) -> str:
+    """A statistic for prose: at most one decimal place, none when it is whole."""
+    return f"{x:,.1f}".removesuffix(".0")
+
+
+def _bin_label(interval, question: Question) -> str:
+    if question.integer:
+        return f"{fmt_int(interval.left)} to {fmt_int(interval.right - 1)}"
+    return f"{interval.left:g} to under {interval.right:g}"
+
+
+def _quantiles_publishable(n: int, sv: Survey) -> bool:
+    """A median and quartiles are stated only on enough answers that none is one person's number."""
+    return n >= sv.rules.min_percent_base
+
+
+def numeric_text(sv: Survey, question: Question) -> str:
+    ns = numeric_summary(sv, question)
+    n = len(ns.values)
+    unit = f" {question.unit}" if question.unit else ""
+    context = {"question": question.text, "answered": _stated_count(n, sv), "base": fmt_int(sv.n),
+               "stated": _quantiles_publishable(n, sv), "threshold": fmt_int(sv.rules.min_percent_base),
+               "missing": [{"label": question.missing[c], "count": _stated_count(int(ns.missing[c]), sv)}
+                           for c in question.missing if ns.missing[c] > 0]}
+    if context["stated"]:
+        q1, median, q3 = ns.values.quantile([0.25, 0.5, 0.75])
+        context.update(median=f"{_number(median)}{unit}", q1=_number(q1), q3=f"{_number(q3)}{unit}")
+    return render("numeric", context)
+
+
+def numeric_chart(sv: Survey, question: Question) -> Chart | None:
+    """A histogram of the numbers given; bins the table withholds are not drawn."""
+    ns = numeric_summary(sv, question)
+    mask = ns.protected.mask.iloc[:, 0]
+    shown = [(label, int(n)) for label, n in ns.bins.items() if not bool(mask[label])]
+    if not shown or not _quantiles_publishable(len(ns.values), sv):
+        return None
+    fig = new_figure(FIG_WIDTH, 3.6)
+    ax = fig.add_subplot()
+    heights = [n if not bool(mask[label]) else 0 for label, n in ns.bins.items()]
+    ax.bar(range(len(ns.bins)), heights, color=PALETTE[0], edgecolor="white", width=0.95)
+    for i, label in enumerate(ns.bins.index):
+        if bool(mask[label]):
+            ax.text(i, 0, SUPPRESSED, ha="center", va="bottom", fontsize=9, color="#1A1A1A")
+    ax.set_xticks(range(len(ns.bins)), [wrap_label(label, 9) for label in ns.bins.index], fontsize=9)
+    ax.set_xlabel(question.short + (f" ({question.unit})" if question.unit else ""))
+    ax.set_ylabel("Respondents")
+    ax.set_title(wrap_label(question.text, 60), fontsize=12)
+    ax.grid(axis="x", visible=False)
+    withheld = [label for label in ns.bins.index if bool(mask[label])]
+    alt = (f"Histogram of the answers to '{question.text}': respondents per band of "
+           f"{question.unit or 'value'}. " + "; ".join(f"{label}: {fmt_int(n)}" for label, n in shown) + "."
+           + (f" Bands withheld for disclosure control ({join_words(withheld)}) are drawn empty." if withheld else ""))
+    return Chart(fig, alt, f"{question.short}: respondents per band (bands with fewer than "
+                 f"{fmt_int(sv.rules.threshold)} respondents are withheld).", status=sv.status)
+
+
+def numeric_table(sv: Survey, question: Question) -> Table:
+    ns = numeric_summary(sv, question)
+    pct = protect_percentages(ns.protected, sv.n, sv.rules)
+    pct = pct.iloc[:, 0] if isinstance(pct, pd.DataFrame) else pct
+    counts = ns.protected.display.iloc[:, 0]
+    frame = pd.DataFrame({"Respondents": counts, "% of all respondents": pct.reindex(counts.index).fillna("")})
+    frame = frame.rename(index={"Total": "All respondents"})
+    frame.index.name = question.short + (f" ({question.unit})" if question.unit else "")
+    notes = list(ns.protected.notes) + [f"Percentages are of all {fmt_int(sv.n)} survey respondents."]
+    return Table(frame, title=f"{question.text}: survey respondents, {sv.ward_name}", source=sv.source,
+                 units="Number of respondents; percentage of all respondents", notes=notes, status=sv.status)
+
+
+# ---- ranking: mean rank and share ranked first
+
+
+def ranking_summary(sv: Survey, question: Question) -> pd.DataFrame:
+    """Per option: respondents who ranked it, its mean rank, and respondents who ranked it first."""
+    columns = _columns(sv, question)
+    ranks = sv.responses[columns].astype("Float64")
+    labels = list((question.options or {}).values())
+    frame = pd.DataFrame({"ranked": ranks.notna().sum().to_numpy(), "mean_rank": ranks.mean().to_numpy(),
+                          "first": (ranks == 1).sum().to_numpy()}, index=labels)
+    frame.attrs["rankers"] = int(ranks.notna().any(axis=1).sum())
+    return frame
+
+
+def _ranked_first(sv: Survey, question: Question) -> tuple[pd.DataFrame, ProtectedTable]:
+    summary = ranking_summary(sv, question)
+    first = summary["first"].astype("int64").rename(question.id)
+    first.index.name = question.id
+    return summary, protect_counts(first, sv.rules, with_totals=True)
+
+
+def ranking_table(sv: Survey, question: Question) -> Table:
+    summary, protected = _ranked_first(sv, question)
+    rankers = summary.attrs["rankers"]
+    shown = protected.display.iloc[:, 0]
+    mask = protected.mask.iloc[:, 0]
+    frame = pd.DataFrame({
+        "Mean rank (1 = most important)": [f"{m:.1f}" if not sv.rules.is_small(int(k)) and not pd.isna(m) else SUPPRESSED
+                                           for m, k in zip(summary["mean_rank"], summary["ranked"])],
+        "Ranked first: respondents": [shown[label] for label in summary.index],
+        "Ranked first: % of those ranking": [SUPPRESSED if bool(mask[label]) or rankers < sv.rules.min_percent_base
+                                             else fmt_pct(n / rankers) for label, n in summary["first"].items()],
+    }, index=pd.Index(summary.index, name="Option"))
+    notes = list(protected.notes) + [
+        f"{_stated_count(rankers, sv).capitalize()} of the {fmt_int(sv.n)} respondents ranked at least one option.",
+        "A mean rank is withheld when fewer than " + fmt_int(sv.rules.threshold) + " respondents ranked the option."]
+    return Table(frame, title=f"{question.text}: survey respondents, {sv.ward_name}", source=sv.source,
+                 units="Mean rank; number and percentage of respondents who ranked", notes=notes, status=sv.status)
+
+
+def ranking_chart(sv: Survey, question: Question) -> Chart | None:
+    """Bars of each option's mean rank (shortest = most important); options too few ranked are left out."""
+    summary = ranking_summary(sv, question)
+    rows = summary[[not sv.rules.is_small(int(k)) and k > 0 for k in summary["ranked"]]].sort_values("mean_rank")
+    if rows.empty or summary.attrs["rankers"] < sv.rules.min_percent_base:
+        return None
+    fig = new_figure(FIG_WIDTH, 0.5 * len(rows) + 1.8)
+    ax = fig.add_subplot()
+    ax.barh(range(len(rows)), rows["mean_rank"], color=PALETTE[1], edgecolor="white")
+    ax.set_yticks(range(len(rows)), [wrap_label(label, 26) for label in rows.index])
+    ax.invert_yaxis()
+    ax.set_xlim(0, len(summary))
+    ax.set_xlabel("Mean rank (1 = most important; shorter bar = ranked higher)")
+    ax.set_title(wrap_label(question.text, 60), fontsize=12)
+    ax.grid(axis="y", visible=False)
+    alt = (f"Horizontal bar chart of the mean rank of each option of '{question.text}' "
+           f"(1 = most important): " + "; ".join(f"{label} {m:.1f}" for label, m in rows["mean_rank"].items()) + ".")
+    return Chart(fig, alt, f"{question.short}: mean rank of each option (lower is more important).", status=sv.status)
+
+
+def ranking_text(sv: Survey, question: Question) -> str:
+    summary, protected = _ranked_first(sv, question)
+    rankers = summary.attrs["rankers"]
+    stated = rankers >= sv.rules.min_percent_base
+    top = summary[[not sv.rules.is_small(int(k)) for k in summary["ranked"]]].sort_values("mean_rank").head(1)
+    mask = protected.mask.iloc[:, 0]
+    first = [{"label": label, "share": fmt_pct(n / rankers)} for label, n in summary["first"].items()
+             if stated and not bool(mask[label]) and n == summary["first"].max()]
+    return render("ranking", {"question": question.text, "rankers": _stated_count(rankers, sv), "base": fmt_int(sv.n),
+                              "stated": stated and not top.empty,
+                              "top": None if top.empty else {"label": top.index[0], "mean": f"{top['mean_rank'].iloc[0]:.1f}"},
+                              "first": first[0] if len(first) == 1 else None})
+
+
+# ---- grid: items sharing one scale, one stacked chart
+
+
+def grid_counts(sv: Survey, question: Question) -> dict[str, pd.Series]:
+    """item label -> respondents per scale code, missing code and No answer (each item adds up to everyone)."""
+    out = {}
+    codes = question.all_codes()
+    for column, label in zip(question.response_columns(), (question.items or {}).values()):
+        answers = sv.responses[column].astype("string")
+        counts = answers.value_counts().reindex(list(codes), fill_value=0).astype("int64")
+        counts.index = [codes[c] for c in counts.index]
+        counts.loc[NO_ANSWER] = int(answers.isna().sum())
+        counts.index.name = column
+        out[label] = counts
+    return out
+
+
+def _grid_protected(sv: Survey, question: Question) -> dict[str, ProtectedTable]:
+    # each item is its own one-way table adding up to all respondents: protected with its total
+    return {label: protect_counts(counts, sv.rules, with_totals=True) for label, counts in grid_counts(sv, question).items()}
+
+
+def grid_table(sv: Survey, question: Question) -> Table:
+    rows = []
+    notes: list[str] = []
+    for item, protected in _grid_protected(sv, question).items():
+        pct = protect_percentages(protected, sv.n, sv.rules)
+        pct = pct.iloc[:, 0] if isinstance(pct, pd.DataFrame) else pct
+        for answer, shown in protected.display.iloc[:, 0].items():
+            if answer == "Total":
+                continue
+            rows.append({"Item": item, "Answer": answer, "Respondents": shown, "% of all respondents": pct[answer]})
+        notes += [n for n in protected.notes if n not in notes]
+    frame = pd.DataFrame(rows).set_index(["Item", "Answer"])
+    notes.append(f"Percentages are of all {fmt_int(sv.n)} survey respondents; each item's rows add up to all of them.")
+    return Table(frame, title=f"{question.text}: survey respondents, {sv.ward_name}", source=sv.source,
+                 units="Number of respondents; percentage of all respondents", notes=notes, status=sv.status)
+
+
+def grid_chart(sv: Survey, question: Question) -> Chart | None:
+    bars = []
+    scale = list((question.options or {}).values())
+    for item, protected in _grid_protected(sv, question).items():
+        mask, counts = protected.mask.iloc[:, 0], protected.counts.iloc[:, 0]
+        bars.append((item, [(label, None if bool(mask[label]) else int(counts[label]) / sv.n) for label in scale]))
+    return _stacked_chart(sv, question, bars, question.short)
+
+
+def grid_text(sv: Survey, question: Question) -> str:
+    """Which item had the largest share at the top of the scale (stated only when its count is published)."""
+    scale = list((question.options or {}).values())
+    best = None
+    for item, protected in _grid_protected(sv, question).items():
+        top = scale[-1]
+        if bool(protected.mask.iloc[:, 0][top]) or sv.n < sv.rules.min_percent_base:
+            continue
+        share = int(protected.counts.iloc[:, 0][top]) / sv.n
+        if best is None or share > best[1]:
+            best = (item, share)
+    return render("grid", {"question": question.text, "items": join_words([f"“{i}”" for i in (question.items or {}).values()]),
+                           "scale": f"“{scale[0]}” to “{scale[-1]}”" if question.is_ordered else join_words(
+                               [f"“{s}”" for s in scale]), "top": scale[-1] if question.is_ordered else None,
+                           "best": None if best is None else {"item": best[0], "share": fmt_pct(best[1])}})
+
+
+# ---- free text: how many answered, and quotes that pass the personal-information screen
+
+
+def screened_quotes(texts: list[str], limit: int = 3) -> list[str]:
+    """Up to `limit` typed answers that pass the personal-information screen (methods.pii), in file order;
+    any answer the screen flags is never quoted."""
+    import warnings
+
+    from cityconv.data.denylist import NoDenylistWarning, load_denylist
+    from cityconv.methods.pii import screen_text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoDenylistWarning)  # names are screened when the project has a deny-list
+        denylist = load_denylist()
+    return [t for t in texts if not screen_text(t, denylist)][:limit]
+
+
+def free_text_summary(sv: Survey, question: Question) -> str:
+    texts = _typed_texts(sv, question)
+    quotable = len(texts) >= sv.rules.threshold
+    return render("free_text", {"question": question.text, "answered": _stated_count(len(texts), sv),
+                                "base": fmt_int(sv.n), "threshold": fmt_int(sv.rules.threshold),
+                                "quotes": screened_quotes(texts) if quotable else [], "quotable": quotable})
+
+
+def other_text_summary(sv: Survey, question: Question) -> str | None:
+    """The text typed beside a question's "other, please specify" option, counted and quoted as free text."""
+    if question.other is None:
+        return None
+    texts = _typed_texts(sv, question, question.other)
+    if not texts:
+        return None
+    quotable = len(texts) >= sv.rules.threshold
+    return render("other_text", {"label": (question.options or {})[question.other],
+                                 "answered": _stated_count(len(texts), sv), "threshold": fmt_int(sv.rules.threshold),
+                                 "quotes": screened_quotes(texts) if quotable else [], "quotable": quotable})
 
 # ================================================================================================
 # preferred methods by age group
@@ -570,7 +1003,16 @@ def question_chart(sv: Survey, question: str) -> Chart | None:
 
 
 def _has_methods(sv: Survey) -> bool:
-    return sv.has_mentions and sv.questionnaire.has("preferred_methods")
+    """The City Conversation's comparison of engagement methods by age: only for a ward whose questionnaire
+    asks its preferred-methods question and its age bands (no other study is framed in its words)."""
+    q = sv.questionnaire
+    return (sv.has_mentions and q.has("preferred_methods") and q.has("age_band")
+            and set(AGE_GROUPS) <= set(q.question("age_band").options or {}))
+
+
+def methods_by_age_intro(sv: Survey) -> str | None:
+    """The heading and question of the by-age section (None for a ward that did not ask both questions)."""
+    return render("methods_by_age_intro", {}) if _has_methods(sv) else None
 
 
 def age_group(responses: pd.DataFrame) -> pd.Series:
@@ -664,7 +1106,7 @@ def methods_by_age_table(sv: Survey) -> Table | None:
 
 def methods_by_age_text(sv: Survey) -> str | None:
     if not _has_methods(sv):
-        return not_available_text(sv, "preferred_methods")
+        return None
     mba = methods_by_age(sv)
     parts = []
     for family, words in (("digital", "at least one digital method (social media, e-mail or website, online meetings)"),
@@ -717,8 +1159,9 @@ def _bar_panel(ax, rows: pd.DataFrame, colour: str) -> None:
 
     data = rows.assign(percent=rows["share"] * 100, y=[wrap_label(l, 28) for l in rows["label"]])
     sns.barplot(data=data, y="y", x="percent", color=colour, orient="h", ax=ax, edgecolor="white")
-    ax.errorbar(x=data["percent"], y=range(len(data)),
-                xerr=[data["percent"] - data["ci_low"] * 100, data["ci_high"] * 100 - data["percent"]],
+    percent = data["percent"].to_numpy(dtype=float)
+    ax.errorbar(x=percent, y=range(len(data)),
+                xerr=[percent - data["ci_low"].to_numpy(dtype=float) * 100, data["ci_high"].to_numpy(dtype=float) * 100 - percent],
                 fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
@@ -774,8 +1217,8 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
         ax.set_title(wrap_label(titles[column], 60), fontsize=12)
         ax.set_xlabel("")
         if not rows.empty:
-            lead = rows.iloc[0]
-            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label'].lower()}, "
+            lead = rows.loc[rows["count"].idxmax()]
+            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label']}, "
                              f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)

@@ -98,13 +98,16 @@ from cityconv.present.figures import (
 
 
 def lift_figure_metadata(nb: nbformat.NotebookNode) -> None:
-    """Give each figure its alt text and caption in the form myst-nb reads.
+    """Give each figure its alt text, caption and label in the form myst-nb reads.
 
     Alt text is computed from data while the notebook runs, but myst-nb takes image options only
-    from *cell* metadata (`mystnb.image`, `mystnb.figure`), which a running kernel cannot set. So
-    `cityconv.present.show_figure` attaches them to its output, and we move them here. One figure
-    per cell: a cell with two is an authoring error, caught by the presentation tests.
+    from *cell* metadata (`mystnb.image`, `mystnb.figure`), which a running kernel cannot set, and
+    applies them to *every* output of the cell. So `cityconv.present.show_figure` attaches them to its
+    output, and we move them here. A cell that shows several figures, or a figure among other outputs
+    (a loop over a ward's own questions), is first split so that each figure has a cell of its own:
+    otherwise every figure would carry the first one's alt text and label ("Duplicate explicit target").
     """
+    nb.cells = [part for cell in nb.cells for part in _one_figure_per_cell(cell)]
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             figure = output.get("metadata", {}).get(FIGURE_METADATA_KEY)
@@ -115,6 +118,39 @@ def lift_figure_metadata(nb: nbformat.NotebookNode) -> None:
             if figure.get("caption"):
                 mystnb["figure"] = {"caption": figure["caption"], **({"name": figure["name"]} if figure.get("name") else {})}
             break
+
+
+CONTINUED_SOURCE = "# (continued: the cell above, split so that each figure has a cell of its own)"
+
+
+def _is_figure(output) -> bool:
+    return bool(output.get("metadata", {}).get(FIGURE_METADATA_KEY))
+
+
+def _one_figure_per_cell(cell) -> list:
+    """The cell as it is, or, when it shows a figure beside other outputs, one cell per figure and one per
+    run of other outputs, in order. The first keeps the (hidden) source; the others say where they come
+    from (myst-nb drops the outputs of a code cell without source)."""
+    outputs = cell.get("outputs", [])
+    if cell.get("cell_type") != "code" or not any(_is_figure(o) for o in outputs) or len(outputs) < 2:
+        return [cell]
+    groups: list[list] = []
+    for output in outputs:
+        if _is_figure(output) or not groups or _is_figure(groups[-1][0]):
+            groups.append([output])
+        else:
+            groups[-1].append(output)
+    parts = []
+    for i, group in enumerate(groups):
+        part = nbformat.from_dict(dict(cell))
+        part["metadata"] = nbformat.from_dict(dict(cell.get("metadata", {})))
+        part["outputs"] = group
+        if i:
+            part["source"] = CONTINUED_SOURCE
+            if "id" in cell:
+                part["id"] = f"{cell['id']}-{i}"
+        parts.append(part)
+    return parts
 
 
 def finalize_notebook(nb: nbformat.NotebookNode, task: RunTask) -> dict:

@@ -8,8 +8,9 @@ Rules this module enforces or makes easy (see each function):
   repeats the title. Alt text and caption travel in the output's metadata under
   `cityconv.pipeline.book.FIGURE_METADATA_KEY`; `cityconv.pipeline.book.lift_figure_metadata` moves them into the cell
   metadata myst-nb reads (`mystnb.image.alt`, `mystnb.figure.caption`).
-  *One figure per cell, and nothing else displayed in that cell*: myst-nb (Sphinx) wraps **every**
-  display output of a cell that has `mystnb.figure` options in a figure with that caption.
+  *One figure per cell*: myst-nb (Sphinx) wraps **every** display output of a cell that has
+  `mystnb.figure` options in a figure with that caption, so `lift_figure_metadata` splits a cell that
+  shows several figures (a loop over a ward's own questions) into one cell per figure.
 - **Tables** follow the GSS presentation conventions: a title (the HTML `<caption>`), units stated,
   `[c]` for a suppressed cell and `[x]` for not available (each explained in a note when present),
   numbered notes and a "Source: …" line. `show_table` displays one output carrying two
