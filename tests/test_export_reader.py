@@ -265,7 +265,11 @@ def test_encoding_from_the_mapping_and_its_errors(tmp_path: Path) -> None:
     path = write(tmp_path / "latin.csv", "Ville,Réponse\n1,oui\n".encode("latin-1"))
     assert read(path, encoding="latin-1").columns[1].texts == ("Réponse",)
     [problem] = problems_of(path, encoding="utf-8")
-    assert "cannot be read as utf-8 (byte 7, on line 1 of the file)" in problem and "E9" in problem
+    assert "latin.csv, row 1, column 'B': cannot be read as utf-8 (byte 7) (got 'E9';" in problem
+    [problem] = problems_of(write(tmp_path / "later.csv", "Ville,Ré\n1,\"two\nlines\",sé\n".encode("latin-1")), encoding="ascii")
+    assert "row 1, column 'B'" in problem
+    problem = problems_of(write(tmp_path / "later.csv", "Ville,R\n1,\"two\nlines\",sé\n".encode("latin-1")), encoding="ascii")[0]
+    assert "row 2, column 'C'" in problem  # a record spanning two lines is one row
     [problem] = problems_of(path, encoding="klingon")
     assert "unknown encoding 'klingon'" in problem
 
@@ -423,3 +427,34 @@ def test_other_files_are_refused_with_a_reason(tmp_path: Path) -> None:
     assert "sheet: 'S' is for workbooks" in problems_of(write(tmp_path / "a.csv", b"a\n1\n"), sheet="S")[0]
     path = _workbook(tmp_path / "a.xlsx", [["a"], [1]])
     assert "encoding: and delimiter: are for .csv files" in problems_of(path, encoding="cp1252")[0]
+
+
+# --------------------------------------------------------------------------------- the import summary
+
+
+def test_import_summary_names_how_the_export_was_read(tmp_path: Path) -> None:
+    """A Google Forms CSV saved by Excel as Windows-1252 imports; the summary names the encoding and the bytes."""
+    import subprocess
+    import sys
+
+    import exports
+    from cityconv.core.paths import Project
+    from cityconv.generate.scaffold import new_ward
+    from nbtools import clubmoor_project
+
+    (tmp_path / "project").mkdir()
+    project = Project(clubmoor_project(tmp_path / "project"))
+    new_ward(project, "Anfield")
+    with open(project.data_dir / "anfield" / "questionnaire.yml", "a", encoding="utf-8") as fh:
+        fh.write(exports.ADDED_QUESTION)
+    utf8 = exports.google_csv(tmp_path / "g.csv").read_text(encoding="utf-8").splitlines()
+    lines = [utf8[0] + ",Any comments?"] + [line + ",café" for line in utf8[1:]]
+    export = write(tmp_path / "google.csv", "\r\n".join(lines).encode("cp1252"))
+    (project.root / "mapping.yml").write_text(exports.GOOGLE_MAPPING, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "cityconv.cli", "import-survey", "anfield", str(export), "--mapping",
+                           "mapping.yml", "--root", str(project.root)], capture_output=True, text=True, cwd=project.root,
+                          env={"COLUMNS": "400", "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert f"read as: Google Forms export, encoding cp1252, delimiter ',', 1 header row, 9 columns, {len(utf8) - 1} responses" \
+        in done.stdout
+    assert "warning: " in done.stdout and "row 2, column 'I: café': not all UTF-8: read as cp1252; bytes E9" in done.stdout

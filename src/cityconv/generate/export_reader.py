@@ -36,7 +36,7 @@ from typing import Any, Literal
 from openpyxl.utils import column_index_from_string, get_column_letter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cityconv.core.limits import CSV_BYTES, csv_records_with_lines, limited_rows, read_input_bytes, workbook_problem
+from cityconv.core.limits import CSV_BYTES, csv_records, limited_rows, read_input_bytes, workbook_problem
 from cityconv.core.params import did_you_mean
 from cityconv.core.problems import Problem, relative
 
@@ -157,7 +157,8 @@ class Export:
 
     def display(self, index: int) -> str:
         """A column's heading as build_import's problems have named it (row 1 / row 2); `Column.label` adds the letter."""
-        top, sub = self.headings[index]
+        texts = self.columns[index].texts
+        top, sub = texts[0], texts[1] if len(texts) > 1 else ""
         return f"{top} / {sub}" if sub and top else (top or sub)
 
     def find(self, ref: "str | ColumnRef", mapping_name: str, section: str) -> tuple[Column | None, list[Problem]]:
@@ -231,7 +232,7 @@ def _read_csv(path: Path, root: Path, encoding: str | None, delimiter: str | Non
     raw, refused = read_input_bytes(path, root, CSV_BYTES)
     if raw is None:
         return None, refused
-    text, used, problems, strays = decode(raw, rel, encoding)
+    text, used, problems, strays = decode(raw, rel, encoding, delimiter)
     if text is None:
         return None, problems
     if not text.strip():
@@ -239,11 +240,10 @@ def _read_csv(path: Path, root: Path, encoding: str | None, delimiter: str | Non
     if delimiter is not None and len(delimiter) != 1:
         return None, [Problem(rel, "delimiter: must be one character", value=delimiter, expected='",", ";", "\\t" or "|"')]
     used_delimiter = delimiter or detect_delimiter(text)
-    parsed, problems = csv_records_with_lines(text, rel, used_delimiter)
-    if parsed is None:
+    records, problems = csv_records(text, rel, used_delimiter)
+    if records is None:
         return None, problems
-    records = [cells for cells, _ in parsed]
-    warnings = [_stray_warning(rel, text, parsed, strays, used)] if strays else []
+    warnings = [_stray_warning(rel, text, records, used_delimiter, strays, used)] if strays else []
     return (records, used, used_delimiter, warnings), []
 
 
@@ -265,7 +265,8 @@ class StrayBytes:
 _SURROGATES = re.compile("[\udc80-\udcff]+")
 
 
-def decode(raw: bytes, name: str, encoding: str | None = None) -> tuple[str | None, str, list[Problem], StrayBytes | None]:
+def decode(raw: bytes, name: str, encoding: str | None = None, delimiter: str | None = None
+           ) -> tuple[str | None, str, list[Problem], StrayBytes | None]:
     """The file's text, the encoding used, problems, and the bytes read as cp1252 when it was not all UTF-8.
 
     UTF-8 (a BOM is dropped) first. A file that is not is read byte by byte: valid UTF-8 stays UTF-8 and
@@ -280,10 +281,12 @@ def decode(raw: bytes, name: str, encoding: str | None = None) -> tuple[str | No
             return None, encoding, [Problem(name, f"unknown encoding {encoding!r} (encoding: in the mapping)", value=encoding,
                                             expected='an encoding Python knows, e.g. "utf-8", "cp1252", "latin-1", "mac_roman"')], None
         except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            return None, encoding, [Problem(name, f"cannot be read as {encoding} (byte {exc.start}, on line {line} of the file)",
-                                            value=raw[exc.start: exc.start + 4].hex(" ").upper(),
-                                            expected="the encoding the file was saved in (encoding: in the mapping), or leave it out")], None
+            before = raw[: exc.start].decode(codec, errors="replace")
+            row, column = locate(before, delimiter or detect_delimiter(before))
+            return None, encoding, [Problem(name, f"cannot be read as {encoding} (byte {exc.start})", row=row,
+                                            column=get_column_letter(column + 1), value=raw[exc.start: exc.end].hex(" ").upper(),
+                                            expected="the encoding the file was saved in (encoding: in the mapping), or leave "
+                                                     "encoding: out to read UTF-8, else Windows-1252")], None
     bom = raw.startswith(b"\xef\xbb\xbf")
     body = raw[3:] if bom else raw
     used = "utf-8-sig" if bom else "utf-8"
@@ -329,12 +332,20 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _stray_warning(name: str, text: str, parsed: list[tuple[list[str], int]], stray: StrayBytes, encoding: str) -> Problem:
-    """Where the first bytes that were not UTF-8 are: the row (record) and column as a spreadsheet shows them."""
-    physical = len(io.StringIO(text[: stray.first_text_index + 1], newline="").readlines())  # lines as csv counts them
-    row = next((i for i, (_, end) in enumerate(parsed, start=1) if end >= physical), len(parsed))
-    cells = parsed[row - 1][0] if parsed else []
-    column = next((f"{get_column_letter(i + 1)}: {' '.join(c.split())}" for i, c in enumerate(cells) if stray.first_text in c), None)
+def locate(before: str, delimiter: str) -> tuple[int, int]:
+    """The record (row as a spreadsheet shows it) and 0-based column where text that follows `before` sits."""
+    records = list(csv.reader(io.StringIO(before, newline=""), delimiter=delimiter))
+    ends_record = before.endswith(("\n", "\r")) and before.count('"') % 2 == 0  # not a line break inside quotes
+    if not records or ends_record:
+        return len(records) + 1, 0
+    return len(records), max(len(records[-1]) - 1, 0)
+
+
+def _stray_warning(name: str, text: str, records: list[list[str]], delimiter: str, stray: StrayBytes, encoding: str) -> Problem:
+    """Where the first bytes that were not UTF-8 are: the row and column as a spreadsheet shows them."""
+    row, index = locate(text[: stray.first_text_index + 1], delimiter)
+    cells = records[row - 1] if row <= len(records) else []
+    column = f"{get_column_letter(index + 1)}: {' '.join(cells[index].split())}" if index < len(cells) else get_column_letter(index + 1)
     more = f"; {stray.count} such bytes in all" if stray.count > len(stray.first_bytes) else ""
     return Problem(name, f"not all UTF-8: read as {encoding}; bytes {stray.first_bytes.hex(' ').upper()} at byte "
                          f"{stray.first_offset} were read as {stray.first_text!r}{more}", row=row, column=column,
@@ -347,7 +358,7 @@ def _stray_warning(name: str, text: str, parsed: list[tuple[list[str], int]], st
 
 
 # Headings that identify a tool (compared normalised). Data, so a new tool or a localised export is one line.
-MICROSOFT_FORMS_START = ("id", "start time", "completion time")
+MICROSOFT_FORMS_STARTS = (("id", "start time", "completion time"), ("id", "startzeit", "fertigstellungszeit"))
 GOOGLE_FORMS_FIRST = ("timestamp", "zeitstempel", "marca temporal", "horodateur", "tijdstempel", "informazioni cronologiche")
 SURVEYMONKEY_IDS = ("respondentid", "respondent id")
 QUALTRICS_ROW1 = ("responseid", "startdate", "enddate", "recordeddate")
@@ -395,7 +406,7 @@ def detect_tool(rows: list[list[str]]) -> tuple[str, int]:
     if row1 and row1[0] in SURVEYMONKEY_IDS:
         blank_id = len(row2) > 0 and row2[0] == ""  # row 2 (option labels) is blank under the respondent id
         return SURVEYMONKEY, 2 if blank_id else 1
-    if tuple(row1[:3]) == MICROSOFT_FORMS_START:
+    if tuple(row1[:3]) in MICROSOFT_FORMS_STARTS:
         return MICROSOFT_FORMS, 1
     if row1 and row1[0] in GOOGLE_FORMS_FIRST:
         return GOOGLE_FORMS, 1
@@ -561,7 +572,8 @@ class MetadataRule:
 
 # Tool metadata that is not personal (compared as whole headings, normalised): listed so a draft drops it.
 TOOL_METADATA: dict[str, tuple[str, ...]] = {
-    MICROSOFT_FORMS: ("ID", "Id", "Start time", "Completion time", "Last modified time", "Total points", "Quiz feedback"),
+    MICROSOFT_FORMS: ("ID", "Id", "Start time", "Completion time", "Last modified time", "Total points", "Quiz feedback",
+                      "Startzeit", "Fertigstellungszeit", "Letzte Änderung"),
     GOOGLE_FORMS: ("Timestamp", "Score"),
     SURVEYMONKEY: ("RespondentID", "Respondent ID", "Collector ID", "CollectorID", "Start Date", "End Date"),
     QUALTRICS: ("StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",

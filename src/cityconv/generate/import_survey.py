@@ -378,6 +378,8 @@ class Imported:
     responses: list[dict[str, str]]
     mentions: list[dict[str, str]]
     ignored: list[str]  # columns neither mapped nor dropped (not personal-looking): not read
+    read_as: str = ""  # how the export was read (tool, encoding, delimiter, header rows): Export.describe()
+    warnings: list[Problem] = field(default_factory=list)  # read anyway, e.g. bytes that were not UTF-8
 
 
 def _find_column(sheet: Sheet, heading: str, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
@@ -585,6 +587,7 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))
     if imported is None:
         raise InputError(capped(problems, relative(export, root)))
+    imported.read_as, imported.warnings = sheet.describe(), list(sheet.warnings)
     tables = {"survey_responses": imported.responses}
     remove: tuple[str, ...] = ()
     if imported.mentions:
