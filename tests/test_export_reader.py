@@ -408,6 +408,35 @@ def test_workbook_declaring_a1_named_sheets_and_absent_cells(tmp_path: Path) -> 
     assert "no sheet 'Secnd' — did you mean 'Second'?" in problem
 
 
+def test_excel_table_below_a_title_is_read_from_its_header(tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    book = Workbook()
+    ws = book.active
+    ws["A1"] = "Survey of Anfield, downloaded 1 May 2026"
+    ws["A2"] = "note: see below"
+    for row in (["Timestamp", "Email Address", "Q1"], ["1/5/2026 10:00:00", "a@example.org", "Yes"],
+                ["2/5/2026 11:00:00", "", "No"]):
+        ws.append([None, *row])
+    ws.add_table(Table(displayName="Responses", ref="B3:D5"))
+    ws["B7"] = "Total: 2"  # below the table: not a response
+    book.save(tmp_path / "titled.xlsx")
+    export = read(tmp_path / "titled.xlsx")
+    assert (export.table, export.first_row, export.tool) == ("Responses", 3, GOOGLE_FORMS)
+    assert [c.label for c in export.columns] == ["A (no heading)", "B: Timestamp", "C: Email Address", "D: Q1"]
+    assert [(r.row, r.cells[1:]) for r in export.records] == [(4, ("1/5/2026 10:00:00", "a@example.org", "Yes")),
+                                                             (5, ("2/5/2026 11:00:00", None, "No"))]
+    [problem] = unscreened_personal(export, set(), "mapping.yml")
+    assert (problem.row, problem.column) == (3, "C: Email Address")
+    _, [problem] = export.find("Q", "mapping.yml", "fields")
+    assert problem.row == 3
+
+
+def test_blank_lines_above_the_header_are_skipped(tmp_path: Path) -> None:
+    export = read(write(tmp_path / "blank.csv", b"\n,,\nTimestamp,Q1\n8/21/2019 13:10:31,Yes\n"))
+    assert (export.first_row, export.tool, export.records[0].row) == (3, GOOGLE_FORMS, 4)
+
+
 def test_macro_workbooks_are_refused(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "macros.xlsm", [["ID", "Q"], [1, "a"]])
     [problem] = problems_of(path)

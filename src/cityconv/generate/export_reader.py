@@ -128,6 +128,8 @@ class Export:
     columns: list[Column]
     records: list[Record]
     warnings: list[Problem] = field(default_factory=list)  # read anyway; the import summary shows them
+    first_row: int = 1  # the spreadsheet row of the first header row (below a title, or where a table starts)
+    table: str | None = None  # the Excel table read, when the sheet holds one
 
     @property
     def where(self) -> str:
@@ -184,12 +186,12 @@ def read_export(path: Path, root: Path, *, header_rows: HeaderRows | None = None
         if encoding is not None or delimiter is not None:
             return None, [Problem(rel, "encoding: and delimiter: are for .csv files; a workbook has neither",
                                   expected="remove them from the mapping")]
-        table, title, problems = _read_workbook(path, root, sheet)
-        found = (table, None, None, []) if table is not None else None
+        rows, title, table, first_row, problems = _read_workbook(path, root, sheet)
+        found = (rows, None, None, []) if rows is not None else None
     elif suffix in (".csv", ".txt", ".tsv"):
         if sheet is not None:
             return None, [Problem(rel, f"sheet: {sheet!r} is for workbooks; a CSV file has one table", expected="remove sheet: from the mapping")]
-        title = None
+        title, table, first_row = None, None, 1
         found, problems = _read_csv(path, root, encoding, delimiter)
     else:
         return None, [Problem(rel, f"cannot import a {suffix or 'file without extension'} file", value=path.name,
@@ -198,32 +200,68 @@ def read_export(path: Path, root: Path, *, header_rows: HeaderRows | None = None
         return None, problems
     records, used_encoding, used_delimiter, warnings = found
     where = f"{rel}, sheet {title!r}" if title is not None else rel
-    return _shape(records, rel, where, title, used_encoding, used_delimiter, header_rows, warnings)
+    export, problems = _shape(records, first_row, rel, where, title, used_encoding, used_delimiter, header_rows, warnings)
+    if export is not None:
+        export.table = table
+    return export, problems
 
 
-def _read_workbook(path: Path, root: Path, sheet: str | None) -> tuple[list[list[Any]] | None, str | None, list[Problem]]:
-    """A sheet's rows (the first sheet, or `sheet`) as written, whatever dimension the sheet declares."""
+def _read_workbook(path: Path, root: Path, sheet: str | None
+                   ) -> tuple[list[list[Any]] | None, str | None, str | None, int, list[Problem]]:
+    """A sheet's rows (the first sheet, or `sheet`) as written, whatever dimension the sheet declares; when the
+    sheet holds one Excel table (Microsoft Forms' `Table1`), the table's rows and columns only.
+
+    Returns the rows, the sheet's title, the table's name, and the spreadsheet row of the first row returned.
+    """
     from openpyxl import load_workbook
 
     rel = relative(path, root)
     refused = workbook_problem(path, root)
     if refused is not None:
-        return None, None, [refused]
+        return None, None, None, 1, [refused]
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
-        return None, None, [Problem(rel, f"cannot be read as an Excel workbook ({type(exc).__name__})",
-                                    expected="an .xlsx file saved by Excel, LibreOffice or the survey tool")]
+        return None, None, None, 1, [Problem(rel, f"cannot be read as an Excel workbook ({type(exc).__name__})",
+                                             expected="an .xlsx file saved by Excel, LibreOffice or the survey tool")]
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
-            return None, None, [Problem(rel, f"no sheet {sheet!r}{did_you_mean(sheet, names)}", value=sheet,
-                                        expected="one of: " + ", ".join(repr(n) for n in names))]
+            return None, None, None, 1, [Problem(rel, f"no sheet {sheet!r}{did_you_mean(sheet, names)}", value=sheet,
+                                                 expected="one of: " + ", ".join(repr(n) for n in names))]
         ws = book[sheet or names[0]]
         records, too_big = limited_rows(ws, f"{rel}, sheet {ws.title!r}")  # resets the declared dimension
-        return records, ws.title, too_big
+        tables = _sheet_tables(book, ws)
     finally:
         book.close()
+    if records is None or len(tables) != 1:
+        return records, ws.title, None, 1, too_big
+    name, (min_col, min_row, max_col, max_row) = tables[0]
+    inside = [[c if min_col - 1 <= i < max_col else None for i, c in enumerate(r[:max_col])]
+              for r in records[min_row - 1: max_row]]  # columns left of the table stay, blank, so letters stay true
+    return inside, ws.title, name, min_row, []
+
+
+def _sheet_tables(book: Any, ws: Any) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The Excel tables of a read-only sheet, each (name, (min column, min row, max column, max row)).
+
+    Read-only mode (which reads a sheet of any size row by row) does not load tables, so their parts are
+    read with openpyxl's own parsers; should its internals change, the sheet is read whole.
+    """
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
+    from openpyxl.utils import range_boundaries
+    from openpyxl.worksheet.table import Table
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        archive, sheet_path = book._archive, ws._worksheet_path
+        rels_path = get_rels_path(sheet_path)
+        if rels_path not in archive.namelist():
+            return []
+        tables = [Table.from_tree(fromstring(archive.read(r.target))) for r in get_dependents(archive, rels_path).find(Table._rel_type)]
+        return [(t.displayName, range_boundaries(t.ref)) for t in tables]
+    except Exception:  # any failure here means: no table, read the sheet whole
+        return []
 
 
 def _read_csv(path: Path, root: Path, encoding: str | None, delimiter: str | None
@@ -391,6 +429,8 @@ def import_id(text: str) -> str | None:
 
 def detect_tool(rows: list[list[str]]) -> tuple[str, int]:
     """The tool that wrote an export and its number of header rows, from the first rows' signature."""
+    lead = next((i for i, t in enumerate(rows[0]) if t.strip()), 0) if rows else 0
+    rows = [r[lead:] for r in rows]  # blank columns left of a table
     row1 = [normalise(t) for t in rows[0]] if rows else []
     row2 = [normalise(t) for t in rows[1]] if len(rows) > 1 else []
     row3 = [t for t in rows[2] if t.strip()] if len(rows) > 2 else []
@@ -418,9 +458,12 @@ def detect_tool(rows: list[list[str]]) -> tuple[str, int]:
     return UNKNOWN, 1
 
 
-def _shape(records: list[list[Any]], file: str, where: str, sheet: str | None, encoding: str | None, delimiter: str | None,
-           header_rows: HeaderRows | None, warnings: list[Problem]) -> tuple[Export | None, list[Problem]]:
-    """Header rows and records from a table of cells: tool detected, headings filled, blank rows and columns left out."""
+def _shape(records: list[list[Any]], first_row: int, file: str, where: str, sheet: str | None, encoding: str | None,
+           delimiter: str | None, header_rows: HeaderRows | None, warnings: list[Problem]) -> tuple[Export | None, list[Problem]]:
+    """Header rows and records from a table of cells whose first row is spreadsheet row `first_row`: tool detected,
+    headings filled, blank rows and trailing blank columns left out (blank rows above the header too)."""
+    blank_above = next((i for i, r in enumerate(records) if any(cell_text(c) for c in r)), 0)
+    records, first_row = records[blank_above:], first_row + blank_above
     width = max((len(r) for r in records), default=0)
     padded = [list(r) + [None] * (width - len(r)) for r in records]
     texts = [[cell_text(c) for c in r] for r in padded[:3]]
@@ -430,7 +473,7 @@ def _shape(records: list[list[Any]], file: str, where: str, sheet: str | None, e
         return None, [Problem(where, "header_rows must be 1, 2, 3 or \"auto\"", value=header_rows,
                               expected="the number of heading rows above the first response")]
     if len(records) < rows:
-        return None, [Problem(where, f"the header rows are missing: the file has {len(records)} row(s)", row=1,
+        return None, [Problem(where, f"the header rows are missing: the file has {len(records)} row(s)", row=first_row,
                               expected=f"{rows} header row(s) above the responses (header_rows in the mapping)")]
     header = [[cell_text(c) for c in r] for r in padded[:rows]]
     while width and all(not h[width - 1] for h in header) and all(cell_text(r[width - 1]) == "" for r in padded):
@@ -450,9 +493,9 @@ def _shape(records: list[list[Any]], file: str, where: str, sheet: str | None, e
         seen[key] = seen.get(key, 0) + 1
         qid = import_id(column_texts[2]) if rows == 3 else None
         columns.append(Column(i, column_texts, qid, seen[key], forward[i]))
-    data = [Record(n, tuple(r[:width])) for n, r in enumerate(padded[rows:], start=rows + 1)
+    data = [Record(n, tuple(r[:width])) for n, r in enumerate(padded[rows:], start=first_row + rows)
             if any(cell_text(c) for c in r[:width])]
-    return Export(file, sheet, tool, encoding, delimiter, rows, header, columns, data, list(warnings)), []
+    return Export(file, sheet, tool, encoding, delimiter, rows, header, columns, data, list(warnings), first_row), []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -501,8 +544,8 @@ class ColumnRef(BaseModel):
         return text + (f" (occurrence {self.occurrence})" if self.occurrence else "")
 
 
-def _candidate(column: Column, wanted: str) -> str:
-    rows = [f"row {n}" for n, t in enumerate(column.texts, start=1) if normalise(t) == wanted] or ["ImportId"]
+def _candidate(export: Export, column: Column, wanted: str) -> str:
+    rows = [f"row {n}" for n, t in enumerate(column.texts, start=export.first_row) if normalise(t) == wanted] or ["ImportId"]
     return f"column {column.letter} ({', '.join(rows)}: {column.heading!r})"
 
 
@@ -535,7 +578,7 @@ def find_column(export: Export, ref: ColumnRef, mapping_name: str, section: str)
                 return matches[ref.occurrence - 1], []
             return None, [Problem(export.where, f"occurrence {ref.occurrence} of {ref.heading!r} {named}, but only "
                                   f"{len(matches)} column(s) have that heading", column=ref.heading, value=ref.occurrence,
-                                  expected="one of: " + "; ".join(_candidate(c, wanted) for c in matches) if matches else
+                                  expected="one of: " + "; ".join(_candidate(export, c, wanted) for c in matches) if matches else
                                   "a heading of the export")]
     if len(matches) == 1:
         return matches[0], []
@@ -543,13 +586,13 @@ def find_column(export: Export, ref: ColumnRef, mapping_name: str, section: str)
         headings = list(dict.fromkeys(t for c in export.columns for t in c.texts if t and not _looks_like_import_id(t)))
         target = ref.import_id if ref.import_id is not None else ref.heading or ""
         return None, [Problem(export.where, f"no column {ref.describe()} {named}{did_you_mean(target, headings)}",
-                              row=1, column=target,
+                              row=export.first_row, column=target,
                               expected="a heading of any header row, compared with spaces trimmed and collapsed and case "
                                        "ignored, or {column: <letter>}")]
     return None, [Problem(export.where, f"{len(matches)} columns match {ref.describe()} {named}: the mapping must say which",
-                          column=ref.heading or ref.import_id, row=1,
+                          column=ref.heading or ref.import_id, row=export.first_row,
                           expected="{heading: ..., occurrence: N} or {column: <letter>} for one of: "
-                                   + "; ".join(_candidate(c, wanted) for c in matches))]
+                                   + "; ".join(_candidate(export, c, wanted) for c in matches))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -686,6 +729,6 @@ def metadata_columns(export: Export) -> list[tuple[Column, MetadataRule]]:
 
 def unscreened_personal(export: Export, handled: set[int], mapping_name: str) -> list[Problem]:
     """A problem for every personal-looking column that is neither mapped nor dropped (by 0-based index)."""
-    return [Problem(export.where, f"this column looks personal ({rule.why}) and is neither mapped nor dropped", row=1,
+    return [Problem(export.where, f"this column looks personal ({rule.why}) and is neither mapped nor dropped", row=export.first_row,
                     column=column.label, expected=f"add it to drop: in {mapping_name} (it is never read), or map it")
             for column, rule in personal_columns(export) if column.index not in handled]
