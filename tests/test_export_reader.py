@@ -128,7 +128,7 @@ def test_surveymonkey_question_row_is_forward_filled_and_stray_bytes_are_named()
     [warning] = export.warnings
     assert (warning.row, warning.column) == (1, "AF: Do you consider yourself to be a fan of the Expanded Universe?Œæ")
     assert "8C E6 at byte 641" in warning.message and "cp1252" in warning.message
-    assert "encoding: in the mapping" in warning.expected
+    assert warning.expected.startswith("UTF-8 text; if the text read looks wrong, give the file's encoding as encoding:")
     raw = (REAL / "surveymonkey/star-wars.csv").read_bytes()
     assert raw[641:643] == b"\x8c\xe6"  # the position named is the bytes' own
     # 'Unfamiliar (N/A)' is an answer and stays text; skip logic leaves later cells empty
@@ -310,7 +310,9 @@ def test_duplicate_headings_are_addressed_unambiguously(tmp_path: Path) -> None:
     assert "4 columns match 'Other (please specify)' (named in mapping.yml, fields)" in problem.message
     assert ("column K (row 2: 'How did you hear? / Other (please specify)'); column L (row 2: 'How did you hear? / "
             "Other (please specify)'); column N (row 2: 'Why? / Other (please specify)')") in problem.expected
-    assert problem.expected.startswith("{heading: ..., occurrence: N} or {column: <letter>}")
+    assert problem.expected.startswith("one column, named by {heading: ..., question: ...}, {heading: ..., occurrence: N} or "
+                                       "{column: <letter>}; the candidates: column K")
+    assert problem.row == 2
     for ref, letter in ((ColumnRef(heading="Other (please specify)", occurrence=4), "O"),
                         (ColumnRef(heading="Other (please specify)", question="Why?", occurrence=2), "O"),
                         (ColumnRef(column="l"), "L"),
@@ -423,6 +425,8 @@ def test_excel_table_below_a_title_is_read_from_its_header(tmp_path: Path) -> No
     book.save(tmp_path / "titled.xlsx")
     export = read(tmp_path / "titled.xlsx")
     assert (export.table, export.first_row, export.tool) == ("Responses", 3, GOOGLE_FORMS)
+    assert export.describe() == ("Google Forms export, sheet 'Sheet', Excel table 'Responses', 1 header row, 4 columns, "
+                                 "2 responses")
     assert [c.label for c in export.columns] == ["A (no heading)", "B: Timestamp", "C: Email Address", "D: Q1"]
     assert [(r.row, r.cells[1:]) for r in export.records] == [(4, ("1/5/2026 10:00:00", "a@example.org", "Yes")),
                                                              (5, ("2/5/2026 11:00:00", None, "No"))]

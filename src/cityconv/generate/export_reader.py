@@ -139,6 +139,8 @@ class Export:
     def describe(self) -> str:
         """One line for the import summary: tool, encoding, delimiter, header rows, size."""
         how = [f"{self.tool} export" if self.tool != UNKNOWN else "export from an unrecognised tool"]
+        if self.sheet is not None:
+            how.append(f"sheet {self.sheet!r}" + (f", Excel table {self.table!r}" if self.table else ""))
         if self.encoding is not None:
             how.append(f"encoding {self.encoding}")
         if self.delimiter is not None:
@@ -328,17 +330,23 @@ def decode(raw: bytes, name: str, encoding: str | None = None, delimiter: str | 
     bom = raw.startswith(b"\xef\xbb\xbf")
     body = raw[3:] if bom else raw
     used = "utf-8-sig" if bom else "utf-8"
-    escaped = body.decode("utf-8", errors="surrogateescape")
-    runs = list(_SURROGATES.finditer(escaped))
-    if not runs:
+    try:
+        return body.decode("utf-8"), used, [], None
+    except UnicodeDecodeError:
+        pass
+    escaped = body.decode("utf-8", errors="surrogateescape")  # each byte that is not UTF-8 as one lone surrogate
+    first = _SURROGATES.search(escaped)
+    if first is None:  # not reached: the strict decode failed, so some byte is not UTF-8
         return escaped, used, [], None
-    first = runs[0]
+    count = len(escaped) - len(_SURROGATES.sub("", escaped))
+    try:  # nothing but ASCII besides those bytes: the file is Windows-1252 (one decode, as fast as UTF-8)
+        escaped.encode("ascii", errors="surrogateescape")
+        text, windows = body.decode(FALLBACK_ENCODING, errors="replace"), not bom
+    except UnicodeEncodeError:  # UTF-8 with stray bytes: only those are read as Windows-1252
+        text, windows = _SURROGATES.sub(lambda m: _as_cp1252(m.group()), escaped), False
+    used = FALLBACK_ENCODING if windows else f"{used} with {count} byte(s) read as {FALLBACK_ENCODING}"
     first_bytes = bytes(ord(c) - 0xDC00 for c in first.group())
-    count = sum(len(r.group()) for r in runs)
     offset = len(escaped[: first.start()].encode("utf-8", errors="surrogateescape")) + (3 if bom else 0)
-    text = _SURROGATES.sub(lambda m: _as_cp1252(m.group()), escaped)
-    all_ascii_else = _SURROGATES.sub("", escaped).isascii()
-    used = FALLBACK_ENCODING if all_ascii_else and not bom else f"{used} with {count} byte(s) read as {FALLBACK_ENCODING}"
     stray = StrayBytes(count, offset, first_bytes, first.start(), _as_cp1252(first.group()))  # one character per byte
     return text, used, [], stray
 
@@ -387,8 +395,8 @@ def _stray_warning(name: str, text: str, records: list[list[str]], delimiter: st
     more = f"; {stray.count} such bytes in all" if stray.count > len(stray.first_bytes) else ""
     return Problem(name, f"not all UTF-8: read as {encoding}; bytes {stray.first_bytes.hex(' ').upper()} at byte "
                          f"{stray.first_offset} were read as {stray.first_text!r}{more}", row=row, column=column,
-                   expected="check that text; if it is wrong, give the file's encoding as encoding: in the mapping "
-                            '(e.g. "mac_roman") or export it again as CSV UTF-8')
+                   expected="UTF-8 text; if the text read looks wrong, give the file's encoding as encoding: in the "
+                            'mapping (e.g. "mac_roman"), or export it again as CSV UTF-8')
 
 
 # --------------------------------------------------------------------------------------------------
@@ -589,10 +597,11 @@ def find_column(export: Export, ref: ColumnRef, mapping_name: str, section: str)
                               row=export.first_row, column=target,
                               expected="a heading of any header row, compared with spaces trimmed and collapsed and case "
                                        "ignored, or {column: <letter>}")]
+    first = min((n for c in matches for n, t in enumerate(c.texts) if normalise(t) == wanted), default=0)
     return None, [Problem(export.where, f"{len(matches)} columns match {ref.describe()} {named}: the mapping must say which",
-                          column=ref.heading or ref.import_id, row=export.first_row,
-                          expected="{heading: ..., occurrence: N} or {column: <letter>} for one of: "
-                                   + "; ".join(_candidate(export, c, wanted) for c in matches))]
+                          column=ref.heading or ref.import_id, row=export.first_row + first,
+                          expected="one column, named by {heading: ..., question: ...}, {heading: ..., occurrence: N} or "
+                                   "{column: <letter>}; the candidates: " + "; ".join(_candidate(export, c, wanted) for c in matches))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -636,27 +645,27 @@ TOOL_METADATA: dict[str, tuple[str, ...]] = {
 # Personal columns: who someone is, how to reach them, where they were, which device or account they used.
 # Matched as whole words of any header row or ImportId, most specific first (the first match gives the reason).
 PERSONAL_WORDS: tuple[tuple[str, str], ...] = (
-    ("submitted by", "the account that submitted the form (KoboToolbox)"),
+    ("submitted by", "the KoboToolbox account that submitted the form"),
     ("username", "the account that submitted the form"),
-    ("recipient", "the invited person's name or e-mail (Qualtrics)"),
-    ("external reference", "an id linking the response to a person (Qualtrics)"),
-    ("external data reference", "an id linking the response to a person (Qualtrics)"),
-    ("externe datenreferenz", "an id linking the response to a person (Qualtrics)"),
-    ("custom data", "data passed in with the invitation (SurveyMonkey)"),
-    ("token", "an invitation token linking the response to a person (LimeSurvey)"),
+    ("recipient", "a Qualtrics recipient's name or e-mail"),
+    ("external reference", "a Qualtrics id linking the response to a person"),
+    ("external data reference", "a Qualtrics id linking the response to a person"),
+    ("externe datenreferenz", "a Qualtrics id linking the response to a person"),
+    ("custom data", "data SurveyMonkey passed in with the invitation"),
+    ("token", "a LimeSurvey invitation token linking the response to a person"),
     ("ip", "an IP address"),
-    ("ipaddr", "an IP address (LimeSurvey)"),
+    ("ipaddr", "an IP address"),
     ("ip adresse", "an IP address"),
-    ("refurl", "the page the respondent came from (LimeSurvey)"),
-    ("referrer url", "the page the respondent came from (LimeSurvey)"),
-    ("latitude", "where the respondent was (GPS)"),
-    ("longitude", "where the respondent was (GPS)"),
-    ("altitude", "where the respondent was (GPS)"),
-    ("location accuracy", "where the respondent was (GPS)"),
-    ("geopoint", "where the respondent was (GPS)"),
-    ("gps", "where the respondent was (GPS)"),
-    ("breitengrad", "where the respondent was (GPS)"),
-    ("längengrad", "where the respondent was (GPS)"),
+    ("refurl", "the web page the respondent came from"),
+    ("referrer url", "the web page the respondent came from"),
+    ("latitude", "a GPS position"),
+    ("longitude", "a GPS position"),
+    ("altitude", "a GPS position"),
+    ("location accuracy", "a GPS position"),
+    ("geopoint", "a GPS position"),
+    ("gps", "a GPS position"),
+    ("breitengrad", "a GPS position"),
+    ("längengrad", "a GPS position"),
     ("deviceid", "a device id"),
     ("device id", "a device id"),
     ("imei", "a device id"),

@@ -616,8 +616,8 @@ def mapping_template(questionnaire: Questionnaire) -> str:
 #
 #   cityconv import-survey <ward id> <export.xlsx or .csv> --mapping <this file>
 #
-# Every heading below must be a column heading of the export, exactly (a near miss gets "did you
-# mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
+# Every heading below must be the text of one of the export's header rows; case, extra spaces and
+# line breaks do not matter (a near miss gets "did you mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
 # values:. Any other label is an error until you add it there: nothing is guessed.
 # Written for a Microsoft Forms export; see the field kit pages of the book for Google Forms and
 # SurveyMonkey.
