@@ -319,6 +319,7 @@ def test_duplicate_headings_are_addressed_unambiguously(tmp_path: Path) -> None:
                         (ColumnRef(heading="How did you hear?"), "J")):  # its own row 1, not the filled ones
         column, problems = export.find(ref, "mapping.yml", "fields")
         assert problems == [] and column is not None and column.letter == letter, ref
+    assert [c.letter for c in export.columns_headed("why?")] == ["M", "N", "O"]  # what drop: removes: the whole block
     _, [problem] = export.find(ColumnRef(heading="Other (please specify)", occurrence=5), "mapping.yml", "fields")
     assert "only 4 column(s) have that heading" in problem.message
     _, [problem] = export.find(ColumnRef(column="Z"), "mapping.yml", "fields")

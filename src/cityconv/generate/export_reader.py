@@ -165,6 +165,12 @@ class Export:
         top, sub = texts[0], texts[1] if len(texts) > 1 else ""
         return f"{top} / {sub}" if sub and top else (top or sub)
 
+    def columns_headed(self, heading: str) -> list[Column]:
+        """Every column one of whose header rows reads `heading` (normalised), a question's whole block included:
+        what `drop:` removes."""
+        wanted = normalise(heading)
+        return [c for c in self.columns if any(normalise(t) == wanted for t in c.texts)]
+
     def find(self, ref: "str | ColumnRef", mapping_name: str, section: str) -> tuple[Column | None, list[Problem]]:
         """The one column a mapping's reference names, or the problem: not found, or ambiguous (with candidates)."""
         return find_column(self, ColumnRef.of(ref), mapping_name, section)
@@ -579,8 +585,9 @@ def find_column(export: Export, ref: ColumnRef, mapping_name: str, section: str)
         pool = export.columns
         if ref.question is not None:
             pool = [c for c in pool if normalise(c.texts[0]) == normalise(ref.question)]
-        own = [c for c in pool if any(normalise(t) == wanted for n, t in enumerate(c.texts) if not (n == 0 and c.forward_filled))]
-        matches = own or [c for c in pool if any(normalise(t) == wanted for t in c.texts)]
+        headed = [c for c in export.columns_headed(ref.heading or "") if c in pool]
+        own = [c for c in headed if any(normalise(t) == wanted for n, t in enumerate(c.texts) if not (n == 0 and c.forward_filled))]
+        matches = own or headed
         if ref.occurrence is not None:
             if ref.occurrence <= len(matches):
                 return matches[ref.occurrence - 1], []

@@ -382,7 +382,7 @@ class Imported:
     warnings: list[Problem] = field(default_factory=list)  # read anyway, e.g. bytes that were not UTF-8
 
 
-def _find_column(sheet: Sheet, heading: str, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
+def _find_column(sheet: Sheet, heading: str | ColumnRef, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
     column, problems = sheet.find(heading, mapping_name, section)
     return (column.index if column is not None else None), problems
 
@@ -430,7 +430,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
             multi_cols[qid] = found
     dropped = set()
     for heading in mapping.drop:
-        matches = [i for i, (top, sub) in enumerate(sheet.headings) if top == heading or sub == heading]
+        matches = [column.index for column in sheet.columns_headed(heading)]
         if not matches:
             tops = list(dict.fromkeys(t for t, _ in sheet.headings if t))
             problems.append(Problem(mapping_name, f"drop: no column headed {heading!r} in the export{did_you_mean(heading, tops)}",
