@@ -482,6 +482,9 @@ def import_survey(
                   f"multi-answer mentions into {data_dir.relative_to(project.root)}:")
     for path in written:
         console.print(f"  {plain(str(path.relative_to(project.root)))}")
+    console.print(f"  [dim]read as:[/] {plain(imported.read_as)}", soft_wrap=True)
+    for warning in imported.warnings:
+        console.print(f"  [yellow]warning:[/] {plain(str(warning))}", soft_wrap=True)
     if imported.ignored:
         console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
                       + plain(", ".join(repr(c) for c in imported.ignored)), soft_wrap=True)

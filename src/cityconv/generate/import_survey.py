@@ -8,8 +8,10 @@ labels), and columns that must never be copied (name, e-mail). A mapping file (Y
 says which column is which of the ward's questions and which label is which code; the ward's
 questionnaire (`questionnaire.yml`) says which questions and codes exist.
 
-    header_rows: 1             # 2 for SurveyMonkey-style exports (question row, then option row)
+    header_rows: auto          # or 1, 2, 3: heading rows above the responses (auto: from the tool's signature)
     sheet: "Sheet1"            # .xlsx only; default: the first sheet
+    encoding: cp1252           # .csv only; default: UTF-8, else the bytes that are not UTF-8 read as cp1252
+    delimiter: ";"             # .csv only; default: detected from the header record
     id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
     month: "Completion time"   # a date or date-time column; stored as YYYY-MM
     month_format: "%m/%d/%Y %I:%M:%S %p"   # only when day/month order cannot be inferred
@@ -34,7 +36,6 @@ Rules (each a promise the tests check):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import shutil
@@ -42,24 +43,30 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cityconv.core.files import replace_all
-from cityconv.core.limits import CSV_BYTES, capped, csv_records, limited_rows, read_input_bytes, workbook_problem
+from cityconv.core.limits import capped
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
+from cityconv.generate.export_reader import (
+    ColumnRef,
+    Export,
+    HeaderRows,
+    personal_columns,
+    read_export,
+    unscreened_personal,
+)
+from cityconv.generate.export_reader import cell_text as _cell_text
 from cityconv.methods.pii import screen_table, screen_text
 
 SURVEY_FILES = ("survey_responses", "survey_mentions")
-PERSONAL_HEADING = re.compile(
-    r"\b(e-?mail|name|surname|forename|phone|telephone|mobile|address|post ?code|date of birth|dob|"
-    r"ip address|contact details|signature)\b", re.IGNORECASE)
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 SLASHED_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 ISO_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\b")
@@ -96,8 +103,10 @@ class MultiSource(_Strict):
 class Mapping(_Strict):
     """How one export's columns and labels become the ward's survey files."""
 
-    header_rows: Literal[1, 2] = 1
+    header_rows: HeaderRows = "auto"
     sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
     id: str | None = None
     month: str
     month_format: str | None = None
@@ -111,7 +120,7 @@ class Mapping(_Strict):
 def load_mapping(path: Path, root: Path) -> tuple[Mapping, Any]:
     """The mapping file, strictly validated (unknown keys, wrong types: every problem with its line)."""
     name = relative(path, root)
-    raw = read_yaml_mapping(path, root, expected_keys="header_rows, id, month, constants, fields, multi, values, drop")
+    raw = read_yaml_mapping(path, root, expected_keys="header_rows, sheet, encoding, delimiter, id, month, constants, fields, multi, values, drop")
     plain = {k: v for k, v in to_plain(raw).items()
              if not (v is None and k in ("constants", "fields", "multi", "values", "drop"))}  # a section left empty
     try:
@@ -215,106 +224,7 @@ def _columns_used_twice(mapping: Mapping, raw: Any, name: str) -> list[Problem]:
 # Reading an export
 
 
-@dataclass
-class Sheet:
-    """An export as read: where it came from, its columns (with headings) and its data rows."""
-
-    where: str  # the file (and sheet) as problems name it
-    headings: list[tuple[str, str]]  # per column: (question heading, option heading or "")
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
-
-    def display(self, index: int) -> str:
-        top, sub = self.headings[index]
-        return f"{top} / {sub}" if sub and top else (top or sub)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _decode_csv(path: Path, where: str, root: Path) -> tuple[list[list[str]] | None, list[Problem]]:
-    raw, refused = read_input_bytes(path, root, CSV_BYTES)
-    if raw is None:
-        return None, refused
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(where, f"file is not UTF-8 encoded (invalid byte at position {exc.start})", row=line,
-                              value=raw[exc.start: exc.start + 4],
-                              expected="UTF-8 text: export again as CSV UTF-8 (in Excel: Save As > CSV UTF-8)")]
-    if not text.strip():
-        return None, [Problem(where, "file is empty", row=1, expected="a header row of question headings, then one row per response")]
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;").delimiter
-    except csv.Error:
-        pass  # a one-column file, or an unusual one: the count on the header line decides
-    return csv_records(text, where, delimiter)
-
-
-def read_export(path: Path, root: Path, header_rows: int = 1, sheet: str | None = None) -> tuple[Sheet | None, list[Problem]]:
-    """An .xlsx (first sheet, or `sheet`) or .csv export as headings and numbered rows."""
-    path = Path(path)
-    rel = relative(path, root)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        return None, [Problem(rel, "export file not found", expected="an .xlsx or .csv file exported from the survey tool")]
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        refused = workbook_problem(path, root)
-        if refused is not None:
-            return None, [refused]
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
-            return None, [Problem(rel, f"cannot be read as an Excel workbook ({type(exc).__name__})",
-                                  expected="an .xlsx file saved by Excel or exported by the survey tool")]
-        names = book.sheetnames
-        if sheet is not None and sheet not in names:
-            return None, [Problem(rel, f"no sheet {sheet!r}{did_you_mean(sheet, names)}", value=sheet,
-                                  expected="one of: " + ", ".join(repr(n) for n in names))]
-        ws = book[sheet or names[0]]
-        where = f"{rel}, sheet {ws.title!r}"
-        records, too_big = limited_rows(ws, where)
-        book.close()
-        if records is None:
-            return None, too_big
-    elif suffix == ".csv":
-        where = rel
-        records, problems = _decode_csv(path, where, root)
-        if records is None:
-            return None, problems
-    else:
-        return None, [Problem(rel, f"cannot import a {suffix or 'file without extension'} file", value=path.name,
-                              expected="an .xlsx workbook or a .csv file (save .xls or .ods as .xlsx first)")]
-    if len(records) < header_rows:
-        return None, [Problem(where, "the header rows are missing", row=1,
-                              expected=f"{header_rows} header row(s) (header_rows in the mapping)")]
-    width = max((len(r) for r in records), default=0)
-    padded = [list(r) + [None] * (width - len(r)) for r in records]
-    tops = [_cell_text(c) for c in padded[0]]
-    subs = [_cell_text(c) for c in padded[1]] if header_rows == 2 else [""] * width
-    if header_rows == 2:  # SurveyMonkey: the question heading sits above its first option only
-        for i in range(1, width):
-            if not tops[i] and subs[i]:
-                tops[i] = tops[i - 1]
-    while width and not tops[width - 1] and not subs[width - 1] and all(_cell_text(r[width - 1]) == "" for r in padded):
-        width -= 1  # trailing empty columns (a spreadsheet's used range reaching too far)
-    headings = list(zip(tops[:width], subs[:width]))
-    rows = [(n, r[:width]) for n, r in enumerate(padded[header_rows:], start=header_rows + 1)
-            if any(_cell_text(c) for c in r[:width])]
-    return Sheet(where, headings, rows), []
+Sheet = Export  # the export as build_import reads it (generate.export_reader)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -468,41 +378,23 @@ class Imported:
     responses: list[dict[str, str]]
     mentions: list[dict[str, str]]
     ignored: list[str]  # columns neither mapped nor dropped (not personal-looking): not read
+    read_as: str = ""  # how the export was read (tool, encoding, delimiter, header rows): Export.describe()
+    warnings: list[Problem] = field(default_factory=list)  # read anyway, e.g. bytes that were not UTF-8
 
 
-def _find_column(sheet: Sheet, heading: str, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
-    tops = [h[0] for h in sheet.headings]
-    matches = [i for i, (top, sub) in enumerate(sheet.headings)
-               if top == heading and (not sub or sub in ("Response", "Open-Ended Response") or tops.count(top) == 1)]
-    if not matches:
-        matches = [i for i, (top, _) in enumerate(sheet.headings) if _norm(top) == _norm(heading)]
-    if len(matches) == 1:
-        return matches[0], []
-    choices = list(dict.fromkeys(t for t in tops if t))
-    if not matches:
-        return None, [Problem(sheet.where, f"no column headed {heading!r} (named in {mapping_name}, {section})"
-                              f"{did_you_mean(heading, choices)}", row=1, column=heading, line=None,
-                              expected="one of the headings: " + ", ".join(repr(c) for c in choices))]
-    return None, [Problem(sheet.where, f"{len(matches)} columns are headed {heading!r}; the mapping cannot tell them apart",
-                          row=1, column=heading, expected="headings that are unique (rename one in the export)")]
+def _find_column(sheet: Sheet, heading: str | ColumnRef, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
+    column, problems = sheet.find(heading, mapping_name, section)
+    return (column.index if column is not None else None), problems
 
 
 def _option_columns(sheet: Sheet, source: MultiSource, qid: str, mapping_name: str) -> tuple[dict[int, str], list[Problem]]:
     out: dict[int, str] = {}
     problems: list[Problem] = []
     for option, code in (source.columns or {}).items():
-        matches = [i for i, (top, sub) in enumerate(sheet.headings)
-                   if (sub or top) == option and (source.question is None or top == source.question or not sub)]
-        if len(matches) == 1:
-            out[matches[0]] = code
-        elif not matches:
-            labels = [sub or top for top, sub in sheet.headings if (sub or top)]
-            problems.append(Problem(sheet.where, f"no column headed {option!r} for {qid!r} (named in {mapping_name}, multi)"
-                                    f"{did_you_mean(option, labels)}", row=2 if sheet.headings and any(s for _, s in sheet.headings) else 1,
-                                    column=option, expected="an option heading of the export"))
-        else:
-            problems.append(Problem(sheet.where, f"{len(matches)} columns are headed {option!r}", column=option, row=2,
-                                    expected=f"add question: <the question's heading> under multi: {qid}"))
+        column, found = sheet.find(ColumnRef(heading=option, question=source.question), mapping_name, f"multi: {qid}")
+        problems += found
+        if column is not None:
+            out[column.index] = code
     return out, problems
 
 
@@ -538,23 +430,17 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
             multi_cols[qid] = found
     dropped = set()
     for heading in mapping.drop:
-        matches = [i for i, (top, sub) in enumerate(sheet.headings) if top == heading or sub == heading]
+        matches = [column.index for column in sheet.columns_headed(heading)]
         if not matches:
             tops = list(dict.fromkeys(t for t, _ in sheet.headings if t))
             problems.append(Problem(mapping_name, f"drop: no column headed {heading!r} in the export{did_you_mean(heading, tops)}",
                                     line=_line(raw_mapping, "drop"), value=heading,
                                     expected="headings of the export: " + ", ".join(repr(t) for t in tops)))
         dropped.update(matches)
-    ignored = []
-    for i, (top, sub) in enumerate(sheet.headings):
-        if i in used or i in dropped:
-            continue
-        text = sheet.display(i)
-        if PERSONAL_HEADING.search(top) or PERSONAL_HEADING.search(sub):
-            problems.append(Problem(sheet.where, "this column looks personal and is neither mapped nor dropped", row=1,
-                                    column=text, expected=f"add it to drop: in {mapping_name} (it is never read), or map it"))
-        elif text:
-            ignored.append(text)
+    problems += unscreened_personal(sheet, used | dropped, mapping_name)
+    personal = {column.index for column, _ in personal_columns(sheet)}
+    ignored = [sheet.display(i) for i in range(len(sheet.headings))
+               if i not in used | dropped | personal and sheet.display(i)]
     if problems:
         return None, problems
 
@@ -619,7 +505,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
     order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(q.options)}
     mentions.sort(key=lambda m: (int(m["response_id"][1:]), order[(m["question"], m["code"])]))
     if not sheet.rows:
-        problems.append(Problem(sheet.where, "the export has no responses", row=mapping.header_rows + 1,
+        problems.append(Problem(sheet.where, "the export has no responses", row=sheet.header_rows + 1,
                                 expected="one row per response below the header"))
     if problems:
         return None, problems
@@ -694,12 +580,14 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
     if problems:
         raise InputError(problems)
     mapping, raw = load_mapping(mapping_path, root)
-    sheet, problems = read_export(export, root, mapping.header_rows, mapping.sheet)
+    sheet, problems = read_export(export, root, header_rows=mapping.header_rows, sheet=mapping.sheet,
+                                  encoding=mapping.encoding, delimiter=mapping.delimiter)
     if sheet is None:
         raise InputError(problems)
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))
     if imported is None:
         raise InputError(capped(problems, relative(export, root)))
+    imported.read_as, imported.warnings = sheet.describe(), list(sheet.warnings)
     tables = {"survey_responses": imported.responses}
     remove: tuple[str, ...] = ()
     if imported.mentions:
@@ -728,13 +616,13 @@ def mapping_template(questionnaire: Questionnaire) -> str:
 #
 #   cityconv import-survey <ward id> <export.xlsx or .csv> --mapping <this file>
 #
-# Every heading below must be a column heading of the export, exactly (a near miss gets "did you
-# mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
+# Every heading below must be the text of one of the export's header rows; case, extra spaces and
+# line breaks do not matter (a near miss gets "did you mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
 # values:. Any other label is an error until you add it there: nothing is guessed.
 # Written for a Microsoft Forms export; see the field kit pages of the book for Google Forms and
 # SurveyMonkey.
 
-header_rows: 1             # 2 for SurveyMonkey-style exports (question row, then option row)
+header_rows: auto          # or 1, 2, 3: heading rows above the responses (auto: from the tool's signature)
 id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
 month: "Completion time"   # a date or date-time column (Excel dates, ISO text, or day/month text)
 # month_format: "%m/%d/%Y %I:%M:%S %p"   # needed only when day/month order cannot be inferred
