@@ -210,7 +210,7 @@ BAD = {
     "mapping-typo": (lambda t: _forms(t), exports.FORMS_MAPPING.replace("fields:", "feilds:"),
                      dict(line=6, message="unknown key 'feilds' — did you mean 'fields'?")),
     "not-in-questionnaire": (lambda t: _forms(t), exports.FORMS_MAPPING.replace("  bus_use:", "  bus_usage:"),
-                             dict(message="fields: 'bus_usage' is not a single-answer question of the ward's questionnaire — did you mean 'bus_use'?")),
+                             dict(message="fields: 'bus_usage' is not a single, rating, numeric or text question of the ward's questionnaire — did you mean 'bus_use'?")),
     "unknown-code-in-values": (lambda t: _forms(t), exports.FORMS_MAPPING.replace('"Under 25": "16-24"', '"Under 25": "18-24"'),
                                dict(value="18-24", message="values.age_band['Under 25']: unknown code for 'age_band' — did you mean '16-24'?")),
     "not-utf8": (lambda t: _bytes(t / "google.csv", exports.google_csv(t / "g.csv").read_text(encoding="utf-8")
