@@ -808,7 +808,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
         for key in mapping.multi:
             q = questionnaire.question(key)
             codes, found = _multi_codes(rows, number, cells, key, mapping.multi[key], joined, option_cols.get(key, {}),
-                                        values(key, dict(q.options)))
+                                        values(key, _codes(q)))
             problems += found
             if key in typed_other and q.other and q.other not in codes:
                 codes.append(q.other)
@@ -819,7 +819,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
                                         row=number, column=heading, value=codes,
                                         expected=f"at most {q.max_answers} answers ({q.instruction or 'see the questionnaire'})"))
             mentions += [{"response_id": rid, "question": key, "code": c} for c in codes]
-    order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(q.options)}
+    order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(_codes(q))}
     mentions.sort(key=lambda m: (int(m["response_id"][1:]), order[(m["question"], m["code"])]))
     if not kept:
         first = (sheet.rows[0][0] if sheet.rows else (mapping.header_rows or 1) + 1)
@@ -999,42 +999,45 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
 
 def mapping_template(questionnaire: Questionnaire) -> str:
     """A commented mapping file for the ward's questionnaire, shaped like a Microsoft Forms export."""
-    single = [q for q in questionnaire.single()]
-    multi = questionnaire.multi()
-    fields = "\n".join(f"  {q.id}: {_quote(q.text)}" for q in single)
-    multis = "\n".join(f"  {q.id}: {{column: {_quote(q.text)}, separator: \";\"}}" for q in multi)
-    example = single[0] if single else None
+    fields = "\n".join(f"  {q.id}: {_quote(q.text)}" for q in questionnaire.questions if q.kind in SECTION_KINDS["fields"])
+    multis = "\n".join(f"  {q.id}: {{column: {_quote(q.text)}, separator: \";\"}}" for q in questionnaire.multi())
+    items = "\n".join(f"  {q.id}: {{columns: {{" + ", ".join(
+        f"{_quote(label)}: {code}" for code, label in ((q.items if q.kind == "grid" else q.options) or {}).items()) + "}}"
+        for q in questionnaire.questions if q.kind in SECTION_KINDS["items"])
+    example = next((q for q in questionnaire.questions if q.kind in ("single", "rating") and q.options), None)
     values = (f"  # {example.id}: {{{_quote(next(iter(example.options.values())) + ' (as your tool words it)')}: "
-              f"{_quote(next(iter(example.options)))}}}") if example else "  # (none)"
+              f"{_quote(next(iter(example.options)))}, \"N/A\": null}}") if example and example.options else "  # (none)"
     return f"""\
 # How `cityconv import-survey` reads your survey tool's export: which column holds which question of
 # this ward's questionnaire (questionnaire.yml), and which answer label is which code.
 #
 #   cityconv import-survey <ward id> <export.xlsx or .csv> --mapping <this file>
+#   cityconv import-survey <ward id> <export> --draft    # or: a draft of this file and the questionnaire
 #
-# Every heading below must be a column heading of the export, exactly (a near miss gets "did you
-# mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
-# values:. Any other label is an error until you add it there: nothing is guessed.
-# Written for a Microsoft Forms export; see the field kit pages of the book for Google Forms and
-# SurveyMonkey.
+# A heading below is the text of any header row of the export (spaces and case aside; a near miss gets
+# "did you mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no
+# entry under values:. Any other label is an error until you add it there: nothing is guessed.
+# Written for a Microsoft Forms export; every key, and a worked example for each survey tool, is in
+# docs/importing.md.
 
-header_rows: 1             # 2 for SurveyMonkey-style exports (question row, then option row)
 id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
-month: "Completion time"   # a date or date-time column (Excel dates, ISO text, or day/month text)
-# month_format: "%m/%d/%Y %I:%M:%S %p"   # needed only when day/month order cannot be inferred
+month: {{column: "Completion time"}}   # a date column; or month: "2026-05" for all; or leave out (unknown)
 
 constants:                 # fields the export does not hold, the same for every response
   mode: online             # online, telephone or paper
 
-fields:                    # single-answer fields: our field -> the export's column heading
+fields:                    # single, rating, numeric and free-text questions: our id -> the export's heading
 {fields}
 
 multi:                     # multi-answer questions: our question id -> where the answers are
-{multis}
-  # or, one column per option (SurveyMonkey):
-  # preferred_methods: {{columns: {{"Social media": social_media, "Knocking on doors": doorstep}}}}
+{multis or "  # (none)"}
+  # or, one column per option (SurveyMonkey; LimeSurvey with chosen: ["Ja"], not_chosen: ["Nein", ""], missing: ["N/A"]):
+  # preferred_methods: {{chosen: [label], columns: {{"Social media": social_media, "Knocking on doors": doorstep}}}}
 
-values:                    # the export's answer label -> our code, per field or question
+items:                     # grids and rankings: one column per item (grid) or option (ranking)
+{items or "  # (none)"}
+
+values:                    # the export's answer label -> our code, per question; null = a missing answer
 {values}
 
 drop: ["Email", "Name", "Start time"]   # columns never read: name every personal column here
