@@ -184,7 +184,7 @@ SECTION_KINDS = {"fields": ("single", "rating", "numeric", "text"), "multi": ("m
 
 def _codes(question: Question) -> dict[str, str]:
     """Every code an answer to the question may take (options, then declared missing codes) -> its label."""
-    return {**dict(question.options or {}), **dict(getattr(question, "missing", None) or {})}
+    return question.all_codes()
 
 
 def _either(kinds: tuple[str, ...]) -> str:
@@ -243,7 +243,7 @@ def check_mapping(mapping: Mapping, raw: Any, questionnaire: Questionnaire, name
                                             line=_line(raw, "items", key, "columns", heading), value=code,
                                             expected="one of: " + ", ".join(repr(c) for c in wanted)))
     for key in mapping.other_text:
-        if fits("other_text", key, ("single", "multi")) and not getattr(questionnaire.question(key), "other", None):
+        if fits("other_text", key, ("single", "multi")) and not questionnaire.question(key).other:
             problems.append(Problem(name, f"other_text: question {key!r} has no 'other' option in the questionnaire",
                                     line=_line(raw, "other_text", key),
                                     expected=f"other: <the option code that carries typed text> under {key!r} in questionnaire.yml"))
