@@ -189,7 +189,7 @@ BAD = {
     "too-many-answers": (lambda t: _forms(t, _set(f"{_col(exports.Q_BEST)}2", "Schools;Quiet, peaceful area;Green spaces and parks;Local shops and amenities;")),
                          exports.FORMS_MAPPING, dict(row=2, column=exports.Q_BEST, message="4 answers to 'best_things', which allows at most 3")),
     "personal-column": (lambda t: _forms(t, _add_column("Phone number", "07911 123456")), exports.FORMS_MAPPING,
-                        dict(row=1, column="Phone number", message="looks personal and is neither mapped nor dropped")),
+                        dict(row=1, column="M: Phone number", message="looks personal (a phone number) and is neither mapped nor dropped")),
     "missing-column": (lambda t: _forms(t, _heading(exports.Q_AGE, "What's your age?")), exports.FORMS_MAPPING,
                        dict(row=1, column=exports.Q_AGE, message="did you mean \"What's your age?\"")),
     "blank-required": (lambda t: _forms(t, _set(f"{_col(exports.Q_ETHNIC)}4", None)), exports.FORMS_MAPPING,
@@ -208,9 +208,6 @@ BAD = {
                              dict(message="fields: 'bus_usage' is not a single, rating, numeric or text question of the ward's questionnaire — did you mean 'bus_use'?")),
     "unknown-code-in-values": (lambda t: _forms(t), exports.FORMS_MAPPING.replace('"Under 25": "16-24"', '"Under 25": "18-24"'),
                                dict(value="18-24", message="values.age_band['Under 25']: unknown code for 'age_band' — did you mean '16-24'?")),
-    "not-utf8": (lambda t: _bytes(t / "google.csv", exports.google_csv(t / "g.csv").read_text(encoding="utf-8")
-                                  .replace("Green spaces", "Green spaces \u2019").encode("cp1252")),
-                 exports.GOOGLE_MAPPING, dict(message="file is not UTF-8 encoded", expected="CSV UTF-8")),
     "ambiguous-dates": (lambda t: exports.google_csv(t / "google.csv", [(r[0].replace(day=5), *r[1:]) for r in exports.ANSWERS]),
                         exports.GOOGLE_MAPPING, dict(column="Timestamp", message="cannot tell whether the dates are day/month or month/day",
                                                      expected="month_format")),

@@ -249,16 +249,26 @@ def limited_rows(worksheet: Any, where: str) -> tuple[list[list[Any]] | None, li
 def csv_records(text: str, where: str, delimiter: str = ",") -> tuple[list[list[str]] | None, list[Problem]]:
     """CSV text as rows of cells, or the problem that stopped it: a cell over CELL_CHARS (the csv
     module's own limit would end in a traceback) or text the csv module cannot read."""
+    parsed, problems = csv_records_with_lines(text, where, delimiter)
+    return (None if parsed is None else [cells for cells, _ in parsed]), problems
+
+
+def csv_records_with_lines(text: str, where: str, delimiter: str = ",") -> tuple[list[tuple[list[str], int]] | None, list[Problem]]:
+    """As `csv_records`, each record with the physical line it ends on (a quoted cell may span lines),
+    so a position in the text can be named by its record."""
     import csv
     import io
 
     previous = csv.field_size_limit(CELL_CHARS.value)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[list[str], int]] = []
     try:
-        return list(reader), []
+        for cells in reader:
+            records.append((cells, reader.line_num))
+        return records, []
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            return None, [Problem(where, CELL_CHARS.exceeded("a cell"), row=reader.line_num)]
-        return None, [Problem(where, f"cannot be read as CSV: {exc}", row=reader.line_num)]
+            return None, [Problem(where, CELL_CHARS.exceeded("a cell"), row=len(records) + 1)]
+        return None, [Problem(where, f"cannot be read as CSV: {exc}", row=len(records) + 1)]
     finally:  # cells within the limit must also pass the csv readers that run after this check
         csv.field_size_limit(max(previous, CELL_CHARS.value))

@@ -1,46 +1,36 @@
-"""`cityconv import-survey`: a survey tool's export (.xlsx or .csv) into a ward's survey files.
+"""`cityconv import-survey`: a survey tool's export, as downloaded, into a ward's survey files.
 
-Real surveys come out of Microsoft Forms, Google Forms, SurveyMonkey or Excel as one row per
-respondent, question text as column headings, answer labels instead of codes, timestamps instead of
-months, multi-answer questions joined in one cell (Forms: ";" with a trailing ";"; Google Forms:
-", ") or spread over one column per option (SurveyMonkey, with a second header row of option
-labels), and columns that must never be copied (name, e-mail). A mapping file (YAML, shape below)
-says which column is which of the ward's questions and which label is which code; the ward's
-questionnaire (`questionnaire.yml`) says which questions and codes exist.
-
-    header_rows: 1             # 2 for SurveyMonkey-style exports (question row, then option row)
-    sheet: "Sheet1"            # .xlsx only; default: the first sheet
-    id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
-    month: "Completion time"   # a date or date-time column; stored as YYYY-MM
-    month_format: "%m/%d/%Y %I:%M:%S %p"   # only when day/month order cannot be inferred
-    constants: {mode: online}  # fields the export does not hold, the same for every response
-    fields: {age_band: "What is your age?"}            # single-answer fields -> column heading
-    multi:                                             # multi-answer questions
-      best_things: {column: "What are the best things?", separator: ";"}
-      preferred_methods: {columns: {"Social media": social_media}}   # one column per option
-    values: {age_band: {"Under 25": "16-24"}}          # the export's label -> our code
-    drop: ["Email", "Name"]    # columns never read
+Real surveys come out of Microsoft Forms, Google Forms, SurveyMonkey, Qualtrics, KoboToolbox or
+LimeSurvey with one to three header rows, labels or numeric codes, multi-answer questions joined in
+one cell or spread over one column per option, free text, grids and rankings, and columns that must
+never be copied (names, e-mail and IP addresses, locations). Reading the file is `export_reader`'s
+job; this module is the mapping (YAML; every key in docs/importing.md) that says which column is which
+question of the ward's questionnaire and which label is which code, and the build of the survey
+files from it: `survey_responses.csv` (single, rating, numeric answers; one column per grid item and
+ranking option), `survey_mentions.csv` (multi answers) and `survey_text.csv` (free text and "other,
+please specify" text).
 
 Rules (each a promise the tests check):
-- every problem is reported at once, with the sheet, the row as numbered in the spreadsheet, the
-  column heading, the value and the labels expected, and "did you mean" for near misses;
-- an answer label that is neither in `values` nor a label or code of the questionnaire is an error,
-  never a silent "other"; a blank answer is a missing answer;
-- a heading that looks personal (name, e-mail, phone, address, postcode, ...) must be dropped or
-  mapped: an unnoticed personal column is an error;
+- every problem is reported at once, with the file and sheet, the row as numbered in the spreadsheet,
+  the column, the value and what was expected, and "did you mean" for near misses;
+- nothing is guessed: an answer that is neither in `values` nor a label or code of the questionnaire
+  is an error, never a silent "other"; in option-per-column questions a value that is not declared
+  `chosen`, `not_chosen` or `missing` is an error, never a tick; a blank answer is a missing answer;
+- a column that looks personal must be dropped or mapped; free text is PII-screened before writing;
+- test, preview and duplicate responses are left out only when the mapping says so (`skip`,
+  `duplicates`), and the summary counts them;
 - nothing is written unless the whole import succeeds: the new files are made and validated in a
   staging folder first; files that already hold data are replaced only with `replace=True`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,18 +38,17 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cityconv.core.files import replace_all
-from cityconv.core.limits import CSV_BYTES, capped, csv_records, limited_rows, read_input_bytes, workbook_problem
+from cityconv.core.limits import capped
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems, yaml_line
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
 from cityconv.data.questionnaire import Question, Questionnaire, ward_questionnaire
+from cityconv.generate.export_reader import ColumnRef, Export, HeaderRows, Record, read_export, unscreened_personal
+from cityconv.generate.export_reader import cell_text as _cell_text
 from cityconv.methods.pii import screen_table, screen_text
 
 SURVEY_FILES = ("survey_responses", "survey_mentions")
-PERSONAL_HEADING = re.compile(
-    r"\b(e-?mail|name|surname|forename|phone|telephone|mobile|address|post ?code|date of birth|dob|"
-    r"ip address|contact details|signature)\b", re.IGNORECASE)
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 SLASHED_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 ISO_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\b")
@@ -74,10 +63,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+Ref = str | ColumnRef
+"""A column as a mapping names it: a heading (any header row), or {heading, occurrence}, {heading, question},
+{import_id} or {column: <letter>} (generate.export_reader.ColumnRef)."""
+
+
 class MonthColumn(_Strict):
     """The column holding when each response was made, and its date format when the order is ambiguous."""
 
-    column: str = Field(description="the heading of a date or date-time column")
+    column: Ref = Field(description="the heading of a date or date-time column")
     format: str | None = Field(default=None, description='strptime format, e.g. "%m/%d/%Y %H:%M:%S"')
 
 
@@ -118,20 +112,20 @@ class ItemColumns(_Strict):
 class Mapping(_Strict):
     """How one export's columns and labels become the ward's survey files."""
 
-    header_rows: Literal[1, 2, 3] | None = None
+    header_rows: HeaderRows = "auto"
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    id: str | None = None
+    id: Ref | None = None
     month: MonthColumn | str | None = None
     month_format: str | None = None
     constants: dict[str, str] = Field(default_factory=dict)
-    fields: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, Ref] = Field(default_factory=dict)
     multi: dict[str, MultiSource] = Field(default_factory=dict)
     items: dict[str, ItemColumns] = Field(default_factory=dict)
-    other_text: dict[str, str] = Field(default_factory=dict)
+    other_text: dict[str, Ref] = Field(default_factory=dict)
     values: dict[str, dict[str, str | None]] = Field(default_factory=dict)
-    drop: list[str] = Field(default_factory=list)
+    drop: list[Ref] = Field(default_factory=list)
     skip: dict[str, list[str]] = Field(default_factory=dict)
     duplicates: Literal["keep", "drop-exact"] = "keep"
 
@@ -141,7 +135,7 @@ class Mapping(_Strict):
         return self.month if isinstance(self.month, str) and MONTH_ONLY.match(self.month) else None
 
     @property
-    def month_column(self) -> tuple[str, str | None] | None:
+    def month_column(self) -> tuple[Ref, str | None] | None:
         """The date column and its format, or None (a constant month, or no dates at all)."""
         if isinstance(self.month, MonthColumn):
             return self.month.column, self.month.format or self.month_format
@@ -276,7 +270,7 @@ def check_mapping(mapping: Mapping, raw: Any, questionnaire: Questionnaire, name
 
 def _columns_used_twice(mapping: Mapping, raw: Any, name: str) -> list[Problem]:
     """An export column mapped to two of our fields: one of them would be filled from the wrong answers."""
-    uses: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    uses: dict[Ref, list[tuple[str, tuple[Any, ...]]]] = {}
     if mapping.id:
         uses.setdefault(mapping.id, []).append(("id", ("id",)))
     if mapping.month_column:
@@ -297,106 +291,7 @@ def _columns_used_twice(mapping: Mapping, raw: Any, name: str) -> list[Problem]:
 # Reading an export
 
 
-@dataclass
-class Sheet:
-    """An export as read: where it came from, its columns (with headings) and its data rows."""
-
-    where: str  # the file (and sheet) as problems name it
-    headings: list[tuple[str, str]]  # per column: (question heading, option heading or "")
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
-
-    def display(self, index: int) -> str:
-        top, sub = self.headings[index]
-        return f"{top} / {sub}" if sub and top else (top or sub)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _decode_csv(path: Path, where: str, root: Path) -> tuple[list[list[str]] | None, list[Problem]]:
-    raw, refused = read_input_bytes(path, root, CSV_BYTES)
-    if raw is None:
-        return None, refused
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(where, f"file is not UTF-8 encoded (invalid byte at position {exc.start})", row=line,
-                              value=raw[exc.start: exc.start + 4],
-                              expected="UTF-8 text: export again as CSV UTF-8 (in Excel: Save As > CSV UTF-8)")]
-    if not text.strip():
-        return None, [Problem(where, "file is empty", row=1, expected="a header row of question headings, then one row per response")]
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;").delimiter
-    except csv.Error:
-        pass  # a one-column file, or an unusual one: the count on the header line decides
-    return csv_records(text, where, delimiter)
-
-
-def read_export(path: Path, root: Path, header_rows: int = 1, sheet: str | None = None) -> tuple[Sheet | None, list[Problem]]:
-    """An .xlsx (first sheet, or `sheet`) or .csv export as headings and numbered rows."""
-    path = Path(path)
-    rel = relative(path, root)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        return None, [Problem(rel, "export file not found", expected="an .xlsx or .csv file exported from the survey tool")]
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        refused = workbook_problem(path, root)
-        if refused is not None:
-            return None, [refused]
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
-            return None, [Problem(rel, f"cannot be read as an Excel workbook ({type(exc).__name__})",
-                                  expected="an .xlsx file saved by Excel or exported by the survey tool")]
-        names = book.sheetnames
-        if sheet is not None and sheet not in names:
-            return None, [Problem(rel, f"no sheet {sheet!r}{did_you_mean(sheet, names)}", value=sheet,
-                                  expected="one of: " + ", ".join(repr(n) for n in names))]
-        ws = book[sheet or names[0]]
-        where = f"{rel}, sheet {ws.title!r}"
-        records, too_big = limited_rows(ws, where)
-        book.close()
-        if records is None:
-            return None, too_big
-    elif suffix == ".csv":
-        where = rel
-        records, problems = _decode_csv(path, where, root)
-        if records is None:
-            return None, problems
-    else:
-        return None, [Problem(rel, f"cannot import a {suffix or 'file without extension'} file", value=path.name,
-                              expected="an .xlsx workbook or a .csv file (save .xls or .ods as .xlsx first)")]
-    if len(records) < header_rows:
-        return None, [Problem(where, "the header rows are missing", row=1,
-                              expected=f"{header_rows} header row(s) (header_rows in the mapping)")]
-    width = max((len(r) for r in records), default=0)
-    padded = [list(r) + [None] * (width - len(r)) for r in records]
-    tops = [_cell_text(c) for c in padded[0]]
-    subs = [_cell_text(c) for c in padded[1]] if header_rows == 2 else [""] * width
-    if header_rows == 2:  # SurveyMonkey: the question heading sits above its first option only
-        for i in range(1, width):
-            if not tops[i] and subs[i]:
-                tops[i] = tops[i - 1]
-    while width and not tops[width - 1] and not subs[width - 1] and all(_cell_text(r[width - 1]) == "" for r in padded):
-        width -= 1  # trailing empty columns (a spreadsheet's used range reaching too far)
-    headings = list(zip(tops[:width], subs[:width]))
-    rows = [(n, r[:width]) for n, r in enumerate(padded[header_rows:], start=header_rows + 1)
-            if any(_cell_text(c) for c in r[:width])]
-    return Sheet(where, headings, rows), []
+Sheet = Export  # the export as build_import reads it (generate.export_reader)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -564,64 +459,53 @@ class Imported:
     texts: list[dict[str, str]] = field(default_factory=list)  # survey_text rows: free text and "other" text
     skipped: dict[str, int] = field(default_factory=dict)  # "Status = 2" -> rows left out by `skip`
     duplicates: int = 0  # rows left out by `duplicates: drop-exact`
+    read_as: str = ""  # how the export was read: tool, encoding, delimiter, header rows (export_reader)
+    warnings: list[Problem] = field(default_factory=list)  # read anyway (e.g. stray bytes read as cp1252)
 
 
 class Columns:
-    """Find an export's columns by any header row's text: exactly, then trimmed, spaces collapsed, case folded.
-
-    A heading that several columns share is addressed as "Heading #2" (the second, left to right), or
-    narrowed to one question's block with `question:`.
-    """
-
-    OCCURRENCE = re.compile(r"^(.*\S)\s+#(\d+)$")
+    """The export's columns a mapping names (generate.export_reader finds them), each read by one key only."""
 
     def __init__(self, sheet: Sheet, mapping_name: str) -> None:
         self.sheet = sheet
         self.mapping_name = mapping_name
-        self.names = [[t for t in (top, sub) if t] for top, sub in sheet.headings]
         self.used: dict[int, str] = {}  # column -> what reads it
 
-    def _matches(self, heading: str, question: str | None) -> list[int]:
-        def block(i: int) -> bool:
-            return question is None or _norm(self.sheet.headings[i][0]) == _norm(question)
+    OCCURRENCE = re.compile(r"^(?P<heading>.*\S)\s+#(?P<n>\d+)$", re.DOTALL)
+    """A heading key "Heading #2": the second column so headed (a key of `columns:` cannot be a reference)."""
 
-        for same in (lambda a, b: a == b, lambda a, b: _norm(a) == _norm(b)):
-            found = [i for i, names in enumerate(self.names) if block(i) and any(same(n, heading) for n in names)]
-            if found:
-                return found
-        return []
+    def find(self, ref: Ref, section: str, question: str | None = None) -> tuple[int | None, list[Problem]]:
+        if isinstance(ref, str) and question is not None:
+            ref = ColumnRef(heading=ref, question=question)
+        column, problems = self.sheet.find(ref, self.mapping_name, section)
+        wanted = ref.heading if isinstance(ref, ColumnRef) else ref
+        if column is None and wanted and (m := self.OCCURRENCE.match(wanted)) and (
+                not isinstance(ref, ColumnRef) or ref.occurrence is None):
+            again = ColumnRef(heading=m.group("heading"), occurrence=int(m.group("n")), question=question)
+            column, second = self.sheet.find(again, self.mapping_name, section)
+            problems = second if column is None else []
+        if column is None:
+            return None, problems
+        if column.index in self.used:
+            return None, [Problem(self.sheet.where, f"column {column.label!r} is read twice ({self.used[column.index]} and "
+                                  f"{section})", row=1, column=column.label, expected="each export column mapped once")]
+        self.used[column.index] = section
+        return column.index, []
 
-    def find(self, heading: str, section: str, question: str | None = None) -> tuple[int | None, list[Problem]]:
-        matches = self._matches(heading, question)
-        m = self.OCCURRENCE.match(heading)
-        if not matches and m:
-            same = self._matches(m.group(1), question)
-            nth = int(m.group(2))
-            matches = [same[nth - 1]] if 0 < nth <= len(same) else []
-        row = 2 if question is not None else 1
-        if len(matches) == 1:
-            if matches[0] in self.used:
-                return None, [Problem(self.sheet.where, f"column {heading!r} is read twice ({self.used[matches[0]]} and {section})",
-                                      row=row, column=heading, expected="each export column mapped once")]
-            self.used[matches[0]] = section
-            return matches[0], []
-        choices = list(dict.fromkeys(n for names in self.names for n in names))
-        if not matches:
-            where = f" under {question!r}" if question else ""
-            return None, [Problem(self.sheet.where, f"no column headed {heading!r}{where} (named in {self.mapping_name}, {section})"
-                                  f"{did_you_mean(heading, choices)}", row=row, column=heading,
-                                  expected="one of the headings: " + ", ".join(repr(c) for c in choices[:40]))]
-        return None, [Problem(self.sheet.where, f"{len(matches)} columns are headed {heading!r}; the mapping cannot tell them apart",
-                              row=row, column=heading,
-                              expected=f"{heading + ' #1'!r} … {heading + f' #{len(matches)}'!r} (left to right), or question: <the heading above it>")]
+    def dropped(self, ref: Ref) -> list[int]:
+        """The columns a `drop:` entry names: every column with that heading (duplicates too), or the one a reference finds."""
+        if isinstance(ref, ColumnRef):
+            column, _ = self.sheet.find(ref, self.mapping_name, "drop")
+            return [column.index] if column is not None else []
+        return [c.index for c in self.sheet.columns if any(_norm(t) == _norm(ref) for t in c.texts if t)]
 
 
 def _kobo_twice(columns: Columns, joined: dict[int, str], per_option: dict[int, str]) -> list[Problem]:
     """KoboToolbox writes a select_multiple question twice (codes in one cell, and a 0/1 column per option): read one."""
     problems = []
     for i, qid in joined.items():
-        name = columns.sheet.headings[i][0]
-        twins = [columns.sheet.display(j) for j in per_option if re.match(re.escape(name) + r"[./]", columns.sheet.headings[j][0])]
+        name = columns.sheet.columns[i].texts[0]
+        twins = [columns.sheet.display(j) for j in per_option if re.match(re.escape(name) + r"[./]", columns.sheet.columns[j].texts[0])]
         if twins:
             problems.append(Problem(columns.sheet.where, f"the answers of {name!r} are mapped twice: as one cell of codes "
                                     f"({qid}) and as one column per option ({per_option[next(iter(per_option))]}: "
@@ -721,25 +605,18 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
     problems += _kobo_twice(columns, joined, per_option)
     skip_cols = {heading: column(heading, "skip") for heading in mapping.skip}
     dropped: set[int] = set()
-    for heading in mapping.drop:
-        matches = columns._matches(heading, None)
+    for ref in mapping.drop:
+        matches = columns.dropped(ref)
         if not matches:
-            tops = list(dict.fromkeys(n for names in columns.names for n in names))
-            problems.append(Problem(mapping_name, f"drop: no column headed {heading!r} in the export{did_you_mean(heading, tops)}",
-                                    line=_line(raw_mapping, "drop"), value=heading,
+            tops = list(dict.fromkeys(t for c in sheet.columns for t in c.texts if t))
+            shown = ref if isinstance(ref, str) else ref.describe()
+            problems.append(Problem(mapping_name, f"drop: no column {shown!r} in the export{did_you_mean(shown, tops)}",
+                                    line=_line(raw_mapping, "drop"), value=shown,
                                     expected="headings of the export: " + ", ".join(repr(t) for t in tops[:40])))
         dropped.update(matches)
-    ignored = []
-    for i in range(len(sheet.headings)):
-        if i in columns.used or i in dropped:
-            continue
-        top, sub = sheet.headings[i]
-        text = sheet.display(i)
-        if PERSONAL_HEADING.search(top) or PERSONAL_HEADING.search(sub):
-            problems.append(Problem(sheet.where, "this column looks personal and is neither mapped nor dropped", row=1,
-                                    column=text, expected=f"add it to drop: in {mapping_name} (it is never read), or map it"))
-        elif text:
-            ignored.append(text)
+    read = set(columns.used) | dropped
+    problems += unscreened_personal(sheet, read, mapping_name)
+    ignored = [sheet.display(i) for i in range(len(sheet.columns)) if i not in read and sheet.columns[i].heading]
     if problems:
         return None, problems
 
@@ -762,7 +639,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
                 continue
             seen_answers.add(answers)
         kept.append((number, cells))
-    rows = Sheet(sheet.where, sheet.headings, kept)
+    rows = _with_records(sheet, kept)
 
     if month_col is not None:
         month_by_row, month_problems = months(rows, month_col, mapping.month_column[1])
@@ -813,7 +690,7 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
             if key in typed_other and q.other and q.other not in codes:
                 codes.append(q.other)
             if q.max_answers is not None and len(codes) > q.max_answers:
-                heading = " / ".join(dict.fromkeys(sheet.headings[i][0] for i in option_cols.get(key, {}))) or next(
+                heading = " / ".join(dict.fromkeys(sheet.columns[i].texts[0] for i in option_cols.get(key, {}))) or next(
                     (sheet.display(i) for i, k in joined.items() if k == key), key)
                 problems.append(Problem(sheet.where, f"{len(codes)} answers to {key!r}, which allows at most {q.max_answers}",
                                         row=number, column=heading, value=codes,
@@ -822,12 +699,17 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
     order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(_codes(q))}
     mentions.sort(key=lambda m: (int(m["response_id"][1:]), order[(m["question"], m["code"])]))
     if not kept:
-        first = (sheet.rows[0][0] if sheet.rows else (mapping.header_rows or 1) + 1)
+        first = (sheet.rows[0][0] if sheet.rows else sheet.header_rows + 1)
         problems.append(Problem(sheet.where, "the export has no responses" + (" left after skip/duplicates" if sheet.rows else ""),
                                 row=first, expected="one row per response below the header"))
     if problems:
         return None, problems
-    return Imported(responses, mentions, ignored, texts, skipped, duplicates), []
+    return Imported(responses, mentions, ignored, texts, skipped, duplicates, sheet.describe(), list(sheet.warnings)), []
+
+
+def _with_records(sheet: Sheet, kept: list[tuple[int, list[Any]]]) -> Sheet:
+    """The export with only the rows kept (after `skip` and `duplicates`)."""
+    return replace(sheet, records=[Record(number, tuple(cells)) for number, cells in kept])
 
 
 def _read_cell(sheet: Sheet, number: int, cells: list[Any], reader: Reader, questionnaire: Questionnaire) -> tuple[str | None, Problem | None]:
@@ -866,6 +748,12 @@ def _read_cell(sheet: Sheet, number: int, cells: list[Any], reader: Reader, ques
     return code, None
 
 
+def _limesurvey_option(heading: str) -> str:
+    """"Question [option]" -> "option" (LimeSurvey's option columns)."""
+    m = re.search(r"\[([^\]]*)\]\s*$", heading)
+    return m.group(1).strip() if m else heading
+
+
 CHOSEN_LABEL = "label"
 """In `chosen:`, the option's own label: its column's heading (SurveyMonkey writes it when ticked) or its label."""
 
@@ -891,7 +779,8 @@ def _multi_codes(sheet: Sheet, number: int, cells: list[Any], key: str, source: 
     missing = [_norm(v) for v in source.missing]
     for index, code in option_cols.items():
         text = _cell_text(cells[index])
-        own_label = [sheet.headings[index][1] or sheet.headings[index][0], table.codes.get(code, code)]
+        texts = [t for t in sheet.columns[index].texts if t]
+        own_label = [*texts, _limesurvey_option(texts[0]) if texts else "", table.codes.get(code, code)]
         chosen = [_norm(n) for v in (source.chosen if source.chosen is not None else [CHOSEN_LABEL])
                   for n in (own_label if v == CHOSEN_LABEL else [v])]
         value = _norm(text)
@@ -977,7 +866,8 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
     if problems:
         raise InputError(problems)
     mapping, raw = load_mapping(mapping_path, root)
-    sheet, problems = read_export(export, root, mapping.header_rows or 1, mapping.sheet)
+    sheet, problems = read_export(export, root, header_rows=mapping.header_rows, sheet=mapping.sheet,
+                                  encoding=mapping.encoding, delimiter=mapping.delimiter)
     if sheet is None:
         raise InputError(problems)
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))

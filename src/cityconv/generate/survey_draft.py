@@ -299,7 +299,7 @@ def _block(export: Export, draft: Draft, question: str, members: list[tuple[Colu
         missing_labels = [label for label in scale_labels if is_missing_label(label)]
         ordered, recognised = scale_order([label for label in scale_labels if label not in missing_labels])
         scale = {unique(slug(label), taken): label for label in ordered}
-        missing = {unique(slug(label), taken): label for label in missing_labels}
+        missing_codes = {unique(slug(label), taken): label for label in missing_labels}
         item_taken: set[str] = set()
         items = {unique(slug(o), item_taken): label_of(o) for _, o in members}
         question_entry: dict[str, Any] = {"id": qid, "kind": "grid", "text": text, "short": _short(text), "options": scale,
@@ -310,8 +310,8 @@ def _block(export: Export, draft: Draft, question: str, members: list[tuple[Colu
         if len(scale) < 2:
             scale[unique("not_seen", taken)] = "Another answer (its wording is not in the export)"
             question_entry["_notes"].append("only one answer was seen: write the scale as printed")
-        if missing:
-            question_entry["missing"] = missing
+        if missing_codes:
+            question_entry["missing"] = missing_codes
             question_entry["_notes"].append(f"read as non-answers (missing): {', '.join(missing_labels)}")
         _add(draft, at, question_entry)
         draft.mapping.setdefault("items", {})[qid] = {

@@ -25,7 +25,8 @@ from cityconv.core.limits import capped, limited_rows, workbook_problem
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
-from cityconv.generate.import_survey import _cell_text, write_tables
+from cityconv.generate.export_reader import cell_text
+from cityconv.generate.import_survey import write_tables
 
 FIRST_ROW, LAST_ROW = 2, 1001  # rows given drop-downs and formats (the header is row 1)
 INFO_SHEETS = ("How to fill in", "Columns", "Lists")
@@ -160,7 +161,7 @@ def _value(cell: Any, field: dict[str, Any]) -> str:
             return cell.strftime("%Y-%m-%d")
         if field["name"] == "month":
             return cell.strftime("%Y-%m")  # Excel turned "2026-04" into a date: take its month
-    return _cell_text(cell)
+    return cell_text(cell)
 
 
 def read_workbook(path: Path, root: Path, questionnaire: Questionnaire) -> tuple[dict, dict, list[Problem]]:
@@ -206,7 +207,7 @@ def _read_sheets(book: Any, rel: str, questionnaire: Questionnaire) -> tuple[dic
             continue
         if not records:
             continue
-        header = [_cell_text(c) for c in records[0]]
+        header = [cell_text(c) for c in records[0]]
         while header and header[-1] == "":
             header.pop()
         header_problems = wardfiles.check_header(where, header, d)
@@ -214,7 +215,7 @@ def _read_sheets(book: Any, rel: str, questionnaire: Questionnaire) -> tuple[dic
         rows, sheet_rows = [], []
         for number, cells in enumerate(records[1:], start=2):
             cells = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
-            if not any(_cell_text(c) for c in cells):
+            if not any(cell_text(c) for c in cells):
                 continue
             rows.append({name: _value(c, by_name.get(name, {"name": name})) for name, c in zip(header, cells) if name})
             sheet_rows.append(number)
