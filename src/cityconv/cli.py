@@ -500,6 +500,10 @@ def import_survey(
                   f"multi-answer mentions and {len(imported.texts)} text answers into {data_dir.relative_to(project.root)}:")
     for path in written:
         console.print(f"  {plain(str(path.relative_to(project.root)))}")
+    if imported.read_as:
+        console.print(f"  [dim]read as:[/] {plain(imported.read_as)}", soft_wrap=True)
+    for warning in imported.warnings:
+        console.print(f"  [yellow]note:[/] {plain(str(warning))}", soft_wrap=True)
     for reason, count in imported.skipped.items():
         console.print(f"  [dim]skipped:[/] {count} row(s) with {plain(reason)} (skip: in the mapping)")
     if imported.duplicates:
