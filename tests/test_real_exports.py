@@ -267,13 +267,15 @@ def test_dates_become_months_and_an_export_without_dates_leaves_them_empty(proje
 def test_limesurvey_na_is_an_error_unless_declared_missing(project: Project, tmp_path: Path) -> None:
     """The 1,728-instead-of-180 bug: `Nein` and `N/A` must never count as ticks."""
     data = use_questionnaire(project, "limesurvey")
-    mapping = (FIXTURES / "limesurvey.mapping.yml").read_text(encoding="utf-8").replace('    missing: ["N/A"]\n', "")
-    (tmp_path / "mapping.yml").write_text(mapping, encoding="utf-8")
+    mapping = (FIXTURES / "limesurvey.mapping.yml").read_text(encoding="utf-8").replace('    missing: ["N/A"]\n', "", 1)
+    (tmp_path / "mapping.yml").write_text(mapping, encoding="utf-8")  # "background" no longer declares N/A
     with pytest.raises(InputError) as exc:
         import_survey(data, SHARED / EXPORTS["limesurvey"], tmp_path / "mapping.yml", project.root)
+    rows = raw_csv("limesurvey", encoding="utf-8-sig", delimiter=";")
+    first_na = next(n for n, r in enumerate(rows[1:], start=2) if r[1] == "N/A")  # the spreadsheet's row: records, not lines
     first = exc.value.problems[0]
-    assert first.value == "N/A" and first.row == 8 and "neither chosen nor not chosen" in first.message
-    assert "Welchen fachlichen Hintergrund haben Sie? [Maschinenbau]" in first.column
+    assert first.value == "N/A" and first.row == first_na and "neither chosen nor not chosen for 'background'" in first.message
+    assert first.file.endswith("digital-twins-de.csv") and first.column == rows[0][1]  # the heading as exported
     assert "missing" in first.expected
     assert not (data / "survey_responses.csv").exists()  # nothing written
 
@@ -360,7 +362,7 @@ def raw_label_counts(tool: str, questionnaire) -> Counter:
 
     def sub_label(i: int) -> str:
         m = re.search(r"\[([^\]]*)\]$", headers[0][i])
-        return m.group(1).strip() if m else (headers[1][i] if len(headers) > 1 else "")
+        return " ".join((m.group(1) if m else (headers[1][i] if len(headers) > 1 else "")).split())
 
     counts: Counter = Counter()
     for q in questionnaire.questions:
