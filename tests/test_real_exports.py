@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import hashlib
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -456,3 +458,25 @@ def test_a_draft_never_overwrites_the_researchers_files(project: Project) -> Non
         write_draft(data, SHARED / EXPORTS["kobotoolbox"], project.root, "Anfield")
     assert {Path(p.file).name for p in exc.value.problems} == {"questionnaire.yml", "survey-mapping.yml"}
     assert (data / "questionnaire.yml").read_bytes() == before
+
+
+def test_the_command_line_drafts_then_imports_and_reports(project: Project) -> None:
+    """`import-survey --draft`, then `import-survey --mapping` with the draft: exit 0, the summary says how it read."""
+    export = SHARED / EXPORTS["qualtrics-2017"]
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cityconv.cli", "import-survey", WARD, str(export), *args,
+                               "--root", str(project.root)], capture_output=True, text=True, cwd=project.root,
+                              env={"COLUMNS": "250", "PATH": ""})
+
+    done = cli("--draft")
+    assert done.returncode == 0, done.stderr
+    assert "Qualtrics export" in done.stdout and "3 header rows" in done.stdout and "# REVIEW:" in done.stdout
+    done = cli("--mapping", "data/anfield/survey-mapping.yml")
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 responses" in done.stdout and "read as: Qualtrics export" in done.stdout
+    done = cli("--draft")  # the questionnaire is the researcher's now: refused, nothing written, no traceback
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "questionnaire.yml: already exists" in done.stderr
+    done = cli()
+    assert done.returncode == 2 and "--mapping or --draft" in done.stderr

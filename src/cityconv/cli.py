@@ -483,7 +483,8 @@ def import_survey(
         from cityconv.core.params import load_all, select
         from cityconv.generate.survey_draft import write_draft
 
-        name = select(load_all(project)[0], [ward_id])[ward_id].name
+        params = select(load_all(project)[0], [ward_id])[ward_id]
+        name = params.ward.name if params.ward is not None else ward_id
         written, read = write_draft(data_dir, export.resolve(), project.root, name)
         console.print(f"[green]✓[/] drafted from {plain(read.describe())}:")
         for path in written:
