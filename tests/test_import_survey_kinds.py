@@ -200,6 +200,9 @@ BAD = {
                              dict(message="other_text: 'safety' is not a single or multi question of the ward's questionnaire (it is a rating question)")),
     "null-only-for-unknown-code": (ROWS, MAPPING.replace('  years: {"-99": null}', '  years: {"-99": null}\n  safety: {"OK": okay}'),
                                    dict(value="okay", message="values.safety['OK']: unknown code")),
+    "personal-free-text": (_cell(5, "What one thing would you change?", "Ring me on 07911 123456"), MAPPING,
+                           dict(row=5, column="What one thing would you change?", message="may hold personal information",
+                                value="[withheld: a UK phone number ending 456]")),
     "column-read-twice": (ROWS, MAPPING.replace('  change: "What one thing would you change?"', '  change: "How safe do you feel?"'),
                           dict(message="is mapped more than once")),
 }

@@ -717,6 +717,12 @@ def _read_cell(sheet: Sheet, number: int, cells: list[Any], reader: Reader, ques
     text = _cell_text(cells[reader.index])
     heading = sheet.display(reader.index)
     if reader.kind in ("text", "other"):
+        shown = _safe_value(text)
+        if shown != text:  # screened here, so the problem names the export's cell, not a row of survey_text.csv
+            return None, Problem(sheet.where, f"free text for {reader.qid!r} may hold personal information", row=number,
+                                 column=heading, value=shown,
+                                 expected="no names, phone numbers, e-mail or postal addresses: redact them in a copy of "
+                                          "the export, or drop the column")
         return text, None
     q = questionnaire.question(reader.qid) if reader.kind != "mode" else None
     assert reader.table is not None
