@@ -460,6 +460,7 @@ def test_a_draft_never_overwrites_the_researchers_files(project: Project) -> Non
     assert (data / "questionnaire.yml").read_bytes() == before
 
 
+@pytest.mark.slow  # four command-line runs, each starting Python and reading the package
 def test_the_command_line_drafts_then_imports_and_reports(project: Project) -> None:
     """`import-survey --draft`, then `import-survey --mapping` with the draft: exit 0, the summary says how it read."""
     export = SHARED / EXPORTS["qualtrics-2017"]
