@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
@@ -178,3 +179,42 @@ values:
   age_band: {{{", ".join(f'"{label}": "{code}"' for code, label in AGE_LABELS.items())}}}
 drop: ["Collector ID", "Start Date", "IP Address", "Email Address", "First Name", "Last Name"]
 """
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under a folder with its hash: an import that fails must leave it exactly as it was."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def problem_matches(problem, want: dict) -> bool:
+    """A problem has each wanted field: equal, or for message and expected, containing the wanted text."""
+    for key, value in want.items():
+        got = getattr(problem, key)
+        if key in ("message", "expected"):
+            if value not in (got or ""):
+                return False
+        elif got != value:
+            return False
+    return True
+
+
+def project_with_new_ward(tmp_path: Path, questionnaire: str | None = None):
+    """A scratch project (Clubmoor's config and data) with a new ward, Anfield, scaffolded by new-ward.
+
+    With `questionnaire` (YAML text), the ward's questionnaire is replaced and its survey templates
+    (headed for the old questionnaire) removed, as a researcher starting a study of their own would.
+    """
+    from cityconv.core.paths import Project
+    from cityconv.generate.scaffold import new_ward
+    from nbtools import clubmoor_project
+
+    (tmp_path / "project").mkdir()
+    project = Project(clubmoor_project(tmp_path / "project"))
+    new_ward(project, "Anfield")
+    if questionnaire is not None:
+        data = project.data_dir / "anfield"
+        (data / "questionnaire.yml").write_text(questionnaire, encoding="utf-8")
+        for stem in ("survey_responses", "survey_mentions", "survey_text"):
+            (data / f"{stem}.csv").unlink(missing_ok=True)
+    return project

@@ -467,24 +467,48 @@ ReplaceOption = typer.Option(False, "--replace", help="Overwrite survey files th
 @app.command("import-survey")
 def import_survey(
     ward_id: str = typer.Argument(..., help="The ward (its params id)."),
-    export: Path = typer.Argument(..., help="The survey tool's export: .xlsx or .csv."),
-    mapping: Path = typer.Option(..., "--mapping", help="YAML mapping of the export's columns and labels (new-ward writes a template)."),
+    export: Path = typer.Argument(..., help="The survey tool's export, as downloaded: .xlsx or .csv."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping of the export's columns and labels (docs/importing.md)."),
+    draft: bool = typer.Option(False, "--draft", help="Write a draft questionnaire.yml and survey-mapping.yml from the export instead."),
     replace: bool = ReplaceOption,
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn a survey tool's export into the ward's survey files; all or nothing, every problem at once."""
-    from cityconv.generate.import_survey import import_survey as run_import
-
     project = _project(root)
     data_dir = _ward_data_dir(project, ward_id)
+    if draft == (mapping is not None):
+        raise InputError([Problem("import-survey", "give either --mapping FILE (to import) or --draft (to write a draft "
+                                  "questionnaire and mapping from the export)", expected="--mapping or --draft")])
+    if draft:
+        from cityconv.core.params import load_all, select
+        from cityconv.generate.survey_draft import write_draft
+
+        params = select(load_all(project)[0], [ward_id])[ward_id]
+        name = params.ward.name if params.ward is not None else ward_id
+        written, read = write_draft(data_dir, export.resolve(), project.root, name)
+        console.print(f"[green]✓[/] drafted from {plain(read.describe())}:")
+        for path in written:
+            console.print(f"  {plain(str(path.relative_to(project.root)))}")
+        console.print("Next: check every `# REVIEW:` mark in both files, then `cityconv import-survey "
+                      f"{ward_id} {plain(str(export))} --mapping {plain(str(written[1].relative_to(project.root)))}`.",
+                      soft_wrap=True)
+        return
+    from cityconv.generate.import_survey import import_survey as run_import
+
+    assert mapping is not None
     written, imported = run_import(data_dir, export.resolve(), mapping.resolve(), project.root, replace=replace)
-    console.print(f"[green]✓[/] imported {len(imported.responses)} responses and {len(imported.mentions)} "
-                  f"multi-answer mentions into {data_dir.relative_to(project.root)}:")
+    console.print(f"[green]✓[/] imported {len(imported.responses)} responses, {len(imported.mentions)} "
+                  f"multi-answer mentions and {len(imported.texts)} text answers into {data_dir.relative_to(project.root)}:")
     for path in written:
         console.print(f"  {plain(str(path.relative_to(project.root)))}")
-    console.print(f"  [dim]read as:[/] {plain(imported.read_as)}", soft_wrap=True)
+    if imported.read_as:
+        console.print(f"  [dim]read as:[/] {plain(imported.read_as)}", soft_wrap=True)
     for warning in imported.warnings:
         console.print(f"  [yellow]warning:[/] {plain(str(warning))}", soft_wrap=True)
+    for reason, count in imported.skipped.items():
+        console.print(f"  [dim]skipped:[/] {count} row(s) with {plain(reason)} (skip: in the mapping)")
+    if imported.duplicates:
+        console.print(f"  [dim]skipped:[/] {imported.duplicates} exact duplicate row(s) (duplicates: drop-exact)")
     if imported.ignored:
         console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
                       + plain(", ".join(repr(c) for c in imported.ignored)), soft_wrap=True)

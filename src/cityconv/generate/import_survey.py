@@ -1,35 +1,24 @@
-"""`cityconv import-survey`: a survey tool's export (.xlsx or .csv) into a ward's survey files.
+"""`cityconv import-survey`: a survey tool's export, as downloaded, into a ward's survey files.
 
-Real surveys come out of Microsoft Forms, Google Forms, SurveyMonkey or Excel as one row per
-respondent, question text as column headings, answer labels instead of codes, timestamps instead of
-months, multi-answer questions joined in one cell (Forms: ";" with a trailing ";"; Google Forms:
-", ") or spread over one column per option (SurveyMonkey, with a second header row of option
-labels), and columns that must never be copied (name, e-mail). A mapping file (YAML, shape below)
-says which column is which of the ward's questions and which label is which code; the ward's
-questionnaire (`questionnaire.yml`) says which questions and codes exist.
-
-    header_rows: auto          # or 1, 2, 3: heading rows above the responses (auto: from the tool's signature)
-    sheet: "Sheet1"            # .xlsx only; default: the first sheet
-    encoding: cp1252           # .csv only; default: UTF-8, else the bytes that are not UTF-8 read as cp1252
-    delimiter: ";"             # .csv only; default: detected from the header record
-    id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
-    month: "Completion time"   # a date or date-time column; stored as YYYY-MM
-    month_format: "%m/%d/%Y %I:%M:%S %p"   # only when day/month order cannot be inferred
-    constants: {mode: online}  # fields the export does not hold, the same for every response
-    fields: {age_band: "What is your age?"}            # single-answer fields -> column heading
-    multi:                                             # multi-answer questions
-      best_things: {column: "What are the best things?", separator: ";"}
-      preferred_methods: {columns: {"Social media": social_media}}   # one column per option
-    values: {age_band: {"Under 25": "16-24"}}          # the export's label -> our code
-    drop: ["Email", "Name"]    # columns never read
+Real surveys come out of Microsoft Forms, Google Forms, SurveyMonkey, Qualtrics, KoboToolbox or
+LimeSurvey with one to three header rows, labels or numeric codes, multi-answer questions joined in
+one cell or spread over one column per option, free text, grids and rankings, and columns that must
+never be copied (names, e-mail and IP addresses, locations). Reading the file is `export_reader`'s
+job; this module is the mapping (YAML; every key in docs/importing.md) that says which column is which
+question of the ward's questionnaire and which label is which code, and the build of the survey
+files from it: `survey_responses.csv` (single, rating, numeric answers; one column per grid item and
+ranking option), `survey_mentions.csv` (multi answers) and `survey_text.csv` (free text and "other,
+please specify" text).
 
 Rules (each a promise the tests check):
-- every problem is reported at once, with the sheet, the row as numbered in the spreadsheet, the
-  column heading, the value and the labels expected, and "did you mean" for near misses;
-- an answer label that is neither in `values` nor a label or code of the questionnaire is an error,
-  never a silent "other"; a blank answer is a missing answer;
-- a heading that looks personal (name, e-mail, phone, address, postcode, ...) must be dropped or
-  mapped: an unnoticed personal column is an error;
+- every problem is reported at once, with the file and sheet, the row as numbered in the spreadsheet,
+  the column, the value and what was expected, and "did you mean" for near misses;
+- nothing is guessed: an answer that is neither in `values` nor a label or code of the questionnaire
+  is an error, never a silent "other"; in option-per-column questions a value that is not declared
+  `chosen`, `not_chosen` or `missing` is an error, never a tick; a blank answer is a missing answer;
+- a column that looks personal must be dropped or mapped; free text is PII-screened before writing;
+- test, preview and duplicate responses are left out only when the mapping says so (`skip`,
+  `duplicates`), and the summary counts them;
 - nothing is written unless the whole import succeeds: the new files are made and validated in a
   staging folder first; files that already hold data are replaced only with `replace=True`.
 """
@@ -41,9 +30,9 @@ import re
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -54,15 +43,8 @@ from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, vali
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import wardfiles
 from cityconv.data.denylist import NoDenylistWarning, load_denylist
-from cityconv.data.questionnaire import Questionnaire, ward_questionnaire
-from cityconv.generate.export_reader import (
-    ColumnRef,
-    Export,
-    HeaderRows,
-    personal_columns,
-    read_export,
-    unscreened_personal,
-)
+from cityconv.data.questionnaire import Question, Questionnaire, ward_questionnaire
+from cityconv.generate.export_reader import ColumnRef, Export, HeaderRows, Record, read_export, unscreened_personal
 from cityconv.generate.export_reader import cell_text as _cell_text
 from cityconv.methods.pii import screen_table, screen_text
 
@@ -81,13 +63,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+Ref = str | ColumnRef
+"""A column as a mapping names it: a heading (any header row), or {heading, occurrence}, {heading, question},
+{import_id} or {column: <letter>} (generate.export_reader.ColumnRef)."""
+
+
+class MonthColumn(_Strict):
+    """The column holding when each response was made, and its date format when the order is ambiguous."""
+
+    column: Ref = Field(description="the heading of a date or date-time column")
+    format: str | None = Field(default=None, description='strptime format, e.g. "%m/%d/%Y %H:%M:%S"')
+
+
 class MultiSource(_Strict):
     """Where a multi-answer question's answers are: one joined cell, or one column per option."""
 
     column: str | None = Field(default=None, description="the heading of the column holding joined answers")
     separator: str | None = Field(default=None, description='how answers are joined, e.g. ";" or ", "')
-    question: str | None = Field(default=None, description="two header rows: the question heading above the options")
+    question: str | None = Field(default=None, description="the question heading above the option columns")
     columns: dict[str, str] | None = Field(default=None, description="option heading -> our code (one column each)")
+    chosen: list[str] | None = Field(default=None, description="option columns: the values that mean ticked")
+    not_chosen: list[str] | None = Field(default=None, description='option columns: the values that mean not ticked (default [""])')
+    missing: list[str] = Field(default_factory=list, description='option columns: values meaning "not asked", e.g. "N/A"')
 
     @model_validator(mode="after")
     def _one_way(self) -> "MultiSource":
@@ -97,7 +94,19 @@ class MultiSource(_Strict):
             raise ValueError(f"column {self.column!r}: 'separator' is needed (e.g. \";\" or \", \")")
         if self.columns is not None and self.separator is not None:
             raise ValueError("'separator' is only for 'column'")
+        if self.column is not None and (self.chosen is not None or self.not_chosen is not None or self.missing):
+            raise ValueError("'chosen', 'not_chosen' and 'missing' are only for 'columns' (one column per option)")
+        overlap = set(self.chosen or ()) & (set(self.not_chosen or ()) | set(self.missing))
+        if overlap or set(self.not_chosen or ()) & set(self.missing):
+            raise ValueError("a value can be only one of chosen, not_chosen and missing")
         return self
+
+
+class ItemColumns(_Strict):
+    """A grid's items or a ranking's options: one column each."""
+
+    question: str | None = Field(default=None, description="the question heading above the columns")
+    columns: dict[str, str] = Field(description="column heading -> item code (grid) or option code (ranking)")
 
 
 class Mapping(_Strict):
@@ -107,22 +116,42 @@ class Mapping(_Strict):
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    id: str | None = None
-    month: str
+    id: Ref | None = None
+    month: MonthColumn | str | None = None
     month_format: str | None = None
     constants: dict[str, str] = Field(default_factory=dict)
-    fields: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, Ref] = Field(default_factory=dict)
     multi: dict[str, MultiSource] = Field(default_factory=dict)
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)
-    drop: list[str] = Field(default_factory=list)
+    items: dict[str, ItemColumns] = Field(default_factory=dict)
+    other_text: dict[str, Ref] = Field(default_factory=dict)
+    values: dict[str, dict[str, str | None]] = Field(default_factory=dict)
+    drop: list[Ref] = Field(default_factory=list)
+    skip: dict[str, list[str]] = Field(default_factory=dict)
+    duplicates: Literal["keep", "drop-exact"] = "keep"
+
+    @property
+    def month_constant(self) -> str | None:
+        """`month: "2024-05"`: every response in that month."""
+        return self.month if isinstance(self.month, str) and MONTH_ONLY.match(self.month) else None
+
+    @property
+    def month_column(self) -> tuple[Ref, str | None] | None:
+        """The date column and its format, or None (a constant month, or no dates at all)."""
+        if isinstance(self.month, MonthColumn):
+            return self.month.column, self.month.format or self.month_format
+        if isinstance(self.month, str) and not MONTH_ONLY.match(self.month):
+            return self.month, self.month_format  # `month: "Heading"`, the older short form
+        return None
+
+
+MAPPING_SECTIONS = ("constants", "fields", "multi", "items", "other_text", "values", "drop", "skip")
 
 
 def load_mapping(path: Path, root: Path) -> tuple[Mapping, Any]:
     """The mapping file, strictly validated (unknown keys, wrong types: every problem with its line)."""
     name = relative(path, root)
-    raw = read_yaml_mapping(path, root, expected_keys="header_rows, sheet, encoding, delimiter, id, month, constants, fields, multi, values, drop")
-    plain = {k: v for k, v in to_plain(raw).items()
-             if not (v is None and k in ("constants", "fields", "multi", "values", "drop"))}  # a section left empty
+    raw = read_yaml_mapping(path, root, expected_keys=", ".join(Mapping.model_fields))
+    plain = {k: v for k, v in to_plain(raw).items() if not (v is None and k in MAPPING_SECTIONS)}  # a section left empty
     try:
         return Mapping.model_validate(plain), raw
     except ValidationError as exc:
@@ -143,75 +172,113 @@ def _line(raw: Any, *keys: Any) -> int | None:
     return line
 
 
-def _single_fields(questionnaire: Questionnaire) -> dict[str, dict[str, str]]:
-    """Single-answer fields the export may fill: `mode` and the questionnaire's single questions."""
-    mode = next(f for f in wardfiles.schema_descriptor("survey_responses")["fields"] if f["name"] == "mode")
-    out = {"mode": {c["value"]: c["label"] for c in mode["categories"]}}
-    out.update({q.id: dict(q.options) for q in questionnaire.single()})
-    return out
+SECTION_KINDS = {"fields": ("single", "rating", "numeric", "text"), "multi": ("multi",), "items": ("grid", "ranking")}
+"""Which question kinds each mapping section takes."""
+
+
+def _codes(question: Question) -> dict[str, str]:
+    """Every code an answer to the question may take (options, then declared missing codes) -> its label."""
+    return question.all_codes()
+
+
+def _either(kinds: tuple[str, ...]) -> str:
+    return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
 
 
 def check_mapping(mapping: Mapping, raw: Any, questionnaire: Questionnaire, name: str) -> list[Problem]:
-    """What the mapping refers to must exist in the ward's questionnaire; required fields must be filled."""
+    """What the mapping refers to must exist in the ward's questionnaire with the right kind; required ones mapped."""
     problems: list[Problem] = []
-    single = _single_fields(questionnaire)
-    multi = {q.id: dict(q.options) for q in questionnaire.multi()}
+    mode = next(f for f in wardfiles.schema_descriptor("survey_responses")["fields"] if f["name"] == "mode")
+    modes = [c["value"] for c in mode["categories"]]
 
-    def unknown(section: str, key: str, choices) -> None:
-        problems.append(Problem(name, f"{section}: {key!r} is not a {'multi-answer' if section == 'multi' else 'single-answer'} "
-                                f"question of the ward's questionnaire{did_you_mean(key, set(choices))}",
+    def fits(section: str, key: str, kinds: tuple[str, ...]) -> bool:
+        if questionnaire.has(key) and questionnaire.question(key).kind in kinds:
+            return True
+        choices = [q.id for q in questionnaire.questions if q.kind in kinds] + (["mode"] if section == "fields" else [])
+        found = f" (it is a {questionnaire.question(key).kind} question)" if questionnaire.has(key) else ""
+        problems.append(Problem(name, f"{section}: {key!r} is not a {_either(kinds)} question of the ward's "
+                                f"questionnaire{found}{did_you_mean(key, set(choices)) if not found else ''}",
                                 line=_line(raw, section, key), expected="one of: " + ", ".join(choices)))
+        return False
 
-    for section in ("fields", "constants"):
-        for key in getattr(mapping, section):
-            if key not in single:
-                unknown(section, key, list(single))
-    for key in mapping.constants.keys() & mapping.fields.keys():
-        problems.append(Problem(name, f"{key!r} is both a constant and a field", line=_line(raw, "constants", key)))
+    for key in mapping.fields:
+        if key != "mode":
+            fits("fields", key, SECTION_KINDS["fields"])
     for key, value in mapping.constants.items():
-        if key in single and value not in single[key]:
-            problems.append(Problem(name, f"constants.{key}: unknown code{did_you_mean(value, set(single[key]))}",
-                                    line=_line(raw, "constants", key), value=value,
-                                    expected="one of: " + ", ".join(repr(c) for c in single[key])))
+        if key == "mode":
+            if value not in modes:
+                problems.append(Problem(name, f"constants.mode: unknown code{did_you_mean(value, set(modes))}",
+                                        line=_line(raw, "constants", key), value=value,
+                                        expected="one of: " + ", ".join(repr(c) for c in modes)))
+        elif fits("constants", key, ("single", "rating")):
+            codes = _codes(questionnaire.question(key))
+            if value not in codes:
+                problems.append(Problem(name, f"constants.{key}: unknown code{did_you_mean(value, set(codes))}",
+                                        line=_line(raw, "constants", key), value=value,
+                                        expected="one of: " + ", ".join(repr(c) for c in codes)))
+        if key in mapping.fields:
+            problems.append(Problem(name, f"{key!r} is both a constant and a field", line=_line(raw, "constants", key)))
     for key, source in mapping.multi.items():
-        if key not in multi:
-            unknown("multi", key, list(multi))
-            continue
-        for heading, code in (source.columns or {}).items():
-            if code not in multi[key]:
-                problems.append(Problem(name, f"multi.{key}.columns[{heading!r}]: unknown code for {key!r}"
-                                        f"{did_you_mean(code, set(multi[key]))}", line=_line(raw, "multi", key, "columns", heading),
-                                        value=code, expected="one of: " + ", ".join(repr(c) for c in multi[key])))
+        if fits("multi", key, SECTION_KINDS["multi"]):
+            options = dict(questionnaire.question(key).options)
+            for heading, code in (source.columns or {}).items():
+                if code not in options:
+                    problems.append(Problem(name, f"multi.{key}.columns[{heading!r}]: unknown code for {key!r}"
+                                            f"{did_you_mean(code, set(options))}", line=_line(raw, "multi", key, "columns", heading),
+                                            value=code, expected="one of: " + ", ".join(repr(c) for c in options)))
+    for key, source in mapping.items.items():
+        if fits("items", key, SECTION_KINDS["items"]):
+            q = questionnaire.question(key)
+            wanted = dict(q.items or {}) if q.kind == "grid" else dict(q.options)
+            for heading, code in source.columns.items():
+                if code not in wanted:
+                    problems.append(Problem(name, f"items.{key}.columns[{heading!r}]: unknown "
+                                            f"{'item' if q.kind == 'grid' else 'option'} of {key!r}{did_you_mean(code, set(wanted))}",
+                                            line=_line(raw, "items", key, "columns", heading), value=code,
+                                            expected="one of: " + ", ".join(repr(c) for c in wanted)))
+    for key in mapping.other_text:
+        if fits("other_text", key, ("single", "multi")) and not questionnaire.question(key).other:
+            problems.append(Problem(name, f"other_text: question {key!r} has no 'other' option in the questionnaire",
+                                    line=_line(raw, "other_text", key),
+                                    expected=f"other: <the option code that carries typed text> under {key!r} in questionnaire.yml"))
+    mapped = set(mapping.fields) | set(mapping.multi) | set(mapping.items)
     for key, table in mapping.values.items():
-        codes = single.get(key) or multi.get(key)
-        if codes is None or (key not in mapping.fields and key not in mapping.multi):
-            problems.append(Problem(name, f"values: {key!r} is not a mapped field or multi question"
-                                    f"{did_you_mean(key, set(mapping.fields) | set(mapping.multi))}",
-                                    line=_line(raw, "values", key),
-                                    expected="a key of 'fields' or 'multi'"))
+        if key not in mapped:
+            problems.append(Problem(name, f"values: {key!r} is not a question mapped under fields, multi or items"
+                                    f"{did_you_mean(key, mapped)}", line=_line(raw, "values", key),
+                                    expected="a key of 'fields', 'multi' or 'items'"))
             continue
+        if key == "mode":
+            codes = dict.fromkeys(modes, "")
+        else:
+            q = questionnaire.question(key)
+            if q.kind in ("numeric", "text", "ranking"):
+                continue  # a label maps to a number, a rank or null; checked on each cell
+            codes = _codes(q)
         for label, code in table.items():
-            if code not in codes:
+            if code is not None and code not in codes:
                 problems.append(Problem(name, f"values.{key}[{label!r}]: unknown code for {key!r}{did_you_mean(code, set(codes))}",
                                         line=_line(raw, "values", key, label), value=code,
-                                        expected="one of: " + ", ".join(repr(c) for c in codes)))
+                                        expected="one of: " + ", ".join(repr(c) for c in codes) + ", or null for a missing answer"))
     problems += _columns_used_twice(mapping, raw, name)
-    needed = ["mode"] + [q.id for q in questionnaire.single() if q.required]
-    for key in needed:
-        if key not in mapping.fields and key not in mapping.constants:
-            problems.append(Problem(name, f"{key!r} must be filled: map it under 'fields' or give it under 'constants'",
-                                    expected=f"fields: {{{key}: <column heading>}} or constants: {{{key}: <code>}}"))
+    for q in questionnaire.questions:
+        if q.required and q.id not in mapping.fields and q.id not in mapping.constants:
+            problems.append(Problem(name, f"{q.id!r} is a required question: map it under 'fields' or give it under 'constants'",
+                                    expected=f"fields: {{{q.id}: <column heading>}} or constants: {{{q.id}: <code>}}"))
     return problems
 
 
 def _columns_used_twice(mapping: Mapping, raw: Any, name: str) -> list[Problem]:
     """An export column mapped to two of our fields: one of them would be filled from the wrong answers."""
-    uses: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    uses: dict[Ref, list[tuple[str, tuple[Any, ...]]]] = {}
     if mapping.id:
         uses.setdefault(mapping.id, []).append(("id", ("id",)))
-    uses.setdefault(mapping.month, []).append(("month", ("month",)))
+    if mapping.month_column:
+        uses.setdefault(mapping.month_column[0], []).append(("month", ("month",)))
     for key, heading in mapping.fields.items():
         uses.setdefault(heading, []).append((f"fields.{key}", ("fields", key)))
+    for key, heading in mapping.other_text.items():
+        uses.setdefault(heading, []).append((f"other_text.{key}", ("other_text", key)))
     for key, source in mapping.multi.items():
         if source.column is not None:
             uses.setdefault(source.column, []).append((f"multi.{key}.column", ("multi", key, "column")))
@@ -309,18 +376,29 @@ def _norm(text: str) -> str:
 
 @dataclass
 class LabelTable:
-    """label (as exported) -> code for one field: the mapping's `values`, then the questionnaire's labels and codes."""
+    """label (as exported) -> code for one question: the mapping's `values`, then the questionnaire's labels and codes.
 
-    codes: dict[str, str]  # code -> questionnaire label
-    extra: dict[str, str] = field(default_factory=dict)  # mapping values: export label -> code
+    A `values` entry mapped to null (`"N/A": null`) declares a missing answer: it reads as "" (no answer).
+    """
 
-    def lookup(self, label: str) -> str | None:
+    codes: dict[str, str]  # code -> questionnaire label (options, then missing codes)
+    extra: dict[str, str | None] = field(default_factory=dict)  # mapping values: export label -> code or None
+
+    def declared(self, label: str) -> str | None:
+        """The mapping's own entry for a label ("" when it declares the label missing), or None when it has none."""
         if label in self.extra:
-            return self.extra[label]
+            return self.extra[label] or ""
         wanted = _norm(label)
         for known, code in self.extra.items():
             if _norm(known) == wanted:
-                return code
+                return code or ""
+        return None
+
+    def lookup(self, label: str) -> str | None:
+        declared = self.declared(label)
+        if declared is not None:
+            return declared
+        wanted = _norm(label)
         for code, known in self.codes.items():
             if _norm(known) == wanted or _norm(code) == wanted:
                 return code
@@ -378,77 +456,199 @@ class Imported:
     responses: list[dict[str, str]]
     mentions: list[dict[str, str]]
     ignored: list[str]  # columns neither mapped nor dropped (not personal-looking): not read
-    read_as: str = ""  # how the export was read (tool, encoding, delimiter, header rows): Export.describe()
-    warnings: list[Problem] = field(default_factory=list)  # read anyway, e.g. bytes that were not UTF-8
+    texts: list[dict[str, str]] = field(default_factory=list)  # survey_text rows: free text and "other" text
+    skipped: dict[str, int] = field(default_factory=dict)  # "Status = 2" -> rows left out by `skip`
+    duplicates: int = 0  # rows left out by `duplicates: drop-exact`
+    read_as: str = ""  # how the export was read: tool, encoding, delimiter, header rows (export_reader)
+    warnings: list[Problem] = field(default_factory=list)  # read anyway (e.g. stray bytes read as cp1252)
 
 
-def _find_column(sheet: Sheet, heading: str | ColumnRef, section: str, mapping_name: str, line: int | None) -> tuple[int | None, list[Problem]]:
-    column, problems = sheet.find(heading, mapping_name, section)
-    return (column.index if column is not None else None), problems
+class Columns:
+    """The export's columns a mapping names (generate.export_reader finds them), each read by one key only."""
+
+    def __init__(self, sheet: Sheet, mapping_name: str) -> None:
+        self.sheet = sheet
+        self.mapping_name = mapping_name
+        self.used: dict[int, str] = {}  # column -> what reads it
+
+    OCCURRENCE = re.compile(r"^(?P<heading>.*\S)\s+#(?P<n>\d+)$", re.DOTALL)
+    """A heading key "Heading #2": the second column so headed (a key of `columns:` cannot be a reference)."""
+
+    def find(self, ref: Ref, section: str, question: str | None = None) -> tuple[int | None, list[Problem]]:
+        if isinstance(ref, str) and question is not None:
+            ref = ColumnRef(heading=ref, question=question)
+        column, problems = self.sheet.find(ref, self.mapping_name, section)
+        wanted = ref.heading if isinstance(ref, ColumnRef) else ref
+        if column is None and wanted and (m := self.OCCURRENCE.match(wanted)) and (
+                not isinstance(ref, ColumnRef) or ref.occurrence is None):
+            again = ColumnRef(heading=m.group("heading"), occurrence=int(m.group("n")), question=question)
+            column, second = self.sheet.find(again, self.mapping_name, section)
+            problems = second if column is None else []
+        if column is None:
+            return None, problems
+        if column.index in self.used:
+            return None, [Problem(self.sheet.where, f"column {column.label!r} is read twice ({self.used[column.index]} and "
+                                  f"{section})", row=1, column=column.label, expected="each export column mapped once")]
+        self.used[column.index] = section
+        return column.index, []
+
+    def dropped(self, ref: Ref) -> list[int]:
+        """The columns a `drop:` entry names: every column with that heading (duplicates too), or the one a reference finds."""
+        if isinstance(ref, ColumnRef):
+            column, _ = self.sheet.find(ref, self.mapping_name, "drop")
+            return [column.index] if column is not None else []
+        return [c.index for c in self.sheet.columns if any(_norm(t) == _norm(ref) for t in c.texts if t)]
 
 
-def _option_columns(sheet: Sheet, source: MultiSource, qid: str, mapping_name: str) -> tuple[dict[int, str], list[Problem]]:
-    out: dict[int, str] = {}
-    problems: list[Problem] = []
-    for option, code in (source.columns or {}).items():
-        column, found = sheet.find(ColumnRef(heading=option, question=source.question), mapping_name, f"multi: {qid}")
-        problems += found
-        if column is not None:
-            out[column.index] = code
-    return out, problems
+def _kobo_twice(columns: Columns, joined: dict[int, str], per_option: dict[int, str]) -> list[Problem]:
+    """KoboToolbox writes a select_multiple question twice (codes in one cell, and a 0/1 column per option): read one."""
+    problems = []
+    for i, qid in joined.items():
+        name = columns.sheet.columns[i].texts[0]
+        twins = [columns.sheet.display(j) for j in per_option if re.match(re.escape(name) + r"[./]", columns.sheet.columns[j].texts[0])]
+        if twins:
+            problems.append(Problem(columns.sheet.where, f"the answers of {name!r} are mapped twice: as one cell of codes "
+                                    f"({qid}) and as one column per option ({per_option[next(iter(per_option))]}: "
+                                    f"{', '.join(repr(t) for t in twins[:3])}…)", row=1, column=name,
+                                    expected="one source per question: the joined column or the option columns, not both"))
+    return problems
+
+
+def _number(text: str, q: Question) -> tuple[str | None, str]:
+    """A numeric answer as written to the survey file, or None and what was expected."""
+    low, high = q.range if q.range else (None, None)
+    wanted = ("a whole number" if q.integer else "a number") + (f" in {q.unit}" if q.unit else "") + (
+        f" from {low:g} to {high:g}" if q.range else "")
+    value = text.strip()
+    if q.unit and value.casefold().endswith(q.unit.casefold()):
+        value = value[: -len(q.unit)].strip()
+    try:
+        number = float(value)
+    except ValueError:
+        return None, wanted
+    if number != number or number in (float("inf"), float("-inf")):
+        return None, wanted
+    if q.integer and not number.is_integer():
+        return None, wanted
+    if q.range and not (low <= number <= high):
+        return None, wanted
+    return (str(int(number)) if number.is_integer() else repr(number)), wanted
+
+
+@dataclass
+class Reader:
+    """How one mapped column is read: which question, from which column, and with what table of labels."""
+
+    qid: str
+    index: int
+    kind: str  # a question kind, "mode", or "other" (typed text of an "other" option)
+    column: str  # the output column (survey_responses) or "" for texts and multi
+    table: LabelTable | None = None
 
 
 def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire: Questionnaire,
                  mapping_name: str) -> tuple[Imported | None, list[Problem]]:
-    """The rows of both survey files from an export, or every problem that stops the import."""
+    """The rows of the survey files from an export, or every problem that stops the import."""
     problems = check_mapping(mapping, raw_mapping, questionnaire, mapping_name)
-    single = _single_fields(questionnaire)
-    multi_q = {q.id: q for q in questionnaire.multi()}
+    if problems:
+        return None, problems
+    columns = Columns(sheet, mapping_name)
 
-    used: set[int] = set()
-
-    def column(heading: str, section: str) -> int | None:
-        index, found = _find_column(sheet, heading, section, mapping_name, None)
+    def column(heading: str, section: str, question: str | None = None) -> int | None:
+        index, found = columns.find(heading, section, question)
         problems.extend(found)
-        if index is not None:
-            used.add(index)
         return index
 
+    def values(key: str, codes: dict[str, str]) -> LabelTable:
+        return LabelTable(codes, dict(mapping.values.get(key, {})))
+
     id_col = column(mapping.id, "id") if mapping.id else None
-    month_col = column(mapping.month, "month")
-    field_cols = {key: column(heading, "fields") for key, heading in mapping.fields.items() if key in single}
-    multi_cols: dict[str, Any] = {}
-    for qid, source in mapping.multi.items():
-        if qid not in multi_q:
+    month_col = column(mapping.month_column[0], "month") if mapping.month_column else None
+    readers: list[Reader] = []
+    for key, heading in mapping.fields.items():
+        index = column(heading, f"fields.{key}")
+        if index is None:
             continue
+        if key == "mode":
+            mode = next(f for f in wardfiles.schema_descriptor("survey_responses")["fields"] if f["name"] == "mode")
+            readers.append(Reader(key, index, "mode", "mode", values(key, {c["value"]: c["label"] for c in mode["categories"]})))
+            continue
+        q = questionnaire.question(key)
+        table = values(key, _codes(q)) if q.kind in ("single", "rating") else values(key, {})
+        readers.append(Reader(key, index, q.kind, "" if q.kind == "text" else key, table))
+    for key, source in mapping.items.items():
+        q = questionnaire.question(key)
+        for heading, code in source.columns.items():
+            index = column(heading, f"items.{key}", source.question)
+            if index is not None:
+                table = values(key, _codes(q)) if q.kind == "grid" else values(key, {})
+                readers.append(Reader(key, index, q.kind, f"{key}__{code}", table))
+    for key, heading in mapping.other_text.items():
+        index = column(heading, f"other_text.{key}")
+        if index is not None:
+            readers.append(Reader(key, index, "other", ""))
+    joined: dict[int, str] = {}
+    per_option: dict[int, str] = {}
+    option_cols: dict[str, dict[int, str]] = {}
+    for key, source in mapping.multi.items():
         if source.column is not None:
-            multi_cols[qid] = column(source.column, "multi")
+            index = column(source.column, f"multi.{key}")
+            if index is not None:
+                joined[index] = key
         else:
-            found, option_problems = _option_columns(sheet, source, qid, mapping_name)
-            problems.extend(option_problems)
-            used.update(found)
-            multi_cols[qid] = found
-    dropped = set()
-    for heading in mapping.drop:
-        matches = [column.index for column in sheet.columns_headed(heading)]
+            option_cols[key] = {}
+            for heading, code in (source.columns or {}).items():
+                index = column(heading, f"multi.{key}", source.question)
+                if index is not None:
+                    option_cols[key][index] = code
+                    per_option[index] = key
+    problems += _kobo_twice(columns, joined, per_option)
+    skip_cols = {heading: column(heading, "skip") for heading in mapping.skip}
+    dropped: set[int] = set()
+    for ref in mapping.drop:
+        matches = columns.dropped(ref)
         if not matches:
-            tops = list(dict.fromkeys(t for t, _ in sheet.headings if t))
-            problems.append(Problem(mapping_name, f"drop: no column headed {heading!r} in the export{did_you_mean(heading, tops)}",
-                                    line=_line(raw_mapping, "drop"), value=heading,
-                                    expected="headings of the export: " + ", ".join(repr(t) for t in tops)))
+            tops = list(dict.fromkeys(t for c in sheet.columns for t in c.texts if t))
+            shown = ref if isinstance(ref, str) else ref.describe()
+            problems.append(Problem(mapping_name, f"drop: no column {shown!r} in the export{did_you_mean(shown, tops)}",
+                                    line=_line(raw_mapping, "drop"), value=shown,
+                                    expected="headings of the export: " + ", ".join(repr(t) for t in tops[:40])))
         dropped.update(matches)
-    problems += unscreened_personal(sheet, used | dropped, mapping_name)
-    personal = {column.index for column, _ in personal_columns(sheet)}
-    ignored = [sheet.display(i) for i in range(len(sheet.headings))
-               if i not in used | dropped | personal and sheet.display(i)]
+    read = set(columns.used) | dropped
+    problems += unscreened_personal(sheet, read, mapping_name)
+    ignored = [sheet.display(i) for i in range(len(sheet.columns)) if i not in read and sheet.columns[i].heading]
     if problems:
         return None, problems
 
-    month_by_row, month_problems = months(sheet, month_col, mapping.month_format)
-    problems += month_problems
+    # rows left out: test and preview responses (`skip`), then exact duplicates (`duplicates: drop-exact`)
+    skipped: dict[str, int] = {}
+    kept: list[tuple[int, list[Any]]] = []
+    seen_answers: set[tuple[str, ...]] = set()
+    duplicates = 0
+    answer_cols = sorted(set(columns.used) - {id_col, month_col, *skip_cols.values()})
+    for number, cells in sheet.rows:
+        reason = next((f"{heading} = {_cell_text(cells[index])}" for heading, index in skip_cols.items()
+                       if index is not None and _cell_text(cells[index]) in mapping.skip[heading]), None)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        if mapping.duplicates == "drop-exact":
+            answers = tuple(_cell_text(cells[i]) for i in answer_cols)
+            if answers in seen_answers:
+                duplicates += 1
+                continue
+            seen_answers.add(answers)
+        kept.append((number, cells))
+    rows = _with_records(sheet, kept)
+
+    if month_col is not None:
+        month_by_row, month_problems = months(rows, month_col, mapping.month_column[1])
+        problems += month_problems
+    else:
+        month_by_row = {number: mapping.month_constant or "" for number, _ in kept}
     if id_col is not None:
         seen: dict[str, int] = {}
-        for number, cells in sheet.rows:
+        for number, cells in kept:
             value = _cell_text(cells[id_col])
             if not value:
                 problems.append(Problem(sheet.where, "response identifier is blank", row=number,
@@ -458,58 +658,150 @@ def build_import(sheet: Sheet, mapping: Mapping, raw_mapping: Any, questionnaire
                                         column=sheet.display(id_col), value=value, expected="each response once"))
             else:
                 seen[value] = number
-    tables = {key: LabelTable(single[key], dict(mapping.values.get(key, {}))) for key in field_cols}
-    multi_tables = {qid: LabelTable(dict(multi_q[qid].options), dict(mapping.values.get(qid, {}))) for qid in multi_cols}
-    required = {q.id for q in questionnaire.single() if q.required} | {"mode"}
 
-    responses, mentions = [], []
-    for position, (number, cells) in enumerate(sheet.rows, start=1):
+    responses, mentions, texts = [], [], []
+    for position, (number, cells) in enumerate(kept, start=1):
         rid = f"S{position}"
         record = {"response_id": rid, "month": month_by_row.get(number, ""), **mapping.constants}
-        for key, index in field_cols.items():
-            text = _cell_text(cells[index])
-            if not text:
-                record[key] = ""
-                if key in required:
-                    problems.append(Problem(sheet.where, f"required answer is blank ({key!r})", row=number,
-                                            column=sheet.display(index),
-                                            expected="one of: " + ", ".join(repr(e) for e in tables[key].expected())))
-                continue
-            code = tables[key].lookup(text)
-            if code is None:
-                problems.append(_unknown_label(sheet, number, sheet.display(index), text, tables[key], key))
-            record[key] = code or ""
-        responses.append(record)
-        for qid, where in multi_cols.items():
-            codes: list[str] = []
-            if isinstance(where, int):
-                heading = sheet.display(where)
-                text = _cell_text(cells[where])
-                source = mapping.multi[qid]
-                for label in split_answers(text, source.separator, multi_tables[qid]) if text else []:
-                    code = multi_tables[qid].lookup(label)
-                    if code is None:
-                        problems.append(_unknown_label(sheet, number, heading, label, multi_tables[qid], qid))
-                    elif code not in codes:
-                        codes.append(code)
+        typed_other: set[str] = set()  # questions whose "other, please specify" text this response filled in
+        for reader in readers:
+            value, problem = _read_cell(rows, number, cells, reader, questionnaire)
+            if problem is not None:
+                problems.append(problem)
+            elif reader.kind in ("text", "other"):
+                if value:
+                    q = questionnaire.question(reader.qid)
+                    texts.append({"response_id": rid, "question": reader.qid,
+                                  "option": q.other if reader.kind == "other" else "", "text": value})
+                    if reader.kind == "other":
+                        typed_other.add(reader.qid)
             else:
-                heading = " / ".join(dict.fromkeys(sheet.headings[i][0] for i in where)) or qid
-                codes = [code for i, code in where.items() if _cell_text(cells[i])]
-                codes = list(dict.fromkeys(codes))
-            limit = multi_q[qid].max_answers
-            if limit is not None and len(codes) > limit:
-                problems.append(Problem(sheet.where, f"{len(codes)} answers to {qid!r}, which allows at most {limit}",
-                                        row=number, column=heading, value=text if isinstance(where, int) else codes,
-                                        expected=f"at most {limit} answers ({multi_q[qid].instruction or 'see the questionnaire'})"))
-            mentions += [{"response_id": rid, "question": qid, "code": c} for c in codes]
-    order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(q.options)}
+                record[reader.column] = value or ""
+        for qid in typed_other:  # typed "other" text is an answer "other" (LimeSurvey has no tick for it)
+            q = questionnaire.question(qid)
+            if q.kind == "single" and not record.get(qid):
+                record[qid] = q.other
+        responses.append(record)
+        for key in mapping.multi:
+            q = questionnaire.question(key)
+            codes, found = _multi_codes(rows, number, cells, key, mapping.multi[key], joined, option_cols.get(key, {}),
+                                        values(key, _codes(q)))
+            problems += found
+            if key in typed_other and q.other and q.other not in codes:
+                codes.append(q.other)
+            if q.max_answers is not None and len(codes) > q.max_answers:
+                heading = " / ".join(dict.fromkeys(sheet.columns[i].texts[0] for i in option_cols.get(key, {}))) or next(
+                    (sheet.display(i) for i, k in joined.items() if k == key), key)
+                problems.append(Problem(sheet.where, f"{len(codes)} answers to {key!r}, which allows at most {q.max_answers}",
+                                        row=number, column=heading, value=codes,
+                                        expected=f"at most {q.max_answers} answers ({q.instruction or 'see the questionnaire'})"))
+            mentions += [{"response_id": rid, "question": key, "code": c} for c in codes]
+    order = {(q.id, c): (i, j) for i, q in enumerate(questionnaire.multi()) for j, c in enumerate(_codes(q))}
     mentions.sort(key=lambda m: (int(m["response_id"][1:]), order[(m["question"], m["code"])]))
-    if not sheet.rows:
-        problems.append(Problem(sheet.where, "the export has no responses", row=sheet.header_rows + 1,
-                                expected="one row per response below the header"))
+    if not kept:
+        first = (sheet.rows[0][0] if sheet.rows else sheet.header_rows + 1)
+        problems.append(Problem(sheet.where, "the export has no responses" + (" left after skip/duplicates" if sheet.rows else ""),
+                                row=first, expected="one row per response below the header"))
     if problems:
         return None, problems
-    return Imported(responses, mentions, ignored), []
+    return Imported(responses, mentions, ignored, texts, skipped, duplicates, sheet.describe(), list(sheet.warnings)), []
+
+
+def _with_records(sheet: Sheet, kept: list[tuple[int, list[Any]]]) -> Sheet:
+    """The export with only the rows kept (after `skip` and `duplicates`)."""
+    return replace(sheet, records=[Record(number, tuple(cells)) for number, cells in kept])
+
+
+def _read_cell(sheet: Sheet, number: int, cells: list[Any], reader: Reader, questionnaire: Questionnaire) -> tuple[str | None, Problem | None]:
+    """One cell's answer as the survey files hold it ("" for no answer), or the problem with it."""
+    text = _cell_text(cells[reader.index])
+    heading = sheet.display(reader.index)
+    if reader.kind in ("text", "other"):
+        shown = _safe_value(text)
+        if shown != text:  # screened here, so the problem names the export's cell, not a row of survey_text.csv
+            return None, Problem(sheet.where, f"free text for {reader.qid!r} may hold personal information", row=number,
+                                 column=heading, value=shown,
+                                 expected="no names, phone numbers, e-mail or postal addresses: redact them in a copy of "
+                                          "the export, or drop the column")
+        return text, None
+    q = questionnaire.question(reader.qid) if reader.kind != "mode" else None
+    assert reader.table is not None
+    declared = reader.table.declared(text) if text else ""
+    if declared is not None:  # blank, or a label the mapping maps (to a code, or to null: missing)
+        if not declared and q is not None and q.required:
+            return None, Problem(sheet.where, f"required answer is blank ({reader.qid!r})", row=number, column=heading,
+                                 expected="one of: " + ", ".join(repr(e) for e in reader.table.expected()))
+        if not declared or reader.kind not in ("numeric", "ranking"):
+            return declared, None
+        text = declared  # a label mapped to a number or rank
+    if reader.kind == "numeric":
+        assert q is not None
+        value, wanted = _number(text, q)
+        if value is None:
+            return None, Problem(sheet.where, f"not a valid answer to {reader.qid!r}", row=number, column=heading,
+                                 value=_safe_value(text), expected=wanted + f" (or map it under values: {reader.qid}, e.g. to null)")
+        return value, None
+    if reader.kind == "ranking":
+        assert q is not None
+        value = text[:-2] if text.endswith(".0") else text
+        if not (value.isdigit() and 1 <= int(value) <= len(q.options)):
+            return None, Problem(sheet.where, f"not a rank for {reader.qid!r}", row=number, column=heading, value=_safe_value(text),
+                                 expected=f"a whole number from 1 to {len(q.options)} (or map it under values: {reader.qid})")
+        return str(int(value)), None
+    code = reader.table.lookup(text)
+    if code is None:
+        return None, _unknown_label(sheet, number, heading, text, reader.table, reader.qid)
+    return code, None
+
+
+def _limesurvey_option(heading: str) -> str:
+    """"Question [option]" -> "option" (LimeSurvey's option columns)."""
+    m = re.search(r"\[([^\]]*)\]\s*$", heading)
+    return m.group(1).strip() if m else heading
+
+
+CHOSEN_LABEL = "label"
+"""In `chosen:`, the option's own label: its column's heading (SurveyMonkey writes it when ticked) or its label."""
+
+
+def _multi_codes(sheet: Sheet, number: int, cells: list[Any], key: str, source: MultiSource, joined: dict[int, str],
+                 option_cols: dict[int, str], table: LabelTable) -> tuple[list[str], list[Problem]]:
+    """The codes ticked for one multi-answer question in one row, or the problems with its cells."""
+    codes: list[str] = []
+    problems: list[Problem] = []
+    if source.column is not None:
+        index = next((i for i, k in joined.items() if k == key), None)
+        if index is None:
+            return [], []
+        text = _cell_text(cells[index])
+        for label in split_answers(text, source.separator or ",", table) if text else []:
+            code = table.lookup(label)
+            if code is None:
+                problems.append(_unknown_label(sheet, number, sheet.display(index), label, table, key))
+            elif code and code not in codes:
+                codes.append(code)
+        return codes, problems
+    not_chosen = [_norm(v) for v in (source.not_chosen if source.not_chosen is not None else [""])]
+    missing = [_norm(v) for v in source.missing]
+    for index, code in option_cols.items():
+        text = _cell_text(cells[index])
+        texts = [t for t in sheet.columns[index].texts if t]
+        own_label = [*texts, _limesurvey_option(texts[0]) if texts else "", table.codes.get(code, code)]
+        chosen = [_norm(n) for v in (source.chosen if source.chosen is not None else [CHOSEN_LABEL])
+                  for n in (own_label if v == CHOSEN_LABEL else [v])]
+        value = _norm(text)
+        if value in chosen:
+            if code not in codes:
+                codes.append(code)
+        elif value not in not_chosen and value not in missing:
+            problems.append(Problem(sheet.where, f"neither chosen nor not chosen for {key!r}", row=number,
+                                    column=sheet.display(index), value=_safe_value(text),
+                                    expected=f"chosen: {source.chosen or [CHOSEN_LABEL]!r} or not_chosen: "
+                                             f"{[*(source.not_chosen if source.not_chosen is not None else [''])]!r}"
+                                             + (f" or missing: {source.missing!r}" if source.missing else
+                                                f" (declare it under multi.{key}.missing if it means 'not asked')")))
+    return codes, problems
+
 
 
 # --------------------------------------------------------------------------------------------------
@@ -587,14 +879,14 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
     imported, problems = build_import(sheet, mapping, raw, questionnaire, relative(mapping_path, root))
     if imported is None:
         raise InputError(capped(problems, relative(export, root)))
-    imported.read_as, imported.warnings = sheet.describe(), list(sheet.warnings)
     tables = {"survey_responses": imported.responses}
-    remove: tuple[str, ...] = ()
-    if imported.mentions:
-        tables["survey_mentions"] = imported.mentions
-    elif (data_dir / "survey_mentions.csv").exists():
-        remove = ("survey_mentions",)  # it would refer to the responses this import replaces
-    return write_tables(data_dir, root, tables, replace, remove), imported
+    remove: list[str] = []
+    for stem, rows in (("survey_mentions", imported.mentions), ("survey_text", imported.texts)):
+        if rows:
+            tables[stem] = rows
+        elif (data_dir / f"{stem}.csv").exists():
+            remove.append(stem)  # it would refer to the responses this import replaces
+    return write_tables(data_dir, root, tables, replace, tuple(remove)), imported
 
 
 # --------------------------------------------------------------------------------------------------
@@ -603,42 +895,45 @@ def import_survey(data_dir: Path, export: Path, mapping_path: Path, root: Path, 
 
 def mapping_template(questionnaire: Questionnaire) -> str:
     """A commented mapping file for the ward's questionnaire, shaped like a Microsoft Forms export."""
-    single = [q for q in questionnaire.single()]
-    multi = questionnaire.multi()
-    fields = "\n".join(f"  {q.id}: {_quote(q.text)}" for q in single)
-    multis = "\n".join(f"  {q.id}: {{column: {_quote(q.text)}, separator: \";\"}}" for q in multi)
-    example = single[0] if single else None
+    fields = "\n".join(f"  {q.id}: {_quote(q.text)}" for q in questionnaire.questions if q.kind in SECTION_KINDS["fields"])
+    multis = "\n".join(f"  {q.id}: {{column: {_quote(q.text)}, separator: \";\"}}" for q in questionnaire.multi())
+    items = "\n".join(f"  {q.id}: {{columns: {{" + ", ".join(
+        f"{_quote(label)}: {code}" for code, label in ((q.items if q.kind == "grid" else q.options) or {}).items()) + "}}"
+        for q in questionnaire.questions if q.kind in SECTION_KINDS["items"])
+    example = next((q for q in questionnaire.questions if q.kind in ("single", "rating") and q.options), None)
     values = (f"  # {example.id}: {{{_quote(next(iter(example.options.values())) + ' (as your tool words it)')}: "
-              f"{_quote(next(iter(example.options)))}}}") if example else "  # (none)"
+              f"{_quote(next(iter(example.options)))}, \"N/A\": null}}") if example and example.options else "  # (none)"
     return f"""\
 # How `cityconv import-survey` reads your survey tool's export: which column holds which question of
 # this ward's questionnaire (questionnaire.yml), and which answer label is which code.
 #
 #   cityconv import-survey <ward id> <export.xlsx or .csv> --mapping <this file>
+#   cityconv import-survey <ward id> <export> --draft    # or: a draft of this file and the questionnaire
 #
-# Every heading below must be the text of one of the export's header rows; case, extra spaces and
-# line breaks do not matter (a near miss gets "did you mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no entry under
-# values:. Any other label is an error until you add it there: nothing is guessed.
-# Written for a Microsoft Forms export; see the field kit pages of the book for Google Forms and
-# SurveyMonkey.
+# A heading below is the text of any header row of the export (spaces and case aside; a near miss gets
+# "did you mean"). Labels the export uses that equal the questionnaire's labels (or codes) need no
+# entry under values:. Any other label is an error until you add it there: nothing is guessed.
+# Written for a Microsoft Forms export; every key, and a worked example for each survey tool, is in
+# docs/importing.md.
 
-header_rows: auto          # or 1, 2, 3: heading rows above the responses (auto: from the tool's signature)
 id: "ID"                   # column identifying a response; responses become S1, S2, ... in file order
-month: "Completion time"   # a date or date-time column (Excel dates, ISO text, or day/month text)
-# month_format: "%m/%d/%Y %I:%M:%S %p"   # needed only when day/month order cannot be inferred
+month: {{column: "Completion time"}}   # a date column; or month: "2026-05" for all; or leave out (unknown)
 
 constants:                 # fields the export does not hold, the same for every response
   mode: online             # online, telephone or paper
 
-fields:                    # single-answer fields: our field -> the export's column heading
+fields:                    # single, rating, numeric and free-text questions: our id -> the export's heading
 {fields}
 
 multi:                     # multi-answer questions: our question id -> where the answers are
-{multis}
-  # or, one column per option (SurveyMonkey):
-  # preferred_methods: {{columns: {{"Social media": social_media, "Knocking on doors": doorstep}}}}
+{multis or "  # (none)"}
+  # or, one column per option (SurveyMonkey; LimeSurvey with chosen: ["Ja"], not_chosen: ["Nein", ""], missing: ["N/A"]):
+  # preferred_methods: {{chosen: [label], columns: {{"Social media": social_media, "Knocking on doors": doorstep}}}}
 
-values:                    # the export's answer label -> our code, per field or question
+items:                     # grids and rankings: one column per item (grid) or option (ranking)
+{items or "  # (none)"}
+
+values:                    # the export's answer label -> our code, per question; null = a missing answer
 {values}
 
 drop: ["Email", "Name", "Start time"]   # columns never read: name every personal column here
