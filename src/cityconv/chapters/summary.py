@@ -137,6 +137,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
         return None
     results = []
     for question, code, label in HEADLINE_RESULTS:
+        if not sv.questionnaire.has(question):
+            continue  # a study with its own questions: only the City Conversation's headline questions it asked
         if code in findings:  # the most-named answer of a multi-answer question
             codes = findings[code].value or []
             if not codes:
@@ -144,6 +146,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             code = codes[0]
             answer = common.survey_code_labels(question, ch.data).get(code, code).split(" (e.g.")[0]
             label = label.format(answer=lower_first(answer))
+        if code not in sv.questionnaire.labels(question):
+            continue
         share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
         if share is None or share.value is None:
             continue

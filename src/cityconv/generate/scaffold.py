@@ -276,8 +276,9 @@ schema) and no data. Add one row per record below the header.
 `questionnaire.yml` is this ward's questionnaire: the City Conversation questions with {name}'s name
 filled in. Edit the wording, or add questions of your own at the end; it decides the columns of
 `survey_responses.csv`, the questions and codes of `survey_mentions.csv`, this folder's `CODEBOOK.md`
-and the printable questionnaire. Keep the codes of the age, sex and ethnic group questions (they are
-compared with the Census).
+and the printable questionnaire. Every question is optional: the age, sex and ethnic group questions
+are compared with the ward's Census figures through their `census:` mapping (which census categories
+each answer covers), so keep or adapt that mapping when you change their answers.
 
 If the survey ran in Microsoft Forms, Google Forms, SurveyMonkey or Excel, do not type the answers in:
 say in `survey-mapping.yml` which column of the export is which question (it is a commented
@@ -320,6 +321,25 @@ every chapter is labelled a demonstration, not findings).
 
 {context_text}
 """
+
+
+def next_steps(ward_id: str) -> str:
+    """The "Next:" line `cityconv new-ward` prints: every step from the scaffold to a built ward, in order,
+    naming the required files and the optional ones a study without such a source deletes."""
+    folder = f"data/{ward_id}"
+    required = datafiles.required_files()
+    optional = [s for s in datafiles.known_files() if s not in required]
+    files = lambda stems: ", ".join(f"{s}.csv" for s in stems)  # noqa: E731
+    return (
+        f"Next: (1) edit {folder}/{QUESTIONNAIRE_FILE} to your survey's own questions (a `census:` mapping on the "
+        "age, sex or ethnic group question compares it with the Census); "
+        f"(2) enter the records: `cityconv import-survey {ward_id} <export> --mapping {folder}/{MAPPING_FILE}` for a "
+        f"survey tool's export, or `cityconv import-workbook {ward_id} {folder}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}`, "
+        f"or type them into the CSV files (see {folder}/CODEBOOK.md); "
+        f"(3) fill in the required files ({files(required)}); "
+        f"(4) fill in the optional files you have records for and delete the others ({files(optional)}); "
+        f"(5) `cityconv validate {ward_id}`; (6) `cityconv build {ward_id}`."
+    )
 
 
 def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
