@@ -615,12 +615,10 @@ def shared_questions(comp: Comparison) -> list[str]:
     """Questions every ward with survey records asks with the same answer codes (wording may differ,
     e.g. each names its own ward), in the first such ward's order; the Census questions are left to
     the context comparison."""
-    from cityconv.data.questionnaire import CENSUS_QUESTIONS
-
     asked = [w.data.questionnaire for w in comp.wards if _asks(w.data)]
     if len(asked) < 2:
         return []
-    return [q.id for q in asked[0].questions if q.id not in CENSUS_QUESTIONS and all(
+    return [q.id for q in asked[0].questions if q.census is None and all(
         other.has(q.id) and other.question(q.id).kind == q.kind and list(other.question(q.id).options) == list(q.options)
         for other in asked[1:])]
 

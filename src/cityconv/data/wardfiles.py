@@ -59,7 +59,6 @@ from cityconv.core.limits import CSV_BYTES, MAX_PROBLEMS, capped, csv_records, f
 from cityconv.core.problems import InputError, Problem, relative
 from cityconv.data import schema_store
 from cityconv.data.questionnaire import (
-    CENSUS_QUESTIONS,
     QUESTIONNAIRE_FILE,
     Questionnaire,
     standard_questionnaire,
@@ -143,14 +142,16 @@ def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
     d = schema_store.schema_descriptor("ward", stem)
     kind = d.pop("x-questions", None)
     if kind == "single":
-        census = [questionnaire.question(q) for q in CENSUS_QUESTIONS if questionnaire.has(q)]
-        others = [q for q in questionnaire.single() if q.id not in CENSUS_QUESTIONS]
+        # Census-compared questions first, as the City Conversation's files have them (readers match
+        # columns by name; writers use this order).
+        census = [q for q in questionnaire.single() if q.census is not None]
+        others = [q for q in questionnaire.single() if q.census is None]
         d["fields"] += [_question_field(q) for q in census + others]
     elif kind == "multi":
         multi = questionnaire.multi()
         codes: dict[str, str] = {}
         for q in multi:
-            for code, label in q.options.items():
+            for code, label in (q.options or {}).items():
                 codes.setdefault(code, label)
         for f in d["fields"]:
             if f["name"] == "question":
@@ -160,8 +161,8 @@ def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
                 f["categories"] = [{"value": c, "label": label} for c, label in codes.items()]
                 f["constraints"]["enum"] = list(codes)
         d["x-codes-by-question"] = {"field": "code", "depends_on": "question",
-                                    "codes": {q.id: list(q.options) for q in multi}}
-        d["x-code-labels-by-question"] = {q.id: dict(q.options) for q in multi}
+                                    "codes": {q.id: list(q.options or {}) for q in multi}}
+        d["x-code-labels-by-question"] = {q.id: dict(q.options or {}) for q in multi}
     return d
 
 
@@ -169,10 +170,10 @@ def _question_field(q) -> dict[str, Any]:
     """A single-answer question as a Table Schema field: its wording, codes and labels."""
     field: dict[str, Any] = {
         "name": q.id, "title": q.short, "description": q.text, "type": "string",
-        "categories": [{"value": c, "label": label} for c, label in q.options.items()],
-        "constraints": ({"required": True} if q.required else {}) | {"enum": list(q.options)},
+        "categories": [{"value": c, "label": label} for c, label in (q.options or {}).items()],
+        "constraints": ({"required": True} if q.required else {}) | {"enum": list(q.options or {})},
     }
-    if q.ordered:
+    if q.is_ordered:
         field["categoriesOrdered"] = True
     return field
 

@@ -276,9 +276,9 @@ schema) and no data. Add one row per record below the header.
 `questionnaire.yml` is this ward's questionnaire: the City Conversation questions with {name}'s name
 filled in. Edit the wording, or add questions of your own at the end; it decides the columns of
 `survey_responses.csv`, the questions and codes of `survey_mentions.csv`, this folder's `CODEBOOK.md`
-and the printable questionnaire. Every question is optional: the age, sex and ethnic group questions
-are compared with the ward's Census figures through their `census:` mapping (which census categories
-each answer covers), so keep or adapt that mapping when you change their answers.
+and the printable questionnaire. Every question is optional. The age, sex and ethnic group questions
+carry `census:` maps from their options to the Census categories, so "Who took part" can compare them
+with the ward's Census figures: change the options and the map together.
 
 If the survey ran in Microsoft Forms, Google Forms, SurveyMonkey or Excel, do not type the answers in:
 say in `survey-mapping.yml` which column of the export is which question (it is a commented
