@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbtools import REPO
 from cityconv.pipeline.book import TOC_BEGIN, TOC_END
+from nbtools import REPO
 
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))
 WARD_TEMPLATES = ("00-executive-summary", "02-evidence-gathering", "03-residents-survey", "04-who-took-part",

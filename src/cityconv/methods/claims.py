@@ -87,7 +87,7 @@ def _unasked(ward: WardData, asks: dict[str, tuple[str, ...]]) -> str:
     for qid, codes in asks.items():
         if questionnaire is None or not questionnaire.has(qid):
             return f"the study did not ask {qid!r}"
-        known = set(questionnaire.question(qid).options)
+        known = set(questionnaire.question(qid).all_codes())
         missing = [c for c in codes if c not in known]
         if missing:
             return f"the study's question {qid!r} has no answer code {', '.join(map(repr, missing))}"
