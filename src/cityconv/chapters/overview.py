@@ -66,7 +66,7 @@ def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
     frame["map_number"] = range(1, len(frame) + 1)  # alphabetical, so the table finds a number quickly
     studies, _ = load_all(project)
     here = [p for p in studies.values() if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set]
-    studied = {p.ward.code: p.title for p in here if not not_started(project, p)}
+    studied = {p.ward.code: p.title for p in here if p.ward is not None and not not_started(project, p)}
     waiting = sorted(p.title for p in here if not_started(project, p))
     return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied,
                     load_ward_pages(project), waiting)

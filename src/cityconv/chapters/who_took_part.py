@@ -1,19 +1,31 @@
 """Who took part (`notebooks/04-who-took-part.ipynb`): the survey sample against the ward's Census population.
 
-Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`, `goodness_of_fit`, `rake`,
-`weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`), their wording in
+Built on `cityconv.methods.stats` (Wilson intervals, `census_margin`, `representation_table`,
+`goodness_of_fit`, `rake`, `weighted_vs_unweighted`, `collapse_shares`), their wording in
 `cityconv.chapters.statistics_prose`, and `cityconv.methods.disclosure`; nothing statistical is
 re-implemented here.
 
+Which questions: any study's. The questionnaire's `census:` mappings say which question is age, sex
+or ethnic group and which census categories each answer covers (`Questionnaire.census_question`);
+nothing assumes the City Conversation's codes. A topic without a mapped question is said in one
+sentence and left out of the comparison and the weighting. Answers outside a mapping ("Non-binary",
+"Prefer to self-describe") have no census counterpart: they are a row of their own (counted, under
+the table's disclosure decision, not compared) and are not weighted. Recorded non-answers and
+"Prefer not to say" are "not stated", as before.
+
 Census margins and what is observed:
 
-* **Age** (observed, `age.csv`): residents aged 15 and over; the survey band 16-24 is compared with the
-  census band 15-24 (the census bands split at 14/15).
+* **Age** (observed, `age.csv`): the residents in the census bands the age options cover, each
+  option's population the sum of count × fraction over its bands (`stats.census_margin`). The City
+  Conversation's options cover ages 15 and over, its 16-24 compared with census 15-24 (the census
+  bands split at 14/15).
 * **Sex** (observed, `sex.csv`): all ages; no sex-by-age table exists in the supplied Census data, so the
   adult sex split is taken to equal the all-ages split.
 * **Age × sex** (`age_sex.csv`): **estimated** assuming age and sex are independent within the ward.
-  Only used for the "women aged 35 to 64" comparison, and labelled as an estimate wherever shown.
-* **Ethnic group** (observed, `ethnicity.csv`): all ages (no ethnicity-by-age table).
+  Only used for the "women aged 35 to 64" comparison, when the age options pick out ages 35 to 64
+  exactly, and labelled as an estimate wherever shown.
+* **Ethnic group** (observed, `ethnicity.csv`): all ages (no ethnicity-by-age table), as White against
+  all other groups; an option that spans both sides has no counterpart on either.
 
 Bases: shares of the sample are of *all* respondents, those who preferred not to say included (their
 row carries a population share of 0 and no verdict). A base of "those who answered" would let a reader
@@ -46,7 +58,6 @@ from cityconv.chapters.survey import (
     Survey,
     wording,
 )
-from cityconv.data import context as ctx
 from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
@@ -80,7 +91,6 @@ SURVEY_AGE_BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 SEXES = ["Female", "Male"]
 MINORITY = "Ethnic minority (all groups except White)"
 WHITE = "White"
-ETHNIC_GROUPS = list(ctx.ETHNICITY_CATEGORIES)
 MIDDLE_AGED = claims_mod.MIDDLE_AGED_BANDS
 ADULT_CENSUS_BANDS = claims_mod.ADULT_CENSUS_BANDS
 FIG_WIDTH = 6.2
@@ -614,6 +624,11 @@ def left_out_context(comp: Composition, cmp: Comparison) -> dict[str, Any]:
         who = "Some respondents"
     return {"who": who, "options": join_words([f"“{label}”" for label in labels], "or"),
             "single": len(labels) == 1}
+
+
+def age_sex_note(comp: Composition) -> str | None:
+    """Why the sex-by-age shares are estimates: only where that comparison is made."""
+    return render("age_sex_note", {}) if compare(comp, "age_sex") is not None else None
 
 
 def published_statement_text(comp: Composition) -> str | None:
