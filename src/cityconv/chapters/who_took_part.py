@@ -855,19 +855,17 @@ def _weight_by_age(comp: Composition, sample: pd.DataFrame, groups: pd.Series, m
     """Add the age margin (in place) and return its name. A collapsed age group may have no respondents
     left once those who did not state their sex are dropped (issue 15: everyone in it preferred not to
     say): it is merged with a neighbour for weighting."""
-    base = "age (15 and over" if age_is_adults(comp) else "age ("
     age_pop = comp.age_pop
     sample["age_group"] = groups
     merged = merge_empty_groups(sample["age_group"], list(age_pop.index))
-    together = ""
+    details = ["15 and over"] if age_is_adults(comp) else []
     if merged:
         sample["age_group"] = sample["age_group"].map(lambda g: merged.get(g, g))
         together = " and those ".join(_group_words(g).removeprefix("people ") for g in age_pop.index if g in merged)
+        details.append(f"with those {together} weighted as one group")
         age_pop = collapse_shares(age_pop, {g: merged.get(g, g) for g in age_pop.index})
     margins["age_group"] = age_pop
-    if not together:
-        return base + ")" if base.endswith("over") else "age"
-    return f"{base}{', ' if base.endswith('over') else ''}with those {together} weighted as one group)"
+    return f"age ({', '.join(details)})" if details else "age"
 
 
 def weighting_context(w: Weighting) -> dict[str, Any]:
