@@ -58,3 +58,23 @@ def test_printed_questionnaire_and_consent_form(tmp_path: Path) -> None:
         assert "Questionnaire: Clubmoor" in page and f"Page {number} of" in page
     consent = " ".join(text("information-and-consent").split())
     assert "response number on my participant slip" in consent and "Contents" not in consent
+
+
+def test_the_printed_questionnaire_lays_out_every_kind_of_question() -> None:
+    from cityconv.data.questionnaire import load_questionnaire
+
+    fixture = REPO / "tests" / "fixtures" / "own_questions"
+    text = fieldkit.document_markdown("questionnaire", load_questionnaire(fixture / "questionnaire.yml", REPO))
+    section = {m.group(1): m.group(2) for m in re.finditer(r"^## \d+\. (.+?)\n(.*?)(?=^## |\Z)", text, re.M | re.S)}
+    assert "☐ Under a year" in section["How long have you lived here?"]
+    assert "☐ Don't know" in section["How long have you lived here?"]  # a missing code is a box of its own
+    assert "☐ Other, please specify: ____" in section["Which local groups do you belong to?"]  # its `other` option
+    assert "☐ Star Wars fan club" in section["Which local groups do you belong to?"]  # labels keep their case
+    numeric = section["How many years have you lived in this neighbourhood?"]
+    assert "*Write a whole number from 0 to 99, or tick a box.*" in numeric and "\\_ years" in numeric
+    ranking = section["Rank these from most important (1) to least important (4)."]
+    assert re.findall(r"^\\_\\_\\_\\_ (\w+)$", ranking, re.M) == ["Parks", "Buses", "Shops", "Libraries"]
+    grid = section["How satisfied are you with each of these services?"]
+    assert "| | Not satisfied | Fairly satisfied | Very satisfied | \n|---|:-:|:-:|:-:|\n| Bin collection | ☐ | ☐ | ☐ |" in grid
+    assert len(re.findall(r"^(?:\\_){60,}$", section["Is there anything else you would like to tell us?"], re.M)) == 3
+    assert "\n\n\n" not in text

@@ -45,6 +45,7 @@ import datetime as dt
 import difflib
 import hashlib
 import io
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ FILE_ORDER = (
     "training_attendance",
     "survey_responses",
     "survey_mentions",
+    "survey_text",
     "interviews",
     "interview_themes",
     "social_media_posts",
@@ -143,37 +145,73 @@ def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
     kind = d.pop("x-questions", None)
     if kind == "single":
         # Census-compared questions first, as the City Conversation's files have them (readers match
-        # columns by name; writers use this order).
-        census = [q for q in questionnaire.single() if q.census is not None]
-        others = [q for q in questionnaire.single() if q.census is None]
-        d["fields"] += [_question_field(q) for q in census + others]
+        # columns by name; writers use this order), then every other question in questionnaire order.
+        with_columns = [q for q in questionnaire.questions if q.response_columns()]
+        ordered = [q for q in with_columns if q.census is not None] + [q for q in with_columns if q.census is None]
+        d["fields"] += [f for q in ordered for f in _response_fields(q)]
+        rankings = {q.id: q.response_columns() for q in questionnaire.of_kind("ranking")}
+        if rankings:
+            d["x-rankings"] = rankings
     elif kind == "multi":
+        _describe_long_file(d, questionnaire.multi(), "code", lambda q: q.all_codes())
         multi = questionnaire.multi()
-        codes: dict[str, str] = {}
-        for q in multi:
-            for code, label in (q.options or {}).items():
-                codes.setdefault(code, label)
-        for f in d["fields"]:
-            if f["name"] == "question":
-                f["categories"] = [{"value": q.id, "label": q.labelled_text} for q in multi]
-                f["constraints"]["enum"] = [q.id for q in multi]
-            elif f["name"] == "code":
-                f["categories"] = [{"value": c, "label": label} for c, label in codes.items()]
-                f["constraints"]["enum"] = list(codes)
         d["x-codes-by-question"] = {"field": "code", "depends_on": "question",
-                                    "codes": {q.id: list(q.options or {}) for q in multi}}
-        d["x-code-labels-by-question"] = {q.id: dict(q.options or {}) for q in multi}
+                                    "codes": {q.id: list(q.all_codes()) for q in multi}}
+        d["x-code-labels-by-question"] = {q.id: q.all_codes() for q in multi}
+    elif kind == "text":
+        typed = [q for q in questionnaire.questions if q.kind == "text" or q.other is not None]
+        _describe_long_file(d, typed, "option", lambda q: {} if q.other is None else {q.other: q.all_codes()[q.other]})
+        d["x-text-options"] = {q.id: q.other or "" for q in typed}
     return d
 
 
-def _question_field(q) -> dict[str, Any]:
-    """A single-answer question as a Table Schema field: its wording, codes and labels."""
+def _describe_long_file(d: dict[str, Any], questions: list, code_column: str, codes_of) -> None:
+    """A long file's `question` column (these questions) and code column (their codes, first label kept)."""
+    codes: dict[str, str] = {}
+    for q in questions:
+        for code, label in codes_of(q).items():
+            codes.setdefault(code, label)
+    for f in d["fields"]:
+        if f["name"] == "question":
+            f["categories"] = [{"value": q.id, "label": q.labelled_text} for q in questions]
+            f["constraints"]["enum"] = [q.id for q in questions]
+        elif f["name"] == code_column:
+            f["categories"] = [{"value": c, "label": label} for c, label in codes.items()]
+            f["constraints"]["enum"] = list(codes)
+
+
+def _response_fields(q) -> list[dict[str, Any]]:
+    """A question's columns of survey_responses.csv as Table Schema fields: wording, codes, labels, ranges."""
+    if q.kind in ("single", "rating"):
+        return [_coded_field(q.id, q.short, q.text, q.all_codes(), q.is_ordered, q.required)]
+    if q.kind == "grid":
+        return [_coded_field(column, f"{q.short}: {label}", f"{q.text} — {label}", q.all_codes(), q.is_ordered, False)
+                for column, label in zip(q.response_columns(), (q.items or {}).values())]
+    if q.kind == "ranking":
+        n = len(q.options or {})
+        return [{"name": column, "title": f"{q.short}: {label}", "description": f"{q.text} — rank of {label!r}",
+                 "type": "integer", "constraints": {"minimum": 1, "maximum": n}}
+                for column, label in zip(q.response_columns(), (q.options or {}).values())]
+    # numeric: checked by check_numeric_answers (a number in range, or one of its missing codes)
     field: dict[str, Any] = {
-        "name": q.id, "title": q.short, "description": q.text, "type": "string",
-        "categories": [{"value": c, "label": label} for c, label in (q.options or {}).items()],
-        "constraints": ({"required": True} if q.required else {}) | {"enum": list(q.options or {})},
+        "name": q.id, "title": q.short, "description": q.text + (f" ({q.unit})" if q.unit else ""),
+        "type": "string", "constraints": {"required": True} if q.required else {},
+        "x-numeric": {"integer": q.integer, "range": list(q.range) if q.range else None, "missing": dict(q.missing)},
     }
-    if q.is_ordered:
+    if q.missing:
+        field["categories"] = [{"value": c, "label": label} for c, label in q.missing.items()]
+    return [field]
+
+
+def _coded_field(name: str, title: str, description: str, codes: dict[str, str], ordered: bool,
+                 required: bool) -> dict[str, Any]:
+    """A column of codes as a Table Schema field: its wording, codes (options, then missing codes) and labels."""
+    field: dict[str, Any] = {
+        "name": name, "title": title, "description": description, "type": "string",
+        "categories": [{"value": c, "label": label} for c, label in codes.items()],
+        "constraints": ({"required": True} if required else {}) | {"enum": list(codes)},
+    }
+    if ordered:
         field["categoriesOrdered"] = True
     return field
 
@@ -259,6 +297,7 @@ def _frictionless_schema(descriptor: dict[str, Any]):
     from frictionless import Schema
 
     d = {k: v for k, v in descriptor.items() if k in ("fields", "primaryKey", "missingValues")}
+    d["fields"] = [{k: v for k, v in f.items() if not k.startswith("x-")} for f in d["fields"]]
     d["fieldsMatch"] = "partial"  # columns are matched by name, in any order; the header is checked by name in check_header
     return Schema.from_descriptor(d)
 
@@ -488,6 +527,81 @@ def _check_conditional_codes(rel: str, rows, descriptor: dict[str, Any]) -> list
     return problems
 
 
+def check_numeric_answers(rel: str, rows, descriptor: dict[str, Any]) -> list[Problem]:
+    """Numeric questions' cells: a number (whole where the question says so) within its range, or one of its
+    missing codes. Checked here rather than by frictionless because a missing code is text in a number column."""
+    numeric = {f["name"]: f["x-numeric"] for f in descriptor["fields"] if "x-numeric" in f}
+    problems = []
+    for number, row in rows:
+        for column, rule in numeric.items():
+            value = (row.get(column) or "").strip()
+            if value == "" or value in rule["missing"]:
+                continue
+            expected = _numeric_expectation(rule)
+            try:
+                x = float(value)
+            except ValueError:
+                problems.append(Problem(rel, "not a number", row=number, column=column, value=value, expected=expected))
+                continue
+            low, high = rule["range"] or (-math.inf, math.inf)
+            if not math.isfinite(x) or (rule["integer"] and not x.is_integer()) or not low <= x <= high:
+                problems.append(Problem(rel, "number out of range" if math.isfinite(x) and (x < low or x > high)
+                                        else "not a whole number" if math.isfinite(x) else "not a number",
+                                        row=number, column=column, value=value, expected=expected))
+    return problems
+
+
+def _numeric_expectation(rule: dict[str, Any]) -> str:
+    what = "a whole number" if rule["integer"] else "a number"
+    if rule["range"]:
+        what += f" from {rule['range'][0]:g} to {rule['range'][1]:g}"
+    if rule["missing"]:
+        what += ", or one of the missing codes " + ", ".join(repr(c) for c in rule["missing"])
+    return what
+
+
+def check_rankings(rel: str, rows, descriptor: dict[str, Any]) -> list[Problem]:
+    """A ranking gives each rank once per response: two options ranked 2 is an error, a blank is unranked."""
+    problems = []
+    for number, row in rows:
+        for question, columns in descriptor.get("x-rankings", {}).items():
+            seen: dict[str, str] = {}
+            for column in columns:
+                rank = (row.get(column) or "").strip()
+                if rank and rank in seen:
+                    problems.append(Problem(rel, f"rank {rank} is given twice in this response (also to {seen[rank]})",
+                                            row=number, column=column, value=rank,
+                                            expected=f"each rank of {question!r} at most once in a response"))
+                seen.setdefault(rank, column)
+    return problems
+
+
+def check_text_rows(rel: str, rows, descriptor: dict[str, Any]) -> list[Problem]:
+    """survey_text.csv: a free-text answer leaves `option` blank, an "other" text names the question's other
+    option, and a response types at most one text per question and option."""
+    options = descriptor.get("x-text-options")
+    if options is None:
+        return []
+    problems, seen = [], {}
+    for number, row in rows:
+        question, option = row.get("question") or "", (row.get("option") or "").strip()
+        if question not in options:
+            continue  # an unknown question is reported by its enum
+        want = options[question]
+        if option != want:
+            problems.append(Problem(rel, "option does not match the question", row=number, column="option",
+                                    value=option or None,
+                                    expected=f"{want!r}, the question's other option" if want
+                                    else "a blank option: the question is a free-text question"))
+        key = (row.get("response_id") or "", question, option)
+        if key in seen:
+            problems.append(Problem(rel, f"a second text for this response and question (first in row {seen[key]})",
+                                    row=number, column="response_id, question, option", value=key,
+                                    expected="one row per response, question and option"))
+        seen.setdefault(key, number)
+    return problems
+
+
 EARLIEST_YEAR = 2000  # the ward schemas' months start with "20"; nothing here happened before 2000
 
 
@@ -633,7 +747,7 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
         problems += file_problems
         if rows is None:
             continue
-        if not rows:  # a fresh scaffold's header-only template: say what to do, do not pass silently
+        if not rows and not descriptor.get("x-may-be-empty"):  # a fresh scaffold's header-only template: say what to do
             problems.append(
                 Problem(rel, "required file has no data rows (only the header)", row=2,
                         expected="at least one row below the header; see CODEBOOK.md")
@@ -642,6 +756,9 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
                              row=2, expected="rows below the header, or no file")
             )
         problems += _check_conditional_codes(rel, rows, descriptor)
+        problems += check_numeric_answers(rel, rows, descriptor)
+        problems += check_rankings(rel, rows, descriptor)
+        problems += check_text_rows(rel, rows, descriptor)
         problems += check_plausible_dates(rel, rows, descriptor)
         parsed[stem] = rows
 
@@ -692,6 +809,7 @@ class WardData:
     training_attendance: pd.DataFrame | None = None
     survey_responses: pd.DataFrame | None = None
     survey_mentions: pd.DataFrame | None = None
+    survey_text: pd.DataFrame | None = None
     interviews: pd.DataFrame | None = None
     interview_themes: pd.DataFrame | None = None
     social_media_posts: pd.DataFrame | None = None
@@ -791,6 +909,7 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
         " the City Conversation questionnaire when there is none)"
         + (", whose wording is reconstructed." if questionnaire.reconstructed else "."),
         "",
+        *_questions_table(questionnaire),
     ]
     for stem in known_files():
         d = ward_descriptor(stem, questionnaire)
@@ -804,12 +923,17 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
                 f"- Foreign key: {', '.join(f'`{k}`' for k in fk['fields'])} → "
                 f"`{ref['resource']}.csv` {', '.join(f'`{k}`' for k in ref['fields'])}"
             )
+        ranked = {column for columns in d.get("x-rankings", {}).values() for column in columns}
         lines += meta + ["", "| column | type | required | description / question | allowed values |",
                          "|---|---|---|---|---|"]
         for field in d["fields"]:
             c = field.get("constraints", {})
             allowed = []
-            if "categories" in field and stem != "survey_mentions":
+            if "x-numeric" in field:
+                allowed.append(_md(_numeric_expectation({**field["x-numeric"], "missing": {}}))
+                               + "".join(f"; or {_table_code(cat['value'])} = {_md(cat['label'])}"
+                                         for cat in field.get("categories", [])))
+            elif "categories" in field and stem != "survey_mentions":
                 allowed.append("; ".join(f"{_table_code(cat['value'])} = {_md(cat['label'])}" for cat in field["categories"]))
                 if field.get("categoriesOrdered"):
                     allowed.append("(ordered)")
@@ -823,6 +947,8 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
                 allowed.append(_md(f"≤ {c['maximum']}"))
             if "pattern" in c:
                 allowed.append(f"pattern {_table_code(c['pattern'])}")
+            if field["name"] in ranked:
+                allowed.append("(each rank at most once in a response)")
             lines.append(
                 f"| `{field['name']}` | {field.get('type', 'string')} | {'yes' if c.get('required') else 'no'} "
                 f"| {_md(field.get('title', ''))}: {_md(field.get('description', ''))} | {' '.join(allowed)} |"
@@ -837,6 +963,55 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
                 lines += [f"- {myst_code(code)} = {_md(label)}" for code, label in codes.items()]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+KIND_WORDS = {
+    "single": "one answer", "multi": "several answers", "rating": "a rating scale (ordered)",
+    "numeric": "a number", "text": "free text", "ranking": "a ranking", "grid": "a grid of items sharing one scale",
+}
+
+
+def _answers_live_in(q) -> str:
+    """Where a question's answers are recorded, for the codebook's list of questions."""
+    if q.kind == "multi":
+        place = "`survey_mentions.csv` (one row per answer)"
+    elif q.kind == "text":
+        place = "`survey_text.csv` (one row per answer)"
+    else:
+        place = "`survey_responses.csv`: " + ", ".join(_table_code(c) for c in q.response_columns())
+    if q.other is not None:
+        place += f"; the text typed beside {_table_code(q.other)} in `survey_text.csv`"
+    return place
+
+
+def _questions_table(questionnaire: Questionnaire) -> list[str]:
+    """Every question of the questionnaire, in order, with its kind and the columns its answers fill."""
+    lines = ["Questions, in the questionnaire's order:", "",
+             "| question | kind | short name | answers recorded in | missing codes |", "|---|---|---|---|---|"]
+    for q in questionnaire.questions:
+        kind = KIND_WORDS[q.kind] + (", ordered" if q.kind == "single" and q.is_ordered else "")
+        if q.kind == "numeric":
+            kind += "".join(f", {x}" for x in (q.unit,) if x)
+        if q.census is not None:
+            kind += f"; compared with the Census ({q.census.topic.replace('_', ' ')})"
+        missing = "; ".join(f"{_table_code(c)} = {_md(label)}" for c, label in q.missing.items()) or "none"
+        lines.append(f"| `{q.id}` | {_md(kind)} | {_md(q.short)} | {_answers_live_in(q)} | {missing} |")
+    lines.append("")
+    for q in questionnaire.questions:
+        if q.census is not None:
+            lines.append(_census_line(q))
+    return lines + ([""] if any(q.census for q in questionnaire.questions) else [])
+
+
+def _census_line(q) -> str:
+    """How a question's options stand for Census categories (fractions of a category below 1 shown)."""
+    def cover(categories: dict[str, float]) -> str:
+        return " + ".join(_md(c) if f == 1 else f"{f:g} × {_md(c)}" for c, f in categories.items())
+
+    mapped = "; ".join(f"{_table_code(code)} → {cover(cats)}" for code, cats in q.census.map.items())
+    left = [code for code in (q.options or {}) if code not in q.census.map]
+    return (f"- `{q.id}` is compared with the Census ({_md(q.census.topic.replace('_', ' '))}): {mapped}"
+            + (f"; not compared: {', '.join(_table_code(c) for c in left)}" if left else "") + ".")
 
 
 def write_codebook(path: Path, questionnaire: Questionnaire | None = None) -> Path:

@@ -18,6 +18,7 @@ pages and downloads (`cityconv.pipeline.fieldkit_book`, using `kit_page_markdown
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -92,7 +93,10 @@ def document_markdown(name: str, questionnaire: Questionnaire, threshold: int = 
         "controller": details.controller, "contact": details.contact, "withdraw_by": details.withdraw_by,
         "themes": _categories("workshop_themes") if name == "workshop-plan" else _categories("interview_themes"),
     }
-    return _template(name).render(**context)
+    text = _template(name).render(**context)
+    # The questionnaire's template lays out each kind of question in blocks; the blank lines those leave
+    # between blocks mean nothing in Markdown, except that a grid's table rows must be consecutive.
+    return re.sub(r"\n{3,}", "\n\n", text) if name == "questionnaire" else text
 
 
 SLIP_START = "<p>✂ "  # the tear-off line of the questionnaire's participant slip (questionnaire.md.j2)
