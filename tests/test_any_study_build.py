@@ -1,8 +1,7 @@
 """Every chapter runs for any study, and a ward left "not started" does not block the book (issue 22 item 2).
 
-A small fixture project with the real chapter templates: a ward whose survey asked only two questions of
-its own (a five-point scale and a yes/no; no demographics, no City Conversation question; the rating and
-free-text kinds wait for their survey files, h-questions), a ward made by `cityconv new-ward`
+A small fixture project with the real chapter templates: a ward whose survey asked only a rating and a
+free-text question (no demographics, no City Conversation question), a ward made by `cityconv new-ward`
 and left untouched, and the ward-comparison study. `cityconv build` must exit 0, run every chapter of
 the first ward, and leave the second out of the comparison with one line saying so.
 """
@@ -33,8 +32,7 @@ reconstructed: false
 introduction: "A short survey of our own."
 questions:
   - id: satisfaction
-    kind: single
-    ordered: true
+    kind: rating
     text: "How satisfied are you with Gamma as a place to live?"
     short: "Satisfaction with the area"
     options:
@@ -43,14 +41,14 @@ questions:
       "3": "Neither"
       "4": "Satisfied"
       "5": "Very satisfied"
-  - id: neighbours
-    kind: single
-    text: "Do you know your neighbours?"
-    short: "Knows neighbours"
-    options:
-      "yes": "Yes"
-      "no": "No"
+  - id: one_change
+    kind: text
+    text: "What one thing would you change?"
+    short: "One change"
 """
+
+CHANGES = ["More trees on the main road", "Better bus times", "A place for young people to meet",
+           "Cleaner streets", "Longer library hours"]
 
 
 def _project(root: Path) -> Path:
@@ -82,9 +80,10 @@ def _project(root: Path) -> Path:
     gamma.mkdir()
     shutil.copy(REPO / "data" / "clubmoor" / "objectives.csv", gamma)
     (gamma / "questionnaire.yml").write_text(QUESTIONNAIRE, encoding="utf-8")
-    rows = ["response_id,month,mode,satisfaction,neighbours"] + [
-        f"S{i},2024-05,online,{1 + (i * 3) % 5},{'yes' if i % 3 else 'no'}" for i in range(1, 41)]
+    rows = ["response_id,month,mode,satisfaction"] + [f"S{i},2024-05,online,{1 + (i * 3) % 5}" for i in range(1, 41)]
     (gamma / "survey_responses.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = ["response_id,question,option,text"] + [f"S{i},one_change,,{CHANGES[i % 5]}" for i in range(1, 41, 2)]
+    (gamma / "survey_text.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     return root
 
 
