@@ -191,3 +191,21 @@ def test_altered_data_fails_the_claim(ward, context, claim_id):
 def test_training_after_lockdown_fails(ward, context):
     r = results_by_id(_last_training_in_february(ward), context)["fieldwork_periods"]
     assert r.passed is False and r.evidence["last_training_month"] == "2020-02"
+
+
+def test_a_study_that_did_not_ask_a_question_cannot_test_its_claims(ward, context):
+    """A study with its own questionnaire: claims on questions it did not ask, or coded otherwise, are
+    "not evaluable" with the reason, never a crash or a verdict."""
+    keep = [q for q in ward.questionnaire.questions if q.id not in ("recommend", "age_band")]
+    recoded = [q.model_copy(update={"options": {"w": "White", "o": "Other"}}) if q.id == "ethnic_group" else q
+               for q in keep]
+    study = dataclasses.replace(ward, questionnaire=ward.questionnaire.model_copy(update={"questions": recoded}),
+                                survey_responses=ward.survey_responses.drop(columns=["recommend", "age_band"]))
+    results = results_by_id(study, context)
+    for claim_id, reason in (("most_would_recommend", "the study did not ask 'recommend'"),
+                             ("women_35_64_overrepresented", "the study did not ask 'age_band'"),
+                             ("digital_for_younger", "the study did not ask 'age_band'"),
+                             ("ethnic_minority_underrepresented",
+                              "the study's question 'ethnic_group' has no answer code 'White'")):
+        assert results[claim_id].passed is None and results[claim_id].note == f"not evaluable: {reason}"
+    assert results["few_felt_worse"].passed is True  # a question it did ask is still tested

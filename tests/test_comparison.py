@@ -51,11 +51,14 @@ def add_synthetic(project: Project, name: str, n: int, seed: int = 1, **kwargs) 
 
 @pytest.fixture(scope="module")
 def three_wards(tmp_path_factory) -> Project:
-    """Clubmoor, a synthetic 2004-2023 ward, a tiny synthetic 2023 ward and a half-made ward."""
+    """Clubmoor, a synthetic 2004-2023 ward, a tiny synthetic 2023 ward, a half-made ward and one not started."""
     project = make_project(tmp_path_factory.mktemp("three"))
     add_synthetic(project, "Anfield", n=60, seed=2023)
     add_synthetic(project, "Princes Park", n=4, seed=7, boundary_set="2023-")
-    new_ward(project, "Everton")  # header-only templates: does not validate yet
+    new_ward(project, "Everton")
+    with open(project.root / "data" / "everton" / "survey_responses.csv", "a", encoding="utf-8") as fh:
+        fh.write("S1,not a month,,,,,,,\n")  # a row begun and left wrong: does not validate yet
+    new_ward(project, "Kirkdale")  # header-only templates, untouched: not started
     return project
 
 
@@ -132,6 +135,16 @@ def test_a_ward_whose_data_do_not_validate_is_reported_not_fatal(three_wards: Pr
     assert cmp.context_frame(comp).set_index("Ward").loc["Everton", "Residents (2021)"] != NOT_AVAILABLE
 
 
+def test_a_ward_not_started_is_left_out_with_one_line(three_wards: Project) -> None:
+    comp = cmp.load_comparison("ward-comparison", root=three_wards.root)
+    assert "kirkdale" not in [w.id for w in comp.wards] and comp.not_started == ["Kirkdale"]
+    intro = cmp.intro_text(comp)
+    assert intro.count("Kirkdale") == 1
+    assert "Not started yet, so left out of every comparison: Kirkdale (set up with `cityconv new-ward`" in intro
+    for frame in (cmp.reach_frame(comp), cmp.findings_frame(comp), cmp.context_frame(comp)):
+        assert "Kirkdale" not in frame.to_string()
+
+
 def test_broken_params_file_is_left_out_and_named(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     (project.params_dir / "broken.yml").write_text("id: broken\nkind: ward\n", encoding="utf-8")
@@ -162,6 +175,8 @@ def test_context_figures_match_the_context_tables(three_wards: Project) -> None:
 def test_waterfront_north_context_is_not_available_not_zero(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     new_ward(project, "E05015332")
+    with open(project.root / "data" / "waterfront-north" / "survey_responses.csv", "a", encoding="utf-8") as fh:
+        fh.write("S1,2024-05,,,,,,,\n")  # started (a ward not started is left out of the comparison)
     blank_census_figures(project.context_dir, "E05015332")  # as for a ward without Census 2021 figures
     comp = cmp.load_comparison("ward-comparison", root=project.root)
     row = cmp.context_frame(comp).set_index("Ward").loc["Waterfront North"]

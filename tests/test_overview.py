@@ -109,3 +109,18 @@ def test_atlas_templates_code_cells_compile(template):
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             compile("".join(cell["source"]), f"{template}:{cell.get('id')}", "exec")
+
+
+def test_a_ward_not_started_is_not_marked_and_one_line_says_so(tmp_path):
+    """A ward made by `cityconv new-ward` and left empty has no study yet: not outlined, named once."""
+    from cityconv.core.paths import Project
+    from cityconv.generate.scaffold import new_ward
+    from nbtools import clubmoor_project
+
+    root = clubmoor_project(tmp_path)
+    new_ward(Project(root), "Anfield")
+    o = ov.load_overview("2004-2023", root)
+    assert set(o.studied.values()) == {"Clubmoor"} and o.not_started == ["Anfield"]
+    text = ov.studied_text(o)
+    assert text.endswith("Set up but not started yet, so not marked: Anfield.")
+    assert text.count("Anfield") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,20 @@ def test_failure_while_writing_leaves_nothing(project: Project, monkeypatch: pyt
     with pytest.raises(OSError):
         new_ward(project, "Anfield")
     assert tree(project.root) == before
+
+
+def test_next_line_names_every_step_and_every_file(project: Project) -> None:
+    """`new-ward`'s "Next:" line: questionnaire, the three ways in, required and optional files, check, build."""
+    from cityconv.generate.scaffold import next_steps
+
+    line = next_steps("anfield")
+    steps = [int(n) for n in re.findall(r"\((\d)\) ", line)]
+    assert steps == [1, 2, 3, 4, 5, 6]
+    assert "data/anfield/questionnaire.yml" in line and "`census:`" in line
+    assert "`cityconv import-survey anfield <export> --mapping data/anfield/survey-mapping.yml`" in line
+    assert "`cityconv import-workbook anfield data/anfield/anfield-data-entry.xlsx`" in line
+    required, optional = re.search(r"required files \(([^)]*)\)", line), re.search(r"delete the others \(([^)]*)\)", line)
+    assert required.group(1).split(", ") == [f"{s}.csv" for s in datafiles.required_files()]
+    assert set(optional.group(1).split(", ")) == {f"{s}.csv" for s in datafiles.known_files()} - set(
+        required.group(1).split(", "))
+    assert line.endswith("(5) `cityconv validate anfield`; (6) `cityconv build anfield`.")

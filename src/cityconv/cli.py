@@ -414,15 +414,14 @@ def new_ward(
 ) -> None:
     """Scaffold a ward: params file and empty data templates with a codebook. Never overwrites."""
     from cityconv.generate.scaffold import new_ward as scaffold_ward
+    from cityconv.generate.scaffold import next_steps
 
     project = _project(root)
     written = scaffold_ward(project, code_or_name, ward_id=ward_id, boundary_set=boundary_set)
     console.print(f"[green]✓[/] created {len(written)} files:")
     for path in written:
         console.print(f"  {plain(str(path.relative_to(project.root)))}")
-    console.print(
-        f"Next: fill in the CSV files (see their CODEBOOK.md), then run `cityconv validate {written[0].stem}`."
-    )
+    console.print(plain(next_steps(written[0].stem)))
 
 
 @app.command()

@@ -47,6 +47,7 @@ import pandas as pd
 
 from cityconv.chapters import facts
 from cityconv.chapters.common import analysts_note
+from cityconv.chapters.loader import not_started
 from cityconv.core.escaping import myst_escape, role_title
 from cityconv.core.params import StudyParams, load_all, load_params
 from cityconv.core.paths import Project
@@ -130,6 +131,7 @@ class Comparison:
     study: StudyParams | None
     wards: list[WardEntry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # params files that did not load
+    not_started: list[str] = field(default_factory=list)  # titles of wards made by new-ward and not filled in
 
     @property
     def n(self) -> int:
@@ -201,9 +203,11 @@ def load_comparison(study_id: str | None = None, root: Path | None = None) -> Co
         study = load_params(project.params_file(study_id), project.root)
     all_params, problems = load_all(project)
     study_rules = _rules_of(study)
-    wards = [load_entry(project, all_params[i], study_rules) for i in ward_order(all_params)]
+    order = ward_order(all_params)
+    waiting = [i for i in order if not_started(project, all_params[i])]
+    wards = [load_entry(project, all_params[i], study_rules) for i in order if i not in waiting]
     skipped = sorted({p.file for p in problems})
-    return Comparison(project, study, wards, skipped)
+    return Comparison(project, study, wards, skipped, [all_params[i].title for i in waiting])
 
 
 # ================================================================================================
@@ -235,6 +239,7 @@ def intro_text(comp: Comparison) -> str:
         "n": comp.n, "names": join_words([w.params.title for w in comp.wards]),
         "synthetic": join_words(synthetic), "synthetic_count": len(synthetic), "reconstructed": join_words(reconstructed),
         "broken": "; ".join(f"{w.params.title} ({_plain_problem(w.data_problem)})" for w in broken),
+        "not_started": join_words(comp.not_started), "not_started_count": len(comp.not_started),
         "tutorial": "{doc}`tutorial </book/tutorial>`"})
     notes = []
     if comp.n == 0:

@@ -254,7 +254,7 @@ def ward_findings(ch) -> dict[str, Finding]:
                 cmp = representation.compare(comp, dim)
                 if cmp is None:
                     continue
-                t = cmp.table[cmp.table["category"] != survey.NOT_STATED]
+                t = cmp.table[~cmp.table["category"].isin(representation.NOT_COMPARED)]
                 under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
                 over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
             values["under_represented_groups"], values["over_represented_groups"] = under, over

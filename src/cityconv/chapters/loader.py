@@ -16,7 +16,7 @@ from pathlib import Path
 from cityconv.core.params import StudyParams, load_params
 from cityconv.core.paths import Project
 from cityconv.data.context import WardContext, load_context
-from cityconv.data.wardfiles import WardData, load_ward_data
+from cityconv.data.wardfiles import WardData, has_no_data_rows, load_ward_data
 from cityconv.methods.disclosure import DisclosureRules
 
 SOURCE_RECORDS = {
@@ -67,3 +67,12 @@ def open_chapter(study_id: str, root: Path | None = None) -> Chapter:
         context = load_context(project.context_dir, params.ward.code, params.ward.boundary_set)
     rules = DisclosureRules(**params.disclosure.model_dump())
     return Chapter(project, params, data, context, rules)
+
+
+def not_started(project: Project, params: StudyParams) -> bool:
+    """A ward made by `cityconv new-ward` and not filled in yet (no data file has a data row).
+
+    Why here: every chapter that compares wards leaves such a ward out with one line saying so, instead
+    of failing on its empty files; the build's plan makes the same test (pipeline.runner)."""
+    folder = project.root / params.data_dir if params.data_dir else None
+    return params.kind == "ward" and folder is not None and folder.is_dir() and has_no_data_rows(folder)

@@ -13,15 +13,17 @@ alternative and links each ward to its profile. The indicators are those of the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cityconv.chapters import indicators as ind
+from cityconv.chapters.loader import not_started
 from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _patch, _title, ward_shapes
 from cityconv.chapters.ward_pages import ATLAS_DIR, GENERATED, WardPages, href, link_row_headers, load_ward_pages
+from cityconv.core.escaping import myst_escape
 from cityconv.present import Chart, Table, cite, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure
 
@@ -47,6 +49,7 @@ class Overview:
     shapes: pd.DataFrame
     studied: dict[str, str]  # ward code -> study title, for wards with their own study
     pages: WardPages | None = None
+    not_started: list[str] = field(default_factory=list)  # titles of wards set up by new-ward, not filled in
 
     @property
     def set_text(self) -> str:
@@ -62,10 +65,11 @@ def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
     frame = frame[frame["boundary_set"] == boundary_set].sort_values("ward_name").reset_index(drop=True)
     frame["map_number"] = range(1, len(frame) + 1)  # alphabetical, so the table finds a number quickly
     studies, _ = load_all(project)
-    studied = {p.ward.code: p.title for p in studies.values()
-               if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set}
+    here = [p for p in studies.values() if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set]
+    studied = {p.ward.code: p.title for p in here if p.ward is not None and not not_started(project, p)}
+    waiting = sorted(p.title for p in here if not_started(project, p))
     return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied,
-                    load_ward_pages(project))
+                    load_ward_pages(project), waiting)
 
 
 # Fixed, round class edges (shares 0-1), the same on both maps of an indicator so they compare.
@@ -93,8 +97,10 @@ def ranks(o: Overview, indicator: str) -> pd.Series:
 
 
 def studied_text(o: Overview) -> str:
+    waiting = (f"\n\nSet up but not started yet, so not marked: {join_words(myst_escape(t) for t in o.not_started)}."
+               if o.not_started else "")
     if not o.studied:
-        return f"No ward {o.set_text} has a study of its own in this book yet."
+        return f"No ward {o.set_text} has a study of its own in this book yet." + waiting
     parts = []
     for code, title in sorted(o.studied.items(), key=lambda kv: kv[1]):
         row = o.indicators.set_index("ward_code").loc[code]
@@ -102,7 +108,7 @@ def studied_text(o: Overview) -> str:
                 f"{fmt_int(o.indicators[k].notna().sum())})" for k in INDICATORS if not pd.isna(row[k])]
         parts.append(f"**{title}** ({row['ward_name']}): " + join_words(bits) + ".")
     return ("Wards with a study of their own are outlined in black on the maps. Rank 1 is the highest share.\n\n"
-            + "\n\n".join(f"- {p}" for p in parts))
+            + "\n\n".join(f"- {p}" for p in parts) + waiting)
 
 
 def choropleth(o: Overview, indicator: str) -> Chart:

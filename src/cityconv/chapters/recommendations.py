@@ -123,9 +123,9 @@ def evaluate(rules: Iterable[Rule], findings: dict[str, Finding]) -> list[Fired]
 def fired_by_ward(project: Project | Path, path: Path | None = None) -> pd.DataFrame:
     """Ward × rule: True when the rule fires for the ward (a rule that is not known counts as not fired).
 
-    Index: ward id (every params file of kind ward); columns: rule ids in file order.
+    Index: ward id (every params file of kind ward, but wards not started); columns: rule ids in file order.
     """
-    from cityconv.chapters.loader import open_chapter
+    from cityconv.chapters.loader import not_started, open_chapter
     from cityconv.core.params import load_all
 
     project = project if isinstance(project, Project) else Project(Path(project))
@@ -135,7 +135,7 @@ def fired_by_ward(project: Project | Path, path: Path | None = None) -> pd.DataF
     rules = load_rules(path or rules_path(project), project.root)
     params, _ = load_all(project)
     rows = {}
-    for ward_id in sorted(i for i, p in params.items() if p.kind == "ward"):
+    for ward_id in sorted(i for i, p in params.items() if p.kind == "ward" and not not_started(project, p)):
         ch = open_chapter(ward_id, project.root)
         rows[ward_id] = {f.rule.id: f.fired for f in evaluate(rules, load_findings(ch))}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=[r.id for r in rules]).astype(bool)

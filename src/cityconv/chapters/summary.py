@@ -136,7 +136,11 @@ def how_sure(ch, findings: dict) -> HowSure | None:
     if not sv.has_responses:
         return None
     results = []
+    asked = sv.questionnaire
+    assert asked is not None  # Survey.__post_init__ always sets it
     for question, code, label in HEADLINE_RESULTS:
+        if not asked.has(question):
+            continue  # a study with its own questions: only the City Conversation's headline questions it asked
         if code in findings:  # the most-named answer of a multi-answer question
             codes = findings[code].value or []
             if not codes:
@@ -144,6 +148,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             code = codes[0]
             answer = common.survey_code_labels(question, ch.data).get(code, code).split(" (e.g.")[0]
             label = label.format(answer=lower_first(answer))
+        if code not in asked.labels(question):
+            continue
         share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
         if share is None or share.value is None:
             continue
@@ -297,6 +303,7 @@ def findings_text(s: Summary) -> str:
         "name": s.name, "status": s.data_status, "synthetic": s.synthetic,
         "published": [item(h) for h in published], "key": published[0].source_key if published else "",
         "records": [item(h) for h in records],
+        "has_survey": s.how_sure is not None, "survey": hl.link(hl.SURVEY, "", chapters),
     })
 
 

@@ -1,19 +1,31 @@
 """Who took part (`notebooks/04-who-took-part.ipynb`): the survey sample against the ward's Census population.
 
-Built on `cityconv.methods.stats` (Wilson intervals, `representation_table`, `goodness_of_fit`, `rake`,
-`weighted_vs_unweighted`, `collapse_categories`/`collapse_shares`), their wording in
+Built on `cityconv.methods.stats` (Wilson intervals, `census_margin`, `representation_table`,
+`goodness_of_fit`, `rake`, `weighted_vs_unweighted`, `collapse_shares`), their wording in
 `cityconv.chapters.statistics_prose`, and `cityconv.methods.disclosure`; nothing statistical is
 re-implemented here.
 
+Which questions: any study's. The questionnaire's `census:` mappings say which question is age, sex
+or ethnic group and which census categories each answer covers (`Questionnaire.census_question`);
+nothing assumes the City Conversation's codes. A topic without a mapped question is said in one
+sentence and left out of the comparison and the weighting. Answers outside a mapping ("Non-binary",
+"Prefer to self-describe") have no census counterpart: they are a row of their own (counted, under
+the table's disclosure decision, not compared) and are not weighted. Recorded non-answers and
+"Prefer not to say" are "not stated", as before.
+
 Census margins and what is observed:
 
-* **Age** (observed, `age.csv`): residents aged 15 and over; the survey band 16-24 is compared with the
-  census band 15-24 (the census bands split at 14/15).
+* **Age** (observed, `age.csv`): the residents in the census bands the age options cover, each
+  option's population the sum of count × fraction over its bands (`stats.census_margin`). The City
+  Conversation's options cover ages 15 and over, its 16-24 compared with census 15-24 (the census
+  bands split at 14/15).
 * **Sex** (observed, `sex.csv`): all ages; no sex-by-age table exists in the supplied Census data, so the
   adult sex split is taken to equal the all-ages split.
 * **Age × sex** (`age_sex.csv`): **estimated** assuming age and sex are independent within the ward.
-  Only used for the "women aged 35 to 64" comparison, and labelled as an estimate wherever shown.
-* **Ethnic group** (observed, `ethnicity.csv`): all ages (no ethnicity-by-age table).
+  Only used for the "women aged 35 to 64" comparison, when the age options pick out ages 35 to 64
+  exactly, and labelled as an estimate wherever shown.
+* **Ethnic group** (observed, `ethnicity.csv`): all ages (no ethnicity-by-age table), as White against
+  all other groups; an option that spans both sides has no counterpart on either.
 
 Bases: shares of the sample are of *all* respondents, those who preferred not to say included (their
 row carries a population share of 0 and no verdict). A base of "those who answered" would let a reader
@@ -43,15 +55,14 @@ from cityconv.chapters.statistics_prose import precision_statement, representati
 from cityconv.chapters.survey import (
     NOT_STATED,
     PUBLISHED_SOURCE,
-    SINGLE_QUESTIONS,
     Survey,
     wording,
 )
-from cityconv.data import context as ctx
+from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
-    collapse_categories,
+    census_margin,
     collapse_shares,
     goodness_of_fit,
     rake,
@@ -76,15 +87,22 @@ TEMPLATES = Path(__file__).parent / "templates" / "who_took_part"
 render = template_renderer(TEMPLATES)
 
 SURVEY_AGE_BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
-CENSUS_FOR_SURVEY_BAND = {"16-24": "15-24"}  # the census bands split at 14/15
+"""The City Conversation's age codes (its questionnaire maps 16-24 to census 15-24, the rest 1:1)."""
 SEXES = ["Female", "Male"]
 MINORITY = "Ethnic minority (all groups except White)"
 WHITE = "White"
-ETHNIC_GROUPS = list(ctx.ETHNICITY_CATEGORIES)
 MIDDLE_AGED = claims_mod.MIDDLE_AGED_BANDS
+ADULT_CENSUS_BANDS = claims_mod.ADULT_CENSUS_BANDS
 FIG_WIDTH = 6.2
 CENSUS_NOTE_AGE = ("Census age bands split at 14/15, so the survey's youngest band (16 to 24) is compared with "
                    "census ages 15 to 24; the census base is residents aged 15 and over.")
+DIMENSIONS = ("age", "sex", "ethnicity")
+"""The comparisons made from one question each; "age_sex" is made from the age and sex questions."""
+CENSUS_TOPIC = {"age": "age", "sex": "sex", "ethnicity": "ethnic_group"}
+TOPIC_WORDS = {"age": "age", "sex": "sex", "ethnicity": "ethnic group", "age_sex": "sex and age"}
+LEFT_OUT = "No Census counterpart"
+"""The comparison row of answers that have no census category (e.g. "Non-binary"): counted, not compared."""
+NOT_COMPARED = (LEFT_OUT, NOT_STATED)
 
 
 # ================================================================================================
@@ -92,16 +110,33 @@ CENSUS_NOTE_AGE = ("Census age bands split at 14/15, so the survey's youngest ba
 # ================================================================================================
 
 
-def band_label(bands: list[str]) -> str:
-    """["16-24", "25-34"] -> "People aged 16 to 34"; ["65-74", "75+"] -> "People aged 65 and over"."""
-    first, last = bands[0], bands[-1]
-    low = first.split("-")[0].rstrip("+")
-    if last.endswith("+"):
-        return f"People aged {low} and over"
-    return f"People aged {low} to {last.split('-')[1]}"
+def age_range(code: str, label: str) -> tuple[int, int | None] | None:
+    """The ages an age option covers, read from its label or code ("18 to 29", "75+", "65 and over")."""
+    for text in (str(label), str(code)):
+        span = re.fullmatch(r"\D*?(\d+)\s*(?:-|–|to|_)\s*(\d+)\D*", text)
+        if span:
+            return int(span.group(1)), int(span.group(2))
+        open_ended = re.fullmatch(r"\D*?(\d+)\s*(?:\+|plus|and over|or over|and older|or older)\s*", text)
+        if open_ended:
+            return int(open_ended.group(1)), None
+    return None
 
 
-def collapse_sparse(counts: pd.Series, threshold: int) -> dict[str, str]:
+def band_label(bands: list[str], labels: dict[str, str] | None = None) -> str:
+    """["16-24", "25-34"] -> "People aged 16 to 34"; ["65-74", "75+"] -> "People aged 65 and over".
+
+    Options whose ages cannot be read ("Under 18" beside "18 to 29" can; "Student" cannot) keep their
+    labels, joined with "and"."""
+    labels = labels or {}
+    first, last = (age_range(b, labels.get(b, b)) for b in (bands[0], bands[-1]))
+    if first is None or last is None:
+        return " and ".join(labels.get(b, b) for b in bands)
+    if last[1] is None:
+        return f"People aged {first[0]} and over"
+    return f"People aged {first[0]} to {last[1]}"
+
+
+def collapse_sparse(counts: pd.Series, threshold: int, labels: dict[str, str] | None = None) -> dict[str, str]:
     """Merge adjacent ordered categories until each group has at least `threshold` respondents.
 
     Repeatedly takes the smallest group below the threshold (the youngest on ties) and merges it with
@@ -116,7 +151,7 @@ def collapse_sparse(counts: pd.Series, threshold: int) -> dict[str, str]:
             break
         i = min(small, key=lambda k: (size(groups[k]), k))
         _merge_with_smaller_neighbour(groups, i, size)
-    return {c: band_label(g) for g in groups for c in g}
+    return {c: band_label(g, labels) for g in groups for c in g}
 
 
 def _merge_with_smaller_neighbour(groups: list[list], i: int, size) -> None:
@@ -132,6 +167,86 @@ def _merge_with_smaller_neighbour(groups: list[list], i: int, size) -> None:
 
 
 @dataclass
+class Demographic:
+    """A question the questionnaire maps to a Census topic, and which comparison group each answer joins.
+
+    Why: a study asks age, sex and ethnic group in its own words and categories; its `census:` mapping
+    says which census categories each option covers. Options outside the mapping have no census
+    counterpart (`left_out`, e.g. "Non-binary"): they are counted, but neither compared nor weighted.
+    Recorded non-answers and "Prefer not to say" are `not_stated`, as before."""
+
+    dimension: str
+    question: Question
+    groups: dict[str, str]  # mapped option code -> comparison group, in the options' order
+    left_out: list[str]  # option codes with no census counterpart
+    not_stated: list[str]  # codes that record no answer
+    population: pd.Series | None = None  # comparison group -> share of the people the options cover
+
+    @property
+    def mapping(self) -> dict[str, dict[str, float]]:
+        return dict(self.question.census.map) if self.question.census is not None else {}
+
+    @property
+    def order(self) -> list[str]:
+        return list(dict.fromkeys(self.groups.values()))
+
+    @property
+    def left_out_labels(self) -> list[str]:
+        return [self.question.options[c] for c in self.left_out]
+
+    def values(self, responses: pd.DataFrame) -> pd.Series:
+        """Each respondent's comparison group, LEFT_OUT, or NOT_STATED (no answer counts as not stated)."""
+        if self.question.id not in responses.columns:
+            return pd.Series(NOT_STATED, index=responses.index, dtype=object)
+
+        def group(code) -> str:
+            if pd.isna(code):
+                return NOT_STATED
+            code = str(code)
+            if code in self.groups:
+                return self.groups[code]
+            return LEFT_OUT if code in self.left_out else NOT_STATED
+
+        return responses[self.question.id].astype(object).map(group)
+
+    def codes(self, responses: pd.DataFrame) -> pd.Series:
+        if self.question.id not in responses.columns:
+            return pd.Series(pd.NA, index=responses.index, dtype=object)
+        return responses[self.question.id].astype("string").astype(object)
+
+
+def _is_not_stated(code: str, label: str) -> bool:
+    """"Prefer not to say" written as an option rather than a missing code (the City Conversation's)."""
+    return any(str(t).strip().casefold().startswith("prefer not") for t in (code, label))
+
+
+def demographic(questionnaire: Questionnaire, dimension: str) -> Demographic | None:
+    """The question mapped to `dimension`'s census topic (None when the study has none)."""
+    question = questionnaire.census_question(CENSUS_TOPIC[dimension])
+    if question is None or question.census is None:
+        return None
+    mapping = question.census.map
+    not_stated = list(question.missing) + [c for c, label in question.options.items()
+                                           if c not in mapping and _is_not_stated(c, label)]
+    left_out = [c for c in question.options if c not in mapping and c not in not_stated]
+    groups: dict[str, str] = {}
+    for code in question.options:
+        if code not in mapping:
+            continue
+        if dimension == "ethnicity":
+            covers_white = WHITE in mapping[code]
+            if covers_white and set(mapping[code]) != {WHITE}:
+                left_out.append(code)  # spans White and minority groups: no side to compare it on
+                continue
+            groups[code] = WHITE if covers_white else MINORITY
+        elif dimension == "sex" and len(mapping[code]) == 1:
+            groups[code] = next(iter(mapping[code]))
+        else:
+            groups[code] = question.options[code]
+    return Demographic(dimension, question, groups, left_out, not_stated)
+
+
+@dataclass
 class Composition:
     """The sample and the ward's census margins, ready to compare."""
 
@@ -139,11 +254,10 @@ class Composition:
     survey: Survey
     rules: DisclosureRules
     has_census: bool
-    age_map: dict[str, str] = field(default_factory=dict)  # survey band -> collapsed group
-    age_pop: pd.Series | None = None  # collapsed group -> share of residents 15+ (observed)
-    sex_pop: pd.Series | None = None  # Female/Male -> share of all residents (observed)
-    ethnicity_pop: pd.Series | None = None  # five broad groups (observed, all ages)
+    demographics: dict[str, Demographic] = field(default_factory=dict)  # dimension -> its question
+    unusable: dict[str, str] = field(default_factory=dict)  # dimension -> why its mapping cannot be used
     age_sex_pop: pd.Series | None = None  # "Women aged 35 to 64" etc. -> estimated share of residents 15+
+    middle_aged: list[str] = field(default_factory=list)  # age codes that are exactly ages 35 to 64
     census_note: str = ""
 
     @property
@@ -155,8 +269,23 @@ class Composition:
         return self.survey.n
 
     @property
+    def age_map(self) -> dict[str, str]:
+        """Age option code -> collapsed age group ({} without an age question)."""
+        demo = self.demographics.get("age")
+        return dict(demo.groups) if demo is not None else {}
+
+    @property
+    def age_pop(self) -> pd.Series | None:
+        return population(self, "age")
+
+    @property
     def age_groups(self) -> list[str]:
         return list(dict.fromkeys(self.age_map.values()))
+
+    @property
+    def missing(self) -> list[str]:
+        """Comparisons the study cannot make: no question mapped to the topic, or a mapping that fails."""
+        return [d for d in DIMENSIONS if d not in self.demographics or d in self.unusable]
 
 
 def _ward_rows(table: pd.DataFrame, context) -> pd.DataFrame:
@@ -168,92 +297,130 @@ def composition(sv: Survey, context) -> Composition:
     comp = Composition(sv.ward_name, sv, sv.rules, has_census=False)
     if not sv.has_responses:
         return comp
-    age_counts = sv.responses["age_band"].astype("string").value_counts().reindex(SURVEY_AGE_BANDS, fill_value=0)
-    comp.age_map = collapse_sparse(age_counts, sv.rules.threshold)
+    for dimension in DIMENSIONS:
+        demo = demographic(sv.questionnaire, dimension)
+        if demo is not None:
+            comp.demographics[dimension] = demo
+    age = comp.demographics.get("age")
+    if age is not None:
+        counts = age.codes(sv.responses).value_counts().reindex(list(age.groups), fill_value=0)
+        age.groups = collapse_sparse(counts, sv.rules.threshold, dict(age.question.options))
     if context is None:
         return comp
-    age = _ward_rows(context.age, context)
-    sex = _ward_rows(context.sex, context)
-    eth = _ward_rows(context.ethnicity, context)
-    age_sex = _ward_rows(context.age_sex, context)
-    if age.empty or age["count"].isna().all() or sex.empty or sex["count"].isna().all():
-        comp.census_note = str(getattr(context, "caveat", ""))
-        return comp
-    census_age = age.set_index("category")["count"].astype(float)
-    by_survey_band = pd.Series({b: census_age[CENSUS_FOR_SURVEY_BAND.get(b, b)] for b in SURVEY_AGE_BANDS})
-    comp.age_pop = collapse_shares(by_survey_band / by_survey_band.sum(), comp.age_map)
-    comp.sex_pop = sex.set_index("category")["count"].astype(float).reindex(SEXES)
-    comp.sex_pop = comp.sex_pop / comp.sex_pop.sum()
-    if not eth.empty and not eth["count"].isna().all():
-        e = eth.set_index("category")["count"].astype(float).reindex(ETHNIC_GROUPS)
-        comp.ethnicity_pop = e / e.sum()
-    if not age_sex.empty and not age_sex["count_estimated"].isna().all():
-        a = age_sex[age_sex["age_band"] != "0-14"]
-        total = float(a["count_estimated"].sum())
-        cells = {}
-        for sex_label, sex_value in (("Women", "Female"), ("Men", "Male")):
-            rows = a[a["sex"] == sex_value]
-            mid = float(rows.loc[rows["age_band"].isin(MIDDLE_AGED), "count_estimated"].sum())
-            cells[f"{sex_label} aged 35 to 64"] = mid / total
-            cells[f"{sex_label} of other ages"] = (float(rows["count_estimated"].sum()) - mid) / total
-        comp.age_sex_pop = pd.Series(cells)
-    comp.has_census = True
     comp.census_note = str(getattr(context, "caveat", ""))
+    tables = {"age": context.age, "sex": context.sex, "ethnicity": context.ethnicity}
+    for dimension, demo in comp.demographics.items():
+        rows = _ward_rows(tables[dimension], context)
+        if rows.empty or rows["count"].isna().all() or not demo.groups:
+            continue
+        try:
+            by_option = census_margin(rows.set_index("category")["count"].astype(float), demo.mapping)
+        except ValueError as exc:
+            comp.unusable[dimension] = str(exc)
+            continue
+        demo.population = collapse_shares(by_option, demo.groups)
+    comp.has_census = any(population(comp, d) is not None for d in DIMENSIONS)
+    if comp.has_census:
+        comp.age_sex_pop = _age_sex_population(comp, _ward_rows(context.age_sex, context))
     return comp
 
 
-# ---- sample counts per comparison (stated categories, then NOT_STATED)
+def _middle_aged_codes(demo: Demographic) -> list[str] | None:
+    """The age codes that together cover exactly census ages 35 to 64 (None when no set of them does)."""
+    mapping = demo.mapping
+    inside = [c for c, parts in mapping.items() if set(parts) <= set(MIDDLE_AGED)]
+    outside = [c for c, parts in mapping.items() if c not in inside]
+    covered = {band: sum(float(mapping[c].get(band, 0)) for c in inside) for band in MIDDLE_AGED}
+    if any(abs(v - 1) > 1e-9 for v in covered.values()) or any(set(mapping[c]) & set(MIDDLE_AGED) for c in outside):
+        return None
+    return inside
+
+
+def _age_sex_population(comp: Composition, age_sex: pd.DataFrame) -> pd.Series | None:
+    """Estimated shares of women and men aged 35 to 64 and of other ages among residents 15+, when the
+    study's age question can tell ages 35 to 64 apart and its sex question has women and men."""
+    age, sex = comp.demographics.get("age"), comp.demographics.get("sex")
+    if age is None or sex is None or "age" in comp.unusable or "sex" in comp.unusable:
+        return None
+    middle = _middle_aged_codes(age)
+    if not middle or not set(SEXES) <= set(sex.groups.values()):
+        return None
+    if age_sex.empty or age_sex["count_estimated"].isna().all():
+        return None
+    comp.middle_aged = middle
+    a = age_sex[age_sex["age_band"].isin(ADULT_CENSUS_BANDS)]
+    total = float(a["count_estimated"].sum())
+    cells = {}
+    for sex_label, sex_value in (("Women", "Female"), ("Men", "Male")):
+        rows = a[a["sex"] == sex_value]
+        mid = float(rows.loc[rows["age_band"].isin(MIDDLE_AGED), "count_estimated"].sum())
+        cells[f"{sex_label} aged 35 to 64"] = mid / total
+        cells[f"{sex_label} of other ages"] = (float(rows["count_estimated"].sum()) - mid) / total
+    return pd.Series(cells)
+
+
+# ---- sample counts per comparison (stated categories, then LEFT_OUT, then NOT_STATED)
+
+
+def _dimension_values(comp: Composition, dimension: str) -> tuple[pd.Series, list[str]]:
+    """Each respondent's category in one comparison, and the categories' order."""
+    r = comp.responses
+    if dimension == "age_sex":
+        age, sex = comp.demographics["age"], comp.demographics["sex"]
+        age_values, sex_values = age.values(r), sex.values(r)
+        known = ~age_values.isin(NOT_COMPARED) & sex_values.isin(SEXES)
+        mid = age.codes(r).isin(comp.middle_aged)
+        word = sex_values.map({"Female": "Women", "Male": "Men"})
+        values = pd.Series(np.where(~known, NOT_STATED, word + np.where(mid, " aged 35 to 64", " of other ages")),
+                           index=r.index)
+        return values, ["Women aged 35 to 64", "Men aged 35 to 64", "Women of other ages", "Men of other ages"]
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    demo = comp.demographics[dimension]
+    order = [g for g in (WHITE, MINORITY) if g in demo.order] if dimension == "ethnicity" else demo.order
+    return demo.values(r), order
 
 
 def sample_counts(comp: Composition, dimension: str) -> pd.Series:
     """Respondents per category of "age", "sex", "ethnicity" (two groups) or "age_sex" (four cells);
-    those who did not say are a final NOT_STATED row (absent when there are none)."""
-    r = comp.responses
-    if dimension == "age":
-        values = collapse_categories(r["age_band"].astype("string").astype(object), comp.age_map)
-        order = comp.age_groups
-    elif dimension == "sex":
-        values, order = r["sex"].astype(object), SEXES
-    elif dimension == "ethnicity":
-        eth = r["ethnic_group"].astype(object)
-        values = eth.where(eth.isin([WHITE, NOT_STATED]), MINORITY)
-        order = [WHITE, MINORITY]
-    elif dimension == "age_sex":
-        known = (r["age_band"].astype(object) != NOT_STATED) & r["sex"].isin(SEXES)
-        mid = r["age_band"].astype(object).isin(MIDDLE_AGED)
-        word = r["sex"].astype(object).map({"Female": "Women", "Male": "Men"})
-        values = pd.Series(np.where(~known, NOT_STATED,
-                                    word + np.where(mid, " aged 35 to 64", " of other ages")), index=r.index)
-        order = ["Women aged 35 to 64", "Men aged 35 to 64", "Women of other ages", "Men of other ages"]
-    else:
-        raise ValueError(f"unknown dimension {dimension!r}")
-    counts = pd.Series(values).value_counts().reindex(order + [NOT_STATED], fill_value=0).astype("int64")
-    if counts[NOT_STATED] == 0:
-        counts = counts.drop(NOT_STATED)
+    answers with no census counterpart are a LEFT_OUT row, those who did not say a final NOT_STATED
+    row (each absent when there are none)."""
+    values, order = _dimension_values(comp, dimension)
+    counts = pd.Series(values).value_counts().reindex(order + [LEFT_OUT, NOT_STATED], fill_value=0).astype("int64")
+    counts = counts.drop([c for c in NOT_COMPARED if counts[c] == 0])
     counts.index.name = dimension
     return counts
 
 
 def population(comp: Composition, dimension: str) -> pd.Series | None:
-    if dimension == "age":
-        return comp.age_pop
-    if dimension == "sex":
-        return comp.sex_pop
     if dimension == "age_sex":
         return comp.age_sex_pop
-    if dimension == "ethnicity":
-        if comp.ethnicity_pop is None:
-            return None
-        return pd.Series({WHITE: float(comp.ethnicity_pop[WHITE]), MINORITY: float(comp.ethnicity_pop.drop(WHITE).sum())})
-    raise ValueError(f"unknown dimension {dimension!r}")
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    demo = comp.demographics.get(dimension)
+    if demo is None or dimension in comp.unusable:
+        return None
+    return demo.population
 
 
-NOUNS = {
-    "age": "the ward's residents aged 15 and over",
-    "sex": "the ward's residents",
-    "ethnicity": "the ward's residents",
-    "age_sex": "the ward's residents aged 15 and over (estimated)",
-}
+def age_is_adults(comp: Composition) -> bool:
+    """True when the age options cover exactly census ages 15 and over (as the City Conversation's do)."""
+    demo = comp.demographics.get("age")
+    if demo is None:
+        return False
+    covered: dict[str, float] = {}
+    for parts in demo.mapping.values():
+        for band, fraction in parts.items():
+            covered[band] = covered.get(band, 0.0) + float(fraction)
+    return set(covered) == set(ADULT_CENSUS_BANDS) and all(abs(v - 1) < 1e-9 for v in covered.values())
+
+
+def nouns(comp: Composition) -> dict[str, str]:
+    age = "the ward's residents aged 15 and over" if age_is_adults(comp) else "the ward's residents of the ages asked about"
+    return {"age": age, "sex": "the ward's residents", "ethnicity": "the ward's residents",
+            "age_sex": "the ward's residents aged 15 and over (estimated)"}
+
+
 TITLES = {"age": "Age group", "sex": "Sex", "ethnicity": "Ethnic group", "age_sex": "Sex and age"}
 
 
@@ -265,36 +432,30 @@ class Comparison:
     mask: pd.Series  # category -> withheld ([c])
     primary: pd.Series
     display_counts: pd.Series
+    noun: str = ""
 
 
 def compare(comp: Composition, dimension: str) -> Comparison | None:
-    """Representation table for one dimension (None without census figures)."""
+    """Representation table for one dimension (None without census figures for it)."""
     pop = population(comp, dimension)
-    if pop is None or not comp.has_responses_for(dimension):
+    if pop is None or not comp.survey.has_responses:
         return None
     counts = sample_counts(comp, dimension)
-    pop_full = pop.reindex(counts.index, fill_value=0.0)  # NOT_STATED has no population share
+    pop_full = pop.reindex(counts.index, fill_value=0.0)  # LEFT_OUT and NOT_STATED have no population share
     table = representation_table(counts, pop_full)
     protected = protect_counts(counts, comp.rules, with_totals=True)
     return Comparison(dimension, table, counts, protected.mask.iloc[:, 0], protected.primary.iloc[:, 0],
-                      protected.display.iloc[:, 0])
-
-
-def _has_responses_for(self: Composition, dimension: str) -> bool:
-    return self.survey.has_responses
-
-
-Composition.has_responses_for = _has_responses_for
+                      protected.display.iloc[:, 0], nouns(comp)[dimension])
 
 
 def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
     """`statistics_prose.representation_sentences` for each stated category whose count may be published; a sentence
     without the share for a withheld one ("fewer than 5" for a small count)."""
     out = []
-    noun = NOUNS[cmp.dimension]
+    noun = cmp.noun
     for _, row in cmp.table.iterrows():
         category = row["category"]
-        if category == NOT_STATED:
+        if category in NOT_COMPARED:
             continue
         if not bool(cmp.mask.get(category, False)):
             out.extend(representation_sentences(cmp.table[cmp.table["category"] == category], noun))
@@ -314,9 +475,9 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
     for _, row in cmp.table.iterrows():
         category = row["category"]
         withheld = bool(cmp.mask.get(category, False))
-        stated = category != NOT_STATED
+        stated = category not in NOT_COMPARED
         rows.append({
-            TITLES[dimension]: category,
+            TITLES[dimension]: _left_out_label(comp, dimension) if category == LEFT_OUT else category,
             "Respondents": cmp.display_counts[category],
             "% of respondents (95% interval)": SUPPRESSED if withheld or comp.n < comp.rules.min_percent_base else
             f"{fmt_pct(row['sample_share'])} ({fmt_pct(row['ci_low'])} to {fmt_pct(row['ci_high'])})",
@@ -331,8 +492,11 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
                  "other shares are slightly lower than among those who answered.")
     notes.append("Verdict: over- or under-represented when the 95% interval of the respondents' share excludes the "
                  "ward's share; “in line” means this sample cannot tell the difference, not that the shares are equal.")
+    if LEFT_OUT in cmp.counts.index:
+        notes.append("Answers with no Census counterpart are counted in the base but not compared with the ward, and are "
+                     "left out of the weighting.")
     if dimension == "age":
-        notes.append(CENSUS_NOTE_AGE + " Age bands with few respondents are merged with a neighbouring band.")
+        notes.append(_age_note(comp) + " Age bands with few respondents are merged with a neighbouring band.")
     if dimension == "sex":
         notes.append("Ward share: all residents (the Census tables give no sex split for adults only).")
     if dimension == "ethnicity":
@@ -345,6 +509,20 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
     return Table(frame, title=f"Survey respondents and ward residents by {TITLES[dimension].lower()}: {comp.ward_name}",
                  source=f"{comp.survey.source}; {cite('census2021')}",
                  units="Number of respondents; percentage of respondents or of residents", notes=notes, status=comp.survey.status)
+
+
+def _left_out_label(comp: Composition, dimension: str) -> str:
+    """The table row of answers with no census category: "Non-binary, Prefer to self-describe (no Census counterpart)"."""
+    return f"{', '.join(comp.demographics[dimension].left_out_labels)} (no Census counterpart)"
+
+
+def _age_note(comp: Composition) -> str:
+    """How the survey's age options meet the census bands: the City Conversation's note, or the mapping's."""
+    if age_is_adults(comp) and comp.demographics["age"].mapping.get("16-24") == {"15-24": 1}:
+        return CENSUS_NOTE_AGE
+    return ("Each age option is compared with the census age bands it covers, as the questionnaire's census mapping "
+            "declares (a band shared between two options is split by the fractions given there); the ward's shares are "
+            "of the residents those bands hold.")
 
 
 def _notes_from(cmp: Comparison, comp: Composition) -> list[str]:
@@ -372,16 +550,18 @@ def summary_context(comp: Composition) -> dict:
     """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
     context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
                "has_census": comp.has_census, "over": "", "under": "", "shift": "",
-               "status": comp.survey.status, "n_published": comp.survey.published.get("survey_responses") == comp.n}
+               "status": comp.survey.status, "n_published": comp.survey.published.get("survey_responses") == comp.n,
+               "no_questions": not comp.demographics, "compared": "", "weighted_on": ""}
     if not comp.survey.has_responses or not comp.has_census:
         return context
     over, under = [], []
+    context["compared"] = join_words([TOPIC_WORDS[d] for d in DIMENSIONS if population(comp, d) is not None])
     for dimension in ("age", "sex", "age_sex", "ethnicity"):
         cmp = compare(comp, dimension)
         if cmp is None:
             continue
         for _, row in cmp.table.iterrows():
-            if row["category"] == NOT_STATED:
+            if row["category"] in NOT_COMPARED:
                 continue
             if row["verdict"] == "over-represented":
                 over.append(_group_words(str(row["category"])))
@@ -392,6 +572,7 @@ def summary_context(comp: Composition) -> dict:
     if data is not None and not data.empty and not data[~data["withheld"]].empty:
         shown = data[~data["withheld"]]
         context["shift"] = fmt_pp(float(shown["difference_pp"].abs().max()) / 100)
+        context["weighted_on"] = join_words([TOPIC_WORDS[d] for d in weighting_dimensions(comp)])
     return context
 
 
@@ -403,6 +584,7 @@ def summary_text(comp: Composition) -> str:
 def availability_context(comp: Composition) -> dict[str, Any]:
     has_responses, has_census = comp.survey.has_responses, comp.has_census
     return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
+            "no_questions": has_responses and not comp.demographics,
             "census_note": comp.census_note, "n": fmt_int(comp.n) if has_responses else "",
             "precision": precision_statement(comp.n) if has_responses and has_census else ""}
 
@@ -412,10 +594,41 @@ def availability_text(comp: Composition) -> str:
 
 
 def representation_text(comp: Composition, dimension: str) -> str | None:
+    """The comparison's sentences; one sentence instead when the study cannot make it."""
+    if not comp.survey.has_responses:
+        return None
+    if dimension in comp.missing:
+        return render("not_compared", not_compared_context(comp, dimension))
     cmp = compare(comp, dimension)
     if cmp is None:
         return None
-    return " ".join(safe_sentences(cmp, comp.rules))
+    sentences = safe_sentences(cmp, comp.rules)
+    if LEFT_OUT in cmp.counts.index:
+        sentences.append(render("left_out", left_out_context(comp, cmp)))
+    return " ".join(sentences)
+
+
+def not_compared_context(comp: Composition, dimension: str) -> dict[str, Any]:
+    return {"words": TOPIC_WORDS[dimension], "reason": comp.unusable.get(dimension, "")}
+
+
+def left_out_context(comp: Composition, cmp: Comparison) -> dict[str, Any]:
+    """How many answered an option with no census counterpart, as the table's suppression decision allows."""
+    labels = comp.demographics[cmp.dimension].left_out_labels
+    count = int(cmp.counts[LEFT_OUT])
+    if not bool(cmp.mask.get(LEFT_OUT, False)):
+        who = f"{fmt_int(count)} {'respondent' if count == 1 else 'respondents'}"
+    elif bool(cmp.primary.get(LEFT_OUT, False)):
+        who = f"Fewer than {fmt_int(comp.rules.threshold)} respondents"
+    else:
+        who = "Some respondents"
+    return {"who": who, "options": join_words([f"“{label}”" for label in labels], "or"),
+            "single": len(labels) == 1}
+
+
+def age_sex_note(comp: Composition) -> str | None:
+    """Why the sex-by-age shares are estimates: only where that comparison is made."""
+    return render("age_sex_note", {}) if compare(comp, "age_sex") is not None else None
 
 
 def published_statement_text(comp: Composition) -> str | None:
@@ -471,7 +684,7 @@ def fit(comp: Composition, dimension: str) -> FitResult | None:
     pop = population(comp, dimension)
     if pop is None or not comp.survey.has_responses:
         return None
-    counts = sample_counts(comp, dimension).drop(NOT_STATED, errors="ignore")
+    counts = sample_counts(comp, dimension).drop(list(NOT_COMPARED), errors="ignore")
     small = [c for c, v in counts.items() if comp.rules.is_small(int(v))]
     masked = compare(comp, dimension).mask.drop(index="Total", errors="ignore").any()
     if small or (len(counts) < 3 and masked):
@@ -577,55 +790,87 @@ def _join_age_labels(labels: list[str]) -> str:
 
 @dataclass
 class Weighting:
-    sample: pd.DataFrame  # respondents used (known age and sex), with collapsed columns
+    sample: pd.DataFrame  # respondents used (a census answer to every margin), with their groups
     result: object  # stats.RakeResult
     margins: list[str]
     dropped: list[str]  # margins left out, with the reason
+    given: str = "age and sex"  # what the respondents weighted had to give, for the prose
+
+
+def weighting_dimensions(comp: Composition) -> list[str]:
+    """The margins every respondent is weighted to: age and sex, as far as the study can compare them."""
+    return [d for d in ("age", "sex") if population(comp, d) is not None]
 
 
 def weighting(comp: Composition) -> Weighting | None:
-    """Rake respondents with stated age and sex to the ward's age (15+) and sex margins; ethnicity too when
-    the minority group has at least the threshold of respondents (else one person would carry it)."""
-    if not comp.has_census or not comp.survey.has_responses:
+    """Rake respondents with a census answer on age and sex (those the study asked) to the ward's margins;
+    ethnicity too when the minority group has at least the threshold of respondents (else one person
+    would carry it). Answers with no census counterpart, and none, leave the respondent out."""
+    dims = weighting_dimensions(comp)
+    if not comp.has_census or not comp.survey.has_responses or not dims:
         return None
     r = comp.responses
-    keep = (r["age_band"].astype(object) != NOT_STATED) & r["sex"].isin(SEXES)
+    values = {d: comp.demographics[d].values(r) for d in (*dims, "ethnicity") if population(comp, d) is not None}
+    keep = pd.Series(True, index=r.index)
+    for d in dims:
+        keep &= ~values[d].isin(NOT_COMPARED)
     sample = r[keep].copy()
-    sample["age_group"] = collapse_categories(sample["age_band"].astype("string").astype(object), comp.age_map)
-    sample["sex_group"] = sample["sex"].astype(object)
-    margins = {"age_group": comp.age_pop, "sex_group": comp.sex_pop}
-    names, dropped = ["age (15 and over)", "sex"], []
+    if sample.empty:
+        return None
+    margins: dict[str, pd.Series] = {}
+    names, dropped = [], []
+    if "sex" in dims:
+        sample["sex_group"] = values["sex"][keep]
+        sex_pop = population(comp, "sex")
+        absent = [g for g in sex_pop.index if sex_pop[g] > 0 and not (sample["sex_group"] == g).any()]
+        if absent:
+            dropped.append(f"sex: no respondent among those weighted answered {join_words(absent, 'or')}, so no weight "
+                           "could stand for them")
+        else:
+            margins["sex_group"] = sex_pop
+            names.append("sex")
     eth_pop = population(comp, "ethnicity")
-    if eth_pop is not None:
-        eth = sample["ethnic_group"].astype(object)
-        minority_n = int((~eth.isin([WHITE, NOT_STATED])).sum())
-        if minority_n >= comp.rules.threshold and not (eth == NOT_STATED).any():
-            sample["eth_group"] = eth.where(eth == WHITE, MINORITY)
+    if eth_pop is not None and set(eth_pop.index) == {WHITE, MINORITY}:
+        eth = values["ethnicity"][keep]
+        minority_n = int((eth == MINORITY).sum())
+        if minority_n >= comp.rules.threshold and eth.isin([WHITE, MINORITY]).all():
+            sample["eth_group"] = eth
             margins["eth_group"] = eth_pop
             names.append("ethnic group")
         else:
             dropped.append(f"ethnic group: fewer than {fmt_int(comp.rules.threshold)} respondents from ethnic minority "
                            "groups (or some who preferred not to say), so weighting to it would make one or two "
                            "people stand for every minority resident")
-    # A collapsed age group may have no respondents left once those who did not state their sex are
-    # dropped (issue 15: everyone in it preferred not to say): merge it with a neighbour for weighting.
-    age_pop = comp.age_pop
-    merged = merge_empty_groups(sample["age_group"], list(comp.age_pop.index))
-    if merged:
-        sample["age_group"] = sample["age_group"].map(lambda g: merged.get(g, g))
-        age_pop = collapse_shares(comp.age_pop, {g: merged.get(g, g) for g in comp.age_pop.index})
-        together = [g.removeprefix("People ") for g in comp.age_pop.index if g in merged]
-        names[0] = f"age (15 and over, with those {' and those '.join(together)} weighted as one group)"
-    margins["age_group"] = age_pop
+    if "age" in dims:
+        names.insert(0, _weight_by_age(comp, sample, values["age"][keep], margins))
+    if not margins:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = rake(sample, margins)
-    return Weighting(sample, result, names, dropped)
+    return Weighting(sample, result, names, dropped, join_words([TOPIC_WORDS[d] for d in dims]))
+
+
+def _weight_by_age(comp: Composition, sample: pd.DataFrame, groups: pd.Series, margins: dict) -> str:
+    """Add the age margin (in place) and return its name. A collapsed age group may have no respondents
+    left once those who did not state their sex are dropped (issue 15: everyone in it preferred not to
+    say): it is merged with a neighbour for weighting."""
+    age_pop = comp.age_pop
+    sample["age_group"] = groups
+    merged = merge_empty_groups(sample["age_group"], list(age_pop.index))
+    details = ["15 and over"] if age_is_adults(comp) else []
+    if merged:
+        sample["age_group"] = sample["age_group"].map(lambda g: merged.get(g, g))
+        together = " and those ".join(_group_words(g).removeprefix("people ") for g in age_pop.index if g in merged)
+        details.append(f"with those {together} weighted as one group")
+        age_pop = collapse_shares(age_pop, {g: merged.get(g, g) for g in age_pop.index})
+    margins["age_group"] = age_pop
+    return f"age ({', '.join(details)})" if details else "age"
 
 
 def weighting_context(w: Weighting) -> dict[str, Any]:
     res = w.result
-    return {"margins": " and ".join(w.margins), "lowest": f"{res.weights.min():.2f}",
+    return {"margins": " and ".join(w.margins), "given": w.given, "lowest": f"{res.weights.min():.2f}",
             "highest": f"{res.weights.max():.2f}", "design_effect": f"{res.design_effect:.2f}",
             "effective_n": f"{res.effective_sample_size:.0f}", "converged": res.converged,
             "largest_gap": fmt_pp(res.max_margin_error, 1), "dropped": list(w.dropped)}
@@ -642,14 +887,19 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
     if w is None:
         return None
     rows = []
-    for column in SINGLE_QUESTIONS:
-        if column not in w.sample.columns or w.sample[column].isna().all():
+    for question in headline_questions(comp.survey.questionnaire):
+        column = question.id
+        if column not in w.sample.columns:
             continue
-        labels = comp.survey.questionnaire.labels(column)  # the ward's own answer labels
-        table = weighted_vs_unweighted(w.sample, w.result.weights, column, categories=list(labels))
+        codes = w.sample[column].astype("string").astype(object)
+        answered = codes.notna() & ~codes.isin(list(question.missing))  # a recorded non-answer is no answer
+        if not answered.any():
+            continue
+        labels = dict(question.options)  # the ward's own answer labels
+        sample = w.sample[answered].assign(**{column: codes[answered]})
+        table = weighted_vs_unweighted(sample, w.result.weights, column, categories=list(labels))
         counts = table.set_index("category")["count"]
         counts.index.name = column
-        answered = w.sample[column].notna()
         mask = protect_counts(counts, comp.rules, with_totals=True).mask.iloc[:, 0]
         for _, row in table.iterrows():
             withheld = bool(mask[row["category"]]) or int(answered.sum()) < comp.rules.min_percent_base
@@ -658,6 +908,12 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
                          "unweighted_share": row["unweighted_share"], "weighted_share": row["weighted_share"],
                          "difference_pp": row["difference_pp"]})
     return pd.DataFrame(rows)
+
+
+def headline_questions(questionnaire: Questionnaire) -> list[Question]:
+    """The questions whose results weighting may move: every single-answer and rating question that is
+    not itself compared with the Census, in the questionnaire's order."""
+    return [q for q in questionnaire.of_kind("single", "rating") if q.census is None]
 
 
 def weighted_table(comp: Composition) -> Table | None:
@@ -676,9 +932,14 @@ def weighted_table(comp: Composition) -> Table | None:
                  units="Percentage of respondents who answered the question; difference in percentage points",
                  notes=[f"{SUPPRESSED} Based on fewer than {fmt_int(comp.rules.threshold)} respondents, or withheld so "
                         "that such a figure cannot be worked out.",
-                        "Respondents who gave their age and sex and answered the question; weighted by raking to the "
-                        "ward's Census 2021 age and sex profile.",
+                        f"Respondents who gave their {_given(comp)} and answered the question; weighted by raking to the "
+                        f"ward's Census 2021 {_given(comp)} profile.",
                         "Difference = weighted minus unweighted."], status=comp.survey.status)
+
+
+def _given(comp: Composition) -> str:
+    """What a respondent must have given to be weighted: "age and sex", or the one of them the study asked."""
+    return join_words([TOPIC_WORDS[d] for d in weighting_dimensions(comp)])
 
 
 def _question_title(comp: Composition, column: str) -> str:
@@ -693,9 +954,9 @@ def weighted_context(comp: Composition, data: pd.DataFrame) -> dict[str, Any]:
     biggest = shown.loc[shown["difference_pp"].abs().idxmax()]
     margin = _half_width_pp(comp.n)
     return {"all_withheld": False, "biggest": fmt_pp(abs(biggest["difference_pp"]) / 100),
-            "answer": biggest["label"].lower(), "question": wording(comp.survey, biggest["question"]),
+            "answer": biggest["label"], "question": wording(comp.survey, biggest["question"]),
             "unweighted": fmt_pct(biggest["unweighted_share"]), "weighted": fmt_pct(biggest["weighted_share"]),
-            "within_margin": abs(biggest["difference_pp"]) < margin, "margin": f"{margin:.0f}"}
+            "within_margin": abs(biggest["difference_pp"]) < margin, "margin": f"{margin:.0f}", "given": _given(comp)}
 
 
 def weighted_text(comp: Composition) -> str | None:
@@ -731,7 +992,7 @@ def comparison_chart(comp: Composition) -> Chart | None:
     alt_bits = []
     for ax, dim in zip(axes, dims):
         cmp = cmps[dim]
-        t = cmp.table[cmp.table["category"] != NOT_STATED].copy()
+        t = cmp.table[~cmp.table["category"].isin(NOT_COMPARED)].copy()
         long = []
         for _, row in t.iterrows():
             long.append({"category": row["category"], "who": f"{comp.ward_name} residents (Census 2021)",
@@ -774,9 +1035,15 @@ def comparison_chart(comp: Composition) -> Chart | None:
     fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     fig.suptitle(f"Who answered the survey, compared with who lives in {comp.ward_name}", fontweight="bold",
                  x=0.02, ha="left")
-    alt = (f"Three horizontal bar charts comparing the percentage of the {fmt_int(comp.n)} survey respondents with the "
-           f"percentage of {comp.ward_name}'s residents in each age group, sex and ethnic group, with 95% intervals for "
+    panels = {"age": "age group", "sex": "sex", "ethnicity": "ethnic group"}
+    count = {1: "One horizontal bar chart", 2: "Two horizontal bar charts", 3: "Three horizontal bar charts"}[len(dims)]
+    alt = (f"{count} comparing the percentage of the {fmt_int(comp.n)} survey respondents with the "
+           f"percentage of {comp.ward_name}'s residents in each {join_words([panels[d] for d in dims])}, with 95% intervals for "
            "the respondents. By the interval rule: " + "; ".join(alt_bits) + ". Groups with too few respondents to "
            "publish have no respondents' bar.")
+    bases = (["aged 15 and over for age" if age_is_adults(comp) else "of the ages asked about for age"] if "age" in dims else [])
+    all_ages = [panels[d] for d in dims if d != "age"]
+    if all_ages:
+        bases.append(f"all ages for {join_words(all_ages)}")
     return Chart(fig, alt, "Survey respondents (all, including those who preferred not to say) against Census 2021 "
-                           "residents: aged 15 and over for age, all ages for sex and ethnic group.", status=comp.survey.status)
+                           f"residents: {', '.join(bases)}.", status=comp.survey.status)

@@ -323,6 +323,25 @@ every chapter is labelled a demonstration, not findings).
 """
 
 
+def next_steps(ward_id: str) -> str:
+    """The "Next:" line `cityconv new-ward` prints: every step from the scaffold to a built ward, in order,
+    naming the required files and the optional ones a study without such a source deletes."""
+    folder = f"data/{ward_id}"
+    required = datafiles.required_files()
+    optional = [s for s in datafiles.known_files() if s not in required]
+    files = lambda stems: ", ".join(f"{s}.csv" for s in stems)  # noqa: E731
+    return (
+        f"Next: (1) edit {folder}/{QUESTIONNAIRE_FILE} to your survey's own questions (a `census:` mapping on the "
+        "age, sex or ethnic group question compares it with the Census); "
+        f"(2) enter the records: `cityconv import-survey {ward_id} <export> --mapping {folder}/{MAPPING_FILE}` for a "
+        f"survey tool's export, or `cityconv import-workbook {ward_id} {folder}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}`, "
+        f"or type them into the CSV files (see {folder}/CODEBOOK.md); "
+        f"(3) fill in the required files ({files(required)}); "
+        f"(4) fill in the optional files you have records for and delete the others ({files(optional)}); "
+        f"(5) `cityconv validate {ward_id}`; (6) `cityconv build {ward_id}`."
+    )
+
+
 def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
     """Header-only CSV for one data file: the schema's columns in schema order, LF line end."""
     return datafiles.csv_text([f["name"] for f in datafiles.ward_descriptor(stem, questionnaire or standard_questionnaire())["fields"]])

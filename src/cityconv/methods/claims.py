@@ -69,10 +69,29 @@ class Claim:
     location: str
     operationalised: str
     check: Callable[[WardData, Context | None], Outcome]
+    asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The City Conversation questions (id -> answer codes) the check reads: a study that did not ask
+    them, or coded them otherwise, cannot test the claim (it is "not evaluable", never a crash)."""
 
     def evaluate(self, ward: WardData, context: Context | None) -> ClaimResult:
+        unasked = _unasked(ward, self.asks)
+        if unasked:
+            return ClaimResult(self.claim_id, self.statement, self.location, None, {}, f"not evaluable: {unasked}")
         passed, evidence, note = self.check(ward, context)
         return ClaimResult(self.claim_id, self.statement, self.location, passed, evidence, note)
+
+
+def _unasked(ward: WardData, asks: dict[str, tuple[str, ...]]) -> str:
+    """Why the study cannot answer `asks` ("" when it can): the first question missing or coded otherwise."""
+    questionnaire = ward.questionnaire
+    for qid, codes in asks.items():
+        if questionnaire is None or not questionnaire.has(qid):
+            return f"the study did not ask {qid!r}"
+        known = set(questionnaire.question(qid).all_codes())
+        missing = [c for c in codes if c not in known]
+        if missing:
+            return f"the study's question {qid!r} has no answer code {', '.join(map(repr, missing))}"
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -340,20 +359,23 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("best_things_top_two",
           "Green spaces and a sense of community were most often highlighted by residents as the best thing about Clubmoor.",
           LOC_RESIDENTS, "green_spaces and community are each named by more respondents than any other best-thing code.",
-          _best_things),
+          _best_things, {"best_things": ("green_spaces", "community")}),
     Claim("improve_top_two",
           "Crime / anti-social behaviour and a lack of community provision / ‘things to do’ were most often highlighted as areas that could be improved.",
           LOC_RESIDENTS, "crime_asb and things_to_do are each named by more respondents than any other improvement code.",
-          _improve),
+          _improve, {"improve": ("crime_asb", "things_to_do")}),
     Claim("most_would_recommend", "Most said they would recommend Clubmoor as a place to live.",
-          LOC_RESIDENTS, "more than half of all respondents answer recommend = yes.", _recommend),
+          LOC_RESIDENTS, "more than half of all respondents answer recommend = yes.", _recommend,
+          {"recommend": ("yes",)}),
     Claim("few_felt_worse", "Few felt that the area had got worse.",
           LOC_RESIDENTS, "fewer than 20% of all respondents answer change_5yr = worse, and fewer than answer better.",
-          _few_worse),
+          _few_worse, {"change_5yr": ("worse", "better")}),
     Claim("most_changed_little", "Most felt that the area had changed little for better or worse in the past five years.",
-          LOC_RESIDENTS, "more than half of all respondents answer change_5yr = same.", _changed_little),
+          LOC_RESIDENTS, "more than half of all respondents answer change_5yr = same.", _changed_little,
+          {"change_5yr": ("same",)}),
     Claim("covid_catalyst", "Most felt that the Covid-19 pandemic had been a catalyst for greater community spirit in Clubmoor.",
-          LOC_RESIDENTS, "more than half of all respondents answer covid_community_spirit = more.", _covid),
+          LOC_RESIDENTS, "more than half of all respondents answer covid_community_spirit = more.", _covid,
+          {"covid_community_spirit": ("more",)}),
     Claim("blended_engagement_favoured",
           "Residents recognised that blended approaches to engagement were likely to be the most inclusive and far-reaching.",
           LOC_ENGAGEMENT, "blended_engagement is coded in more interviews than face_to_face_engagement or digital_engagement.",
@@ -361,18 +383,20 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("digital_for_younger",
           "Digital tools (e.g. social media) were perceived to be more effective in connecting with younger people.",
           LOC_ENGAGEMENT, "a larger share of all respondents aged 16 to 54 than of all those aged 55 and over name a digital method.",
-          _digital_younger),
+          _digital_younger, {"age_band": YOUNGER_BANDS + OLDER_BANDS, "preferred_methods": DIGITAL_METHODS}),
     Claim("traditional_for_older",
           "For older residents more traditional and face-to-face methods (e.g. postal materials, doorstep conversations and community meetings) were favoured.",
           LOC_ENGAGEMENT, "among all respondents aged 55 and over, more name a postal/face-to-face/telephone method than a "
-          "digital one, and a larger share than among all those aged 16 to 54.", _traditional_older),
+          "digital one, and a larger share than among all those aged 16 to 54.", _traditional_older,
+          {"age_band": YOUNGER_BANDS + OLDER_BANDS, "preferred_methods": DIGITAL_METHODS + TRADITIONAL_METHODS}),
     Claim("women_35_64_overrepresented",
           "Some over-representation of middle-aged females within sample.",
           LOC_DATA, "share of women aged 35-64 among respondents with stated age and sex exceeds the ward's estimated share "
-          "among residents aged 15+ (census, age_sex.csv).", _women_middle_aged),
+          "among residents aged 15+ (census, age_sex.csv).", _women_middle_aged,
+          {"age_band": MIDDLE_AGED_BANDS, "sex": ("Female",)}),
     Claim("ethnic_minority_underrepresented", "Under-representation of BAME people.",
           LOC_DATA, "share of ethnic-minority respondents (all groups except White) among those who stated an ethnic group "
-          "is below the ward's census share.", _minority),
+          "is below the ward's census share.", _minority, {"ethnic_group": ("White",)}),
     Claim("interview_sample_mix",
           "26 interviews, with sample comprising mixture of survey respondents, community researchers, and MyClubmoor board members.",
           LOC_DATA, "every one of the three interviewee types occurs at least once.", _interview_mix),
@@ -391,7 +415,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("sense_check_similar",
           "The Clubmoor findings were broadly similar to those of a citywide consultation in Autumn 2019.",
           "Sense check", "community is a top-two best thing in Clubmoor (the citywide key strength) and crime_asb is a top-two "
-          "improvement code in Clubmoor and a listed citywide improvement area.", _sense_check),
+          "improvement code in Clubmoor and a listed citywide improvement area.", _sense_check,
+          {"best_things": ("community",), "improve": ("crime_asb",)}),
 )
 
 

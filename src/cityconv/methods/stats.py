@@ -36,6 +36,7 @@ from statsmodels.stats.proportion import proportion_confint
 __all__ = [
     "GoodnessOfFit",
     "RakeResult",
+    "census_margin",
     "collapse_categories",
     "collapse_shares",
     "design_effect",
@@ -562,6 +563,44 @@ def collapse_shares(shares: pd.Series, mapping: Mapping) -> pd.Series:
     ).sum()
     out.name = shares.name
     return out
+
+
+def census_margin(census_counts: pd.Series, mapping: Mapping[str, Mapping[str, float]]) -> pd.Series:
+    """Population share of each of a study's answer options, from census counts through a mapping.
+
+    Why: a study's categories need not be the Census's (age "18-29" against census bands 15-24 and
+    25-34), so the questionnaire declares, for each option, the fraction of each census category it
+    covers (`census:` in questionnaire.yml). The option's population is the sum of count × fraction,
+    and the shares are of the options' total, so the margin describes the people the options cover.
+    Options absent from ``mapping`` are not in the result. Raises ``ValueError`` naming the option and
+    census category when a category is unknown, a fraction is outside 0..1, a census category's
+    fractions add up to more than 1 (it would be counted twice), or the options cover no one.
+    """
+    counts = _shares_series(census_counts, "census_counts")
+    populations = {}
+    covered: dict[str, float] = {}
+    for option, parts in mapping.items():
+        total = 0.0
+        for category, fraction in parts.items():
+            if category not in counts.index:
+                raise ValueError(f"option {option!r}: census category {category!r} is not in the census table "
+                                 f"(categories: {', '.join(map(str, counts.index))})")
+            fraction = float(fraction)
+            if not 0.0 <= fraction <= 1.0:
+                raise ValueError(f"option {option!r}: the fraction of census category {category!r} must be "
+                                 f"between 0 and 1, got {fraction!r}")
+            covered[category] = covered.get(category, 0.0) + fraction
+            total += float(counts[category]) * fraction
+        populations[option] = total
+    for category, fraction in covered.items():
+        if fraction > 1.0 + 1e-9:
+            raise ValueError(f"census category {category!r}: the options' fractions add up to {fraction:g}, more "
+                             "than 1, so its people would be counted twice")
+    margin = pd.Series(populations, dtype=float)
+    if margin.sum() <= 0:
+        raise ValueError("the mapped options cover no one in the census table")
+    margin.index.name = census_counts.index.name
+    return margin / margin.sum()
 
 
 def _prepare_margin(sample: pd.DataFrame, column, shares: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,135 @@
+"""Every chapter runs for any study, and a ward left "not started" does not block the book (issue 22 item 2).
+
+A small fixture project with the real chapter templates: a ward whose survey asked only a rating and a
+free-text question (no demographics, no City Conversation question), a ward made by `cityconv new-ward`
+and left untouched, and the ward-comparison study. `cityconv build` must exit 0, run every chapter of
+the first ward, and leave the second out of the comparison with one line saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cityconv.pipeline.book import TOC_BEGIN, TOC_END
+from nbtools import REPO
+
+CITYCONV = str(Path(sys.executable).with_name("cityconv"))
+WARD_TEMPLATES = ("00-executive-summary", "02-evidence-gathering", "03-residents-survey", "04-who-took-part",
+                  "05-interviews", "06-social-media", "07-practitioners", "08-sense-check", "09-principles-audit",
+                  "10-recommendations", "11-ward-findings")
+
+QUESTIONNAIRE = """\
+title: "Living in Gamma"
+ward: "Gamma"
+reconstructed: false
+introduction: "A short survey of our own."
+questions:
+  - id: satisfaction
+    kind: rating
+    text: "How satisfied are you with Gamma as a place to live?"
+    short: "Satisfaction with the area"
+    options:
+      "1": "Very dissatisfied"
+      "2": "Dissatisfied"
+      "3": "Neither"
+      "4": "Satisfied"
+      "5": "Very satisfied"
+  - id: one_change
+    kind: text
+    text: "What one thing would you change?"
+    short: "One change"
+"""
+
+CHANGES = ["More trees on the main road", "Better bus times", "A place for young people to meet",
+           "Cleaner streets", "Longer library hours"]
+
+
+def _project(root: Path) -> Path:
+    """The real config and chapter templates, a table of contents of its own, and the wards above."""
+    shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    shutil.copy(REPO / "references.bib", root / "references.bib")
+    pages = ("about-the-data", "protecting-respondents", "references")  # the pages chapters link to
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nparts:\n- caption: About this book\n  chapters:\n"
+        + "".join(f"  - file: book/{page}\n" for page in pages) + TOC_BEGIN + "\n" + TOC_END + "\n", encoding="utf-8")
+    (root / "book").mkdir()
+    (root / "book" / "index.md").write_text("# A fixture book\n\nA study of its own.\n", encoding="utf-8")
+    for page in pages:
+        shutil.copy(REPO / "book" / f"{page}.md", root / "book" / f"{page}.md")
+    for assets in ("_static", "_templates"):
+        if (REPO / "book" / assets).is_dir():
+            shutil.copytree(REPO / "book" / assets, root / "book" / assets)
+    (root / "notebooks").mkdir()
+    for template in (*WARD_TEMPLATES, "30-ward-comparison"):
+        shutil.copy(REPO / "notebooks" / f"{template}.ipynb", root / "notebooks")
+    for folder in ("context", "city", "evidence", "recommendations"):
+        shutil.copytree(REPO / "data" / folder, root / "data" / folder)
+    (root / "params").mkdir()
+    shutil.copy(REPO / "params" / "ward-comparison.yml", root / "params")
+    (root / "params" / "gamma.yml").write_text(
+        'id: gamma\nkind: ward\ntitle: Gamma\nward:\n  code: "E05000887"\n  name: Anfield\n'
+        '  boundary_set: "2004-2023"\ndata_dir: data/gamma\n', encoding="utf-8")
+    gamma = root / "data" / "gamma"
+    gamma.mkdir()
+    shutil.copy(REPO / "data" / "clubmoor" / "objectives.csv", gamma)
+    (gamma / "questionnaire.yml").write_text(QUESTIONNAIRE, encoding="utf-8")
+    rows = ["response_id,month,mode,satisfaction"] + [f"S{i},2024-05,online,{1 + (i * 3) % 5}" for i in range(1, 41)]
+    (gamma / "survey_responses.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = ["response_id,question,option,text"] + [f"S{i},one_change,,{CHANGES[i % 5]}" for i in range(1, 41, 2)]
+    (gamma / "survey_text.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return root
+
+
+def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=1500)
+
+
+def outputs(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(str(o.get("data", {}).get("text/markdown", o.get("text", "")))
+                     for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = _project(tmp_path_factory.mktemp("any-study"))
+    assert cityconv(root, "validate", "gamma").returncode == 0
+    assert cityconv(root, "new-ward", "Clubmoor East").returncode == 0
+    return root
+
+
+@pytest.mark.slow  # runs the real chapter templates
+def test_every_chapter_runs_for_a_study_of_its_own_beside_a_ward_not_started(project):
+    result = cityconv(project, "run", "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Not started: clubmoor-east" in result.stdout and "no data rows" not in result.stdout + result.stderr
+    ran = set(re.findall(r"\] ran\s+(\S+)", result.stdout))
+    assert {label for label in ran if label.startswith("gamma/")} == {
+        f"gamma/{t.split('-', 1)[1]}" for t in WARD_TEMPLATES}
+    assert "ward-comparison/ward-comparison" in ran
+    assert not any(label.startswith("clubmoor-east/") for label in ran)
+
+    generated = project / "book" / "generated"
+    who = outputs(generated / "gamma" / "04-who-took-part.ipynb")
+    assert "no age, sex or ethnic group question mapped to Census categories" in who
+    summary = outputs(generated / "gamma" / "00-executive-summary.ipynb")
+    assert "survey asked questions of its own, so there are none to list here" in summary
+    assert "records are still empty" not in summary  # 40 responses: not empty
+    comparison = outputs(generated / "ward-comparison" / "30-ward-comparison.ipynb")
+    assert "Not started yet, so left out of every comparison: Clubmoor East" in comparison
+
+
+@pytest.mark.slow  # renders the small book
+@pytest.mark.xfail(reason="the survey page of a ward's own questions repeats its targets ('Duplicate explicit target "
+                          "name'), issue 22 item 5, owned by the survey chapter (h-questions)", strict=False)
+def test_the_book_builds_beside_a_ward_not_started(project):
+    result = cityconv(project, "build", "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "_build" / "html" / "book" / "generated" / "gamma" / "09-principles-audit.html").exists()
