@@ -493,7 +493,8 @@ def interviews_table(fw: Fieldwork) -> Table | None:
     if interviews is None:
         return None
     counts = interviews["interviewee_type"].astype(str).value_counts()
-    counts = counts.reindex(list(INTERVIEWEE_LABELS), fill_value=0).astype("int64")
+    # the study's own groups only: a ward that interviewed no board members has no such row
+    counts = counts.reindex([k for k in INTERVIEWEE_LABELS if k in counts.index]).astype("int64")
     counts.index = [INTERVIEWEE_LABELS[k] for k in counts.index]
     counts.index.name = "interviewee"
     protected = protect_counts(counts, fw.rules, with_totals=True)
