@@ -159,3 +159,13 @@ def test_a_ward_sees_only_its_own_coding_frame(ward) -> None:
     assert "adapted_methods" in published and not set(published) & set(ours)
     everything = code_labels("workshop_themes", "theme")
     assert set(everything) == set(ours) | set(published)
+
+
+def test_only_record_pages_carry_the_synthetic_banner() -> None:
+    """Anfield's census profile is real data: no synthetic banner; every page of its records has one."""
+    from cityconv.pipeline.runner import build_plan
+
+    plan = build_plan(Project(REPO), ["anfield"], remember_clean=False)
+    banners = {task.template_id: task.banner for task in plan.tasks if task.study_id == "anfield"}
+    assert banners["ward-profile"] is False
+    assert banners["residents-survey"] is True and banners["practitioners"] is True
