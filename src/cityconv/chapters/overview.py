@@ -63,10 +63,12 @@ def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
     frame = frame[frame["boundary_set"] == boundary_set].sort_values("ward_name").reset_index(drop=True)
     frame["map_number"] = range(1, len(frame) + 1)  # alphabetical, so the table finds a number quickly
     studies, _ = load_all(project)
-    wards = [p for p in studies.values() if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set]
-    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set),
-                    {p.ward.code: p.title for p in wards}, load_ward_pages(project),
-                    {p.ward.code: p.data_status for p in wards})
+    titles, statuses = {}, {}
+    for p in studies.values():
+        if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set:
+            titles[p.ward.code], statuses[p.ward.code] = p.title, p.data_status
+    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), titles,
+                    load_ward_pages(project), statuses)
 
 
 # Fixed, round class edges (shares 0-1), the same on both maps of an indicator so they compare.
