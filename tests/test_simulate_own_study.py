@@ -169,3 +169,27 @@ def test_only_record_pages_carry_the_synthetic_banner() -> None:
     banners = {task.template_id: task.banner for task in plan.tasks if task.study_id == "anfield"}
     assert banners["ward-profile"] is False
     assert banners["residents-survey"] is True and banners["practitioners"] is True
+
+
+def test_anfield_who_took_part_claims_no_report_and_no_project_term() -> None:
+    from cityconv.chapters import survey
+    from cityconv.chapters import who_took_part as W
+    from cityconv.chapters.loader import open_chapter
+
+    ch = open_chapter("anfield", REPO)
+    comp = W.composition(survey.from_chapter(ch), ch.context)
+    statement = W.published_statement_text(comp)
+    assert statement == ("There is no report of this synthetic demonstration that says who took part, so the test "
+                         "below uses only the records.")
+    notes = " ".join(W.comparison_table(comp, "ethnicity").notes)
+    assert "Ethnic minority = all groups except White;" in notes and "BAME" not in notes
+
+
+def test_the_principles_audit_says_nothing_of_clubmoor_about_anfield() -> None:
+    """Principle 10 mentions what practitioners said about leadership only where they said it (Clubmoor's
+    published finding); principle 9 claims no board members for a ward that interviewed none."""
+    from cityconv.chapters import principles_audit as PA
+
+    anfield, clubmoor = (" ".join(PA.principles_markdown(PA.load(w, REPO)).split()) for w in ("anfield", "clubmoor"))
+    assert "leadership and capacity" not in anfield and "board members" not in anfield.replace("or board members", "")
+    assert "What practitioners said about leadership and capacity was about public agencies across the city" in clubmoor
