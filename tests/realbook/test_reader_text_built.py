@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from reader_text import code_in
 from test_reader_prose import book_pages
+
+from reader_text import code_in
 
 pytestmark = pytest.mark.realbook  # reads the built HTML; needs no browser
 

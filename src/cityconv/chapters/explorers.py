@@ -59,6 +59,7 @@ from cityconv.present import (
     fmt_pp,
     use_house_style,
 )
+from cityconv.present.figures import wrap_label
 from cityconv.present.prose import join_words, template_renderer
 
 TEACHING_WARD = "clubmoor"
@@ -712,11 +713,13 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
             pivotal = bool(pivots.loc[rule, finding])
             ax.scatter([j], [yy], s=150 if pivotal else 90, marker="s", color=PALETTE[0] if on else "white",
                        edgecolor=PALETTE[5] if pivotal else PALETTE[0], lw=2.6 if pivotal else 1.5, zorder=3)
+    # reader labels, wrapped so that they fit: never a finding's id
     ax.set_xticks(range(len(findings)),
-                  [f"{f.replace('_', ' ')} ({'on' if state.findings[f] else 'OFF'})" for f in findings],
-                  rotation=60, ha="right")
-    ax.set_yticks(range(len(rules))[::-1], [f"{engine.titles.get(r, r)} — {'FIRES' if r in state.fired else 'does not fire'}"
-                                           for r in rules])
+                  [wrap_label(f"{engine.labels.get(f, f.replace('_', ' '))} ({'on' if state.findings[f] else 'OFF'})", 40)
+                   for f in findings], rotation=90, ha="center", fontsize=8)
+    ax.set_yticks(range(len(rules))[::-1], [wrap_label(f"{engine.titles.get(r, r)} — "
+                                                      f"{'FIRES' if r in state.fired else 'does not fire'}", 40)
+                                           for r in rules], fontsize=9)
     ax.set_xlim(-0.6, len(findings) - 0.4)
     ax.set_ylim(-0.6, len(rules) - 0.4)
     ax.grid(False)
@@ -727,7 +730,7 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
         Line2D([], [], marker="s", ls="", ms=10, markerfacecolor="white", markeredgecolor=PALETTE[5], markeredgewidth=2.6,
                label="pivotal: switching it alone changes the rule"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=10)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=10)  # fits 8.5 in
     off = [f for f, v in state.findings.items() if not v]
     n_pivotal = int(pivots.to_numpy().sum())
     alt = (
