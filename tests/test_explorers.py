@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from cityconv.chapters import explorers as ex
@@ -95,8 +96,16 @@ def test_empty_group_cannot_be_weighted(population):
     nobody = {"ethnic_group": {g: 0.0 for g in population.margins["ethnic_group"] if g != "White"}}
     state = ex.sampling_bias_state(nobody, 300, 2, population)
     assert math.isnan(state.weighted)
-    assert "cannot be weighted" in state.weighting_note
-    assert "cannot be weighted" in ex.sampling_bias_summary(state)
+    note = "Nobody from an ethnic minority group answered, so weighting cannot represent them"
+    assert note in state.weighting_note  # reader words, not the raking function's message
+    assert note in ex.sampling_bias_summary(state)
+    assert "ethnic_group_2" not in state.weighting_note and "collapse" not in state.weighting_note
+
+
+def test_every_empty_weighting_group_is_named_in_reader_words(population):
+    sample = pd.DataFrame({"age_band": ["45-54", "55-64"], "sex": ["Female", "Female"], "ethnic_group": ["White", "White"]})
+    note = ex.weighting_gap_note(sample, population.margins)
+    assert note.startswith("Nobody aged 16-44, aged 65+, who is a man or from an ethnic minority group answered")
 
 
 def test_unweighted_interval_is_wilson(population):

@@ -89,7 +89,7 @@ def test_grid_point_equals_the_package_with_those_propensities(population, bias_
 def test_no_minority_respondents_cannot_be_weighted(bias_data):
     stored = bias_data["states"][pe.sampling_key("clubmoor", 1, 1, 0, 2000, 2020)]
     assert stored["estimate"] is None and stored["weighted"] is None
-    assert "cannot be weighted" in stored["text"][2]
+    assert "Nobody from an ethnic minority group answered, so weighting cannot represent them" in stored["text"][2]
 
 
 def test_multipliers_scale_the_pattern(population):

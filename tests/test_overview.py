@@ -53,10 +53,14 @@ def test_table_lists_every_ward_with_ranks(both):
         assert waterfront is None or waterfront["Most deprived 10%, IMD 2019: share"] == "[x]"
     old = both[ctx.SET_OLD]
     clubmoor = old.indicators.set_index("ward_code").loc["E05000892"]
-    row = ov.overview_table(old).frame.set_index("Ward").loc["Clubmoor (E05000892) [own study]"]
+    row = ov.overview_table(old).frame.set_index("Ward").loc["Clubmoor (E05000892) [study with reconstructed records]"]
     assert row["Renting socially: share"] == ov.fmt_pct(clubmoor["social_rented"], 1)
     assert int(row["Renting socially: rank"]) == int(ov.ranks(old, "social_rented")["E05000892"])
     assert "**Clubmoor**" in ov.studied_text(old) and "rank" in ov.studied_text(old)
+    assert "**Clubmoor** (Clubmoor; study with reconstructed records)" in ov.studied_text(old)
+    # each study ward by its records' status: Anfield's are synthetic (its census figures are real)
+    assert "Anfield (E05000887) [synthetic demonstration study]" in set(ov.overview_table(old).frame["Ward"])
+    assert "[own study]" not in " ".join(ov.overview_table(old).frame["Ward"])
 
 
 def _map_labels(chart) -> dict[str, tuple[float, float]]:
@@ -94,7 +98,7 @@ def test_overview_table_links_each_ward_to_its_profile(both):
     page = ov.overview_table_bundle(old)["text/html"]
     links = dict((label, href) for href, label in re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th>', page))
     assert len(links) == 30
-    assert links["Clubmoor (E05000892) [own study]"] == "../clubmoor/01-ward-profile.html"
+    assert links["Clubmoor (E05000892) [study with reconstructed records]"] == "../clubmoor/01-ward-profile.html"
     other = old.indicators[~old.indicators["ward_code"].isin(old.studied)].iloc[0]
     label = f"{other['ward_name']} ({other['ward_code']})"
     assert links[label] == f"{other['ward_code'].lower()}/01-ward-profile.html"

@@ -69,7 +69,7 @@ def test_valid_and_marked_synthetic(anfield: Project) -> None:
 
 
 def test_simulated_files_borrow_no_clubmoor_wording(anfield: Project) -> None:
-    """Targets may be Clubmoor-like; the words, sources and partner names of Clubmoor's study may not."""
+    """The words, sources and partner names of Clubmoor's study never appear (targets: test_simulate_own_study)."""
     sim.simulate_ward(anfield, "anfield")
     data = anfield.data_dir / "anfield"
     for path in sorted(data.glob("*.csv")):
@@ -79,7 +79,7 @@ def test_simulated_files_borrow_no_clubmoor_wording(anfield: Project) -> None:
     objectives = datafiles.load_ward_data(data, anfield.root).objectives
     assert set(objectives["source_key"]) == {sim.SYNTHETIC_SOURCE_KEY}
     assert set(objectives["delivered_basis"]) == {"synthetic"}
-    assert list(objectives["target"].dropna()) == [t for _, _, t, *_ in rc.OBJECTIVES if t is not None]
+    assert list(objectives["objective_id"]) == [oid for oid, *_ in sim.AIMS]
 
 
 def test_params_comments_and_quotes_preserved(anfield: Project) -> None:

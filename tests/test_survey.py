@@ -380,6 +380,8 @@ def test_template_runs_for_a_ward_without_optional_files(project, template):
         assert "no coded answers" in joined
     else:
         assert "What the project reported" not in joined  # no published summary for this ward
+        assert "There is no report of this synthetic demonstration that says who took part" in joined
+        assert "BAME" not in joined  # the project's own term, only beside its report
 
 
 # --------------------------------------------------------------------------- a ward's own questionnaire

@@ -331,15 +331,16 @@ def test_following_the_tutorial_builds_the_ward(tmp_path: Path, real_book: Path)
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         meta = nbformat.read(path, as_version=4).metadata.get("cityconv", {})
         if "ward" in meta.get("applies_to", []) and not meta.get("produces"):  # an artifact, not a page
-            ward_templates.append(path.stem)
+            ward_templates.append((path.stem, meta.get("uses_records", True)))
     assert ward_templates, "no ward chapter templates"
     toc = (root / "_build" / "toc.yml").read_text(encoding="utf-8")
     assert f'"{WARD_NAME} (synthetic demonstration)"' in toc
-    for stem in ward_templates:
+    for stem, uses_records in ward_templates:
         assert f"file: book/generated/{WARD_ID}/{stem}" in toc, stem
         page = root / "_build" / "html" / "book" / "generated" / WARD_ID / f"{stem}.html"
         assert page.exists(), page
-        assert BANNER in page.read_text(encoding="utf-8"), f"{stem}: no synthetic-data banner"
+        # records pages carry the synthetic banner; the census profile is real data and does not
+        assert (BANNER in page.read_text(encoding="utf-8")) == uses_records, f"{stem}: synthetic-data banner wrong"
     assert (root / "_build" / "html" / "index.html").exists()
     assert "Book:" in done.stdout
     kit = root / "_build" / "field-kit" / WARD_ID

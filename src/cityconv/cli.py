@@ -434,6 +434,7 @@ def simulate(
     ),
     no_bias: bool = typer.Option(False, "--no-bias", help="Everyone equally likely to respond."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace data rows already in the folder."),
+    start: str = typer.Option("2024-01", "--start", help="First month of the simulated study, YYYY-MM (its calendar)."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Fill a ward's data folder with SYNTHETIC demonstration data (marks the ward synthetic: true)."""
@@ -442,7 +443,7 @@ def simulate(
     project = _project(root)
     written = simulate_ward(
         project, ward_id, n=n, seed=seed,
-        propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite,
+        propensities=parse_propensity_options(propensity, no_bias), overwrite=overwrite, start=start,
     )
     console.print(f"[green]✓[/] wrote {len(written)} synthetic files for {plain(ward_id)}; params now say synthetic: true")
 

@@ -48,7 +48,10 @@ class WardAims:
 
 
 #: How pages name each numeric target's aim, by objective id (the aim's words and its finding's label).
-TARGET_WORDS = {"engage_residents": r"engag\w* (?:\d+ )?residents|residents engaged",
+TARGET_WORDS = {"engage_residents": r"engag\w* (?:\d+ )?residents|residents engaged|hear\w* from (?:\d+ )?residents",
+                # a simulated study's own aims (cityconv.generate.simulate.AIMS)
+                "interview_residents": r"interview\w* (?:\d+ )?residents|interviews",
+                "practitioner_workshops": r"(?:\d+ )?workshops with staff|practitioner workshops",
                 "train_researchers": r"train\w* (?:\d+ )?(?:local people as )?community researchers|researcher training",
                 "focus_groups": r"focus groups", "community_workshops": r"community workshops"}
 

@@ -245,7 +245,7 @@
     result.fired.forEach(function (r) {
       var item = el("li");
       item.appendChild(el("strong", {}, r.title));
-      item.appendChild(document.createTextNode(" (" + r.id + "): " + r.text));
+      item.appendChild(document.createTextNode(": " + r.text));  // reader words only: no rule id
       list.appendChild(item);
     });
     summary.replaceChildren(el("p", {}, result.texts[0]));

@@ -169,6 +169,21 @@ def code_labels(stem: str, column: str) -> dict[str, str]:
     return {c["value"]: c["label"] for c in f.get("categories", [])}
 
 
+def frame_labels(stem: str, column: str, used) -> dict[str, str]:
+    """value -> label for a coded column, restricted to the coding frame the ward's codes come from.
+
+    Why: a schema may hold several coding frames (`x-frames`: Clubmoor's published findings, a general
+    frame for a new study); a ward's tables and "not raised" lists show its own frame only, never
+    another study's findings. With no codes (or no frames) every category is returned.
+    """
+    labels = code_labels(stem, column)
+    field = next(f for f in datafiles.schema_descriptor(stem)["fields"] if f["name"] == column)
+    frames: dict[str, list[str]] = field.get("x-frames", {})
+    codes = {str(c) for c in used} if used is not None else set()
+    chosen = next((members for members in frames.values() if codes & set(members)), None)
+    return labels if chosen is None else {c: labels[c] for c in chosen if c in labels}
+
+
 def survey_code_labels(question: str, data=None) -> dict[str, str]:
     """code -> label for a survey question, from the ward's own questionnaire when it has one.
 

@@ -169,7 +169,7 @@ def scorecard_table(fw: Fieldwork) -> Table | None:
     return Table(frame, title=f"The aims' targets: target and delivered, {fw.ward_name}",
                  source=(f"{PUBLISHED_SOURCE} (aims and targets); status, delivered figures and reasons: "
                          f"{fw.source}") if fw.is_published_study else f"{fw.source} (aims)",
-                 units="Number of residents, participants, focus groups or workshops, as stated in each cell",
+                 units=f"Number of {join_words(dict.fromkeys(m.lower() for m in measure), 'or')}, as stated in each cell",
                  notes=["[x] = no figure published or reconstructed.",
                         "Status is a judgement, not a published figure. “Basis” says whether the delivered figure is "
                         "published, reconstructed or our interpretation of the slides. The reasons are listed below "
@@ -198,7 +198,8 @@ def scorecard_text(fw: Fieldwork) -> str:
     count = facts.aim_count(fw.frame("objectives"))
     adapted = facts.aims_by_status(fw.frame("objectives"))["adapted"]
     words = f"{fmt_int(adapted)} aim{'s were' if adapted != 1 else ' was'}"
-    return render("scorecard", {"aims": count.phrase, "targets": fmt_int(count.targets),
+    who = "The project" if fw.is_published_study or fw.status == "observed" else f"The {fw.status} records"
+    return render("scorecard", {"who": who, "aims": count.phrase, "targets": fmt_int(count.targets),
                                 "adapted": adapted, "adapted_words": words, "published": fw.is_published_study})
 
 
@@ -493,7 +494,8 @@ def interviews_table(fw: Fieldwork) -> Table | None:
     if interviews is None:
         return None
     counts = interviews["interviewee_type"].astype(str).value_counts()
-    counts = counts.reindex(list(INTERVIEWEE_LABELS), fill_value=0).astype("int64")
+    # the study's own groups only: a ward that interviewed no board members has no such row
+    counts = counts.reindex([k for k in INTERVIEWEE_LABELS if k in counts.index]).astype("int64")
     counts.index = [INTERVIEWEE_LABELS[k] for k in counts.index]
     counts.index.name = "interviewee"
     protected = protect_counts(counts, fw.rules, with_totals=True)
@@ -552,7 +554,7 @@ def workshops_text(fw: Fieldwork) -> str:
         text += "."
     small = [int(v) for v in w["participants"] if fw.rules.is_small(int(v))]
     if not small and len(w) > 1:  # a split the records hold: said with the records' status when not observed
-        split = " and ".join(fmt_int(v) for v in w.sort_values("workshop_number")["participants"])
+        split = join_words([fmt_int(v) for v in w.sort_values("workshop_number")["participants"]])
         if fw.status == "observed":
             text += f" The records split the participants {split} between the workshops."
         elif fw.is_published_study:

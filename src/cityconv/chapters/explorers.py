@@ -59,7 +59,8 @@ from cityconv.present import (
     fmt_pp,
     use_house_style,
 )
-from cityconv.present.prose import template_renderer
+from cityconv.present.figures import wrap_label
+from cityconv.present.prose import join_words, template_renderer
 
 TEACHING_WARD = "clubmoor"
 DEFAULT_N = 48  # the published number of Clubmoor survey responses (see published_figures.csv)
@@ -157,6 +158,29 @@ def _weighting_columns(sample: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: How each weighting group is named in a reader's sentence ("Nobody {who} answered").
+WEIGHTING_GROUP_WORDS = {
+    "age_group": lambda g: f"aged {g}",
+    "sex": lambda g: {"Female": "who is a woman", "Male": "who is a man"}.get(g, f"of sex {g}"),
+    "ethnic_group_2": lambda g: "from an ethnic minority group" if g == MINORITY else f"in the group {g}",
+}
+
+
+def weighting_gap_note(sample: pd.DataFrame, margins: Mapping[str, Mapping[str, float]]) -> str:
+    """Why a sample cannot be weighted, in a reader's words: the groups of the ward with nobody in it.
+
+    Why: raking needs at least one respondent in every group that has residents; the library's error
+    names columns and functions, which a teacher or student should never see.
+    """
+    columns, targets = _weighting_columns(sample), weighting_margins(margins)
+    missing = [WEIGHTING_GROUP_WORDS[dim](str(group)) for dim, shares in targets.items()
+               for group, share in shares.items() if share > 0 and not (columns[dim] == group).any()]
+    if not missing:
+        return "This sample cannot be weighted: some answers cannot be matched to the ward's population."
+    return (f"Nobody {join_words(missing, 'or')} answered, so weighting cannot represent them: "
+            "this sample has no weighted estimate.")
+
+
 @dataclass(frozen=True, eq=False)
 class SamplingBiasState:
     """One run of the sampling-bias explorer: who answered, and what the headline estimate looks like."""
@@ -231,11 +255,11 @@ def sampling_bias_state(
         deff, ess = result.design_effect, result.effective_sample_size
         if not result.converged or any(issubclass(w.category, RuntimeWarning) for w in caught):
             note = (
-                "Raking did not fully converge within the trimming bounds (no weight below 0.2 or above 5): "
-                f"weighted shares miss the population margins by up to {fmt_pp(result.max_margin_error, 1)}."
+                "Weighting could not match the ward exactly without extreme weights (none is below 0.2 or "
+                f"above 5), so the weighted shares miss the ward's by up to {fmt_pp(result.max_margin_error, 1)}."
             )
-    except ValueError as exc:
-        note = f"This sample cannot be weighted: {exc}."
+    except ValueError:  # the reason in reader words, never the library's message
+        note = weighting_gap_note(sample, margins)
     if weights is not None:
         weighted = stats.weighted_share(outcome, weights)
         total = float(weights.sum())
@@ -522,9 +546,10 @@ def precision_figure(
     )
     caption = (
         f"Precision explorer, state shown: observed share {fmt_pct(share)}. Intervals assume a random sample "
-        "of the ward's adults; they do not measure bias."
+        "of the ward's adults; they do not measure bias. No survey records are used: the intervals follow from "
+        "the share and the number of responses alone, and the ward's adults are from Census 2021."
     )
-    return Chart(fig, alt, caption, status="synthetic")
+    return Chart(fig, alt, caption, status="published")  # no records: the Census adults only, no synthetic label
 
 
 # ==================================================================================================
@@ -688,11 +713,13 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
             pivotal = bool(pivots.loc[rule, finding])
             ax.scatter([j], [yy], s=150 if pivotal else 90, marker="s", color=PALETTE[0] if on else "white",
                        edgecolor=PALETTE[5] if pivotal else PALETTE[0], lw=2.6 if pivotal else 1.5, zorder=3)
+    # reader labels, wrapped so that they fit: never a finding's id
     ax.set_xticks(range(len(findings)),
-                  [f"{f.replace('_', ' ')} ({'on' if state.findings[f] else 'OFF'})" for f in findings],
-                  rotation=60, ha="right")
-    ax.set_yticks(range(len(rules))[::-1], [f"{engine.titles.get(r, r)} — {'FIRES' if r in state.fired else 'does not fire'}"
-                                           for r in rules])
+                  [wrap_label(f"{engine.labels.get(f, f.replace('_', ' '))} ({'on' if state.findings[f] else 'OFF'})", 40)
+                   for f in findings], rotation=90, ha="center", fontsize=8)
+    ax.set_yticks(range(len(rules))[::-1], [wrap_label(f"{engine.titles.get(r, r)} — "
+                                                      f"{'FIRES' if r in state.fired else 'does not fire'}", 40)
+                                           for r in rules], fontsize=9)
     ax.set_xlim(-0.6, len(findings) - 0.4)
     ax.set_ylim(-0.6, len(rules) - 0.4)
     ax.grid(False)
@@ -703,7 +730,7 @@ def recommendation_figure(state: RecommendationState, engine: RuleEngine | None 
         Line2D([], [], marker="s", ls="", ms=10, markerfacecolor="white", markeredgecolor=PALETTE[5], markeredgewidth=2.6,
                label="pivotal: switching it alone changes the rule"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=10)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=10)  # fits 8.5 in
     off = [f for f, v in state.findings.items() if not v]
     n_pivotal = int(pivots.to_numpy().sum())
     alt = (

@@ -272,7 +272,7 @@ def ward_findings(ch) -> dict[str, Finding]:
             labels["interview_themes"] = s5.theme_labels
     if data is not None and data.workshop_themes is not None:
         values["workshop_themes"] = list(dict.fromkeys(data.workshop_themes["theme"].astype(str)))
-        labels["workshop_themes"] = common.code_labels("workshop_themes", "theme")
+        labels["workshop_themes"] = common.code_labels("workshop_themes", "theme")  # every frame: rules may name any code
     if data is not None and data.workshops is not None:
         values["practitioner_participants"] = pub.get("practitioner_participants",
                                                       int(data.workshops["participants"].sum()))

@@ -21,6 +21,7 @@ from cityconv.chapters.common import (
     _escape,
     code_labels,
     count_text,
+    frame_labels,
     not_available_text,
     number_word,
     published_figure,
@@ -79,11 +80,16 @@ class InterviewSummary:
 
     @property
     def theme_labels(self) -> dict[str, str]:
-        return code_labels("interview_themes", "theme")
+        return interview_theme_labels(self.themes)
 
     def total_cell(self, theme: str) -> str:
         """Display value of 'interviews raising this theme' (all groups)."""
         return str(self.protected[theme].display.loc[TOTAL, RAISED])
+
+
+def interview_theme_labels(themes: pd.DataFrame | None) -> dict[str, str]:
+    """The interview coding frame the ward's records use (Clubmoor's published findings or the general one)."""
+    return frame_labels("interview_themes", "theme", None if themes is None else themes["theme"].astype(str).unique())
 
 
 def _protect_themes(raised: pd.DataFrame, by_group: pd.Series, rules: DisclosureRules) -> dict[str, ProtectedTable]:
@@ -135,7 +141,7 @@ def interview_summary(ch) -> InterviewSummary:
     first = themes if "second_coder" not in themes else themes[themes["second_coder"].astype(str) != "second_only"]
     merged = first.merge(interviews[["interview_id", "interviewee_type"]], on="interview_id", how="inner")
     merged = merged.drop_duplicates(["interview_id", "theme"])
-    theme_order = [t for t in code_labels("interview_themes", "theme")]
+    theme_order = list(interview_theme_labels(themes))
     theme_order += sorted(set(merged["theme"].astype(str)) - set(theme_order))
     raised = pd.crosstab(merged["theme"].astype(str), merged["interviewee_type"].astype(str))
     raised = raised.reindex(index=theme_order, columns=s.groups, fill_value=0).astype(int)
@@ -225,7 +231,7 @@ def coding_agreement_text(s: InterviewSummary) -> str | None:
         return None
     marked = themes[themes["second_coder"].notna()]
     double = sorted(set(marked["interview_id"].astype(str)))
-    frame = list(code_labels("interview_themes", "theme"))
+    frame = list(s.theme_labels)
     rows = themes[themes["interview_id"].astype(str).isin(double)]
     codes = rows["second_coder"].astype("string").fillna("")
     by_first = set(zip(rows["interview_id"].astype(str)[codes != "second_only"], rows["theme"].astype(str)[codes != "second_only"]))
@@ -319,7 +325,7 @@ def interview_quotes_text(s: InterviewSummary) -> str:
     if s.quotes is None or s.quotes.empty:
         return f"{s.ward}'s records hold no quotes from residents."
     labels = code_labels("quotes", "theme")
-    order = list(code_labels("interview_themes", "theme"))
+    order = list(s.theme_labels)
     return render("interviews", "quotes", {"quotes": quotes_markdown(s.quotes, labels, s.rules, order)})
 
 

@@ -50,6 +50,7 @@ class Overview:
     studied: dict[str, str]  # ward code -> study title, for wards with their own study
     pages: WardPages | None = None
     not_started: list[str] = field(default_factory=list)  # titles of wards set up by new-ward, not filled in
+    statuses: dict[str, str] = field(default_factory=dict)  # ward code -> its study's data status
 
     @property
     def set_text(self) -> str:
@@ -66,10 +67,12 @@ def load_overview(boundary_set: str, root: Path | None = None) -> Overview:
     frame["map_number"] = range(1, len(frame) + 1)  # alphabetical, so the table finds a number quickly
     studies, _ = load_all(project)
     here = [p for p in studies.values() if p.kind == "ward" and p.ward is not None and p.ward.boundary_set == boundary_set]
-    studied = {p.ward.code: p.title for p in here if p.ward is not None and not not_started(project, p)}
+    started = [p for p in here if p.ward is not None and not not_started(project, p)]
+    titles = {p.ward.code: p.title for p in started if p.ward is not None}
+    statuses = {p.ward.code: p.data_status for p in started if p.ward is not None}
     waiting = sorted(p.title for p in here if not_started(project, p))
-    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), studied,
-                    load_ward_pages(project), waiting)
+    return Overview(boundary_set, frame, ward_shapes(project.context_dir, boundary_set), titles,
+                    load_ward_pages(project), waiting, statuses)
 
 
 # Fixed, round class edges (shares 0-1), the same on both maps of an indicator so they compare.
@@ -106,8 +109,11 @@ def studied_text(o: Overview) -> str:
         row = o.indicators.set_index("ward_code").loc[code]
         bits = [f"{fmt_pct(row[k], 0)} {SHORT[k]} (rank {fmt_int(ranks(o, k)[code])} of "
                 f"{fmt_int(o.indicators[k].notna().sum())})" for k in INDICATORS if not pd.isna(row[k])]
-        parts.append(f"**{title}** ({row['ward_name']}): " + join_words(bits) + ".")
-    return ("Wards with a study of their own are outlined in black on the maps. Rank 1 is the highest share.\n\n"
+        parts.append(f"**{title}** ({row['ward_name']}; {STUDY_STATUS[o.statuses.get(code, 'observed')]}): "
+                     + join_words(bits) + ".")
+    return ("Wards with a study of their own are outlined in black on the maps; beside each is the status of its "
+            "engagement records. The figures here are Census and deprivation figures for every ward (published). "
+            "Rank 1 is the highest share.\n\n"
             + "\n\n".join(f"- {p}" for p in parts) + waiting)
 
 
@@ -144,7 +150,7 @@ def choropleth(o: Overview, indicator: str) -> Chart:
     if values.isna().any():
         handles.append(Patch(facecolor=MISSING_COLOUR, hatch="///", edgecolor="#555555", label="no figures"))
     if o.studied:
-        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="ward with its own study"))
+        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="ward with a study in this book (its status: table below)"))
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
     known = o.indicators.dropna(subset=[indicator]).sort_values(indicator)
     high, low = known.iloc[-1], known.iloc[0]
@@ -177,8 +183,13 @@ def _is_dark(rgba) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
 
 
-def _ward_label(name: str, code: str, studied: bool) -> str:
-    return f"{name} ({code})" + (" [own study]" if studied else "")
+#: How the overview marks a study ward: the status of its engagement records (its census figures are real).
+STUDY_STATUS = {"observed": "study with its own data", "reconstructed": "study with reconstructed records",
+                "synthetic": "synthetic demonstration study"}
+
+
+def _ward_label(name: str, code: str, status: str | None) -> str:
+    return f"{name} ({code})" + (f" [{STUDY_STATUS[status]}]" if status else "")
 
 
 def overview_table(o: Overview) -> Table:
@@ -186,7 +197,8 @@ def overview_table(o: Overview) -> Table:
     frame = o.indicators.sort_values("map_number")
     everything = {**COLUMN, **TABLE_ONLY}
     r = {k: ranks(o, k) for k in everything}
-    out = pd.DataFrame({"Ward": [_ward_label(n, c, c in o.studied) for n, c in zip(frame["ward_name"], frame["ward_code"])],
+    status = {code: o.statuses.get(code, "observed") for code in o.studied}
+    out = pd.DataFrame({"Ward": [_ward_label(n, c, status.get(c)) for n, c in zip(frame["ward_name"], frame["ward_code"])],
                         "Number on the maps": [fmt_int(v) for v in frame["map_number"]]})
     for k, column in everything.items():
         out[f"{column}: share"] = ["[x]" if pd.isna(v) else fmt_pct(v, 1) for v in frame[k]]

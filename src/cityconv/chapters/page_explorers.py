@@ -348,7 +348,7 @@ def recommendation_controls(engine: ex.RuleEngine) -> list[Control]:
 
 
 def recommendation_summary_html(state: ex.RecommendationState, engine: ex.RuleEngine) -> str:
-    items = "".join(f"<li><strong>{html.escape(engine.titles.get(r, r))}</strong> ({html.escape(r)}): "
+    items = "".join(f"<li><strong>{html.escape(engine.titles.get(r, r))}</strong>: "  # reader words: no rule id
                     f"{html.escape(engine.texts.get(r, r))}</li>" for r in state.fired)
     return _p(f"{len(state.fired)} of {len(state.rule_ids)} rules fire with these findings.") + (f"<ul>{items}</ul>" if items else "")
 

@@ -19,6 +19,7 @@ from cityconv.chapters.common import (
     _escape,
     code_labels,
     count_text,
+    frame_labels,
     not_available_text,
     number_word,
     published_figure,
@@ -72,7 +73,12 @@ class PractitionerSummary:
 
     @property
     def theme_labels(self) -> dict[str, str]:
-        return code_labels("workshop_themes", "theme")
+        return workshop_theme_labels(self.themes)
+
+
+def workshop_theme_labels(themes: pd.DataFrame | None) -> dict[str, str]:
+    """The workshop coding frame the ward's records use (Clubmoor's published findings or the general one)."""
+    return frame_labels("workshop_themes", "theme", None if themes is None else themes["theme"].astype(str).unique())
 
 
 def practitioner_summary(ch) -> PractitionerSummary:
@@ -235,9 +241,9 @@ def practitioner_quotes_text(s: PractitionerSummary) -> str:
         return not_available_text(s.ward, "quotes", ["quotes.csv"])
     if s.quotes is None or s.quotes.empty:
         return f"{s.ward}'s records hold no quotes from practitioners."
-    labels = {**code_labels("quotes", "theme"), **code_labels("workshop_themes", "theme")}
+    labels = {**code_labels("quotes", "theme"), **s.theme_labels}
     pretty = {k: " — ".join(_split_theme_label(v)) if ": " in v else v for k, v in labels.items()}
-    body = quotes_markdown(s.quotes, pretty, s.rules, list(code_labels("workshop_themes", "theme")))
+    body = quotes_markdown(s.quotes, pretty, s.rules, list(s.theme_labels))
     return render("practitioners", "quotes", {"quotes": body})
 
 

@@ -59,6 +59,8 @@ from cityconv.chapters.survey import (
     wording,
 )
 from cityconv.data.questionnaire import Question, Questionnaire
+from cityconv.core.escaping import myst_escape
+from cityconv.data import context as ctx
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
@@ -500,9 +502,10 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
     if dimension == "sex":
         notes.append("Ward share: all residents (the Census tables give no sex split for adults only).")
     if dimension == "ethnicity":
+        grouping = (", the nearest Census grouping to the term “BAME” used by the project"
+                    if comp.survey.is_published_study else "")  # a study with its own report only
         notes.append("Ward share: all residents (no ethnic group by age in the tables). Ethnic minority = all groups "
-                     "except White, the nearest Census grouping to the term “BAME” used by the project; White "
-                     "minorities such as White Irish are within White.")
+                     f"except White{grouping}; White minorities such as White Irish are within White.")
     if dimension == "age_sex":
         notes.append("Ward shares are ESTIMATED: the Census tables give age and sex separately, so the age × sex "
                      "split assumes they are independent within the ward. The age and sex margins are observed.")
@@ -634,8 +637,11 @@ def age_sex_note(comp: Composition) -> str | None:
 def published_statement_text(comp: Composition) -> str | None:
     """The project's statement about the sample, quoted with its source, beside what the records show."""
     sv = comp.survey
-    if not sv.is_published_study or sv.data is None or not comp.has_census:
+    if sv.data is None or not comp.has_census:
         return None
+    if not sv.is_published_study:  # a study with no report of its own: nothing to set beside the records
+        kind = "this synthetic demonstration" if sv.status == "synthetic" else f"{myst_escape(sv.ward_name)}'s study"
+        return (f"There is no report of {kind} that says who took part, so the test below uses only the records.")
     return render("published_statement", published_statement_context(comp))
 
 

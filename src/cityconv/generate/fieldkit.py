@@ -78,8 +78,11 @@ def _template(name: str):
 
 
 def _categories(stem: str, column: str = "theme") -> list[tuple[str, str]]:
+    """The codes a new study's kit offers: the schema's general coding frame where it has frames
+    (the `published` frame is Clubmoor's findings, a record of that study, not a list to code with)."""
     field = next(f for f in wardfiles.schema_descriptor(stem)["fields"] if f["name"] == column)
-    return [(c["value"], c["label"]) for c in field["categories"]]
+    general = set(field.get("x-frames", {}).get("general", []))
+    return [(c["value"], c["label"]) for c in field["categories"] if not general or c["value"] in general]
 
 
 def document_markdown(name: str, questionnaire: Questionnaire, threshold: int = 5,

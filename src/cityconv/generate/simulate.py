@@ -27,8 +27,11 @@ survey: the ratio of each group's share in the reconstructed Clubmoor survey (`c
 48 responses) to its share of Clubmoor's adults in Census 2021, rounded. The slides published only
 that middle-aged women were over-represented and ethnic minority residents under-represented; the
 sizes are those of the reconstruction, i.e. invented. Answers follow the distributions documented in
-`ANSWER_DISTRIBUTIONS` and the module constants below, all taken from the reconstructed Clubmoor
-survey, so a simulated ward looks like Clubmoor in everything but its population and its sample.
+`ANSWER_DISTRIBUTIONS`, taken from the reconstructed Clubmoor survey (a model of how people answer).
+Everything else is the simulated study's own (issue 23: a synthetic ward stands on its own): its
+calendar counted from `start`, its aims with targets sized from the ward's adults (`ward_targets`),
+its interview groups, and themes from the schemas' general coding frames (`x-frames`), never another
+study's dates, targets or published findings.
 
 Determinism: one `numpy.random.Generator` (PCG64) seeded with `seed` is consumed in a fixed order and
 files are written with the csv module (UTF-8, LF, no BOM), so the same inputs give byte-identical
@@ -86,7 +89,6 @@ NOT_STATED_RATES = {"age_band": 1 / 48, "sex": 2 / 48, "ethnic_group": 2 / 48}
 ANSWER_DISTRIBUTIONS: dict[str, dict[str, float]] = {
     q: {a: c / sum(counts.values()) for a, c in counts.items()} for q, counts in rc.SURVEY_SINGLE_ANSWERS.items()
 }
-SURVEY_MONTH_PROBABILITIES = {m: c / sum(rc.SURVEY_MONTHS.values()) for m, c in rc.SURVEY_MONTHS.items()}
 # Mode by age group (online, telephone, paper): paper and telephone likelier for older residents;
 # about 85% on-line overall at Clubmoor-like ages (41 of 48 in Clubmoor).
 MODES = ("online", "telephone", "paper")
@@ -99,18 +101,27 @@ MENTION_PROBABILITIES = {
     "improve": {c: k / rc.ANSWERING["improve"] for c, k in rc.IMPROVE.items()},
 }
 MAX_MENTIONS = 3
-# Other sources, sized from Clubmoor.
-INTERVIEWS_PER_RESPONSE = sum(rc.INTERVIEW_TYPES.values()) / N_CLUBMOOR  # 26 / 48
+# Everything but the survey answers is the simulation's own: a calendar counted from `start`, aims
+# with targets sized from the ward's adults, interview groups, and themes from the general coding
+# frames of the schemas (`x-frames`). Nothing is another ward's date, target, group or finding.
+DEFAULT_START = "2024-01"
+# Months after the start: training, survey fieldwork, interviews, social media, practitioner workshops.
+CALENDAR_OFFSETS = {"training": (0, 0, 1, 1), "survey": (2, 3), "interviews": (4, 5), "social_media": (5, 6),
+                    "workshops": (8, 9, 9)}
+RESIDENTS_PER_ADULT = 1 / 250  # the survey's target: one adult in 250, in fives (at least 20)
+VOLUNTEERS_PER_TARGET = 1 / 8  # volunteer interviewers to train per resident in the target
+INTERVIEWS_PER_RESPONSE = 0.4  # interviews per survey response
 MAX_INTERVIEWS = 60  # a team interviews tens of people, however large the survey
-N_INTERVIEWS_CLUBMOOR = sum(rc.INTERVIEW_TYPES.values())
-INTERVIEW_THEME_PROBABILITIES = {t: k / N_INTERVIEWS_CLUBMOOR for t, k in rc.INTERVIEW_THEMES.items()}
+INTERVIEW_GROUPS = {"survey_respondent": 2 / 3, "community_researcher": 1 / 3}  # volunteers are interviewed too
+THEME_RATE = 0.35  # chance that an interview (or a workshop) raises each theme of the general frame
+WORKSHOP_MEAN_PARTICIPANTS = 9
+POSTS = 5
+SOCIAL_MEDIA_TOPICS = ("best_things", "improve", "change_5yr", "preferred_methods", "recommend")
 CLUBMOOR_ADULTS_2021 = 12_393  # Clubmoor residents aged 15+, Census 2021 (data/context/age.csv; modelled from LSOAs)
 REACH_PER_ADULT = rc.AVERAGE_AUDIENCE / CLUBMOOR_ADULTS_2021  # average Facebook audience per post / adults
 AUDIENCE = rc.POSTS * rc.AVERAGE_AUDIENCE
 INTERACTION_RATES = {"reactions": rc.REACTIONS / AUDIENCE, "comments": rc.COMMENTS / AUDIENCE,
                      "shares": rc.SHARES / AUDIENCE}
-SOCIAL_MEDIA_MONTHS = ("2020-07", "2020-08")
-
 
 # --------------------------------------------------------------------------------------------------
 # The sampling model (pure functions)
@@ -326,12 +337,13 @@ def _mentions_for(rng: np.random.Generator, probs: Mapping[str, float], n: int) 
     return out
 
 
-def _survey(rng: np.random.Generator, margins, propensities, n: int) -> tuple[list[dict], list[dict]]:
+def _survey(rng: np.random.Generator, margins, propensities, n: int,
+            survey_months: list[str]) -> tuple[list[dict], list[dict]]:
     sample = draw_sample(margins, propensities, n, rng)
     for dim in DIMENSIONS:
         hide = rng.random(n) < NOT_STATED_RATES[dim]
         sample.loc[hide, dim] = NOT_STATED
-    months = _choice(rng, SURVEY_MONTH_PROBABILITIES, n)
+    months = _choice(rng, {m: 1.0 for m in survey_months}, n)
     mode_draws = rng.random(n)
     answers = {q: _choice(rng, dist, n) for q, dist in ANSWER_DISTRIBUTIONS.items()}
     people = []
@@ -363,36 +375,72 @@ def _survey(rng: np.random.Generator, margins, propensities, n: int) -> tuple[li
     return rows, mentions
 
 
-def _interviews(rng: np.random.Generator, n_responses: int) -> tuple[list[dict], list[dict]]:
+def fieldwork_calendar(start: str) -> dict[str, list[str]]:
+    """Months ("YYYY-MM") of each strand of a simulated study, counted from its first month `start`."""
+    first = pd.Period(start, "M")
+    return {strand: [str(first + k) for k in offsets] for strand, offsets in CALENDAR_OFFSETS.items()}
+
+
+def _month_span(months: list[str]) -> str:
+    first, last = (pd.Period(m, "M").strftime("%B %Y") for m in (min(months), max(months)))
+    return first if first == last else f"{first} to {last}"
+
+
+def _check_start(start: object) -> str:
+    """The first month of the simulated study, refused unless it is a month from 2022 (after Census 2021)."""
+    text = str(start)
+    try:
+        month = pd.Period(text, "M")
+    except (ValueError, TypeError):
+        month = None
+    if month is None or len(text) != 7 or text[4] != "-" or month.year < 2022:
+        raise InputError([Problem("command line", "start must be a month, YYYY-MM, from 2022 on", value=start,
+                                  expected=f"e.g. {DEFAULT_START}")])
+    return text
+
+
+def ward_targets(adults: float) -> dict[str, int]:
+    """The simulated study's targets, sized from the ward's adults (Census 2021)."""
+    residents = max(20, 5 * round(adults * RESIDENTS_PER_ADULT / 5))
+    return {"residents": residents, "volunteers": max(4, round(residents * VOLUNTEERS_PER_TARGET)),
+            "interviews": max(5, 5 * round(residents * INTERVIEWS_PER_RESPONSE / 5)),
+            "workshops": len(CALENDAR_OFFSETS["workshops"])}
+
+
+def _interviews(rng: np.random.Generator, n_responses: int, months: list[str]) -> tuple[list[dict], list[dict]]:
     k = int(min(MAX_INTERVIEWS, max(3, round(n_responses * INTERVIEWS_PER_RESPONSE))))
-    types = _choice(rng, rc.INTERVIEW_TYPES, k)
+    types = _choice(rng, INTERVIEW_GROUPS, k)
     surplus = sum(t == "survey_respondent" for t in types) - n_responses
     for i in range(len(types) - 1, -1, -1):  # cannot re-interview more respondents than there are
         if surplus <= 0:
             break
         if types[i] == "survey_respondent":
             types[i], surplus = "community_researcher", surplus - 1
-    months = sorted(rc.INTERVIEW_MONTHS)
     rows = [{"interview_id": f"I{j:02d}", "interviewee_type": t, "month": months[0] if j <= (k + 1) // 2 else months[-1]}
             for j, t in enumerate(types, start=1)]
     themes = []
-    for row, codes in zip(rows, _mentions_for_themes(rng, k)):
+    for row, codes in zip(rows, _raised_themes(rng, general_frame("interview_themes"), k)):
         themes += [{"interview_id": row["interview_id"], "theme": t} for t in codes]
     return rows, themes
 
 
-def _mentions_for_themes(rng: np.random.Generator, k: int) -> list[list[str]]:
-    codes = list(INTERVIEW_THEME_PROBABILITIES)
-    p = np.array([INTERVIEW_THEME_PROBABILITIES[c] for c in codes])
+def general_frame(stem: str) -> list[str]:
+    """The theme codes of the schema's general coding frame (no study's published findings)."""
+    field = next(f for f in datafiles.schema_descriptor(stem)["fields"] if f["name"] == "theme")
+    return list(field["x-frames"]["general"])
+
+
+def _raised_themes(rng: np.random.Generator, codes: list[str], k: int) -> list[list[str]]:
+    """The themes each of k discussions raised: each theme at THEME_RATE, at least one."""
     draws = rng.random((k, len(codes)))
-    fallback = rng.choice(len(codes), size=k, p=p / p.sum())
-    return [[codes[j] for j in range(len(codes)) if draws[i, j] < p[j]] or [codes[int(fallback[i])]] for i in range(k)]
+    fallback = rng.integers(len(codes), size=k)
+    return [[codes[j] for j in range(len(codes)) if draws[i, j] < THEME_RATE] or [codes[int(fallback[i])]]
+            for i in range(k)]
 
 
-def _training(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
-    sessions = [{"session_id": f"T{k}", "session_number": k, "month": m}
-                for k, m in enumerate(rc.TRAINING_MONTHS, start=1)]
-    participants = max(4, int(rng.poisson(rc.TRAINING_PARTICIPANTS)))
+def _training(rng: np.random.Generator, months: list[str], volunteers: int) -> tuple[list[dict], list[dict]]:
+    sessions = [{"session_id": f"T{k}", "session_number": k, "month": m} for k, m in enumerate(months, start=1)]
+    participants = max(4, int(rng.poisson(volunteers)))
     attendance = []
     for p in range(1, participants + 1):
         attended = rng.random(len(sessions)) < rc.TRAINING_ATTEND_P
@@ -404,13 +452,13 @@ def _training(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
     return sessions, attendance
 
 
-def _social_media(rng: np.random.Generator, adults: float) -> list[dict]:
-    per_month = rc.POSTS // len(SOCIAL_MEDIA_MONTHS)
+def _social_media(rng: np.random.Generator, adults: float, months: list[str]) -> list[dict]:
+    per_month = [POSTS // len(months) + (i < POSTS % len(months)) for i in range(len(months))]
     dates = []
-    for month in SOCIAL_MEDIA_MONTHS:
-        days = sorted(int(d) for d in rng.choice(np.arange(1, 32), size=per_month, replace=False))
+    for month, count in zip(months, per_month):
+        days = sorted(int(d) for d in rng.choice(np.arange(1, 29), size=count, replace=False))
         dates += [f"{month}-{d:02d}" for d in days]
-    topics = [rc.POST_TOPICS[i] for i in rng.permutation(len(rc.POST_TOPICS))][: len(dates)]
+    topics = [SOCIAL_MEDIA_TOPICS[i] for i in rng.permutation(len(SOCIAL_MEDIA_TOPICS))][: len(dates)]
     mean = REACH_PER_ADULT * adults
     audience = [max(0, int(round(mean * math.exp(z)))) for z in rng.normal(-0.045, 0.3, len(dates))]
     counts = {k: [int(rng.poisson(rate * a)) for a in audience] for k, rate in INTERACTION_RATES.items()}
@@ -419,64 +467,48 @@ def _social_media(rng: np.random.Generator, adults: float) -> list[dict]:
             for j, (d, t, a) in enumerate(zip(dates, topics, audience), start=1)]
 
 
-def _workshops(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
-    total = max(2, int(rng.poisson(rc.WORKSHOP_PARTICIPANTS)))
-    first = int(rng.binomial(total, 0.5))
-    rows = [{"workshop_id": "W1", "workshop_number": 1, "month": rc.WORKSHOP_MONTH, "participants": first},
-            {"workshop_id": "W2", "workshop_number": 2, "month": rc.WORKSHOP_MONTH, "participants": total - first}]
-    themes = []
-    for theme in rc.PRACTITIONER_THEMES:
-        if rng.random() < 0.6:
-            where = ["W1", "W2"]
-        else:
-            where = ["W1"] if rng.random() < 0.5 else ["W2"]
-        themes += [{"workshop_id": w, "theme": theme} for w in where]
-    themes.sort(key=lambda r: (r["workshop_id"], rc.PRACTITIONER_THEMES.index(r["theme"])))
+def _workshops(rng: np.random.Generator, months: list[str]) -> tuple[list[dict], list[dict]]:
+    rows = [{"workshop_id": f"W{k}", "workshop_number": k, "month": m,
+             "participants": max(3, int(rng.poisson(WORKSHOP_MEAN_PARTICIPANTS)))}
+            for k, m in enumerate(months, start=1)]
+    codes = general_frame("workshop_themes")
+    themes = [{"workshop_id": row["workshop_id"], "theme": t}
+              for row, raised in zip(rows, _raised_themes(rng, codes, len(rows))) for t in raised]
     return rows, themes
 
 
-#: Objectives in words that name no place or partner: a synthetic ward borrows Clubmoor's targets, never
-#: its wording (the published objective names MyClubmoor, a Clubmoor partner).
-#: A demonstration ward's objectives: the same kinds and targets as the City Conversation's, in plain
-#: words of our own (a synthetic ward borrows no other ward's wording).
-OBJECTIVE_WORDING = {
-    "strengthen_connections": "Build trust between the project partners and local residents, and learn residents’ priorities",
-    "pioneer_cocreation": "Try new ways of doing research together with residents",
-    "engage_residents": "Talk with {target} residents about preventing problems early",
-    "gather_intelligence": "Collect information that can shape future public services",
-    "train_researchers": "Train {target} local people as community researchers",
-    "focus_groups": "Hold {target} focus groups with residents",
-    "community_workshops": "Hold {target} community workshops",
-    "evaluate_disseminate": "Review how well the approach worked and share what was learned",
-}
+#: A simulated study's aims: plain templates filled with the ward's name and its own targets
+#: (`ward_targets`); no other study's aims, wording or targets.
+AIMS = (
+    ("engage_residents", "Hear from {target} residents of {ward} through a survey", "residents", "residents"),
+    ("train_researchers", "Train {target} local volunteers to run the survey and the interviews", "volunteers",
+     "participants"),
+    ("interview_residents", "Interview {target} residents and volunteers about life in {ward}", "interviews",
+     "interviews"),
+    ("practitioner_workshops", "Hold {target} workshops with staff of public agencies and local groups",
+     "workshops", "workshops"),
+    ("report_back", "Tell residents and agencies what was heard and what will change", None, None),
+)
 #: `source_key` and `location` of simulated objectives: they come from the simulation, not from a publication.
 SYNTHETIC_SOURCE_KEY = "cityconv_simulate"
 SYNTHETIC_LOCATION = "Simulated by cityconv simulate"
 
 
-def _objectives(n_responses: int, n_trained: int, n_workshops: int) -> list[dict]:
-    """Objectives and targets like those set for Clubmoor (in neutral words), with synthetic delivery."""
+def _objectives(ward: str, targets: Mapping[str, int], delivered: Mapping[str, int]) -> list[dict]:
+    """The simulated study's aims with its own targets; met when the simulated records reach the target."""
+    what = {"residents": "survey responses", "volunteers": "people who attended the training",
+            "interviews": "interviews", "workshops": "workshops"}
     rows = []
-    for oid, text, target, _delivered, unit, _status, _expl, _basis in rc.OBJECTIVES:
-        text = OBJECTIVE_WORDING[oid].format(target=target)
-        delivered, status = None, "not quantified"
-        explanation = "The simulation does not count this."
-        if oid == "engage_residents":
-            delivered = n_responses
-            status = "met" if n_responses >= target else "unclear"
-            explanation = (f"{n_responses} simulated survey responses. This is the least number of residents reached: "
-                           "some may also have been interviewed, so people cannot be counted once each.")
-        elif oid == "train_researchers":
-            delivered, status = n_trained, "unclear"
-            explanation = (f"{n_trained} simulated people attended the training. Attending training is not the same "
-                           "as working as a researcher, so the target is not counted as met.")
-        elif oid == "focus_groups":
-            explanation = "The simulation has no focus groups."
-        elif oid == "community_workshops":
-            delivered, status = n_workshops, "adapted"
-            explanation = (f"{n_workshops} simulated workshops with staff of agencies, not residents. Counting them as "
-                           "community workshops is a judgement.")
-        rows.append({"objective_id": oid, "objective": text, "target": target, "delivered": delivered, "unit": unit,
+    for oid, template, key, unit in AIMS:
+        target = None if key is None else targets[key]
+        text = template.format(target=target, ward=ward)
+        if key is None:
+            got, status, explanation = None, "not quantified", "Synthetic: the simulation does not count this."
+        else:
+            got = delivered[key]
+            status = "met" if got >= target else "not met"
+            explanation = f"Synthetic: {got} simulated {what[key]} against a target of {target}."
+        rows.append({"objective_id": oid, "objective": text, "target": target, "delivered": got, "unit": unit,
                      "status": status, "explanation": explanation, "delivered_basis": "synthetic",
                      "source_key": SYNTHETIC_SOURCE_KEY, "location": SYNTHETIC_LOCATION})
     return rows
@@ -502,13 +534,19 @@ def _fmt_props(props: Mapping[str, Mapping[str, float]]) -> str:
 
 
 def readme_markdown(params: StudyParams, n: int, seed: int, default: bool, propensities: Mapping[str, Mapping[str, float]],
-                    composition: pd.DataFrame, files: list[str]) -> str:
+                    composition: pd.DataFrame, files: list[str], start: str = DEFAULT_START,
+                    targets: Mapping[str, int] | None = None) -> str:
     """README.md of a simulated ward's folder: what the data are, how they were made, how to re-make them."""
     shown = {dim: {c: p for c, p in groups.items() if p != 1.0} for dim, groups in propensities.items()}
     shown = {dim: groups for dim, groups in shown.items() if groups}
     options = "" if default else (" --no-bias" if not shown else "".join(
         f" --propensity {dim}:{cat}={p:g}" for dim, groups in shown.items() for cat, p in groups.items()))
+    if start != DEFAULT_START:
+        options += f" --start {start}"
     command = f"cityconv simulate {params.id} --n {n} --seed {seed}{options}"
+    months = {strand: _month_span(ms) for strand, ms in fieldwork_calendar(start).items()}
+    aims = "\n".join(f"  - {text.format(target=(targets or {}).get(key or '', ''), ward=params.ward.name)}"
+                     for _oid, text, key, _unit in AIMS)
     comp = "\n".join(
         f"| {r.dimension} | {r.category} | {100 * r.population_share:.1f}% | {100 * r.expected_share:.1f}% |"
         for r in composition.itertuples()
@@ -542,24 +580,32 @@ Ethnic group and sex shares are for all ages (the census tables have no adult-on
 
 ## How everything else was made
 
-- Survey answers: month (April or May 2020), mode (more paper and telephone among older respondents)
-  and every answer drawn from the distributions of the reconstructed Clubmoor survey
-  (`cityconv.generate.simulate.ANSWER_DISTRIBUTIONS`, `MENTION_PROBABILITIES`, and `METHOD_PROBABILITIES` by age
-  in `cityconv.generate.reconstruct`).
-- Interviews: about 26 per 48 responses (at most {MAX_INTERVIEWS}), June-July 2020, interviewee types and
-  themes in Clubmoor's proportions.
-- Training: four sessions (February-March 2020), about 23 participants, each attending each session
-  with probability 0.65.
-- Social media: six posts (July-August 2020) with an audience in proportion to the ward's adults at
-  Clubmoor's reach, and interactions at Clubmoor's rates per person reached.
-- Practitioner workshops: two in November 2020, about 20 participants, the practitioner themes of
-  Clubmoor.
-- Objectives: the City Conversation's objectives and targets as set for Clubmoor, in words that name no
-  place or partner (`OBJECTIVE_WORDING`; source `{SYNTHETIC_SOURCE_KEY}`), with synthetic delivered figures
-  (`synthetic` in `delivered_basis`; each explanation starts "Synthetic").
+Nothing below is another study's calendar, aim, target, group or finding: the simulated study has
+its own, and the census figures it is sized from are real (Census 2021, `data/context/`).
 
-Files: {', '.join(f'`{f}`' for f in files)}. Clubmoor's published material (published figures, quotes,
-findings statements) is not simulated, so those files are absent. The citywide consultation of 2019 is a
+- Calendar (from `--start {start}`): training {months["training"]}, survey {months["survey"]},
+  interviews {months["interviews"]}, social media {months["social_media"]}, practitioner workshops
+  {months["workshops"]}.
+- Survey answers: month, mode (more paper and telephone among older respondents) and every answer drawn
+  from the distributions of the reconstructed Clubmoor survey (a model of how people answer, not
+  anyone's answers).
+- Aims and targets (`objectives.csv`), sized from the ward's adults: the survey target is one adult in
+  {round(1 / RESIDENTS_PER_ADULT)} (in fives, at least 20), the volunteers to train one per
+  {round(1 / VOLUNTEERS_PER_TARGET)} residents in that target, the interviews {INTERVIEWS_PER_RESPONSE:g} per
+  resident in it; each aim is met when the simulated records reach its target:
+{aims}
+- Interviews: {INTERVIEWS_PER_RESPONSE:g} per survey response (at most {MAX_INTERVIEWS}), two thirds with survey
+  respondents and one third with the trained volunteers; themes from the general coding frame of
+  `interview_themes` (each raised with probability {THEME_RATE:g}).
+- Training: four sessions, about as many participants as the volunteer target, each attending each
+  session with probability {rc.TRAINING_ATTEND_P:g}.
+- Social media: {POSTS} posts with an audience in proportion to the ward's adults, and interactions at
+  the rates per person reached of the reconstructed Clubmoor posts.
+- Practitioner workshops: {len(CALENDAR_OFFSETS["workshops"])}, about {WORKSHOP_MEAN_PARTICIPANTS} participants each,
+  themes from the general coding frame of `workshop_themes` (each raised with probability {THEME_RATE:g}).
+
+Files: {', '.join(f'`{f}`' for f in files)}. Published material (published figures, quotes, statements
+of the partners) cannot be simulated, so those files are absent. The citywide consultation of 2019 is a
 city-level source, kept once in `data/city/`: this ward's sense check compares with it like every other ward's.
 """
 
@@ -603,6 +649,7 @@ def simulate_ward(
     seed: int = 2020,
     propensities: Mapping | None = None,
     overwrite: bool = False,
+    start: str = DEFAULT_START,
 ) -> list[Path]:
     """Fill `data/<ward_id>/` with synthetic records and mark the params `synthetic: true`.
 
@@ -610,7 +657,8 @@ def simulate_ward(
     `CLUBMOOR_LIKE_PROPENSITIES`; `{}`: no bias). Refuses (InputError, nothing written) for Clubmoor,
     a reconstructed ward, a ward without Census figures, or a folder whose CSV files already hold data
     rows unless `overwrite=True`. With `overwrite=True` every data CSV of the folder is replaced or
-    removed. Returns the params file and the files written, sorted.
+    removed. `start` is the first month of the simulated study (its calendar, `fieldwork_calendar`).
+    Returns the params file and the files written, sorted.
     """
     where = "command line"
     if ward_id in PROTECTED_IDS:
@@ -620,6 +668,7 @@ def simulate_ward(
         raise InputError([Problem(where, "sample size n must be a whole number from 1 to 100,000", value=n)])
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError([Problem(where, "seed must be a whole number >= 0", value=seed)])
+    calendar = fieldwork_calendar(_check_start(start))
 
     params_path = _params_path(project, ward_id)
     rel_params = relative(params_path, project.root)
@@ -651,15 +700,17 @@ def simulate_ward(
     ward_rows = context.age[(context.age["ward_code"] == context.ward_code) & (context.age["boundary_set"] == context.boundary_set)]
     adults = float(ward_rows.loc[ward_rows["category"].isin(list(CENSUS_AGE_TO_SURVEY)), "count"].sum())
 
+    targets = ward_targets(adults)
     rng = np.random.default_rng(seed)
-    survey, mentions = _survey(rng, margins, chosen, n)
-    interviews, interview_themes = _interviews(rng, n)
-    sessions, attendance = _training(rng)
-    posts = _social_media(rng, adults)
-    workshops, workshop_themes = _workshops(rng)
-    n_trained = len({r["participant_id"] for r in attendance})
+    survey, mentions = _survey(rng, margins, chosen, n, calendar["survey"])
+    interviews, interview_themes = _interviews(rng, n, calendar["interviews"])
+    sessions, attendance = _training(rng, calendar["training"], targets["volunteers"])
+    posts = _social_media(rng, adults, calendar["social_media"])
+    workshops, workshop_themes = _workshops(rng, calendar["workshops"])
+    delivered = {"residents": n, "volunteers": len({r["participant_id"] for r in attendance}),
+                 "interviews": len(interviews), "workshops": len(workshops)}
     tables = {
-        "objectives": _objectives(n, n_trained, len(workshops)),
+        "objectives": _objectives(params.ward.name, targets, delivered),
         "training_sessions": sessions,
         "training_attendance": attendance,
         "survey_responses": survey,
@@ -682,7 +733,8 @@ def simulate_ward(
         problems = datafiles.validate_data_dir(staged, staging)
         if problems:  # a bug here, not an input problem
             raise RuntimeError("simulated data do not validate:\n" + "\n".join(str(p) for p in problems))
-        (staged / "README.md").write_bytes(readme_markdown(params, n, seed, propensities is None, full_props, composition, names).encode("utf-8"))
+        (staged / "README.md").write_bytes(readme_markdown(params, n, seed, propensities is None, full_props, composition, names,
+                                                           start, targets).encode("utf-8"))
         # the codebook `cityconv validate` expects: generated from the ward's own questionnaire
         questionnaire, questionnaire_problems = ward_questionnaire(data_dir, project.root)
         if questionnaire is None:

@@ -257,8 +257,9 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
                     study_id=study_id,
                     study_title=params.title,
                     data_status=params.data_status,
-                    # Synthetic wards are labelled on every page; reconstructed records only where used.
-                    banner=params.synthetic or (params.reconstructed and template.uses_records),
+                    # Reconstructed or synthetic records are labelled where a page uses them; a page of
+                    # public data only (the census profile) is real data and carries no such banner.
+                    banner=(params.synthetic or params.reconstructed) and template.uses_records,
                     template_id=template.id,
                     template_title=template.title,
                     template_path=template.path,
