@@ -74,8 +74,11 @@ def sample_pages(site: Path, names: list[str]) -> dict[str, str]:
     return sample
 
 
-def transfer_sizes(base_url: str, names: list[str]) -> dict[str, dict]:
-    """{page: {"bytes": total, "requests": n, "largest": [(url, bytes), ...]}} with an empty cache each."""
+def transfer_sizes(base_url: str, names: list[str], used: set[str] = frozenset()) -> dict[str, dict]:
+    """{page: {"bytes": total, "requests": n, "largest": [(url, bytes), ...]}} with an empty cache each.
+
+    A page in `used` (an explorer) also gets "used_bytes": the transfer once the reader has focused its
+    first control and the live chart is drawn, which is when explorers.js fetches Vega."""
     from playwright.sync_api import sync_playwright
 
     out: dict[str, dict] = {}
@@ -88,16 +91,26 @@ def transfer_sizes(base_url: str, names: list[str]) -> dict[str, dict]:
                 finished = []
                 page.on("requestfinished", lambda request, done=finished: done.append(request))
                 page.goto(base_url + name, wait_until="networkidle")
-                sizes = []
-                for request in finished:
-                    s = request.sizes()
-                    sizes.append((request.url.removeprefix(base_url), s["responseBodySize"] + s["responseHeadersSize"]))
-                context.close()
-                sizes.sort(key=lambda x: -x[1])
+                sizes = response_sizes(finished, base_url)
                 out[name] = {"bytes": sum(b for _, b in sizes), "requests": len(sizes), "largest": sizes[:5]}
+                if name in used:
+                    page.focus("[data-cityconv-explorer] form input, [data-cityconv-explorer] form select")
+                    page.wait_for_function("() => Number(document.querySelector('[data-cityconv-explorer]').dataset.renders) >= 1")
+                    page.wait_for_load_state("networkidle")
+                    out[name]["used_bytes"] = sum(b for _, b in response_sizes(finished, base_url))
+                context.close()
         finally:
             browser.close()
     return out
+
+
+def response_sizes(finished: list, base_url: str) -> list[tuple[str, int]]:
+    """(url, header and body bytes) of each finished request, largest first."""
+    sizes = []
+    for request in finished:
+        s = request.sizes()
+        sizes.append((request.url.removeprefix(base_url), s["responseBodySize"] + s["responseHeadersSize"]))
+    return sorted(sizes, key=lambda x: -x[1])
 
 
 def lighthouse(url: str) -> dict[str, float]:
@@ -131,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     names = pages(site)
     server, base = serve(site)
     try:
-        weights = transfer_sizes(base, names)
+        weights = transfer_sizes(base, names, used=set(explorer_pages(site, names)))
         sample = sample_pages(site, names)
         scores = {label: lighthouse(base + page) for label, page in sample.items()} if args.lighthouse else {}
     finally:
@@ -142,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
           f"max {max(kib.values()):,.0f} KiB ({max(kib, key=kib.__getitem__)})")
     for page in explorers:
         html_kib = (site / page).stat().st_size / 1024
-        print(f"explorer {page}: {kib[page]:,.0f} KiB transferred, HTML {html_kib:,.0f} KiB")
+        used = weights[page].get("used_bytes", 0) / 1024
+        print(f"explorer {page}: {kib[page]:,.0f} KiB transferred, {used:,.0f} KiB once used (Vega loaded), "
+              f"HTML {html_kib:,.0f} KiB")
     for label, page in sample.items():
         line = f"{label:28} {page}: {kib[page]:,.0f} KiB"
         if label in scores:

@@ -124,6 +124,16 @@ class Preview:
         self.log.close()
 
 
+def slowdown(cpu_seconds: float = 0.3) -> float:
+    """How many times slower than on an idle core this process runs now: a fixed CPU-bound loop's
+    wall-clock time over its CPU time (1.0 on a quiet machine). Measured beside each save, it is the
+    run's own idle baseline: a loop's wall time divided by it estimates the time on a quiet machine."""
+    wall, cpu = time.monotonic(), time.process_time()
+    while time.process_time() - cpu < cpu_seconds:
+        sum(i * i for i in range(10_000))
+    return max(1.0, (time.monotonic() - wall) / (time.process_time() - cpu))
+
+
 def wait_for_text(page, text: str, timeout: float = 900) -> float:
     """Seconds until the open page's text includes `text` (the page reloads itself; we only read it)."""
     started = time.monotonic()
@@ -137,15 +147,17 @@ def wait_for_text(page, text: str, timeout: float = 900) -> float:
     raise SystemExit(f"the page never showed {text!r}")
 
 
-def edit_loop(preview: Preview, page, path: Path, edits: list[tuple[str, str, str]]) -> list[tuple[float, float]]:
+def edit_loop(preview: Preview, page, path: Path, edits: list[tuple[str, str, str]]) -> list[tuple[float, float, float]]:
     """For each (old, new, expected text): save the edit, time until the page shows the text.
 
-    Returns (wall-clock seconds, CPU seconds of the preview's process tree) per edit: on a shared
-    machine the CPU time says what the loop costs whatever the load.
+    Returns (wall-clock seconds, CPU seconds of the preview's process tree, slowdown) per edit: on a
+    shared machine the CPU time says what the loop costs whatever the load, and the slowdown measured
+    just before and after the save (`slowdown`) turns the wall time into an estimate for a quiet machine.
     """
     times = []
     for old, new, expected in edits:
         preview.generation()  # no rebuild running: the save below starts one from idle
+        before = slowdown()
         start = len(preview.output())
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{old!r} not in {path}"
@@ -156,8 +168,10 @@ def edit_loop(preview: Preview, page, path: Path, edits: list[tuple[str, str, st
         seconds = time.monotonic() - saved
         cpu = preview.cpu_seconds() - cpu
         phases = preview.wait_for(r"(\([\d.]+ s: plan [^)]*\))", 60, start)
-        times.append((seconds, cpu))
-        print(f"  {seconds:6.2f} s to the reloaded page, {cpu:5.2f} s CPU; rebuild {phases}", flush=True)
+        factor = (before + slowdown()) / 2
+        times.append((seconds, cpu, factor))
+        print(f"  {seconds:6.2f} s to the reloaded page, {cpu:5.2f} s CPU, slowdown ×{factor:.1f} "
+              f"(≈ {seconds / factor:.2f} s idle); rebuild {phases}", flush=True)
         time.sleep(1.0)  # let the browser settle before the next save
     return times
 
@@ -275,11 +289,12 @@ def main() -> None:
         finally:
             preview.stop()
         for name, times, target in (("CSV edit", csv_times, 5.0), ("page edit", page_times, 2.0)):
-            values = sorted(t for t, _ in times)
-            cpu = sorted(c for _, c in times)
+            values = sorted(t for t, _, _ in times)
+            cpu = sorted(c for _, c, _ in times)
+            idle = sorted(t / f for t, _, f in times)
             print(f"{name}: median {values[len(values) // 2]:.2f} s (min {values[0]:.2f}, max {values[-1]:.2f}; "
                   f"target {target:.0f} s: {'met' if values[len(values) // 2] <= target else 'not met'}); "
-                  f"CPU median {cpu[len(cpu) // 2]:.2f} s")
+                  f"CPU median {cpu[len(cpu) // 2]:.2f} s; divided by the slowdown: median {idle[len(idle) // 2]:.2f} s")
         print(f"1-minute load average while measuring: {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(base, ignore_errors=True)

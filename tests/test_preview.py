@@ -23,7 +23,7 @@ from watchfiles import Change
 
 from cityconv.core.paths import Project
 from cityconv.pipeline.preview import ProjectInputs, Watcher, watched_paths
-from cityconv.pipeline.preview_render import KeptRenderer
+from cityconv.pipeline.preview_render import PREVIEW_RENDER_ENV, KeptRenderer
 from cityconv.pipeline.preview_server import BANNER_ID, STATUS_PATH, PreviewState, address, decorate, start_server
 from nbtools import make_mini_project, write_template
 from test_interrupts import alive
@@ -173,6 +173,8 @@ def test_a_port_in_use_is_refused_with_the_option_named(tmp_path: Path) -> None:
 def test_the_kept_renderer_runs_jupyter_books_command_line_in_a_child_per_render(tmp_path: Path) -> None:
     renderer = KeptRenderer(tmp_path)
     try:
+        # its renders skip what only the published book needs (sphinx_light: no PurgeCSS)
+        assert psutil.Process(renderer.process.pid).environ().get(PREVIEW_RENDER_ENV) == "1"
         assert renderer.render(["--version"]) == 0
         assert renderer.render(["build", str(tmp_path / "no-such-book")]) not in (0, None)  # click's usage error
         assert renderer.process.poll() is None  # a failed render does not end the renderer

@@ -3,6 +3,7 @@ link to ward profiles the pipeline builds; atlas pages carry no book-wide figure
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import re
@@ -46,6 +47,48 @@ def test_overlap_table_links_every_ward_to_a_built_profile(study_id, built_profi
     for href, label in links:
         assert _resolve(P.own_doc(p), href) in built_profiles, (label, href)
     assert P.own_doc(p) in built_profiles
+
+
+@pytest.mark.parametrize("study_id", ["clubmoor", "e05015312"])
+def test_rank_table_names_link_every_ward_to_a_built_profile(study_id, built_profiles):
+    """The rank strips' table: the wards ranked highest, next higher, next lower and lowest on each
+    headline figure, each name a link to a profile the plan builds, with that ward's share after it."""
+    p = P.load_profile(study_id, REPO)
+    page = P.rank_table_bundle(p)["text/html"]
+    rows = P.rank_table_rows(p)
+    links = re.findall(r'<td data-label="([^"]+)"><a href="([^"]+)">([^<]+)</a> \(([^)]+)\)</td>', page)
+    named = sum(near[c] is not None for _, near in rows for c in P.NEIGHBOUR_COLUMNS)
+    assert len(rows) >= 10 and len(links) == named > 0
+    by_name = {(r["ward_name"], P.fmt_pct(r["share"], 1)): r for r in p.indicators.to_dict("records")}
+    for column, href, name, share in links:
+        assert column in P.NEIGHBOUR_COLUMNS
+        name = html.unescape(name)  # the name is escaped in the page (St Michael's)
+        assert (name, share) in by_name, (name, share)  # the share shown is that ward's own
+        target = _resolve(P.own_doc(p), href)
+        assert target in built_profiles and target == p.pages.doc(by_name[(name, share)]["ward_code"], p.boundary_set)
+
+
+def test_rank_table_neighbours_are_the_wards_ranked_either_side():
+    p = P.load_profile("e05015312", REPO)
+    for row, near in P.rank_table_rows(p):
+        same = p.indicators[(p.indicators["indicator"] == row["indicator"]) & (p.indicators["category"] == row["category"])]
+        assert near["Highest"]["rank"] == same["rank"].min() and near["Lowest"]["rank"] == same["rank"].max()
+        if near["Next higher"] is not None:
+            assert near["Next higher"]["rank"] == same.loc[same["rank"] < row["rank"], "rank"].max()
+        else:
+            assert row["rank"] == same["rank"].min()  # this ward is (joint) highest
+        if near["Next lower"] is not None:
+            assert near["Next lower"]["rank"] == same.loc[same["rank"] > row["rank"], "rank"].min()
+        else:
+            assert row["rank"] == same["rank"].max()
+
+
+def test_link_cells_links_the_name_and_escapes_the_rest():
+    page = '<td>A &amp; B (5.0%)</td><td data-label="x">C (1.0%)</td>'
+    linked = ward_pages.link_cells(page, {"A & B (5.0%)": ("A & B", "../a.html")})
+    assert linked.startswith('<td><a href="../a.html">A &amp; B</a> (5.0%)</td>')
+    with pytest.raises(ValueError, match="does not start with"):
+        ward_pages.link_cells(page, {"C (1.0%)": ("D", "d.html")})
 
 
 @pytest.mark.parametrize("study_id", [CLUBMOOR_EAST, CLUBMOOR_WEST])

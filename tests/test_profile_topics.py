@@ -4,6 +4,8 @@ the 2011 -> 2021 change is given only between figures built the same way."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import matplotlib
@@ -84,3 +86,15 @@ def test_population_states_its_method_and_the_ons_mid2020_difference():
     assert "mid-2020" not in new_ward  # ONS publishes no mid-2020 estimate for the 2023 wards
     table = pd.read_csv(REPO / "data" / "context" / "wards.csv")
     assert table.loc[table["ward_code"] == "E05000892", "population_2021"].iloc[0] == 15373
+
+
+def test_topic_tables_stack_on_phones_with_every_cell_labelled_by_its_column(ward):
+    """On a phone (atlas.css) each row stacks and each value is introduced by its column's heading."""
+    table = P.topic_tables(ward)[0]
+    page = P.stacked_on_phones(table.bundle()["text/html"])
+    assert f'<div class="cityconv-table {P.STACKED_TABLE_CLASS}">' in page
+    labels = re.findall(r'<td[^>]* data-label="([^"]*)"', page)
+    columns = list(table.frame.columns[1:])
+    assert len(labels) == len(table.frame) * len(columns)
+    assert labels == [html.escape(c, quote=True) for _ in range(len(table.frame)) for c in columns]
+    assert "<td>" not in page and '<td style' not in page  # no cell left without its label

@@ -138,7 +138,7 @@ def test_explorer_data_and_figure_move_to_files_unchanged(tmp_path):
     assert json.loads(gzip.decompress(data_file.read_bytes()))["text"] == data["text"]
     assert png_file.read_bytes() == png
     assert f'data-src="../_static/explorers/data/{data_file.name}"' in out
-    assert f'src="../_static/explorers/data/{png_file.name}" width="50" height="40" loading="lazy" alt="A figure"' in out
+    assert f'src="../_static/explorers/data/{png_file.name}" width="50" height="40" loading="eager" fetchpriority="high" alt="A figure"' in out
     again = sl.externalise_explorers(page, tmp_path, lambda name: name)
     assert len(list(tmp_path.iterdir())) == 2 and data_file.name in again  # named by content: written once
 
@@ -184,3 +184,26 @@ def test_purgecss_keeps_used_and_colour_mode_rules_and_drops_the_rest(tmp_path):
     assert after < before
     assert ".used" in css and ".pst-js-added" in css and "html[data-theme=dark]" in css and ".show" in css
     assert "never-used-anywhere" not in css
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_a_preview_render_does_not_trim_the_theme_css(tmp_path, monkeypatch, preview):
+    """`cityconv preview`'s renderer sets PREVIEW_RENDER_ENV: its renders write the icons but skip PurgeCSS."""
+    if sl.node_modules_dir(REPO, sl.FONT_AWESOME_SVGS) is None:
+        pytest.skip("npm @fortawesome/fontawesome-free not installed (run `npm ci`)")
+    out = tmp_path / "html"
+    (out / sl.THEME_CSS).parent.mkdir(parents=True)
+    (out / sl.THEME_CSS).write_text(".x{color:red}", encoding="utf-8")
+    (out / "index.html").write_text('<i class="fa-solid fa-sun"></i>', encoding="utf-8")
+    purged: list[Path] = []
+    monkeypatch.setattr(sl, "purge_css", lambda outdir, modules: purged.append(outdir) or (1, 1))
+    monkeypatch.setattr(sl, "node_modules_dir", lambda root, needed: REPO / "node_modules")
+    if preview:
+        monkeypatch.setenv(sl.PREVIEW_RENDER_ENV, "1")
+    else:
+        monkeypatch.delenv(sl.PREVIEW_RENDER_ENV, raising=False)
+    app = SimpleNamespace(outdir=str(out), srcdir=str(tmp_path), builder=SimpleNamespace(format="html", name="html"),
+                          config=SimpleNamespace(cityconv_purge_css=True))
+    sl._build_finished(app, None)
+    assert ".fa-sun::before" in (out / "_static" / sl.ICONS_CSS).read_text(encoding="utf-8")
+    assert purged == ([] if preview else [out])

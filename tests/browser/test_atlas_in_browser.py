@@ -93,3 +93,43 @@ def test_the_index_table_sorts_in_the_browser(base_url: str, browser) -> None:
         assert not errors, errors
     finally:
         context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+#: Per stacked table on a page: its caption, whether its box scrolls sideways, the widest cell's right edge
+#: against the box's, and each linked ward name's href in the rank table.
+_STACKED_JS = """() => Array.from(document.querySelectorAll('div.cityconv-table-stack')).map((box) => {
+  const scroll = box.querySelector('.cityconv-table-scroll');
+  const right = scroll.getBoundingClientRect().right;
+  const cells = Array.from(box.querySelectorAll('td, th[scope=row]'));
+  return {
+    caption: box.querySelector('caption').textContent.trim().slice(0, 80),
+    scrolls: scroll.scrollWidth > scroll.clientWidth + 1,
+    overflow: Math.max(...cells.map((c) => c.getBoundingClientRect().right)) - right,
+    labelled: cells.filter((c) => c.tagName === 'TD').every((c) => c.dataset.label && getComputedStyle(c, '::before').content !== 'none'),
+    links: Array.from(box.querySelectorAll('td a')).map((a) => a.href),
+  };
+})"""
+
+
+@pytest.mark.parametrize("path", ["book/generated/atlas/e05015312/01-ward-profile.html",
+                                  "book/generated/clubmoor/01-ward-profile.html"])
+def test_profile_tables_fit_a_phone_and_rank_names_are_links(base_url: str, browser, site: Path, path: str) -> None:
+    """At 390 px the topic tables and the rank table stack (no table scrolls sideways inside its box,
+    every value labelled by its column), and the rank table's ward names link to pages that exist."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(base_url + path, wait_until="load")
+        tables = page.evaluate(_STACKED_JS)
+    finally:
+        context.close()
+    assert len(tables) >= 11, [t["caption"] for t in tables]  # ten or more topics and the rank table
+    for table in tables:
+        assert not table["scrolls"] and table["overflow"] <= 1, table
+        assert table["labelled"], table["caption"]
+    ranks = [t for t in tables if t["caption"].startswith("Where ")]
+    assert len(ranks) == 1 and len(ranks[0]["links"]) >= 20
+    for link in ranks[0]["links"]:
+        target = site / link.removeprefix(base_url).split("#")[0]
+        assert target.is_file() and "01-ward-profile" in target.name, link

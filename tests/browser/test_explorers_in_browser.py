@@ -1,7 +1,9 @@
 """The three explorers in the built book, operated from the keyboard in headless Chromium.
 
-For each explorer page: the live controls appear, the figure is drawn by the book's own Vega-Lite
-(no kernel; every request that leaves 127.0.0.1 is blocked and reported), keyboard changes to the
+For each explorer page: the first paint is the default figure (a PNG) and sentences, with the
+controls showing and Vega not loaded; the first use of the explorer (focusing a control from the
+keyboard) loads the book's own Vega-Lite and draws the live figure (no kernel; every request that
+leaves 127.0.0.1 is blocked and reported); without JavaScript the PNG and sentences stay; keyboard changes to the
 native controls redraw the figure and the sentences, the sentences shown are exactly what the
 package computes for those settings, and axe-core finds no serious or critical problem with the
 controls showing. Also: the notebook a reader downloads from an explorer page carries
@@ -50,13 +52,31 @@ def population() -> ex.WardPopulation:
     return ex.load_population("clubmoor", REPO)
 
 
+#: The first paint: the PNG shown and loaded, the controls shown, Vega neither run nor requested.
+_FIRST_PAINT_JS = """() => {
+  const r = document.querySelector('[data-cityconv-explorer]');
+  const img = r.querySelector('img.cityconv-explorer-static');
+  return {
+    imageShown: !img.hidden && getComputedStyle(img).display !== 'none' && img.complete && img.naturalWidth > 0,
+    chartHidden: r.querySelector('.cityconv-explorer-chart').hidden,
+    formHidden: r.querySelector('form').hidden,
+    vega: typeof window.vegaEmbed,
+    vegaRequested: performance.getEntriesByType('resource').some((e) => e.name.includes('/vendor/vega')),
+  };
+}"""
+
+
 class Explorer:
-    """One explorer page, opened with off-site requests blocked; `change` waits for the redraw."""
+    """One explorer page, opened with off-site requests blocked and first used from the keyboard
+    (focus on its first control, which loads Vega); `press` waits for the redraw."""
 
     def __init__(self, browser, base_url: str, path: str):
         self.report = PageReport(path)
         self.context, self.page = new_page(browser, base_url, self.report)
-        self.page.goto(base_url + path, wait_until="load")
+        self.page.goto(base_url + path, wait_until="networkidle")
+        self.page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.defaultState")
+        self.first_paint = self.page.evaluate(_FIRST_PAINT_JS)
+        self.page.focus(f"{ROOT} form input, {ROOT} form select")
         self.page.wait_for_function("() => Number(document.querySelector('[data-cityconv-explorer]').dataset.renders) >= 1")
         self.last = self.snapshot()
 
@@ -96,7 +116,11 @@ def open_explorer(browser, base_url):
 
 
 def check_page(explorer: Explorer) -> None:
-    """Live part shown, no errors, nothing fetched off-site, axe clean with the controls showing."""
+    """First paint without Vega; then the live part shown, no errors, nothing fetched off-site, axe clean
+    with the controls showing."""
+    first = explorer.first_paint
+    assert first["imageShown"] and first["chartHidden"] and not first["formHidden"], first
+    assert first["vega"] == "undefined" and not first["vegaRequested"], "Vega was loaded before the explorer was used"
     state = explorer.snapshot()
     assert not state["formHidden"] and state["staticHidden"] and state["error"] is None
     violations = [v for v in run_axe(explorer.page) if v["impact"] in BLOCKING]
@@ -162,6 +186,21 @@ def test_recommendation_explorer_moves_and_shows_the_packages_rules(open_explore
     lead, items = expected({first: False})
     assert shown["paragraphs"] == [lead] and shown["items"] == items
     check_page(page)
+
+
+@pytest.mark.parametrize("kind", sorted(PAGES))
+def test_without_javascript_the_default_figure_and_sentences_stay(browser, base_url, kind):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + PAGES[kind], wait_until="load")
+        root = page.locator(ROOT)
+        image = root.locator("img.cityconv-explorer-static")
+        assert image.is_visible() and image.evaluate("(img) => img.complete && img.naturalWidth > 0")
+        assert not root.locator("form").is_visible() and not root.locator(".cityconv-explorer-chart").is_visible()
+        assert root.locator(".cityconv-explorer-summary").inner_text().strip()
+    finally:
+        context.close()
 
 
 def test_downloaded_explorer_notebook_shows_widgets_when_run_live(open_explorer):

@@ -3,11 +3,17 @@
  * Each explorer is a <div data-cityconv-explorer="…"> written by cityconv.chapters.page_explorers:
  * hidden native controls, the default figure as a PNG, the default sentences, and a JSON block of
  * numbers the package precomputed over a grid of settings (in the book, a compressed file beside
- * the page: see loadData). This script shows the controls, and on
- * every change looks the settings up in the JSON, redraws the figure with Vega-Lite (vega-embed,
- * served from the book's own _static) and swaps in the package's sentences. It computes nothing
- * but look-ups, so every number shown is the package's. Without this script (or in print) the
- * default PNG and sentences stay.
+ * the page: see loadData). This script shows the controls, and on every change looks the settings
+ * up in the JSON and swaps in the package's sentences at once. It computes nothing but look-ups, so
+ * every number shown is the package's. Without this script (or in print) the default PNG and
+ * sentences stay.
+ *
+ * The figure is redrawn with Vega-Lite (vega-embed), served from the book's own _static beside this
+ * file. Those 838 KiB of JavaScript are not loaded with the page: the PNG and the sentences are its
+ * first paint, and the bundle is fetched when the explorer is first used (pointer over it, focus or
+ * touch inside it) or scrolls into view after the reader has scrolled (loadVega). Until it has drawn,
+ * the PNG stays (marked busy if the settings already differ from it); if it cannot load, the explorer
+ * goes back to its static state (default figure, default sentences, no controls).
  */
 (function () {
   "use strict";
@@ -275,53 +281,136 @@
     }).then(JSON.parse);
   }
 
+  /* ------------------------------------------------------------------ loading Vega on first use */
+
+  // Vega, Vega-Lite and vega-embed, in this order (each needs the one before), beside this script.
+  var HERE = document.currentScript ? document.currentScript.src : "";
+  var VENDOR = ["vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js"];
+  var vegaLoading = null;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  /* One load for every explorer of the page; resolves when window.vegaEmbed exists. */
+  function loadVega() {
+    if (typeof window.vegaEmbed === "function") return Promise.resolve();
+    if (!vegaLoading) {
+      vegaLoading = VENDOR.reduce(function (chain, file) {
+        return chain.then(function () { return loadScript(new URL(file, HERE).href); });
+      }, Promise.resolve()).then(function () {
+        if (typeof window.vegaEmbed !== "function") throw new Error("vega-embed did not start");
+      });
+    }
+    return vegaLoading;
+  }
+
+  /* Call `go` once: when the reader first points at, focuses or touches the explorer, or (after the
+   * reader has scrolled the page) when it comes into view. Not on page load: the bundle's parsing
+   * would hold up the page's first use for nothing if the reader never touches the explorer. */
+  function onFirstUse(root, go) {
+    var done = false;
+    var events = ["pointerenter", "focusin", "touchstart", "input"];
+    var observer = null;
+    function fire() {
+      if (done) return;
+      done = true;
+      events.forEach(function (name) { root.removeEventListener(name, fire); });
+      window.removeEventListener("scroll", watchScroll);
+      if (observer) observer.disconnect();
+      go();
+    }
+    function watchScroll() {
+      window.removeEventListener("scroll", watchScroll);
+      if (done || typeof IntersectionObserver !== "function") return;
+      observer = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) fire();
+      }, { rootMargin: "200px 0px" });
+      observer.observe(root);
+    }
+    events.forEach(function (name) { root.addEventListener(name, fire, { passive: true }); });
+    window.addEventListener("scroll", watchScroll, { passive: true });
+  }
+
   function mount(root) {
     loadData(root).then(function (data) { start(root, data); }).catch(function (err) {
       root.dataset.error = String(err);
-      root.dataset.fallback = "static";  // the static figure (shown by explorers.css) and sentences stay
+      root.dataset.fallback = "static";  // the static figure and sentences stay
       if (window.console) console.warn("cityconv explorer:", err);
     });
   }
 
   function start(root, data) {
     var build = BUILDERS[data.kind];
-    if (!build || typeof window.vegaEmbed !== "function") {
+    if (!build) {
       root.dataset.fallback = "static";  // the static figure stays
       return;
     }
     var form = root.querySelector("form.cityconv-explorer-controls");
     var chart = root.querySelector(".cityconv-explorer-chart");
+    var figure = root.querySelector(".cityconv-explorer-figure");
     var image = root.querySelector("img.cityconv-explorer-static");
     var summary = root.querySelector(".cityconv-explorer-summary");
+    var staticSummary = summary.innerHTML;
     var renders = 0;
     var pending = Promise.resolve();
+    var vegaReady = false;
+    var latest = null;
 
+    /* The settings' sentences now (look-ups only); the figure when Vega is there. */
     function update() {
-      var result = build(root, data, form);
-      root.dataset.state = result.key;
-      if (data.kind === "recommendations") showFired(summary, result);
-      else paragraphs(summary, result.texts);
+      latest = build(root, data, form);
+      root.dataset.state = latest.key;
+      if (data.kind === "recommendations") showFired(summary, latest);
+      else paragraphs(summary, latest.texts);
+      if (vegaReady) draw();
+      else if (latest.key !== root.dataset.defaultState) figure.setAttribute("aria-busy", "true");
+    }
+
+    function draw() {
+      var result = latest;
       pending = pending.then(function () {
-        return window.vegaEmbed(chart, result.spec, { actions: false, renderer: "svg", tooltip: false });
-      }).then(function (view) {
-        var svg = chart.querySelector("svg");
-        if (svg) {
-          svg.setAttribute("role", "img");
-          svg.setAttribute("aria-label", result.spec.description);
-        }
-        chart.hidden = false;
-        image.hidden = true;
-        renders += 1;
-        root.dataset.renderedState = result.key;
-        root.dataset.renders = String(renders);
-        return view;
+        if (result !== latest) return null;  // a newer change is queued; draw only that one
+        return window.vegaEmbed(chart, result.spec, { actions: false, renderer: "svg", tooltip: false }).then(function (view) {
+          var svg = chart.querySelector("svg");
+          if (svg) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", result.spec.description);
+          }
+          chart.hidden = false;
+          image.hidden = true;
+          figure.removeAttribute("aria-busy");
+          renders += 1;
+          root.dataset.renderedState = result.key;
+          root.dataset.renders = String(renders);
+          return view;
+        });
       }).catch(function (err) {
         chart.hidden = true;
         image.hidden = false;
+        figure.removeAttribute("aria-busy");
         root.dataset.fallback = "static";
         root.dataset.error = String(err);
         if (window.console) console.warn("cityconv explorer:", err);
       });
+    }
+
+    /* Vega could not be loaded: back to the page as it is without JavaScript. */
+    function giveUp(err) {
+      form.hidden = true;
+      summary.innerHTML = staticSummary;
+      figure.removeAttribute("aria-busy");
+      root.dataset.vega = "failed";
+      root.dataset.fallback = "static";
+      root.dataset.error = String(err);
+      if (window.console) console.warn("cityconv explorer:", err);
     }
 
     Array.prototype.forEach.call(form.querySelectorAll("input[type=range]"), syncRange);
@@ -329,8 +418,18 @@
       if (event.target.type === "range") syncRange(event.target);
       update();
     });
+    latest = build(root, data, form);
+    root.dataset.defaultState = latest.key;
+    root.dataset.state = latest.key;
     form.hidden = false;
-    update();
+    onFirstUse(root, function () {
+      root.dataset.vega = "loading";
+      loadVega().then(function () {
+        root.dataset.vega = "ready";
+        vegaReady = true;
+        draw();
+      }, giveUp);
+    });
   }
 
   ready(function () {

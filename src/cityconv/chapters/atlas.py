@@ -148,7 +148,10 @@ def method_text(index: AtlasIndex) -> str:
         "and tenure are sums of its output areas (exact); age and ethnic group exist only for neighbourhoods, so "
         "each neighbourhood's counts are split across wards by its output areas' residents (modelled). The "
         "deprivation columns give the share of the neighbourhoods assigned to the ward that are among the most "
-        "deprived 10% in England: the 2019 index ranks the 2011 neighbourhoods, the 2025 index the 2021 ones."
+        "deprived 10% in England: the 2019 index ranks the 2011 neighbourhoods, the 2025 index the 2021 ones. "
+        "Census counts are published ONS outputs, reproduced as published: ONS protects them with cell-key "
+        "perturbation (small changes to counts before release), so the rules that suppress small counts in "
+        "this book's survey tables do not suppress them."
     )
 
 

@@ -19,6 +19,7 @@ age distribution (ward beside Liverpool) and states the observed sex split separ
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cityconv.chapters import facts, in_short, indicators
-from cityconv.chapters.ward_pages import WardPages, doc_role, href, link_row_headers, load_ward_pages
+from cityconv.chapters.ward_pages import WardPages, doc_role, href, link_cells, link_row_headers, load_ward_pages
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
@@ -690,11 +691,32 @@ def topic_tables(p: WardProfile) -> list[Table]:
     return [t for t in (topic_table(p, topic) for topic in more_topics(p)) if t is not None]
 
 
+#: The class that stacks a table's rows on a phone (book/_static/atlas.css): each row a block, each cell
+#: introduced by its column's heading, so a seven-column topic table reads without scrolling sideways.
+STACKED_TABLE_CLASS = "cityconv-table-stack"
+_COLUMN_HEADING = re.compile(r'<th scope="col"[^>]*>(.*?)</th>', re.DOTALL)
+_BODY_ROW = re.compile(r"<tr><th scope=\"row\">.*?</tr>", re.DOTALL)
+
+
+def stacked_on_phones(page_html: str) -> str:
+    """A table's HTML (from `present.tables`) that stacks on a narrow screen: each data cell carries its
+    column's heading (`data-label`, shown before the value by atlas.css) and the table the class."""
+    headings = [html.unescape(h) for h in _COLUMN_HEADING.findall(page_html)][1:]
+
+    def label_row(match: re.Match) -> str:
+        cells = iter(headings)
+        return re.sub(r"<td(?=[ >])", lambda _: f'<td data-label="{html.escape(next(cells, ""), quote=True)}"', match.group(0))
+
+    labelled = _BODY_ROW.sub(label_row, page_html)
+    return labelled.replace('<div class="cityconv-table">', f'<div class="cityconv-table {STACKED_TABLE_CLASS}">', 1)
+
+
 def show_topic_tables(p: WardProfile) -> None:
-    from cityconv.present import show
+    from cityconv.present.mime import display_bundle
 
     for table in topic_tables(p):
-        show(table)
+        bundle = table.bundle()
+        display_bundle({**bundle, "text/html": stacked_on_phones(bundle["text/html"])})
 
 
 def rank_strip_rows(p: WardProfile) -> pd.DataFrame:
@@ -714,6 +736,83 @@ def _strip_label(row) -> str:
     else:
         label = capitalise(str(row.category))
     return label if len(label) <= 40 else label[:38].rstrip() + "…"
+
+
+#: The rank table's columns naming other wards, and which of the ranked wards each names.
+NEIGHBOUR_COLUMNS = ("Highest", "Next higher", "Next lower", "Lowest")
+
+
+def _ranked_neighbours(ranked: pd.DataFrame, rank) -> dict[str, pd.Series | None]:
+    """The wards at the top and bottom of one indicator's ranking and those ranked just above and below `rank`
+    (the first by name where wards tie); None where there is none (this ward is the highest or lowest)."""
+    ranked = ranked.dropna(subset=["rank"]).sort_values(["rank", "ward_name"], kind="stable")
+    if ranked.empty or pd.isna(rank):
+        return dict.fromkeys(NEIGHBOUR_COLUMNS)
+    above = ranked[ranked["rank"] < rank]
+    below = ranked[ranked["rank"] > rank]
+    return {"Highest": ranked.iloc[0], "Lowest": ranked.iloc[-1],
+            "Next higher": above[above["rank"] == above["rank"].max()].iloc[0] if not above.empty else None,
+            "Next lower": below.iloc[0] if not below.empty else None}
+
+
+def _ward_share(row: pd.Series | None) -> str:
+    return "none" if row is None else f"{row['ward_name']} ({fmt_pct(row['share'], 1)})"
+
+
+def rank_table_rows(p: WardProfile) -> list[tuple[pd.Series, dict[str, pd.Series | None]]]:
+    """Each headline row of this ward with the wards it is compared with in the rank strips."""
+    found = []
+    for _, row in rank_strip_rows(p).iterrows():
+        same = p.indicators[(p.indicators["indicator"] == row["indicator"]) & (p.indicators["category"] == row["category"])]
+        found.append((row, _ranked_neighbours(same, row["rank"])))
+    return found
+
+
+def rank_table(p: WardProfile) -> Table | None:
+    """The rank strips as a table: per headline figure, this ward's share and rank and the wards ranked
+    highest, just above, just below and lowest (their names link to their profiles: `rank_table_bundle`)."""
+    rows = rank_table_rows(p)
+    if not rows:
+        return None
+    frame = pd.DataFrame({
+        "Figure": [_strip_label(row) for row, _ in rows],
+        p.ward_name: [f"{fmt_pct(row['share'], 1)}; rank {_rank_text(row['rank'], row['n_wards'])}"
+                      + (" (modelled)" if row["method"] == ctx.METHOD_MODELLED else "") for row, _ in rows],
+        **{column: [_ward_share(near[column]) for _, near in rows] for column in NEIGHBOUR_COLUMNS},
+    })
+    n = int(max(row["n_wards"] for row, _ in rows))
+    return Table(frame, title=f"Where {p.ward_name} ranks among Liverpool's {fmt_int(n)} wards, and its neighbours in each ranking",
+                 source=f"{cite('census2021')}; {cite('imd2019')}; {cite('imd2025')}",
+                 units="Percentage of the figure's base (see the topic tables); rank among the wards of the set",
+                 notes=[RANK_NOTE, "Next higher and next lower: the wards ranked just above and just below this one "
+                        "(the first by name where wards tie); each ward's name links to its profile.",
+                        "The figure below draws the same ranks as rows of dots."],
+                 status="published", page_status=p.page_status)
+
+
+def rank_table_bundle(p: WardProfile) -> dict[str, str] | None:
+    """The rank table with every named ward linking to its profile page."""
+    table = rank_table(p)
+    if table is None:
+        return None
+    bundle = table.bundle()
+    if p.pages is None:
+        return {**bundle, "text/html": stacked_on_phones(bundle["text/html"])}
+    links = {}
+    for _, near in rank_table_rows(p):
+        for ward in near.values():
+            if ward is not None and p.pages.has_page(ward["ward_code"], p.boundary_set):
+                links[_ward_share(ward)] = (str(ward["ward_name"]),
+                                            href(own_doc(p), p.pages.doc(ward["ward_code"], p.boundary_set)))
+    return {**bundle, "text/html": stacked_on_phones(link_cells(bundle["text/html"], links))}
+
+
+def show_rank_table(p: WardProfile) -> None:
+    from cityconv.present.mime import display_bundle
+
+    bundle = rank_table_bundle(p)
+    if bundle is not None:
+        display_bundle(bundle)
 
 
 def rank_strips(p: WardProfile) -> Chart | None:

@@ -6,8 +6,11 @@ Registered in `_config.yml` (`sphinx: extra_extensions`). At build time it
    (installed by `npm ci` from the pinned `package-lock.json`; `make book` runs it) into the book's
    `_static/explorers/vendor/`, so no page loads a script from the web and no vendor file is
    committed;
-2. unhooks sphinx-thebe (`drop_thebe`), and adds those scripts, `explorers.js` and `explorers.css` (from `book/_static/explorers/`) to the
-   pages that hold an in-page explorer (`cityconv.chapters.page_explorers`), and only to those.
+2. unhooks sphinx-thebe (`drop_thebe`), and adds `explorers.js` and `explorers.css` (from
+   `book/_static/explorers/`) to the pages that hold an in-page explorer
+   (`cityconv.chapters.page_explorers`), and only to those. The page does not load Vega itself:
+   `explorers.js` fetches the vendor files from beside itself when the explorer is first used, so
+   the default figure and sentences are the page's first paint (issue 26).
 
 It builds nothing: the class pack the teaching pages offer is an artifact of the build plan
 (`cityconv.pipeline.artifacts`), made before Jupyter Book runs.
@@ -31,8 +34,8 @@ VENDOR_FILES = {
     "vega-lite.LICENSE.txt": ("vega-lite", "LICENSE"),
     "vega-embed.LICENSE.txt": ("vega-embed", "LICENSE"),
 }
-SCRIPTS = ["explorers/vendor/vega.min.js", "explorers/vendor/vega-lite.min.js",
-           "explorers/vendor/vega-embed.min.js", "explorers/explorers.js"]
+#: What an explorer page loads; explorers.js loads the vendor scripts (`vendor/*.min.js`) on first use.
+SCRIPTS = ["explorers/explorers.js"]
 STYLES = ["explorers/explorers.css"]
 CHECKOUT = Path(__file__).resolve().parents[3]  # the source checkout of an editable install
 
@@ -91,7 +94,7 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
             f"{pagename} holds an interactive explorer, but Vega, Vega-Lite and vega-embed are not in "
             "node_modules/: run `npm ci` in the project folder (`make book` does it)"
         )
-    for script in SCRIPTS:  # deferred: they run in order after parsing, and no longer hold up the first paint
+    for script in SCRIPTS:  # deferred: runs after parsing, and does not hold up the first paint
         app.add_js_file(script, loading_method="defer")
     for style in STYLES:
         app.add_css_file(style)

@@ -107,3 +107,17 @@ def link_row_headers(page_html: str, hrefs: dict[str, str]) -> str:
         page_html = page_html.replace(
             cell, f'<th scope="row"><a href="{html.escape(target)}">{html.escape(label)}</a></th>', 1)
     return page_html
+
+
+def link_cells(page_html: str, links: dict[str, tuple[str, str]]) -> str:
+    """A table's HTML (from `present.tables`) with each cell whose whole text is a key of `links` made to
+    start with a link: {"Anfield (12.0%)": ("Anfield", "../e05000886/01-ward-profile.html")} turns
+    `<td>Anfield (12.0%)</td>` into `<td><a href="…">Anfield</a> (12.0%)</td>`."""
+    import html
+
+    for text, (name, target) in links.items():
+        if not text.startswith(name):
+            raise ValueError(f"the cell {text!r} does not start with the linked name {name!r}")
+        linked = f'<a href="{html.escape(target)}">{html.escape(name)}</a>{html.escape(text[len(name):])}'
+        page_html = page_html.replace(f"<td>{html.escape(text)}</td>", f"<td>{linked}</td>")
+    return page_html

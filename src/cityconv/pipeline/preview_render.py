@@ -28,6 +28,10 @@ from typing import IO
 
 import cityconv  # noqa: F401  (its import marks jsonschema's slow optional `rfc3987_syntax` absent)
 
+#: Set to "1" in the renderer's environment: the package's Sphinx extensions skip what only the
+#: published book needs (`pipeline.sphinx_light` does not trim the theme's CSS).
+PREVIEW_RENDER_ENV = "CITYCONV_PREVIEW_RENDER"
+
 PRELOADED = (
     # Jupyter Book, Sphinx and the extensions `_config.yml` loads (some import their parts only in `setup`)
     "jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html",
@@ -84,8 +88,10 @@ class KeptRenderer:
 
     def __init__(self, root: Path) -> None:
         read, write = os.pipe()
+        # Its renders skip what only the published book needs (sphinx_light: trimming the theme's CSS).
+        env = {**os.environ, PREVIEW_RENDER_ENV: "1"}
         self.process = subprocess.Popen([sys.executable, "-m", __name__, str(write)], stdin=subprocess.PIPE,
-                                        pass_fds=(write,), cwd=root, text=True)
+                                        pass_fds=(write,), cwd=root, text=True, env=env)
         os.close(write)
         self.results: IO[str] = os.fdopen(read, encoding="utf-8")
 

@@ -12,15 +12,19 @@ index) take it off. At build time it
    jump while images load) and `loading="lazy"` on all but a page's first image;
 3. moves each explorer's data (`chapters.page_explorers`: the JSON precomputed by the package,
    escaped by `script_json`) into a gzip-compressed file under `_static/explorers/data/`, fetched by
-   `explorers.js`, and its base64 fallback figure into a lazily loaded PNG beside it (`explorers.css`
-   keeps it undisplayed, so unfetched, while the live chart can be drawn), so the page's HTML stays small;
+   `explorers.js`, and its base64 default figure into a PNG beside it (loaded eagerly, first: it is the
+   explorer's first paint, until the reader first uses the explorer and Vega draws the live chart),
+   so the page's HTML stays small;
 4. replaces Font Awesome's 1.4 MB script by `_static/icons.css`: one CSS mask per icon the built
    pages use, from the SVGs of the same Font Awesome release (npm `@fortawesome/fontawesome-free`);
 5. trims the theme's stylesheet to the selectors the built pages and scripts use, with PurgeCSS (npm
    `purgecss`), keeping the rules the theme's JavaScript switches on (colour mode, menus, tooltips).
 
 Steps 3 and 5, and lazy loading, apply to the `html` builder only: the PDF's `singlehtml` rendering
-prints every figure at once and keeps its data in the page.
+prints every figure at once and keeps its data in the page. A render for `cityconv preview` (its
+renderer sets `PREVIEW_RENDER_ENV`) skips step 5: PurgeCSS reads every page on each render (about a
+second of CPU on the real book), which a reader of the published book needs and an author's
+edit-reload loop does not; the preview serves the theme's whole stylesheet instead.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import base64
 import gzip
 import hashlib
 import html
+import os
 import re
 import shutil
 import struct
@@ -41,6 +46,7 @@ from xml.etree import ElementTree
 from docutils import nodes
 
 from cityconv.chapters.page_explorers import DATA_SCRIPT_CLASS, STATIC_IMAGE_CLASS
+from cityconv.pipeline.preview_render import PREVIEW_RENDER_ENV
 from cityconv.present.status import DATA_BANNERS
 
 DESCRIPTION_LIMIT = 160
@@ -239,7 +245,7 @@ def externalise_explorers(body: str, folder: Path, url_of: Callable[[str], str])
         name = _stored(folder, png, ".png")
         size = png_size(png)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        return f'<img class="{STATIC_IMAGE_CLASS}" src="{html.escape(url_of(name), quote=True)}"{dims} loading="lazy"'
+        return f'<img class="{STATIC_IMAGE_CLASS}" src="{html.escape(url_of(name), quote=True)}"{dims} loading="eager" fetchpriority="high"'
 
     return STATIC_IMAGE.sub(image, DATA_SCRIPT.sub(data, body))
 
@@ -373,6 +379,9 @@ def _build_finished(app, exception) -> None:
     if missing:
         log.warning("sphinx_light: no Font Awesome SVG for icon(s) %s", ", ".join(missing))
     (outdir / "_static" / ICONS_CSS).write_text(css, encoding="utf-8")
+    if os.environ.get(PREVIEW_RENDER_ENV) == "1":
+        log.info("sphinx_light: a preview render: the theme's CSS is not trimmed")
+        return
     if app.builder.name in WEB_BUILDERS and app.config.cityconv_purge_css and (outdir / THEME_CSS).is_file():
         purger = node_modules_dir(Path(app.srcdir), PURGECSS)
         if purger is None:
