@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from cityconv.core.paths import Project  # noqa: E402
 from nbtools import REPO, make_mini_project  # noqa: E402
 from real_book import built_book, built_pdfs, finish_background_build, start_building_in_background  # noqa: E402
 
@@ -26,6 +27,24 @@ BACKGROUND_BUILD = pytest.StashKey["object"]()
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_generated_files_are_never_read(tmp_path_factory):
+    """Tests see the repository as a fresh clone: `book/generated` of the working tree (a developer's
+    chapters from an earlier build, possibly stale) is replaced by a folder of this session that starts
+    missing, so a test passes or fails the same in /work/main and in a clean clone (issue 21). Chapters
+    a test needs come from the session's real book (`real_book`) or a project of its own."""
+    stand_in = tmp_path_factory.mktemp("repository-generated") / "generated"
+    repository = REPO.resolve()
+    working_tree = Project.generated_dir.fget
+
+    def generated_dir(project: Project) -> Path:
+        return stand_in if Path(project.root).resolve() == repository else working_tree(project)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Project, "generated_dir", property(generated_dir, doc=Project.generated_dir.__doc__))
+        yield stand_in
 
 
 @pytest.fixture
