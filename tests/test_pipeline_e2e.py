@@ -40,14 +40,22 @@ def ran(result: subprocess.CompletedProcess) -> list[str]:
     return sorted(re.findall(r"\] ran\s+(\S+)", result.stdout))
 
 
-def test_build_cache_failure_and_validation(mini_project: Path) -> None:
-    root = mini_project
-    first = cityconv(root, "build", "--jobs", "2")
+def first_build(built_mini_project: dict) -> subprocess.CompletedProcess:
+    """The session's first build of the fixture project (`cityconv build --jobs 2`, tests/conftest.py)."""
+    outcome = built_mini_project
+    return subprocess.CompletedProcess(["cityconv", "build"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
+
+
+def test_build_cache_failure_and_validation(built_mini_project: dict, built_mini_copy: Path) -> None:
+    """The first build (the session's shared one), then its copy: no-op, changes, failure, bad input."""
+    first = first_build(built_mini_project)
     assert first.returncode == 0, first.stdout + first.stderr
     assert ran(first) == ["alpha/arithmetic", "alpha/files", "beta/arithmetic", "beta/files"]
     assert "Runs: 4 done, 0 skipped (unchanged), 0 failed" in first.stdout
+    first_html = Path(built_mini_project["root"]) / "_build" / "html"
+    assert str(first_html / "index.html") in first.stdout.replace("\n", "")
+    root = built_mini_copy
     html = root / "_build" / "html"
-    assert str(html / "index.html") in first.stdout.replace("\n", "")
     page = (html / "book" / "generated" / "alpha" / "01-files.html").read_text(encoding="utf-8")
     assert "Alpha" in page and "Reconstructed response-level data" in page and "Provenance of this chapter" in page
     assert "study_id = " not in page  # parameter cells are hidden
@@ -124,17 +132,18 @@ def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
     assert "alpha" in result.stdout and "files, arithmetic" in result.stdout.replace("\n", " ")
 
 
-def test_published_notebook_records_its_inputs(mini_project: Path) -> None:
-    assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
-    nb = nbformat.read(mini_project / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
+def test_published_notebook_records_its_inputs(built_mini_project: dict) -> None:
+    assert built_mini_project["returncode"] == 0
+    nb = nbformat.read(Path(built_mini_project["root"]) / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
     record = nb.metadata.cityconv["record"]
     assert nb.metadata.cityconv["study_id"] == "alpha" and "params/alpha.yml" in record["reads"]
 
 
-def test_a_ward_with_invalid_data_fails_alone(mini_project: Path) -> None:
+def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mini_copy: Path) -> None:
     """Personal information in alpha's free text: alpha's chapters are not run (its published ones
     stay), beta still builds, and the command reports alpha's problem and exits 2."""
-    assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
+    assert built_mini_project["returncode"] == 0  # alpha's chapters were published by the first build
+    mini_project = built_mini_copy
     published = mini_project / "book" / "generated" / "alpha" / "01-files.ipynb"
     before = published.read_bytes()
     quotes = mini_project / "data" / "alpha" / "quotes.csv"

@@ -189,31 +189,9 @@ def _tmp_project(root: Path, study_id: str, code: str, name: str, boundary_set: 
     return root
 
 
-@pytest.mark.parametrize(
-    "study_id, code, name, boundary_set, n_figures",
-    [
-        ("clubmoor", CLUBMOOR, "Clubmoor", "2004-2023", 7),  # map, age, ethnicity, tenure, deprivation, neighbourhoods, ranks
-        ("clubmoor-east", CLUBMOOR_EAST, "Clubmoor East", "2023-", 7),
-        ("waterfront-north", WATERFRONT_NORTH, "Waterfront North", "2023-", 5),  # no neighbourhood of its own
-    ],
-)
-@pytest.mark.slow  # runs a real chapter template
-def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
-    """Plan and execute the real template with the runner (papermill), as `cityconv run` does."""
-    from cityconv.core.paths import Project
-    from cityconv.pipeline.execute import execute_task
-    from cityconv.pipeline.runner import build_plan
-
-    root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
-    monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards
-    plan = build_plan(Project(root), [study_id])
-    # The chapter reads only data/context/; the ward's own engagement files (checked by
-    # cityconv.data.wardfiles, required for real wards) are deliberately absent from this project.
-    assert [p for p in plan.problems if not p.file.startswith(f"data/{study_id}/")] == []
-    (task,) = plan.tasks
-    result = execute_task(task)
-    assert result.status == "done", result.report_line()
-    nb = nbformat.read(task.output_path, as_version=4)
+def _assert_profile_chapter(nb, root: Path, study_id: str, code: str, name: str, n_figures: int) -> None:
+    """An executed profile chapter: its figures (alt text naming the ward, one output each), the ward in
+    bold and its population as the context tables give it."""
     figures = [c for c in nb.cells if "mystnb" in c.metadata]
     assert len(figures) == n_figures
     for cell in figures:
@@ -228,6 +206,43 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, cod
     assert present.fmt_int(population["population_2021"].iloc[0]) in markdown
     if code == WATERFRONT_NORTH:
         assert "no map of its neighbourhoods" in markdown
+
+
+@pytest.mark.parametrize(
+    "study_id, code, name, boundary_set, n_figures",
+    [
+        # Clubmoor's chapter is read from the session's real book (test_template_ran_for_clubmoor_in_the_real_book)
+        ("clubmoor-east", CLUBMOOR_EAST, "Clubmoor East", "2023-", 7),
+        ("waterfront-north", WATERFRONT_NORTH, "Waterfront North", "2023-", 5),  # no neighbourhood of its own
+    ],
+)
+@pytest.mark.slow  # runs a real chapter template
+def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
+    """Plan and execute the real template with the runner (papermill), as `cityconv run` does, for wards
+    the real book has no params file for (their atlas pages are another shape)."""
+    from cityconv.core.paths import Project
+    from cityconv.pipeline.execute import execute_task
+    from cityconv.pipeline.runner import build_plan
+
+    root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
+    monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards
+    plan = build_plan(Project(root), [study_id])
+    # The chapter reads only data/context/; the ward's own engagement files (checked by
+    # cityconv.data.wardfiles, required for real wards) are deliberately absent from this project.
+    assert [p for p in plan.problems if not p.file.startswith(f"data/{study_id}/")] == []
+    (task,) = plan.tasks
+    result = execute_task(task)
+    assert result.status == "done", result.report_line()
+    _assert_profile_chapter(nbformat.read(task.output_path, as_version=4), root, study_id, code, name, n_figures)
+
+
+def test_template_ran_for_clubmoor_in_the_real_book(real_book):
+    """Clubmoor's profile as the session's real-book build ran it: map, age, ethnicity, tenure,
+    deprivation, neighbourhoods, ranks."""
+    from real_book import executed_chapter
+
+    nb = executed_chapter(real_book, "clubmoor", TEMPLATE.name)
+    _assert_profile_chapter(nb, real_book, "clubmoor", CLUBMOOR, "Clubmoor", 7)
 
 
 def test_the_chapter_opens_with_a_summary_from_the_named_facts():
