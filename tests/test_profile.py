@@ -124,22 +124,31 @@ def test_2023_ward_notes_split_neighbourhoods():
     assert "[x]" in profile.population_table(p).frame[p.ward_name].iloc[0]  # no 2011 figure
 
 
-@pytest.mark.parametrize("boundary_set", ctx.BOUNDARY_SETS)
-def test_every_ward_gets_prose_and_tables_without_nan(boundary_set):
+def _every_ward():
+    """Every ward of both boundary sets, one test each (so xdist spreads them); the fast tier keeps the
+    declared atlas sample (tests/atlas_sample.py) and the studied wards, `make test` runs them all."""
+    from atlas_sample import ATLAS_SAMPLE
+
     index = ctx.ward_index(CONTEXT)
-    for code in index.loc[index["boundary_set"] == boundary_set, "code"]:
-        p = make(code, boundary_set)
-        texts = [f(p) for f in (profile.intro_text, profile.population_text, profile.age_text, profile.ethnicity_text,
-                                profile.tenure_text, profile.deprivation_text)]
-        tables = [t(p) for t in (profile.population_table, profile.age_table, profile.ethnicity_table,
-                                 profile.tenure_table, profile.deprivation_table, profile.lsoa_table)]
-        for text in texts:
-            assert text and "nan" not in text.lower().split() and "<NA>" not in text, (code, text)
-        for table in tables:
-            if table is not None:
-                bundle = table.bundle()
-                assert "nan" not in bundle["text/markdown"].lower().split("|"), code
-        assert (tables[1] is None) == (not p.has_census)
+    for code, boundary_set in zip(index["code"], index["boundary_set"]):
+        sampled = code.lower() in ATLAS_SAMPLE or code in (CLUBMOOR, CLUBMOOR_EAST, WATERFRONT_NORTH)
+        yield pytest.param(code, boundary_set, id=f"{boundary_set}-{code}", marks=() if sampled else pytest.mark.slow)
+
+
+@pytest.mark.parametrize("code, boundary_set", _every_ward())
+def test_every_ward_gets_prose_and_tables_without_nan(code, boundary_set):
+    p = make(code, boundary_set)
+    texts = [f(p) for f in (profile.intro_text, profile.population_text, profile.age_text, profile.ethnicity_text,
+                            profile.tenure_text, profile.deprivation_text)]
+    tables = [t(p) for t in (profile.population_table, profile.age_table, profile.ethnicity_table,
+                             profile.tenure_table, profile.deprivation_table, profile.lsoa_table)]
+    for text in texts:
+        assert text and "nan" not in text.lower().split() and "<NA>" not in text, (code, text)
+    for table in tables:
+        if table is not None:
+            bundle = table.bundle()
+            assert "nan" not in bundle["text/markdown"].lower().split("|"), code
+    assert (tables[1] is None) == (not p.has_census)
 
 
 @pytest.mark.parametrize("code", [CLUBMOOR, CLUBMOOR_EAST, "E05000889"])
