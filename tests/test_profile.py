@@ -135,7 +135,7 @@ def _every_ward():
         yield pytest.param(code, boundary_set, id=f"{boundary_set}-{code}", marks=() if sampled else pytest.mark.slow)
 
 
-@pytest.mark.parametrize("code, boundary_set", _every_ward())
+@pytest.mark.parametrize("code, boundary_set", list(_every_ward()))
 def test_every_ward_gets_prose_and_tables_without_nan(code, boundary_set):
     p = make(code, boundary_set)
     texts = [f(p) for f in (profile.intro_text, profile.population_text, profile.age_text, profile.ethnicity_text,
