@@ -127,7 +127,7 @@ def test_template_missing_a_declared_parameter_fails_validation(mini_project: Pa
 
 
 def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
-    result = cityconv(mini_project, "list")
+    result = cityconv_in_process(mini_project, "list")
     assert result.returncode == 0
     assert "alpha" in result.stdout and "files, arithmetic" in result.stdout.replace("\n", " ")
 
@@ -158,7 +158,7 @@ def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mi
     assert "the chapters of alpha were not run" in result.stderr
     assert published.read_bytes() == before
     assert (mini_project / "_build" / "html" / "book" / "generated" / "beta" / "01-files.html").exists()
-    assert cityconv(mini_project, "validate").returncode == 2  # validate still reports it
+    assert cityconv_in_process(mini_project, "validate").returncode == 2  # validate still reports it
 
 
 def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_project: Path) -> None:
@@ -167,7 +167,7 @@ def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_proje
     The fixture's templates all use records, so the new ward runs nothing here; the profile page a
     not-started ward does get is checked with the real template in tests/test_atlas.py.
     """
-    scaffold = cityconv(mini_project, "new-ward", "Clubmoor East")
+    scaffold = cityconv_in_process(mini_project, "new-ward", "Clubmoor East")
     assert scaffold.returncode == 0, scaffold.stderr
     result = cityconv(mini_project, "build", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -175,7 +175,7 @@ def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_proje
     assert "no data rows" not in result.stdout + result.stderr
     assert not any(label.startswith("clubmoor-east/") for label in ran(result))
     assert sorted(ran(result)) == ["alpha/arithmetic", "alpha/files", "beta/arithmetic", "beta/files"]
-    validate = cityconv(mini_project, "validate", "clubmoor-east")
+    validate = cityconv_in_process(mini_project, "validate", "clubmoor-east")
     assert validate.returncode == 2 and "no data rows" in validate.stderr  # as the tutorial shows
 
 
@@ -194,7 +194,7 @@ def test_a_rule_citing_unknown_evidence_stops_every_run(mini_project: Path) -> N
     first_case = re.search(r"cases:\s*\n\s*- (\S+)|cases: \[([^\],]+)", text)
     case_id = first_case.group(1) or first_case.group(2)
     rules.write_text(text.replace(case_id, "no-such-case", 1), encoding="utf-8")
-    result = cityconv(mini_project, "run")
+    result = cityconv_in_process(mini_project, "run")
     assert result.returncode == 2
     assert "no-such-case" in result.stderr and "data/recommendations/rules.yml" in result.stderr
     assert not (mini_project / "book" / "generated").exists()
