@@ -15,7 +15,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cityconv.core.paths import Project  # noqa: E402
 from nbtools import REPO, build_published_mini_project, make_mini_project  # noqa: E402
 from real_book import (  # noqa: E402
     built_book,
@@ -38,19 +37,26 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def repository_generated_files_are_never_read(tmp_path_factory):
-    """Tests see the repository as a fresh clone: `book/generated` of the working tree (a developer's
-    chapters from an earlier build, possibly stale) is replaced by a folder of this session that starts
-    missing, so a test passes or fails the same in /work/main and in a clean clone (issue 21). Chapters
-    a test needs come from the session's real book (`real_book`) or a project of its own."""
+    """Tests see the repository's chapters as a fresh clone does: what a chapter reads from
+    `book/generated` (a ward's findings.json, through `findings.artifact_path`, the chapters' only read
+    of generated files) comes from a folder of this session that starts empty, never from the working
+    tree (a developer's findings from an earlier build, possibly stale, made tests fail in /work/main
+    and pass in a clean clone: issue 21). `Project.generated_dir` itself is left alone: the pipeline
+    places its outputs under the project root. Chapters a test needs come from the session's real book
+    (`real_book`) or a project of its own."""
+    from cityconv.chapters import findings
+
     stand_in = tmp_path_factory.mktemp("repository-generated") / "generated"
     repository = REPO.resolve()
-    working_tree = Project.generated_dir.fget
+    working_tree = findings.artifact_path
 
-    def generated_dir(project: Project) -> Path:
-        return stand_in if Path(project.root).resolve() == repository else working_tree(project)
+    def artifact_path(ch) -> Path:
+        if Path(ch.project.root).resolve() == repository:
+            return stand_in / ch.params.id / findings.ARTIFACT_NAME
+        return working_tree(ch)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Project, "generated_dir", property(generated_dir, doc=Project.generated_dir.__doc__))
+        patch.setattr(findings, "artifact_path", artifact_path)
         yield stand_in
 
 
