@@ -7,6 +7,7 @@ forgot to say so, so the fast tier never builds the real book.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,8 +15,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from nbtools import REPO, make_mini_project  # noqa: E402
-from real_book import built_book, built_pdfs, finish_background_build, start_building_in_background  # noqa: E402
+from nbtools import REPO, build_published_mini_project, make_mini_project  # noqa: E402
+from real_book import (  # noqa: E402
+    built_book,
+    built_once,
+    built_pdfs,
+    finish_background_build,
+    start_building_in_background,
+)
 
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
 
@@ -28,9 +35,50 @@ def repo_root() -> Path:
     return REPO
 
 
+@pytest.fixture(scope="session", autouse=True)
+def repository_generated_files_are_never_read(tmp_path_factory):
+    """Tests see the repository's chapters as a fresh clone does: what a chapter reads from
+    `book/generated` (a ward's findings.json, through `findings.artifact_path`, the chapters' only read
+    of generated files) comes from a folder of this session that starts empty, never from the working
+    tree (a developer's findings from an earlier build, possibly stale, made tests fail in /work/main
+    and pass in a clean clone: issue 21). `Project.generated_dir` itself is left alone: the pipeline
+    places its outputs under the project root. Chapters a test needs come from the session's real book
+    (`real_book`) or a project of its own."""
+    from cityconv.chapters import findings
+
+    stand_in = tmp_path_factory.mktemp("repository-generated") / "generated"
+    repository = REPO.resolve()
+    working_tree = findings.artifact_path
+
+    def artifact_path(ch) -> Path:
+        if Path(ch.project.root).resolve() == repository:
+            return stand_in / ch.params.id / findings.ARTIFACT_NAME
+        return working_tree(ch)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(findings, "artifact_path", artifact_path)
+        yield stand_in
+
+
 @pytest.fixture
 def mini_project(tmp_path: Path) -> Path:
     return make_mini_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built_mini_project(tmp_path_factory) -> dict:
+    """The fixture project as published (Git, CITATION.cff, source offer), built once per session and
+    shared by xdist workers: {"root", "commit", "returncode", "stdout", "stderr"} of its first build.
+    Read it; a test that changes the project copies it first (`built_mini_copy`)."""
+    return built_once(tmp_path_factory, "mini-book", lambda folder: build_published_mini_project(folder / "project"))
+
+
+@pytest.fixture
+def built_mini_copy(built_mini_project: dict, tmp_path: Path) -> Path:
+    """A copy of the built fixture project (chapters, manifest, HTML, Git history) for a test to change."""
+    copy = tmp_path / "project"
+    shutil.copytree(built_mini_project["root"], copy, symlinks=True)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ A plain module rather than conftest.py: tests/ and tests/browser/ each have a co
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -93,6 +95,35 @@ def make_mini_project(root: Path) -> Path:
         code=["total = sum(range(10))\ntotal"],
     )
     return root
+
+
+#: How book/index.md includes the offer of the edition's source archive.
+SOURCE_OFFER = ":::{include} generated/source/offer.md\n:::\n"
+
+
+def git_commit_all(root: Path) -> str:
+    """Make `root` a Git repository holding every file in it, committed; returns the commit."""
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "fixture"]):
+        subprocess.run([*git, *step], cwd=root, capture_output=True, text=True, check=True)
+    return subprocess.run([*git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def build_published_mini_project(root: Path) -> dict:
+    """The two-ward fixture project as an edition is published (in Git, with CITATION.cff and the
+    source offer on its landing page), built once with `cityconv build --jobs 2`: the build several
+    end-to-end tests start from (tests/conftest.py `built_mini_project`). Returns the command's outcome."""
+    root.mkdir(parents=True)
+    make_mini_project(root)
+    index = root / "book" / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n" + SOURCE_OFFER, encoding="utf-8")
+    shutil.copy(REPO / "CITATION.cff", root / "CITATION.cff")  # each chapter then offers its citation
+    commit = git_commit_all(root)
+    done = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--jobs", "2", "--root", str(root)],
+                          capture_output=True, text=True, timeout=900)
+    return {"root": str(root), "commit": commit, "returncode": done.returncode, "stdout": done.stdout,
+            "stderr": done.stderr}
 
 
 def clubmoor_project(root: Path) -> Path:

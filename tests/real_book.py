@@ -29,6 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
 from filelock import FileLock
 
@@ -93,6 +94,14 @@ def _once(folder: Path, name: str, make) -> dict:
     if "error" in recorded:
         pytest.fail(recorded["error"], pytrace=False)
     return recorded["ok"]
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> dict:
+    """`make(folder)`'s JSON-able outcome, built in its own folder of the session's shared temporary
+    folder by the first process to ask, and read by every other (the same file lock as the real book)."""
+    folder = session_folder(tmp_path_factory) / name
+    folder.mkdir(exist_ok=True)
+    return _once(folder, name, lambda: make(folder))
 
 
 class BuildFailed(Exception):
@@ -161,6 +170,12 @@ def start_building_in_background(tmp_path_factory: pytest.TempPathFactory) -> th
     )
     thread.start()
     return thread
+
+
+def executed_chapter(root: Path, study_id: str, template: str) -> nbformat.NotebookNode:
+    """The chapter the session's build published for `study_id` from `template` (a notebook's file name):
+    what a unit test reads instead of running the real template again (one run per template and ward)."""
+    return nbformat.read(root / "book" / "generated" / study_id / template, as_version=4)
 
 
 def writing(tmp_path_factory: pytest.TempPathFactory) -> FileLock:

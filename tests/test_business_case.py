@@ -218,26 +218,13 @@ def test_template_is_thin_and_stripped():
                 assert word not in cell.source
 
 
-@pytest.mark.slow  # runs a real chapter template
-def test_template_runs_through_the_pipeline(tmp_path, monkeypatch):
-    """Plan and execute the study template with the runner (papermill), as `cityconv run` does."""
-    from cityconv.core.paths import Project
-    from cityconv.pipeline.execute import execute_task
-    from cityconv.pipeline.runner import build_plan
-    from nbtools import make_mini_project
+def test_template_ran_through_the_pipeline_in_the_real_book(real_book: Path) -> None:
+    """The study template as `cityconv run` executed it in the session's real-book build (the runner,
+    its recording, the evidence tables): no error, the published figures, each figure with alt text."""
+    from real_book import executed_chapter
 
-    root = make_mini_project(tmp_path)
-    shutil.copytree(REPO / "data" / "evidence", root / "data" / "evidence")
-    shutil.copy(REPO / "params" / "good-conversations.yml", root / "params")
-    shutil.copy(TEMPLATE, root / "notebooks" / TEMPLATE.name)
-    monkeypatch.setenv("CITYCONV_ROOT", str(root))
-    plan = build_plan(Project(root), ["good-conversations"])
-    assert plan.problems == []
-    (task,) = plan.tasks
-    result = execute_task(task)
-    assert result.status == "done", result.report_line()
-    assert any(k.startswith("data/evidence/") for k in result.record["reads"])  # the cache sees the evidence tables
-    nb = nbformat.read(task.output_path, as_version=4)
+    nb = executed_chapter(real_book, "good-conversations", TEMPLATE.name)
+    assert any(k.startswith("data/evidence/") for k in nb.metadata.cityconv["record"]["reads"])  # the cache sees the evidence tables
     text = "\n".join(str(o.get("data", {}).get(m, "")) + str(o.get("text", ""))
                      for c in nb.cells for o in c.get("outputs", []) for m in ("text/markdown", "text/html"))
     assert "Traceback" not in text and not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -295,21 +294,16 @@ def test_teaching_params_hand_every_declared_parameter(repo_root):
         assert not check_parameters(params, template, handed)
 
 
-@pytest.mark.slow  # runs a real chapter template
 @pytest.mark.parametrize("template_id", list(NOTEBOOKS))
-def test_notebook_run_as_the_pipeline_runs_it_shows_the_page_explorer(template_id, tmp_path, monkeypatch):
-    """`interactive: auto` under papermill: the in-page explorer (HTML, with the PNG for print), no widget."""
-    import papermill
+def test_notebook_run_as_the_pipeline_runs_it_shows_the_page_explorer(template_id, real_book):
+    """`interactive: auto` under the pipeline: the in-page explorer (HTML, with the PNG for print), no widget.
+    Read from the session's real-book build, which ran the teaching study with these parameters."""
+    from real_book import executed_chapter
 
-    monkeypatch.setenv("CITYCONV_ROOT", str(REPO))
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    out = tmp_path / f"{template_id}.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS[template_id]), str(out),
-        parameters={"study_id": "teaching", "ward_id": "clubmoor", "interactive": "auto"},
-        cwd=str(REPO), kernel_name="python3", progress_bar=False,
-    )
-    nb = nbformat.read(out, as_version=4)
+    nb = executed_chapter(real_book, "teaching", NOTEBOOKS[template_id].name)
+    (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    for handed in ('study_id = "teaching"', 'ward_id = "clubmoor"', 'interactive = "auto"'):
+        assert handed in injected.source.splitlines()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)
     explorers = [o for o in outputs if "data-cityconv-explorer" in o.get("data", {}).get("text/html", "")]

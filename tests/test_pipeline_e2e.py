@@ -40,14 +40,22 @@ def ran(result: subprocess.CompletedProcess) -> list[str]:
     return sorted(re.findall(r"\] ran\s+(\S+)", result.stdout))
 
 
-def test_build_cache_failure_and_validation(mini_project: Path) -> None:
-    root = mini_project
-    first = cityconv(root, "build", "--jobs", "2")
+def first_build(built_mini_project: dict) -> subprocess.CompletedProcess:
+    """The session's first build of the fixture project (`cityconv build --jobs 2`, tests/conftest.py)."""
+    outcome = built_mini_project
+    return subprocess.CompletedProcess(["cityconv", "build"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
+
+
+def test_build_cache_failure_and_validation(built_mini_project: dict, built_mini_copy: Path) -> None:
+    """The first build (the session's shared one), then its copy: no-op, changes, failure, bad input."""
+    first = first_build(built_mini_project)
     assert first.returncode == 0, first.stdout + first.stderr
     assert ran(first) == ["alpha/arithmetic", "alpha/files", "beta/arithmetic", "beta/files"]
     assert "Runs: 4 done, 0 skipped (unchanged), 0 failed" in first.stdout
+    first_html = Path(built_mini_project["root"]) / "_build" / "html"
+    assert str(first_html / "index.html") in first.stdout.replace("\n", "")
+    root = built_mini_copy
     html = root / "_build" / "html"
-    assert str(html / "index.html") in first.stdout.replace("\n", "")
     page = (html / "book" / "generated" / "alpha" / "01-files.html").read_text(encoding="utf-8")
     assert "Alpha" in page and "Reconstructed response-level data" in page and "Provenance of this chapter" in page
     assert "study_id = " not in page  # parameter cells are hidden
@@ -119,22 +127,23 @@ def test_template_missing_a_declared_parameter_fails_validation(mini_project: Pa
 
 
 def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
-    result = cityconv(mini_project, "list")
+    result = cityconv_in_process(mini_project, "list")
     assert result.returncode == 0
     assert "alpha" in result.stdout and "files, arithmetic" in result.stdout.replace("\n", " ")
 
 
-def test_published_notebook_records_its_inputs(mini_project: Path) -> None:
-    assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
-    nb = nbformat.read(mini_project / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
+def test_published_notebook_records_its_inputs(built_mini_project: dict) -> None:
+    assert built_mini_project["returncode"] == 0
+    nb = nbformat.read(Path(built_mini_project["root"]) / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
     record = nb.metadata.cityconv["record"]
     assert nb.metadata.cityconv["study_id"] == "alpha" and "params/alpha.yml" in record["reads"]
 
 
-def test_a_ward_with_invalid_data_fails_alone(mini_project: Path) -> None:
+def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mini_copy: Path) -> None:
     """Personal information in alpha's free text: alpha's chapters are not run (its published ones
     stay), beta still builds, and the command reports alpha's problem and exits 2."""
-    assert cityconv(mini_project, "run", "alpha", "--jobs", "1").returncode == 0
+    assert built_mini_project["returncode"] == 0  # alpha's chapters were published by the first build
+    mini_project = built_mini_copy
     published = mini_project / "book" / "generated" / "alpha" / "01-files.ipynb"
     before = published.read_bytes()
     quotes = mini_project / "data" / "alpha" / "quotes.csv"
@@ -149,7 +158,7 @@ def test_a_ward_with_invalid_data_fails_alone(mini_project: Path) -> None:
     assert "the chapters of alpha were not run" in result.stderr
     assert published.read_bytes() == before
     assert (mini_project / "_build" / "html" / "book" / "generated" / "beta" / "01-files.html").exists()
-    assert cityconv(mini_project, "validate").returncode == 2  # validate still reports it
+    assert cityconv_in_process(mini_project, "validate").returncode == 2  # validate still reports it
 
 
 def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_project: Path) -> None:
@@ -158,7 +167,7 @@ def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_proje
     The fixture's templates all use records, so the new ward runs nothing here; the profile page a
     not-started ward does get is checked with the real template in tests/test_atlas.py.
     """
-    scaffold = cityconv(mini_project, "new-ward", "Clubmoor East")
+    scaffold = cityconv_in_process(mini_project, "new-ward", "Clubmoor East")
     assert scaffold.returncode == 0, scaffold.stderr
     result = cityconv(mini_project, "build", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -166,7 +175,7 @@ def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_proje
     assert "no data rows" not in result.stdout + result.stderr
     assert not any(label.startswith("clubmoor-east/") for label in ran(result))
     assert sorted(ran(result)) == ["alpha/arithmetic", "alpha/files", "beta/arithmetic", "beta/files"]
-    validate = cityconv(mini_project, "validate", "clubmoor-east")
+    validate = cityconv_in_process(mini_project, "validate", "clubmoor-east")
     assert validate.returncode == 2 and "no data rows" in validate.stderr  # as the tutorial shows
 
 
@@ -185,7 +194,7 @@ def test_a_rule_citing_unknown_evidence_stops_every_run(mini_project: Path) -> N
     first_case = re.search(r"cases:\s*\n\s*- (\S+)|cases: \[([^\],]+)", text)
     case_id = first_case.group(1) or first_case.group(2)
     rules.write_text(text.replace(case_id, "no-such-case", 1), encoding="utf-8")
-    result = cityconv(mini_project, "run")
+    result = cityconv_in_process(mini_project, "run")
     assert result.returncode == 2
     assert "no-such-case" in result.stderr and "data/recommendations/rules.yml" in result.stderr
     assert not (mini_project / "book" / "generated").exists()

@@ -10,7 +10,6 @@ import hashlib
 import html
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -20,9 +19,7 @@ from cityconv.core.paths import Project
 from cityconv.pipeline import source_archive
 from cityconv.pipeline.artifacts import book_artifacts
 
-REPO = Path(__file__).resolve().parents[1]
 CITYCONV = str(Path(sys.executable).with_name("cityconv"))
-OFFER = ":::{include} generated/source/offer.md\n:::\n"  # as book/index.md includes it
 
 
 def git(root: Path, *args: str) -> str:
@@ -105,14 +102,11 @@ def chapters(root: Path) -> list[str]:
     return sorted(p.relative_to(html).as_posix() for p in html.glob("*/*.html"))
 
 
-def test_unpacked_archive_builds_the_same_chapters(mini_project: Path, tmp_path_factory) -> None:
-    index = mini_project / "book" / "index.md"
-    index.write_text(index.read_text(encoding="utf-8") + "\n" + OFFER, encoding="utf-8")
-    shutil.copy(REPO / "CITATION.cff", mini_project / "CITATION.cff")  # each chapter then offers its citation
-    commit = commit_all(mini_project)
-
-    first = subprocess.run([CITYCONV, "build", "--root", str(mini_project)], capture_output=True, text=True, timeout=900)
-    assert first.returncode == 0, first.stdout + first.stderr
+def test_unpacked_archive_builds_the_same_chapters(built_mini_project: dict, tmp_path_factory) -> None:
+    """The session's published fixture project (in Git, with CITATION.cff and the offer on its landing
+    page: tests/nbtools.py `build_published_mini_project`), then its archive unpacked and built."""
+    mini_project, commit = Path(built_mini_project["root"]), built_mini_project["commit"]
+    assert built_mini_project["returncode"] == 0, built_mini_project["stdout"] + built_mini_project["stderr"]
     out = mini_project / source_archive.OUTPUT
     digest = hashlib.sha256((out / source_archive.ARCHIVE_NAME).read_bytes()).hexdigest()
     page = (mini_project / "_build" / "html" / "book" / "index.html").read_text(encoding="utf-8")

@@ -58,9 +58,8 @@ from cityconv.chapters.survey import (
     Survey,
     wording,
 )
-from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.core.escaping import myst_escape
-from cityconv.data import context as ctx
+from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
