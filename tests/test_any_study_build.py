@@ -127,8 +127,6 @@ def test_every_chapter_runs_for_a_study_of_its_own_beside_a_ward_not_started(pro
 
 
 @pytest.mark.slow  # renders the small book
-@pytest.mark.xfail(reason="the survey page of a ward's own questions repeats its targets ('Duplicate explicit target "
-                          "name'), issue 22 item 5, owned by the survey chapter (h-questions)", strict=False)
 def test_the_book_builds_beside_a_ward_not_started(project):
     result = cityconv(project, "build", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
