@@ -157,6 +157,38 @@ def test_toc_orders_wards_then_synthetic_wards_then_studies(mini_project: Path) 
     assert captions == ["Alpha", "Beta (synthetic demonstration)", "A study"]
 
 
+def test_sidebar_leads_with_findings_then_field_kit_then_teaching(mini_project: Path) -> None:
+    """Issue 23: a study marked `sidebar: teaching` is listed after the teaching pages and the wards'
+    field kits beside the field kit part; without those blocks both stay in the first one."""
+    from cityconv.pipeline.book import TOC_FIELD_KITS, TOC_TEACHING
+
+    project = Project(mini_project)
+    (project.params_dir / "explorers.yml").write_text(
+        'id: explorers\nkind: study\ntitle: "Explorers"\nsidebar: teaching\nchapters: [files]\n', encoding="utf-8")
+    nb = nbformat.read(project.notebooks_dir / "01-files.ipynb", as_version=4)
+    nb.metadata["cityconv"]["applies_to"] = ["ward", "study"]
+    nbformat.write(nb, project.notebooks_dir / "01-files.ipynb")
+    for study in ("alpha", "explorers"):
+        out = project.generated_dir / study / "01-files.ipynb"
+        out.parent.mkdir(parents=True)
+        nbformat.write(executed(), out)
+    hand_written = project.toc_file.read_text(encoding="utf-8")
+    write_toc(project)
+    single_block = project.built_toc_file.read_text(encoding="utf-8")
+    assert single_block.index('caption: "Alpha"') < single_block.index('caption: "Explorers"') < single_block.index(TOC_END)
+
+    project.toc_file.write_text(hand_written + "- caption: Field kit\n  chapters:\n  - file: book/references\n"
+                                + "\n".join(TOC_FIELD_KITS) + "\n- caption: Teaching\n  chapters:\n"
+                                + "  - file: book/about-the-data\n" + "\n".join(TOC_TEACHING) + "\n", encoding="utf-8")
+    write_toc(project)
+    built = project.built_toc_file.read_text(encoding="utf-8")
+    order = [built.index(text) for text in ('caption: "Alpha"', TOC_END, "caption: Field kit", "caption: Teaching",
+                                             TOC_TEACHING[0], 'caption: "Explorers"', TOC_TEACHING[1])]
+    assert order == sorted(order)
+    assert built.count('caption: "Explorers"') == 1
+    assert project.toc_file.read_text(encoding="utf-8").count("Explorers") == 0  # the committed file is only read
+
+
 def test_an_in_process_run_leaves_the_environment_as_it_found_it(mini_project: Path, monkeypatch) -> None:
     import os
 

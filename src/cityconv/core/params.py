@@ -86,6 +86,10 @@ class StudyParams(_Strict):
         default=None, description="were the findings reported back to participants? (None: unknown)"
     )
     disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
+    sidebar: Literal["findings", "teaching"] = Field(
+        default="findings",
+        description="where the study's part sits in the book's sidebar: with the findings, or after the teaching pages",
+    )
     chapters: list[Identifier] | None = Field(
         default=None, description="chapter templates to run; default: every template for this kind"
     )
