@@ -277,15 +277,16 @@ def write_toc(project: Project) -> bool:
     main = _marker_block(lines, TOC_BEGIN, TOC_END)
     if main is None:
         raise ValueError(f"{path.name}: the generated-chapters markers are missing; expected lines\n{TOC_BEGIN}\n{TOC_END}")
-    blocks = {"findings": main, "field kits": _marker_block(lines, *TOC_FIELD_KITS),
-              "teaching": _marker_block(lines, *TOC_TEACHING)}
     parts = {"findings": generated_toc_entries(project, "findings") + atlas_toc_parts(project),
              "field kits": field_kit_toc_parts(project),  # each ward's field kit (the plan's book stage writes them)
              "teaching": generated_toc_entries(project, "teaching")}
-    for section in ("field kits", "teaching"):
-        if blocks[section] is None:
+    blocks = {"findings": main}
+    for section, markers in (("field kits", TOC_FIELD_KITS), ("teaching", TOC_TEACHING)):
+        block = _marker_block(lines, *markers)
+        if block is None:
             parts["findings"] += parts.pop(section)
-            del blocks[section]
+        else:
+            blocks[section] = block
     new_lines = list(lines)
     for section, (begin, end) in sorted(blocks.items(), key=lambda item: -item[1][0]):  # last block first
         new_lines[begin + 1:end] = _render_parts(parts[section])
