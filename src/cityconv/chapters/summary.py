@@ -144,7 +144,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             code = codes[0]
             answer = common.survey_code_labels(question, ch.data).get(code, code).split(" (e.g.")[0]
             label = label.format(answer=lower_first(answer))
-        share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
+        share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules,
+                                          withheld=survey.answer_withheld(sv, question, code))
         if share is None or share.value is None:
             continue
         low, high = stats.wilson_interval(round(share.value * sv.n), sv.n)

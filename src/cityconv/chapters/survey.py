@@ -49,9 +49,10 @@ from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import (
     SUPPRESSED,
+    Disclosed,
     DisclosureRules,
     ProtectedTable,
-    protect_counts,
+    protect_answers,
     protect_percentages,
     suppress_linked,
 )
@@ -61,6 +62,7 @@ from cityconv.methods.stats import (
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.numbers import disclosed_count_phrase
 from cityconv.present.prose import lower_first, template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
@@ -326,10 +328,17 @@ class Frequencies:
     withheld: pd.Series  # category -> True when its count is [c]
     multi: bool
 
+    @property
+    def disclosed(self) -> Disclosed:
+        """What words may say about this table: its own suppression decision."""
+        return Disclosed(self.protected)
+
     def shown(self) -> pd.DataFrame:
-        """Answer rows whose numbers may be published, most frequent first (No answer excluded)."""
+        """Answer rows whose shares may be published (drawn, described), most frequent first (No answer
+        excluded): the count is not withheld and its share of all respondents may be stated."""
         rows = self.table[(self.table["category"] != NO_ANSWER)]
-        return rows[~rows["category"].map(self.withheld).fillna(False).astype(bool)]
+        keep = [self.disclosed.share(c, base=self.base) is not None for c in rows["category"]]
+        return rows[keep]
 
 
 def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Frequencies:
@@ -343,9 +352,19 @@ def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Fr
     ordered.index.name = question
     # A multi-response table has no total that its rows add up to (one person can give several
     # answers), so only primary suppression applies; a single-answer table adds up to all respondents.
-    protected = protect_counts(ordered, sv.rules, with_totals=not multi)
+    # Where everyone who answered gave one answer, zeros are withheld too (group attribute disclosure).
+    protected = protect_answers(ordered, sv.rules, with_totals=not multi, missing=(NO_ANSWER,))
     withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
     return Frequencies(question, sv.n, table, protected, withheld, multi)
+
+
+def answer_withheld(sv: Survey, question: str, code: str) -> bool:
+    """True when the survey chapter's table of `question` withholds `code`'s count (or has no such
+    table): any other page stating that answer's count or share must then say nothing either."""
+    if not _available(sv, question):
+        return True
+    fr = frequencies(sv, question)
+    return code not in fr.protected.mask.index or fr.disclosed.withheld(code)
 
 
 def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
@@ -426,15 +445,11 @@ def not_available_text(sv: Survey, question: str) -> str | None:
                                     "multi": asked and is_multi(sv, question)})
 
 
-def _answer_phrase(row, sv: Survey, with_interval: bool = True) -> str:
-    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "fewer than 5 of the 48 respondents"."""
-    n = int(row["count"])
-    if sv.rules.is_small(n):
-        return f"{count_text(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
-    text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
-    if with_interval:
-        text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
-    return text + ")"
+def _answer_phrase(fr: Frequencies, row, with_interval: bool = True) -> str:
+    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "[c] (withheld …)" wherever the
+    table beside it withholds the count (primary or secondary suppression)."""
+    interval = (row["ci_low"], row["ci_high"]) if with_interval else None
+    return disclosed_count_phrase(fr.disclosed, row["category"], base=fr.base, interval=interval)
 
 
 def share_publishable(n: int, base: int, rules: DisclosureRules) -> bool:
@@ -453,15 +468,19 @@ def multi_response_context(sv: Survey, question: str) -> dict:
     answers = fr.table[(fr.table["category"] != NO_ANSWER) & (fr.table["category"] != "other")]
     answers = answers[answers["count"] > 0]
     if answers.empty:
-        return {"top": []}
+        return {"top": [], "withheld_all": False}
+    answers = answers[[fr.disclosed.count(c) is not None for c in answers["category"]]]
+    if answers.empty:  # every answer given is withheld in the table: none is named
+        return {"top": [], "withheld_all": True, "suppressed": SUPPRESSED}
     ranking, second, third = "", "", ""
+    # Only answers the table shows are named or ranked (an interval gives its count back).
     if len(answers) >= 3:
         second_row, third_row = answers.iloc[1], answers.iloc[2]
         ranking = "overlap" if _overlap(second_row, third_row) else "clear"
         second, third = _short(second_row["label"]), _short(third_row["label"])
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    return {"what": what, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(r, sv)}
+    return {"what": what, "withheld_all": False, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(fr, r)}
                                   for _, r in answers.head(2).iterrows()],
             "ranking": ranking, "second": second, "third": third,
             "withheld": int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum()) > 0,
@@ -480,12 +499,18 @@ def single_answer_context(sv: Survey, column: str) -> dict:
     rows = fr.table[fr.table["category"] != NO_ANSWER]
     rows = rows[rows["count"] > 0]
     lead = rows.iloc[0]
+    if fr.disclosed.count(lead["category"]) is None:
+        # The table withholds even the leading answer (too few answers, or everyone gave one answer,
+        # `protect_answers`): naming it would name the few respondents' answer.
+        return {"question": wording(sv, column), "withheld_all": True, "suppressed": SUPPRESSED,
+                "same_answer": fr.disclosed.same_answer(missing=(NO_ANSWER,))}
     majority = ""
-    if not sv.rules.is_small(int(lead["count"])):
+    if fr.disclosed.share(lead["category"], base=fr.base) is not None:
         majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
-    return {"question": wording(sv, column), "lead": lead["label"].lower(), "lead_phrase": _answer_phrase(lead, sv),
+    return {"question": wording(sv, column), "withheld_all": False, "lead": lead["label"].lower(),
+            "lead_phrase": _answer_phrase(fr, lead),
             "majority": majority,
-            "others": [{"label": r["label"].lower(), "phrase": _answer_phrase(r, sv, with_interval=False)}
+            "others": [{"label": r["label"].lower(), "phrase": _answer_phrase(fr, r, with_interval=False)}
                        for _, r in rows.iloc[1:].iterrows()]}
 
 
@@ -746,7 +771,7 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
            f"{_short(top['label'])} at {fmt_pct(top['share'])} (interval {_pct_range(top['ci_low'], top['ci_high'])}); "
            f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
     if left_out:
-        alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
+        alt += f" {_not_drawn(sv)}"
     caption = "Share of all respondents naming each answer; respondents could give several."
     return Chart(fig, alt, caption, status=sv.status)
 
@@ -780,10 +805,15 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)
     alt = (f"{_count_word(len(panels))} horizontal bar chart{'s' if len(panels) > 1 else ''} of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
-           "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
-           "respondents are not shown.")
-    caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
-    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)), status=sv.status)
+           "intervals. " + "; ".join(alt_parts) + f". {_not_drawn(sv)}")
+    caption = f"Share of all respondents giving each answer (answers withheld in the table, {SUPPRESSED}, left out)."
+    return Chart(fig, alt, caption, status=sv.status)
+
+
+def _not_drawn(sv: Survey) -> str:
+    """What a chart's alt text says of the answers its table withholds (the table's own [c])."""
+    return (f"Answers withheld in the table ({SUPPRESSED}: fewer than {fmt_int(sv.rules.threshold)} respondents, "
+            "or withheld so that such a number cannot be worked out) are not drawn.")
 
 
 def _count_word(n: int) -> str:
