@@ -9,11 +9,12 @@ The crafted survey (25 respondents):
 - recommend: yes 16, no 7, not sure 2. "Not sure" is small, so the table shows [c]; with the total
   shown, 25 - 16 - 7 would give it back, so "no" (7) is withheld too. The words once said "7 of the
   25" beside that [c] (issue 22).
-- change in five years: same 12, better 8, worse 3, don't know 2: the two small ones are withheld.
+- change in five years: same 10, better 8, worse 4, don't know 3: the two small ones are withheld.
 - Covid-19 and community spirit: ONE respondent answered ("more"), 24 did not: naming the answer,
   or showing zeros beside it, names that one person's answer.
 - multi-answer questions with one small answer each (2, 1 and 2 respondents).
-Every count that may be shown is chosen to differ from every number that may not, so a match is a leak.
+Every count that may be shown is chosen to differ from every number that may not, and no sum of withheld
+counts is the threshold (5), which "fewer than 5" states; so a match is a leak.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ N = 25
 #: question -> answer code -> respondents (single-answer questions; blank = no answer).
 SINGLE = {
     "recommend": {"yes": 16, "no": 7, "not_sure": 2},
-    "change_5yr": {"same": 12, "better": 8, "worse": 3, "dont_know": 2},
+    "change_5yr": {"same": 10, "better": 8, "worse": 4, "dont_know": 3},
     "covid_community_spirit": {"more": 1},
 }
 #: question -> code -> respondents naming it (multi-answer questions).
@@ -77,7 +78,7 @@ def forbidden() -> dict[str, dict[str, int]]:
 
 def test_the_rule_gives_the_cells_the_docstring_names():
     assert forbidden()["recommend"] == {"no": 7, "not_sure": 2}
-    assert forbidden()["change_5yr"] == {"worse": 3, "dont_know": 2}
+    assert forbidden()["change_5yr"] == {"worse": 4, "dont_know": 3}
     assert forbidden()["covid_community_spirit"] == {"more": 1}
 
 
@@ -104,7 +105,7 @@ def test_the_fixture_keeps_shown_and_withheld_numbers_apart():
     """Otherwise a shown count could be taken for a leak, or hide one."""
     withheld = forbidden_numbers()
     shares = {round(100 * n / N) for n in withheld}
-    assert not (_shown_numbers() & withheld)
+    assert not (_shown_numbers() & withheld) and THRESHOLD not in withheld
     assert not ({round(100 * n / N) for n in _shown_numbers()} & shares)
 
 

@@ -802,6 +802,11 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
             lead = rows.iloc[0]
             alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label'].lower()}, "
                              f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
+        else:  # an empty panel says why, rather than showing a bare axis
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, f"Every answer withheld ({SUPPRESSED})", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=10)
+            alt_parts.append(f"{titles[column].rstrip('?')}: every answer withheld")
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)
     alt = (f"{_count_word(len(panels))} horizontal bar chart{'s' if len(panels) > 1 else ''} of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
