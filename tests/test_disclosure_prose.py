@@ -111,3 +111,48 @@ def test_a_two_way_table_needs_the_column_named():
         disclosed.count("digital")
     assert disclosed.count("post", "younger") is None
     assert disclosed.withheld("digital", "younger")  # 12 - 2 would give the small cell back
+
+
+# --------------------------------------------------------------------------- the survey chapter's words
+
+
+def _survey():
+    from cityconv.chapters import survey
+
+    responses = pd.DataFrame({
+        "response_id": [f"S{i:02d}" for i in range(25)],
+        "recommend": ["yes"] * 16 + ["no"] * 7 + ["not_sure"] * 2,
+        "covid_community_spirit": ["more"] + [None] * 24,  # one person answered
+    })
+    return survey, survey.Survey("Testward", responses, None)
+
+
+def test_survey_words_never_give_the_cell_withheld_to_protect_another():
+    survey, sv = _survey()
+    text = survey.single_answer_text(sv, "recommend")
+    assert "16 of the 25 respondents (64%" in text
+    assert "no and not sure: \\[c\\] (withheld to protect the people counted)" in text
+    assert not ({7, 2, 9, 28, 8, 36} & _numbers(text.split("Other answers")[1]))
+    chart = survey.single_answers_chart(sv, ["recommend"])
+    assert "28%" not in chart.alt and "most common answer yes, 64%" in chart.alt
+
+
+def test_survey_words_never_name_the_one_respondents_answer():
+    survey, sv = _survey()
+    text = survey.single_answer_text(sv, "covid_community_spirit")
+    assert "everyone who answered gave the same answer" in text
+    assert "more community spirit" not in text.lower()
+    table = survey.frequency_table_display(sv, "covid_community_spirit")
+    answers = table.frame.drop(index=["All respondents", "No answer"])  # 24 did not answer: that may be said
+    assert set(answers["Respondents"]) == {SUPPRESSED}  # the zeros beside the one answer too
+    chart = survey.single_answers_chart(sv, ["covid_community_spirit"])
+    assert "every answer withheld" in chart.alt and "more community spirit" not in chart.alt.lower()
+
+
+def test_other_pages_take_the_survey_tables_decision():
+    from cityconv.chapters import facts
+
+    survey, sv = _survey()
+    assert survey.answer_withheld(sv, "recommend", "no") and not survey.answer_withheld(sv, "recommend", "yes")
+    assert facts.answer_share(7, 25, withheld=True) is None
+    assert facts.answer_share(7, 25).text == "28%"  # what it would say without the table's decision

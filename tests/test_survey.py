@@ -113,7 +113,7 @@ def test_headline_sentences_follow_the_data(sv):
     assert "**yes**" in rec and "33 of the 48 respondents (69%" in rec
     covid = S.single_answer_text(sv, "covid_community_spirit")
     # the table's own decision, in the same words for every [c] (small or protecting another)
-    assert "less community spirit: \\[c\\] (withheld to protect the people counted)" in covid
+    assert "less community spirit and don't know: \\[c\\] (withheld to protect the people counted)" in covid
     assert prose_is_safe(covid)
 
 

@@ -62,7 +62,7 @@ from cityconv.methods.stats import (
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
-from cityconv.present.numbers import disclosed_count_phrase
+from cityconv.present.numbers import WITHHELD_PHRASE, disclosed_count_phrase
 from cityconv.present.prose import lower_first, template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
@@ -511,7 +511,11 @@ def single_answer_context(sv: Survey, column: str) -> dict:
             "lead_phrase": _answer_phrase(fr, lead),
             "majority": majority,
             "others": [{"label": r["label"].lower(), "phrase": _answer_phrase(fr, r, with_interval=False)}
-                       for _, r in rows.iloc[1:].iterrows()]}
+                       for _, r in rows.iloc[1:].iterrows() if not fr.disclosed.withheld(r["category"])],
+            # the withheld ones together, in the questionnaire's order: listing them by size would rank them
+            "withheld": join_words([label for c, label in sv.questionnaire.labels(column).items()
+                                    if c in set(rows["category"]) and fr.disclosed.withheld(c)]).lower(),
+            "withheld_phrase": WITHHELD_PHRASE}
 
 
 def single_answer_text(sv: Survey, column: str) -> str | None:
