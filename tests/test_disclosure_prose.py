@@ -156,3 +156,15 @@ def test_other_pages_take_the_survey_tables_decision():
     assert survey.answer_withheld(sv, "recommend", "no") and not survey.answer_withheld(sv, "recommend", "yes")
     assert facts.answer_share(7, 25, withheld=True) is None
     assert facts.answer_share(7, 25).text == "28%"  # what it would say without the table's decision
+
+
+def test_withheld_rows_are_not_ranked_by_size():
+    """Two [c] that must add up to 6 with "got worse" (2) above "don't know" (4) in questionnaire order,
+    never by size: sorted by size, the order itself would be a clue."""
+    from cityconv.chapters import survey
+
+    responses = pd.DataFrame({"response_id": [f"S{i:02d}" for i in range(25)],
+                              "change_5yr": ["same"] * 11 + ["better"] * 8 + ["dont_know"] * 4 + ["worse"] * 2})
+    sv = survey.Survey("Testward", responses, None)
+    rows = list(survey.frequency_table_display(sv, "change_5yr").frame.index)
+    assert rows[2:4] == ["Got worse", "Don't know"]

@@ -355,7 +355,19 @@ def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Fr
     # Where everyone who answered gave one answer, zeros are withheld too (group attribute disclosure).
     protected = protect_answers(ordered, sv.rules, with_totals=not multi, missing=(NO_ANSWER,))
     withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
-    return Frequencies(question, sv.n, table, protected, withheld, multi)
+    return Frequencies(question, sv.n, _withheld_last(table, withheld, labels), protected, withheld, multi)
+
+
+def _withheld_last(table: pd.DataFrame, withheld: pd.Series, order: dict[str, str]) -> pd.DataFrame:
+    """Shown answers by size, then the withheld ones in the questionnaire's order, "No answer" last.
+
+    Sorted by size, withheld rows would be ranked: two [c] that must add up to 3 would be 2 and 1.
+    """
+    position = {code: i for i, code in enumerate(order)}
+    hidden = table["category"].map(withheld).fillna(False).astype(bool) & (table["category"] != NO_ANSWER)
+    rank = [(2, 0) if c == NO_ANSWER else (1, position.get(c, len(position))) if h else (0, i)
+            for i, (c, h) in enumerate(zip(table["category"], hidden))]
+    return table.iloc[sorted(range(len(table)), key=rank.__getitem__)].reset_index(drop=True)
 
 
 def answer_withheld(sv: Survey, question: str, code: str) -> bool:
@@ -373,7 +385,7 @@ def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
     counts = fr.protected.display.iloc[:, 0]
     by_cat = fr.table.set_index("category")
     rows = []
-    for category in counts.index:
+    for category in [*fr.table["category"], *(["Total"] if "Total" in counts.index else [])]:
         if category == "Total":
             rows.append(("All respondents", counts[category], pct[category] if category in pct.index else "",
                          ""))
