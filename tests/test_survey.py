@@ -112,7 +112,8 @@ def test_headline_sentences_follow_the_data(sv):
     rec = S.single_answer_text(sv, "recommend")
     assert "**Yes**" in rec and "33 of the 48 respondents (69%" in rec
     covid = S.single_answer_text(sv, "covid_community_spirit")
-    assert "Less community spirit: fewer than 5 of the 48 respondents" in covid
+    # the table's own decision, in the same words for every [c] (small or protecting another)
+    assert "Less community spirit and Don't know: \\[c\\] (withheld to protect the people counted)" in covid
     assert prose_is_safe(covid)
 
 
@@ -141,7 +142,7 @@ def test_methods_by_age_is_protected_together_with_the_overall_table(sv):
 def test_charts_have_alt_text_from_the_data(sv):
     chart = S.multi_response_chart(sv, "improve")
     assert "Crime and anti-social behaviour at 46%" in chart.alt
-    assert "fewer than 5 respondents are not shown" in chart.alt
+    assert "Answers withheld in the table ([c]: fewer than 5 respondents" in chart.alt
     assert S.single_answers_chart(sv) is not None and S.methods_by_age_chart(sv) is not None
 
 
@@ -219,7 +220,7 @@ def test_representation_verdicts_follow_the_numbers(comp):
 
 def test_representation_sentences_never_state_a_small_count(comp):
     text = R.representation_text(comp, "ethnicity")
-    assert f"{R.MINORITY}: fewer than 5 respondents" in text
+    assert f"{R.MINORITY}: the respondents' count and share are withheld" in text  # same words for every [c]
     assert prose_is_safe(text)
     women = R.representation_text(comp, "age_sex")
     assert "Women aged 35 to 64 made up 48% of respondents against 26%" in women and "over-represented" in women

@@ -554,9 +554,11 @@ def recommend_share(data: WardData | None, rules: DisclosureRules) -> str:
     base = int(len(data.survey_responses))  # all respondents, as on every page
     if base == 0:
         return NOT_AVAILABLE
+    from cityconv.chapters import survey  # the survey chapter's table decides what may be said
+
     yes = int((answers == "yes").sum())
     pct = _pct(yes, base, rules)
-    if pct == SUPPRESSED:
+    if pct == SUPPRESSED or survey.answer_withheld(survey.from_data(data, "the ward", rules), "recommend", "yes"):
         return SUPPRESSED
     return f"{pct} of all {fmt_int(base)} respondents"
 

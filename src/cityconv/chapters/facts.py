@@ -166,23 +166,26 @@ def population_facts(profile) -> dict[str, Fact]:
 # ---- survey answers
 
 
-def answer_share(count: int, base: int, answered: bool = False, rules: DisclosureRules | None = None) -> Fact | None:
+def answer_share(count: int, base: int, answered: bool = False, rules: DisclosureRules | None = None,
+                 withheld: bool = False) -> Fact | None:
     """The share of respondents giving an answer, on one of the two named bases.
 
     `answered=False`: of all respondents (the survey chapter's base); `answered=True`: of those who
     answered the question (the comparison chapter's). None when disclosure control withholds it
-    (a small count or a small base), so no page can state it.
+    (a small count or a small base, or `withheld`: the table showing this count withholds it, e.g. by
+    secondary suppression — `Disclosed.withheld`), so no page can state it.
     """
     rules = rules or DisclosureRules()
     count, base = int(count), int(base)
-    if base <= 0 or base < rules.min_percent_base or rules.is_small(count):
+    if withheld or base <= 0 or base < rules.min_percent_base or rules.is_small(count):
         return None
     fact_id = "answer_share_answered" if answered else "answer_share_all"
     return _fact(fact_id, count / base, fmt_pct(count / base))
 
 
 def survey_answer_share(responses: pd.DataFrame, mentions: pd.DataFrame | None, question: str, code: str,
-                        answered: bool = False, rules: DisclosureRules | None = None) -> Fact | None:
+                        answered: bool = False, rules: DisclosureRules | None = None,
+                        withheld: bool = False) -> Fact | None:
     """`answer_share` of one code of one question, counted from a ward's survey records.
 
     A multi-answer question (in `survey_mentions.csv`) counts people, not ticks; a single-answer one
@@ -201,7 +204,7 @@ def survey_answer_share(responses: pd.DataFrame, mentions: pd.DataFrame | None, 
         m = mentions[(mentions["question"].astype(str) == question) & mentions["response_id"].astype(str).isin(ids)]
         count = int(m.loc[m["code"].astype(str) == code, "response_id"].nunique())
         base = int(m["response_id"].nunique()) if answered else len(ids)
-    return answer_share(count, base, answered, rules)
+    return answer_share(count, base, answered, rules, withheld)
 
 
 def digital_share_by_age(responses: pd.DataFrame, mentions: pd.DataFrame | None,

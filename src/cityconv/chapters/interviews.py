@@ -32,6 +32,7 @@ from cityconv.chapters.common import (
 from cityconv.methods.disclosure import (
     SUPPRESSED,
     TOTAL,
+    Disclosed,
     DisclosureRules,
     ProtectedTable,
     assert_publishable,
@@ -41,6 +42,7 @@ from cityconv.methods.disclosure import (
 from cityconv.methods.stats import cohens_kappa
 from cityconv.present import WARD_COLOUR, Chart, Table, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import lower_first
 
 # ================================================================================================
@@ -172,12 +174,21 @@ def _top_themes(s: InterviewSummary) -> list[tuple[str, int]]:
     return [x for x in shown if x[1] >= shown[min(2, len(shown) - 1)][1]][:4]
 
 
+def interviews_text(s: InterviewSummary, group: str = TOTAL) -> str:
+    """Interviews in a group (or all of them) for prose, by the theme tables' own decision: their group
+    totals are these counts, so where any table withholds one, the words withhold it too."""
+    n = s.n if group == TOTAL else int(s.by_group[group])
+    if any(Disclosed(p).withheld(group, TOTAL) for p in s.protected.values() if group in p.mask.index):
+        return WITHHELD_PHRASE
+    return count_text(n, s.rules)
+
+
 def summary_text(s: InterviewSummary) -> str:
     """The chapter's opening paragraph: what it covers and what was raised most."""
     top = [] if s.raised is None else _top_themes(s)
     has_quotes = s.quotes is not None and not s.quotes.empty
     return render("interviews", "summary", {
-        "ward": s.ward, "n": count_text(s.n, s.rules) if s.interviews is not None else 0,
+        "ward": s.ward, "n": interviews_text(s) if s.interviews is not None else 0,
         "top": join_words([lower_first(s.theme_labels.get(t, t)) for t, _ in top[:3]]), "has_quotes": has_quotes})
 
 
@@ -190,14 +201,14 @@ def interview_intro_text(s: InterviewSummary) -> str:
     return render("interviews", "intro", {
         "ward": s.ward, "published": None if pub is None else fmt_int(pub), "matches": pub == s.n,
         "wording": _escape(wording.rstrip(".")) if wording else None,
-        "n": count_text(s.n, s.rules), "span": _span(months)})
+        "n": interviews_text(s), "span": _span(months)})
 
 
 def interview_groups_text(s: InterviewSummary) -> str:
     if s.interviews is None or s.by_group is None:
         return ""
     labels = s.group_labels
-    parts = [f"{count_text(s.by_group[g], s.rules)} with {lower_first(labels.get(g, g))}s" for g in s.groups]
+    parts = [f"{interviews_text(s, g)} with {lower_first(labels.get(g, g))}s" for g in s.groups]
     parts[0] = parts[0].replace(" with ", " interviews were with ", 1)
     return render("interviews", "groups", {
         "n_groups": len(s.groups), "n_groups_word": number_word(len(s.groups)),

@@ -28,6 +28,7 @@ from cityconv.chapters.common import (
     render,
 )
 from cityconv.methods.disclosure import (
+    Disclosed,
     DisclosureRules,
     ProtectedTable,
     assert_publishable,
@@ -35,6 +36,7 @@ from cityconv.methods.disclosure import (
 )
 from cityconv.present import WARD_COLOUR, Chart, Table, capitalise, fmt_int, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import lower_first
 
 # ================================================================================================
@@ -127,8 +129,15 @@ def practitioner_intro_text(s: PractitionerSummary) -> str:
         "n_published": fmt_int(n_pub) if published else None, "p_published": fmt_int(p_pub) if published else None,
         "wording": _escape(wording.rstrip(".")) if wording else None,
         "agree": published and int(n_pub) == n_rec and int(p_pub) == p_rec,
-        "n_records": fmt_int(n_rec), "p_records": count_text(p_rec, s.rules),
+        "n_records": fmt_int(n_rec), "p_records": _participants_text(s, p_rec),
         "split": s.participants is not None and n_rec > 1})
+
+
+def _participants_text(s: PractitionerSummary, total: int) -> str:
+    """All participants for prose, as the workshop table beside it shows its total ([c] where withheld)."""
+    if s.participants is not None and Disclosed(s.participants).total() is None:
+        return WITHHELD_PHRASE
+    return count_text(total, s.rules)
 
 
 def workshop_table(s: PractitionerSummary) -> Table | None:

@@ -206,7 +206,8 @@ def _share_text(s: SenseCheck, q: str, code: str) -> tuple[str, str]:
     p = s.protected[q]
     row = code
     count = _protected_text(p, row, p.counts.columns[0], s.rules)
-    share = facts.answer_share(int(s.counts[q][code]), s.bases[q], answered=False, rules=s.rules)
+    share = facts.answer_share(int(s.counts[q][code]), s.bases[q], answered=False, rules=s.rules,
+                               withheld=bool(p.mask.loc[row].iloc[0]))
     return count, SUPPRESSED if share is None else share.text
 
 

@@ -150,7 +150,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
             label = label.format(answer=lower_first(answer))
         if code not in asked.labels(question):
             continue
-        share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules)
+        share = facts.survey_answer_share(sv.responses, sv.mentions, question, code, rules=sv.rules,
+                                          withheld=survey.answer_withheld(sv, question, code))
         if share is None or share.value is None:
             continue
         low, high = stats.wilson_interval(round(share.value * sv.n), sv.n)

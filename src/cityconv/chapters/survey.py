@@ -49,8 +49,10 @@ from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import (
     SUPPRESSED,
+    Disclosed,
     DisclosureRules,
     ProtectedTable,
+    protect_answers,
     protect_counts,
     protect_percentages,
     suppress_linked,
@@ -61,6 +63,7 @@ from cityconv.methods.stats import (
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
 from cityconv.present.figures import new_figure, wrap_label
+from cityconv.present.numbers import WITHHELD_PHRASE, disclosed_count_phrase
 from cityconv.present.prose import lower_first, template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
@@ -347,10 +350,17 @@ class Frequencies:
         """Answer rows (missing codes and No answer left out), most frequent first or in the scale's order."""
         return self.table[~self.table["category"].isin(self.not_answers)]
 
+    @property
+    def disclosed(self) -> Disclosed:
+        """What words may say about this table: its own suppression decision."""
+        return Disclosed(self.protected)
+
     def shown(self) -> pd.DataFrame:
-        """Answer rows whose numbers may be published (missing codes and No answer excluded)."""
+        """Answer rows whose shares may be published (drawn, described); missing codes and No answer
+        excluded: the count is not withheld and its share of all respondents may be stated."""
         rows = self.answers()
-        return rows[~rows["category"].map(self.withheld).fillna(False).astype(bool)]
+        keep = [self.disclosed.share(c, base=self.base) is not None for c in rows["category"]]
+        return rows[keep]
 
     def leading(self) -> pd.Series | None:
         """The most frequent answer (the first in the scale's order on a tie), or None when nobody answered."""
@@ -371,9 +381,35 @@ def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Fr
     ordered.index.name = question
     # A multi-response table has no total that its rows add up to (one person can give several
     # answers), so only primary suppression applies; a single-answer table adds up to all respondents.
-    protected = protect_counts(ordered, sv.rules, with_totals=not multi)
+    # Where everyone who answered gave one answer, zeros are withheld too (group attribute disclosure).
+    protected = protect_answers(ordered, sv.rules, with_totals=not multi, missing=(*q.missing, NO_ANSWER))
     withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
-    return Frequencies(question, sv.n, table, protected, withheld, multi, (*q.missing, NO_ANSWER), q.is_ordered)
+    not_answers = (*q.missing, NO_ANSWER)
+    if not q.is_ordered:  # a scale keeps its order; elsewhere withheld rows must not be ranked by size
+        table = _withheld_last(table, withheld, labels, not_answers)
+    return Frequencies(question, sv.n, table, protected, withheld, multi, not_answers, q.is_ordered)
+
+
+def _withheld_last(table: pd.DataFrame, withheld: pd.Series, order: dict[str, str],
+                   not_answers: tuple[str, ...]) -> pd.DataFrame:
+    """Shown answers by size, then the withheld ones in the questionnaire's order, non-answers last.
+
+    Sorted by size, withheld rows would be ranked: two [c] that must add up to 3 would be 2 and 1.
+    """
+    position = {code: i for i, code in enumerate(order)}
+    hidden = table["category"].map(withheld).fillna(False).astype(bool) & ~table["category"].isin(not_answers)
+    rank = [(2, i) if c in not_answers else (1, position.get(c, len(position))) if h else (0, i)
+            for i, (c, h) in enumerate(zip(table["category"], hidden))]
+    return table.iloc[sorted(range(len(table)), key=rank.__getitem__)].reset_index(drop=True)
+
+
+def answer_withheld(sv: Survey, question: str, code: str) -> bool:
+    """True when the survey chapter's table of `question` withholds `code`'s count (or has no such
+    table): any other page stating that answer's count or share must then say nothing either."""
+    if not _available(sv, question):
+        return True
+    fr = frequencies(sv, question)
+    return code not in fr.protected.mask.index or fr.disclosed.withheld(code)
 
 
 def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
@@ -382,7 +418,7 @@ def _display_frame(fr: Frequencies, rules: DisclosureRules) -> pd.DataFrame:
     counts = fr.protected.display.iloc[:, 0]
     by_cat = fr.table.set_index("category")
     rows = []
-    for category in counts.index:
+    for category in [*fr.table["category"], *(["Total"] if "Total" in counts.index else [])]:
         if category == "Total":
             rows.append(("All respondents", counts[category], pct[category] if category in pct.index else "",
                          ""))
@@ -459,22 +495,11 @@ def not_available_text(sv: Survey, question: str) -> str | None:
                                     "multi": asked and is_multi(sv, question)})
 
 
-def _answer_phrase(row, sv: Survey, fr: Frequencies | None = None, with_interval: bool = True) -> str:
-    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", "fewer than 5 of the 48 respondents", or
-    "a withheld number of ..." where the table withholds the cell to protect another.
-
-    Every count or share the chapter's prose states goes through here, with the table's own suppression
-    decision (`fr`), so a sentence never says what the table beside it withholds.
-    """
-    n = int(row["count"])
-    if sv.rules.is_small(n):
-        return f"{count_text(n, sv.rules)} of the {fmt_int(sv.n)} respondents"
-    if fr is not None and bool(fr.withheld.get(row["category"], False)):
-        return f"a withheld number of the {fmt_int(sv.n)} respondents"
-    text = f"{fmt_int(n)} of the {fmt_int(sv.n)} respondents ({fmt_pct(row['share'])}"
-    if with_interval:
-        text += f"; 95% interval {_pct_range(row['ci_low'], row['ci_high'])}"
-    return text + ")"
+def _answer_phrase(fr: Frequencies, row, with_interval: bool = True) -> str:
+    """"24 of the 48 respondents (50%; 95% interval 36% to 64%)", or "[c] (withheld …)" wherever the
+    table beside it withholds the count (primary or secondary suppression)."""
+    interval = (row["ci_low"], row["ci_high"]) if with_interval else None
+    return disclosed_count_phrase(fr.disclosed, row["category"], base=fr.base, interval=interval)
 
 
 def share_publishable(n: int, base: int, rules: DisclosureRules) -> bool:
@@ -494,16 +519,20 @@ def multi_response_context(sv: Survey, question: str) -> dict:
     answers = fr.answers()
     answers = answers[(answers["category"] != other) & (answers["count"] > 0)]
     if answers.empty:
-        return {"top": []}
+        return {"top": [], "withheld_all": False}
+    answers = answers[[fr.disclosed.count(c) is not None for c in answers["category"]]]
+    if answers.empty:  # every answer given is withheld in the table: none is named
+        return {"top": [], "withheld_all": True, "suppressed": SUPPRESSED}
     ranking, second, third = "", "", ""
+    # Only answers the table shows are named or ranked (an interval gives its count back).
     if len(answers) >= 3:
         second_row, third_row = answers.iloc[1], answers.iloc[2]
         ranking = "overlap" if _overlap(second_row, third_row) else "clear"
         second, third = _short(second_row["label"]), _short(third_row["label"])
     what = {"best_things": "best things about the area", "improve": "things that could be improved",
             "preferred_methods": "ways public agencies should engage"}.get(question, "answers")
-    return {"what": what, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(r, sv, fr)}
-                                  for _, r in answers.head(2).iterrows() if not sv.rules.is_small(int(r["count"]))],
+    return {"what": what, "withheld_all": False, "top": [{"label": _short(r["label"]), "phrase": _answer_phrase(fr, r)}
+                                  for _, r in answers.head(2).iterrows()],
             "ranking": ranking, "second": second, "third": third,
             "withheld": int(fr.withheld.drop(index=NO_ANSWER, errors="ignore").sum()) > 0,
             "threshold": fmt_int(sv.rules.threshold), "suppressed": SUPPRESSED}
@@ -521,14 +550,25 @@ def single_answer_context(sv: Survey, column: str) -> dict:
     rows = fr.answers()
     rows = rows[rows["count"] > 0]
     lead = fr.leading()
-    if lead is None or bool(fr.withheld.get(lead["category"], False)):
-        # naming the leading answer of a withheld count would tell who said what when few answered
-        return {"question": wording(sv, column), "lead": None, "threshold": fmt_int(sv.rules.threshold)}
-    majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
-    return {"question": wording(sv, column), "lead": lead["label"], "lead_phrase": _answer_phrase(lead, sv, fr),
-            "majority": majority, "in_order": fr.ordered,
-            "others": [{"label": r["label"], "phrase": _answer_phrase(r, sv, fr, with_interval=False)}
-                       for _, r in rows.iterrows() if r["category"] != lead["category"]]}
+    if lead is None:
+        return {"question": wording(sv, column), "withheld_all": True, "suppressed": SUPPRESSED, "same_answer": False}
+    if fr.disclosed.count(lead["category"]) is None:
+        # The table withholds the leading answer (too few answers, or everyone gave one answer,
+        # `protect_answers`): naming it, or any other as the most common, would say what the table withholds.
+        return {"question": wording(sv, column), "withheld_all": True, "suppressed": SUPPRESSED,
+                "same_answer": fr.disclosed.same_answer(missing=fr.not_answers)}
+    majority = ""
+    if fr.disclosed.share(lead["category"], base=fr.base) is not None:
+        majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
+    return {"question": wording(sv, column), "withheld_all": False, "lead": lead["label"],
+            "lead_phrase": _answer_phrase(fr, lead), "majority": majority, "in_order": fr.ordered,
+            "others": [{"label": r["label"], "phrase": _answer_phrase(fr, r, with_interval=False)}
+                       for _, r in rows.iterrows()
+                       if r["category"] != lead["category"] and not fr.disclosed.withheld(r["category"])],
+            # the withheld ones together, in the questionnaire's order: listing them by size would rank them
+            "withheld": join_words([label for c, label in sv.questionnaire.labels(column).items()
+                                    if c in set(rows["category"]) and fr.disclosed.withheld(c)]),
+            "withheld_phrase": WITHHELD_PHRASE}
 
 
 def single_answer_text(sv: Survey, column: str) -> str | None:
@@ -913,8 +953,12 @@ def grid_counts(sv: Survey, question: Question) -> dict[str, pd.Series]:
 
 
 def _grid_protected(sv: Survey, question: Question) -> dict[str, ProtectedTable]:
-    # each item is its own one-way table adding up to all respondents: protected with its total
-    return {label: protect_counts(counts, sv.rules, with_totals=True) for label, counts in grid_counts(sv, question).items()}
+    # each item is its own one-way table adding up to all respondents: protected with its total, and,
+    # like a single question, with zeros withheld where everyone who answered gave one answer
+    codes = question.all_codes()
+    not_answers = (*(codes.get(m, m) for m in question.missing), NO_ANSWER)
+    return {label: protect_answers(counts, sv.rules, with_totals=True, missing=not_answers)
+            for label, counts in grid_counts(sv, question).items()}
 
 
 def grid_table(sv: Survey, question: Question) -> Table:
@@ -1189,7 +1233,7 @@ def multi_response_chart(sv: Survey, question: str, colour: str | None = None) -
            f"{_short(top['label'])} at {fmt_pct(top['share'])} (interval {_pct_range(top['ci_low'], top['ci_high'])}); "
            f"the least frequent shown is {_short(rows.iloc[-1]['label'])} at {fmt_pct(rows.iloc[-1]['share'])}.")
     if left_out:
-        alt += f" Answers given by fewer than {fmt_int(sv.rules.threshold)} respondents are not shown."
+        alt += f" {_not_drawn(sv)}"
     caption = "Share of all respondents naming each answer; respondents could give several."
     return Chart(fig, alt, caption, status=sv.status)
 
@@ -1220,13 +1264,23 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
             lead = rows.loc[rows["count"].idxmax()]
             alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label']}, "
                              f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
+        else:  # an empty panel says why, rather than showing a bare axis
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, f"Every answer withheld ({SUPPRESSED})", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=10)
+            alt_parts.append(f"{titles[column].rstrip('?')}: every answer withheld")
     axes[-1].set_xlabel("Percentage of all survey respondents (lines: 95% confidence interval)")
     _percent_axis(axes[-1], 100)
     alt = (f"{_count_word(len(panels))} horizontal bar chart{'s' if len(panels) > 1 else ''} of the answers of the {fmt_int(sv.n)} survey respondents, with 95% confidence "
-           "intervals. " + "; ".join(alt_parts) + f". Answers given by fewer than {fmt_int(sv.rules.threshold)} "
-           "respondents are not shown.")
-    caption = "Share of all respondents giving each answer (answers with fewer than 5 respondents left out)."
-    return Chart(fig, alt, caption.replace("5", fmt_int(sv.rules.threshold)), status=sv.status)
+           "intervals. " + "; ".join(alt_parts) + f". {_not_drawn(sv)}")
+    caption = f"Share of all respondents giving each answer (answers withheld in the table, {SUPPRESSED}, left out)."
+    return Chart(fig, alt, caption, status=sv.status)
+
+
+def _not_drawn(sv: Survey) -> str:
+    """What a chart's alt text says of the answers its table withholds (the table's own [c])."""
+    return (f"Answers withheld in the table ({SUPPRESSED}: fewer than {fmt_int(sv.rules.threshold)} respondents, "
+            "or withheld so that such a number cannot be worked out) are not drawn.")
 
 
 def _count_word(n: int) -> str:

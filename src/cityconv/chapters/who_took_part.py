@@ -451,7 +451,7 @@ def compare(comp: Composition, dimension: str) -> Comparison | None:
 
 def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
     """`statistics_prose.representation_sentences` for each stated category whose count may be published; a sentence
-    without the share for a withheld one ("fewer than 5" for a small count)."""
+    without the count or share for a withheld one (the same words for every [c], small or protecting another)."""
     out = []
     noun = cmp.noun
     for _, row in cmp.table.iterrows():
@@ -462,8 +462,7 @@ def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
             out.extend(representation_sentences(cmp.table[cmp.table["category"] == category], noun))
             continue
         out.append(render("withheld_share", {
-            "small": bool(cmp.primary.get(category, False)), "category": category,
-            "threshold": fmt_int(rules.threshold), "population_share": fmt_pct(row["population_share"]),
+            "category": category, "suppressed": SUPPRESSED, "population_share": fmt_pct(row["population_share"]),
             "noun": noun, "verdict": row["verdict"]}))
     return out
 

@@ -98,11 +98,13 @@ __all__ = [
     "SUPPRESSED",
     "TOTAL",
     "CountTable",
+    "Disclosed",
     "DisclosureError",
     "DisclosureRules",
     "ProtectedTable",
     "assert_publishable",
     "attribute_disclosure",
+    "protect_answers",
     "protect_counts",
     "protect_percentages",
     "suppress_linked",
@@ -661,6 +663,87 @@ def protect_counts(
     total only), and the suppression also protects against recovery from those totals.
     """
     return suppress_linked({"table": table}, rules, with_totals)["table"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# What prose may say: the table's own decision
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What a sentence, caption or alt text may say about the cells of one published table.
+
+    It reads the *same* `ProtectedTable` the table beside the words shows, so words can never state a
+    number the table withholds (primary or secondary), a share or interval of one (each gives the
+    count back), a base the table hides, or name an answer everyone in a group gave (group attribute
+    disclosure; at n = 1 that is the one respondent's answer). Keys are the table's row labels; the
+    column defaults to the table's only column (a one-way table along its rows).
+    """
+
+    table: ProtectedTable
+
+    def _column(self, column: Any) -> Any:
+        if column is not None:
+            return column
+        columns = [c for c in self.table.counts.columns if c != TOTAL]
+        if len(columns) != 1:
+            raise ValueError(f"name the column: this table has {len(columns)} ({columns})")
+        return columns[0]
+
+    def withheld(self, row: Any, column: Any = None) -> bool:
+        """True when the table shows ``[c]`` for this cell (small, or withheld to protect another)."""
+        return bool(self.table.mask.loc[row, self._column(column)])
+
+    def count(self, row: Any, column: Any = None) -> int | None:
+        """The cell's count if the table shows it, else None."""
+        if self.withheld(row, column):
+            return None
+        return int(self.table.counts.loc[row, self._column(column)])
+
+    def total(self, column: Any = None) -> int | None:
+        """The column's total if the table shows one (unwithheld), else None."""
+        if TOTAL not in self.table.counts.index:
+            return None
+        return self.count(TOTAL, column)
+
+    def share(self, row: Any, column: Any = None, base: int | None = None) -> float | None:
+        """count / base if both may be stated and the base reaches ``min_percent_base``, else None.
+
+        base: the column's total by default (None when the table shows none); an explicit base is any
+        other number the reader is told (e.g. all respondents), and is refused when it is itself small.
+        """
+        n = self.count(row, column)
+        if base is None:
+            base = self.total(column)
+        elif self.table.rules.is_small(int(base)):
+            return None
+        if n is None or base is None or int(base) < self.table.rules.min_percent_base:
+            return None
+        return n / int(base)
+
+    def same_answer(self, column: Any = None, missing: tuple[Any, ...] = ()) -> bool:
+        """Everyone counted in this column (the `missing` rows left aside) gave one answer: naming it
+        names each member's answer."""
+        interior = self.table.counts[self._column(column)].drop(index=[TOTAL, *missing], errors="ignore")
+        return int((interior > 0).sum()) == 1
+
+
+def protect_answers(
+    counts: pd.Series, rules: DisclosureRules | None = None, with_totals: bool = True, missing: tuple[Any, ...] = ()
+) -> ProtectedTable:
+    """`protect_counts` for one question's answers, guarding against group attribute disclosure too.
+
+    When everyone who answered (the `missing` rows, such as "No answer", left aside) gave the same
+    answer, the table's zeros would say which answer that was — at n = 1, the one respondent's. Zeros
+    are then withheld as well (as with ``zeros_disclosive``), so the table, and every sentence that
+    follows its decision through `Disclosed`, names no one's answer.
+    """
+    rules = rules or DisclosureRules()
+    answered = counts.drop(index=[m for m in missing if m in counts.index])
+    if int((answered > 0).sum()) == 1 and len(answered) > 1:
+        rules = DisclosureRules(rules.threshold, rules.min_percent_base, zeros_disclosive=True)
+    return protect_counts(counts, rules, with_totals=with_totals)
 
 
 # ---------------------------------------------------------------------------------------------------
