@@ -70,8 +70,8 @@ def test_clubmoor_validates_clean():
 def test_clubmoor_loads_typed():
     w = load_ward_data(CLUBMOOR, REPO)
     assert isinstance(w, WardData)
-    # every file but survey_text.csv (the reconstruction has no typed answers); the city-level one from data/city/
-    assert set(w.available()) == set(known_files()) - {"survey_text"} | {"citywide_consultation_2019"}
+    # every file but survey_text.csv and its coding (the reconstruction has no typed answers); the city-level one from data/city/
+    assert set(w.available()) == set(known_files()) - {"survey_text", "survey_text_codes"} | {"citywide_consultation_2019"}
     s = w.survey_responses
     assert len(s) == 48
     assert isinstance(s["age_band"].dtype, pd.CategoricalDtype) and s["age_band"].dtype.ordered

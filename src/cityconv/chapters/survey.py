@@ -75,6 +75,8 @@ SINGLE_QUESTIONS = ("recommend", "change_5yr", "covid_community_spirit")
 """The City Conversation's own questions, each with a section of the chapter; a ward's questionnaire may
 add others (`added_questions`), which the chapter reports after them."""
 NO_ANSWER = "No answer"
+NO_THEME = "Coded to none of the themes"
+"""The row of a coded free-text question for answers the researcher coded to no theme."""
 NOT_STATED = "Prefer not to say"
 AGE_NOT_GIVEN = "Age not given"
 YOUNGER = claims_mod.YOUNGER_LABEL
@@ -644,6 +646,9 @@ def question_section(sv: Survey, question: Question, study_id: str) -> list[tupl
                  (ranking_table(sv, question), table)]
     elif kind == "grid":
         items = [(grid_text(sv, question), None), (grid_chart(sv, question), figure), (grid_table(sv, question), table)]
+    elif coded_answers(sv, question) is not None:
+        items = [(free_text_summary(sv, question), None), (theme_chart(sv, question), figure),
+                 (theme_table(sv, question), table), (free_text_quotes(sv, question), None)]
     else:
         items = [(free_text_summary(sv, question), None)]
     return [(heading, None), *items, (published_comparison_text(sv, qid), None)]
@@ -1022,11 +1027,158 @@ def screened_quotes(texts: list[str], limit: int = 3) -> list[str]:
 
 
 def free_text_summary(sv: Survey, question: Question) -> str:
+    """How many wrote an answer; then its themes' words (coded) or a sentence saying it is not coded, with
+    the screened quotes (which follow the theme table instead when the question is coded)."""
     texts = _typed_texts(sv, question)
+    context = {"question": question.text, "answered": _stated_count(len(texts), sv), "base": fmt_int(sv.n),
+               "coded": coded_answers(sv, question) is not None, "themes": None, **_quotes_context(sv, texts)}
+    if context["coded"]:
+        context["themes"] = theme_words(sv, question)
+    return render("free_text", context)
+
+
+def free_text_quotes(sv: Survey, question: Question) -> str | None:
+    """The screened quotes of a coded question, after its theme table (None when too few answered to
+    quote: the summary has said so)."""
+    context = _quotes_context(sv, _typed_texts(sv, question))
+    return render("free_text_quotes", context) if context["quotable"] else None
+
+
+def _quotes_context(sv: Survey, texts: list[str]) -> dict:
     quotable = len(texts) >= sv.rules.threshold
-    return render("free_text", {"question": question.text, "answered": _stated_count(len(texts), sv),
-                                "base": fmt_int(sv.n), "threshold": fmt_int(sv.rules.threshold),
-                                "quotes": screened_quotes(texts) if quotable else [], "quotable": quotable})
+    return {"threshold": fmt_int(sv.rules.threshold), "quotable": quotable,
+            "quotes": screened_quotes(texts) if quotable else []}
+
+
+# ---- free text coded into themes (the question's `themes:`, the coding in survey_text_codes.csv)
+
+
+def coded_answers(sv: Survey, question: Question) -> pd.DataFrame | None:
+    """The coding of this question's answers by this ward's respondents (response_id, theme), or None when
+    the question has no themes or none of its answers is coded: such a question is reported as uncoded."""
+    codes = sv.data.survey_text_codes if sv.data is not None else None
+    if not question.is_coded or codes is None or not sv.has_responses:
+        return None
+    rows = codes[(codes["question"].astype(str) == question.id)
+                 & codes["response_id"].isin(set(sv.responses["response_id"]))]
+    if rows.empty:
+        return None
+    return pd.DataFrame({"response_id": rows["response_id"].astype(str), "theme": rows["theme"].astype(str)})
+
+
+def _answered_ids(sv: Survey, question: Question) -> set[str]:
+    data = sv.data.survey_text if sv.data is not None else None
+    if data is None or not sv.has_responses:
+        return set()
+    rows = data[(data["question"].astype(str) == question.id) & (data["option"].astype("string").fillna("") == "")
+                & data["response_id"].isin(set(sv.responses["response_id"]))]
+    return set(rows["response_id"].astype(str))
+
+
+def theme_counts(sv: Survey, question: Question) -> pd.Series:
+    """Respondents whose answer touches each theme (every theme, in the questionnaire's order, zeros
+    included), then those whose answer was coded to none (NO_THEME, only when there are any).
+
+    Counts respondents, not codes: an answer touching three themes counts once under each.
+    """
+    coded = coded_answers(sv, question)
+    if coded is None:
+        raise ValueError(f"question {question.id!r} has no coded answers")
+    answered = _answered_ids(sv, question)
+    coded = coded[coded["response_id"].isin(answered)]
+    counts = coded.groupby("theme")["response_id"].nunique().reindex(list(question.themes or {}), fill_value=0)
+    counts = counts.astype("int64")
+    uncoded = len(answered - set(coded["response_id"]))
+    if uncoded:
+        counts.loc[NO_THEME] = uncoded
+    counts.index.name = f"{question.id}_theme"
+    return counts
+
+
+def theme_frequencies(sv: Survey, question: Question, confidence: float = CONFIDENCE) -> Frequencies:
+    """Each theme's respondents, % of those who answered the question and Wilson intervals, protected
+    as a multi-response table (one answer may touch several themes, so no total the rows add up to)."""
+    counts = theme_counts(sv, question)
+    answered = len(_answered_ids(sv, question))
+    not_answers = (NO_THEME,)
+    table = frequency_table(counts, answered, confidence, not_answers)
+    labels = {**(question.themes or {}), NO_THEME: NO_THEME}
+    table["label"] = table["category"].map(labels)
+    protected = protect_answers(table.set_index("category")["count"].rename_axis(counts.index.name), sv.rules,
+                                with_totals=False, missing=not_answers)
+    withheld = protected.mask.iloc[:, 0]
+    table = _withheld_last(table, withheld, labels, not_answers)
+    return Frequencies(question.id, answered, table, protected, withheld, True, not_answers)
+
+
+def theme_words(sv: Survey, question: Question) -> dict:
+    """What the prose may say of the themes: the two touched most often among those the table shows."""
+    fr = theme_frequencies(sv, question)
+    if sv.rules.is_small(fr.base):
+        return {"too_few": True, "top": [], "withheld": False}
+    answers = fr.answers()
+    answers = answers[answers["count"] > 0]
+    shown = answers[[fr.disclosed.count(c) is not None for c in answers["category"]]]
+    top = [{"label": r["label"], "phrase": disclosed_count_phrase(fr.disclosed, r["category"], base=fr.base,
+                                                                  noun="who answered",
+                                                                  interval=(r["ci_low"], r["ci_high"]))}
+           for _, r in shown.head(2).iterrows()]
+    return {"too_few": False, "top": top,
+            "withheld": bool(fr.withheld.drop(index=list(fr.not_answers), errors="ignore").any()),
+            "suppressed": SUPPRESSED}
+
+
+def theme_table(sv: Survey, question: Question) -> Table | None:
+    """Respondents per theme, as % of those who answered and of all respondents, with Wilson intervals."""
+    fr = theme_frequencies(sv, question)
+    if sv.rules.is_small(fr.base):
+        return None  # every theme would be [c]; the words say why there is no table
+    of_answered = protect_percentages(fr.protected, fr.base, sv.rules).iloc[:, 0]
+    of_all = protect_percentages(fr.protected, sv.n, sv.rules).iloc[:, 0]
+    counts = fr.protected.display.iloc[:, 0]
+    rows = []
+    for _, r in fr.table.iterrows():
+        c = r["category"]
+        all_low, all_high = wilson_interval(int(r["count"]), sv.n, CONFIDENCE)
+        rows.append((r["label"], counts[c], of_answered[c],
+                     SUPPRESSED if of_answered[c] == SUPPRESSED else _pct_range(r["ci_low"], r["ci_high"]),
+                     of_all[c], SUPPRESSED if of_all[c] == SUPPRESSED else _pct_range(all_low, all_high)))
+    frame = pd.DataFrame(rows, columns=["Theme", "Respondents", "% of those who answered",
+                                        "95% interval (of those who answered)", "% of all respondents",
+                                        "95% interval (of all respondents)"]).set_index("Theme")
+    notes = [*fr.protected.notes,
+             f"{fmt_int(fr.base)} of the {fmt_int(sv.n)} survey respondents wrote an answer. A researcher coded "
+             "each answer into the themes listed in the questionnaire; one answer can touch several themes, so "
+             "percentages add up to more than 100%. 95% confidence intervals are Wilson score intervals."]
+    if NO_THEME in set(fr.table["category"]):
+        notes.append(f"“{NO_THEME}”: answers the researcher read but did not code to any theme.")
+    return Table(frame, title=f"{question.text}: themes of the answers, {sv.ward_name}", source=sv.source,
+                 units="Number of respondents; percentage of those who answered and of all respondents",
+                 notes=notes, status=sv.status)
+
+
+def theme_chart(sv: Survey, question: Question) -> Chart | None:
+    """Bars of % of those who answered whose answer touches each theme, with 95% intervals (withheld left out)."""
+    fr = theme_frequencies(sv, question)
+    rows = fr.shown()
+    rows = rows[rows["count"] > 0]
+    if sv.rules.is_small(fr.base) or rows.empty:
+        return None
+    fig = new_figure(FIG_WIDTH, 0.55 * len(rows) + 1.6)
+    ax = fig.add_subplot()
+    _bar_panel(ax, rows, PALETTE[0])
+    ax.set_title(wrap_label(question.text, 50))
+    ax.set_xlabel("Percentage of those who answered (lines: 95% confidence interval)")
+    _percent_axis(ax, min(100, max(rows["ci_high"].max() * 100 * 1.1, 10)))
+    top = rows.iloc[0]
+    alt = (f"Horizontal bar chart of the percentage of the {fmt_int(fr.base)} respondents who answered "
+           f"'{question.text}' whose answer touches each theme, with 95% confidence intervals. The theme touched "
+           f"most often is {top['label']} at {fmt_pct(top['share'])} (interval "
+           f"{_pct_range(top['ci_low'], top['ci_high'])}).")
+    if bool(fr.withheld.drop(index=list(fr.not_answers), errors="ignore").any()):
+        alt += f" {_not_drawn(sv)}"
+    caption = "Share of those who answered whose answer touches each theme; an answer can touch several."
+    return Chart(fig, alt, caption, status=sv.status)
 
 
 def other_text_summary(sv: Survey, question: Question) -> str | None:

@@ -121,6 +121,8 @@ class Question(_Strict):
     range: tuple[float, float] | None = Field(default=None, description="numeric only: [lowest, highest], inclusive")
     integer: bool = Field(default=False, description="numeric only: whole numbers only")
     census: CensusMapping | None = Field(default=None, description="single only: compared with a Census topic")
+    themes: dict[Code, Text] | None = Field(
+        default=None, description="text only: the themes its answers are coded to (code: label), in survey_text_codes.csv")
 
     @field_validator("range", mode="before")
     @classmethod
@@ -163,6 +165,9 @@ class Question(_Strict):
         only("range", ("numeric",), self.range is not None)
         only("integer", ("numeric",), self.integer)
         only("census", ("single",), self.census is not None)
+        only("themes", ("text",), self.themes is not None)
+        if self.themes is not None and not self.themes:
+            out.append("themes: name at least one theme (code: label), or leave themes out")
         options = self.options or {}
         if self.max_answers is not None and options and self.max_answers > len(options):
             out.append(f"max_answers {self.max_answers} is more than its {len(options)} options")
@@ -205,6 +210,11 @@ class Question(_Strict):
         if self.kind == "ranking":
             return [f"{self.id}{ITEM_SEPARATOR}{code}" for code in self.options or {}]
         return []
+
+    @property
+    def is_coded(self) -> bool:
+        """A text question whose answers the study coded into themes (`themes:`, codes in survey_text_codes.csv)."""
+        return self.kind == "text" and bool(self.themes)
 
     def all_codes(self) -> dict[str, str]:
         """Every code a response may record for it, option or missing, with its label (options first)."""
@@ -253,6 +263,10 @@ class Questionnaire(_Strict):
     def of_kind(self, *kinds: str) -> list[Question]:
         """The questions of these kinds, in questionnaire order."""
         return [q for q in self.questions if q.kind in kinds]
+
+    def coded(self) -> list[Question]:
+        """The free-text questions with themes, whose coding survey_text_codes.csv holds."""
+        return [q for q in self.questions if q.is_coded]
 
     def single(self) -> list[Question]:
         return self.of_kind("single")

@@ -78,6 +78,7 @@ FILE_ORDER = (
     "survey_responses",
     "survey_mentions",
     "survey_text",
+    "survey_text_codes",
     "interviews",
     "interview_themes",
     "social_media_posts",
@@ -162,6 +163,12 @@ def ward_descriptor(stem: str, questionnaire: Questionnaire) -> dict[str, Any]:
         typed = [q for q in questionnaire.questions if q.kind == "text" or q.other is not None]
         _describe_long_file(d, typed, "option", lambda q: {} if q.other is None else {q.other: q.all_codes()[q.other]})
         d["x-text-options"] = {q.id: q.other or "" for q in typed}
+    elif kind == "text_codes":
+        coded = questionnaire.coded()
+        _describe_long_file(d, coded, "theme", lambda q: dict(q.themes or {}))
+        d["x-codes-by-question"] = {"field": "theme", "depends_on": "question",
+                                    "codes": {q.id: list(q.themes or {}) for q in coded}}
+        d["x-code-labels-by-question"] = {q.id: dict(q.themes or {}) for q in coded}
     return d
 
 
@@ -309,6 +316,8 @@ def _frictionless_schema(descriptor: dict[str, Any]):
 def _expected_for(field: dict[str, Any], constraint: str | None) -> str:
     c = field.get("constraints", {})
     if constraint == "enum":
+        if not c["enum"]:
+            return "no value: the questionnaire declares none for this column"
         return "one of: " + ", ".join(repr(v) for v in c["enum"])
     if constraint == "minimum":
         return f"a value >= {c['minimum']}"
@@ -517,9 +526,10 @@ def _check_conditional_codes(rel: str, rows, descriptor: dict[str, Any]) -> list
         return []
     problems = []
     field, depends_on, codes = rule["field"], rule["depends_on"], rule["codes"]
+    known = {code for allowed in codes.values() for code in allowed}
     for number, row in rows:
         key, value = row.get(depends_on), row.get(field)
-        if key in codes and value not in (None, "") and value not in codes[key]:
+        if key in codes and value in known and value not in codes[key]:  # an unknown code is reported by its enum
             problems.append(
                 Problem(rel, f"unknown code for {depends_on} {key!r}", row=number, column=field, value=value,
                         expected="one of: " + ", ".join(repr(c) for c in codes[key]))
@@ -600,6 +610,68 @@ def check_text_rows(rel: str, rows, descriptor: dict[str, Any]) -> list[Problem]
                                     expected="one row per response, question and option"))
         seen.setdefault(key, number)
     return problems
+
+
+def check_other_text_ticked(parsed: dict[str, list], present: dict[str, Path], questionnaire: Questionnaire,
+                            root: Path) -> list[Problem]:
+    """Text typed beside an "other, please specify" option belongs to a response that chose that option.
+
+    An error, not a warning: the record contradicts itself (the option's count leaves the response out
+    while its text would be quoted as an "other" answer), and only the researcher can say which half is
+    right. A chosen "other" with no text is fine: people often tick it and type nothing.
+    """
+    texts = parsed.get("survey_text")
+    if not texts:
+        return []
+    others = {q.id: q for q in questionnaire.questions if q.other is not None}
+    answers = {row.get("response_id", ""): row for _, row in parsed.get("survey_responses", [])}
+    ticks = {(row.get("response_id", ""), row.get("question", ""), row.get("code", ""))
+             for _, row in parsed.get("survey_mentions", [])}
+    rel = relative(present["survey_text"], root)
+    problems = []
+    for number, row in texts:
+        rid, qid, option = row.get("response_id", ""), row.get("question", ""), (row.get("option") or "").strip()
+        q = others.get(qid)
+        if q is None or option != q.other or rid not in answers:
+            continue  # a wrong option or an unknown response is reported by its own check
+        if q.kind == "single":
+            chosen = (answers[rid].get(qid) or "").strip()
+            if chosen != q.other:
+                problems.append(Problem(
+                    rel, f"text typed beside {q.other!r}, but the response chose {chosen!r} in survey_responses.csv"
+                    if chosen else f"text typed beside {q.other!r}, but the response left {qid!r} blank in "
+                    "survey_responses.csv", row=number, column="text", value=row.get("text"),
+                    expected=f"{q.other!r} in column {qid!r} of survey_responses.csv for {rid}, or no text here"))
+        elif (rid, qid, q.other) not in ticks:
+            problems.append(Problem(
+                rel, f"text typed beside {q.other!r}, but survey_mentions.csv has no {q.other!r} for this response",
+                row=number, column="text", value=row.get("text"),
+                expected=f"a row {rid},{qid},{q.other} in survey_mentions.csv, or no text here"))
+    return problems
+
+
+def check_coded_answers_typed(parsed: dict[str, list], present: dict[str, Path], questionnaire: Questionnaire,
+                              root: Path) -> list[Problem]:
+    """Every answer coded in survey_text_codes.csv is an answer in survey_text.csv (coding cannot invent one)."""
+    codes = parsed.get("survey_text_codes")
+    if not codes:
+        return []
+    rel = relative(present["survey_text_codes"], root)
+    if "survey_text" not in present:
+        return [Problem(rel, "codes answers, but survey_text.csv, which holds them, is missing",
+                        column="response_id, question", expected="survey_text.csv in the same folder")]
+    if "survey_text" not in parsed:
+        return []  # survey_text.csv could not be read: its own problem is reported
+    typed = {(row.get("response_id", ""), row.get("question", ""))
+             for _, row in parsed["survey_text"] if not (row.get("option") or "").strip()}
+    coded = {q.id for q in questionnaire.coded()}
+    respondents = {row.get("response_id", "") for _, row in parsed.get("survey_responses", [])}
+    return [Problem(rel, "coded answer is not in survey_text.csv", row=number, column="response_id, question",
+                    value=f"{row.get('response_id', '')}, {row.get('question', '')}",
+                    expected="a response and question with a typed answer in survey_text.csv")
+            for number, row in codes
+            if row.get("question") in coded and row.get("response_id") in respondents  # else reported as unknown
+            and (row.get("response_id", ""), row.get("question", "")) not in typed]
 
 
 EARLIEST_YEAR = 2000  # the ward schemas' months start with "20"; nothing here happened before 2000
@@ -763,6 +835,9 @@ def validate_data_dir(data_dir: Path, root: Path) -> list[Problem]:
         parsed[stem] = rows
 
     # Cross-file references.
+    if questionnaire is not None:
+        problems += check_other_text_ticked(parsed, present, questionnaire, root)
+        problems += check_coded_answers_typed(parsed, present, questionnaire, root)
     for stem, rows in parsed.items():
         descriptor = descriptor_of(stem)
         rel = relative(present[stem], root)
@@ -810,6 +885,7 @@ class WardData:
     survey_responses: pd.DataFrame | None = None
     survey_mentions: pd.DataFrame | None = None
     survey_text: pd.DataFrame | None = None
+    survey_text_codes: pd.DataFrame | None = None
     interviews: pd.DataFrame | None = None
     interview_themes: pd.DataFrame | None = None
     social_media_posts: pd.DataFrame | None = None
@@ -933,12 +1009,14 @@ def codebook_markdown(questionnaire: Questionnaire | None = None) -> str:
                 allowed.append(_md(_numeric_expectation({**field["x-numeric"], "missing": {}}))
                                + "".join(f"; or {_table_code(cat['value'])} = {_md(cat['label'])}"
                                          for cat in field.get("categories", [])))
-            elif "categories" in field and stem != "survey_mentions":
+            elif "categories" in field and "x-codes-by-question" not in d:
                 allowed.append("; ".join(f"{_table_code(cat['value'])} = {_md(cat['label'])}" for cat in field["categories"]))
                 if field.get("categoriesOrdered"):
                     allowed.append("(ordered)")
-            elif "categories" in field:
+            elif "categories" in field and d["x-codes-by-question"]["codes"]:
                 allowed.append("depends on `question`, see below")
+            elif "categories" in field:
+                allowed.append("none: no question of the questionnaire is kept in this file")
             if "minimum" in c and "maximum" in c:
                 allowed.append(_md(f"{c['minimum']} to {c['maximum']}"))
             elif "minimum" in c:
@@ -981,6 +1059,8 @@ def _answers_live_in(q) -> str:
         place = "`survey_responses.csv`: " + ", ".join(_table_code(c) for c in q.response_columns())
     if q.other is not None:
         place += f"; the text typed beside {_table_code(q.other)} in `survey_text.csv`"
+    if q.is_coded:
+        place += "; its themes in `survey_text_codes.csv`"
     return place
 
 
