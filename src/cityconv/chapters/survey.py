@@ -1140,12 +1140,10 @@ def theme_table(sv: Survey, question: Question) -> Table | None:
     for _, r in fr.table.iterrows():
         c = r["category"]
         all_low, all_high = wilson_interval(int(r["count"]), sv.n, CONFIDENCE)
-        rows.append((r["label"], counts[c], of_answered[c],
-                     SUPPRESSED if of_answered[c] == SUPPRESSED else _pct_range(r["ci_low"], r["ci_high"]),
-                     of_all[c], SUPPRESSED if of_all[c] == SUPPRESSED else _pct_range(all_low, all_high)))
-    frame = pd.DataFrame(rows, columns=["Theme", "Respondents", "% of those who answered",
-                                        "95% interval (of those who answered)", "% of all respondents",
-                                        "95% interval (of all respondents)"]).set_index("Theme")
+        rows.append((r["label"], counts[c], _share_with_interval(of_answered[c], r["ci_low"], r["ci_high"]),
+                     _share_with_interval(of_all[c], all_low, all_high)))
+    frame = pd.DataFrame(rows, columns=["Theme", "Respondents", "% of those who answered (95% interval)",
+                                        "% of all respondents (95% interval)"]).set_index("Theme")
     notes = [*fr.protected.notes,
              f"{fmt_int(fr.base)} of the {fmt_int(sv.n)} survey respondents wrote an answer. A researcher coded "
              "each answer into the themes listed in the questionnaire; one answer can touch several themes, so "
@@ -1155,6 +1153,12 @@ def theme_table(sv: Survey, question: Question) -> Table | None:
     return Table(frame, title=f"{question.text}: themes of the answers, {sv.ward_name}", source=sv.source,
                  units="Number of respondents; percentage of those who answered and of all respondents",
                  notes=notes, status=sv.status)
+
+
+def _share_with_interval(share: str, low: float, high: float) -> str:
+    """"33% (18% to 53%)": one cell for a share and its interval, so a table with two bases stays narrow;
+    withheld share, withheld interval."""
+    return SUPPRESSED if share == SUPPRESSED else f"{share} ({_pct_range(low, high)})"
 
 
 def theme_chart(sv: Survey, question: Question) -> Chart | None:

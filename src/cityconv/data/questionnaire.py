@@ -33,7 +33,7 @@ from cityconv.data.context import AGE_BANDS, ETHNICITY_CATEGORIES, SEX_CATEGORIE
 QUESTIONNAIRE_FILE = "questionnaire.yml"
 TEMPLATE = ("questionnaires", "city-conversation.yml")
 WARD_PLACEHOLDER = "{ward}"
-RESERVED = ("response_id", "month", "mode", "question", "code", "option", "text")
+RESERVED = ("response_id", "month", "mode", "question", "code", "option", "text", "theme")
 """Column names of the survey files that are not questions."""
 ITEM_SEPARATOR = "__"
 """Separates a question from its item (grid) or option (ranking) in survey_responses.csv's column names."""

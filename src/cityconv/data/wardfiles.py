@@ -20,7 +20,10 @@ What frictionless does not do for us here, and this module does:
   word the header problems ourselves;
 - foreign keys between files (frictionless needs a whole Package for that, and cannot say "the file
   you refer to is absent");
-- codes that depend on another column (`x-codes-by-question` in survey_mentions);
+- codes that depend on another column (`x-codes-by-question` in survey_mentions and survey_text_codes);
+- the survey files' agreement with each other: text typed beside an "other" option the response did not
+  choose (`check_other_text_ticked`), a coded answer that survey_text.csv does not hold
+  (`check_coded_answers_typed`);
 - the folder itself: unknown CSV names (with the expected names), required files missing.
 
 Every problem is reported at once, as `cityconv.core.problems.Problem` (file relative to the project root,
