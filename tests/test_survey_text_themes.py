@@ -279,3 +279,24 @@ def test_a_coded_question_builds_with_its_table_chart_and_quotes(tmp_path):
     assert "whose answer touches each theme" in html  # the chart's alt text
     other = (root / "_build" / "html" / "book" / "generated" / "other" / "03-residents-survey.html").read_text(encoding="utf-8")
     assert "have not been coded into themes" in re.sub(r"\s+", " ", other)
+
+
+def test_a_single_themes_count_cannot_give_away_the_uncoded_answers(tmp_path):
+    """With one theme, its count and the uncoded answers add up to those who answered: a [c] beside a shown
+    count would be worked out by subtraction, so the theme is withheld too and not named."""
+    folder = ward_copy(tmp_path)
+    path = folder / "questionnaire.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(THEMES, '    themes: {library: "The library"}\n'),
+                    encoding="utf-8")
+    uncoded = {"S14", "S34", "S20"}
+    rows = [f"{rid},comments,library\n" for rid in [*MORE_ANSWERS, "S03", "S05", "S06", "S10", "S11", "S18", "S19",
+                                                     "S28", "S30", "S40", "S14", "S34"] if rid not in uncoded]
+    (folder / "survey_text_codes.csv").write_text("response_id,question,theme\n" + "".join(rows), encoding="utf-8")
+    sv = S.from_data(load_ward_data(folder, tmp_path), "Test Ward")
+    q = sv.questionnaire.question("comments")
+    assert S.theme_counts(sv, q).to_dict() == {"library": 21, S.NO_THEME: 3}
+    frame = S.theme_table(sv, q).frame
+    assert set(frame.loc["The library"]) == set(frame.loc[S.NO_THEME]) == {SUPPRESSED}
+    words = S.free_text_summary(sv, q)
+    assert "the table withholds every theme" in words and "21" not in words and "library" not in words.lower()
+    assert S.theme_chart(sv, q) is None

@@ -1104,9 +1104,11 @@ def theme_frequencies(sv: Survey, question: Question, confidence: float = CONFID
     table = frequency_table(counts, answered, confidence, not_answers)
     labels = {**(question.themes or {}), NO_THEME: NO_THEME}
     table["label"] = table["category"].map(labels)
+    # Themes overlap, so the rows add up to no total, except with a single theme: its count and the
+    # uncoded answers then add up to those who answered (stated beside the table), and are protected so.
     protected = protect_answers(table.set_index("category")["count"].rename_axis(counts.index.name), sv.rules,
-                                with_totals=False, missing=not_answers)
-    withheld = protected.mask.iloc[:, 0]
+                                with_totals=len(question.themes or {}) == 1, missing=not_answers)
+    withheld = protected.mask.iloc[:, 0].drop(index="Total", errors="ignore")
     table = _withheld_last(table, withheld, labels, not_answers)
     return Frequencies(question.id, answered, table, protected, withheld, True, not_answers)
 
