@@ -111,7 +111,7 @@ def write_workbook(path: Path, questionnaire: Questionnaire, ward_name: str, war
             _append_text(columns_sheet, [stem, field["name"], "yes" if required else "no", description, _allowed_text(field)])
             cells = f"{letter}{FIRST_ROW}:{letter}{LAST_ROW}"
             kind = field.get("type", "string")
-            if "categories" in field:
+            if field.get("categories"):  # an empty code list (no such question) gets no drop-down
                 codes = [c["value"] for c in field["categories"]]
                 set_text_cell(lists.cell(1, list_col), f"{stem}.{field['name']}").font = bold
                 set_text_cell(lists.cell(1, list_col + 1), "label").font = bold
