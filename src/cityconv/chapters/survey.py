@@ -14,6 +14,9 @@ Conventions, chosen so that no small count can be worked out from anything on th
 * **Multi-response questions** (best things, things to improve, preferred methods) count
   *respondents*, not ticks: each code's count is the number of people who gave it, so shares add up
   to more than 100%.
+* **Free text coded into themes** (a text question's `themes:`, the coding in `survey_text_codes.csv`)
+  counts respondents per theme like a multi-response question, out of those who answered the question
+  (the count the free-text sentence already states) and out of all respondents.
 * **Disclosure control** goes through `cityconv.methods.disclosure`: counts 1-4 are `[c]` (with secondary
   suppression for tables that add up to a total), percentages and 95% intervals are withheld with
   their count, and the prose says "fewer than 5" instead of a small number (`count_text`).
@@ -677,15 +680,21 @@ def _columns(sv: Survey, question: Question) -> list[str]:
     return [c for c in question.response_columns() if sv.has_responses and c in sv.responses.columns]
 
 
-def _typed_texts(sv: Survey, question: Question, option: str = "") -> list[str]:
-    """The typed answers to a question (free text, or beside its `other` option) of this ward's respondents."""
+def _typed_rows(sv: Survey, question: Question, option: str = "") -> pd.DataFrame | None:
+    """The rows of survey_text.csv typed by this ward's respondents for a question (free text, or beside
+    its `other` option), or None when the ward has no such file or no responses."""
     data = sv.data.survey_text if sv.data is not None else None
     if data is None or not sv.has_responses:
-        return []
-    rows = data[(data["question"].astype(str) == question.id)
+        return None
+    return data[(data["question"].astype(str) == question.id)
                 & (data["option"].astype("string").fillna("") == option)
                 & data["response_id"].isin(set(sv.responses["response_id"]))]
-    return [str(t) for t in rows["text"].dropna()]
+
+
+def _typed_texts(sv: Survey, question: Question, option: str = "") -> list[str]:
+    """The typed answers to a question (free text, or beside its `other` option) of this ward's respondents."""
+    rows = _typed_rows(sv, question, option)
+    return [] if rows is None else [str(t) for t in rows["text"].dropna()]
 
 
 def _stated_count(n: int, sv: Survey) -> str:
@@ -1067,12 +1076,9 @@ def coded_answers(sv: Survey, question: Question) -> pd.DataFrame | None:
 
 
 def _answered_ids(sv: Survey, question: Question) -> set[str]:
-    data = sv.data.survey_text if sv.data is not None else None
-    if data is None or not sv.has_responses:
-        return set()
-    rows = data[(data["question"].astype(str) == question.id) & (data["option"].astype("string").fillna("") == "")
-                & data["response_id"].isin(set(sv.responses["response_id"]))]
-    return set(rows["response_id"].astype(str))
+    """The respondents who typed an answer to a free-text question."""
+    rows = _typed_rows(sv, question)
+    return set() if rows is None else set(rows["response_id"].astype(str))
 
 
 def theme_counts(sv: Survey, question: Question) -> pd.Series:
