@@ -73,6 +73,15 @@ def built_mini_project(tmp_path_factory) -> dict:
     return built_once(tmp_path_factory, "mini-book", lambda folder: build_published_mini_project(folder / "project"))
 
 
+@pytest.fixture(scope="session")
+def own_questions_book(tmp_path_factory) -> dict:
+    """{"root", "returncode", "output"} of the one build of the own-questions project, whose `own` ward
+    has coded free text (tests/test_own_questions_build.py, tests/test_survey_text_themes.py)."""
+    from test_own_questions_build import build_own_questions
+
+    return built_once(tmp_path_factory, "own-questions", build_own_questions)
+
+
 @pytest.fixture
 def built_mini_copy(built_mini_project: dict, tmp_path: Path) -> Path:
     """A copy of the built fixture project (chapters, manifest, HTML, Git history) for a test to change."""

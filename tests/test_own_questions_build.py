@@ -59,12 +59,24 @@ class _Images(HTMLParser):
             self.alts.append(dict(attrs).get("alt") or "")
 
 
-@pytest.mark.slow  # builds a small book with the real survey chapter
-def test_a_ward_with_its_own_questions_builds_cleanly(tmp_path):
-    root = own_questions_project(tmp_path)
+def build_own_questions(folder: Path) -> dict:
+    """The own-questions project with `own`'s free text coded into themes (`other` uncoded), built once:
+    one build serves this file's checks and the coded-themes checks of tests/test_survey_text_themes.py."""
+    from test_survey_text_themes import add_coding
+
+    root = folder / "project"
+    root.mkdir()
+    own_questions_project(root)
+    add_coding(root / "data" / "own")
     result = subprocess.run([CITYCONV, "build", "--root", str(root)], capture_output=True, text=True, timeout=1200)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    return {"root": str(root), "returncode": result.returncode, "output": result.stdout + result.stderr}
+
+
+@pytest.mark.slow  # builds a small book with the real survey chapter
+def test_a_ward_with_its_own_questions_builds_cleanly(own_questions_book):
+    root = Path(own_questions_book["root"])
+    output = own_questions_book["output"]
+    assert own_questions_book["returncode"] == 0, output
     assert not re.search(r"WARNING|Duplicate explicit target|ERROR", output), output
 
     page = (root / "_build" / "html" / "book" / "generated" / "own" / "03-residents-survey.html").read_text(encoding="utf-8")
@@ -74,7 +86,8 @@ def test_a_ward_with_its_own_questions_builds_cleanly(tmp_path):
     questions = ["How long have you lived here?", "Which local groups do you belong to?",
                  "How safe do you feel walking here after dark?", "How many years have you lived in this neighbourhood?",
                  "Rank these from most important (1) to least important (4).",
-                 "How satisfied are you with each of these services?"]
+                 "How satisfied are you with each of these services?",
+                 "Is there anything else you would like to tell us?"]  # its coded themes (own only)
     assert len(alts) == len(set(alts)) == len(questions), alts
     for alt, question in zip(alts, questions):
         assert question.rstrip("?") in alt, (question, alt)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -258,16 +256,11 @@ def test_too_few_answers_show_neither_themes_nor_quotes(tmp_path):
     assert "library" not in words.lower() and SMALL_IN_PROSE.search(words) is None
 
 
-@pytest.mark.slow  # builds a small book with the real survey chapter
-def test_a_coded_question_builds_with_its_table_chart_and_quotes(tmp_path):
-    from test_own_questions_build import own_questions_project
-
-    root = own_questions_project(tmp_path)
-    add_coding(root / "data" / "own")
-    cityconv = str(Path(sys.executable).with_name("cityconv"))
-    result = subprocess.run([cityconv, "build", "--root", str(root)], capture_output=True, text=True, timeout=1200)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+@pytest.mark.slow  # reads the one build of the own-questions project (tests/test_own_questions_build.py)
+def test_a_coded_question_builds_with_its_table_chart_and_quotes(own_questions_book):
+    root = Path(own_questions_book["root"])
+    output = own_questions_book["output"]
+    assert own_questions_book["returncode"] == 0, output
     assert not re.search(r"WARNING|Duplicate explicit target|ERROR", output), output
     html = (root / "_build" / "html" / "book" / "generated" / "own" / "03-residents-survey.html").read_text(encoding="utf-8")
     main = html[html.index("<main"):html.index("Provenance of this chapter")]
