@@ -81,6 +81,7 @@ from cityconv.present import (
     fmt_pp,
     join_words,
 )
+from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
@@ -104,6 +105,8 @@ TOPIC_WORDS = {"age": "age", "sex": "sex", "ethnicity": "ethnic group", "age_sex
 LEFT_OUT = "No Census counterpart"
 """The comparison row of answers that have no census category (e.g. "Non-binary"): counted, not compared."""
 NOT_COMPARED = (LEFT_OUT, NOT_STATED)
+NOT_ASSESSED = "not assessed (count withheld)"
+"""The verdict beside a withheld count, in table, sentence and summary alike: any real verdict narrows it."""
 
 
 # ================================================================================================
@@ -435,6 +438,13 @@ class Comparison:
     display_counts: pd.Series
     noun: str = ""
 
+    def verdict(self, category: str) -> str:
+        """The interval rule's verdict, or `NOT_ASSESSED` for a withheld count: "under-represented" beside
+        a [c] narrows it (n = 45 and a ward share of 12% leave a count of exactly 1)."""
+        if bool(self.mask.get(category, False)):
+            return NOT_ASSESSED
+        return str(self.table.set_index("category").loc[category, "verdict"])
+
 
 def compare(comp: Composition, dimension: str) -> Comparison | None:
     """Representation table for one dimension (None without census figures for it)."""
@@ -463,7 +473,7 @@ def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
             continue
         out.append(render("withheld_share", {
             "category": category, "suppressed": SUPPRESSED, "population_share": fmt_pct(row["population_share"]),
-            "noun": noun, "verdict": row["verdict"]}))
+            "noun": noun, "verdict": cmp.verdict(category)}))
     return out
 
 
@@ -482,7 +492,7 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
             "% of respondents (95% interval)": SUPPRESSED if withheld or comp.n < comp.rules.min_percent_base else
             f"{fmt_pct(row['sample_share'])} ({fmt_pct(row['ci_low'])} to {fmt_pct(row['ci_high'])})",
             "% of ward": fmt_pct(row["population_share"]) if stated else "[x]",
-            "Verdict": row["verdict"] if stated else "[x]",
+            "Verdict": cmp.verdict(category) if stated else "[x]",
         })
     rows.append({TITLES[dimension]: "All respondents", "Respondents": cmp.display_counts.get("Total", fmt_int(comp.n)),
                  "% of respondents (95% interval)": "100%", "% of ward": "100%", "Verdict": ""})
@@ -561,13 +571,14 @@ def summary_context(comp: Composition) -> dict:
         cmp = compare(comp, dimension)
         if cmp is None:
             continue
-        for _, row in cmp.table.iterrows():
-            if row["category"] in NOT_COMPARED:
+        for category in cmp.table["category"]:
+            if category in NOT_COMPARED:
                 continue
-            if row["verdict"] == "over-represented":
-                over.append(_group_words(str(row["category"])))
-            elif row["verdict"] == "under-represented":
-                under.append(_group_words(str(row["category"])))
+            verdict = cmp.verdict(category)  # NOT_ASSESSED for a withheld count: in neither list
+            if verdict == "over-represented":
+                over.append(_group_words(str(category)))
+            elif verdict == "under-represented":
+                under.append(_group_words(str(category)))
     context.update(over=join_words(over), under=join_words(under))
     data = weighted_comparison(comp)
     if data is not None and not data.empty and not data[~data["withheld"]].empty:
@@ -617,13 +628,9 @@ def left_out_context(comp: Composition, cmp: Comparison) -> dict[str, Any]:
     """How many answered an option with no census counterpart, as the table's suppression decision allows."""
     labels = comp.demographics[cmp.dimension].left_out_labels
     count = int(cmp.counts[LEFT_OUT])
-    if not bool(cmp.mask.get(LEFT_OUT, False)):
-        who = f"{fmt_int(count)} {'respondent' if count == 1 else 'respondents'}"
-    elif bool(cmp.primary.get(LEFT_OUT, False)):
-        who = f"Fewer than {fmt_int(comp.rules.threshold)} respondents"
-    else:
-        who = "Some respondents"
-    return {"who": who, "options": join_words([f"“{label}”" for label in labels], "or"),
+    withheld = bool(cmp.mask.get(LEFT_OUT, False))  # one wording whichever rule withheld it
+    return {"who": None if withheld else f"{fmt_int(count)} {'respondent' if count == 1 else 'respondents'}",
+            "withheld_phrase": WITHHELD_PHRASE, "options": join_words([f"“{label}”" for label in labels], "or"),
             "single": len(labels) == 1}
 
 
@@ -652,14 +659,15 @@ def published_statement_context(comp: Composition) -> dict[str, Any]:
     minority = None
     if eth is not None:
         row = eth.table.set_index("category").loc[MINORITY]
-        minority = {"verdict": row["verdict"], "smaller": row["sample_share"] < row["population_share"],
+        withheld = eth.verdict(MINORITY) == NOT_ASSESSED  # then neither the verdict nor "smaller" is said
+        minority = {"verdict": eth.verdict(MINORITY), "withheld": withheld,
+                    "smaller": None if withheld else row["sample_share"] < row["population_share"],
                     "population_share": fmt_pct(row["population_share"])}
     return {"published_n": fmt_int(published_n) if published_n is not None else "",
             "women_statement": women_claim.statement, "minority_statement": eth_claim.statement,
             "source": PUBLISHED_SOURCE, "location": women_claim.location,
-            "women_verdict": (women.table.set_index("category").loc["Women aged 35 to 64"]["verdict"]
-                              if women is not None else ""),
-            "minority": minority}
+            "women_verdict": women.verdict("Women aged 35 to 64") if women is not None else "",
+            "not_assessed": NOT_ASSESSED, "suppressed": SUPPRESSED, "minority": minority}
 
 
 # ================================================================================================
@@ -836,15 +844,14 @@ def weighting(comp: Composition) -> Weighting | None:
     eth_pop = population(comp, "ethnicity")
     if eth_pop is not None and set(eth_pop.index) == {WHITE, MINORITY}:
         eth = values["ethnicity"][keep]
-        minority_n = int((eth == MINORITY).sum())
-        if minority_n >= comp.rules.threshold and eth.isin([WHITE, MINORITY]).all():
+        too_few = comp.rules.is_small(int((eth == MINORITY).sum())) or not (eth == MINORITY).any()
+        unstated = not eth.isin([WHITE, MINORITY]).all()
+        if not too_few and not unstated:
             sample["eth_group"] = eth
             margins["eth_group"] = eth_pop
             names.append("ethnic group")
-        else:
-            dropped.append(f"ethnic group: fewer than {fmt_int(comp.rules.threshold)} respondents from ethnic minority "
-                           "groups (or some who preferred not to say), so weighting to it would make one or two "
-                           "people stand for every minority resident")
+        else:  # each reason that applies, and no count: the table's [c] says nothing more
+            dropped.append(render("ethnic_group_not_weighted", {"too_few": too_few, "unstated": unstated}))
     if "age" in dims:
         names.insert(0, _weight_by_age(comp, sample, values["age"][keep], margins))
     if not margins:
