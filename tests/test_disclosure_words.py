@@ -199,3 +199,20 @@ def test_ethnic_group_left_out_of_weighting_says_each_reason_that_applies(contex
     assert "too few" in both_reason and "did not give" in both_reason
     for reason in (unstated_reason, too_few_reason, both_reason):
         assert not re.search(r"\d", reason)  # no count: the table decides what may be said of it
+
+
+# --------------------------------------------------------------------------- one "other" code
+
+
+def test_the_summary_leaves_out_the_questions_declared_other_option():
+    """The summary used the code "other" while the question's own section used the declared `other`."""
+    best = {"id": "best_things", "kind": "multi", "text": "What is best about the area?", "short": "Best things",
+            "instruction": "tick all that apply", "other": "something_else",
+            "options": {"parks": "Parks", "shops": "Shops", "something_else": "Something else"}}
+    ids = [f"S{i:02d}" for i in range(30)]
+    mentions = pd.DataFrame({"response_id": ids * 2, "question": "best_things",
+                             "code": ["something_else"] * 30 + ["parks"] * 20 + ["shops"] * 10})
+    sv = S.Survey("Test Ward", pd.DataFrame({"response_id": ids}), mentions, questionnaire=_questionnaire(best))
+    named = [a["label"] for a in S.summary_context(sv)["best"]]
+    assert named == ["Parks", "Shops"]
+    assert [a["label"] for a in S.multi_response_context(sv, "best_things")["top"]] == named

@@ -203,7 +203,7 @@ def summary_context(sv: Survey) -> dict:
             continue
         fr = frequencies(sv, question)
         rows = fr.shown()
-        rows = rows[(rows["count"] > 0) & (rows["category"] != "other")].head(2)
+        rows = rows[(rows["count"] > 0) & (rows["category"] != _other_code(sv, question))].head(2)
         for _, r in rows.iterrows():
             fact = facts.survey_answer_share(sv.responses, sv.mentions, question, r["category"], rules=sv.rules)
             if fact is not None:
@@ -520,9 +520,15 @@ def _overlap(a, b) -> bool:
     return not (a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"])
 
 
+def _other_code(sv: Survey, question: str) -> str:
+    """The catch-all option never named as a leading answer: the question's declared `other`, else the code
+    "other" (the City Conversation's questionnaires do not declare it)."""
+    return sv.questionnaire.question(question).other or "other"
+
+
 def multi_response_context(sv: Survey, question: str) -> dict:
     fr = frequencies(sv, question)
-    other = sv.questionnaire.question(question).other or "other"
+    other = _other_code(sv, question)
     answers = fr.answers()
     answers = answers[(answers["category"] != other) & (answers["count"] > 0)]
     if answers.empty:
