@@ -216,3 +216,39 @@ def test_the_summary_leaves_out_the_questions_declared_other_option():
     named = [a["label"] for a in S.summary_context(sv)["best"]]
     assert named == ["Parks", "Shops"]
     assert [a["label"] for a in S.multi_response_context(sv, "best_things")["top"]] == named
+
+
+# --------------------------------------------------------------------------- weighting: the survey table's decision
+
+
+def test_the_weighted_table_withholds_what_the_survey_table_withholds(context):
+    """Rating "1" is 3 ([c]) in the survey table and "2" (6) is withheld to protect it. The 3 did not give
+    their age, so the weighted table's own counts show "1" as 0 and "2" as 6: its unweighted share of the
+    47 others would give the survey table's withheld 6 back."""
+    age = {**AGE, "missing": {"pns": "Prefer not to say"}}
+    rating = {"id": "rating", "kind": "rating", "text": "How satisfied are you?", "short": "Satisfaction",
+              "options": {"1": "Very dissatisfied", "2": "Dissatisfied", "3": "Satisfied", "4": "Very satisfied"}}
+    ages = ["pns"] * 3 + ["18_29"] * 12 + ["30_49"] * 15 + ["50_plus"] * 20
+    frame = pd.DataFrame({"response_id": [f"R{i:02d}" for i in range(50)], "month": "2024-05", "mode": "online",
+                          "age": ages, "gender": (["woman", "man"] * 25),
+                          "rating": ["1"] * 3 + ["2"] * 6 + ["3"] * 20 + ["4"] * 21})
+    sv = S.Survey("Clubmoor", frame, None, DisclosureRules(), "test records",
+                  questionnaire=_questionnaire(age, GENDER, rating))
+    assert S.answer_withheld(sv, "rating", "2") and S.answer_withheld(sv, "rating", "1")
+    data = R.weighted_comparison(R.composition(sv, context)).set_index("category")
+    assert data.loc["2", "count"] == 6 and data.loc["2", "withheld"]
+    assert data.loc["1", "count"] == 0 and data.loc["1", "withheld"]  # [c] as in the survey table, not 0
+    assert not data.loc["3", "withheld"] and not data.loc["4", "withheld"]
+
+
+def test_a_lone_withheld_weighted_share_gets_a_companion(monkeypatch):
+    """Shares add up to 100%: one [c] among them would be 100% minus the rest, so the smallest other
+    non-zero share goes too."""
+    from types import SimpleNamespace
+
+    comp = SimpleNamespace(rules=DisclosureRules(), survey=None)
+    counts = pd.Series({"a": 20, "b": 30, "c": 12, "d": 0})
+    monkeypatch.setattr(R, "answer_withheld", lambda sv, q, code: False)
+    assert R._weighted_rows_withheld(comp, "q", counts) == set()
+    monkeypatch.setattr(R, "answer_withheld", lambda sv, q, code: code == "b")  # the survey table's decision
+    assert R._weighted_rows_withheld(comp, "q", counts) == {"b", "c"}

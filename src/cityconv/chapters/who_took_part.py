@@ -56,12 +56,13 @@ from cityconv.chapters.survey import (
     NOT_STATED,
     PUBLISHED_SOURCE,
     Survey,
+    answer_withheld,
     wording,
 )
 from cityconv.core.escaping import myst_escape
 from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
-from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
+from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
     census_margin,
     collapse_shares,
@@ -911,14 +912,29 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
         table = weighted_vs_unweighted(sample, w.result.weights, column, categories=list(labels))
         counts = table.set_index("category")["count"]
         counts.index.name = column
-        mask = protect_counts(counts, comp.rules, with_totals=True).mask.iloc[:, 0]
+        hidden = _weighted_rows_withheld(comp, column, counts)
         for _, row in table.iterrows():
-            withheld = bool(mask[row["category"]]) or int(answered.sum()) < comp.rules.min_percent_base
+            withheld = row["category"] in hidden or int(answered.sum()) < comp.rules.min_percent_base
             rows.append({"question": column, "category": row["category"], "label": labels[row["category"]],
                          "count": int(row["count"]), "withheld": withheld,
                          "unweighted_share": row["unweighted_share"], "weighted_share": row["weighted_share"],
                          "difference_pp": row["difference_pp"]})
     return pd.DataFrame(rows)
+
+
+def _weighted_rows_withheld(comp: Composition, column: str, counts: pd.Series) -> set[str]:
+    """The answers whose shares the weighted table withholds: those its own counts withhold, and those the
+    survey chapter's table withholds (the same answer's share of nearly the same people would give that
+    count back). When that leaves a question with one withheld answer, the smallest other non-zero one goes
+    too: the shares add up to 100%, so a lone [c] would be 100% minus the rest."""
+    mask = protect_counts(counts, comp.rules, with_totals=True).mask.iloc[:, 0].drop(index=TOTAL, errors="ignore")
+    hidden = {str(code) for code, withheld in mask.items() if withheld}
+    hidden |= {str(code) for code in counts.index if answer_withheld(comp.survey, column, str(code))}
+    if len(hidden) == 1:
+        others = counts[[str(code) not in hidden and count > 0 for code, count in counts.items()]]
+        if not others.empty:
+            hidden.add(str(others.idxmin()))
+    return hidden
 
 
 def headline_questions(questionnaire: Questionnaire) -> list[Question]:
