@@ -235,7 +235,9 @@ def test_the_weighted_table_withholds_what_the_survey_table_withholds(context):
     sv = S.Survey("Clubmoor", frame, None, DisclosureRules(), "test records",
                   questionnaire=_questionnaire(age, GENDER, rating))
     assert S.answer_withheld(sv, "rating", "2") and S.answer_withheld(sv, "rating", "1")
-    data = R.weighted_comparison(R.composition(sv, context)).set_index("category")
+    comp = R.composition(sv, context)
+    data = R.weighted_comparison(comp).set_index("category")
+    assert R.weighted_table(comp).notes[0] == DisclosureRules().symbol_note() + "."  # one wording for every [c]
     assert data.loc["2", "count"] == 6 and data.loc["2", "withheld"]
     assert data.loc["1", "count"] == 0 and data.loc["1", "withheld"]  # [c] as in the survey table, not 0
     assert not data.loc["3", "withheld"] and not data.loc["4", "withheld"]

@@ -957,8 +957,7 @@ def weighted_table(comp: Composition) -> Table | None:
     return Table(frame, title=f"Headline survey results before and after weighting: {comp.ward_name}",
                  source=f"{comp.survey.source}; {cite('census2021')}",
                  units="Percentage of respondents who answered the question; difference in percentage points",
-                 notes=[f"{SUPPRESSED} Based on fewer than {fmt_int(comp.rules.threshold)} respondents, or withheld so "
-                        "that such a figure cannot be worked out.",
+                 notes=[comp.rules.symbol_note() + ".",  # the one wording for every [c]
                         f"Respondents who gave their {_given(comp)} and answered the question; weighted by raking to the "
                         f"ward's Census 2021 {_given(comp)} profile.",
                         "Difference = weighted minus unweighted."], status=comp.survey.status)
