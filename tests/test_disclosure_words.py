@@ -254,3 +254,15 @@ def test_a_lone_withheld_weighted_share_gets_a_companion(monkeypatch):
     assert R._weighted_rows_withheld(comp, "q", counts) == set()
     monkeypatch.setattr(R, "answer_withheld", lambda sv, q, code: code == "b")  # the survey table's decision
     assert R._weighted_rows_withheld(comp, "q", counts) == {"b", "c"}
+
+
+def test_a_grid_names_every_item_tied_at_the_top_and_none_when_one_is_withheld():
+    tied = own_survey(services__bins=["high"] * 12 + ["mid"] * 12, services__lighting=["high"] * 12 + ["low"] * 12,
+                      services__parks=["high"] * 6 + ["mid"] * 18)
+    text = S.grid_text(tied, OWN.question("services"))
+    assert "“Bin collection” and “Street lighting” had equally the largest share answering “Very satisfied”: " \
+           "50% of all respondents each" in text
+    # parks' "Very satisfied" is 3 ([c]): it cannot be ranked, so no item is called the largest
+    withheld = own_survey(services__bins=["high"] * 12 + ["mid"] * 12, services__lighting=["high"] * 10 + ["low"] * 14,
+                          services__parks=["high"] * 3 + ["mid"] * 21)
+    assert "largest share" not in S.grid_text(withheld, OWN.question("services"))

@@ -1028,19 +1028,21 @@ def grid_chart(sv: Survey, question: Question) -> Chart | None:
 
 
 def grid_text(sv: Survey, question: Question) -> str:
-    """Which item had the largest share at the top of the scale (stated only when its count is published)."""
+    """Which item(s) had the largest share at the top of the scale: stated only when every item's share
+    is (a withheld one might be larger), and every tied item named."""
     scale = list((question.options or {}).values())
+    shares = {item: Disclosed(protected).share(scale[-1], base=sv.n)
+              for item, protected in _grid_protected(sv, question).items()}
     best = None
-    for item, protected in _grid_protected(sv, question).items():
-        share = Disclosed(protected).share(scale[-1], base=sv.n)
-        if share is None:
-            continue
-        if best is None or share > best[1]:
-            best = (item, share)
+    stated = {item: share for item, share in shares.items() if share is not None}
+    if stated and len(stated) == len(shares):
+        largest = max(stated.values())
+        best = ([item for item, share in stated.items() if share == largest], largest)
     return render("grid", {"question": question.text, "items": join_words([f"“{i}”" for i in (question.items or {}).values()]),
                            "scale": f"“{scale[0]}” to “{scale[-1]}”" if question.is_ordered else join_words(
                                [f"“{s}”" for s in scale]), "top": scale[-1] if question.is_ordered else None,
-                           "best": None if best is None else {"item": best[0], "share": fmt_pct(best[1])},
+                           "best": None if best is None else {"items": [f"“{i}”" for i in best[0]],
+                                                              "share": fmt_pct(best[1])},
                            "chart": no_chart_text(sv) is None})
 
 
