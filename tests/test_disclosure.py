@@ -205,7 +205,7 @@ def test_zeros_disclosive_suppresses_zeros() -> None:
     pt = protect_counts(counts, DisclosureRules(zeros_disclosive=True))
     assert pt.primary["n"].tolist() == [True, False, False, False]
     assert pt.display["n"].tolist() == [SUPPRESSED, SUPPRESSED, "9", "16"]  # 0 and its complement
-    assert "possibly none" in pt.notes[0]
+    assert pt.notes[0] == DisclosureRules().symbol_note() + "."  # the same words as for any other [c]
     assert attack(published({"t": counts}, {"t": pt}), zeros_shown=False) == {}
 
 
@@ -233,8 +233,8 @@ def test_one_way_single_suppressed_cell_gets_the_smallest_complement() -> None:
     assert pt.primary["n"].tolist() == [False, True, False, False, False]
     assert pt.secondary["n"].tolist() == [False, False, False, True, False]
     assert pt.notes[0] == (
-        "[c] Fewer than 5 respondents; some other figures are also withheld so that these cannot be "
-        "worked out from the totals."
+        "[c] Withheld to protect the people counted: a count below 5, or a figure withheld so that such a "
+        "count cannot be worked out from the others."
     )
 
 
@@ -432,7 +432,7 @@ def test_suppression_in_one_way_table_carries_into_the_two_way_margins() -> None
     assert masked(one) == {("Other", "n"), ("Female", "n")}  # 3, then the smaller of 20 and 25
     for k in ("Other", "Female"):  # the same counts are withheld as margins of the two-way table
         assert two.mask.loc[TOTAL, k]
-    assert "from the totals or from other tables" in two.notes[0]
+    assert two.notes[0] == one.notes[0] == DisclosureRules().symbol_note() + "."
     links = [(("sex", k, "n"), ("age_by_sex", TOTAL, k)) for k in sex.index]
     links.append((("sex", TOTAL, "n"), ("age_by_sex", TOTAL, TOTAL)))
     assert attack(published({"sex": sex, "age_by_sex": by_age}, res), links) == {}

@@ -246,7 +246,9 @@ def test_the_survey_page_says_the_table_withholds_what_it_withholds(built):
     text, alts, tables = _reader_text(page)
     assert "[c] (withheld to protect the people counted)" in text  # "no" and "not sure" in the words
     assert "16 of the 25 respondents (64%" in text  # what may be said still is
-    assert "everyone who answered gave the same answer" in text  # the Covid-19 question, answer unnamed
+    assert "counts are withheld in the table ([c]) to protect the people counted, so these words name no answer" \
+        in text  # the Covid-19 question: the answer unnamed, and not said to be everyone's
+    assert "same answer" not in text
     rows = {row[0]: row[1:] for table in tables for row in table if row}
     for label in LABELS.values():
         assert label in rows and set(rows[label]) <= {"[c]", ""}, (label, rows.get(label))

@@ -16,6 +16,7 @@ from cityconv.methods.disclosure import (
     SUPPRESSED,
     Disclosed,
     DisclosureRules,
+    everyone_answered_alike,
     protect_answers,
     protect_counts,
 )
@@ -78,14 +79,12 @@ def test_one_respondent_answer_is_withheld_with_the_zeros_beside_it():
     table = protect_answers(_answers(yes=1, no=0, not_sure=0))
     assert table.mask.to_numpy().all()  # every answer and the total
     disclosed = Disclosed(table)
-    assert disclosed.same_answer()
     assert all(disclosed_count_phrase(disclosed, k) == WITHHELD_PHRASE for k in ("yes", "no", "not_sure"))
 
 
 def test_everyone_giving_one_answer_is_not_published_as_such():
     table = protect_answers(_answers(yes=25, no=0, not_sure=0))
     disclosed = Disclosed(table)
-    assert disclosed.same_answer()
     assert disclosed.total() == 25  # how many answered may be said ...
     assert all(disclosed.count(k) is None for k in ("yes", "no", "not_sure"))  # ... but not what they said
 
@@ -93,14 +92,32 @@ def test_everyone_giving_one_answer_is_not_published_as_such():
 def test_missing_answers_do_not_hide_a_group_attribute_disclosure():
     table = protect_answers(_answers(yes=22, no=0, not_sure=0, **{"No answer": 3}), missing=("No answer",))
     disclosed = Disclosed(table)
-    assert disclosed.same_answer(missing=("No answer",))
     assert disclosed.withheld("no") and disclosed.withheld("not_sure")  # the zeros no longer say "nobody"
 
 
 def test_varied_answers_keep_their_zeros():
     table = protect_answers(_answers(yes=20, no=10, not_sure=0))
     assert Disclosed(table).count("not_sure") == 0
-    assert not Disclosed(table).same_answer()
+    assert not everyone_answered_alike(_answers(yes=20, no=10, not_sure=0))
+
+
+def test_only_one_answer_of_several_given_is_what_counts_as_everyone_alike():
+    assert everyone_answered_alike(_answers(yes=1, no=0))
+    assert everyone_answered_alike(_answers(yes=0, no=3, **{"No answer": 9}), missing=("No answer",))
+    assert not everyone_answered_alike(_answers(yes=3))  # a question with one option names nothing new
+    assert not everyone_answered_alike(_answers(yes=0, no=0, **{"No answer": 9}), missing=("No answer",))
+
+
+def test_the_footnote_does_not_say_that_everyone_answered_alike():
+    """A=42, B=0, C=0, No answer=3 shows `42 [c] [c] [c] 45`; a footnote of its own ("possibly none") would
+    tell the reader the [c] beside 42 are zeros, so that all who answered said A."""
+    alike = protect_answers(_answers(A=42, B=0, C=0, **{"No answer": 3}), missing=("No answer",))
+    assert alike.display.iloc[:, 0].tolist() == ["42", SUPPRESSED, SUPPRESSED, SUPPRESSED, "45"]
+    varied = protect_answers(_answers(A=30, B=2, C=3, **{"No answer": 10}), missing=("No answer",))
+    secondary = protect_answers(_answers(A=30, B=8, C=3, **{"No answer": 10}), missing=("No answer",))  # 8 guards 3
+    assert secondary.secondary.to_numpy().any() and not alike.secondary.to_numpy().any()
+    assert alike.notes == varied.notes == secondary.notes
+    assert "none" not in " ".join(alike.notes) and "zero" not in " ".join(alike.notes).lower()
 
 
 def test_a_two_way_table_needs_the_column_named():
@@ -140,7 +157,8 @@ def test_survey_words_never_give_the_cell_withheld_to_protect_another():
 def test_survey_words_never_name_the_one_respondents_answer():
     survey, sv = _survey()
     text = survey.single_answer_text(sv, "covid_community_spirit")
-    assert "everyone who answered gave the same answer" in text
+    assert "everyone" not in text and "same answer" not in text  # that would name it for the group
+    assert "to protect the people counted, so these words name no answer" in text
     assert "more community spirit" not in text.lower()
     table = survey.frequency_table_display(sv, "covid_community_spirit")
     answers = table.frame.drop(index=["All respondents", "No answer"])  # 24 did not answer: that may be said

@@ -52,6 +52,7 @@ from cityconv.data.wardfiles import WardData
 from cityconv.methods import claims as claims_mod
 from cityconv.methods.disclosure import (
     SUPPRESSED,
+    TOTAL,
     Disclosed,
     DisclosureRules,
     ProtectedTable,
@@ -207,7 +208,7 @@ def summary_context(sv: Survey) -> dict:
             continue
         fr = frequencies(sv, question)
         rows = fr.shown()
-        rows = rows[(rows["count"] > 0) & (rows["category"] != "other")].head(2)
+        rows = rows[(rows["count"] > 0) & (rows["category"] != _other_code(sv, question))].head(2)
         for _, r in rows.iterrows():
             fact = facts.survey_answer_share(sv.responses, sv.mentions, question, r["category"], rules=sv.rules)
             if fact is not None:
@@ -216,13 +217,13 @@ def summary_context(sv: Survey) -> dict:
         if not _available(sv, column):
             continue
         fr = frequencies(sv, column)
-        lead = fr.leading()
-        if lead is None or bool(fr.withheld.get(lead["category"], False)):
+        if not fr.leaders_stated():
             continue
-        fact = facts.survey_answer_share(sv.responses, sv.mentions, column, lead["category"], rules=sv.rules)
-        if fact is not None:
+        leaders = fr.leaders()
+        fact = facts.survey_answer_share(sv.responses, sv.mentions, column, leaders["category"].iloc[0], rules=sv.rules)
+        if fact is not None:  # tied leaders have the same count, so one share stands for each
             context["single"].append({"question": sv.questionnaire.question(column).text,
-                                      "answer": lead["label"], "share": fact.text})
+                                      "answers": list(leaders["label"]), "share": fact.text})
     if _has_methods(sv):
         by_age = facts.digital_share_by_age(sv.responses, sv.mentions, sv.rules)
         younger, older = by_age.get(YOUNGER), by_age.get(OLDER)
@@ -367,11 +368,17 @@ class Frequencies:
         keep = [self.disclosed.share(c, base=self.base) is not None for c in rows["category"]]
         return rows[keep]
 
-    def leading(self) -> pd.Series | None:
-        """The most frequent answer (the first in the scale's order on a tie), or None when nobody answered."""
+    def leaders(self) -> pd.DataFrame:
+        """The most frequent answers: every answer tied at the largest count (none when nobody answered).
+        Naming the first of a tie as "the most common" would say more than the counts do."""
         rows = self.answers()
         rows = rows[rows["count"] > 0]
-        return None if rows.empty else rows.loc[rows["count"].idxmax()]
+        return rows[rows["count"] == rows["count"].max()]
+
+    def leaders_stated(self) -> bool:
+        """The table shows every leader's count, so words may name them (a withheld one is never ranked)."""
+        leaders = self.leaders()
+        return not leaders.empty and all(self.disclosed.count(c) is not None for c in leaders["category"])
 
 
 def frequencies(sv: Survey, question: str, confidence: float = CONFIDENCE) -> Frequencies:
@@ -518,9 +525,15 @@ def _overlap(a, b) -> bool:
     return not (a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"])
 
 
+def _other_code(sv: Survey, question: str) -> str:
+    """The catch-all option never named as a leading answer: the question's declared `other`, else the code
+    "other" (the City Conversation's questionnaires do not declare it)."""
+    return sv.questionnaire.question(question).other or "other"
+
+
 def multi_response_context(sv: Survey, question: str) -> dict:
     fr = frequencies(sv, question)
-    other = sv.questionnaire.question(question).other or "other"
+    other = _other_code(sv, question)
     answers = fr.answers()
     answers = answers[(answers["category"] != other) & (answers["count"] > 0)]
     if answers.empty:
@@ -554,22 +567,24 @@ def single_answer_context(sv: Survey, column: str) -> dict:
     fr = frequencies(sv, column)
     rows = fr.answers()
     rows = rows[rows["count"] > 0]
-    lead = fr.leading()
-    if lead is None:
-        return {"question": wording(sv, column), "withheld_all": True, "suppressed": SUPPRESSED, "same_answer": False}
-    if fr.disclosed.count(lead["category"]) is None:
+    leaders = fr.leaders()
+    if leaders.empty and not any(fr.disclosed.withheld(c) for c in fr.answers()["category"]):
+        return {"question": wording(sv, column), "nobody": True}  # the table shows every answer's 0
+    if not fr.leaders_stated():
         # The table withholds the leading answer (too few answers, or everyone gave one answer,
-        # `protect_answers`): naming it, or any other as the most common, would say what the table withholds.
-        return {"question": wording(sv, column), "withheld_all": True, "suppressed": SUPPRESSED,
-                "same_answer": fr.disclosed.same_answer(missing=fr.not_answers)}
+        # `protect_answers`): naming it, or any other as the most common, would say what the table
+        # withholds; and the words are the same whichever it was, since saying "everyone gave the same
+        # answer" would itself be a group attribute disclosure.
+        return {"question": wording(sv, column), "nobody": False, "withheld_all": True, "suppressed": SUPPRESSED}
+    lead = leaders.iloc[0]  # tied leaders share its count, phrase and interval
     majority = ""
-    if fr.disclosed.share(lead["category"], base=fr.base) is not None:
+    if len(leaders) == 1 and fr.disclosed.share(lead["category"], base=fr.base) is not None:
         majority = "clear" if lead["ci_low"] > 0.5 else ("likely" if lead["share"] > 0.5 else "")
-    return {"question": wording(sv, column), "withheld_all": False, "lead": lead["label"],
+    return {"question": wording(sv, column), "nobody": False, "withheld_all": False, "leads": list(leaders["label"]),
             "lead_phrase": _answer_phrase(fr, lead), "majority": majority, "in_order": fr.ordered,
             "others": [{"label": r["label"], "phrase": _answer_phrase(fr, r, with_interval=False)}
                        for _, r in rows.iterrows()
-                       if r["category"] != lead["category"] and not fr.disclosed.withheld(r["category"])],
+                       if r["category"] not in set(leaders["category"]) and not fr.disclosed.withheld(r["category"])],
             # the withheld ones together, in the questionnaire's order: listing them by size would rank them
             "withheld": join_words([label for c, label in sv.questionnaire.labels(column).items()
                                     if c in set(rows["category"]) and fr.disclosed.withheld(c)]),
@@ -638,7 +653,7 @@ def question_section(sv: Survey, question: Question, study_id: str) -> list[tupl
         return [(heading, None), (not_available_text(sv, qid), None)]
     if kind in ("single", "multi", "rating"):
         chart = (multi_response_chart(sv, qid) if kind == "multi" else
-                 ordered_bar_chart(sv, qid) if kind == "rating" else single_answers_chart(sv, [qid]))
+                 (ordered_bar_chart(sv, qid) or no_chart_text(sv)) if kind == "rating" else single_answers_chart(sv, [qid]))
         items = [(question_summary(sv, qid), None), (chart, figure), (frequency_table_display(sv, qid), table),
                  (other_text_summary(sv, question), None)]
     elif kind == "numeric":
@@ -648,13 +663,21 @@ def question_section(sv: Survey, question: Question, study_id: str) -> list[tupl
         items = [(ranking_text(sv, question), None), (ranking_chart(sv, question), figure),
                  (ranking_table(sv, question), table)]
     elif kind == "grid":
-        items = [(grid_text(sv, question), None), (grid_chart(sv, question), figure), (grid_table(sv, question), table)]
+        items = [(grid_text(sv, question), None), (grid_chart(sv, question) or no_chart_text(sv), figure),
+                 (grid_table(sv, question), table)]
     elif coded_answers(sv, question) is not None:
         items = [(free_text_summary(sv, question), None), (theme_chart(sv, question), figure),
                  (theme_table(sv, question), table), (free_text_quotes(sv, question), None)]
     else:
         items = [(free_text_summary(sv, question), None)]
     return [(heading, None), *items, (published_comparison_text(sv, qid), None)]
+
+
+def no_chart_text(sv: Survey) -> str | None:
+    """Why a chart of shares is missing, when it is for the small base (None otherwise: nothing to say)."""
+    if sv.n >= sv.rules.min_percent_base:
+        return None
+    return render("no_chart", {"min_base": fmt_int(sv.rules.min_percent_base)})
 
 
 def question_heading(sv: Survey, question: str) -> str:
@@ -709,8 +732,8 @@ def ordered_bar_chart(sv: Survey, question: str) -> Chart | None:
     """One bar, divided in the scale's order: the share of all respondents giving each answer."""
     fr = frequencies(sv, question)
     q = sv.questionnaire.question(question)
-    rows = [(r["label"], None if bool(fr.withheld.get(r["category"], False)) else float(r["share"]))
-            for _, r in fr.answers().iterrows()]
+    # the table's own decision: no segment for a withheld count, nor any on a base below min_percent_base
+    rows = [(r["label"], fr.disclosed.share(r["category"], base=fr.base)) for _, r in fr.answers().iterrows()]
     return _stacked_chart(sv, q, [(q.short, rows)], f"{q.short}: answers in the scale's order")
 
 
@@ -821,13 +844,30 @@ def _quantiles_publishable(n: int, sv: Survey) -> bool:
     return n >= sv.rules.min_percent_base
 
 
+def _answered_with_a_number(ns: NumericSummary) -> int | None:
+    """How many gave a number, when the table lets a reader add it up (every band shown, or the total and
+    every other row shown); else None: stated, it would be a new total that gives a withheld band back."""
+    disclosed = Disclosed(ns.protected)
+    others = [label for label in ns.protected.counts.index if label not in ns.bins.index and label != TOTAL]
+    if all(not disclosed.withheld(band) for band in ns.bins.index):
+        return int(ns.bins.sum())
+    if disclosed.total() is not None and all(not disclosed.withheld(label) for label in others):
+        return int(ns.bins.sum())
+    return None
+
+
 def numeric_text(sv: Survey, question: Question) -> str:
+    """How many gave a number, its median and quartiles, and each missing code's count as the table shows it."""
     ns = numeric_summary(sv, question)
     n = len(ns.values)
     unit = f" {question.unit}" if question.unit else ""
-    context = {"question": question.text, "answered": _stated_count(n, sv), "base": fmt_int(sv.n),
+    disclosed = Disclosed(ns.protected)
+    answered = _answered_with_a_number(ns)
+    total = disclosed.total()
+    context = {"question": question.text, "answered": None if answered is None else fmt_int(answered),
+               "base": None if total is None else fmt_int(total), "suppressed": SUPPRESSED,
                "stated": _quantiles_publishable(n, sv), "threshold": fmt_int(sv.rules.min_percent_base),
-               "missing": [{"label": question.missing[c], "count": _stated_count(int(ns.missing[c]), sv)}
+               "missing": [{"label": question.missing[c], "count": disclosed_count_phrase(disclosed, question.missing[c])}
                            for c in question.missing if ns.missing[c] > 0]}
     if context["stated"]:
         q1, median, q3 = ns.values.quantile([0.25, 0.5, 0.75])
@@ -858,8 +898,8 @@ def numeric_chart(sv: Survey, question: Question) -> Chart | None:
     alt = (f"Histogram of the answers to '{question.text}': respondents per band of "
            f"{question.unit or 'value'}. " + "; ".join(f"{label}: {fmt_int(n)}" for label, n in shown) + "."
            + (f" Bands withheld for disclosure control ({join_words(withheld)}) are drawn empty." if withheld else ""))
-    return Chart(fig, alt, f"{question.short}: respondents per band (bands with fewer than "
-                 f"{fmt_int(sv.rules.threshold)} respondents are withheld).", status=sv.status)
+    return Chart(fig, alt, f"{question.short}: respondents per band (bands withheld to protect the people "
+                 f"counted are marked {SUPPRESSED}).", status=sv.status)
 
 
 def numeric_table(sv: Survey, question: Question) -> Table:
@@ -996,26 +1036,28 @@ def grid_chart(sv: Survey, question: Question) -> Chart | None:
     bars = []
     scale = list((question.options or {}).values())
     for item, protected in _grid_protected(sv, question).items():
-        mask, counts = protected.mask.iloc[:, 0], protected.counts.iloc[:, 0]
-        bars.append((item, [(label, None if bool(mask[label]) else int(counts[label]) / sv.n) for label in scale]))
+        disclosed = Disclosed(protected)  # the table's own decision, percentages' minimum base included
+        bars.append((item, [(label, disclosed.share(label, base=sv.n)) for label in scale]))
     return _stacked_chart(sv, question, bars, question.short)
 
 
 def grid_text(sv: Survey, question: Question) -> str:
-    """Which item had the largest share at the top of the scale (stated only when its count is published)."""
+    """Which item(s) had the largest share at the top of the scale: stated only when every item's share
+    is (a withheld one might be larger), and every tied item named."""
     scale = list((question.options or {}).values())
+    shares = {item: Disclosed(protected).share(scale[-1], base=sv.n)
+              for item, protected in _grid_protected(sv, question).items()}
     best = None
-    for item, protected in _grid_protected(sv, question).items():
-        top = scale[-1]
-        if bool(protected.mask.iloc[:, 0][top]) or sv.n < sv.rules.min_percent_base:
-            continue
-        share = int(protected.counts.iloc[:, 0][top]) / sv.n
-        if best is None or share > best[1]:
-            best = (item, share)
+    stated = {item: share for item, share in shares.items() if share is not None}
+    if stated and len(stated) == len(shares):
+        largest = max(stated.values())
+        best = ([item for item, share in stated.items() if share == largest], largest)
     return render("grid", {"question": question.text, "items": join_words([f"“{i}”" for i in (question.items or {}).values()]),
                            "scale": f"“{scale[0]}” to “{scale[-1]}”" if question.is_ordered else join_words(
                                [f"“{s}”" for s in scale]), "top": scale[-1] if question.is_ordered else None,
-                           "best": None if best is None else {"item": best[0], "share": fmt_pct(best[1])}})
+                           "best": None if best is None else {"items": [f"“{i}”" for i in best[0]],
+                                                              "share": fmt_pct(best[1])},
+                           "chart": no_chart_text(sv) is None})
 
 
 # ---- free text: how many answered, and quotes that pass the personal-information screen
@@ -1183,10 +1225,12 @@ def theme_chart(sv: Survey, question: Question) -> Chart | None:
     ax.set_xlabel("Percentage of those who answered (lines: 95% confidence interval)")
     _percent_axis(ax, min(100, max(rows["ci_high"].max() * 100 * 1.1, 10)))
     top = rows.iloc[0]
+    tied = list(rows.loc[rows["count"] == top["count"], "label"])  # a tie is named as one, never ranked
+    most = (f"The theme touched most often is {top['label']}" if len(tied) == 1
+            else f"The themes touched most often, equally, are {join_words(tied)}")
     alt = (f"Horizontal bar chart of the percentage of the {fmt_int(fr.base)} respondents who answered "
-           f"'{question.text}' whose answer touches each theme, with 95% confidence intervals. The theme touched "
-           f"most often is {top['label']} at {fmt_pct(top['share'])} (interval "
-           f"{_pct_range(top['ci_low'], top['ci_high'])}).")
+           f"'{question.text}' whose answer touches each theme, with 95% confidence intervals. {most}, at "
+           f"{fmt_pct(top['share'])} (interval {_pct_range(top['ci_low'], top['ci_high'])}).")
     if bool(fr.withheld.drop(index=list(fr.not_answers), errors="ignore").any()):
         alt += f" {_not_drawn(sv)}"
     caption = "Share of those who answered whose answer touches each theme; an answer can touch several."
@@ -1425,9 +1469,7 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
         ax.set_title(wrap_label(titles[column], 60), fontsize=12)
         ax.set_xlabel("")
         if not rows.empty:
-            lead = rows.loc[rows["count"].idxmax()]
-            alt_parts.append(f"{titles[column].rstrip('?')}: most common answer {lead['label']}, "
-                             f"{fmt_pct(lead['share'])} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})")
+            alt_parts.append(_leaders_alt(titles[column], fr))
         else:  # an empty panel says why, rather than showing a bare axis
             ax.set_yticks([])
             ax.text(0.5, 0.5, f"Every answer withheld ({SUPPRESSED})", transform=ax.transAxes, ha="center",
@@ -1439,6 +1481,19 @@ def single_answers_chart(sv: Survey, questions: tuple[str, ...] | list[str] = SI
            "intervals. " + "; ".join(alt_parts) + f". {_not_drawn(sv)}")
     caption = f"Share of all respondents giving each answer (answers withheld in the table, {SUPPRESSED}, left out)."
     return Chart(fig, alt, caption, status=sv.status)
+
+
+def _leaders_alt(title: str, fr: Frequencies) -> str:
+    """A panel's most common answer(s) for its alt text: every tied one, and none when a leader is withheld
+    (naming the largest shown answer would then be wrong, and say the withheld one is larger)."""
+    if not fr.leaders_stated() or fr.disclosed.share(fr.leaders()["category"].iloc[0], base=fr.base) is None:
+        return f"{title.rstrip('?')}: the most common answer is not stated (withheld in the table)"
+    leaders = fr.leaders()
+    lead = leaders.iloc[0]
+    share = f"{fmt_pct(lead['share'])}{' each' if len(leaders) > 1 else ''} (interval {_pct_range(lead['ci_low'], lead['ci_high'])})"
+    if len(leaders) > 1:
+        return f"{title.rstrip('?')}: most common answers, given equally often, {join_words(list(leaders['label']))}, {share}"
+    return f"{title.rstrip('?')}: most common answer {lead['label']}, {share}"
 
 
 def _not_drawn(sv: Survey) -> str:

@@ -56,12 +56,13 @@ from cityconv.chapters.survey import (
     NOT_STATED,
     PUBLISHED_SOURCE,
     Survey,
+    answer_withheld,
     wording,
 )
 from cityconv.core.escaping import myst_escape
 from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
-from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
+from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules, protect_counts
 from cityconv.methods.stats import (
     census_margin,
     collapse_shares,
@@ -81,6 +82,7 @@ from cityconv.present import (
     fmt_pp,
     join_words,
 )
+from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import template_renderer
 
 #: The chapter's reader prose: Markdown (Jinja2) templates, filled with numbers from the records.
@@ -104,6 +106,8 @@ TOPIC_WORDS = {"age": "age", "sex": "sex", "ethnicity": "ethnic group", "age_sex
 LEFT_OUT = "No Census counterpart"
 """The comparison row of answers that have no census category (e.g. "Non-binary"): counted, not compared."""
 NOT_COMPARED = (LEFT_OUT, NOT_STATED)
+NOT_ASSESSED = "not assessed (count withheld)"
+"""The verdict beside a withheld count, in table, sentence and summary alike: any real verdict narrows it."""
 
 
 # ================================================================================================
@@ -435,6 +439,13 @@ class Comparison:
     display_counts: pd.Series
     noun: str = ""
 
+    def verdict(self, category: str) -> str:
+        """The interval rule's verdict, or `NOT_ASSESSED` for a withheld count: "under-represented" beside
+        a [c] narrows it (n = 45 and a ward share of 12% leave a count of exactly 1)."""
+        if bool(self.mask.get(category, False)):
+            return NOT_ASSESSED
+        return str(self.table.set_index("category").loc[category, "verdict"])
+
 
 def compare(comp: Composition, dimension: str) -> Comparison | None:
     """Representation table for one dimension (None without census figures for it)."""
@@ -463,7 +474,7 @@ def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:
             continue
         out.append(render("withheld_share", {
             "category": category, "suppressed": SUPPRESSED, "population_share": fmt_pct(row["population_share"]),
-            "noun": noun, "verdict": row["verdict"]}))
+            "noun": noun, "verdict": cmp.verdict(category)}))
     return out
 
 
@@ -482,7 +493,7 @@ def comparison_table(comp: Composition, dimension: str) -> Table | None:
             "% of respondents (95% interval)": SUPPRESSED if withheld or comp.n < comp.rules.min_percent_base else
             f"{fmt_pct(row['sample_share'])} ({fmt_pct(row['ci_low'])} to {fmt_pct(row['ci_high'])})",
             "% of ward": fmt_pct(row["population_share"]) if stated else "[x]",
-            "Verdict": row["verdict"] if stated else "[x]",
+            "Verdict": cmp.verdict(category) if stated else "[x]",
         })
     rows.append({TITLES[dimension]: "All respondents", "Respondents": cmp.display_counts.get("Total", fmt_int(comp.n)),
                  "% of respondents (95% interval)": "100%", "% of ward": "100%", "Verdict": ""})
@@ -561,13 +572,14 @@ def summary_context(comp: Composition) -> dict:
         cmp = compare(comp, dimension)
         if cmp is None:
             continue
-        for _, row in cmp.table.iterrows():
-            if row["category"] in NOT_COMPARED:
+        for category in cmp.table["category"]:
+            if category in NOT_COMPARED:
                 continue
-            if row["verdict"] == "over-represented":
-                over.append(_group_words(str(row["category"])))
-            elif row["verdict"] == "under-represented":
-                under.append(_group_words(str(row["category"])))
+            verdict = cmp.verdict(category)  # NOT_ASSESSED for a withheld count: in neither list
+            if verdict == "over-represented":
+                over.append(_group_words(str(category)))
+            elif verdict == "under-represented":
+                under.append(_group_words(str(category)))
     context.update(over=join_words(over), under=join_words(under))
     data = weighted_comparison(comp)
     if data is not None and not data.empty and not data[~data["withheld"]].empty:
@@ -617,13 +629,9 @@ def left_out_context(comp: Composition, cmp: Comparison) -> dict[str, Any]:
     """How many answered an option with no census counterpart, as the table's suppression decision allows."""
     labels = comp.demographics[cmp.dimension].left_out_labels
     count = int(cmp.counts[LEFT_OUT])
-    if not bool(cmp.mask.get(LEFT_OUT, False)):
-        who = f"{fmt_int(count)} {'respondent' if count == 1 else 'respondents'}"
-    elif bool(cmp.primary.get(LEFT_OUT, False)):
-        who = f"Fewer than {fmt_int(comp.rules.threshold)} respondents"
-    else:
-        who = "Some respondents"
-    return {"who": who, "options": join_words([f"“{label}”" for label in labels], "or"),
+    withheld = bool(cmp.mask.get(LEFT_OUT, False))  # one wording whichever rule withheld it
+    return {"who": None if withheld else f"{fmt_int(count)} {'respondent' if count == 1 else 'respondents'}",
+            "withheld_phrase": WITHHELD_PHRASE, "options": join_words([f"“{label}”" for label in labels], "or"),
             "single": len(labels) == 1}
 
 
@@ -652,14 +660,15 @@ def published_statement_context(comp: Composition) -> dict[str, Any]:
     minority = None
     if eth is not None:
         row = eth.table.set_index("category").loc[MINORITY]
-        minority = {"verdict": row["verdict"], "smaller": row["sample_share"] < row["population_share"],
+        withheld = eth.verdict(MINORITY) == NOT_ASSESSED  # then neither the verdict nor "smaller" is said
+        minority = {"verdict": eth.verdict(MINORITY), "withheld": withheld,
+                    "smaller": None if withheld else row["sample_share"] < row["population_share"],
                     "population_share": fmt_pct(row["population_share"])}
     return {"published_n": fmt_int(published_n) if published_n is not None else "",
             "women_statement": women_claim.statement, "minority_statement": eth_claim.statement,
             "source": PUBLISHED_SOURCE, "location": women_claim.location,
-            "women_verdict": (women.table.set_index("category").loc["Women aged 35 to 64"]["verdict"]
-                              if women is not None else ""),
-            "minority": minority}
+            "women_verdict": women.verdict("Women aged 35 to 64") if women is not None else "",
+            "not_assessed": NOT_ASSESSED, "suppressed": SUPPRESSED, "minority": minority}
 
 
 # ================================================================================================
@@ -836,15 +845,14 @@ def weighting(comp: Composition) -> Weighting | None:
     eth_pop = population(comp, "ethnicity")
     if eth_pop is not None and set(eth_pop.index) == {WHITE, MINORITY}:
         eth = values["ethnicity"][keep]
-        minority_n = int((eth == MINORITY).sum())
-        if minority_n >= comp.rules.threshold and eth.isin([WHITE, MINORITY]).all():
+        too_few = comp.rules.is_small(int((eth == MINORITY).sum())) or not (eth == MINORITY).any()
+        unstated = not eth.isin([WHITE, MINORITY]).all()
+        if not too_few and not unstated:
             sample["eth_group"] = eth
             margins["eth_group"] = eth_pop
             names.append("ethnic group")
-        else:
-            dropped.append(f"ethnic group: fewer than {fmt_int(comp.rules.threshold)} respondents from ethnic minority "
-                           "groups (or some who preferred not to say), so weighting to it would make one or two "
-                           "people stand for every minority resident")
+        else:  # each reason that applies, and no count: the table's [c] says nothing more
+            dropped.append(render("ethnic_group_not_weighted", {"too_few": too_few, "unstated": unstated}))
     if "age" in dims:
         names.insert(0, _weight_by_age(comp, sample, values["age"][keep], margins))
     if not margins:
@@ -904,14 +912,29 @@ def weighted_comparison(comp: Composition) -> pd.DataFrame | None:
         table = weighted_vs_unweighted(sample, w.result.weights, column, categories=list(labels))
         counts = table.set_index("category")["count"]
         counts.index.name = column
-        mask = protect_counts(counts, comp.rules, with_totals=True).mask.iloc[:, 0]
+        hidden = _weighted_rows_withheld(comp, column, counts)
         for _, row in table.iterrows():
-            withheld = bool(mask[row["category"]]) or int(answered.sum()) < comp.rules.min_percent_base
+            withheld = row["category"] in hidden or int(answered.sum()) < comp.rules.min_percent_base
             rows.append({"question": column, "category": row["category"], "label": labels[row["category"]],
                          "count": int(row["count"]), "withheld": withheld,
                          "unweighted_share": row["unweighted_share"], "weighted_share": row["weighted_share"],
                          "difference_pp": row["difference_pp"]})
     return pd.DataFrame(rows)
+
+
+def _weighted_rows_withheld(comp: Composition, column: str, counts: pd.Series) -> set[str]:
+    """The answers whose shares the weighted table withholds: those its own counts withhold, and those the
+    survey chapter's table withholds (the same answer's share of nearly the same people would give that
+    count back). When that leaves a question with one withheld answer, the smallest other non-zero one goes
+    too: the shares add up to 100%, so a lone [c] would be 100% minus the rest."""
+    mask = protect_counts(counts, comp.rules, with_totals=True).mask.iloc[:, 0].drop(index=TOTAL, errors="ignore")
+    hidden = {str(code) for code, withheld in mask.items() if withheld}
+    hidden |= {str(code) for code in counts.index if answer_withheld(comp.survey, column, str(code))}
+    if len(hidden) == 1:
+        others = counts[[str(code) not in hidden and count > 0 for code, count in counts.items()]]
+        if not others.empty:
+            hidden.add(str(others.idxmin()))
+    return hidden
 
 
 def headline_questions(questionnaire: Questionnaire) -> list[Question]:
@@ -934,8 +957,7 @@ def weighted_table(comp: Composition) -> Table | None:
     return Table(frame, title=f"Headline survey results before and after weighting: {comp.ward_name}",
                  source=f"{comp.survey.source}; {cite('census2021')}",
                  units="Percentage of respondents who answered the question; difference in percentage points",
-                 notes=[f"{SUPPRESSED} Based on fewer than {fmt_int(comp.rules.threshold)} respondents, or withheld so "
-                        "that such a figure cannot be worked out.",
+                 notes=[comp.rules.symbol_note() + ".",  # the one wording for every [c]
                         f"Respondents who gave their {_given(comp)} and answered the question; weighted by raking to the "
                         f"ward's Census 2021 {_given(comp)} profile.",
                         "Difference = weighted minus unweighted."], status=comp.survey.status)

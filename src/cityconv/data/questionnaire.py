@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from cityconv.core.params import did_you_mean, read_yaml_mapping, to_plain, validation_problems
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data.census_map import check_census_cover
 from cityconv.data.context import AGE_BANDS, ETHNICITY_CATEGORIES, SEX_CATEGORIES
 
 QUESTIONNAIRE_FILE = "questionnaire.yml"
@@ -78,25 +79,7 @@ class CensusMapping(_Strict):
 
     @model_validator(mode="after")
     def _categories_exist(self) -> "CensusMapping":
-        known = CENSUS_CATEGORIES[self.topic]
-        covered: dict[str, float] = {}
-        for code, cover in self.map.items():
-            if not cover:
-                raise ValueError(f"census map {code!r}: name the Census categories it covers, "
-                                 f"e.g. {{{known[1]!r}: 1}}")
-            for category, fraction in cover.items():
-                if category not in known:
-                    raise ValueError(f"census map {code!r}: {category!r} is not a Census {self.topic} category"
-                                     f"{did_you_mean(category, list(known))} (expected one of "
-                                     + ", ".join(repr(k) for k in known) + ")")
-                if not 0 < fraction <= 1:
-                    raise ValueError(f"census map {code!r}: the fraction of {category!r} must be more than 0 "
-                                     f"and at most 1, not {fraction}")
-                covered[category] = covered.get(category, 0.0) + fraction
-        for category, total in covered.items():
-            if total > 1 + 1e-9:
-                raise ValueError(f"census map: the options cover {total:g} of Census category {category!r}; "
-                                 "the fractions of one category add up to at most 1")
+        check_census_cover(self.map, CENSUS_CATEGORIES[self.topic], self.topic)
         return self
 
 

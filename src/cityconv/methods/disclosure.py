@@ -104,6 +104,7 @@ __all__ = [
     "ProtectedTable",
     "assert_publishable",
     "attribute_disclosure",
+    "everyone_answered_alike",
     "protect_answers",
     "protect_counts",
     "protect_percentages",
@@ -189,11 +190,14 @@ class DisclosureRules:
         return 1 <= n < self.threshold or (self.zeros_disclosive and n == 0)
 
     def symbol_note(self) -> str:
-        """The footnote text explaining ``[c]`` (without the secondary-suppression clause)."""
-        text = f"{SUPPRESSED} Fewer than {self.threshold} respondents"
-        if self.zeros_disclosive:
-            text += " (possibly none)"
-        return text
+        """The one footnote for every ``[c]``, whichever rule withheld it.
+
+        A note that changed with the rule (zeros withheld, secondary suppression present) would tell a
+        reader which rule applied, and so something about the withheld figures (a note saying zeros are
+        withheld under ``42 [c] [c] [c] 45`` says that everyone answered alike).
+        """
+        return (f"{SUPPRESSED} Withheld to protect the people counted: a count below {self.threshold}, or a "
+                "figure withheld so that such a count cannot be worked out from the others")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -551,11 +555,7 @@ class _Problem:
         display = frame(lambda g: SUPPRESSED if self.suppressed[g] else f"{self.gvalue[g]:,}")
         notes = []
         if mask.to_numpy().any():
-            text = self.rules.symbol_note()
-            if secondary.to_numpy().any():
-                where = "from the totals or from other tables" if len(self.tables) > 1 else "from the totals"
-                text += f"; some other figures are also withheld so that these cannot be worked out {where}"
-            notes.append(text + ".")
+            notes.append(self.rules.symbol_note() + ".")
         fallback = [g for row in gid for g in row if g in self.total_fallback]
         if fallback:
             notes.append(
@@ -722,11 +722,12 @@ class Disclosed:
             return None
         return n / int(base)
 
-    def same_answer(self, column: Any = None, missing: tuple[Any, ...] = ()) -> bool:
-        """Everyone counted in this column (the `missing` rows left aside) gave one answer: naming it
-        names each member's answer."""
-        interior = self.table.counts[self._column(column)].drop(index=[TOTAL, *missing], errors="ignore")
-        return int((interior > 0).sum()) == 1
+
+def everyone_answered_alike(counts: pd.Series, missing: tuple[Any, ...] = ()) -> bool:
+    """Everyone counted (the `missing` rows, such as "No answer", left aside) gave one answer of several:
+    a table showing the zeros beside it names each one's answer (at n = 1, the one respondent's)."""
+    answered = counts.drop(index=[m for m in missing if m in counts.index])
+    return len(answered) > 1 and int((answered > 0).sum()) == 1
 
 
 def protect_answers(
@@ -737,11 +738,11 @@ def protect_answers(
     When everyone who answered (the `missing` rows, such as "No answer", left aside) gave the same
     answer, the table's zeros would say which answer that was — at n = 1, the one respondent's. Zeros
     are then withheld as well (as with ``zeros_disclosive``), so the table, and every sentence that
-    follows its decision through `Disclosed`, names no one's answer.
+    follows its decision through `Disclosed`, names no one's answer; the footnote stays the one every
+    ``[c]`` gets (`DisclosureRules.symbol_note`), so it does not say that this happened.
     """
     rules = rules or DisclosureRules()
-    answered = counts.drop(index=[m for m in missing if m in counts.index])
-    if int((answered > 0).sum()) == 1 and len(answered) > 1:
+    if everyone_answered_alike(counts, missing):
         rules = DisclosureRules(rules.threshold, rules.min_percent_base, zeros_disclosive=True)
     return protect_counts(counts, rules, with_totals=with_totals)
 

@@ -33,6 +33,8 @@ from scipy import stats as _sps
 from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
+from cityconv.data.census_map import check_census_cover
+
 __all__ = [
     "GoodnessOfFit",
     "RakeResult",
@@ -573,29 +575,13 @@ def census_margin(census_counts: pd.Series, mapping: Mapping[str, Mapping[str, f
     covers (`census:` in questionnaire.yml). The option's population is the sum of count × fraction,
     and the shares are of the options' total, so the margin describes the people the options cover.
     Options absent from ``mapping`` are not in the result. Raises ``ValueError`` naming the option and
-    census category when a category is unknown, a fraction is outside 0..1, a census category's
-    fractions add up to more than 1 (it would be counted twice), or the options cover no one.
+    census category when the mapping breaks the questionnaire's own rule (`check_census_cover`: the same
+    check, so a mapping the questionnaire accepts is one the margin accepts), or covers no one.
     """
     counts = _shares_series(census_counts, "census_counts")
-    populations = {}
-    covered: dict[str, float] = {}
-    for option, parts in mapping.items():
-        total = 0.0
-        for category, fraction in parts.items():
-            if category not in counts.index:
-                raise ValueError(f"option {option!r}: census category {category!r} is not in the census table "
-                                 f"(categories: {', '.join(map(str, counts.index))})")
-            fraction = float(fraction)
-            if not 0.0 <= fraction <= 1.0:
-                raise ValueError(f"option {option!r}: the fraction of census category {category!r} must be "
-                                 f"between 0 and 1, got {fraction!r}")
-            covered[category] = covered.get(category, 0.0) + fraction
-            total += float(counts[category]) * fraction
-        populations[option] = total
-    for category, fraction in covered.items():
-        if fraction > 1.0 + 1e-9:
-            raise ValueError(f"census category {category!r}: the options' fractions add up to {fraction:g}, more "
-                             "than 1, so its people would be counted twice")
+    check_census_cover(mapping, list(counts.index), str(counts.index.name or ""))
+    populations = {option: sum(float(counts[category]) * float(fraction) for category, fraction in parts.items())
+                   for option, parts in mapping.items()}
     margin = pd.Series(populations, dtype=float)
     if margin.sum() <= 0:
         raise ValueError("the mapped options cover no one in the census table")
