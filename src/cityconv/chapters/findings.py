@@ -254,9 +254,10 @@ def ward_findings(ch) -> dict[str, Finding]:
                 cmp = representation.compare(comp, dim)
                 if cmp is None:
                     continue
-                t = cmp.table[~cmp.table["category"].isin(representation.NOT_COMPARED)]
-                under += [str(c) for c in t.loc[t["verdict"] == "under-represented", "category"]]
-                over += [str(c) for c in t.loc[t["verdict"] == "over-represented", "category"]]
+                # the verdict the who-took-part table shows: none for a withheld count (it would narrow it)
+                compared = [str(c) for c in cmp.table["category"] if c not in representation.NOT_COMPARED]
+                under += [c for c in compared if cmp.verdict(c) == "under-represented"]
+                over += [c for c in compared if cmp.verdict(c) == "over-represented"]
             values["under_represented_groups"], values["over_represented_groups"] = under, over
             notes["under_represented_groups"] = ("With a small sample a group can be “in line” only because the "
                                                  "interval is wide.")

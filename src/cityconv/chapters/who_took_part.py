@@ -69,6 +69,7 @@ from cityconv.methods.stats import (
     goodness_of_fit,
     rake,
     representation_table,
+    representation_verdict,
     weighted_vs_unweighted,
 )
 from cityconv.present import (
@@ -438,13 +439,43 @@ class Comparison:
     primary: pd.Series
     display_counts: pd.Series
     noun: str = ""
+    threshold: int = 0  # the disclosure threshold: a small [c] stands for any count below it
 
     def verdict(self, category: str) -> str:
-        """The interval rule's verdict, or `NOT_ASSESSED` for a withheld count: "under-represented" beside
-        a [c] narrows it (n = 45 and a ward share of 12% leave a count of exactly 1)."""
-        if bool(self.mask.get(category, False)):
+        """The interval rule's verdict; for a withheld count, only a verdict every count the [c] could
+        stand for (0 to threshold − 1, the total being shown) would get, else `NOT_ASSESSED`.
+
+        "Under-represented" beside a [c] can narrow it (n = 45 and a ward share of 12% leave a count of
+        exactly 1), but where every small count gets that verdict (a group that is 30% of the ward) it
+        says no more than the [c]. A [c] withheld to protect another (secondary) is never assessed.
+        """
+        row = self.table.set_index("category").loc[category]
+        if not bool(self.mask.get(category, False)):
+            return str(row["verdict"])
+        counts = self.possible_counts(category)
+        if counts is None:
             return NOT_ASSESSED
-        return str(self.table.set_index("category").loc[category, "verdict"])
+        base, population_share = int(row["base"]), float(row["population_share"])
+        possible = {representation_verdict(k, base, population_share) for k in counts}
+        return possible.pop() if len(possible) == 1 else NOT_ASSESSED
+
+    def possible_counts(self, category: str) -> range | None:
+        """The counts a reader of the table cannot tell apart for a withheld cell (None: too many to bound).
+
+        A small [c] is any count below the threshold. The withheld cells add up to the total minus the
+        shown ones; so where one cell is withheld to protect the small ones (secondary), it is that sum
+        minus anything the small ones could be."""
+        if self.threshold < 1:
+            return None
+        if bool(self.primary.get(category, False)):
+            return range(self.threshold)
+        withheld = [c for c, hidden in self.mask.items() if bool(hidden) and c in self.counts.index]
+        secondary = [c for c in withheld if not bool(self.primary.get(c, False))]
+        if secondary != [category]:
+            return None
+        hidden_sum = int(sum(int(self.counts[c]) for c in withheld))  # = total − shown cells
+        small = len(withheld) - 1
+        return range(max(0, hidden_sum - (self.threshold - 1) * small), hidden_sum + 1)
 
 
 def compare(comp: Composition, dimension: str) -> Comparison | None:
@@ -457,7 +488,7 @@ def compare(comp: Composition, dimension: str) -> Comparison | None:
     table = representation_table(counts, pop_full)
     protected = protect_counts(counts, comp.rules, with_totals=True)
     return Comparison(dimension, table, counts, protected.mask.iloc[:, 0], protected.primary.iloc[:, 0],
-                      protected.display.iloc[:, 0], nouns(comp)[dimension])
+                      protected.display.iloc[:, 0], nouns(comp)[dimension], comp.rules.threshold)
 
 
 def safe_sentences(cmp: Comparison, rules: DisclosureRules) -> list[str]:

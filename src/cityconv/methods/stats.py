@@ -417,6 +417,17 @@ def goodness_of_fit(
 # --------------------------------------------------------------------------------------------------
 
 
+def representation_verdict(count: int, base: int, population_share: float, confidence: float = 0.95,
+                           tolerance: float = 0.0) -> str:
+    """The interval rule of `representation_table` for one category: over, under or in line."""
+    low, high = wilson_interval(count, base, confidence)
+    if low > population_share + tolerance:
+        return VERDICT_OVER
+    if high < population_share - tolerance:
+        return VERDICT_UNDER
+    return VERDICT_IN_LINE
+
+
 def representation_table(
     sample_counts: pd.Series,
     population_shares: pd.Series,
@@ -459,12 +470,7 @@ def representation_table(
         pop = float(shares[category])
         share = count / base
         low, high = wilson_interval(count, base, confidence)
-        if low > pop + tolerance:
-            verdict = VERDICT_OVER
-        elif high < pop - tolerance:
-            verdict = VERDICT_UNDER
-        else:
-            verdict = VERDICT_IN_LINE
+        verdict = representation_verdict(count, base, pop, confidence, tolerance)
         if pop > 0:
             ratio = share / pop
         else:
