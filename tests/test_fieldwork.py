@@ -196,3 +196,12 @@ def test_a_survey_without_dates_is_reported_without_a_period(ch):
     assert "carry no dates, so there is no timeline" in F.fieldwork_text(fw)
     assert F.timeline_chart(fw) is None
     assert list(F.methods_table(fw).frame["When (from the records)"]) == ["No dates in the records"]
+
+
+def test_aims_without_a_number_are_not_promised_a_table(ch):
+    """A study whose aims set no target (an imported export's) gets no "each of the 0 targets" sentence."""
+    objectives = ch.data.objectives.assign(target=pd.NA, delivered=pd.NA, unit=pd.NA)
+    fw = F.Fieldwork("Testward", dataclasses.replace(ch.data, objectives=objectives), ch.rules, "records")
+    assert F.scorecard_table(fw) is None
+    text = F.scorecard_text(fw)
+    assert "0 targets" not in text and "so there is no table of targets" in text
