@@ -176,3 +176,14 @@ def test_a_grid_of_many_long_statements_stays_readable(sv, monkeypatch):
     assert "“Bin collection”, “Street lighting” and “Parks upkeep” on one scale" in S.grid_text(sv, q)
     monkeypatch.setattr(S, "GRID_ITEMS_NAMED", 2)
     assert "respondents rated 3 items (the table lists them) on one scale" in S.grid_text(sv, q)
+
+
+def test_one_respondent_is_one_person(sv):
+    """Qualtrics' sample export holds one response: "1 person", "1 response", never "1 people"."""
+    import dataclasses
+
+    one = S.from_data(dataclasses.replace(sv.data, survey_responses=sv.data.survey_responses.head(1),
+                                          survey_mentions=None), "Test Ward")
+    assert "1 person answered the survey" in S.summary_text(one)
+    assert "The survey received **1** response." in S.availability_text(one)
+    assert "1 people" not in S.summary_text(one) + S.availability_text(one)
