@@ -125,7 +125,9 @@ def test_how_sure_claims_no_comparison_and_no_figure_a_study_of_its_own_does_not
 
     s = SM.load_summary("anfield", REPO)
     own = dataclasses.replace(s, how_sure=dataclasses.replace(s.how_sure, results=(), under="", over="", compared=""))
-    text = " ".join(SM.how_sure_text(own).split())
+    raw = SM.how_sure_text(own)
+    assert "\n- **Reach.**" in raw and "\n- **Who was missed.**" in raw  # still one list item each
+    text = " ".join(raw.split())
     assert "no group differs" not in text and "The figure shows" not in text
     assert "The survey asked no question that can be compared with the 2021 Census" in text
     compared = dataclasses.replace(own, how_sure=dataclasses.replace(own.how_sure, compared="age and sex"))
