@@ -16,7 +16,20 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "real-exports"
+"""Real exports other people published (../shared/real-exports, with PROVENANCE.md): read in place, never copied."""
+EXPORTS = {
+    "google-forms": "google-forms/autistica-citizen-science.csv",
+    "surveymonkey": "surveymonkey/star-wars.csv",
+    "qualtrics-2017": "qualtrics/qualtrics-2017-sample.csv",
+    "qualtrics-legacy": "qualtrics/qualtrics-legacy-sample.csv",
+    "ms-forms": "ms-forms/code-review-quiz-de.xlsx",
+    "kobotoolbox": "kobotoolbox/kobo-sample-with-repeat.xlsx",
+    "limesurvey": "limesurvey/digital-twins-de.csv",
+}
 
 Q_AGE = "What is your age?"
 Q_SEX = "What is your sex?"
@@ -218,3 +231,19 @@ def project_with_new_ward(tmp_path: Path, questionnaire: str | None = None):
         for stem in ("survey_responses", "survey_mentions", "survey_text"):
             (data / f"{stem}.csv").unlink(missing_ok=True)
     return project
+
+
+EXAMPLE = re.compile(r"^<!-- example: (?P<name>\S+) -->\n```yaml\n(?P<text>.*?)^```$", re.DOTALL | re.MULTILINE)
+
+
+def docs_examples(page: Path) -> dict[str, str]:
+    """The worked examples of a docs page, by name: each ```yaml block right after an `<!-- example: NAME -->` comment.
+
+    The page is the single source of the real exports' mappings and questionnaires (docs/importing.md);
+    a name given twice is refused, so an edited copy can never shadow the block a reader sees.
+    """
+    found: dict[str, str] = {}
+    for match in EXAMPLE.finditer(page.read_text(encoding="utf-8")):
+        assert match["name"] not in found, f"{page.name}: example {match['name']!r} appears twice"
+        found[match["name"]] = match["text"]
+    return found

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from cityconv.pipeline.book import TOC_BEGIN, TOC_END
 from nbtools import REPO
-
-CITYCONV = str(Path(sys.executable).with_name("cityconv"))
-WARD_TEMPLATES = ("00-executive-summary", "02-evidence-gathering", "03-residents-survey", "04-who-took-part",
-                  "05-interviews", "06-social-media", "07-practitioners", "08-sense-check", "09-principles-audit",
-                  "10-recommendations", "11-ward-findings")
+from study_book import WARD_TEMPLATES, cityconv, outputs, study_book
 
 QUESTIONNAIRE = """\
 title: "Living in Gamma"
@@ -52,27 +44,8 @@ CHANGES = ["More trees on the main road", "Better bus times", "A place for young
 
 
 def _project(root: Path) -> Path:
-    """The real config and chapter templates, a table of contents of its own, and the wards above."""
-    shutil.copy(REPO / "_config.yml", root / "_config.yml")
-    shutil.copy(REPO / "references.bib", root / "references.bib")
-    pages = ("about-the-data", "protecting-respondents", "references")  # the pages chapters link to
-    (root / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/index\nparts:\n- caption: About this book\n  chapters:\n"
-        + "".join(f"  - file: book/{page}\n" for page in pages) + TOC_BEGIN + "\n" + TOC_END + "\n", encoding="utf-8")
-    (root / "book").mkdir()
-    (root / "book" / "index.md").write_text("# A fixture book\n\nA study of its own.\n", encoding="utf-8")
-    for page in pages:
-        shutil.copy(REPO / "book" / f"{page}.md", root / "book" / f"{page}.md")
-    for assets in ("_static", "_templates"):
-        if (REPO / "book" / assets).is_dir():
-            shutil.copytree(REPO / "book" / assets, root / "book" / assets)
-    (root / "notebooks").mkdir()
-    for template in (*WARD_TEMPLATES, "30-ward-comparison"):
-        shutil.copy(REPO / "notebooks" / f"{template}.ipynb", root / "notebooks")
-    for folder in ("context", "city", "evidence", "recommendations"):
-        shutil.copytree(REPO / "data" / folder, root / "data" / folder)
-    (root / "params").mkdir()
-    shutil.copy(REPO / "params" / "ward-comparison.yml", root / "params")
+    """The scratch book (tests/study_book.py) with the wards above."""
+    study_book(root)
     (root / "params" / "gamma.yml").write_text(
         'id: gamma\nkind: ward\ntitle: Gamma\nward:\n  code: "E05000887"\n  name: Anfield\n'
         '  boundary_set: "2004-2023"\ndata_dir: data/gamma\n', encoding="utf-8")
@@ -85,16 +58,6 @@ def _project(root: Path) -> Path:
     text = ["response_id,question,option,text"] + [f"S{i},one_change,,{CHANGES[i % 5]}" for i in range(1, 41, 2)]
     (gamma / "survey_text.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     return root
-
-
-def cityconv(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=1500)
-
-
-def outputs(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    return "\n".join(str(o.get("data", {}).get("text/markdown", o.get("text", "")))
-                     for c in nb.cells for o in c.get("outputs", []))
 
 
 @pytest.fixture(scope="module")

@@ -116,3 +116,19 @@ def test_the_principles_audit_judges_no_further_than_its_sources() -> None:
     assert scores["honesty"].score == "not_known"  # not scored on statuses the book itself gave
     assert scores["resourcing"].score == "not_known"
     assert scores["local_knowledge"].score != "met"
+
+
+def test_how_sure_claims_no_comparison_and_no_figure_a_study_of_its_own_does_not_have() -> None:
+    """A study that asked nothing mapped to the Census (SurveyMonkey's Star Wars poll): no "no group differs
+    from the Census", and no figure promised when none of the City Conversation's headline results exists."""
+    import dataclasses
+
+    s = SM.load_summary("anfield", REPO)
+    own = dataclasses.replace(s, how_sure=dataclasses.replace(s.how_sure, results=(), under="", over="", compared=""))
+    raw = SM.how_sure_text(own)
+    assert "\n- **Reach.**" in raw and "\n- **Who was missed.**" in raw  # still one list item each
+    text = " ".join(raw.split())
+    assert "no group differs" not in text and "The figure shows" not in text
+    assert "The survey asked no question that can be compared with the 2021 Census" in text
+    compared = dataclasses.replace(own, how_sure=dataclasses.replace(own.how_sure, compared="age and sex"))
+    assert "no group differs from the 2021 Census" in " ".join(SM.how_sure_text(compared).split())

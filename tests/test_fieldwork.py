@@ -180,3 +180,28 @@ def test_the_published_study_says_what_the_slides_say_and_no_more(fw):
     assert "The slides say that lockdown stopped face-to-face work with residents" in text
     assert "The slides do not say what became of the planned focus groups" in text
     assert "gave way to" not in text and "moved to" not in F.fieldwork_text(fw)
+
+
+def test_a_survey_without_dates_is_reported_without_a_period(ch):
+    """An export with no date column (SurveyMonkey's, LimeSurvey's) imports with months unknown: the chapter says so."""
+    responses = ch.data.survey_responses.copy()
+    responses["month"] = pd.NA
+    data = dataclasses.replace(ch.data, survey_responses=responses, training_sessions=None, training_attendance=None,
+                               interviews=None, social_media_posts=None, workshops=None)
+    fw = F.Fieldwork("Testward", data, ch.rules, "Testward engagement records")
+    assert [m.months for m in F.methods(fw)] == [[]]
+    summary = F.summary_text(fw)
+    assert "gathered from" not in summary and "The records carry no dates" in summary
+    assert f"The residents' survey had {len(responses)} responses; its records carry no dates." in F.methods_text(fw)
+    assert "carry no dates, so there is no timeline" in F.fieldwork_text(fw)
+    assert F.timeline_chart(fw) is None
+    assert list(F.methods_table(fw).frame["When (from the records)"]) == ["No dates in the records"]
+
+
+def test_aims_without_a_number_are_not_promised_a_table(ch):
+    """A study whose aims set no target (an imported export's) gets no "each of the 0 targets" sentence."""
+    objectives = ch.data.objectives.assign(target=pd.NA, delivered=pd.NA, unit=pd.NA)
+    fw = F.Fieldwork("Testward", dataclasses.replace(ch.data, objectives=objectives), ch.rules, "records")
+    assert F.scorecard_table(fw) is None
+    text = F.scorecard_text(fw)
+    assert "0 targets" not in text and "so there is no table of targets" in text

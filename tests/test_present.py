@@ -261,6 +261,17 @@ def test_markdown_fallback_has_the_same_cells_and_furniture():
     assert "|:---|---:|---:|:---|" in markdown
 
 
+def test_a_two_level_index_reads_as_one_row_header_not_a_tuple():
+    """A grid's table is indexed by (item, answer): each row header reads "Item: Answer"."""
+    index = pd.MultiIndex.from_tuples([("Yoda", "Very favorably"), ("Yoda", "No answer")], names=["Item", "Answer"])
+    bundle = present.table_bundle(pd.DataFrame({"Respondents": ["480", "[c]"]}, index=index), "T", "S", "U",
+                                  status="observed")
+    parser = _CellParser()
+    parser.feed(bundle["text/html"])
+    assert parser.rows == [["Item: Answer", "Respondents"], ["Yoda: Very favorably", "480"], ["Yoda: No answer", "[c]"]]
+    assert "('Yoda'" not in bundle["text/markdown"]
+
+
 def test_named_index_supplies_row_headers():
     frame = pd.DataFrame({"Ward": ["12"], "Liverpool": ["[x]"]}, index=pd.Index(["People"], name="Measure"))
     bundle = present.table_bundle(frame, "T", "S", "U", status="observed")

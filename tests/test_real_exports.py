@@ -1,7 +1,7 @@
 """The seven real exports in ../shared/real-exports import unchanged, with the counts of the raw file.
 
-Each export is imported with a questionnaire and mapping written as docs/importing.md says
-(tests/fixtures/real_exports/<tool>.*.yml). What the ward's survey files then hold is compared,
+Each export is imported with the questionnaire and mapping that docs/importing.md shows for it, read
+from the page itself (`<!-- example: <tool>.mapping.yml -->` blocks): the docs are their single source. What the ward's survey files then hold is compared,
 question by question and option by option, with a count made here from the raw file with csv or
 openpyxl directly: not with the importer's own reading. The exports are other people's published
 files (see PROVENANCE.md beside them); they are read in place, never copied into the repository.
@@ -25,25 +25,14 @@ from cityconv.core.problems import InputError
 from cityconv.data.questionnaire import load_questionnaire
 from cityconv.generate.import_survey import import_survey
 from cityconv.generate.survey_draft import write_draft
-from exports import project_with_new_ward
+from exports import EXPORTS, SHARED, docs_examples, project_with_new_ward
 from nbtools import REPO
 
-SHARED = REPO.parent / "shared" / "real-exports"
-FIXTURES = Path(__file__).parent / "fixtures" / "real_exports"
+EXAMPLES = docs_examples(REPO / "docs" / "importing.md")  # "<tool>.mapping.yml" / "<tool>.questionnaire.yml" -> YAML text
 WARD = "anfield"
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"the shared real exports are not here ({SHARED}): "
                                 "these tests read ../shared/real-exports, which is not part of the repository")
-
-EXPORTS = {
-    "google-forms": "google-forms/autistica-citizen-science.csv",
-    "surveymonkey": "surveymonkey/star-wars.csv",
-    "qualtrics-2017": "qualtrics/qualtrics-2017-sample.csv",
-    "qualtrics-legacy": "qualtrics/qualtrics-legacy-sample.csv",
-    "ms-forms": "ms-forms/code-review-quiz-de.xlsx",
-    "kobotoolbox": "kobotoolbox/kobo-sample-with-repeat.xlsx",
-    "limesurvey": "limesurvey/digital-twins-de.csv",
-}
 
 
 @pytest.fixture
@@ -55,11 +44,17 @@ def project(tmp_path: Path) -> Project:
 def use_questionnaire(project: Project, tool: str) -> Path:
     """The ward's questionnaire replaced by the one written for this export (its survey templates removed)."""
     data = project.data_dir / WARD
-    (data / "questionnaire.yml").write_text((FIXTURES / f"{tool}.questionnaire.yml").read_text(encoding="utf-8"),
-                                            encoding="utf-8")
+    (data / "questionnaire.yml").write_text(EXAMPLES[f"{tool}.questionnaire.yml"], encoding="utf-8")
     for stem in ("survey_responses", "survey_mentions", "survey_text"):
         (data / f"{stem}.csv").unlink(missing_ok=True)
     return data
+
+
+def use_mapping(project: Project, tool: str) -> Path:
+    """The docs' mapping for this export, saved where a researcher keeps it: data/<ward>/survey-mapping.yml."""
+    path = project.data_dir / WARD / "survey-mapping.yml"
+    path.write_text(EXAMPLES[f"{tool}.mapping.yml"], encoding="utf-8")
+    return path
 
 
 def imported_counts(data: Path) -> Counter:
@@ -249,7 +244,7 @@ def test_each_real_export_imports_with_the_raw_files_counts(tool: str, project: 
     export = SHARED / EXPORTS[tool]
     before = hashlib.sha256(export.read_bytes()).hexdigest()
     data = use_questionnaire(project, tool)
-    written, imported = import_survey(data, export, FIXTURES / f"{tool}.mapping.yml", project.root)
+    written, imported = import_survey(data, export, use_mapping(project, tool), project.root)
     assert len(imported.responses) == RESPONSES[tool]
     assert imported_counts(data) == RAW_COUNTS[tool]()
     assert hashlib.sha256(export.read_bytes()).hexdigest() == before  # read in place, never edited
@@ -258,18 +253,18 @@ def test_each_real_export_imports_with_the_raw_files_counts(tool: str, project: 
 
 def test_dates_become_months_and_an_export_without_dates_leaves_them_empty(project: Project) -> None:
     data = use_questionnaire(project, "google-forms")
-    import_survey(data, SHARED / EXPORTS["google-forms"], FIXTURES / "google-forms.mapping.yml", project.root)
+    import_survey(data, SHARED / EXPORTS["google-forms"], use_mapping(project, "google-forms"), project.root)
     stamps = [dt.datetime.strptime(r[0], "%m/%d/%Y %H:%M:%S") for r in raw_csv("google-forms")[1:]]
     assert months(data) == Counter(f"{s.year:04d}-{s.month:02d}" for s in stamps)
     data = use_questionnaire(project, "limesurvey")
-    import_survey(data, SHARED / EXPORTS["limesurvey"], FIXTURES / "limesurvey.mapping.yml", project.root, replace=True)
+    import_survey(data, SHARED / EXPORTS["limesurvey"], use_mapping(project, "limesurvey"), project.root, replace=True)
     assert months(data) == Counter({"": 96})  # LimeSurvey's date columns were not exported
 
 
 def test_limesurvey_na_is_an_error_unless_declared_missing(project: Project, tmp_path: Path) -> None:
     """The 1,728-instead-of-180 bug: `Nein` and `N/A` must never count as ticks."""
     data = use_questionnaire(project, "limesurvey")
-    mapping = (FIXTURES / "limesurvey.mapping.yml").read_text(encoding="utf-8").replace('    missing: ["N/A"]\n', "", 1)
+    mapping = EXAMPLES["limesurvey.mapping.yml"].replace('    missing: ["N/A"]\n', "", 1)
     (tmp_path / "mapping.yml").write_text(mapping, encoding="utf-8")  # "background" no longer declares N/A
     with pytest.raises(InputError) as exc:
         import_survey(data, SHARED / EXPORTS["limesurvey"], tmp_path / "mapping.yml", project.root)
@@ -285,7 +280,7 @@ def test_limesurvey_na_is_an_error_unless_declared_missing(project: Project, tmp
 def test_kobo_select_multiple_mapped_twice_is_refused(project: Project, tmp_path: Path) -> None:
     """The 45-instead-of-14 bug: Kobo writes select_multiple as codes and as 0/1 columns; one source only."""
     data = use_questionnaire(project, "kobotoolbox")
-    mapping = (FIXTURES / "kobotoolbox.mapping.yml").read_text(encoding="utf-8")
+    mapping = EXAMPLES["kobotoolbox.mapping.yml"]
     both = mapping.replace('  reason: {column: "profile.reason", separator: " "}\n',
                            '  reason: {column: "profile.reason", separator: " "}\n'
                            '  also_reason: {chosen: ["1"], not_chosen: ["0"], columns: {"profile.reason.safety": safety}}\n')
@@ -302,22 +297,17 @@ def test_kobo_select_multiple_mapped_twice_is_refused(project: Project, tmp_path
 
 def test_qualtrics_test_responses_are_skipped_and_counted(project: Project, tmp_path: Path) -> None:
     data = use_questionnaire(project, "qualtrics-2017")
-    mapping = (FIXTURES / "qualtrics-2017.mapping.yml").read_text(encoding="utf-8").replace('["1", "2"]', '["0"]')
+    mapping = EXAMPLES["qualtrics-2017.mapping.yml"].replace('["1", "2"]', '["0"]')
     (tmp_path / "mapping.yml").write_text(mapping, encoding="utf-8")
     with pytest.raises(InputError) as exc:  # the only response is skipped: nothing to import
         import_survey(data, SHARED / EXPORTS["qualtrics-2017"], tmp_path / "mapping.yml", project.root)
     assert "no responses left after skip" in str(exc.value)
 
 
-def test_the_docs_worked_examples_are_the_mappings_tested_here() -> None:
-    """docs/importing.md shows each tool's mapping: every shown line is in the fixture the tests import with, in order."""
-    docs = (REPO / "docs" / "importing.md").read_text(encoding="utf-8")
-    shown = re.findall(r"<!-- fixture: (\S+) -->\n```yaml\n(.*?)```", docs, re.DOTALL)
-    assert {name for name, _ in shown} == {f"{tool}.mapping.yml" for tool in EXPORTS}
-    for name, block in shown:
-        lines = iter((FIXTURES / name).read_text(encoding="utf-8").splitlines())
-        for line in block.splitlines():
-            assert any(line == have for have in lines), f"{name}: {line!r} is not in the fixture (in this order)"
+def test_the_docs_show_a_complete_mapping_and_questionnaire_for_each_export() -> None:
+    """Every example on docs/importing.md is one these tests import with, and each export has both of its files."""
+    assert set(EXAMPLES) == {f"{tool}.{kind}.yml" for tool in EXPORTS for kind in ("mapping", "questionnaire")}
+    assert not (REPO / "tests" / "fixtures" / "real_exports").exists()  # no second copy that could drift
 
 
 # --------------------------------------------------------------------------------- the unedited --draft

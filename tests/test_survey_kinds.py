@@ -150,3 +150,44 @@ def test_a_withheld_answer_is_never_named_as_the_most_common(tmp_path):
     assert "counts are withheld in the table" in text
     assert "Half gave" not in S.numeric_text(one, one.questionnaire.question("years_here"))
     assert S.numeric_chart(one, one.questionnaire.question("years_here")) is None
+
+
+def test_a_study_of_its_own_is_not_told_the_city_conversations_words(sv, tmp_path):
+    """Its multi-answer table does not claim free text was coded (its options were ticked), and a ward without
+    survey_mentions.csv is told which of *its* sections say so, not the City Conversation's "best things"."""
+    notes = " ".join(S.frequency_table_display(sv, "groups").notes)
+    assert "more than one answer" in notes and "Free-text answers were coded" not in notes
+    folder = ward_copy(tmp_path)
+    (folder / "survey_mentions.csv").unlink()
+    text_file = folder / "survey_text.csv"  # and the "other" text typed beside those ticks, which would then contradict them
+    text_file.write_text("".join(line for line in text_file.read_text(encoding="utf-8").splitlines(keepends=True)
+                                 if line.split(",")[1:2] != ["groups"]), encoding="utf-8")
+    without = S.from_data(load_ward_data(folder, tmp_path), "Test Ward")
+    text = " ".join(S.availability_text(without).split())
+    assert "no coded answers to its multi-answer questions, so the sections on “Local groups” say so" in text
+    assert "best things" not in text and "no coded answers" not in S.availability_text(sv)
+
+
+def test_a_grid_of_many_long_statements_stays_readable(sv, monkeypatch):
+    """LimeSurvey's twelve agree/disagree statements: rows grow with their wrapped labels, and the sentence
+    does not read every statement out (the table lists them)."""
+    scale = [("Agree", 0.5), ("Disagree", 0.25)]
+    short = S._stacked_chart(sv, sv.questionnaire.question("services"), [("Bins", scale), ("Lights", scale)], "t")
+    statement = "Er beschreibt das CPS wie es hergestellt wird (as-manufactured) und wie es betrieben wird."
+    long = S._stacked_chart(sv, sv.questionnaire.question("services"), [(statement, scale), (statement + " 2", scale)], "t")
+    assert long.fig.get_size_inches()[1] > short.fig.get_size_inches()[1]
+    q = sv.questionnaire.question("services")
+    assert "“Bin collection”, “Street lighting” and “Parks upkeep” on one scale" in S.grid_text(sv, q)
+    monkeypatch.setattr(S, "GRID_ITEMS_NAMED", 2)
+    assert "respondents rated 3 items (the table lists them) on one scale" in S.grid_text(sv, q)
+
+
+def test_one_respondent_is_one_person(sv):
+    """Qualtrics' sample export holds one response: "1 person", "1 response", never "1 people"."""
+    import dataclasses
+
+    one = S.from_data(dataclasses.replace(sv.data, survey_responses=sv.data.survey_responses.head(1),
+                                          survey_mentions=None), "Test Ward")
+    assert "1 person answered the survey" in S.summary_text(one)
+    assert "The survey received **1** response." in S.availability_text(one)
+    assert "1 people" not in S.summary_text(one) + S.availability_text(one)

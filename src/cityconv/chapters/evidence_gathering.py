@@ -232,7 +232,8 @@ def summary_text(fw: Fieldwork) -> str:
 
 def fieldwork_text(fw: Fieldwork) -> str:
     """Before the timeline: what changed the fieldwork, only as far as the slides say it."""
-    return render("fieldwork", {"ward": fw.ward_name, "published": fw.is_published_study})
+    return render("fieldwork", {"ward": fw.ward_name, "published": fw.is_published_study,
+                                "timeline": any(m.months for m in methods(fw))})
 
 
 # ================================================================================================
@@ -252,12 +253,13 @@ class Method:
 
 
 def _months_of(df: pd.DataFrame | None, column: str) -> list[str]:
+    """The months a method's records are dated in; an export without dates leaves survey months empty (unknown)."""
     if df is None:
         return []
-    values = df[column]
+    values = df[column].dropna()
     if column == "date":
         return sorted(set(pd.to_datetime(values).dt.strftime("%Y-%m")))
-    return sorted(set(values.astype(str)))
+    return sorted({v for v in values.astype(str) if v.strip()})
 
 
 def methods(fw: Fieldwork) -> list[Method]:
@@ -308,7 +310,7 @@ def methods_table(fw: Fieldwork) -> Table | None:
         else:
             ppl = people(fw, m.people) if fw.rules.is_small(m.people) else fmt_int(m.people)
             ppl = "[c]" if fw.rules.is_small(m.people) else ppl
-        row = {"Method": m.label, "When (from the records)": _period(m.months),
+        row = {"Method": m.label, "When (from the records)": _period(m.months) or "No dates in the records",
                "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl}
         if fw.is_published_study:  # a ward without the published summary has no such column
             row["Published figures"] = m.published or "[x]"
@@ -325,8 +327,10 @@ def methods_table(fw: Fieldwork) -> Table | None:
 
 
 def _when(months: list[str]) -> str:
-    """"from April to May 2020" / "in November 2020"."""
+    """"from April to May 2020" / "in November 2020"; "" when the records carry no dates."""
     period = _period(months)
+    if not period:
+        return ""
     return f"from {period}" if " to " in period else f"in {period}"
 
 

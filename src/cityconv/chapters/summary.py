@@ -114,6 +114,7 @@ class HowSure:
     over: str
     published_bias: tuple[str, ...] = ()  # the project's own statements on its sample, quoted
     published_reach: bool = False  # the reach counts are the published figures (the records reproduce them)
+    compared: str = ""  # what who-took-part compared with the Census ("age, sex and ethnic group"; "" when nothing)
 
 
 #: The headline results the summary sets beside their margins: (question, code or finding with the code, label).
@@ -179,7 +180,8 @@ def how_sure(ch, findings: dict) -> HowSure | None:
         by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
         published_bias = tuple(by_id[c].statement for c in ("women_35_64_overrepresented", "ethnic_minority_underrepresented"))
     return HowSure(sv.n, precision_statement(sv.n), tuple(results), tuple(reach),
-                   who.get("under", ""), who.get("over", ""), published_bias, fw.is_published_study)
+                   who.get("under", ""), who.get("over", ""), published_bias, fw.is_published_study,
+                   who.get("compared", ""))
 
 
 def load_summary(study_id: str, root: Path | None = None) -> Summary:

@@ -457,8 +457,9 @@ def frequency_table_display(sv: Survey, question: str) -> Table | None:
         "this question; 95% confidence intervals are Wilson score intervals."
     )
     if fr.multi:
-        notes.append("Respondents could give more than one answer, so percentages add up to more than 100%. "
-                     "Free-text answers were coded to the categories shown.")
+        notes.append("Respondents could give more than one answer, so percentages add up to more than 100%."
+                     # only the City Conversation asked these open and coded them; a study's own are ticked options
+                     + (" Free-text answers were coded to the categories shown." if question in MULTI_QUESTIONS else ""))
     if sv.questionnaire.reconstructed:
         notes.append("The question wording and answer categories are reconstructed: the questionnaire was not published.")
     title = f"{wording(sv, question)}: survey respondents, {sv.ward_name}"
@@ -493,6 +494,7 @@ def availability_text(sv: Survey) -> str:
     """What the chapter can show for this ward, or why it cannot."""
     return render("availability", {
         "ward": sv.ward_name, "has_responses": sv.has_responses, "has_mentions": sv.has_mentions,
+        "multi_sections": join_words([f"“{q.short}”" for q in sv.questionnaire.multi()]),  # only the study's own
         "n": fmt_int(sv.n), "published": sv.published.get("survey_responses") == sv.n,
         "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else "",
         "who_page": chapter_registry.find_page("who-took-part")})
@@ -747,7 +749,9 @@ def _stacked_chart(sv: Survey, q: Question, bars: list[tuple[str, list[tuple[str
         return None
     scale = [label for label, _ in bars[0][1]]
     colours = [mpl.colormaps["viridis"](0.15 + 0.7 * i / max(len(scale) - 1, 1)) for i in range(len(scale))]
-    fig = new_figure(FIG_WIDTH, 0.55 * len(bars) + 2.2)
+    names = [wrap_label(name, 26) for name, _ in bars]
+    lines = max(name.count("\n") + 1 for name in names)  # a long item (a statement to agree with) wraps: rows grow
+    fig = new_figure(FIG_WIDTH, max(0.55, 0.18 * lines + 0.2) * len(bars) + 2.2)
     ax = fig.add_subplot()
     alt_bars = []
     for y, (name, rows) in enumerate(bars):
@@ -766,7 +770,7 @@ def _stacked_chart(sv: Survey, q: Question, bars: list[tuple[str, list[tuple[str
         if left < 100:
             ax.barh(y, 100 - left, left=left, color="#D9D9D9", edgecolor="white")
         alt_bars.append(f"{name}: " + ", ".join(parts))
-    ax.set_yticks(range(len(bars)), [wrap_label(name, 22) for name, _ in bars])
+    ax.set_yticks(range(len(bars)), names)
     ax.invert_yaxis()
     ax.set_title(wrap_label(q.text, 60), fontsize=12)
     ax.set_xlabel("Percentage of all survey respondents")
@@ -1032,6 +1036,10 @@ def grid_table(sv: Survey, question: Question) -> Table:
                  units="Number of respondents; percentage of all respondents", notes=notes, status=sv.status)
 
 
+GRID_ITEMS_NAMED = 5
+"""A grid with more items than this is not read out item by item in its sentence (a long paragraph of statements)."""
+
+
 def grid_chart(sv: Survey, question: Question) -> Chart | None:
     bars = []
     scale = list((question.options or {}).values())
@@ -1052,7 +1060,9 @@ def grid_text(sv: Survey, question: Question) -> str:
     if stated and len(stated) == len(shares):
         largest = max(stated.values())
         best = ([item for item, share in stated.items() if share == largest], largest)
-    return render("grid", {"question": question.text, "items": join_words([f"“{i}”" for i in (question.items or {}).values()]),
+    items = list((question.items or {}).values())
+    named = join_words([f"“{i}”" for i in items]) if len(items) <= GRID_ITEMS_NAMED else f"{len(items)} items (the table lists them)"
+    return render("grid", {"question": question.text, "items": named,
                            "scale": f"“{scale[0]}” to “{scale[-1]}”" if question.is_ordered else join_words(
                                [f"“{s}”" for s in scale]), "top": scale[-1] if question.is_ordered else None,
                            "best": None if best is None else {"items": [f"“{i}”" for i in best[0]],

@@ -62,6 +62,9 @@ def _prepare(frame: pd.DataFrame, source: str, notes: Sequence[str] | None) -> _
     if not isinstance(frame, pd.DataFrame):
         raise TypeError("show_table needs a pandas DataFrame")
     frame = flatten_columns(frame)
+    if isinstance(frame.index, pd.MultiIndex):  # a grid's (item, answer) rows: one readable header, never a tuple
+        names = [str(n) for n in frame.index.names if n is not None]
+        frame = frame.set_axis(pd.Index([": ".join(map(str, key)) for key in frame.index], name=": ".join(names)), axis=0)
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     if default_index:
         if frame.shape[1] < 2:
