@@ -11,6 +11,7 @@ check; `test_..._on_every_page` applies the same checks to every other page of t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +54,17 @@ def page_text(path: Path) -> str:
 
 
 def pages(site: Path) -> dict[Path, str]:
+    """Every page's reader text (a fresh dict; the parse itself is made once per process and site)."""
+    return dict(_page_texts(site))
+
+
+@functools.lru_cache(maxsize=4)
+def _page_texts(site: Path) -> tuple[tuple[Path, str], ...]:
+    """Parsing the ~170 pages is most of these checks' time, and each check and parameter used to repeat
+    it; the session's real book is built once and read-only for these tests."""
     skip = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static"}
-    return {p: page_text(p) for p in sorted(site.rglob("*.html"))
-            if not skip & set(p.relative_to(site).parts) and p.name not in {"genindex.html", "search.html"}}
+    return tuple((p, page_text(p)) for p in sorted(site.rglob("*.html"))
+                 if not skip & set(p.relative_to(site).parts) and p.name not in {"genindex.html", "search.html"})
 
 
 def ward_of(site: Path, page: Path) -> str | None:

@@ -172,8 +172,8 @@ def _problems(site: Path, ward_aims: dict[str, WardAims], check: str) -> dict[st
 
 def test_the_facts_are_stated_at_all(site: Path, ward_aims) -> None:
     """Not vacuous: the summary and the evidence page state the aims, and the survey page the shares."""
+    folder = pages(site)
     for ward, f in ward_aims.items():
-        folder = pages(site)
         texts = {p.stem: t for p, t in folder.items() if ward_of(site, p) == ward}
         assert f.count.phrase in texts["00-executive-summary"], ward
         assert f.count.phrase in texts["02-evidence-gathering"], ward
