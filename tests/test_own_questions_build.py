@@ -72,14 +72,18 @@ def build_own_questions(folder: Path) -> dict:
     return {"root": str(root), "returncode": result.returncode, "output": result.stdout + result.stderr}
 
 
+def survey_page(book: dict, ward: str) -> str:
+    """The ward's built survey page, once the shared build is checked clean: exit 0, no Sphinx warning."""
+    output = book["output"]
+    assert book["returncode"] == 0, output
+    assert not re.search(r"WARNING|Duplicate explicit target|ERROR", output), output
+    path = Path(book["root"]) / "_build" / "html" / "book" / "generated" / ward / "03-residents-survey.html"
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.mark.slow  # builds a small book with the real survey chapter
 def test_a_ward_with_its_own_questions_builds_cleanly(own_questions_book):
-    root = Path(own_questions_book["root"])
-    output = own_questions_book["output"]
-    assert own_questions_book["returncode"] == 0, output
-    assert not re.search(r"WARNING|Duplicate explicit target|ERROR", output), output
-
-    page = (root / "_build" / "html" / "book" / "generated" / "own" / "03-residents-survey.html").read_text(encoding="utf-8")
+    page = survey_page(own_questions_book, "own")
     images = _Images()
     images.feed(page)
     alts = [alt for alt in images.alts if "chart" in alt.lower() or "histogram" in alt.lower()]
