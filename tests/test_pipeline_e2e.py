@@ -161,15 +161,16 @@ def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mi
     assert cityconv_in_process(mini_project, "validate").returncode == 2  # validate still reports it
 
 
-def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_book(mini_project: Path) -> None:
-    """`cityconv new-ward` then build: the new ward is one line in the summary, exit 0.
+def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_run(mini_project: Path) -> None:
+    """`cityconv new-ward` then run: the new ward is one line in the summary, exit 0.
 
     The fixture's templates all use records, so the new ward runs nothing here; the profile page a
-    not-started ward does get is checked with the real template in tests/test_atlas.py.
+    not-started ward does get is checked with the real template in tests/test_atlas.py, and the whole
+    book rendered beside a not-started ward (`cityconv build` exits 0) in tests/test_any_study_build.py.
     """
     scaffold = cityconv_in_process(mini_project, "new-ward", "Clubmoor East")
     assert scaffold.returncode == 0, scaffold.stderr
-    result = cityconv(mini_project, "build", "--jobs", "2")
+    result = cityconv(mini_project, "run", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Not started: clubmoor-east" in result.stdout
     assert "no data rows" not in result.stdout + result.stderr
