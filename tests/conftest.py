@@ -7,6 +7,7 @@ forgot to say so, so the fast tier never builds the real book.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +26,9 @@ from real_book import (  # noqa: E402
 )
 
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
+
+#: How much lower the tests' CPU priority is than the background real-book build's (a nice increment).
+BUILD_PRIORITY_OVER_TESTS = 5
 
 #: Key of the background real-book build's thread in the session's stash (set when a real-book test is selected).
 BACKGROUND_BUILD = pytest.StashKey["object"]()
@@ -128,6 +132,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     factory = session.config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's tmp_path_factory
     session.stash[BACKGROUND_BUILD] = start_building_in_background(factory)
+    # The build is the longest chain of the run (the real-book tests wait for it at the end), so it gets
+    # the CPU first: this (main) thread, and every process a test starts from it, yields to it. On Linux
+    # a nice value belongs to a thread and a new thread takes its creator's, so the build thread started
+    # above, and the `cityconv build` it starts, keep theirs.
+    os.nice(BUILD_PRIORITY_OVER_TESTS)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
