@@ -402,6 +402,27 @@ def _wilson_fractional(successes: float, n: int, confidence: float) -> tuple[flo
     return max(float(low), 0.0), min(float(high), 1.0)
 
 
+def wilson_bounds(n: int, share: float = 0.5, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson interval around `share` for one sample size: the one computation `precision_curve`,
+    `sample_size_for` and the explorer's sentences share (a scalar, so a search over n builds no table)."""
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"sample sizes must be at least 1, got {n}")
+    if abs(share - 0.5) < 1e-12:
+        hw = stats.half_width(n, confidence)
+        return 0.5 - hw, 0.5 + hw
+    if float(share * n).is_integer():
+        return stats.wilson_interval(int(share * n), n, confidence)
+    return _wilson_fractional(share * n, n, confidence)
+
+
+def _checked_share(share: float) -> float:
+    share = float(share)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must be between 0 and 1, got {share!r}")
+    return share
+
+
 def precision_curve(
     ns: Iterable[int], share: float = 0.5, confidence: float = 0.95, adults: int | None = None
 ) -> pd.DataFrame:
@@ -412,37 +433,31 @@ def precision_curve(
     an integer count it equals `stats.wilson_interval`. Intervals assume a random sample: they say
     nothing about the bias the sampling-bias explorer shows.
     """
-    share = float(share)
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"share must be between 0 and 1, got {share!r}")
+    share = _checked_share(share)
     rows = []
     for n in ns:
-        n = int(n)
-        if n < 1:
-            raise ValueError(f"sample sizes must be at least 1, got {n}")
-        if abs(share - 0.5) < 1e-12:
-            hw = stats.half_width(n, confidence)
-            low, high = 0.5 - hw, 0.5 + hw
-        elif float(share * n).is_integer():
-            low, high = stats.wilson_interval(int(share * n), n, confidence)
-        else:
-            low, high = _wilson_fractional(share * n, n, confidence)
-        row = {"n": n, "share": share, "ci_low": low, "ci_high": high, "half_width": (high - low) / 2,
+        low, high = wilson_bounds(n, share, confidence)
+        row = {"n": int(n), "share": share, "ci_low": low, "ci_high": high, "half_width": (high - low) / 2,
                "width": high - low}
         if adults:
-            row["sampling_fraction"] = n / adults
+            row["sampling_fraction"] = int(n) / adults
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+@lru_cache(maxsize=256)
 def sample_size_for(target_half_width: float, share: float = 0.5, confidence: float = 0.95, max_n: int = 100_000) -> int:
-    """Smallest n whose Wilson half-width around `share` is at most `target_half_width` (a share, e.g. 0.05)."""
+    """Smallest n whose Wilson half-width around `share` is at most `target_half_width` (a share, e.g. 0.05).
+
+    Cached: the explorer asks it once per sentence, thousands of times for the same few shares."""
     target = float(target_half_width)
     if not 0 < target < 0.5:
         raise ValueError(f"target half-width must be a share between 0 and 0.5, got {target!r}")
+    share = _checked_share(share)
 
     def ok(n: int) -> bool:
-        return float(precision_curve([n], share, confidence)["half_width"].iloc[0]) <= target
+        low, high = wilson_bounds(n, share, confidence)
+        return (high - low) / 2 <= target
 
     lo, hi = 1, 1
     while not ok(hi):
@@ -482,15 +497,15 @@ PRECISION_SUMMARY = (
 
 def precision_summary_fields(n: int, share: float, population: WardPopulation, confidence: float = 0.95) -> dict[str, str]:
     """The formatted numbers `PRECISION_SUMMARY` needs, for one sample size and share."""
-    row = precision_curve([n], share, confidence, population.adults).iloc[0]
+    low, high = wilson_bounds(n, _checked_share(share), confidence)
     return {
         "n": fmt_int(n),
         "share": fmt_pct(share),
         "confidence": fmt_pct(confidence),
-        "low": fmt_pct(row.ci_low, 1),
-        "high": fmt_pct(row.ci_high, 1),
-        "half_width": fmt_pp(row.half_width, 1),
-        "fraction": fmt_pct(row.sampling_fraction, 1),
+        "low": fmt_pct(low, 1),
+        "high": fmt_pct(high, 1),
+        "half_width": fmt_pp((high - low) / 2, 1),
+        "fraction": fmt_pct(int(n) / population.adults, 1),
         "ward": population.name,
         "adults": fmt_int(population.adults),
         "n5": fmt_int(sample_size_for(0.05, share, confidence)),
