@@ -88,8 +88,9 @@ def test_workbook_has_a_sheet_per_table_with_dropdowns_and_explanations(project:
     codes = [lists[f"{col}{r}"].value for r in range(2, 5)]
     labels = [lists.cell(r, lists[f"{col}2"].column + 1).value for r in range(2, 5)]
     assert codes == ["Female", "Male", "Prefer not to say"] and labels == codes
-    assert ws["B2"].number_format == "@"  # months stay text: Excel would turn 2026-04 into a date
-    assert book["social_media_posts"]["B2"].number_format == "yyyy-mm-dd"
+    # Formats are the columns' own, so every cell typed into one takes it (not only rows 2-1001).
+    assert ws.column_dimensions["B"].number_format == "@"  # months stay text: Excel would turn 2026-04 into a date
+    assert book["social_media_posts"].column_dimensions["B"].number_format == "yyyy-mm-dd"
     columns = [[c.value for c in row] for row in book["Columns"].iter_rows(min_row=2)]
     assert ["survey_responses", "recommend", "no", "Would recommend: Would you recommend Anfield as a place to live?",
             "yes = Yes; no = No; not_sure = Not sure"] in columns
