@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from nbtools import write_template
 
@@ -46,6 +47,7 @@ def first_build(built_mini_project: dict) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["cityconv", "build"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
 
 
+@pytest.mark.slow  # renders the fixture book (the session's one build of it, then a copy)
 def test_build_cache_failure_and_validation(built_mini_project: dict, built_mini_copy: Path) -> None:
     """The first build (the session's shared one), then its copy: no-op, changes, failure, bad input."""
     first = first_build(built_mini_project)
@@ -132,6 +134,7 @@ def test_list_shows_wards_and_chapters(mini_project: Path) -> None:
     assert "alpha" in result.stdout and "files, arithmetic" in result.stdout.replace("\n", " ")
 
 
+@pytest.mark.slow  # renders the fixture book (the session's one build of it, then a copy)
 def test_published_notebook_records_its_inputs(built_mini_project: dict) -> None:
     assert built_mini_project["returncode"] == 0
     nb = nbformat.read(Path(built_mini_project["root"]) / "book" / "generated" / "alpha" / "01-files.ipynb", as_version=4)
@@ -139,6 +142,7 @@ def test_published_notebook_records_its_inputs(built_mini_project: dict) -> None
     assert nb.metadata.cityconv["study_id"] == "alpha" and "params/alpha.yml" in record["reads"]
 
 
+@pytest.mark.slow  # renders the fixture book (the session's one build of it, then a copy)
 def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mini_copy: Path) -> None:
     """Personal information in alpha's free text: alpha's chapters are not run (its published ones
     stay), beta still builds, and the command reports alpha's problem and exits 2."""

@@ -15,6 +15,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from cityconv.core.paths import Project
 from cityconv.pipeline import source_archive
 from cityconv.pipeline.artifacts import book_artifacts
@@ -102,6 +104,7 @@ def chapters(root: Path) -> list[str]:
     return sorted(p.relative_to(html).as_posix() for p in html.glob("*/*.html"))
 
 
+@pytest.mark.slow  # renders the fixture book twice (the session's build and the unpacked archive)
 def test_unpacked_archive_builds_the_same_chapters(built_mini_project: dict, tmp_path_factory) -> None:
     """The session's published fixture project (in Git, with CITATION.cff and the offer on its landing
     page: tests/nbtools.py `build_published_mini_project`), then its archive unpacked and built."""

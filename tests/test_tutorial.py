@@ -229,6 +229,7 @@ def test_page_structure() -> None:
     assert set(names) <= set(MISTAKES), "an error example without a matching mistake in MISTAKES"
 
 
+@pytest.mark.slow  # the tutorial's command lines, each a fresh process, in a copy of the repository
 def test_error_messages_on_the_page_are_real(tmp_path: Path) -> None:
     """Make each mistake in a scratch copy, run the command shown, and find every line shown."""
     text = TUTORIAL.read_text(encoding="utf-8")
@@ -272,6 +273,7 @@ def test_unknown_ward_code_changes_nothing(tmp_path: Path) -> None:
     assert snapshot(root) == before
 
 
+@pytest.mark.slow  # the tutorial's command lines, each a fresh process, in a copy of the repository
 def test_overwrite_attempts_change_nothing(tmp_path: Path) -> None:
     root = scratch_copy(tmp_path / "repo")
     assert bash(f'cityconv new-ward "{WARD_NAME}" && cityconv simulate {WARD_ID}', root).returncode == 0
