@@ -8,7 +8,9 @@ strict mode with unknown keys forbidden, and report every problem with the file 
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -191,29 +193,37 @@ def _describe(value: Any) -> str:
 def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
     """A YAML file as a round-trip tree (line numbers kept), or the problem that stopped it.
 
-    Shared by every YAML input (params, recommendation and audit rules), so all report alike.
+    Shared by every YAML input (params, recommendation and audit rules), so all report alike. The
+    parse is remembered by the file's bytes (a chapter's kernel reads the same questionnaire and params
+    several times); each caller gets its own copy of the tree, so none can change another's.
     """
     name = relative(path, root)
     data, problems = read_input_bytes(Path(path), root, YAML_BYTES)
     if data is None:
         return None, problems
+    tree, parse_problems = _parse_yaml(data, name)
+    return copy.deepcopy(tree), list(parse_problems)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(data: bytes, name: str) -> tuple[Any, tuple[Problem, ...]]:
     try:
         text = data.decode("utf-8")
         shape = yaml_shape_problem(_yaml.parse(text), name)
         if shape is not None:
-            return None, [shape]
-        return _yaml.load(text), []
+            return None, (shape,)
+        return _yaml.load(text), ()
     except UnicodeDecodeError as exc:
-        return None, [Problem(name, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
+        return None, (Problem(name, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"),)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1)]
+        return None, (Problem(name, f"not valid YAML: {reason}", line=None if mark is None else mark.line + 1),)
     except RecursionError:
-        return None, [Problem(name, YAML_DEPTH.exceeded("the nesting"))]
+        return None, (Problem(name, YAML_DEPTH.exceeded("the nesting")),)
     except (ValueError, OverflowError) as exc:  # e.g. a 5,000-digit number is more than int() reads
-        return None, [Problem(name, f"holds a value that cannot be read ({type(exc).__name__}: a number too long?)",
-                              expected="numbers of at most a few digits")]
+        return None, (Problem(name, f"holds a value that cannot be read ({type(exc).__name__}: a number too long?)",
+                              expected="numbers of at most a few digits"),)
 
 
 def read_yaml_mapping(path: Path, root: Path, expected_keys: str | None = None) -> Any:
