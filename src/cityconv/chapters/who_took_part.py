@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.chapters.survey import (
     NOT_STATED,
@@ -456,6 +457,8 @@ class Comparison:
         if counts is None:
             return NOT_ASSESSED
         base, population_share = int(row["base"]), float(row["population_share"])
+        if base < self.threshold:  # the base is withheld too (at n = 1 a verdict would name the one answer)
+            return NOT_ASSESSED
         possible = {representation_verdict(k, base, population_share) for k in counts}
         return possible.pop() if len(possible) == 1 else NOT_ASSESSED
 
@@ -591,7 +594,7 @@ def _group_words(category: str) -> str:
 
 def summary_context(comp: Composition) -> dict:
     """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
-    context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
+    context = {"ward": comp.ward_name, "n": count_text(comp.n, comp.rules), "has_responses": comp.survey.has_responses,
                "has_census": comp.has_census, "over": "", "under": "", "shift": "",
                "status": comp.survey.status, "n_published": comp.survey.published.get("survey_responses") == comp.n,
                "no_questions": not comp.demographics, "compared": "", "weighted_on": ""}
@@ -629,8 +632,8 @@ def availability_context(comp: Composition) -> dict[str, Any]:
     has_responses, has_census = comp.survey.has_responses, comp.has_census
     return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
             "no_questions": has_responses and not comp.demographics,
-            "census_note": comp.census_note, "n": fmt_int(comp.n) if has_responses else "",
-            "precision": precision_statement(comp.n) if has_responses and has_census else ""}
+            "census_note": comp.census_note, "n": count_text(comp.n, comp.rules) if has_responses else "",
+            "precision": precision_statement(comp.n, rules=comp.rules) if has_responses and has_census else ""}
 
 
 def availability_text(comp: Composition) -> str:
