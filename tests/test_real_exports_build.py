@@ -24,8 +24,7 @@ from cityconv.generate.import_survey import import_survey
 from cityconv.generate.scaffold import new_ward, slugify
 from cityconv.generate.survey_draft import write_draft
 from cityconv.pipeline.fieldkit_book import rewrite_codebook
-from exports import EXPORTS, SHARED, docs_examples
-from nbtools import REPO
+from exports import EXPORTS, SHARED, use_docs_files
 from study_book import WARD_TEMPLATES, cityconv, study_book
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"the shared real exports are not here ({SHARED}): "
@@ -54,12 +53,7 @@ def fill_ward(project: Project, tool: str, name: str, how: str) -> None:
     if how == "draft":
         write_draft(data, export, project.root, name)
     else:
-        examples = docs_examples(REPO / "docs" / "importing.md")
-        questionnaire = re.sub(r'(?m)^ward: .*$', f'ward: "{name}"', examples[f"{tool}.questionnaire.yml"])
-        (data / "questionnaire.yml").write_text(questionnaire, encoding="utf-8")
-        (data / "survey-mapping.yml").write_text(examples[f"{tool}.mapping.yml"], encoding="utf-8")
-        for stem in ("survey_responses", "survey_mentions", "survey_text"):  # new-ward's templates, headed for its questions
-            (data / f"{stem}.csv").unlink(missing_ok=True)
+        use_docs_files(data, tool, name)
     import_survey(data, export, data / "survey-mapping.yml", project.root)
     rewrite_codebook(data, project.root)
     finish_ward_files(data, tool)
