@@ -190,7 +190,7 @@ def test_one_respondent_is_withheld_in_words_as_in_the_tables(sv):
 
     one = S.from_data(dataclasses.replace(sv.data, survey_responses=sv.data.survey_responses.head(1),
                                           survey_mentions=None), "Test Ward")
-    assert "fewer than 5 people answered the survey" in S.summary_text(one)
+    assert "**In short.** Fewer than 5 people answered the survey." in S.summary_text(one)
     availability = " ".join(S.availability_text(one).split())
     assert "The survey received **fewer than 5** responses. With fewer than 5 responses, no percentage" in availability
     assert not re.search(r"\b1 (person|people|response)|\*\*1\*\*|±", S.summary_text(one) + availability)

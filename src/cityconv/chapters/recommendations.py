@@ -370,7 +370,7 @@ def cannot_tell_context(wr: WardRecommendations) -> dict[str, Any]:
     items = []
     for f in wr.undecided:
         missing = dict.fromkeys(l.finding for l in f.leaves if l.result is None)
-        label = lambda fids: join_words(FINDINGS[fid].label.lower() for fid in fids)  # noqa: E731
+        label = lambda fids: join_words(lower_first(FINDINGS[fid].label) for fid in fids)  # noqa: E731
         items.append({"title": f.rule.title, "text": f.rule.text,
                       "missing": label(fid for fid in missing if fid not in wr.not_collected),
                       "not_asked": label(fid for fid in missing if fid in wr.not_collected)})
