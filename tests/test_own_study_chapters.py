@@ -6,7 +6,8 @@ demographics and the recommend question, adds a bus question, and drops the City
 best things, improvements, change, Covid and engagement-methods questions:
 - Anfield, 36 respondents: the sense check and the recommendations' findings table must say once that the
   study did not ask, instead of "not available" sections and rows of "not known";
-- Everton, 1 respondent: the tables withhold the total (`[c]`), so no sentence may state it.
+- Everton, 1 respondent: the tables withhold the total (`[c]`), so no sentence may state it;
+- County, 36 respondents and no demographic question: who took part says why each section is empty.
 """
 
 from __future__ import annotations
@@ -32,38 +33,41 @@ from nbtools import REPO
 from study_book import study_book
 
 NOT_ASKED = ("best_things", "improve", "change_5yr", "covid_community_spirit", "preferred_methods")
-WARDS = {"Anfield": exports.ANSWERS * 6, "Everton": exports.ANSWERS[:1]}
+DEMOGRAPHICS = ("age_band", "sex", "ethnic_group")
+# ward -> (the invented answers it imports, the City Conversation questions its study did not ask)
+WARDS = {"Anfield": (exports.ANSWERS * 6, NOT_ASKED), "Everton": (exports.ANSWERS[:1], NOT_ASKED),
+         "County": (exports.ANSWERS * 6, NOT_ASKED + DEMOGRAPHICS)}
 
 
-def own_questionnaire(ward: str) -> str:
-    """The City Conversation questionnaire without the questions in NOT_ASKED, plus the bus question, titled as its own study."""
+def own_questionnaire(ward: str, not_asked: tuple[str, ...]) -> str:
+    """The City Conversation questionnaire without the questions not asked, plus the bus question, titled as its own study."""
     yaml = YAML()
     document = yaml.load(template_text(ward) + exports.ADDED_QUESTION)
     document["title"] = f"Getting about {ward}"
-    document["questions"] = [q for q in document["questions"] if q["id"] not in NOT_ASKED]
+    document["questions"] = [q for q in document["questions"] if q["id"] not in not_asked]
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
 
 
-def own_mapping() -> str:
+def own_mapping(not_asked: tuple[str, ...]) -> str:
     """Forms' mapping for the questions asked: the lines of the questions not asked (and the empty `multi:`) left out."""
     lines = [line for line in exports.FORMS_MAPPING.splitlines()
-             if line != "multi:" and not any(f"  {qid}:" in line for qid in NOT_ASKED)]
+             if line != "multi:" and not any(f"  {qid}:" in line for qid in not_asked)]
     return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     project = Project(study_book(tmp_path_factory.mktemp("own-study")))
-    for name, answers in WARDS.items():
+    for name, (answers, not_asked) in WARDS.items():
         new_ward(project, name)
         data = project.data_dir / slugify(name)
-        (data / "questionnaire.yml").write_text(own_questionnaire(name), encoding="utf-8")
+        (data / "questionnaire.yml").write_text(own_questionnaire(name, not_asked), encoding="utf-8")
         for path in data.glob("*.csv"):
             path.unlink()  # new-ward's empty templates: this ward has its survey and its objectives only
         (data / "objectives.csv").write_bytes((REPO / "data" / "clubmoor" / "objectives.csv").read_bytes())
-        (data / "survey-mapping.yml").write_text(own_mapping(), encoding="utf-8")
+        (data / "survey-mapping.yml").write_text(own_mapping(not_asked), encoding="utf-8")
         import_survey(data, exports.forms_xlsx(project.root / f"{slugify(name)}.xlsx", answers),
                       data / "survey-mapping.yml", project.root)
     return project.root
@@ -128,3 +132,16 @@ def test_at_one_respondent_the_words_withhold_the_total_the_tables_withhold(proj
         assert not re.search(r"\*\*1\*\*|\b1 (response|respondent|person)|of all 1\b|±", plain), (where, plain)
     methods = evidence_gathering.methods_table(fieldwork).frame
     assert methods.loc["Residents' survey", "Records"] == f"{SUPPRESSED} responses"
+    for dimension in ("sex", "ethnicity"):  # a 0% beside the one respondent's withheld group would name it
+        assert "made up" not in who_took_part.representation_text(comp, dimension)
+    assert "every comparison with the 2021 Census is withheld" in who_took_part.summary_text(comp)
+
+
+def test_who_took_part_says_why_each_section_is_empty_without_census_questions(project: Path) -> None:
+    ch = open_chapter("county", project)
+    comp = who_took_part.composition(survey.from_chapter(ch), ch.context)
+    because = "the survey asked no age, sex or ethnic group question mapped to Census categories"
+    assert who_took_part.published_statement_text(comp) == "There is no report of County's study that says who took part."
+    assert who_took_part.fit_text(comp) == f"There is nothing to test: {because}."
+    assert who_took_part.weighting_text(comp) == (f"The responses are not weighted, because {because}: every result "
+                                                  "in the survey chapter is unweighted.")

@@ -194,3 +194,5 @@ def test_one_respondent_is_withheld_in_words_as_in_the_tables(sv):
     availability = " ".join(S.availability_text(one).split())
     assert "The survey received **fewer than 5** responses. With fewer than 5 responses, no percentage" in availability
     assert not re.search(r"\b1 (person|people|response)|\*\*1\*\*|±", S.summary_text(one) + availability)
+    assert "Every percentage below" not in availability  # none is given
+    assert "Every percentage below" in S.availability_text(sv)

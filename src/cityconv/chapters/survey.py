@@ -497,6 +497,7 @@ def availability_text(sv: Survey) -> str:
         "multi_sections": join_words([f"“{q.short}”" for q in sv.questionnaire.multi()]),  # only the study's own
         "n": _stated_count(sv.n, sv), "published": sv.published.get("survey_responses") == sv.n,
         "precision": precision_statement(sv.n, CONFIDENCE, sv.rules) if sv.has_responses else "",
+        "percentages": sv.n >= sv.rules.min_percent_base,  # below it every table withholds its percentages
         "who_page": chapter_registry.find_page("who-took-part")})
 
 
