@@ -135,12 +135,14 @@ def test_at_one_respondent_the_words_withhold_the_total_the_tables_withhold(proj
     for dimension in ("sex", "ethnicity"):  # a 0% beside the one respondent's withheld group would name it
         assert "made up" not in who_took_part.representation_text(comp, dimension)
     assert "every comparison with the 2021 Census is withheld" in who_took_part.summary_text(comp)
+    assert "compares them with the 2021 Census" in " ".join(who_took_part.purpose_text(comp).split())
 
 
 def test_who_took_part_says_why_each_section_is_empty_without_census_questions(project: Path) -> None:
     ch = open_chapter("county", project)
     comp = who_took_part.composition(survey.from_chapter(ch), ch.context)
     because = "the survey asked no age, sex or ethnic group question mapped to Census categories"
+    assert "compares them with the 2021 Census" not in who_took_part.purpose_text(comp)
     assert who_took_part.published_statement_text(comp) == "There is no report of County's study that says who took part."
     assert who_took_part.fit_text(comp) == f"There is nothing to test: {because}."
     assert who_took_part.weighting_text(comp) == (f"The responses are not weighted, because {because}: every result "

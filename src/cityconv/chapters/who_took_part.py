@@ -635,6 +635,11 @@ def summary_text(comp: Composition) -> str:
     return render("summary", summary_context(comp))
 
 
+def purpose_text(comp: Composition) -> str:
+    """Why respondents are compared with the Census, and what the chapter does about it (where it can)."""
+    return render("purpose", {"compares": comp.has_census or not comp.survey.has_responses})
+
+
 def availability_context(comp: Composition) -> dict[str, Any]:
     has_responses, has_census = comp.survey.has_responses, comp.has_census
     return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
