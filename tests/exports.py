@@ -226,11 +226,28 @@ def project_with_new_ward(tmp_path: Path, questionnaire: str | None = None):
     project = Project(clubmoor_project(tmp_path / "project"))
     new_ward(project, "Anfield")
     if questionnaire is not None:
-        data = project.data_dir / "anfield"
-        (data / "questionnaire.yml").write_text(questionnaire, encoding="utf-8")
-        for stem in ("survey_responses", "survey_mentions", "survey_text"):
-            (data / f"{stem}.csv").unlink(missing_ok=True)
+        use_own_questionnaire(project.data_dir / "anfield", questionnaire)
     return project
+
+
+def use_own_questionnaire(data: Path, questionnaire: str) -> None:
+    """A ward's questionnaire replaced by a study's own (YAML text), and new-ward's survey templates, headed for
+    the questions it replaces, removed: what a researcher starting a study of their own does."""
+    (data / "questionnaire.yml").write_text(questionnaire, encoding="utf-8")
+    for stem in ("survey_responses", "survey_mentions", "survey_text"):
+        (data / f"{stem}.csv").unlink(missing_ok=True)
+
+
+def use_docs_files(data: Path, tool: str, ward: str) -> Path:
+    """The questionnaire (for `ward`) and mapping docs/importing.md shows for a real export, saved where a
+    researcher keeps them; the mapping's path."""
+    from nbtools import REPO
+
+    examples = docs_examples(REPO / "docs" / "importing.md")
+    use_own_questionnaire(data, re.sub(r'(?m)^ward: .*$', f'ward: "{ward}"', examples[f"{tool}.questionnaire.yml"]))
+    mapping = data / "survey-mapping.yml"
+    mapping.write_text(examples[f"{tool}.mapping.yml"], encoding="utf-8")
+    return mapping
 
 
 EXAMPLE = re.compile(r"^<!-- example: (?P<name>\S+) -->\n```yaml\n(?P<text>.*?)^```$", re.DOTALL | re.MULTILINE)

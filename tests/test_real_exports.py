@@ -25,7 +25,7 @@ from cityconv.core.problems import InputError
 from cityconv.data.questionnaire import load_questionnaire
 from cityconv.generate.import_survey import import_survey
 from cityconv.generate.survey_draft import write_draft
-from exports import EXPORTS, SHARED, docs_examples, project_with_new_ward
+from exports import EXPORTS, SHARED, docs_examples, project_with_new_ward, use_docs_files, use_own_questionnaire
 from nbtools import REPO
 
 EXAMPLES = docs_examples(REPO / "docs" / "importing.md")  # "<tool>.mapping.yml" / "<tool>.questionnaire.yml" -> YAML text
@@ -44,17 +44,14 @@ def project(tmp_path: Path) -> Project:
 def use_questionnaire(project: Project, tool: str) -> Path:
     """The ward's questionnaire replaced by the one written for this export (its survey templates removed)."""
     data = project.data_dir / WARD
-    (data / "questionnaire.yml").write_text(EXAMPLES[f"{tool}.questionnaire.yml"], encoding="utf-8")
-    for stem in ("survey_responses", "survey_mentions", "survey_text"):
-        (data / f"{stem}.csv").unlink(missing_ok=True)
+    use_own_questionnaire(data, EXAMPLES[f"{tool}.questionnaire.yml"])
     return data
 
 
-def use_mapping(project: Project, tool: str) -> Path:
-    """The docs' mapping for this export, saved where a researcher keeps it: data/<ward>/survey-mapping.yml."""
-    path = project.data_dir / WARD / "survey-mapping.yml"
-    path.write_text(EXAMPLES[f"{tool}.mapping.yml"], encoding="utf-8")
-    return path
+def use_docs_files_in(project: Project, tool: str) -> tuple[Path, Path]:
+    """The ward's data folder and mapping, holding the questionnaire and mapping docs/importing.md shows for `tool`."""
+    data = project.data_dir / WARD
+    return data, use_docs_files(data, tool, "Anfield")
 
 
 def imported_counts(data: Path) -> Counter:
@@ -243,8 +240,8 @@ RESPONSES = {"google-forms": 42, "surveymonkey": 1186, "qualtrics-2017": 1, "qua
 def test_each_real_export_imports_with_the_raw_files_counts(tool: str, project: Project) -> None:
     export = SHARED / EXPORTS[tool]
     before = hashlib.sha256(export.read_bytes()).hexdigest()
-    data = use_questionnaire(project, tool)
-    written, imported = import_survey(data, export, use_mapping(project, tool), project.root)
+    data, mapping = use_docs_files_in(project, tool)
+    written, imported = import_survey(data, export, mapping, project.root)
     assert len(imported.responses) == RESPONSES[tool]
     assert imported_counts(data) == RAW_COUNTS[tool]()
     assert hashlib.sha256(export.read_bytes()).hexdigest() == before  # read in place, never edited
@@ -252,12 +249,12 @@ def test_each_real_export_imports_with_the_raw_files_counts(tool: str, project: 
 
 
 def test_dates_become_months_and_an_export_without_dates_leaves_them_empty(project: Project) -> None:
-    data = use_questionnaire(project, "google-forms")
-    import_survey(data, SHARED / EXPORTS["google-forms"], use_mapping(project, "google-forms"), project.root)
+    data, mapping = use_docs_files_in(project, "google-forms")
+    import_survey(data, SHARED / EXPORTS["google-forms"], mapping, project.root)
     stamps = [dt.datetime.strptime(r[0], "%m/%d/%Y %H:%M:%S") for r in raw_csv("google-forms")[1:]]
     assert months(data) == Counter(f"{s.year:04d}-{s.month:02d}" for s in stamps)
-    data = use_questionnaire(project, "limesurvey")
-    import_survey(data, SHARED / EXPORTS["limesurvey"], use_mapping(project, "limesurvey"), project.root, replace=True)
+    data, mapping = use_docs_files_in(project, "limesurvey")
+    import_survey(data, SHARED / EXPORTS["limesurvey"], mapping, project.root, replace=True)
     assert months(data) == Counter({"": 96})  # LimeSurvey's date columns were not exported
 
 

@@ -197,17 +197,40 @@ def test_failure_while_writing_leaves_nothing(project: Project, monkeypatch: pyt
 
 
 def test_next_line_names_every_step_and_every_file(project: Project) -> None:
-    """`new-ward`'s "Next:" line: questionnaire, the three ways in, required and optional files, check, build."""
+    """`new-ward`'s "Next:" line: questionnaire (or a draft), the three ways in, codebook, required and optional files, check, build."""
     from cityconv.generate.scaffold import next_steps
 
     line = next_steps("anfield")
-    steps = [int(n) for n in re.findall(r"\((\d)\) ", line)]
-    assert steps == [1, 2, 3, 4, 5, 6]
+    assert numbered_steps(line) == list(range(1, 8))
     assert "data/anfield/questionnaire.yml" in line and "`census:`" in line
+    assert "`cityconv import-survey anfield <export> --draft`" in line
     assert "`cityconv import-survey anfield <export> --mapping data/anfield/survey-mapping.yml`" in line
     assert "`cityconv import-workbook anfield data/anfield/anfield-data-entry.xlsx`" in line
+    assert_steps_after_records(line, first=3)
+
+
+def test_import_surveys_next_lines_name_every_step_left() -> None:
+    """After `import-survey --draft`: review, import with the draft, then the rest; after an import: the rest."""
+    from cityconv.generate.scaffold import draft_next_steps, import_next_steps
+
+    line = draft_next_steps("anfield", "export.csv", "data/anfield/survey-mapping.yml")
+    assert line.startswith("Next: (1) check every `# REVIEW:` mark in both files; "
+                           "(2) `cityconv import-survey anfield export.csv --mapping data/anfield/survey-mapping.yml`; ")
+    assert_steps_after_records(line, first=3)
+    assert_steps_after_records(import_next_steps("anfield"), first=1)
+
+
+def numbered_steps(line: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\((\d)\) ", line)]
+
+
+def assert_steps_after_records(line: str, first: int) -> None:
+    """The line ends with the steps from records to a built ward, numbered from `first`, naming every data file."""
+    steps = numbered_steps(line)
+    assert steps == list(range(1, first + 5)), line
+    assert f"({first}) `cityconv codebook anfield`" in line
     required, optional = re.search(r"required files \(([^)]*)\)", line), re.search(r"delete the others \(([^)]*)\)", line)
     assert required.group(1).split(", ") == [f"{s}.csv" for s in datafiles.required_files()]
     assert set(optional.group(1).split(", ")) == {f"{s}.csv" for s in datafiles.known_files()} - set(
         required.group(1).split(", "))
-    assert line.endswith("(5) `cityconv validate anfield`; (6) `cityconv build anfield`.")
+    assert line.endswith(f"({first + 3}) `cityconv validate anfield`; ({first + 4}) `cityconv build anfield`.")

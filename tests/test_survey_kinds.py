@@ -182,12 +182,17 @@ def test_a_grid_of_many_long_statements_stays_readable(sv, monkeypatch):
     assert "respondents rated 3 items (the table lists them) on one scale" in S.grid_text(sv, q)
 
 
-def test_one_respondent_is_one_person(sv):
-    """Qualtrics' sample export holds one response: "1 person", "1 response", never "1 people"."""
+def test_one_respondent_is_withheld_in_words_as_in_the_tables(sv):
+    """Qualtrics' sample export holds one response. The tables withhold a total below the threshold
+    (book/protecting-respondents.md), so the words say "fewer than 5", never "1 person" nor a margin of error
+    (which would give the number back)."""
     import dataclasses
 
     one = S.from_data(dataclasses.replace(sv.data, survey_responses=sv.data.survey_responses.head(1),
                                           survey_mentions=None), "Test Ward")
-    assert "1 person answered the survey" in S.summary_text(one)
-    assert "The survey received **1** response." in S.availability_text(one)
-    assert "1 people" not in S.summary_text(one) + S.availability_text(one)
+    assert "**In short.** Fewer than 5 people answered the survey." in S.summary_text(one)
+    availability = " ".join(S.availability_text(one).split())
+    assert "The survey received **fewer than 5** responses. With fewer than 5 responses, no percentage" in availability
+    assert not re.search(r"\b1 (person|people|response)|\*\*1\*\*|±", S.summary_text(one) + availability)
+    assert "Every percentage below" not in availability  # none is given
+    assert "Every percentage below" in S.availability_text(sv)

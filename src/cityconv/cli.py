@@ -481,6 +481,7 @@ def import_survey(
                                   "questionnaire and mapping from the export)", expected="--mapping or --draft")])
     if draft:
         from cityconv.core.params import load_all, select
+        from cityconv.generate.scaffold import draft_next_steps
         from cityconv.generate.survey_draft import write_draft
 
         params = select(load_all(project)[0], [ward_id])[ward_id]
@@ -489,11 +490,11 @@ def import_survey(
         console.print(f"[green]✓[/] drafted from {plain(read.describe())}:")
         for path in written:
             console.print(f"  {plain(str(path.relative_to(project.root)))}")
-        console.print("Next: check every `# REVIEW:` mark in both files, then `cityconv import-survey "
-                      f"{ward_id} {plain(str(export))} --mapping {plain(str(written[1].relative_to(project.root)))}`.",
+        console.print(plain(draft_next_steps(ward_id, str(export), str(written[1].relative_to(project.root)))),
                       soft_wrap=True)
         return
     from cityconv.generate.import_survey import import_survey as run_import
+    from cityconv.generate.scaffold import import_next_steps
 
     assert mapping is not None
     written, imported = run_import(data_dir, export.resolve(), mapping.resolve(), project.root, replace=replace)
@@ -512,7 +513,7 @@ def import_survey(
     if imported.ignored:
         console.print("  [dim]note:[/] columns not read (neither mapped nor dropped): "
                       + plain(", ".join(repr(c) for c in imported.ignored)), soft_wrap=True)
-    console.print(f"Next: `cityconv validate {ward_id}`, then `cityconv build {ward_id}`.")
+    console.print(plain(import_next_steps(ward_id)), soft_wrap=True)
 
 
 @app.command("import-workbook")

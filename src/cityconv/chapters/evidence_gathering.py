@@ -27,7 +27,7 @@ from cityconv.chapters.common import count_text
 from cityconv.chapters.survey import PUBLISHED_SOURCE, published_figures
 from cityconv.core.escaping import myst_escape
 from cityconv.data.wardfiles import WardData, schema_descriptor
-from cityconv.methods.disclosure import DisclosureRules, protect_counts
+from cityconv.methods.disclosure import SUPPRESSED, DisclosureRules, protect_counts
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, join_words
 from cityconv.present.prose import template_renderer
 
@@ -120,6 +120,12 @@ def _period(months: list[str]) -> str:
 def people(fw: Fieldwork, n: int) -> str:
     """A count of people for prose: the number, or "fewer than 5"."""
     return count_text(n, fw.rules)
+
+
+def records_count(fw: Fieldwork, m: Method) -> str:
+    """A method's number of records for a table: withheld ([c]) when each record is one person (survey responses,
+    interviews) and the number of people is withheld, as the prose says "fewer than 5" of them."""
+    return SUPPRESSED if m.key in ONE_PERSON_EACH and fw.rules.is_small(m.records) else fmt_int(m.records)
 
 
 # ================================================================================================
@@ -241,6 +247,10 @@ def fieldwork_text(fw: Fieldwork) -> str:
 # ================================================================================================
 
 
+ONE_PERSON_EACH = ("survey", "interviews")
+"""Methods whose every record is one person (a response, an interview): their records are counts of people."""
+
+
 @dataclass
 class Method:
     key: str
@@ -311,7 +321,7 @@ def methods_table(fw: Fieldwork) -> Table | None:
             ppl = people(fw, m.people) if fw.rules.is_small(m.people) else fmt_int(m.people)
             ppl = "[c]" if fw.rules.is_small(m.people) else ppl
         row = {"Method": m.label, "When (from the records)": _period(m.months) or "No dates in the records",
-               "Records": f"{fmt_int(m.records)} {m.unit}", "People taking part (records)": ppl}
+               "Records": f"{records_count(fw, m)} {m.unit}", "People taking part (records)": ppl}
         if fw.is_published_study:  # a ward without the published summary has no such column
             row["Published figures"] = m.published or "[x]"
         rows.append(row)

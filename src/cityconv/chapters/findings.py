@@ -135,6 +135,37 @@ _SPECS = [
                 CH_SETTINGS, PARAMS_SOURCE),
 ]
 FINDINGS: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
+#: The claims (`cityconv.methods.claims`) a finding is computed from; a finding of two claims needs both.
+FROM_CLAIMS: dict[str, tuple[str, ...]] = {
+    "digital_for_younger": ("digital_for_younger",), "traditional_for_older": ("traditional_for_older",),
+    "blended_engagement_favoured": ("blended_engagement_favoured",), "few_felt_worse": ("few_felt_worse",),
+    "covid_community_spirit": ("covid_catalyst",), "sense_check_similar": ("sense_check_similar",),
+    "published_sample_bias_reproduced": ("women_35_64_overrepresented", "ethnic_minority_underrepresented"),
+}
+#: The survey questions a finding counts the answers of directly (the sense check's most named answers).
+FROM_QUESTIONS: dict[str, tuple[str, ...]] = {"top_improve": ("improve",), "top_best_things": ("best_things",)}
+#: Findings that compare respondents with the Census: they need a question mapped to a Census topic.
+FROM_CENSUS_QUESTIONS = ("under_represented_groups", "over_represented_groups")
+
+
+def not_asked(finding_id: str, questionnaire) -> bool:
+    """Whether the study's questionnaire lacks a question (or answer code) the finding is computed from.
+
+    Such a finding is not known by the study's design, not for want of records: a study of its own
+    that never asked the City Conversation's questions did not collect them.
+    """
+    from cityconv.methods.claims import CLAIMS
+
+    if questionnaire is None:
+        return False  # read with the City Conversation's questionnaire: every question asked
+    if finding_id in FROM_CENSUS_QUESTIONS:
+        return all(questionnaire.census_question(topic) is None for topic in ("age", "sex", "ethnic_group"))
+    asks: dict[str, tuple[str, ...]] = {q: () for q in FROM_QUESTIONS.get(finding_id, ())}
+    for claim in CLAIMS:
+        if claim.claim_id in FROM_CLAIMS.get(finding_id, ()):
+            asks.update(claim.asks)
+    return any(not questionnaire.has(q) or not set(codes) <= set(questionnaire.question(q).all_codes())
+               for q, codes in asks.items())
 
 
 def _display(spec: FindingSpec, value: Any, labels: dict[str, str] | None = None) -> str:
@@ -236,12 +267,10 @@ def ward_findings(ch) -> dict[str, Finding]:
     if sv.has_responses:
         values["survey_responses"] = pub.get("survey_responses", sv.n)
     claims = _claim_results(ch)
-    for fid, claim in (("digital_for_younger", "digital_for_younger"), ("traditional_for_older", "traditional_for_older"),
-                       ("blended_engagement_favoured", "blended_engagement_favoured"),
-                       ("few_felt_worse", "few_felt_worse"), ("covid_community_spirit", "covid_catalyst"),
-                       ("sense_check_similar", "sense_check_similar")):
-        values[fid] = claims.get(claim)
-    women, minority = claims.get("women_35_64_overrepresented"), claims.get("ethnic_minority_underrepresented")
+    for fid, from_claims in FROM_CLAIMS.items():
+        if len(from_claims) == 1:
+            values[fid] = claims.get(from_claims[0])
+    women, minority = (claims.get(c) for c in FROM_CLAIMS["published_sample_bias_reproduced"])
     if women is not None and minority is not None:
         values["published_sample_bias_reproduced"] = bool(women and minority)
 

@@ -38,6 +38,7 @@ from cityconv.chapters.findings import (
     explain_leaf,
     finding_kinds,
     load_findings,
+    not_asked,
     reason_sentence,
 )
 from cityconv.core.escaping import myst_escape, role_title
@@ -56,7 +57,7 @@ from cityconv.methods.conditions import (
     condition_problems,
 )
 from cityconv.present import Table, fmt_int
-from cityconv.present.prose import capitalise, join_words, template_renderer
+from cityconv.present.prose import capitalise, join_words, lower_first, template_renderer
 
 
 def rule_findings(rule: Rule) -> tuple[str, ...]:
@@ -161,6 +162,8 @@ class WardRecommendations:
     project: Project | None = None
     #: the ward's own published implications for policy (data/recommendations/implications.csv)
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: findings the study did not collect: its questionnaire does not ask the questions they come from
+    not_collected: tuple[str, ...] = ()
 
     @property
     def fired(self) -> list[Fired]:
@@ -203,9 +206,11 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
     eb = load_evidence(project.root / EVIDENCE_DIR, project.root)
     rules = load_rules(rules_path(project), project.root)
     findings = load_findings(ch)
+    questionnaire = getattr(ch.data, "questionnaire", None)
+    not_collected = tuple(fid for fid, f in findings.items() if not f.known and not_asked(fid, questionnaire))
     return WardRecommendations(study_id, ch.title, ch.params.data_status, ch.records_source, findings,
                                evaluate(rules, findings), eb, ward_implications(ch.data), project,
-                               load_implications(project, study_id))
+                               load_implications(project, study_id), not_collected)
 
 
 #: What the page shows as the grade of an option whose mechanism the paper has no evidence for.
@@ -364,8 +369,11 @@ def recommendations_markdown(wr: WardRecommendations) -> str:
 def cannot_tell_context(wr: WardRecommendations) -> dict[str, Any]:
     items = []
     for f in wr.undecided:
-        missing = [FINDINGS[l.finding].label.lower() for l in f.leaves if l.result is None]
-        items.append({"title": f.rule.title, "missing": join_words(dict.fromkeys(missing)), "text": f.rule.text})
+        missing = dict.fromkeys(l.finding for l in f.leaves if l.result is None)
+        label = lambda fids: join_words(lower_first(FINDINGS[fid].label) for fid in fids)  # noqa: E731
+        items.append({"title": f.rule.title, "text": f.rule.text,
+                      "missing": label(fid for fid in missing if fid not in wr.not_collected),
+                      "not_asked": label(fid for fid in missing if fid in wr.not_collected)})
     return {"ward": wr.ward, "items": items}
 
 
@@ -385,10 +393,16 @@ def not_fired_text(wr: WardRecommendations) -> str:
     return render("not_fired", not_fired_context(wr))
 
 
-def how_context(wr: WardRecommendations) -> dict[str, str]:
+def how_context(wr: WardRecommendations) -> dict[str, Any]:
     return {"audit_link": page_link(wr, wr.study_id, chapter_registry.find_page("principles-audit"), "principles audit"),
             "explorer_link": page_link(wr, EXPLORER_STUDY, chapter_registry.find_page(EXPLORER_CHAPTER), "recommendation explorer"),
-            "rules_file": RULES_FILE.as_posix(), "evidence_dir": EVIDENCE_DIR.as_posix()}
+            "rules_file": RULES_FILE.as_posix(), "evidence_dir": EVIDENCE_DIR.as_posix(), "ward": wr.ward,
+            "not_collected": [lower_first(FINDINGS[f].label) for f in _used_findings(wr) if f in wr.not_collected]}
+
+
+def _used_findings(wr: WardRecommendations) -> list[str]:
+    """Every named finding a rule uses, in the order the rules first use them."""
+    return list(dict.fromkeys(fid for r in wr.results for fid in rule_findings(r.rule)))
 
 
 def how_rules_work_text(wr: WardRecommendations) -> str:
@@ -418,7 +432,7 @@ def fired_table(wr: WardRecommendations) -> Table | None:
 
 def findings_table(wr: WardRecommendations) -> Table:
     """Every named finding used by a rule, with its value for this ward and where it comes from."""
-    used = list(dict.fromkeys(fid for r in wr.results for fid in rule_findings(r.rule)))
+    used = [f for f in _used_findings(wr) if f not in wr.not_collected]  # the sentence above the table names those
     frame = pd.DataFrame({"Finding": [FINDINGS[f].label for f in used],
                           "Value": [wr.findings[f].display for f in used],
                           "Where it comes from": [FINDINGS[f].source for f in used]})

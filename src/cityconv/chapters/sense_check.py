@@ -56,6 +56,16 @@ from cityconv.present.prose import lower_first
 # ================================================================================================
 
 
+CHECKED_QUESTIONS = ("best_things", "improve")
+"""The survey questions set beside the citywide consultation (their codes are matched in CITYWIDE_MATCHES)."""
+
+
+def asked_questions(data) -> tuple[str, ...]:
+    """Which of the checked questions the ward's study asked (all of them for a ward read with the template)."""
+    questionnaire = getattr(data, "questionnaire", None) if data is not None else None
+    return tuple(q for q in CHECKED_QUESTIONS if questionnaire is None or questionnaire.has(q))
+
+
 @dataclass
 class SenseCheck:
     ward: str
@@ -70,6 +80,8 @@ class SenseCheck:
     protected: dict[str, ProtectedTable] = field(default_factory=dict)
     top: dict[str, list[str]] = field(default_factory=dict)  # question -> top codes (ties included)
     matches: pd.DataFrame | None = None  # one row per top code: question, code, item_id, item label, order
+    #: the chapter's two City Conversation questions the ward's questionnaire asks (a study of its own may ask neither)
+    asked: tuple[str, ...] = CHECKED_QUESTIONS
 
     @property
     def improvement_areas(self) -> pd.DataFrame:
@@ -115,11 +127,12 @@ def sense_check(ch) -> SenseCheck:
     data, params = ch.data, ch.params
     citywide = getattr(data, "citywide_consultation_2019", None) if data is not None else None
     mentions = getattr(data, "survey_mentions", None) if data is not None else None
-    s = SenseCheck(params.title, params.data_status, ch.records_source, ch.rules, data, citywide, mentions)
+    s = SenseCheck(params.title, params.data_status, ch.records_source, ch.rules, data, citywide, mentions,
+                   asked=asked_questions(data))
     if mentions is None:
         return s
     responses = getattr(data, "survey_responses", None)
-    for q in ("best_things", "improve"):
+    for q in s.asked:
         sub = mentions[mentions["question"].astype(str) == q]
         # every share is of all respondents, as on every page (chapters.facts.answer_share)
         everyone = int(responses["response_id"].nunique()) if responses is not None else int(sub["response_id"].nunique())
@@ -150,14 +163,24 @@ def sense_check(ch) -> SenseCheck:
     return s
 
 
+def not_asked_text(s: SenseCheck) -> str:
+    """One sentence for a study that asked neither question: there is nothing of the ward's to check."""
+    return (f"{_escape(s.ward)}'s survey did not ask about the {QUESTION_WORDS['best_things']} or the "
+            f"{QUESTION_WORDS['improve']}, so none of its answers can be set beside the citywide consultation.")
+
+
 def summary_text(s: SenseCheck) -> str:
-    """The chapter's opening paragraph."""
+    """The chapter's opening paragraph: what it compares, for the questions the study asked."""
+    if not s.asked:
+        return render("sense_check", "summary", {"ward": s.ward, "asked": [], "not_asked": []})
     if s.mentions is None or s.citywide is None:
         return ""
     total = 0 if s.matches is None else len(s.matches)
     hits = 0 if s.matches is None else int(s.matches["item_label"].notna().sum())
-    return render("sense_check", "summary", {"ward": s.ward, "total": number_word(total) if total else None,
-                                             "hits": number_word(hits)})
+    return render("sense_check", "summary", {
+        "ward": s.ward, "total": number_word(total) if total else None, "hits": number_word(hits),
+        "asked": [QUESTION_WORDS[q] for q in s.asked],
+        "not_asked": [QUESTION_WORDS[q] for q in CHECKED_QUESTIONS if q not in s.asked]})
 
 
 def citywide_text(s: SenseCheck) -> str:
@@ -176,7 +199,7 @@ def citywide_text(s: SenseCheck) -> str:
 
 def matching_text(s: SenseCheck) -> str:
     """How a survey answer is matched with a citywide finding (our judgement), before the comparison."""
-    if s.citywide is None or s.mentions is None:
+    if s.citywide is None or s.mentions is None or not s.asked:
         return ""
     return render("sense_check", "matching", {}) + "\n\n" + analysts_note([
         "The matching of survey codes to citywide items is `cityconv.chapters.common.CITYWIDE_MATCHES`."])
@@ -241,6 +264,8 @@ def sense_check_table(s: SenseCheck) -> Table | None:
 
 
 def sense_check_text(s: SenseCheck) -> str:
+    if not s.asked:
+        return not_asked_text(s)
     if s.mentions is None:
         return not_available_text(s.ward, "survey answers about the best things and things to improve",
                                   ["survey_mentions.csv"])
@@ -251,7 +276,7 @@ def sense_check_text(s: SenseCheck) -> str:
         return f"No answers can be compared: the survey records for {_escape(s.ward)} hold no answers to these questions that can be shown."
     out = []
     strength_labels = [str(r["label"]) for _, r in s.strengths.iterrows()]
-    for q in ("best_things", "improve"):
+    for q in s.asked:
         m = s.matches[s.matches["question"] == q]
         if m.empty:
             continue

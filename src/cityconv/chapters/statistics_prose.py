@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityconv.methods import stats
+from cityconv.methods.disclosure import DisclosureRules
 from cityconv.methods.rounding import round_half_up
 from cityconv.present.prose import capitalise, template_renderer
 
@@ -17,17 +18,20 @@ TEMPLATES = Path(__file__).parent / "templates" / "statistics_prose"
 render = template_renderer(TEMPLATES)
 
 
-def precision_statement(n: int, confidence: float = 0.95) -> str:
+def precision_statement(n: int, confidence: float = 0.95, rules: DisclosureRules | None = None) -> str:
     """One plain-English sentence on how far any percentage from ``n`` responses could be out.
 
     Uses the worst case (a 50% answer), so it holds for every percentage in the chapter. The number is
-    `stats.precision_points`, rounded to whole percentage points (one decimal below 1 point).
+    `stats.precision_points`, rounded to whole percentage points (one decimal below 1 point). Under
+    `rules`, a number of responses the tables withhold is withheld here too: "fewer than 5", and no
+    margin (the margin would give the number back).
     """
     points = stats.precision_points(n, confidence)
     n = int(n)
     shown = "" if points is None else (round_half_up(points) if points >= 0.5 else f"{points:.1f}")
-    return render("precision", {"n": n, "n_text": f"{n:,}", "points": shown,
-                                "confidence": f"{confidence * 100:g}%"})
+    withheld = rules is not None and rules.is_small(n)
+    return render("precision", {"n": n, "n_text": f"fewer than {rules.threshold:,}" if withheld and rules else f"{n:,}",
+                                "withheld": withheld, "points": shown, "confidence": f"{confidence * 100:g}%"})
 
 
 def share_text(share: float) -> str:

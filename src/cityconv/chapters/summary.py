@@ -179,7 +179,7 @@ def how_sure(ch, findings: dict) -> HowSure | None:
     if fw.is_published_study:
         by_id = {c.claim_id: c for c in claims_mod.CLAIMS}
         published_bias = tuple(by_id[c].statement for c in ("women_35_64_overrepresented", "ethnic_minority_underrepresented"))
-    return HowSure(sv.n, precision_statement(sv.n), tuple(results), tuple(reach),
+    return HowSure(sv.n, precision_statement(sv.n, rules=sv.rules), tuple(results), tuple(reach),
                    who.get("under", ""), who.get("over", ""), published_bias, fw.is_published_study,
                    who.get("compared", ""))
 

@@ -198,7 +198,7 @@ def introduction_text(sv: Survey) -> str:
 
 def summary_context(sv: Survey) -> dict:
     """The opening summary's numbers: each a named fact (`chapters.facts`), on the all-respondents base."""
-    context: dict = {"ward": sv.ward_name, "n": fmt_int(sv.n), "has_responses": sv.has_responses,
+    context: dict = {"ward": sv.ward_name, "n": _stated_count(sv.n, sv), "has_responses": sv.has_responses,
                      "status": sv.status, "n_published": sv.published.get("survey_responses") == sv.n,
                      "best": [], "improve": [], "single": [], "digital_younger": None, "digital_older": None}
     if not sv.has_responses:
@@ -453,7 +453,7 @@ def frequency_table_display(sv: Survey, question: str) -> Table | None:
     frame = _display_frame(fr, sv.rules)
     notes = list(fr.protected.notes)
     notes.append(
-        f"Percentages are of all {fmt_int(fr.base)} survey respondents, including those who did not answer "
+        f"Percentages are of all {_stated_count(fr.base, sv)} survey respondents, including those who did not answer "
         "this question; 95% confidence intervals are Wilson score intervals."
     )
     if fr.multi:
@@ -495,8 +495,9 @@ def availability_text(sv: Survey) -> str:
     return render("availability", {
         "ward": sv.ward_name, "has_responses": sv.has_responses, "has_mentions": sv.has_mentions,
         "multi_sections": join_words([f"“{q.short}”" for q in sv.questionnaire.multi()]),  # only the study's own
-        "n": fmt_int(sv.n), "published": sv.published.get("survey_responses") == sv.n,
-        "precision": precision_statement(sv.n, CONFIDENCE) if sv.has_responses else "",
+        "n": _stated_count(sv.n, sv), "published": sv.published.get("survey_responses") == sv.n,
+        "precision": precision_statement(sv.n, CONFIDENCE, sv.rules) if sv.has_responses else "",
+        "percentages": sv.n >= sv.rules.min_percent_base,  # below it every table withholds its percentages
         "who_page": chapter_registry.find_page("who-took-part")})
 
 
@@ -727,6 +728,12 @@ def _stated_count(n: int, sv: Survey) -> str:
     return count_text(n, sv.rules)
 
 
+def _base(sv: Survey) -> str | None:
+    """All respondents, as "of the N respondents" states them; None when the tables withhold N ("fewer than 5 of
+    the fewer than 5" would say nothing)."""
+    return None if sv.rules.is_small(sv.n) else fmt_int(sv.n)
+
+
 # ---- rating: one ordered bar
 
 
@@ -914,7 +921,7 @@ def numeric_table(sv: Survey, question: Question) -> Table:
     frame = pd.DataFrame({"Respondents": counts, "% of all respondents": pct.reindex(counts.index).fillna("")})
     frame = frame.rename(index={"Total": "All respondents"})
     frame.index.name = question.short + (f" ({question.unit})" if question.unit else "")
-    notes = list(ns.protected.notes) + [f"Percentages are of all {fmt_int(sv.n)} survey respondents."]
+    notes = list(ns.protected.notes) + [f"Percentages are of all {_stated_count(sv.n, sv)} survey respondents."]
     return Table(frame, title=f"{question.text}: survey respondents, {sv.ward_name}", source=sv.source,
                  units="Number of respondents; percentage of all respondents", notes=notes, status=sv.status)
 
@@ -987,7 +994,7 @@ def ranking_text(sv: Survey, question: Question) -> str:
     mask = protected.mask.iloc[:, 0]
     first = [{"label": label, "share": fmt_pct(n / rankers)} for label, n in summary["first"].items()
              if stated and not bool(mask[label]) and n == summary["first"].max()]
-    return render("ranking", {"question": question.text, "rankers": _stated_count(rankers, sv), "base": fmt_int(sv.n),
+    return render("ranking", {"question": question.text, "rankers": _stated_count(rankers, sv), "base": _base(sv),
                               "stated": stated and not top.empty,
                               "top": None if top.empty else {"label": top.index[0], "mean": f"{top['mean_rank'].iloc[0]:.1f}"},
                               "first": first[0] if len(first) == 1 else None})
@@ -1031,7 +1038,7 @@ def grid_table(sv: Survey, question: Question) -> Table:
             rows.append({"Item": item, "Answer": answer, "Respondents": shown, "% of all respondents": pct[answer]})
         notes += [n for n in protected.notes if n not in notes]
     frame = pd.DataFrame(rows).set_index(["Item", "Answer"])
-    notes.append(f"Percentages are of all {fmt_int(sv.n)} survey respondents; each item's rows add up to all of them.")
+    notes.append(f"Percentages are of all {_stated_count(sv.n, sv)} survey respondents; each item's rows add up to all of them.")
     return Table(frame, title=f"{question.text}: survey respondents, {sv.ward_name}", source=sv.source,
                  units="Number of respondents; percentage of all respondents", notes=notes, status=sv.status)
 
@@ -1091,7 +1098,7 @@ def free_text_summary(sv: Survey, question: Question) -> str:
     """How many wrote an answer; then its themes' words (coded) or a sentence saying it is not coded, with
     the screened quotes (which follow the theme table instead when the question is coded)."""
     texts = _typed_texts(sv, question)
-    context = {"question": question.text, "answered": _stated_count(len(texts), sv), "base": fmt_int(sv.n),
+    context = {"question": question.text, "answered": _stated_count(len(texts), sv), "base": _base(sv),
                "coded": coded_answers(sv, question) is not None, "themes": None, **_quotes_context(sv, texts)}
     if context["coded"]:
         context["themes"] = theme_words(sv, question)

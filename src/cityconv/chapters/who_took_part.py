@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cityconv.chapters.common import count_text
 from cityconv.chapters.statistics_prose import precision_statement, representation_sentences
 from cityconv.chapters.survey import (
     NOT_STATED,
@@ -62,7 +63,7 @@ from cityconv.chapters.survey import (
 from cityconv.core.escaping import myst_escape
 from cityconv.data.questionnaire import Question, Questionnaire
 from cityconv.methods import claims as claims_mod
-from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules, protect_counts
+from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules, protect_answers, protect_counts
 from cityconv.methods.stats import (
     census_margin,
     collapse_shares,
@@ -456,6 +457,8 @@ class Comparison:
         if counts is None:
             return NOT_ASSESSED
         base, population_share = int(row["base"]), float(row["population_share"])
+        if base < self.threshold:  # the base is withheld too (at n = 1 a verdict would name the one answer)
+            return NOT_ASSESSED
         possible = {representation_verdict(k, base, population_share) for k in counts}
         return possible.pop() if len(possible) == 1 else NOT_ASSESSED
 
@@ -478,6 +481,12 @@ class Comparison:
         return range(max(0, hidden_sum - (self.threshold - 1) * small), hidden_sum + 1)
 
 
+def protect_groups(counts: pd.Series, rules: DisclosureRules):
+    """The disclosure decision for a representation table: as for a survey question's answers, the zeros are
+    withheld too when every respondent who stated it is in one group (at n = 1 they would name its group)."""
+    return protect_answers(counts, rules, with_totals=True, missing=tuple(c for c in NOT_COMPARED if c in counts.index))
+
+
 def compare(comp: Composition, dimension: str) -> Comparison | None:
     """Representation table for one dimension (None without census figures for it)."""
     pop = population(comp, dimension)
@@ -486,7 +495,7 @@ def compare(comp: Composition, dimension: str) -> Comparison | None:
     counts = sample_counts(comp, dimension)
     pop_full = pop.reindex(counts.index, fill_value=0.0)  # LEFT_OUT and NOT_STATED have no population share
     table = representation_table(counts, pop_full)
-    protected = protect_counts(counts, comp.rules, with_totals=True)
+    protected = protect_groups(counts, comp.rules)
     return Comparison(dimension, table, counts, protected.mask.iloc[:, 0], protected.primary.iloc[:, 0],
                       protected.display.iloc[:, 0], nouns(comp)[dimension], comp.rules.threshold)
 
@@ -569,7 +578,7 @@ def _age_note(comp: Composition) -> str:
 
 
 def _notes_from(cmp: Comparison, comp: Composition) -> list[str]:
-    protected_notes = protect_counts(cmp.counts, comp.rules, with_totals=True).notes
+    protected_notes = protect_groups(cmp.counts, comp.rules).notes
     return list(protected_notes)
 
 
@@ -591,13 +600,13 @@ def _group_words(category: str) -> str:
 
 def summary_context(comp: Composition) -> dict:
     """The opening summary: the groups over- and under-represented, and how far weighting moves the results."""
-    context = {"ward": comp.ward_name, "n": fmt_int(comp.n), "has_responses": comp.survey.has_responses,
+    context = {"ward": comp.ward_name, "n": count_text(comp.n, comp.rules), "has_responses": comp.survey.has_responses,
                "has_census": comp.has_census, "over": "", "under": "", "shift": "",
                "status": comp.survey.status, "n_published": comp.survey.published.get("survey_responses") == comp.n,
                "no_questions": not comp.demographics, "compared": "", "weighted_on": ""}
     if not comp.survey.has_responses or not comp.has_census:
         return context
-    over, under = [], []
+    over, under, assessed = [], [], False
     context["compared"] = join_words([TOPIC_WORDS[d] for d in DIMENSIONS if population(comp, d) is not None])
     for dimension in ("age", "sex", "age_sex", "ethnicity"):
         cmp = compare(comp, dimension)
@@ -607,11 +616,12 @@ def summary_context(comp: Composition) -> dict:
             if category in NOT_COMPARED:
                 continue
             verdict = cmp.verdict(category)  # NOT_ASSESSED for a withheld count: in neither list
+            assessed = assessed or verdict != NOT_ASSESSED
             if verdict == "over-represented":
                 over.append(_group_words(str(category)))
             elif verdict == "under-represented":
                 under.append(_group_words(str(category)))
-    context.update(over=join_words(over), under=join_words(under))
+    context.update(over=join_words(over), under=join_words(under), assessed=assessed)
     data = weighted_comparison(comp)
     if data is not None and not data.empty and not data[~data["withheld"]].empty:
         shown = data[~data["withheld"]]
@@ -625,12 +635,17 @@ def summary_text(comp: Composition) -> str:
     return render("summary", summary_context(comp))
 
 
+def purpose_text(comp: Composition) -> str:
+    """Why respondents are compared with the Census, and what the chapter does about it (where it can)."""
+    return render("purpose", {"compares": comp.has_census or not comp.survey.has_responses})
+
+
 def availability_context(comp: Composition) -> dict[str, Any]:
     has_responses, has_census = comp.survey.has_responses, comp.has_census
     return {"ward": comp.ward_name, "has_responses": has_responses, "has_census": has_census,
             "no_questions": has_responses and not comp.demographics,
-            "census_note": comp.census_note, "n": fmt_int(comp.n) if has_responses else "",
-            "precision": precision_statement(comp.n) if has_responses and has_census else ""}
+            "census_note": comp.census_note, "n": count_text(comp.n, comp.rules) if has_responses else "",
+            "precision": precision_statement(comp.n, rules=comp.rules) if has_responses and has_census else ""}
 
 
 def availability_text(comp: Composition) -> str:
@@ -674,12 +689,22 @@ def age_sex_note(comp: Composition) -> str | None:
 def published_statement_text(comp: Composition) -> str | None:
     """The project's statement about the sample, quoted with its source, beside what the records show."""
     sv = comp.survey
-    if sv.data is None or not comp.has_census:
+    if sv.data is None or not sv.has_responses:
         return None
     if not sv.is_published_study:  # a study with no report of its own: nothing to set beside the records
         kind = "this synthetic demonstration" if sv.status == "synthetic" else f"{myst_escape(sv.ward_name)}'s study"
-        return (f"There is no report of {kind} that says who took part, so the test below uses only the records.")
+        return (f"There is no report of {kind} that says who took part"
+                + (", so the test below uses only the records." if comp.has_census else "."))
+    if not comp.has_census:
+        return None
     return render("published_statement", published_statement_context(comp))
+
+
+def _not_compared_because(comp: Composition) -> str:
+    """Why a ward with survey records is not compared with the Census, as a clause."""
+    if not comp.demographics:
+        return "the survey asked no age, sex or ethnic group question mapped to Census categories"
+    return f"{myst_escape(comp.ward_name)} has no Census 2021 figures of its own"
 
 
 def published_statement_context(comp: Composition) -> dict[str, Any]:
@@ -779,8 +804,10 @@ def fit_table(comp: Composition) -> Table | None:
 
 
 def fit_text(comp: Composition) -> str | None:
-    if not comp.has_census or not comp.survey.has_responses:
+    if not comp.survey.has_responses:
         return None
+    if not comp.has_census:  # the section says why it is empty rather than leaving its heading alone
+        return f"There is nothing to test: {_not_compared_because(comp)}."
     parts = []
     for dim, words in (("age", "age"), ("sex", "sex"), ("age_sex", "sex and age (women and men aged 35 to 64)"),
                        ("ethnicity", "ethnic group")):
@@ -921,6 +948,9 @@ def weighting_context(w: Weighting) -> dict[str, Any]:
 
 def weighting_text(comp: Composition) -> str | None:
     w = weighting(comp)
+    if w is None and comp.survey.has_responses and not comp.has_census:
+        return (f"The responses are not weighted, because {_not_compared_because(comp)}: every result in the "
+                "survey chapter is unweighted.")
     return None if w is None else render("weighting", weighting_context(w))
 
 

@@ -85,14 +85,35 @@ def _categories(stem: str, column: str = "theme") -> list[tuple[str, str]]:
     return [(c["value"], c["label"]) for c in field["categories"] if not general or c["value"] in general]
 
 
+CITY_CONVERSATION = "City Conversation"
+
+
+def is_city_conversation(questionnaire: Questionnaire) -> bool:
+    """Whether the study says it is the City Conversation: its questionnaire's title names it.
+
+    The title is the study's own name for itself (new-ward's template and Clubmoor's file carry the
+    City Conversation's; a study of its own, or a `--draft`, carries its own), so a kit never claims
+    the City Conversation for a study that does not.
+    """
+    return CITY_CONVERSATION.casefold() in questionnaire.title.casefold()
+
+
+def kit_title(questionnaire: Questionnaire) -> str:
+    """The name every document of the kit goes by: the City Conversation in the ward, or the study's own title."""
+    if is_city_conversation(questionnaire):
+        return f"The {CITY_CONVERSATION} in {questionnaire.ward}"
+    title = questionnaire.title.strip()
+    return title if questionnaire.ward.casefold() in title.casefold() else f"{title}, {questionnaire.ward}"
+
+
 def document_markdown(name: str, questionnaire: Questionnaire, threshold: int = 5,
                       details: StudyDetails | None = None) -> str:
     """One field-kit document for the ward of `questionnaire`, as Markdown."""
     details = details or StudyDetails()
-    title = f"The City Conversation in {questionnaire.ward}"
     context = {
         "q": questionnaire, "questions": questionnaire.questions, "multi": questionnaire.multi(),
-        "ward": questionnaire.ward, "title": title, "threshold": threshold,
+        "ward": questionnaire.ward, "title": kit_title(questionnaire), "threshold": threshold,
+        "city_conversation": is_city_conversation(questionnaire),
         "controller": details.controller, "contact": details.contact, "withdraw_by": details.withdraw_by,
         "themes": _categories("workshop_themes") if name == "workshop-plan" else _categories("interview_themes"),
     }
@@ -168,9 +189,12 @@ def kit_page_markdown(kit_title: str, ward_id: str, questionnaire: Questionnaire
     """
     documents = [{"name": name, "title": title, "pdf": f"{name}.pdf" if name in pdfs else None}
                  for name, title in (*DOCUMENTS, CODEBOOK_DOCUMENT)]
+    city_conversation = is_city_conversation(questionnaire)
     return _template("kit-page").render(
         kit_title=kit_title, ward=questionnaire.ward, blank=blank, status=status, threshold=threshold,
-        added=[q.short for q in questionnaire.added()], documents=documents,
+        city_conversation=city_conversation, study_title=questionnaire.title,
+        # "of the ward's own" means beside the City Conversation's questions; a study of its own has only its own
+        added=[q.short for q in questionnaire.added()] if city_conversation else [], documents=documents,
         workbook=myst_markup(workbook_name(ward_id)),  # made from a validated id, used inside a role
     )
 

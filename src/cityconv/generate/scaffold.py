@@ -327,19 +327,42 @@ def next_steps(ward_id: str) -> str:
     """The "Next:" line `cityconv new-ward` prints: every step from the scaffold to a built ward, in order,
     naming the required files and the optional ones a study without such a source deletes."""
     folder = f"data/{ward_id}"
+    return _numbered([
+        f"edit {folder}/{QUESTIONNAIRE_FILE} to your survey's own questions (a `census:` mapping on the age, sex or "
+        f"ethnic group question compares it with the Census), or draft it and the mapping from a survey tool's export "
+        f"with `cityconv import-survey {ward_id} <export> --draft`",
+        f"enter the records: `cityconv import-survey {ward_id} <export> --mapping {folder}/{MAPPING_FILE}` for a "
+        f"survey tool's export, or `cityconv import-workbook {ward_id} {folder}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}`, "
+        f"or type them into the CSV files (see {folder}/CODEBOOK.md)",
+        *_steps_after_records(ward_id),
+    ])
+
+
+def draft_next_steps(ward_id: str, export: str, mapping: str) -> str:
+    """The "Next:" line `cityconv import-survey --draft` prints: review the draft, import with it, then the rest."""
+    return _numbered(["check every `# REVIEW:` mark in both files",
+                      f"`cityconv import-survey {ward_id} {export} --mapping {mapping}`",
+                      *_steps_after_records(ward_id)])
+
+
+def import_next_steps(ward_id: str) -> str:
+    """The "Next:" line `cityconv import-survey` prints once the survey files are written: the steps still to do."""
+    return _numbered(_steps_after_records(ward_id))
+
+
+def _steps_after_records(ward_id: str) -> list[str]:
+    """From survey records to a built ward: the codebook, the other files (required; optional: fill or delete), check, build."""
     required = datafiles.required_files()
     optional = [s for s in datafiles.known_files() if s not in required]
     files = lambda stems: ", ".join(f"{s}.csv" for s in stems)  # noqa: E731
-    return (
-        f"Next: (1) edit {folder}/{QUESTIONNAIRE_FILE} to your survey's own questions (a `census:` mapping on the "
-        "age, sex or ethnic group question compares it with the Census); "
-        f"(2) enter the records: `cityconv import-survey {ward_id} <export> --mapping {folder}/{MAPPING_FILE}` for a "
-        f"survey tool's export, or `cityconv import-workbook {ward_id} {folder}/{ward_id}{datafiles.DATA_ENTRY_SUFFIX}`, "
-        f"or type them into the CSV files (see {folder}/CODEBOOK.md); "
-        f"(3) fill in the required files ({files(required)}); "
-        f"(4) fill in the optional files you have records for and delete the others ({files(optional)}); "
-        f"(5) `cityconv validate {ward_id}`; (6) `cityconv build {ward_id}`."
-    )
+    return [f"`cityconv codebook {ward_id}` (data/{ward_id}/CODEBOOK.md follows the questionnaire)",
+            f"fill in the required files ({files(required)})",
+            f"fill in the optional files you have records for and delete the others ({files(optional)})",
+            f"`cityconv validate {ward_id}`", f"`cityconv build {ward_id}`"]
+
+
+def _numbered(steps: list[str]) -> str:
+    return "Next: " + "; ".join(f"({n}) {step}" for n, step in enumerate(steps, start=1)) + "."
 
 
 def template_csv(stem: str, questionnaire: Questionnaire | None = None) -> str:
