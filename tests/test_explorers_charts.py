@@ -52,6 +52,8 @@ def test_each_chart_compiles_to_vega_with_its_data_and_signals_named(kind):
     assert fed == datasets
     assert wanted_signals <= signals
     assert "values" not in json.dumps(spec["data"]), "a compiled chart carries no data of its own"
+    # one view is fed every state: without resize its size would stay that of the first state drawn
+    assert spec["autosize"] == {"type": "pad", "resize": True}
 
 
 def test_a_compiler_warning_stops_the_build(tmp_path):

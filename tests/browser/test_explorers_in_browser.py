@@ -34,6 +34,7 @@ PAGES = {
 ROOT = "[data-cityconv-explorer]"
 #: The issue's target for an explorer page once used (1.5 MB in decimal megabytes, the stricter reading).
 USED_TRANSFER_LIMIT = 1_500_000
+PHONE = {"width": 390, "height": 844}
 
 _SNAPSHOT_JS = """() => {
   const r = document.querySelector('[data-cityconv-explorer]');
@@ -136,6 +137,10 @@ def check_page(explorer: Explorer) -> None:
     assert "vendor/vega.min.js" in fetched and f"charts/{kind}.vg.json" in fetched, fetched
     assert not [f for f in fetched if "vega-lite" in f or "vega-embed" in f], fetched
     assert explorer.used_bytes <= USED_TRANSFER_LIMIT, f"{explorer.used_bytes:,} bytes once used"
+    explorer.page.set_viewport_size(PHONE)  # on a phone the live chart scrolls in its own box, not the page
+    explorer.page.wait_for_timeout(200)
+    sideways = explorer.page.evaluate("() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+    assert sideways <= 1, f"the page scrolls {sideways} px sideways at 390 px with the live chart shown"
     state = explorer.snapshot()
     assert not state["formHidden"] and state["staticHidden"] and state["error"] is None
     violations = [v for v in run_axe(explorer.page) if v["impact"] in BLOCKING]
