@@ -9,7 +9,7 @@ Registered in `_config.yml` (`sphinx: extra_extensions`). At build time it
 2. compiles each explorer's chart, a Vega-Lite spec in `explorer_charts/` (data as named datasets,
    whatever changes with the settings as signals), to a Vega spec with vega-lite's own compiler (node,
    `explorer_charts/compile.mjs`) into `_static/explorers/charts/<kind>.vg.json`. The page then needs
-   the Vega runtime only, not Vega-Lite and vega-embed (318 KiB less once an explorer is used). The
+   the Vega runtime only, not Vega-Lite and vega-embed (318 KB less once an explorer is used). The
    compiled specs are generated, so they are never committed: the sources are, and the compiler is
    the pinned npm vega-lite, the version the specs are written for;
 3. unhooks sphinx-thebe (`drop_thebe`), and adds `explorers.js` and `explorers.css` (from
