@@ -223,6 +223,28 @@ def test_without_javascript_the_default_figure_and_sentences_stay(browser, base_
         context.close()
 
 
+@pytest.mark.parametrize("missing", ["vendor/vega.min.js", "charts/precision.vg.json"])
+def test_when_vega_or_the_chart_cannot_load_the_explorer_goes_back_to_its_static_state(browser, base_url, missing):
+    report = PageReport(PAGES["precision"])
+    context, page = new_page(browser, base_url, report)
+    try:
+        page.route(f"**/_static/explorers/{missing}", lambda route: route.abort())
+        page.goto(base_url + PAGES["precision"], wait_until="networkidle")
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.defaultState")
+        static_summary = page.inner_text(f"{ROOT} .cityconv-explorer-summary")
+        page.focus(f"{ROOT} form input")
+        page.keyboard.press("ArrowRight")  # a change before the figure could be drawn
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.vega === 'failed'")
+        root = page.locator(ROOT)
+        assert root.locator("img.cityconv-explorer-static").is_visible()
+        assert not root.locator("form").is_visible() and not root.locator(".cityconv-explorer-chart").is_visible()
+        assert page.inner_text(f"{ROOT} .cityconv-explorer-summary") == static_summary
+        assert missing.rsplit("/", 1)[-1] in (root.get_attribute("data-error") or "")
+        assert root.locator(".cityconv-explorer-figure").get_attribute("aria-busy") is None
+    finally:
+        context.close()
+
+
 def test_downloaded_explorer_notebook_shows_widgets_when_run_live(open_explorer):
     page = open_explorer("precision")
     href = page.page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map((a) => a.href)"

@@ -234,7 +234,9 @@
   function loadSpec(kind) {
     if (!specLoading[kind]) {
       var src = new URL("charts/" + kind + ".vg.json", HERE).href;
-      specLoading[kind] = fetch(src).then(function (response) {
+      specLoading[kind] = fetch(src).catch(function (err) {
+        throw new Error("could not load " + src + " (" + err.message + ")");
+      }).then(function (response) {
         if (!response.ok) throw new Error("explorer chart " + src + ": HTTP " + response.status);
         return response.json();
       });
