@@ -37,9 +37,10 @@ $(CFF_STAMP): requirements-cffconvert.lock
 
 install: $(STAMP)
 
-# The book's explorers draw with Vega, Vega-Lite and vega-embed, and the accessibility tests use
-# axe-core: npm packages pinned in package-lock.json (npm registry only), installed again when the lock
-# changes. The book build copies the Vega files into _static (cityconv.chapters.teaching_book).
+# The book's explorers draw with Vega (their charts compiled from Vega-Lite at build time), and the
+# accessibility tests use axe-core: npm packages pinned in package-lock.json (npm registry only),
+# installed again when the lock changes. The book build copies Vega into _static and compiles the
+# charts (cityconv.chapters.teaching_book).
 NODE_STAMP := node_modules/.cityconv-installed
 js-deps:
 	@if ! command -v npm >/dev/null; then \

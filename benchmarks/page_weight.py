@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     for page in explorers:
         html_kib = (site / page).stat().st_size / 1024
         used = weights[page].get("used_bytes", 0) / 1024
-        print(f"explorer {page}: {kib[page]:,.0f} KiB transferred, {used:,.0f} KiB once used (Vega loaded), "
-              f"HTML {html_kib:,.0f} KiB")
+        print(f"explorer {page}: {kib[page]:,.0f} KiB transferred, {used:,.0f} KiB once used (Vega loaded; "
+              f"{weights[page].get('used_bytes', 0):,} bytes), HTML {html_kib:,.0f} KiB")
     for label, page in sample.items():
         line = f"{label:28} {page}: {kib[page]:,.0f} KiB"
         if label in scores:

@@ -2,8 +2,9 @@
 
 For each explorer page: the first paint is the default figure (a PNG) and sentences, with the
 controls showing and Vega not loaded; the first use of the explorer (focusing a control from the
-keyboard) loads the book's own Vega-Lite and draws the live figure (no kernel; every request that
-leaves 127.0.0.1 is blocked and reported); without JavaScript the PNG and sentences stay; keyboard changes to the
+keyboard) loads the book's own Vega runtime and the chart's Vega spec compiled at build time, and draws
+the live figure (no kernel; every request that leaves 127.0.0.1 is blocked and reported; neither Vega-Lite
+nor vega-embed is fetched, and the page once used stays within 1.5 MB); without JavaScript the PNG and sentences stay; keyboard changes to the
 native controls redraw the figure and the sentences, the sentences shown are exactly what the
 package computes for those settings, and axe-core finds no serious or critical problem with the
 controls showing. Also: the notebook a reader downloads from an explorer page carries
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from test_book_in_browser import BLOCKING, PageReport, new_page, run_axe
+from test_page_weight import transfer_recorder
 
 from cityconv.chapters import explorers as ex
 from cityconv.chapters.common import _unescape
@@ -30,6 +32,9 @@ PAGES = {
     "recommendations": "book/generated/teaching/42-recommendation-explorer.html",
 }
 ROOT = "[data-cityconv-explorer]"
+#: The issue's target for an explorer page once used (1.5 MB in decimal megabytes, the stricter reading).
+USED_TRANSFER_LIMIT = 1_500_000
+PHONE = {"width": 390, "height": 844}
 
 _SNAPSHOT_JS = """() => {
   const r = document.querySelector('[data-cityconv-explorer]');
@@ -60,24 +65,30 @@ _FIRST_PAINT_JS = """() => {
     imageShown: !img.hidden && getComputedStyle(img).display !== 'none' && img.complete && img.naturalWidth > 0,
     chartHidden: r.querySelector('.cityconv-explorer-chart').hidden,
     formHidden: r.querySelector('form').hidden,
-    vega: typeof window.vegaEmbed,
-    vegaRequested: performance.getEntriesByType('resource').some((e) => e.name.includes('/vendor/vega')),
+    vega: typeof window.vega,
+    vegaRequested: performance.getEntriesByType('resource').some(
+      (e) => e.name.includes('/explorers/vendor/') || e.name.includes('/explorers/charts/')),
   };
 }"""
 
 
 class Explorer:
     """One explorer page, opened with off-site requests blocked and first used from the keyboard
-    (focus on its first control, which loads Vega); `press` waits for the redraw."""
+    (focus on its first control, which loads Vega); `press` waits for the redraw. `transfers` holds
+    (url, bytes) of every response, `used_bytes` their sum once the first live chart is drawn."""
 
     def __init__(self, browser, base_url: str, path: str):
         self.report = PageReport(path)
         self.context, self.page = new_page(browser, base_url, self.report)
+        self.transfers: list[tuple[str, int]] = []
+        self.page.on("requestfinished", transfer_recorder(self.transfers))
         self.page.goto(base_url + path, wait_until="networkidle")
         self.page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.defaultState")
         self.first_paint = self.page.evaluate(_FIRST_PAINT_JS)
         self.page.focus(f"{ROOT} form input, {ROOT} form select")
         self.page.wait_for_function("() => Number(document.querySelector('[data-cityconv-explorer]').dataset.renders) >= 1")
+        self.page.wait_for_load_state("networkidle")
+        self.used_bytes = sum(size for _, size in self.transfers)
         self.last = self.snapshot()
 
     def snapshot(self) -> dict:
@@ -121,6 +132,15 @@ def check_page(explorer: Explorer) -> None:
     first = explorer.first_paint
     assert first["imageShown"] and first["chartHidden"] and not first["formHidden"], first
     assert first["vega"] == "undefined" and not first["vegaRequested"], "Vega was loaded before the explorer was used"
+    fetched = [url.rsplit("/explorers/", 1)[-1] for url, _ in explorer.transfers if "/explorers/" in url]
+    kind = explorer.page.get_attribute(ROOT, "data-cityconv-explorer")
+    assert "vendor/vega.min.js" in fetched and f"charts/{kind}.vg.json" in fetched, fetched
+    assert not [f for f in fetched if "vega-lite" in f or "vega-embed" in f], fetched
+    assert explorer.used_bytes <= USED_TRANSFER_LIMIT, f"{explorer.used_bytes:,} bytes once used"
+    explorer.page.set_viewport_size(PHONE)  # on a phone the live chart scrolls in its own box, not the page
+    explorer.page.wait_for_timeout(200)
+    sideways = explorer.page.evaluate("() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+    assert sideways <= 1, f"the page scrolls {sideways} px sideways at 390 px with the live chart shown"
     state = explorer.snapshot()
     assert not state["formHidden"] and state["staticHidden"] and state["error"] is None
     violations = [v for v in run_axe(explorer.page) if v["impact"] in BLOCKING]
@@ -199,6 +219,28 @@ def test_without_javascript_the_default_figure_and_sentences_stay(browser, base_
         assert image.is_visible() and image.evaluate("(img) => img.complete && img.naturalWidth > 0")
         assert not root.locator("form").is_visible() and not root.locator(".cityconv-explorer-chart").is_visible()
         assert root.locator(".cityconv-explorer-summary").inner_text().strip()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("missing", ["vendor/vega.min.js", "charts/precision.vg.json"])
+def test_when_vega_or_the_chart_cannot_load_the_explorer_goes_back_to_its_static_state(browser, base_url, missing):
+    report = PageReport(PAGES["precision"])
+    context, page = new_page(browser, base_url, report)
+    try:
+        page.route(f"**/_static/explorers/{missing}", lambda route: route.abort())
+        page.goto(base_url + PAGES["precision"], wait_until="networkidle")
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.defaultState")
+        static_summary = page.inner_text(f"{ROOT} .cityconv-explorer-summary")
+        page.focus(f"{ROOT} form input")
+        page.keyboard.press("ArrowRight")  # a change before the figure could be drawn
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.vega === 'failed'")
+        root = page.locator(ROOT)
+        assert root.locator("img.cityconv-explorer-static").is_visible()
+        assert not root.locator("form").is_visible() and not root.locator(".cityconv-explorer-chart").is_visible()
+        assert page.inner_text(f"{ROOT} .cityconv-explorer-summary") == static_summary
+        assert missing.rsplit("/", 1)[-1] in (root.get_attribute("data-error") or "")
+        assert root.locator(".cityconv-explorer-figure").get_attribute("aria-busy") is None
     finally:
         context.close()
 

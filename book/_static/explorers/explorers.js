@@ -8,12 +8,17 @@
  * every number shown is the package's. Without this script (or in print) the default PNG and
  * sentences stay.
  *
- * The figure is redrawn with Vega-Lite (vega-embed), served from the book's own _static beside this
- * file. Those 838 KiB of JavaScript are not loaded with the page: the PNG and the sentences are its
- * first paint, and the bundle is fetched when the explorer is first used (pointer over it, focus or
- * touch inside it) or scrolls into view after the reader has scrolled (loadVega). Until it has drawn,
- * the PNG stays (marked busy if the settings already differ from it); if it cannot load, the explorer
- * goes back to its static state (default figure, default sentences, no controls).
+ * The figure is redrawn with the Vega runtime alone (vega.min.js, 509 KiB, served from the book's own
+ * _static beside this file). Each chart shape is a Vega-Lite spec in the package
+ * (cityconv/chapters/explorer_charts/), compiled to a Vega spec by vega-lite's own compiler when the
+ * book is built (cityconv.chapters.teaching_book) and served as charts/<kind>.vg.json: its data are
+ * named datasets and whatever else changes with the settings (titles, domains, colours) are signals,
+ * which the builders below fill from the state (`data`, `signals`), so no Vega-Lite or vega-embed is
+ * shipped. Vega and the spec are not loaded with the page: the PNG and the sentences are its first
+ * paint, and both are fetched when the explorer is first used (pointer over it, focus or touch inside
+ * it) or scrolls into view after the reader has scrolled (loadChart). Until it has drawn, the PNG
+ * stays (marked busy if the settings already differ from it); if they cannot load, the explorer goes
+ * back to its static state (default figure, default sentences, no controls).
  */
 (function () {
   "use strict";
@@ -49,20 +54,6 @@
     if (shown) shown.textContent = text;
   }
 
-  var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
-  function baseConfig() {
-    return {
-      font: FONT,
-      view: { stroke: null },
-      axis: { labelFontSize: 12, titleFontSize: 12, labelColor: "#1A1A1A", titleColor: "#1A1A1A", labelLimit: 320 },
-      legend: { labelFontSize: 12, titleFontSize: 12, labelColor: "#1A1A1A", orient: "bottom", labelLimit: 320 },
-      title: { fontSize: 14, color: "#1A1A1A", anchor: "start" },
-      // The SVG as a whole is labelled (description); single marks are not read out one by one.
-      mark: { aria: false },
-      aria: false
-    };
-  }
-
   /* ------------------------------------------------------------------ 1. sampling bias */
 
   function samplingBias(root, data, form) {
@@ -89,55 +80,17 @@
         : { row: "Weighted: this sample", value: 100 * state.estimate, label: state.labels[3], colour: P[1] });
     }
     var seriesDomain = ["Adults in the ward", "Respondents (unweighted)"].concat(weighting && state.weighted ? ["Respondents (weighted)"] : []);
-    var rowOrder = rows.map(function (r) { return r.row; });
+    rows.forEach(function (r, i) { r.order = i; });
     var xMax = Math.max(100, Math.max.apply(null, dots.map(function (d) { return d.value; })) + 5);
     var texts = [state.text[0], state.text[1]].concat(weighting ? [state.text[2]] : []);
-    var spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    return {
+      key: key + "|" + (weighting ? "w" : "u"),
+      texts: texts,
       description: "Sampling bias explorer. " + texts.join(" "),
-      config: baseConfig(),
-      vconcat: [
-        {
-          title: "Who answered, compared with " + data.ward + "'s adults",
-          width: 520,
-          height: 22 * data.groups.length,
-          layer: [
-            { data: { values: gaps }, mark: { type: "rule", color: "#BDBDBD", strokeWidth: 2 },
-              encoding: { y: { field: "group", type: "nominal", sort: { field: "order" }, title: null },
-                x: { field: "from", type: "quantitative" }, x2: { field: "to" } } },
-            { data: { values: dots }, mark: { type: "point", filled: true, size: 70, strokeWidth: 1.5 },
-              encoding: {
-                y: { field: "group", type: "nominal", sort: { field: "order" }, title: null },
-                x: { field: "value", type: "quantitative", title: "Share of the group (%)", scale: { domain: [0, xMax] } },
-                color: { field: "series", type: "nominal", title: null,
-                  scale: { domain: seriesDomain, range: ["#FFFFFF", P[0], P[1]] } },
-                stroke: { field: "series", type: "nominal", legend: null,
-                  scale: { domain: seriesDomain, range: ["#1A1A1A", P[0], "#1A1A1A"] } },
-                shape: { field: "series", type: "nominal", title: null,
-                  scale: { domain: seriesDomain, range: ["circle", "circle", "diamond"] } }
-              } }
-          ]
-        },
-        {
-          title: "Headline estimate (share who name social media)",
-          width: 520,
-          height: 30 * rows.length,
-          data: { values: rows },
-          encoding: { y: { field: "row", type: "nominal", sort: rowOrder, title: null } },
-          layer: [
-            { mark: { type: "rule", strokeWidth: 2.5 }, transform: [{ filter: "datum.lo != null" }],
-              encoding: { x: { field: "lo", type: "quantitative" }, x2: { field: "hi" }, color: { field: "colour", type: "nominal", scale: null } } },
-            { mark: { type: "point", filled: true, size: 90, stroke: "#1A1A1A" }, transform: [{ filter: "datum.value != null" }],
-              encoding: { x: { field: "value", type: "quantitative", scale: { domain: [0, 100] },
-                title: "Share (%); line = 95% Wilson interval" }, color: { field: "colour", type: "nominal", scale: null } } },
-            { mark: { type: "text", dy: -12, fontSize: 12, color: "#1A1A1A" },
-              encoding: { x: { value: 0, field: "value", type: "quantitative" }, text: { field: "label" } },
-              transform: [{ calculate: "datum.value == null ? 2 : datum.value", as: "value" }] }
-          ]
-        }
-      ]
+      data: { gaps: gaps, dots: dots, estimates: rows },
+      signals: { ward_title: "Who answered, compared with " + data.ward + "'s adults", x_max: xMax,
+        series: seriesDomain, palette: P }
     };
-    return { key: key + "|" + (weighting ? "w" : "u"), spec: spec, texts: texts };
   }
 
   /* ------------------------------------------------------------------ 2. precision */
@@ -162,31 +115,14 @@
       return { n: m.n, lo: 100 * data.curves[j][k][0], hi: 100 * data.curves[j][k][1], label: "n = " + m.n + ", " + m.label };
     });
     var chosen = [{ n: n, lo: 100 * data.curves[j][i][0], hi: 100 * data.curves[j][i][1], label: "n = " + fields.n + ": ±" + cell[2] }];
-    var x = { field: "n", type: "quantitative", scale: { type: "log", domain: [data.ns[0], data.ns[data.ns.length - 1]] },
-      title: "Number of responses (log scale); " + data.ward + " has " + data.fixed.adults + " adults" };
-    var spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    return {
+      key: n + "|" + share,
+      texts: [text],
       description: "Precision explorer. " + text,
-      config: baseConfig(),
-      title: "How the margin of error shrinks with more responses",
-      width: 520,
-      height: 300,
-      layer: [
-        { data: { values: band }, mark: { type: "area", color: P[4], opacity: 0.45 },
-          encoding: { x: x, y: { field: "lo", type: "quantitative", scale: { domain: [0, 100] }, title: "Estimated share (%)" }, y2: { field: "hi" } } },
-        { data: { values: band }, mark: { type: "rule", color: P[0], strokeWidth: 1.5 },
-          encoding: { y: { datum: 100 * share, type: "quantitative" } } },
-        { data: { values: marks }, mark: { type: "rule", color: "#6E6E6E", strokeWidth: 2 },
-          encoding: { x: x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
-        { data: { values: marks }, mark: { type: "text", align: "left", dx: 5, dy: 14, fontSize: 11, color: "#4D4D4D" },
-          encoding: { x: x, y: { field: "hi", type: "quantitative" }, text: { field: "label" } } },
-        { data: { values: chosen }, mark: { type: "rule", color: P[5], strokeWidth: 3 },
-          encoding: { x: x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
-        { data: { values: chosen }, mark: { type: "text", align: "left", dx: 6, dy: -8, fontSize: 12, color: "#1A1A1A", fontWeight: "bold" },
-          encoding: { x: x, y: { field: "hi", type: "quantitative" }, text: { field: "label" } } }
-      ]
+      data: { band: band, marks: marks, chosen: chosen },
+      signals: { x_domain: [data.ns[0], data.ns[data.ns.length - 1]], share_line: 100 * share, palette: P,
+        x_title: "Number of responses (log scale); " + data.ward + " has " + data.fixed.adults + " adults" }
     };
-    return { key: n + "|" + share, spec: spec, texts: [text] };
   }
 
   /* ------------------------------------------------------------------ 3. recommendations */
@@ -207,43 +143,27 @@
     data.rules.forEach(function (r) {
       var firing = fires(r, on);
       var row = r.title + " — " + (firing ? "FIRES" : "does not fire");
-      rows.push({ row: row, firing: firing ? "fires" : "does not fire" });
+      rows.push({ row: row, order: rows.length, firing: firing ? "fires" : "does not fire" });
       r.needs.forEach(function (f) {
         var meta = data.findings.filter(function (x) { return x.id === f; })[0];
         var canFlip = on[f] || meta.switchable;
         var flipped = Object.assign({}, on);
         flipped[f] = !on[f];
         var pivotal = canFlip && fires(r, flipped) !== firing;
-        cells.push({ row: row, finding: f.replace(/_/g, " ") + " (" + (on[f] ? "on" : "OFF") + ")",
+        cells.push({ row: row, order: rows.length - 1, finding: f.replace(/_/g, " ") + " (" + (on[f] ? "on" : "OFF") + ")",
           state: on[f] ? "on" : "off", pivotal: pivotal ? "pivotal" : "not pivotal" });
       });
     });
     var columns = data.findings.map(function (f) { return f.id.replace(/_/g, " ") + " (" + (on[f.id] ? "on" : "OFF") + ")"; });
-    var rowOrder = rows.map(function (r) { return r.row; });
     var lead = fired.length + " of " + data.rules.length + " rules fire with these findings.";
-    var spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    return {
+      key: JSON.stringify(on),
+      texts: [lead],
+      fired: fired,
       description: "Recommendation explorer. " + lead + (fired.length ? " Firing: " + fired.map(function (r) { return r.title; }).join("; ") + "." : ""),
-      config: baseConfig(),
-      title: "Which recommendations follow, and which findings they rest on",
-      width: { step: 22 },
-      height: { step: 24 },
-      layer: [
-        { data: { values: rows }, mark: { type: "rect", opacity: 0.3 },
-          encoding: { y: { field: "row", type: "nominal", sort: rowOrder, title: null },
-            color: { field: "firing", type: "nominal", title: "Rule", scale: { domain: ["fires", "does not fire"], range: [P[2], "#BDBDBD"] } } } },
-        { data: { values: cells }, mark: { type: "square", size: 150, strokeWidth: 2.5 },
-          encoding: {
-            y: { field: "row", type: "nominal", sort: rowOrder, title: null },
-            x: { field: "finding", type: "nominal", sort: columns, scale: { domain: columns }, title: null, axis: { labelAngle: -60 } },
-            fill: { field: "state", type: "nominal", title: "Finding", scale: { domain: ["on", "off"], range: [P[0], "#FFFFFF"] } },
-            stroke: { field: "pivotal", type: "nominal", title: "Switching it alone changes the rule",
-              scale: { domain: ["pivotal", "not pivotal"], range: [P[5], P[0]] } }
-          } }
-      ]
+      data: { rules: rows, cells: cells },
+      signals: { columns: columns, palette: P }
     };
-    var texts = [lead];
-    return { key: JSON.stringify(on), spec: spec, texts: texts, fired: fired };
   }
 
   function showFired(summary, result) {
@@ -283,33 +203,50 @@
 
   /* ------------------------------------------------------------------ loading Vega on first use */
 
-  // Vega, Vega-Lite and vega-embed, in this order (each needs the one before), beside this script.
+  // The Vega runtime and the explorer's compiled chart spec, beside this script (never a CDN).
   var HERE = document.currentScript ? document.currentScript.src : "";
-  var VENDOR = ["vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js"];
+  var VEGA = "vendor/vega.min.js";
   var vegaLoading = null;
+  var specLoading = {};
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
       var script = document.createElement("script");
       script.src = src;
-      script.async = false;
       script.onload = resolve;
       script.onerror = function () { reject(new Error("could not load " + src)); };
       document.head.appendChild(script);
     });
   }
 
-  /* One load for every explorer of the page; resolves when window.vegaEmbed exists. */
+  /* One load of Vega for every explorer of the page; resolves when window.vega can parse and view. */
   function loadVega() {
-    if (typeof window.vegaEmbed === "function") return Promise.resolve();
+    if (window.vega && typeof window.vega.View === "function") return Promise.resolve();
     if (!vegaLoading) {
-      vegaLoading = VENDOR.reduce(function (chain, file) {
-        return chain.then(function () { return loadScript(new URL(file, HERE).href); });
-      }, Promise.resolve()).then(function () {
-        if (typeof window.vegaEmbed !== "function") throw new Error("vega-embed did not start");
+      vegaLoading = loadScript(new URL(VEGA, HERE).href).then(function () {
+        if (!window.vega || typeof window.vega.View !== "function") throw new Error("Vega did not start");
       });
     }
     return vegaLoading;
+  }
+
+  /* The Vega spec compiled at build time for this kind of explorer (charts/<kind>.vg.json). */
+  function loadSpec(kind) {
+    if (!specLoading[kind]) {
+      var src = new URL("charts/" + kind + ".vg.json", HERE).href;
+      specLoading[kind] = fetch(src).catch(function (err) {
+        throw new Error("could not load " + src + " (" + err.message + ")");
+      }).then(function (response) {
+        if (!response.ok) throw new Error("explorer chart " + src + ": HTTP " + response.status);
+        return response.json();
+      });
+    }
+    return specLoading[kind];
+  }
+
+  /* Vega and the spec, fetched side by side; resolves to the parsed spec, ready for a vega.View. */
+  function loadChart(kind) {
+    return Promise.all([loadVega(), loadSpec(kind)]).then(function (loaded) { return window.vega.parse(loaded[1]); });
   }
 
   /* Call `go` once: when the reader first points at, focuses or touches the explorer, or (after the
@@ -361,7 +298,8 @@
     var staticSummary = summary.innerHTML;
     var renders = 0;
     var pending = Promise.resolve();
-    var vegaReady = false;
+    var runtime = null;  // the parsed Vega spec, once loaded
+    var view = null;
     var latest = null;
 
     /* The settings' sentences now (look-ups only); the figure when Vega is there. */
@@ -370,19 +308,29 @@
       root.dataset.state = latest.key;
       if (data.kind === "recommendations") showFired(summary, latest);
       else paragraphs(summary, latest.texts);
-      if (vegaReady) draw();
+      if (runtime) draw();
       else if (latest.key !== root.dataset.defaultState) figure.setAttribute("aria-busy", "true");
     }
 
+    /* One Vega view per explorer, made on the first draw; each draw feeds it the state's rows and
+     * signals and runs it again (the SVG is updated in place). */
     function draw() {
       var result = latest;
       pending = pending.then(function () {
         if (result !== latest) return null;  // a newer change is queued; draw only that one
-        return window.vegaEmbed(chart, result.spec, { actions: false, renderer: "svg", tooltip: false }).then(function (view) {
+        if (!view) {
+          var canvas = el("div", { "class": "cityconv-explorer-vega" });
+          chart.replaceChildren(canvas);
+          view = new window.vega.View(runtime, { renderer: "svg", container: canvas });
+        }
+        Object.keys(result.signals).forEach(function (name) { view.signal(name, result.signals[name]); });
+        Object.keys(result.data).forEach(function (name) { view.data(name, result.data[name]); });
+        view.description(result.description);
+        return view.runAsync().then(function () {
           var svg = chart.querySelector("svg");
           if (svg) {
             svg.setAttribute("role", "img");
-            svg.setAttribute("aria-label", result.spec.description);
+            svg.setAttribute("aria-label", result.description);
           }
           chart.hidden = false;
           image.hidden = true;
@@ -390,7 +338,6 @@
           renders += 1;
           root.dataset.renderedState = result.key;
           root.dataset.renders = String(renders);
-          return view;
         });
       }).catch(function (err) {
         chart.hidden = true;
@@ -424,9 +371,9 @@
     form.hidden = false;
     onFirstUse(root, function () {
       root.dataset.vega = "loading";
-      loadVega().then(function () {
+      loadChart(data.kind).then(function (parsed) {
         root.dataset.vega = "ready";
-        vegaReady = true;
+        runtime = parsed;
         draw();
       }, giveUp);
     });

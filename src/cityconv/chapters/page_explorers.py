@@ -5,8 +5,9 @@ state. Here the notebook precomputes the package's own numbers over a grid of se
 (`cityconv.chapters.explorers`: the same functions as the widgets) and embeds them as JSON in a
 `text/html` output, with native labelled controls (`<select>`, `<input type="range">`,
 `<input type="checkbox">`: keyboard-operable). The book's JavaScript
-(`book/_static/explorers/explorers.js`, drawing with Vega-Lite through vega-embed, served from the
-book's own `_static`: see `cityconv.chapters.teaching_book`) reads the JSON, redraws the figure and
+(`book/_static/explorers/explorers.js`, drawing with the Vega runtime and a Vega spec per chart
+compiled at build time, both served from the book's own `_static`: see
+`cityconv.chapters.teaching_book`) reads the JSON, redraws the figure and
 swaps in the precomputed sentences. Nothing is computed in the page but a look-up, so every number
 shown is the package's.
 
