@@ -50,6 +50,7 @@ from cityconv.present import (
 from cityconv.present.figures import new_figure
 from cityconv.present.prose import template_renderer
 from cityconv.present.rank_strips import Strip, rank_strips_svg
+from cityconv.present.svg_maps import Area, KeyEntry, Panel, map_panels_svg
 
 #: The chapter's reader prose: Markdown (Jinja2) templates filled with numbers from the context tables.
 TEMPLATES = Path(__file__).parent / "templates" / "profile"
@@ -1386,6 +1387,10 @@ def decile_colours():
     return mpl.colormaps["RdYlBu"](np.linspace(0.0, 1.0, 10))
 
 
+def _hex(rgba) -> str:
+    return "#" + "".join(f"{round(float(v) * 255):02x}" for v in rgba[:3])
+
+
 def _text_colour(rgba) -> str:
     r, g, b = rgba[:3]
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
@@ -1420,36 +1425,26 @@ def neighbourhoods_text(p: WardProfile) -> str:
 
 
 def neighbourhood_map(p: WardProfile) -> Chart | None:
-    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile."""
+    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile.
+
+    Drawn as SVG (`present.svg_maps`), not with matplotlib: the same maps for a fraction of the CPU."""
     if not p.has_deprivation or p.context_dir is None:
         return None
-    from matplotlib.patches import Patch
-
-    colours = decile_colours()
+    colours = [_hex(c) for c in decile_colours()]
+    labels = ["black" if _text_colour(c) == "black" else "white" for c in decile_colours()]
     ward = map_frame(p).set_index("ward_code").loc[p.ward_code, "geometry"]
     panels = [(edition, year, neighbourhoods(p, rows, column, year)) for edition, year, rows, column in EDITIONS]
     panels = [panel for panel in panels if not panel[2].empty]
-    fig = new_figure(FIG_WIDTH, 4.4)
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (edition, year, frame) in zip(axes, panels):
-        for row in frame.itertuples():
-            k = int(row.decile)
-            ax.add_patch(_patch(row.geometry, facecolor=colours[k - 1], edgecolor="white", linewidth=0.8, zorder=1))
-            point = row.geometry.representative_point()
-            ax.text(point.x, point.y, str(k), ha="center", va="center", fontsize=10, fontweight="bold", zorder=3,
-                    color=_text_colour(colours[k - 1]))
-        ax.add_patch(_patch(ward, facecolor="none", edgecolor="black", linewidth=1.6, zorder=2))
-        bounds = np.array([g.bounds for g in [*frame["geometry"], ward]])
-        pad = 0.002
-        ax.set_xlim(bounds[:, 0].min() - pad, bounds[:, 2].max() + pad)
-        ax.set_ylim(bounds[:, 1].min() - pad, bounds[:, 3].max() + pad)
-        ax.set_aspect(1 / math.cos(math.radians(ward.centroid.y)))
-        ax.set_axis_off()
-        ax.set_title(f"{edition}\n({year} neighbourhoods)", fontsize=11, loc="center")  # fits a narrow map panel
-    handles = [Patch(facecolor=colours[k - 1], label=_decile_label(k)) for k in DECILES]
-    handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.6, label=f"{p.ward_name} boundary"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8,
-               title="Decile (1 = most deprived 10% in England)", title_fontsize=9)
+    figure = map_panels_svg(
+        [Panel([edition, f"({year} neighbourhoods)"],
+               [Area(row.geometry, str(int(row.decile)), colours[int(row.decile) - 1], labels[int(row.decile) - 1])
+                for row in frame.itertuples()], ward)
+         for edition, year, frame in panels],
+        key_title="Decile (1 = most deprived 10% in England)",
+        key=[*(KeyEntry(_decile_label(k), colours[k - 1]) for k in DECILES),
+             KeyEntry(f"{p.ward_name} boundary", "none", outline=True)],
+        title=f"{p.ward_name}'s neighbourhoods by deprivation decile",
+    )
     parts = []
     for edition, year, frame in panels:
         n1 = int((frame["decile"] == 1).sum())
@@ -1463,7 +1458,7 @@ def neighbourhood_map(p: WardProfile) -> Chart | None:
                f"is its decile. Neighbourhoods are assigned to the ward by best fit, so some reach beyond its "
                "boundary, and a part of the ward left blank belongs to a neighbourhood assigned to another ward. "
                f"Sources: {cite('imd2019')}; {cite('imd2025')}; {cite('boundaries')}.")
-    return Chart(fig, alt, caption, status="published")
+    return Chart(figure, alt, caption, status="published")
 
 
 def boundary_change_intro_context(p: WardProfile) -> dict:

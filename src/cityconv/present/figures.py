@@ -17,18 +17,7 @@ from cityconv.core.escaping import myst_escape
 from cityconv.present.mime import display_bundle
 from cityconv.present.status import check_status, says_status, status_caption
 from cityconv.present.style import DPI
-
-
-@dataclass(frozen=True)
-class SvgFigure:
-    """A figure written directly as SVG (`present.rank_strips`), shown as an image like a matplotlib one.
-
-    `title` is the title drawn in it: the alt-text check compares the two, as for a matplotlib figure.
-    """
-
-    svg: str
-    title: str
-
+from cityconv.present.svg import SvgFigure
 
 #: Where a figure's alt text, caption and label travel in the output metadata until
 #: `cityconv.pipeline.book.lift_figure_metadata` moves them into the cell metadata myst-nb reads.

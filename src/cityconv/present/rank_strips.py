@@ -3,31 +3,24 @@
 Why not matplotlib: a strip is a row of circles and two lines of text, yet a matplotlib figure of a
 dozen strips took about 0.3 s of CPU to lay out, draw and encode, the most of any figure on an atlas
 profile (issue 24's cold-build budget). Written as SVG it takes milliseconds, stays sharp at any
-width and weighs a few kilobytes. The document is built with `xml.etree.ElementTree` (standard
-library), which escapes ward names and labels, so no data text can become markup.
+width and weighs a few kilobytes (`present.svg`: escaping, text widths).
 
 Layout: each row is a label (left) and the ward's value and rank (right) on one line, or on two when
 they would not fit side by side, above a line of dots from rank 1 (left) to the last rank (right).
-Text widths are estimated for DejaVu Sans (the house font, among the widest sans-serif faces), so a
-narrower fallback face only leaves more room. The image scales with the page (it has a viewBox), and
-it is laid out narrow (`WIDTH`) so that on a phone its text stays readable.
+The image scales with the page (it has a viewBox), and it is laid out narrow (`svg.WIDTH`) so that on
+a phone its text stays readable.
 """
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from cityconv.present.figures import SvgFigure
 from cityconv.present.style import TEXT, WARD_COLOUR
+from cityconv.present.svg import MARGIN, WIDTH, SvgFigure, finish, svg_document, text_element, text_px, wrap_px
 
-WIDTH = 600  # CSS pixels: about the book's text column; a phone shows it at about 60%
-MARGIN = 10
-FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 FONT_PX = 14
 TITLE_PX = 17
-CHAR_EM = 0.62  # DejaVu Sans's average advance per character, in ems (generous for digits and capitals)
 LINE_PX = 19
 DOT_ROW_PX = 24
 ROW_GAP_PX = 10
@@ -47,21 +40,6 @@ class Strip:
     n: int
 
 
-def _text_px(text: str, size: float) -> float:
-    return len(text) * size * CHAR_EM
-
-
-def _wrap(text: str, size: float, room: float) -> list[str]:
-    return textwrap.wrap(text, max(8, int(room / (size * CHAR_EM)))) or [""]
-
-
-def _text(parent: ET.Element, x: float, y: float, lines: list[str], size: float, **attrs: str) -> None:
-    node = ET.SubElement(parent, "text", {"x": f"{x:.1f}", "y": f"{y:.1f}", "font-size": str(size), **attrs})
-    for i, line in enumerate(lines):
-        span = ET.SubElement(node, "tspan", {"x": f"{x:.1f}", "dy": "0" if i == 0 else f"{size * 1.25:.1f}"})
-        span.text = line
-
-
 def rank_strips_svg(strips: list[Strip], title: str, axis_label: str, highest: str, lowest: str) -> SvgFigure:
     """The strips as one SVG: a title, a row per strip, and the rank axis (`highest` under rank 1, `lowest`
     under the last rank, `axis_label` below)."""
@@ -69,39 +47,35 @@ def rank_strips_svg(strips: list[Strip], title: str, axis_label: str, highest: s
         raise ValueError("rank strips need at least one figure")
     inner = WIDTH - 2 * MARGIN
     dots_left, dots_right = MARGIN + WARD_RADIUS, WIDTH - MARGIN - WARD_RADIUS
-    root = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "font-family": FONT, "fill": TEXT})
-    ET.SubElement(root, "title").text = title
+    root = svg_document(title, TEXT)
     body = ET.SubElement(root, "g")
-    title_lines = _wrap(title, TITLE_PX, inner)
-    _text(body, MARGIN, MARGIN + TITLE_PX, title_lines, TITLE_PX, **{"font-weight": "bold"})
+    title_lines = wrap_px(title, TITLE_PX, inner)
+    text_element(body, MARGIN, MARGIN + TITLE_PX, title_lines, TITLE_PX, **{"font-weight": "bold"})
     y = MARGIN + len(title_lines) * TITLE_PX * 1.25 + ROW_GAP_PX
     for strip in strips:
         y = _draw_strip(body, strip, y, inner, dots_left, dots_right)
     n = max(s.n for s in strips)
     y += FONT_PX
-    _text(body, dots_left - WARD_RADIUS, y, [highest], FONT_PX - 1)
-    _text(body, dots_right + WARD_RADIUS, y, [lowest], FONT_PX - 1, **{"text-anchor": "end"})
-    label_lines = _wrap(axis_label, FONT_PX, inner)
-    _text(body, WIDTH / 2, y + LINE_PX + 2, label_lines, FONT_PX, **{"text-anchor": "middle"})
+    text_element(body, dots_left - WARD_RADIUS, y, [highest], FONT_PX - 1)
+    text_element(body, dots_right + WARD_RADIUS, y, [lowest], FONT_PX - 1, **{"text-anchor": "end"})
+    label_lines = wrap_px(axis_label, FONT_PX, inner)
+    text_element(body, WIDTH / 2, y + LINE_PX + 2, label_lines, FONT_PX, **{"text-anchor": "middle"})
     height = y + LINE_PX + 2 + (len(label_lines) - 1) * FONT_PX * 1.25 + MARGIN
-    root.set("width", str(WIDTH))
-    root.set("height", f"{height:.0f}")
-    root.set("viewBox", f"0 0 {WIDTH} {height:.0f}")
     ET.SubElement(root, "desc").text = f"{len(strips)} rows of {n} dots"
-    return SvgFigure(ET.tostring(root, encoding="unicode"), title)
+    return finish(root, height, title)
 
 
 def _draw_strip(parent: ET.Element, strip: Strip, y: float, inner: float, left: float, right: float) -> float:
     """One row, its text's baseline at `y` + the font size; the y its next row starts at."""
     row = ET.SubElement(parent, "g", {"class": "strip"})
-    side_by_side = _text_px(strip.label, FONT_PX) + _text_px(strip.value, FONT_PX) + 2 * FONT_PX <= inner
+    side_by_side = text_px(strip.label, FONT_PX) + text_px(strip.value, FONT_PX) + 2 * FONT_PX <= inner
     y += FONT_PX
-    _text(row, MARGIN, y, [strip.label], FONT_PX, **{"font-weight": "bold"})
+    text_element(row, MARGIN, y, [strip.label], FONT_PX, **{"font-weight": "bold"})
     if side_by_side:
-        _text(row, WIDTH - MARGIN, y, [strip.value], FONT_PX, **{"text-anchor": "end"})
+        text_element(row, WIDTH - MARGIN, y, [strip.value], FONT_PX, **{"text-anchor": "end"})
     else:
         y += LINE_PX
-        _text(row, MARGIN, y, [strip.value], FONT_PX)
+        text_element(row, MARGIN, y, [strip.value], FONT_PX)
     middle = y + DOT_ROW_PX / 2 + 4
     ET.SubElement(row, "line", {"x1": f"{left:.1f}", "x2": f"{right:.1f}", "y1": f"{middle:.1f}", "y2": f"{middle:.1f}",
                                 "stroke": STRIP_LINE, "stroke-width": "1"})
