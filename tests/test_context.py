@@ -205,6 +205,23 @@ def test_resolve_ward():
         ctx.resolve_ward(CONTEXT, "Atlantis")
 
 
+def test_ward_index_is_parsed_once_per_version_of_its_file(tmp_path, monkeypatch):
+    """A profile asks for the ward index several times: one parse per version of wards.csv, a copy to each
+    caller, and an edited file read again."""
+    (tmp_path / "wards.csv").write_bytes((CONTEXT / "wards.csv").read_bytes())
+    parses = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parses.append(a[0]) or read_csv(*a, **k))
+    first = ctx.ward_index(tmp_path)
+    first.loc[0, "name"] = "changed by a caller"
+    again = ctx.ward_index(tmp_path)
+    assert len(parses) == 1 and again.loc[0, "name"] != "changed by a caller"
+    table = pd.read_csv(tmp_path / "wards.csv", dtype=str, keep_default_na=False)
+    table.loc[0, "ward_name"] = "Renamed ward"
+    table.to_csv(tmp_path / "wards.csv", index=False)
+    assert ctx.ward_index(tmp_path).loc[0, "name"] == "Renamed ward"
+
+
 def test_load_context_and_ward_index():
     index = ctx.ward_index(CONTEXT)
     assert list(index.columns) == ["code", "name", "boundary_set"]

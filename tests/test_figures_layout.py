@@ -111,6 +111,39 @@ def test_clipped_texts_finds_a_cut_text_and_ignores_what_is_not_drawn() -> None:
     assert texts_cut(hidden) == []
 
 
+def test_a_legend_below_the_plot_is_laid_out_once(monkeypatch) -> None:
+    """Legend entries are put in place only when the legend is drawn: measured one by one right after the
+    layout they sat in the canvas's corner, counted as cut, and every figure with a legend was laid out
+    twice. The legend is measured as one box, so a figure that fits is laid out once."""
+    import matplotlib.layout_engine
+
+    layouts = []
+    original = matplotlib.layout_engine.do_constrained_layout
+    monkeypatch.setattr(matplotlib.layout_engine, "do_constrained_layout",
+                        lambda *args, **kwargs: layouts.append(1) or original(*args, **kwargs))
+    fig = new_figure(6.2, 4.0)
+    ax = fig.add_subplot()
+    ax.barh(["a", "b"], [1, 2], label="This ward")
+    ax.barh(["a", "b"], [2, 1], height=0.3, label="Liverpool")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = figure_png(fig)
+    assert len(layouts) == 1
+    assert not ink_on_border(png)
+    monkeypatch.setattr(matplotlib.layout_engine, "do_constrained_layout", original)
+    assert texts_cut(fig) == []
+
+
+def test_clipped_texts_names_the_entries_of_a_legend_that_sticks_out() -> None:
+    fig = Figure(figsize=(4, 3))  # no layout engine: nothing moves the legend in
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [1, 2], label="a line")
+    fig.legend(loc="center left", bbox_to_anchor=(0.9, 0.5), title="Key")
+    assert sorted(texts_cut(fig)) == ["Key", "a line"]
+
+
 def test_a_figure_no_layout_can_fit_is_drawn_on_a_larger_canvas() -> None:
     fig = Figure(figsize=(4, 3))  # no layout engine: nothing moves the text in
     fig.add_subplot().plot([1, 2], [1, 2])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import matplotlib
 
@@ -17,10 +18,10 @@ import pytest  # noqa: E402
 from cityconv.chapters import in_short, indicators  # noqa: E402
 from cityconv.chapters import profile as P  # noqa: E402
 from cityconv.data import context as ctx  # noqa: E402
-from nbtools import any_title  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = REPO / "data" / "context"
+SVG = "{http://www.w3.org/2000/svg}"
 CLUBMOOR_EAST = "e05015290"
 
 
@@ -133,13 +134,23 @@ def test_more_reliable_is_never_said_and_few_neighbourhoods_are_flagged():
 def test_neighbourhood_map_labels_every_neighbourhood_with_its_decile_and_has_its_table(study_id):
     p = P.load_profile(study_id, REPO)
     chart = P.neighbourhood_map(p)
-    axes = chart.fig.get_axes()
+    svg = ElementTree.fromstring(chart.fig.svg)
+    panels = svg.findall(f"{SVG}g[@class='panel']")
+    assert len(panels) == len(P.EDITIONS)
     in_tables = set(p.lsoas["lsoa_code"]) | (set(p.lsoas2025["lsoa_code"]) if P.lsoa2025_table(p) is not None else set())
-    for ax, (edition, year, rows, column) in zip(axes, P.EDITIONS):
+    for panel, (edition, year, rows, column) in zip(panels, P.EDITIONS):
         frame = P.neighbourhoods(p, rows, column, year)
-        assert edition in any_title(ax) and year in any_title(ax)
-        assert sorted(t.get_text() for t in ax.texts) == sorted(str(d) for d in frame["decile"])
+        title = " ".join(panel.find(f"{SVG}text[@class='panel-title']").itertext())
+        assert edition in title and year in title
+        labels = ["".join(t.itertext()) for t in panel.findall(f"{SVG}text[@class='area-label']")]
+        assert sorted(labels) == sorted(str(d) for d in frame["decile"])  # every neighbourhood labelled with its decile
+        shaded = [path.get("fill") for path in panel.findall(f"{SVG}path") if path.get("class") != "outline"]
+        colours = [P._hex(c) for c in P.decile_colours()]
+        assert sorted(shaded) == sorted(colours[d - 1] for d in frame["decile"])  # and shaded by it
+        assert len(panel.findall(f"{SVG}path[@class='outline']")) == 1  # the ward's boundary
         assert set(frame["lsoa_code"]) <= in_tables  # every neighbourhood shown is in a table
+    key = ["".join(t.itertext()) for t in svg.findall(f"{SVG}g[@class='key']/{SVG}text")]
+    assert key[0].startswith("Decile (1 = most deprived") and "1 (most deprived)" in key and f"{p.ward_name} boundary" in key
     assert "IMD 2019" in chart.alt and "IMD 2025" in chart.alt and "table below" in chart.alt
     table = P.lsoa_table(p)
     assert len(table.frame) == len(p.lsoas)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import matplotlib
 
@@ -17,8 +18,11 @@ import pytest  # noqa: E402
 
 from cityconv.chapters import profile as P  # noqa: E402
 from cityconv.data import context as ctx  # noqa: E402
+from cityconv.present.figures import FIGURE_METADATA_KEY, figure_bundle  # noqa: E402
+from cityconv.present.rank_strips import Strip, rank_strips_svg  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+SVG = "{http://www.w3.org/2000/svg}"
 SAMPLE = ["clubmoor", "e05015290", "e05015312", "e05015332", "e05000889"]  # incl. Mossley Hill 2023, Waterfront North, Central
 
 
@@ -52,16 +56,42 @@ def test_topic_values_match_the_indicator_table(ward):
 
 
 def test_rank_strips_show_every_ward_and_label_this_one(ward):
+    """The SVG strips: per headline figure a row of every ward's dot, this ward's dot at its rank, and its
+    label with the ward's share and rank (and "modelled" exactly where the figure is)."""
     chart = P.rank_strips(ward)
-    (ax,) = chart.fig.get_axes()
+    svg = ElementTree.fromstring(chart.fig.svg)
     rows = P.rank_strip_rows(ward)
-    assert len(ax.texts) == len(rows)
-    for text, row in zip(ax.texts, rows.itertuples()):
-        assert f"rank {int(row.rank)} of {int(row.n_wards)}" in text.get_text()
-        assert ("modelled" in text.get_text()) == (row.method == ctx.METHOD_MODELLED)
-    dots = [c for c in ax.collections if len(c.get_offsets()) == ward.n_wards]
-    assert len(dots) == len(rows)  # one row of every ward per headline figure
+    strips = svg.findall(f".//{SVG}g[@class='strip']")
+    assert len(strips) == len(rows) >= 10
+    for strip, row in zip(strips, rows.itertuples()):
+        texts = ["".join(t.itertext()) for t in strip.iter(f"{SVG}text")]
+        assert texts[0] == P._strip_label(row)
+        assert f"rank {int(row.rank)} of {int(row.n_wards)}" in texts[1]
+        assert ("modelled" in texts[1]) == (row.method == ctx.METHOD_MODELLED)
+        dots = [float(c.get("cx")) for c in strip.findall(f"{SVG}g[@class='wards']/{SVG}circle")]
+        assert len(dots) == ward.n_wards  # every ward of the set is a dot
+        (highlight,) = strip.findall(f"{SVG}circle[@class='ward']")
+        assert float(highlight.get("cx")) == dots[int(row.rank) - 1]  # at this ward's rank (1 = left)
+    assert svg.find(f"{SVG}title").text == f"Where {ward.ward_name} ranks on each headline figure"
     assert ward.ward_name in chart.alt and "tables above" in chart.alt
+
+
+def test_rank_strips_escape_what_they_show():
+    """Labels and titles are data: the SVG is built by ElementTree, so a name with markup stays text."""
+    figure = rank_strips_svg([Strip('<b>"x" & y</b>', "5%; rank 1 of 2", 1.0, 2)], "Where <St Michael's> ranks",
+                             "Rank", "1", "2")
+    svg = ElementTree.fromstring(figure.svg)  # well-formed
+    assert "<b>" not in figure.svg and "&lt;b&gt;" in figure.svg
+    assert ['<b>"x" & y</b>'] == ["".join(t.itertext()) for t in svg.iter(f"{SVG}text")][1:2]
+
+
+def test_rank_strips_shown_as_an_svg_image_with_its_alt_text_and_caption(ward):
+    chart = P.rank_strips(ward)
+    data, metadata = figure_bundle(chart.fig, chart.alt, chart.caption, "x-ranks", status=chart.status)
+    assert set(data) == {"image/svg+xml", "text/plain"} and data["image/svg+xml"].startswith("<svg")
+    assert metadata[FIGURE_METADATA_KEY]["alt"] == chart.alt and "Sources:" in metadata[FIGURE_METADATA_KEY]["caption"]
+    with pytest.raises(ValueError, match="only repeats the figure title"):
+        figure_bundle(chart.fig, chart.fig.title, chart.caption, status=chart.status)
 
 
 def test_change_is_computed_only_between_figures_built_the_same_way(ward):

@@ -32,7 +32,13 @@ EDITIONS = {"imd2019": "IMD 2019", "imd2025": "IMD 2025"}
 
 def headline_rows(context_dir: Path, ward_code: str, boundary_set: str) -> pd.DataFrame:
     """The ward's headline indicator rows (indicators.csv), with Liverpool and England shares, rank and method."""
-    rows = ctx.load_indicators(context_dir, ward_code, boundary_set)
+    return headline_of(ctx.load_indicators(context_dir, ward_code, boundary_set), boundary_set)
+
+
+def headline_of(rows: pd.DataFrame, boundary_set: str) -> pd.DataFrame:
+    """The headline rows of a ward's rows of `load_indicators` (for a caller that has loaded them already)."""
+    if rows.empty:
+        return rows
     return rows[rows["headline"] & (rows["boundary_set"] == boundary_set)].reset_index(drop=True)
 
 

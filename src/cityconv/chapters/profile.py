@@ -24,6 +24,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ import pandas as pd
 
 from cityconv.chapters import facts, in_short, indicators
 from cityconv.chapters.ward_pages import WardPages, doc_role, href, link_cells, link_row_headers, load_ward_pages
+from cityconv.core.files import file_stamp
 from cityconv.data import context as ctx
 from cityconv.present import (
     CITY_COLOUR,
@@ -47,6 +49,8 @@ from cityconv.present import (
 )
 from cityconv.present.figures import new_figure
 from cityconv.present.prose import template_renderer
+from cityconv.present.rank_strips import Strip, rank_strips_svg
+from cityconv.present.svg_maps import Area, KeyEntry, Panel, map_panels_svg
 
 #: The chapter's reader prose: Markdown (Jinja2) templates filled with numbers from the context tables.
 TEMPLATES = Path(__file__).parent / "templates" / "profile"
@@ -355,8 +359,8 @@ def summary_context(p: WardProfile) -> dict:
             where = f"lies {location_facts(map_frame(p), p.ward_code)['part']}"
         except (KeyError, FileNotFoundError):
             pass
-        rows = indicators.headline_rows(p.context_dir, p.ward_code, p.boundary_set)
-        rows = rows[~rows["indicator"].isin(list(indicators.EDITIONS))]  # deprivation has its own sentences, per edition
+        rows = indicators.headline_of(p.ward_indicators, p.boundary_set)  # loaded with the profile: not read again
+        rows = rows[~rows["indicator"].isin(list(indicators.EDITIONS))] if not rows.empty else rows  # deprivation has its own sentences, per edition
         context["statements"] = in_short.statements(rows)
         context["n_headline"] = fmt_int(len(rows))
     context["where"] = where
@@ -742,36 +746,45 @@ def _strip_label(row) -> str:
 NEIGHBOUR_COLUMNS = ("Highest", "Next higher", "Next lower", "Lowest")
 
 
-def _ranked_neighbours(ranked: pd.DataFrame, rank) -> dict[str, pd.Series | None]:
-    """The wards at the top and bottom of one indicator's ranking and those ranked just above and below `rank`
-    (the first by name where wards tie); None where there is none (this ward is the highest or lowest)."""
-    ranked = ranked.dropna(subset=["rank"]).sort_values(["rank", "ward_name"], kind="stable")
-    if ranked.empty or pd.isna(rank):
+def _ranked_neighbours(ranked: list[dict], rank) -> dict[str, dict | None]:
+    """The wards at the top and bottom of one indicator's ranking (`ranked`: its ranked wards' rows, by rank
+    then name) and those ranked just above and below `rank` (the first by name where wards tie); None where
+    there is none (this ward is the highest or lowest)."""
+    if not ranked or pd.isna(rank):
         return dict.fromkeys(NEIGHBOUR_COLUMNS)
-    above = ranked[ranked["rank"] < rank]
-    below = ranked[ranked["rank"] > rank]
-    return {"Highest": ranked.iloc[0], "Lowest": ranked.iloc[-1],
-            "Next higher": above[above["rank"] == above["rank"].max()].iloc[0] if not above.empty else None,
-            "Next lower": below.iloc[0] if not below.empty else None}
+    above = [r for r in ranked if r["rank"] < rank]
+    below = [r for r in ranked if r["rank"] > rank]
+    return {"Highest": ranked[0], "Lowest": ranked[-1],
+            "Next higher": next(r for r in above if r["rank"] == above[-1]["rank"]) if above else None,
+            "Next lower": below[0] if below else None}
 
 
-def _ward_share(row: pd.Series | None) -> str:
+def _ward_share(row: dict | None) -> str:
     return "none" if row is None else f"{row['ward_name']} ({fmt_pct(row['share'], 1)})"
 
 
-def rank_table_rows(p: WardProfile) -> list[tuple[pd.Series, dict[str, pd.Series | None]]]:
-    """Each headline row of this ward with the wards it is compared with in the rank strips."""
-    found = []
-    for _, row in rank_strip_rows(p).iterrows():
-        same = p.indicators[(p.indicators["indicator"] == row["indicator"]) & (p.indicators["category"] == row["category"])]
-        found.append((row, _ranked_neighbours(same, row["rank"])))
-    return found
+def rank_table_rows(p: WardProfile) -> list[tuple[pd.Series, dict[str, dict | None]]]:
+    """Each headline row of this ward with the wards it is compared with in the rank strips (each a row of
+    indicators.csv as a dict, or None)."""
+    rows = rank_strip_rows(p)
+    if rows.empty:
+        return []
+    # Every ward's row of each headline figure, sorted once (not filtered and sorted per figure).
+    key = ["indicator", "category"]
+    wanted = p.indicators.merge(rows[key].drop_duplicates(), on=key)
+    wanted = wanted.dropna(subset=["rank"]).sort_values([*key, "rank", "ward_name"], kind="stable")
+    ranked: dict[tuple, list[dict]] = {}
+    for ward in wanted.to_dict("records"):
+        ranked.setdefault((ward["indicator"], ward["category"]), []).append(ward)
+    return [(row, _ranked_neighbours(ranked.get((row["indicator"], row["category"]), []), row["rank"]))
+            for _, row in rows.iterrows()]
 
 
-def rank_table(p: WardProfile) -> Table | None:
+def rank_table(p: WardProfile, rows: list[tuple[pd.Series, dict[str, dict | None]]] | None = None) -> Table | None:
     """The rank strips as a table: per headline figure, this ward's share and rank and the wards ranked
-    highest, just above, just below and lowest (their names link to their profiles: `rank_table_bundle`)."""
-    rows = rank_table_rows(p)
+    highest, just above, just below and lowest (their names link to their profiles: `rank_table_bundle`).
+    `rows`: `rank_table_rows(p)`, when the caller has them already."""
+    rows = rank_table_rows(p) if rows is None else rows
     if not rows:
         return None
     frame = pd.DataFrame({
@@ -792,14 +805,15 @@ def rank_table(p: WardProfile) -> Table | None:
 
 def rank_table_bundle(p: WardProfile) -> dict[str, str] | None:
     """The rank table with every named ward linking to its profile page."""
-    table = rank_table(p)
+    rows = rank_table_rows(p)
+    table = rank_table(p, rows)
     if table is None:
         return None
     bundle = table.bundle()
     if p.pages is None:
         return {**bundle, "text/html": stacked_on_phones(bundle["text/html"])}
     links = {}
-    for _, near in rank_table_rows(p):
+    for _, near in rows:
         for ward in near.values():
             if ward is not None and p.pages.has_page(ward["ward_code"], p.boundary_set):
                 links[_ward_share(ward)] = (str(ward["ward_name"]),
@@ -815,41 +829,44 @@ def show_rank_table(p: WardProfile) -> None:
         display_bundle(bundle)
 
 
+def _lower_first(label: str) -> str:
+    """"Aged 65 and over" -> "aged 65 and over" inside a sentence; "IMD" and names keep their capitals."""
+    return label[:1].lower() + label[1:]
+
+
+def _strip_value(row) -> str:
+    modelled = " (modelled)" if row.method == ctx.METHOD_MODELLED else ""
+    return f"{fmt_pct(row.share)}{modelled}; rank {_rank_text(row.rank, row.n_wards)}"
+
+
+def rank_strip_list(p: WardProfile) -> list[Strip]:
+    """One strip per headline figure: its label, the ward's share and rank in words, and the rank to highlight."""
+    return [Strip(_strip_label(row), _strip_value(row), None if pd.isna(row.rank) else float(row.rank), int(row.n_wards))
+            for row in rank_strip_rows(p).itertuples()]
+
+
 def rank_strips(p: WardProfile) -> Chart | None:
-    """Every ward of the set as a dot at its rank, per headline indicator; this ward highlighted and labelled."""
+    """Every ward of the set as a dot at its rank, per headline indicator; this ward highlighted and labelled.
+
+    Drawn as SVG (`present.rank_strips`), not with matplotlib: the same strips for a fraction of the CPU."""
     rows = rank_strip_rows(p)
     if rows.empty:
         return None
     n = int(rows["n_wards"].max())
-    fig = new_figure(FIG_WIDTH + 1.4, 0.42 * len(rows) + 1.4)
-    ax = fig.add_subplot()
-    for i, row in enumerate(rows.itertuples()):
-        y = len(rows) - 1 - i
-        ax.scatter(range(1, n + 1), [y] * n, s=9, color=MUTED, zorder=1, linewidths=0)
-        if not pd.isna(row.rank):
-            ax.scatter([row.rank], [y], s=60, color=WARD_COLOUR, zorder=3, edgecolors="white", linewidths=0.8)
-        modelled = " (modelled)" if row.method == ctx.METHOD_MODELLED else ""
-        ax.text(n + 1.5, y, f"{fmt_pct(row.share)}{modelled}; rank {_rank_text(row.rank, row.n_wards)}",
-                va="center", ha="left", fontsize=10)
-    ax.set_yticks(range(len(rows)), [_strip_label(r) for r in rows.itertuples()][::-1], fontsize=10)
-    ax.set_xlim(0.3, n + 0.7)
-    ax.set_xticks([1, n], ["1 (highest %)", f"{n} (lowest %)"], fontsize=10)
-    ax.set_xlabel(f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}", fontsize=10)
-    ax.grid(False)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    _title(ax, f"Where {p.ward_name} ranks on each headline figure", width=60)
+    figure = rank_strips_svg(rank_strip_list(p), title=f"Where {p.ward_name} ranks on each headline figure",
+                             axis_label=f"Rank among Liverpool's {fmt_int(n)} wards {p.boundary_text}",
+                             highest="1 (highest %)", lowest=f"{n} (lowest %)")
     top = rows[rows["rank"] <= 3]
     bottom = rows[rows["rank"] > rows["n_wards"] - 3]
     alt = (f"Rank strips: for each of {fmt_int(len(rows))} headline figures, Liverpool's {fmt_int(n)} wards as a row "
-           f"of dots ordered by rank, with {p.ward_name} highlighted and its share and rank written beside it. "
-           + (f"{p.ward_name} is among the 3 highest on {join_words([_strip_label(r).lower() for r in top.itertuples()])}. " if not top.empty else "")
-           + (f"It is among the 3 lowest on {join_words([_strip_label(r).lower() for r in bottom.itertuples()])}. " if not bottom.empty else "")
+           f"of dots ordered by rank, with {p.ward_name} highlighted and its share and rank written above it. "
+           + (f"{p.ward_name} is among the 3 highest on {join_words([_lower_first(_strip_label(r)) for r in top.itertuples()])}. " if not top.empty else "")
+           + (f"It is among the 3 lowest on {join_words([_lower_first(_strip_label(r)) for r in bottom.itertuples()])}. " if not bottom.empty else "")
            + "Every figure, with Liverpool's and England's, is in the tables above.")
     caption = (f"{p.ward_name}'s rank among the wards {p.boundary_text} on each headline figure (1 = the highest share). "
                f"Census 2021 and the Indices of Deprivation; modelled figures are marked. Sources: {cite('census2021')}; "
                f"{cite('imd2019')}; {cite('imd2025')}.")
-    return Chart(fig, alt, caption, status="published")
+    return Chart(figure, alt, caption, status="published")
 
 
 # ---- change since 2011, on the same geography
@@ -1238,18 +1255,22 @@ def deprivation_chart(p: WardProfile) -> Chart | None:
 
 
 def ward_shapes(context_dir: Path, boundary_set: str) -> pd.DataFrame:
-    """ward_code, ward_name, geometry (shapely, lon/lat) for every ward of a boundary set."""
+    """ward_code, ward_name, geometry (shapely, lon/lat) for every ward of a boundary set (a copy: the
+    parsed file is kept, since a profile draws and describes the same wards four times)."""
+    path = Path(context_dir) / f"wards_{boundary_set}.geojson"
+    return pd.DataFrame(
+        [{"ward_code": f["properties"]["ward_code"], "ward_name": f["properties"]["ward_name"], "geometry": geometry}
+         for f, geometry in _shapes(*file_stamp(path))]
+    )
+
+
+@lru_cache(maxsize=8)
+def _shapes(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[dict, Any], ...]:
+    """A GeoJSON file's features, each with its geometry as a shapely shape (immutable, so shared safely)."""
     from shapely.geometry import shape
 
-    path = Path(context_dir) / f"wards_{boundary_set}.geojson"
-    features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    return pd.DataFrame(
-        [
-            {"ward_code": f["properties"]["ward_code"], "ward_name": f["properties"]["ward_name"],
-             "geometry": shape(f["geometry"])}
-            for f in features
-        ]
-    )
+    features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
+    return tuple((f, shape(f["geometry"])) for f in features)
 
 
 def map_frame(p: WardProfile) -> pd.DataFrame:
@@ -1366,18 +1387,21 @@ def decile_colours():
     return mpl.colormaps["RdYlBu"](np.linspace(0.0, 1.0, 10))
 
 
+def _hex(rgba) -> str:
+    return "#" + "".join(f"{round(float(v) * 255):02x}" for v in rgba[:3])
+
+
 def _text_colour(rgba) -> str:
     r, g, b = rgba[:3]
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
 
 
-def lsoa_shapes(context_dir: Path, year: str) -> pd.DataFrame:
-    """lsoa_code, lsoa_name, geometry for Liverpool's LSOAs of 2011 or 2021."""
-    from shapely.geometry import shape
-
+def lsoa_shapes(context_dir: Path, year: str, codes: set[str] | None = None) -> pd.DataFrame:
+    """lsoa_code, lsoa_name, geometry for Liverpool's LSOAs of 2011 or 2021 (`codes`: only those)."""
     path = Path(context_dir) / ctx.LSOA_GEOJSON_OUTPUTS[year]
-    features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    return pd.DataFrame([{**f["properties"], "geometry": shape(f["geometry"])} for f in features])
+    rows = [{**f["properties"], "geometry": geometry} for f, geometry in _shapes(*file_stamp(path))
+            if codes is None or f["properties"]["lsoa_code"] in codes]
+    return pd.DataFrame(rows, columns=None if rows else ["lsoa_code", "lsoa_name", "geometry"])
 
 
 def neighbourhoods(p: WardProfile, rows: str, decile: str, year: str) -> pd.DataFrame:
@@ -1386,7 +1410,7 @@ def neighbourhoods(p: WardProfile, rows: str, decile: str, year: str) -> pd.Data
     if frame.empty or p.context_dir is None:
         return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "decile", "geometry"])
     frame = frame.dropna(subset=[decile]).drop_duplicates("lsoa_code")
-    shapes = lsoa_shapes(p.context_dir, year).set_index("lsoa_code")["geometry"]
+    shapes = lsoa_shapes(p.context_dir, year, set(frame["lsoa_code"])).set_index("lsoa_code")["geometry"]
     return pd.DataFrame({"lsoa_code": frame["lsoa_code"].to_numpy(), "lsoa_name": frame["lsoa_name"].to_numpy(),
                          "decile": frame[decile].astype(int).to_numpy(),
                          "geometry": frame["lsoa_code"].map(shapes).to_numpy()}).dropna(subset=["geometry"])
@@ -1401,36 +1425,26 @@ def neighbourhoods_text(p: WardProfile) -> str:
 
 
 def neighbourhood_map(p: WardProfile) -> Chart | None:
-    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile."""
+    """The ward's neighbourhoods coloured by decile on each edition, side by side, each labelled with its decile.
+
+    Drawn as SVG (`present.svg_maps`), not with matplotlib: the same maps for a fraction of the CPU."""
     if not p.has_deprivation or p.context_dir is None:
         return None
-    from matplotlib.patches import Patch
-
-    colours = decile_colours()
+    colours = [_hex(c) for c in decile_colours()]
+    labels = ["black" if _text_colour(c) == "black" else "white" for c in decile_colours()]
     ward = map_frame(p).set_index("ward_code").loc[p.ward_code, "geometry"]
     panels = [(edition, year, neighbourhoods(p, rows, column, year)) for edition, year, rows, column in EDITIONS]
     panels = [panel for panel in panels if not panel[2].empty]
-    fig = new_figure(FIG_WIDTH, 4.4)
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (edition, year, frame) in zip(axes, panels):
-        for row in frame.itertuples():
-            k = int(row.decile)
-            ax.add_patch(_patch(row.geometry, facecolor=colours[k - 1], edgecolor="white", linewidth=0.8, zorder=1))
-            point = row.geometry.representative_point()
-            ax.text(point.x, point.y, str(k), ha="center", va="center", fontsize=10, fontweight="bold", zorder=3,
-                    color=_text_colour(colours[k - 1]))
-        ax.add_patch(_patch(ward, facecolor="none", edgecolor="black", linewidth=1.6, zorder=2))
-        bounds = np.array([g.bounds for g in [*frame["geometry"], ward]])
-        pad = 0.002
-        ax.set_xlim(bounds[:, 0].min() - pad, bounds[:, 2].max() + pad)
-        ax.set_ylim(bounds[:, 1].min() - pad, bounds[:, 3].max() + pad)
-        ax.set_aspect(1 / math.cos(math.radians(ward.centroid.y)))
-        ax.set_axis_off()
-        ax.set_title(f"{edition}\n({year} neighbourhoods)", fontsize=11, loc="center")  # fits a narrow map panel
-    handles = [Patch(facecolor=colours[k - 1], label=_decile_label(k)) for k in DECILES]
-    handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.6, label=f"{p.ward_name} boundary"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8,
-               title="Decile (1 = most deprived 10% in England)", title_fontsize=9)
+    figure = map_panels_svg(
+        [Panel([edition, f"({year} neighbourhoods)"],
+               [Area(row.geometry, str(int(row.decile)), colours[int(row.decile) - 1], labels[int(row.decile) - 1])
+                for row in frame.itertuples()], ward)
+         for edition, year, frame in panels],
+        key_title="Decile (1 = most deprived 10% in England)",
+        key=[*(KeyEntry(_decile_label(k), colours[k - 1]) for k in DECILES),
+             KeyEntry(f"{p.ward_name} boundary", "none", outline=True)],
+        title=f"{p.ward_name}'s neighbourhoods by deprivation decile",
+    )
     parts = []
     for edition, year, frame in panels:
         n1 = int((frame["decile"] == 1).sum())
@@ -1444,7 +1458,7 @@ def neighbourhood_map(p: WardProfile) -> Chart | None:
                f"is its decile. Neighbourhoods are assigned to the ward by best fit, so some reach beyond its "
                "boundary, and a part of the ward left blank belongs to a neighbourhood assigned to another ward. "
                f"Sources: {cite('imd2019')}; {cite('imd2025')}; {cite('boundaries')}.")
-    return Chart(fig, alt, caption, status="published")
+    return Chart(figure, alt, caption, status="published")
 
 
 def boundary_change_intro_context(p: WardProfile) -> dict:

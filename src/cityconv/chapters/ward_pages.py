@@ -35,11 +35,10 @@ def profile_stem(project) -> str:
     return page
 
 
-def studied_wards(project) -> dict[tuple[str, str], str]:
-    """(boundary set, ward code) -> params id, for every ward with a params file."""
-    from cityconv.core.params import load_all
-
-    studies, _ = load_all(project)
+def studied_wards(project, studies: dict | None = None) -> dict[tuple[str, str], str]:
+    """(boundary set, ward code) -> params id, for every ward with a params file (`studies`: the project's
+    params from `load_all`, when the caller has read them already)."""
+    studies = _ward_studies(project) if studies is None else studies
     return {
         (p.ward.boundary_set, p.ward.code): study_id
         for study_id, p in sorted(studies.items())
@@ -47,12 +46,16 @@ def studied_wards(project) -> dict[tuple[str, str], str]:
     }
 
 
-def study_titles(project) -> dict[str, str]:
+def study_titles(project, studies: dict | None = None) -> dict[str, str]:
     """params id -> the study's title, for every ward study."""
+    studies = _ward_studies(project) if studies is None else studies
+    return {i: p.title for i, p in studies.items() if p.kind == "ward"}
+
+
+def _ward_studies(project) -> dict:
     from cityconv.core.params import load_all
 
-    studies, _ = load_all(project)
-    return {i: p.title for i, p in studies.items() if p.kind == "ward"}
+    return load_all(project)[0]
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def load_ward_pages(project) -> WardPages | None:
         return None
     index = ctx.ward_index(project.context_dir)
     known = frozenset(zip(index["boundary_set"], index["code"]))
-    return WardPages(profile_stem(project), studied_wards(project), study_titles(project), known)
+    studies = _ward_studies(project)  # every params file parsed once, for both maps
+    return WardPages(profile_stem(project), studied_wards(project, studies), study_titles(project, studies), known)
 
 
 def href(from_doc: str, to_doc: str) -> str:

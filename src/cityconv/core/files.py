@@ -4,6 +4,9 @@ Why: with one target not writable (a file Excel holds open, a full disk), an imp
 files one by one left `survey_mentions.csv` pointing at responses it had removed, and a manifest
 save on a full disk left a 200 KB temporary file behind. Here a write either completes or is
 undone, and the error comes back as a `Problem` for the one-line report.
+
+`file_stamp` is the other side: the key under which a file's parsed contents may be cached, so that a
+file read several times by one chapter is parsed once and an edited file is read again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from cityconv.core.problems import InputError, Problem
 
 # `.<name>.<pid>.tmp`: the temporary file of an atomic write by process <pid>
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def file_stamp(path: Path) -> tuple[str, int, int]:
+    """(path, modification time in ns, size): changes whenever the file is rewritten, so a cache keyed on it
+    never serves an old parse. Raises FileNotFoundError for a missing file, as reading it would."""
+    info = os.stat(path)
+    return str(path), info.st_mtime_ns, info.st_size
 
 
 def os_error_problem(exc: OSError, name: str, doing: str) -> Problem:

@@ -15,9 +15,12 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+
+from cityconv.core.files import file_stamp
 
 SET_OLD = "2004-2023"
 SET_NEW = "2023-"
@@ -186,8 +189,16 @@ class UnknownWardError(KeyError):
 
 
 def ward_index(context_dir: Path) -> pd.DataFrame:
-    """Code, name and boundary set of every ward (both sets) plus Liverpool, from data/context/wards.csv."""
-    wards = pd.read_csv(Path(context_dir) / "wards.csv", dtype=str, keep_default_na=False)
+    """Code, name and boundary set of every ward (both sets) plus Liverpool, from data/context/wards.csv.
+
+    A profile asks for it half a dozen times (resolving the ward, naming the indicators' wards, counting
+    the wards, linking): the file is parsed once per version of it (`file_stamp`), each caller gets a copy."""
+    return _ward_index(*file_stamp(Path(context_dir) / "wards.csv")).copy()
+
+
+@lru_cache(maxsize=4)
+def _ward_index(path: str, _mtime_ns: int, _size: int) -> pd.DataFrame:
+    wards = pd.read_csv(path, dtype=str, keep_default_na=False)
     return wards[["ward_code", "ward_name", "boundary_set"]].rename(columns={"ward_code": "code", "ward_name": "name"})
 
 

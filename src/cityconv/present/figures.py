@@ -1,4 +1,4 @@
-"""Figures: static PNG with alt text that says something, and the caption and label myst-nb reads.
+"""Figures: static PNG (or SVG) with alt text that says something, and the caption and label myst-nb reads.
 
 Every figure states its data status (`cityconv.present.status`); one built from reconstructed or
 synthetic records must say so in its title or caption. `Chart` adds the sentence to the caption
@@ -17,6 +17,7 @@ from cityconv.core.escaping import myst_escape
 from cityconv.present.mime import display_bundle
 from cityconv.present.status import check_status, says_status, status_caption
 from cityconv.present.style import DPI
+from cityconv.present.svg import SvgFigure
 
 #: Where a figure's alt text, caption and label travel in the output metadata until
 #: `cityconv.pipeline.book.lift_figure_metadata` moves them into the cell metadata myst-nb reads.
@@ -42,6 +43,8 @@ def _normalise(text: str) -> str:
 
 
 def _figure_titles(fig) -> list[str]:
+    if isinstance(fig, SvgFigure):
+        return [fig.title]
     titles = []
     if getattr(fig, "_suptitle", None) is not None:
         titles.append(fig._suptitle.get_text())
@@ -91,18 +94,30 @@ CLIP_TOLERANCE_PX = 1.0
 def clipped_texts(fig, renderer) -> list[str]:
     """The drawn texts (titles, labels, tick labels, legend entries, annotations) that stick out of the canvas.
 
-    Call after the figure was drawn with `renderer`. Empty when the layout kept everything on the page.
+    Call after the figure was laid out or drawn with `renderer`. Empty when the layout kept everything
+    on the page. A legend is measured as one box (and its entries named when the box sticks out):
+    its entries are moved into place only when the legend is drawn, so right after a layout they sit
+    where the last draw left them (at first, the canvas's corner) and would each count as cut.
     """
+    from matplotlib.legend import Legend
     from matplotlib.text import Text
 
     canvas = fig.bbox.padded(CLIP_TOLERANCE_PX)
     hidden = _undrawn_tick_labels(fig)
     clipped = []
+
+    def sticks_out(box) -> bool:
+        return box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1
+
+    for legend in fig.findobj(Legend):
+        entries = [t for t in legend.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        hidden.update(id(t) for t in legend.findobj(Text))
+        if legend.get_visible() and entries and sticks_out(legend.get_window_extent(renderer)):
+            clipped += [t.get_text() for t in entries]
     for text in fig.findobj(Text):
         if id(text) in hidden or not (text.get_visible() and text.get_text().strip()):
             continue
-        box = text.get_window_extent(renderer)
-        if box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1:
+        if sticks_out(text.get_window_extent(renderer)):
             clipped.append(text.get_text())
     return clipped
 
@@ -280,10 +295,9 @@ def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = 
     """The (data, metadata) pair `show_figure` displays; separated out for testing."""
     alt_text = check_alt(alt, fig)
     status = check_status_label(caption, fig, status)
-    data = {
-        "image/png": base64.b64encode(figure_png(fig)).decode("ascii"),
-        "text/plain": f"<Figure: {alt_text}>",
-    }
+    image = {"image/svg+xml": fig.svg} if isinstance(fig, SvgFigure) else \
+        {"image/png": base64.b64encode(figure_png(fig)).decode("ascii")}
+    data = {**image, "text/plain": f"<Figure: {alt_text}>"}
     meta: dict[str, str] = {"alt": alt_text, "status": status}
     if caption:
         # myst-nb reads the caption as MyST: ward names and wording in it are escaped like any data text.
@@ -295,19 +309,20 @@ def figure_bundle(fig, alt: str, caption: str | None = None, name: str | None = 
 
 def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *,
                 status: str | None = None) -> None:
-    """Show a matplotlib figure as a static PNG with alt text (and optional caption and name), then close it.
+    """Show a matplotlib figure as a static PNG (an `SvgFigure` as SVG) with alt text (and optional caption and name), then close it.
 
     `name` becomes a Sphinx label, which must be unique in the whole book: prefix it with the study
     id (e.g. f"{study_id}-age"), because the same template renders once per ward.
     Raises ValueError for missing alt text, alt text that only repeats the title, a missing data
     status, or a reconstructed or synthetic figure whose title and caption do not say so.
     """
-    import matplotlib.pyplot as plt
-
     try:
         data, metadata = figure_bundle(fig, alt, caption, name, status=status)
     finally:
-        plt.close(fig)
+        if not isinstance(fig, SvgFigure):
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
     display_bundle(data, metadata)
 
 
