@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from atlas_sample import ATLAS_PROFILE, ATLAS_SAMPLE, atlas_ward
-from real_book import ARTIFACTS, AXE
+from real_book import ARTIFACTS, AXE, built_once
 
 pytestmark = pytest.mark.browser
 
@@ -162,8 +162,23 @@ def measure_on_a_phone(page) -> dict:
     return measured
 
 
-@pytest.fixture(scope="module")
-def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
+#: Stands for the address the site was served on while the audit ran: each xdist worker serves the
+#: site on its own port, and the checks compare URLs with their own `base_url`.
+RECORDED_SITE = "http://recorded-site.invalid/"
+
+
+def _swap_address(value, old: str, new: str):
+    """`value` (a report's JSON-able fields) with every occurrence of the address `old` written as `new`."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_swap_address(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _swap_address(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _run_audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
     """Open every page once; record console errors, requests, links, images and axe results at desktop
     width, then narrow the same page to 390 px and record what sticks out past a phone's screen."""
     reports: dict[str, PageReport] = {}
@@ -187,6 +202,19 @@ def audit(site: Path, base_url: str, browser) -> dict[str, PageReport]:
         json.dumps({p: r.axe for p, r in reports.items()}, indent=1), encoding="utf-8"
     )
     return reports
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory, site: Path, base_url: str, browser) -> dict[str, PageReport]:
+    """The audit of every page, made once per session (the first worker to ask runs it; under xdist the
+    other reads it, with the addresses written for its own server) rather than once per worker."""
+
+    def record(_folder: Path) -> dict:
+        reports = _run_audit(site, base_url, browser)
+        return {path: _swap_address(asdict(report), base_url, RECORDED_SITE) for path, report in reports.items()}
+
+    recorded = built_once(tmp_path_factory, "browser-audit", record)
+    return {path: PageReport(**_swap_address(fields, RECORDED_SITE, base_url)) for path, fields in recorded.items()}
 
 
 # --------------------------------------------------------------------------- tests
