@@ -251,10 +251,12 @@ def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
 def test_internal_links_and_images_resolve(site: Path, base_url: str, audit) -> None:
     broken: list[str] = []
     ids: dict[Path, set[str]] = {}
+    checked = 0
     for path, report in audit.items():
         for url in report.links:
             if not url.startswith(base_url):
                 continue  # external links, mailto:, data: downloads
+            checked += 1
             parts = urlsplit(url)
             target = site / unquote(parts.path.lstrip("/"))
             if parts.path.endswith("/") or target.is_dir():
@@ -274,6 +276,7 @@ def test_internal_links_and_images_resolve(site: Path, base_url: str, audit) -> 
                 broken.append(f"{path}: missing image {src}")
             elif image["complete"] and image["width"] == 0:
                 broken.append(f"{path}: image does not decode {src}")
+    assert checked > len(audit), f"only {checked} internal links checked: are the audit's addresses this server's?"
     assert not broken, f"{len(broken)} broken internal link(s) or image(s):\n" + "\n".join(sorted(set(broken)))
 
 
