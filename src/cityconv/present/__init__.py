@@ -2,8 +2,8 @@
 
 - `style` — the colour-blind-safe palette and the seaborn house style;
 - `numbers` — how numbers read (GSS rounding, separators, shares, percentage points);
-- `figures` — static PNG figures with alt text and captions (`Chart`); `rank_strips` — the atlas's rank strips,
-  written directly as SVG;
+- `figures` — static PNG figures with alt text and captions (`Chart`); `rank_strips` and `svg_maps` — the
+  atlas's rank strips and neighbourhood maps, written directly as SVG (what they share: `svg`);
 - `tables` — GSS tables with HTML and PDF representations and a CSV download (`Table`);
 - `display` — `show(item)` for thin notebooks, `md` for generated Markdown;
 - `prose` — sentence helpers and the Markdown (Jinja2) templates chapters fill with numbers;

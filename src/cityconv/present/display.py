@@ -4,8 +4,8 @@ Rules this module enforces or makes easy (see each function):
 
 - **Figures** are static PNG images (so the HTML and the PDF show the same thing), drawn with seaborn
   in a colour-blind-safe palette (Okabe–Ito, `PALETTE`), with plain-English titles and axis labels
-  and **alt text on every figure** (the atlas's rank strips are static SVG, written directly by
-  `present.rank_strips`). `show_figure` refuses empty alt text, or alt text that only
+  and **alt text on every figure** (the atlas's rank strips and neighbourhood maps are static SVG,
+  written directly by `present.rank_strips` and `present.svg_maps`). `show_figure` refuses empty alt text, or alt text that only
   repeats the title. Alt text and caption travel in the output's metadata under
   `cityconv.pipeline.book.FIGURE_METADATA_KEY`; `cityconv.pipeline.book.lift_figure_metadata` moves them into the cell
   metadata myst-nb reads (`mystnb.image.alt`, `mystnb.figure.caption`).
