@@ -24,6 +24,12 @@ help:
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
 
+# Bytecode for the package (installed editable from src/): where PYTHONDONTWRITEBYTECODE=1 is set (as on
+# our machines), no .pyc is ever written, and each chapter kernel compiles the package's modules again in
+# every notebook it runs (about 0.1 s a notebook, since the warm kernel unloads them between notebooks).
+# compileall writes them explicitly, and only for files changed since (benchmarks/README.md, run I).
+BYTECODE = $(BIN)/python -m compileall -q src
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
@@ -62,12 +68,15 @@ validate: install
 	$(BIN)/cityconv validate
 
 run: install
+	@$(BYTECODE)
 	$(BIN)/cityconv run $(if $(JOBS),--jobs $(JOBS))
 
 book: install js-deps
+	@$(BYTECODE)
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
 
 pdf: install browser-deps
+	@$(BYTECODE)
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 # Test tiers (markers in pyproject.toml). The default pytest selection is the fast tier; `make test`
@@ -78,6 +87,7 @@ pdf: install browser-deps
 TEST_WORKERS ?= 2
 NBVAL_TEMPLATES := notebooks/00-executive-summary.ipynb
 test: install $(CFF_STAMP) browser-deps
+	@$(BYTECODE)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
@@ -85,6 +95,7 @@ test: install $(CFF_STAMP) browser-deps
 	$(BIN)/python -m pytest -m "" -p no:xdist $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: install $(CFF_STAMP)
+	@$(BYTECODE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 
 # Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with
