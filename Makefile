@@ -91,7 +91,7 @@ test: install $(CFF_STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadgroup tests
+	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests
 	$(BIN)/python -m pytest -m "" -p no:xdist $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: install $(CFF_STAMP)

@@ -24,6 +24,7 @@ from real_book import (  # noqa: E402
     finish_background_build,
     start_building_in_background,
 )
+from xdist_units import contiguous_file_scheduler  # noqa: E402
 
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
 
@@ -110,6 +111,13 @@ def real_book_site(real_book: Path) -> Path:
 def real_book_pdfs(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
     """(project root, book PDF, briefing PDFs) of the real book, printed once per session."""
     return built_pdfs(tmp_path_factory)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under `--dist loadfile`, hand out each unbroken run of one file's tests as a unit (tests/xdist_units.py)."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    return contiguous_file_scheduler(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by marker

@@ -14,9 +14,8 @@ The fixtures that hand it out are in tests/conftest.py; a test that uses them is
 
 WRITERS: most tests only read the copy. The few that write into it (`cityconv run` again, printing the
 PDFs, which renders into `_build/pdf-source`) hold the session's writer lock (`writing`), so they run
-one after another whichever worker they are on. (They also carry the xdist group "real-book-writers",
-but with the pinned pytest 9.2 and pytest-xdist 3.8 `--dist loadgroup` does not keep a group on one
-worker: six tests of one group alternate between two workers. The lock does not rely on it.)
+one after another whichever worker they are on (`make test` hands out whole files, tests/xdist_units.py,
+but two writers may sit in different files).
 """
 
 from __future__ import annotations

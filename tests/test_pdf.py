@@ -167,7 +167,6 @@ def book_pdfs(real_book: Path, tmp_path_factory):
 
 
 @pytest.mark.pdf
-@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     assert pdf.exists() and pdf.stat().st_size > 10_000
@@ -205,7 +204,6 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
 
 
 @pytest.mark.pdf
-@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     text = _norm(pdftotext(pdf))
@@ -226,7 +224,6 @@ def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
 
 
 @pytest.mark.pdf
-@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
     root, book_pdf, briefings = book_pdfs
     project = Project(root)

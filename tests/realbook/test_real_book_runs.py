@@ -77,7 +77,6 @@ def test_findings_are_computed_once_per_ward_and_read_by_their_chapters(root: Pa
     assert {f"book/generated/{w}/findings.json" for w in wards} <= comparison
 
 
-@pytest.mark.xdist_group("real-book-writers")  # see WRITERS in tests/real_book.py
 def test_a_second_run_runs_nothing_and_the_checkout_stays_clean(root: Path, tmp_path_factory) -> None:
     with writing(tmp_path_factory):  # not while the PDFs are printed from the same copy
         again = subprocess.run([str(VENV_BIN / "cityconv"), "run", "--root", str(root)], capture_output=True,
