@@ -78,3 +78,31 @@ def test_the_printed_questionnaire_lays_out_every_kind_of_question() -> None:
     assert "| | Not satisfied | Fairly satisfied | Very satisfied | \n|---|:-:|:-:|:-:|\n| Bin collection | ☐ | ☐ | ☐ |" in grid
     assert len(re.findall(r"^(?:\\_){60,}$", section["Is there anything else you would like to tell us?"], re.M)) == 3
     assert "\n\n\n" not in text
+
+
+@pytest.mark.browser
+def test_prints_inside_one_block_share_one_browser_and_a_lone_print_starts_its_own(tmp_path: Path, monkeypatch) -> None:
+    """A build prints all its kits with one Chromium (`one_browser`, opened by the artifact build)."""
+    from cityconv.pipeline import print_html
+    from cityconv.pipeline.chromium import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium")
+    launches = []
+    real_launch = print_html.launch
+    monkeypatch.setattr(print_html, "launch", lambda playwright: launches.append(1) or real_launch(playwright))
+    pages = []
+    for name in ("first", "second"):
+        page = tmp_path / f"{name}.html"
+        page.write_text(f"<!doctype html><title>{name}</title><h1>The {name} page</h1>", encoding="utf-8")
+        pages.append(page)
+    with print_html.one_browser():
+        assert launches == []  # nothing printed yet: no browser started
+        print_html.print_pages([(pages[0], tmp_path / "first.pdf")])
+        print_html.print_pages([(pages[1], tmp_path / "second.pdf")])
+    assert len(launches) == 1
+    print_html.print_pages([(pages[0], tmp_path / "alone.pdf")])
+    assert len(launches) == 2
+    for name in ("first", "second", "alone"):
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from cityconv.core.paths import Project
-from cityconv.pipeline import cache
+from cityconv.pipeline import cache, print_html
 from cityconv.pipeline.tasks import RunTask
 
 if TYPE_CHECKING:
@@ -380,26 +380,28 @@ class ArtifactBuild:
     def run(self, artifacts: Iterable[Artifact]) -> list[ArtifactResult]:
         """Artifacts are judged one by one, just before building: an earlier one may be a later one's input."""
         entries = cache.load_artifact_entries(self.project)
-        for artifact in artifacts:
-            if artifact.build is None:
-                continue
-            reason = "forced" if self.force else stale_reason(artifact, entries.get(artifact.label), self.project.root)
-            if reason is None:
-                result = ArtifactResult(artifact, "skipped")
-            else:
-                try:
-                    artifact.build()
-                except Exception as exc:  # noqa: BLE001  (reported per artifact; the last good files stay)
-                    last = traceback.extract_tb(exc.__traceback__)[-1]
-                    where = f"{Path(last.filename).name}:{last.lineno}"
-                    result = ArtifactResult(artifact, "failed", f"{type(exc).__name__}: {exc} ({where})")
+        with print_html.one_browser():  # every kit and profile sheet of this run printed by one Chromium
+            for artifact in artifacts:
+                if artifact.build is None:
+                    continue
+                reason = "forced" if self.force else stale_reason(artifact, entries.get(artifact.label),
+                                                                  self.project.root)
+                if reason is None:
+                    result = ArtifactResult(artifact, "skipped")
                 else:
-                    entries[artifact.label] = entry_for(artifact, self.project.root)
-                    cache.save_artifact_entries(self.project, entries)
-                    result = ArtifactResult(artifact, "built", reason)
-            self.results.append(result)
-            if self.on_result:
-                self.on_result(result)
+                    try:
+                        artifact.build()
+                    except Exception as exc:  # noqa: BLE001  (reported per artifact; the last good files stay)
+                        last = traceback.extract_tb(exc.__traceback__)[-1]
+                        where = f"{Path(last.filename).name}:{last.lineno}"
+                        result = ArtifactResult(artifact, "failed", f"{type(exc).__name__}: {exc} ({where})")
+                    else:
+                        entries[artifact.label] = entry_for(artifact, self.project.root)
+                        cache.save_artifact_entries(self.project, entries)
+                        result = ArtifactResult(artifact, "built", reason)
+                self.results.append(result)
+                if self.on_result:
+                    self.on_result(result)
         return self.results
 
 
