@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from cityconv.core import memo
 from cityconv.core.limits import YAML_BYTES, YAML_DEPTH, read_input_bytes, yaml_shape_problem
 from cityconv.core.paths import PARAMS_SUFFIXES, Project
 from cityconv.core.problems import InputError, Problem, relative
@@ -205,7 +205,7 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, list[Problem]]:
     return copy.deepcopy(tree), list(parse_problems)
 
 
-@functools.lru_cache(maxsize=64)
+@memo.across_notebooks(maxsize=64)  # kept across a warm kernel's notebooks: keyed by the file's bytes
 def _parse_yaml(data: bytes, name: str) -> tuple[Any, tuple[Problem, ...]]:
     try:
         text = data.decode("utf-8")
