@@ -61,6 +61,19 @@ def test_a_nested_list_or_an_already_marked_sidebar_is_left_to_the_theme():
     assert marked is not None and nav.mark_current(marked, "three.html", own_entry=True) is None
 
 
+def test_relink_makes_the_top_directorys_links_relative_to_another_directory_and_keeps_the_rest():
+    top = ('<ul class="nav bd-sidenav">\n'
+           '<li class="toctree-l1"><a class="reference internal" href="book/a/one.html">One</a></li>\n'
+           '<li class="toctree-l1"><a class="reference internal" href="book/b/two.html#part">Two</a></li>\n'
+           '<li class="toctree-l1"><a class="reference external" href="https://example.org/">Elsewhere</a></li>\n'
+           "</ul>\n")
+    relinked = nav.relink(top, "neutral.html", "book/a/neutral.html")
+    assert relinked == top.replace('href="book/a/one.html"', 'href="one.html"').replace(
+        'href="book/b/two.html#part"', 'href="../b/two.html#part"')
+    assert nav.relink(top, "neutral.html", "neutral.html") == top
+    assert nav.relink(top + '<a href="odd.html">Odd</a>', "neutral.html", "book/neutral.html") is None
+
+
 def _env(includes: dict[str, list[str]]) -> SimpleNamespace:
     return SimpleNamespace(toctree_includes=includes, config=SimpleNamespace(root_doc="index"))
 
@@ -121,9 +134,9 @@ def test_a_small_book_is_byte_identical_with_and_without_the_cache(tmp_path, mon
     with_cache = _render(source, tmp_path / "with")
 
     assert not without.counts and not without.neutral
-    # Every page in the toc but the root comes from the cache (one neutral sidebar per directory); the
-    # root, the orphan, search and genindex are left to the theme.
-    assert with_cache.counts == {"cached": 8, "theme": 4}
+    # Every page in the toc but the root comes from the cache: one neutral sidebar rendered by the theme,
+    # relinked for each directory; the root, the orphan, search and genindex are left to the theme.
+    assert with_cache.counts == {"cached": 8, "theme": 4, "neutral": 1}
     assert sorted(with_cache.neutral) == ["a", "b"]
     built = {p.relative_to(tmp_path / "without" / "html") for p in (tmp_path / "without" / "html").rglob("*")
              if p.is_file()}

@@ -6,9 +6,11 @@ and re-parses it with BeautifulSoup: about half of the HTML write phase on the r
 pages × pages. With `max_navbar_depth: 1` the sidebar is flat (captions, each followed by a list of
 `toctree-l1` links), its relative links depend only on the page's directory, and two pages of one
 directory differ only in the marks Sphinx and the theme put on the current page's top-level entry. So
-we render the sidebar once per directory, through the theme's own function for a page name that is in
-no toctree (so the theme's post-processing runs exactly as for a real page), and add those marks by
-string edits.
+we render the sidebar once per build, through the theme's own function for a page name at the top of
+the book that is in no toctree (so the theme's post-processing runs exactly as for a real page), make
+its internal links relative to each directory as Sphinx does (`relative_uri`; the atlas has a directory
+per ward, so one render per directory would still be a hundred), and add the page's marks by string
+edits.
 
 Why it is safe: the edits write what Sphinx's `_toctree_add_classes` and the theme write for the flat
 sidebar (the page's own entry: `current active` on its item, `current` and `href="#"` on its link; a
@@ -34,6 +36,7 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
 
 SWITCH = "CITYCONV_SIDEBAR_CACHE"
 #: A page name in no toctree: its sidebar has every link and no current page.
@@ -51,15 +54,19 @@ ANCESTOR_ITEM = '<li class="toctree-l1 current active"><a class="reference inter
 CURRENT_ITEM = '<li class="toctree-l1 current active"><a class="current reference internal" href="#">'
 ANY_CURRENT_CLASS = re.compile(r'class="[^"]*\bcurrent\b')
 NESTED_LEVEL = re.compile(r"toctree-l[02-9]|<details")
+INTERNAL_LINK = re.compile(r'(<a class="reference internal" href=")([^"#]*)((?:#[^"]*)?")')
+EXTERNAL_LINK = '<a class="reference external" href="'
 
 logger = logging.getLogger(__name__)
 
 
 class SidebarCache:
-    """One build's neutral sidebars by directory, and how many pages each way went (for tests and the log)."""
+    """One build's neutral sidebar, its form in each directory, and how many pages each way went (for
+    tests and the log)."""
 
     def __init__(self) -> None:
-        self.neutral: dict[str, str] = {}
+        self.top: str | None = None
+        self.neutral: dict[str, str | None] = {}
         self.counts: Counter[str] = Counter()
         self.parents: dict[str, str] | None = None
         self.inclusions: Counter[str] = Counter()
@@ -95,6 +102,21 @@ def mark_current(neutral: str, href: str, *, own_entry: bool) -> str | None:
             + neutral[at + len(item):])
 
 
+def relink(top: str, top_uri: str, directory_uri: str) -> str | None:
+    """The neutral sidebar of the book's top directory (its page at `top_uri`) as written for a page at
+    `directory_uri`: each internal link made relative to it, as Sphinx's `relative_uri` does. None if
+    the sidebar has a link that is neither internal nor external."""
+    links = INTERNAL_LINK.findall(top)
+    if top.count('href="') != len(links) + top.count(EXTERNAL_LINK):
+        return None
+
+    def moved(link: re.Match[str]) -> str:
+        target = link[2] if link[2].startswith("/") else posixpath.join(posixpath.dirname(top_uri), link[2])
+        return link[1] + relative_uri(directory_uri, target) + link[3]
+
+    return INTERNAL_LINK.sub(moved, top)
+
+
 def top_level_entry(cache: SidebarCache, env: BuildEnvironment, pagename: str) -> str | None:
     """The root's toctree entry that holds `pagename` (itself or an ancestor), or None unless there is
     exactly one path from the root to the page (each page on it included once in the whole book)."""
@@ -113,10 +135,9 @@ def top_level_entry(cache: SidebarCache, env: BuildEnvironment, pagename: str) -
     return path[-2] if len(path) >= 2 else None
 
 
-def _neutral_sidebar(app: Sphinx, builder: StandaloneHTMLBuilder, directory: str, templatename: str,
-                     context: dict[str, Any]) -> str:
-    """The theme's own sidebar for a page name in no toctree, in `directory`."""
-    neutral = posixpath.join(directory, NEUTRAL_NAME)
+def _neutral_sidebar(app: Sphinx, builder: StandaloneHTMLBuilder, templatename: str, context: dict[str, Any]) -> str:
+    """The theme's own sidebar for a page at the top of the book that is in no toctree."""
+    neutral = NEUTRAL_NAME
     neutral_context = dict(context)
     neutral_context["toctree"] = lambda **kwargs: builder._get_local_toctree(neutral, **kwargs)
     add_toctree_functions(app, neutral, templatename, neutral_context, None)
@@ -140,11 +161,17 @@ def _install(app: Sphinx, pagename: str, templatename: str, context: dict[str, A
         entry = top_level_entry(cache, app.env, pagename)
         if entry is None:
             return None
+        if cache.top is None:
+            cache.top = _neutral_sidebar(app, builder, templatename, context)
+            cache.counts["neutral"] += 1
+        neutral_page = posixpath.join(posixpath.dirname(pagename), NEUTRAL_NAME)
         directory = posixpath.dirname(pagename)
         if directory not in cache.neutral:
-            cache.neutral[directory] = _neutral_sidebar(app, builder, directory, templatename, context)
-        href = builder.get_relative_uri(posixpath.join(directory, NEUTRAL_NAME), entry)
-        return mark_current(cache.neutral[directory], href, own_entry=entry == pagename)
+            cache.neutral[directory] = relink(cache.top, builder.get_target_uri(NEUTRAL_NAME),
+                                              builder.get_target_uri(neutral_page))
+        neutral = cache.neutral[directory]
+        href = builder.get_relative_uri(neutral_page, entry)
+        return None if neutral is None else mark_current(neutral, href, own_entry=entry == pagename)
 
     def generate_toctree_html(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
         call = {"kind": kind, "startdepth": startdepth, "show_nav_level": show_nav_level, **kwargs}
