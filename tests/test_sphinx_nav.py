@@ -4,6 +4,7 @@ hands the page to the theme, and a small book whose HTML is byte-identical with 
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -109,17 +110,27 @@ CONF = (
 )
 
 
-def _render(source: Path, out: Path) -> nav.SidebarCache:
+def _render(source: Path, out: Path) -> tuple[nav.SidebarCache, int]:
+    """Build the book; its cache and how many times Sphinx resolved the whole toctree for a page."""
     from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
     from sphinx.util.docutils import docutils_namespace
 
+    resolved = []
+    original = StandaloneHTMLBuilder._get_local_toctree
+
+    def counted(self, docname, **kwargs):
+        resolved.append(docname)
+        return original(self, docname, **kwargs)
+
     warnings = io.StringIO()
-    with docutils_namespace():  # each build registers its node classes afresh, as in its own process
+    with docutils_namespace(), pytest.MonkeyPatch.context() as patch:  # node classes afresh, as in a new process
+        patch.setattr(StandaloneHTMLBuilder, "_get_local_toctree", counted)
         app = Sphinx(str(source), str(source), str(out / "html"), str(out / "doctrees"), "html",
                      status=io.StringIO(), warning=warnings, freshenv=True)
         app.build()
     assert app.statuscode == 0 and not warnings.getvalue(), warnings.getvalue()
-    return nav.cache_for(app)
+    return nav.cache_for(app), len(resolved)
 
 
 @pytest.mark.slow
@@ -129,14 +140,17 @@ def test_a_small_book_is_byte_identical_with_and_without_the_cache(tmp_path, mon
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text, encoding="utf-8")
     monkeypatch.setenv(nav.SWITCH, "0")
-    without = _render(source, tmp_path / "without")
+    without, resolved_without = _render(source, tmp_path / "without")
     monkeypatch.setenv(nav.SWITCH, "1")
-    with_cache = _render(source, tmp_path / "with")
+    with_cache, resolved_with = _render(source, tmp_path / "with")
 
-    assert not without.counts and not without.neutral
+    assert not without.way and not without.neutral
+    assert resolved_without == 12 and resolved_with == 1 + 4  # the neutral sidebar, and the pages below
     # Every page in the toc but the root comes from the cache: one neutral sidebar rendered by the theme,
     # relinked for each directory; the root, the orphan, search and genindex are left to the theme.
-    assert with_cache.counts == {"cached": 8, "theme": 4, "neutral": 1}
+    assert Counter(with_cache.way.values()) == {"cached": 8, "theme": 4} and with_cache.neutral_renders == 1
+    assert {page for page, way in with_cache.way.items() if way == "theme"} == {"index", "c/orphan", "search",
+                                                                                 "genindex"}
     assert sorted(with_cache.neutral) == ["a", "b"]
     built = {p.relative_to(tmp_path / "without" / "html") for p in (tmp_path / "without" / "html").rglob("*")
              if p.is_file()}

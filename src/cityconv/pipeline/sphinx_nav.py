@@ -44,8 +44,6 @@ NEUTRAL_NAME = "_cityconv-sidebar-neutral_"
 #: The only call we reproduce: sbt-sidebar-nav.html's, with `max_navbar_depth: 1` (see `_config.yml`).
 VERIFIED_CALL = {"kind": "sidebar", "startdepth": 0, "show_nav_level": 1, "maxdepth": 1, "collapse": False,
                  "includehidden": True, "titles_only": True}
-#: Runs after the themes' own page functions (pydata-sphinx-theme's at 500, sphinx-book-theme's at 501).
-PRIORITY = 900
 
 PLAIN_LIST = '<ul class="nav bd-sidenav">'
 CURRENT_LIST = '<ul class="current nav bd-sidenav">'
@@ -67,7 +65,8 @@ class SidebarCache:
     def __init__(self) -> None:
         self.top: str | None = None
         self.neutral: dict[str, str | None] = {}
-        self.counts: Counter[str] = Counter()
+        self.way: dict[str, str] = {}  # page name: "cached" or "theme"
+        self.neutral_renders = 0
         self.parents: dict[str, str] | None = None
         self.inclusions: Counter[str] = Counter()
 
@@ -163,7 +162,7 @@ def _install(app: Sphinx, pagename: str, templatename: str, context: dict[str, A
             return None
         if cache.top is None:
             cache.top = _neutral_sidebar(app, builder, templatename, context)
-            cache.counts["neutral"] += 1
+            cache.neutral_renders += 1
         neutral_page = posixpath.join(posixpath.dirname(pagename), NEUTRAL_NAME)
         directory = posixpath.dirname(pagename)
         if directory not in cache.neutral:
@@ -176,21 +175,42 @@ def _install(app: Sphinx, pagename: str, templatename: str, context: dict[str, A
     def generate_toctree_html(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
         call = {"kind": kind, "startdepth": startdepth, "show_nav_level": show_nav_level, **kwargs}
         sidebar = cached_sidebar() if call == VERIFIED_CALL else None
-        cache.counts["cached" if sidebar is not None else "theme"] += 1
+        cache.way[pagename] = "cached" if sidebar is not None else "theme"
         return sidebar if sidebar is not None else theme_function(**call)
 
     context["generate_toctree_html"] = generate_toctree_html
 
 
 def _report(app: Sphinx, exception: Exception | None) -> None:
-    counts = cache_for(app).counts
+    counts = Counter(cache_for(app).way.values())
     if counts:
         logger.info("sidebar navigation: %d pages from the per-directory cache, %d from the theme",
                     counts["cached"], counts["theme"])
 
 
+def _with_cached_sidebar(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                         doctree: Any) -> None:
+    """The theme's `add_toctree_functions`, then our sidebar in place of its `generate_toctree_html`."""
+    add_toctree_functions(app, pagename, templatename, context, doctree)
+    _install(app, pagename, templatename, context, doctree)
+
+
+def _take_the_themes_place(app: Sphinx) -> None:
+    """Put `_with_cached_sidebar` where the theme's `add_toctree_functions` listens.
+
+    Not a listener of our own at a later priority: the theme's next listener at the same priority
+    (`update_and_remove_templates`) already renders the sidebar, to drop templates that render empty.
+    """
+    listeners = app.events.listeners["html-page-context"]
+    for index, listener in enumerate(listeners):
+        if listener.handler is add_toctree_functions:
+            listeners[index] = listener._replace(handler=_with_cached_sidebar)
+            return
+    logger.info("sidebar navigation: the theme's add_toctree_functions is not listening; the theme builds every sidebar")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("html-page-context", _install, priority=PRIORITY)
+    app.connect("builder-inited", _take_the_themes_place)
     app.connect("build-finished", _report)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
