@@ -93,7 +93,7 @@ def test_top_level_entry_follows_a_single_path_from_the_root_and_refuses_anythin
 
 PAGES = {
     "index.rst": "Home\n====\n\n.. toctree::\n   :hidden:\n   :caption: Part one\n\n   a/one\n   a/two\n"
-                 "   a/three\n\n.. toctree::\n   :hidden:\n   :caption: Part two\n\n   b/four\n   b/five\n   a/six\n",
+                 "   a/three\n\n.. toctree::\n   :hidden:\n   :caption: Part two\n\n   b/four\n   b/five\n   a/six\n   top\n",
     "a/one.rst": "One\n===\n\nText.\n\nA section\n---------\n\nMore.\n",
     "a/two.rst": "Two\n===\n\n.. toctree::\n   :hidden:\n\n   two-child\n   /b/deep\n",
     "a/two-child.rst": "Two's child\n===========\n\nText.\n",
@@ -102,6 +102,7 @@ PAGES = {
     "b/four.rst": "Four\n====\n\nText.\n",
     "b/five.rst": "Five\n====\n\nText.\n",
     "b/deep.rst": "Deep\n====\n\nUnder Two, in another directory.\n",
+    "top.rst": "Top\n===\n\nBeside the root page.\n",
     "c/orphan.rst": ":orphan:\n\nOrphan\n======\n\nIn no toctree.\n",
 }
 CONF = (
@@ -145,13 +146,13 @@ def test_a_small_book_is_byte_identical_with_and_without_the_cache(tmp_path, mon
     with_cache, resolved_with = _render(source, tmp_path / "with")
 
     assert not without.way and not without.neutral
-    assert resolved_without == 12 and resolved_with == 1 + 4  # the neutral sidebar, and the pages below
+    assert resolved_without == 13 and resolved_with == 1 + 4  # the neutral sidebar, and the pages below
     # Every page in the toc but the root comes from the cache: one neutral sidebar rendered by the theme,
     # relinked for each directory; the root, the orphan, search and genindex are left to the theme.
-    assert Counter(with_cache.way.values()) == {"cached": 8, "theme": 4} and with_cache.neutral_renders == 1
+    assert Counter(with_cache.way.values()) == {"cached": 9, "theme": 4} and with_cache.neutral_renders == 1
     assert {page for page, way in with_cache.way.items() if way == "theme"} == {"index", "c/orphan", "search",
                                                                                  "genindex"}
-    assert sorted(with_cache.neutral) == ["a", "b"]
+    assert sorted(with_cache.neutral) == ["", "a", "b"]
     built = {p.relative_to(tmp_path / "without" / "html") for p in (tmp_path / "without" / "html").rglob("*")
              if p.is_file()}
     assert {p.relative_to(tmp_path / "with" / "html") for p in (tmp_path / "with" / "html").rglob("*")

@@ -1,16 +1,15 @@
-"""The sidebar navigation built once per directory, not once per page (issue 21).
+"""The sidebar navigation built once per build, not once per page (issue 21).
 
 Why it exists: for every page, pydata-sphinx-theme's `generate_toctree_html` asks Sphinx for the whole
 book's toctree as seen from that page (`global_toctree_for_doc`, which resolves and copies every entry)
-and re-parses it with BeautifulSoup: about half of the HTML write phase on the real book, growing with
-pages × pages. With `max_navbar_depth: 1` the sidebar is flat (captions, each followed by a list of
-`toctree-l1` links), its relative links depend only on the page's directory, and two pages of one
-directory differ only in the marks Sphinx and the theme put on the current page's top-level entry. So
-we render the sidebar once per build, through the theme's own function for a page name at the top of
-the book that is in no toctree (so the theme's post-processing runs exactly as for a real page), make
-its internal links relative to each directory as Sphinx does (`relative_uri`; the atlas has a directory
-per ward, so one render per directory would still be a hundred), and add the page's marks by string
-edits.
+and re-parses it with BeautifulSoup: the biggest part of the HTML write phase, growing with pages ×
+pages. With `max_navbar_depth: 1` the sidebar is flat (captions, each followed by a list of `toctree-l1`
+links); a page's sidebar differs from another's only in its relative links (which depend only on its
+directory) and in the marks Sphinx and the theme put on its top-level entry. So we render the sidebar
+once, through the theme's own function for a page name at the top of the book that is in no toctree
+(so the theme's post-processing runs exactly as for a real page), make its internal links relative to
+each directory as Sphinx does (`relative_uri`; the atlas has a directory per ward, so one render per
+directory would still be a hundred), and add the page's marks by string edits.
 
 Why it is safe: the edits write what Sphinx's `_toctree_add_classes` and the theme write for the flat
 sidebar (the page's own entry: `current active` on its item, `current` and `href="#"` on its link; a
@@ -18,8 +17,9 @@ page further down: `current active` on its top-level ancestor's item; and `curre
 list), and the built HTML was compared byte for byte with and without this extension on the real book
 and in tests/test_sphinx_nav.py. Whatever was not checked goes to the theme's own function: another
 builder, other arguments, a nested level, the root page or a page outside the toc, a page or ancestor
-in more than one toctree, or an entry not found exactly once. Set `CITYCONV_SIDEBAR_CACHE=0` to turn
-it off. Loaded through `sphinx: extra_extensions` in `_config.yml`.
+in more than one toctree, a link neither internal nor external, or an entry not found exactly once.
+Set `CITYCONV_SIDEBAR_CACHE=0` to turn it off. Loaded through `sphinx: extra_extensions` in
+`_config.yml`.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def _install(app: Sphinx, pagename: str, templatename: str, context: dict[str, A
 def _report(app: Sphinx, exception: Exception | None) -> None:
     counts = Counter(cache_for(app).way.values())
     if counts:
-        logger.info("sidebar navigation: %d pages from the per-directory cache, %d from the theme",
+        logger.info("sidebar navigation: %d pages from the cached sidebar, %d from the theme",
                     counts["cached"], counts["theme"])
 
 
