@@ -24,6 +24,7 @@ Set `CITYCONV_SIDEBAR_CACHE=0` to turn it off. Loaded through `sphinx: extra_ext
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -172,6 +173,7 @@ def _install(app: Sphinx, pagename: str, templatename: str, context: dict[str, A
         href = builder.get_relative_uri(neutral_page, entry)
         return None if neutral is None else mark_current(neutral, href, own_entry=entry == pagename)
 
+    @functools.cache  # the theme renders each page's sidebar twice (once to see that it is not empty), as does ours
     def generate_toctree_html(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
         call = {"kind": kind, "startdepth": startdepth, "show_nav_level": show_nav_level, **kwargs}
         sidebar = cached_sidebar() if call == VERIFIED_CALL else None
