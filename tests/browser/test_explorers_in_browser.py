@@ -245,6 +245,33 @@ def test_when_vega_or_the_chart_cannot_load_the_explorer_goes_back_to_its_static
         context.close()
 
 
+def test_a_key_pressed_after_the_explorer_gave_up_changes_nothing(browser, base_url):
+    """The other order of the test above (seen once under load: the failure came before the key press): the
+    control may still have focus when its form is hidden, and its input must not write a new state's sentences."""
+    report = PageReport(PAGES["precision"])
+    context, page = new_page(browser, base_url, report)
+    try:
+        page.route("**/_static/explorers/vendor/vega.min.js", lambda route: route.abort())
+        page.goto(base_url + PAGES["precision"], wait_until="networkidle")
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.defaultState")
+        static_summary = page.inner_text(f"{ROOT} .cityconv-explorer-summary")
+        page.focus(f"{ROOT} form input")  # first use: Vega is asked for, and cannot load
+        page.wait_for_function("() => document.querySelector('[data-cityconv-explorer]').dataset.vega === 'failed'")
+        # The key press that races the failure, as the browser delivers it when the control still has focus
+        # (focus leaves a hidden control only at the next rendering): the value moves, an input event fires.
+        page.evaluate("""(root) => {
+            const control = document.querySelector(root + ' form input[type=range]');
+            control.stepUp();
+            control.dispatchEvent(new Event('input', { bubbles: true }));
+        }""", ROOT)
+        root = page.locator(ROOT)
+        assert root.get_attribute("data-state") == root.get_attribute("data-default-state")
+        assert page.inner_text(f"{ROOT} .cityconv-explorer-summary") == static_summary
+        assert root.locator("img.cityconv-explorer-static").is_visible()
+    finally:
+        context.close()
+
+
 def test_downloaded_explorer_notebook_shows_widgets_when_run_live(open_explorer):
     page = open_explorer("precision")
     href = page.page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map((a) => a.href)"

@@ -362,6 +362,9 @@
 
     Array.prototype.forEach.call(form.querySelectorAll("input[type=range]"), syncRange);
     form.addEventListener("input", function (event) {
+      // After giving up, the page is as it is without JavaScript: a key pressed on the (now hidden,
+      // still focused) control must not write a new state's sentences beside the static figure.
+      if (root.dataset.vega === "failed") return;
       if (event.target.type === "range") syncRange(event.target);
       update();
     });
