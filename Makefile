@@ -27,7 +27,7 @@ help:
 # Bytecode for the package (installed editable from src/): where PYTHONDONTWRITEBYTECODE=1 is set (as on
 # our machines), no .pyc is ever written, and each chapter kernel compiles the package's modules again in
 # every notebook it runs (about 0.1 s a notebook, since the warm kernel unloads them between notebooks).
-# compileall writes them explicitly, and only for files changed since (benchmarks/README.md, run I).
+# compileall writes them explicitly, and only for files changed since (benchmarks/README.md, "Where the CPU goes").
 BYTECODE = $(BIN)/python -m compileall -q src
 
 $(STAMP): requirements.lock pyproject.toml

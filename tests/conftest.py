@@ -113,6 +113,7 @@ def real_book_pdfs(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
     return built_pdfs(tmp_path_factory)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest -p no:xdist must still load this file
 def pytest_xdist_make_scheduler(config, log):
     """Under `--dist loadfile`, hand out each unbroken run of one file's tests as a unit (tests/xdist_units.py)."""
     if config.getoption("dist", None) != "loadfile":

@@ -18,50 +18,44 @@ from pathlib import Path
 
 from cityconv.pipeline.chromium import launch
 
-#: The open `one_browser()` block's [playwright, browser] once something printed in it; empty outside a block.
-_shared: list[list] = []
+#: The browsers of the open `one_browser()` blocks, innermost last (None until something prints in it).
+_blocks: list[dict] = []
+
+
+def _launched(stack: contextlib.ExitStack):
+    """Start Playwright and Chromium, closed (browser, then Playwright) when `stack` closes; if the launch
+    fails, Playwright is stopped at once."""
+    from playwright.sync_api import sync_playwright
+
+    with contextlib.ExitStack() as attempt:
+        browser = launch(attempt.enter_context(sync_playwright()))
+        attempt.callback(browser.close)
+        stack.enter_context(attempt.pop_all())
+    return browser
 
 
 @contextlib.contextmanager
 def one_browser() -> Iterator[None]:
     """Print every page asked for inside this block with one Chromium, started only if something prints."""
-    slot: list = []
-    _shared.append(slot)
-    try:
-        yield
-    finally:
-        _shared.pop()
-        if slot:
-            manager, playwright, browser = slot
-            try:
-                browser.close()
-            finally:
-                manager.__exit__(None, None, None)
+    with contextlib.ExitStack() as stack:
+        _blocks.append({"stack": stack, "browser": None})
+        try:
+            yield
+        finally:
+            _blocks.pop()
 
 
 @contextlib.contextmanager
 def _browser() -> Iterator:
     """The open block's browser (started now if it has none yet), else a browser of this call's own."""
-    from playwright.sync_api import sync_playwright
-
-    if _shared:
-        slot = _shared[-1]
-        if not slot:
-            manager = sync_playwright()
-            playwright = manager.__enter__()
-            try:
-                slot.extend([manager, playwright, launch(playwright)])
-            except BaseException:
-                manager.__exit__(None, None, None)
-                raise
-        yield slot[2]
+    if _blocks:
+        block = _blocks[-1]
+        if block["browser"] is None:
+            block["browser"] = _launched(block["stack"])
+        yield block["browser"]
         return
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with contextlib.ExitStack() as stack:
+        yield _launched(stack)
 
 
 def print_pages(pages: list[tuple[Path, Path]], footer: str | None = None) -> list[Path]:
@@ -75,7 +69,7 @@ def print_pages(pages: list[tuple[Path, Path]], footer: str | None = None) -> li
     with _browser() as browser:
         # One offline context and one tab for all the pages: each page is a static file loaded afresh, so
         # nothing carries over, and a context per page cost about three times the CPU (a kit of eight
-        # documents: 4 s against 1.7 s; benchmarks/README.md, run I).
+        # documents: 4 s against 1.7 s; benchmarks/README.md, "Where the CPU goes").
         context = browser.new_context(offline=True, color_scheme="light")
         try:
             page = context.new_page()

@@ -1,0 +1,38 @@
+"""A pytest plugin that records each test's CPU, to see what a test costs rather than how long it waited.
+
+For each test (setup, call and teardown): wall-clock seconds, this process's CPU seconds, and the CPU
+seconds of the child processes it waited for (a `cityconv build`, with its kernels and Chromium), one
+tab-separated line per test in $CPU_LOG. Under pytest-xdist each worker writes its own lines. A build
+started in the background (the real book) lands in whichever test is running when it is reaped.
+
+    PYTHONPATH=benchmarks CPU_LOG=/tmp/cpu.tsv .venv/bin/python -m pytest -m "" -p no:xdist -p cpu_per_test tests
+
+benchmarks/README.md, "Where the CPU goes", was measured this way.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+import pytest
+
+LOG = os.environ.get("CPU_LOG", "cpu-per-test.tsv")
+
+
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    own_before, children_before = _cpu()
+    started = time.monotonic()
+    yield
+    own_after, children_after = _cpu()
+    with open(LOG, "a", encoding="utf-8") as log:
+        log.write(f"{item.nodeid}\t{time.monotonic() - started:.2f}\t{own_after - own_before:.2f}\t"
+                  f"{children_after - children_before:.2f}\n")
