@@ -66,3 +66,29 @@ def test_importing_the_package_keeps_jsonschema_from_compiling_iri_grammars() ->
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+
+def test_a_render_runs_jupyter_books_command_line_without_the_iri_grammars(tmp_path, monkeypatch) -> None:
+    """`render` starts Jupyter Book's own command line through `pipeline.jupyter_book_command`, which
+    imports `cityconv` first: its configuration check (jsonschema) then compiles no Lark grammar, and
+    its arguments, output and exit codes are the `jupyter-book` script's."""
+    import subprocess
+    import sys
+
+    from cityconv.core.paths import Project
+    from cityconv.pipeline import book
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, **kwargs: calls.append(command) or 0)
+    assert book.render(Project(tmp_path)) == 0
+    assert calls == [[sys.executable, "-m", "cityconv.pipeline.jupyter_book_command",
+                      *book.render_arguments(Project(tmp_path))]]
+
+    command = [sys.executable, "-m", "cityconv.pipeline.jupyter_book_command"]
+    check = "import cityconv.pipeline.jupyter_book_command, jupyter_book.config, sys; print('lark' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["False"]
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and "Jupyter Book" in version.stdout
+    missing = subprocess.run([*command, "build", str(tmp_path / "no-such-book")], capture_output=True, text=True)
+    assert missing.returncode != 0

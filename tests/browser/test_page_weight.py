@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_book_in_browser import PageReport, html_pages, new_page
 
-from cityconv.chapters.page_explorers import EXPLORER_ATTRIBUTE, STATIC_IMAGE_CLASS
+from cityconv.core.page_markup import EXPLORER_ATTRIBUTE, STATIC_IMAGE_CLASS
 from cityconv.pipeline.sphinx_light import DATA_LABELS, DESCRIPTION_LIMIT
 
 pytestmark = pytest.mark.browser

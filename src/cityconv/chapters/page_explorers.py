@@ -38,15 +38,11 @@ from typing import Any
 
 from cityconv.chapters import explorers as ex
 from cityconv.core.escaping import script_json
+from cityconv.core.page_markup import DATA_SCRIPT_CLASS, EXPLORER_ATTRIBUTE, STATIC_IMAGE_CLASS
 from cityconv.generate.simulate import CLUBMOOR_LIKE_PROPENSITIES
 from cityconv.present import MUTED, PALETTE, Chart, fmt_int, fmt_pct
 from cityconv.present.figures import figure_png
 
-EXPLORER_ATTRIBUTE = "data-cityconv-explorer"  # the book's Sphinx extension adds the scripts to pages with it
-#: Classes of the data block and the fallback figure: the book's build (`pipeline.sphinx_light`) moves
-#: both into files of their own, so the page's HTML stays small.
-DATA_SCRIPT_CLASS = "cityconv-explorer-data"
-STATIC_IMAGE_CLASS = "cityconv-explorer-static"
 WIDGETS_AUTO = "auto"
 
 # ----------------------------------------------------------------------------------------- live or static

@@ -33,7 +33,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cityconv.chapters.page_explorers import EXPLORER_ATTRIBUTE
+from cityconv.core.page_markup import EXPLORER_ATTRIBUTE
 
 #: file in `_static/explorers/vendor/` -> (npm package, file inside it)
 VENDOR_FILES = {

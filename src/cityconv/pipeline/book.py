@@ -321,7 +321,9 @@ def render(project: Project, builder: str = "html", extra_args: list[str] | None
     Only Jupyter Book runs here: the pages and downloads it includes (landing page, field kits, class
     pack) are artifacts of the plan (`pipeline.artifacts`), built before this stage.
     """
-    command = [str(Path(sys.executable).with_name("jupyter-book")), *render_arguments(project, builder, extra_args)]
+    # Jupyter Book's command line, after `import cityconv` (pipeline.jupyter_book_command says why).
+    command = [sys.executable, "-m", "cityconv.pipeline.jupyter_book_command",
+               *render_arguments(project, builder, extra_args)]
     return subprocess.call(command, cwd=project.root)
 
 

@@ -45,7 +45,7 @@ from xml.etree import ElementTree
 
 from docutils import nodes
 
-from cityconv.chapters.page_explorers import DATA_SCRIPT_CLASS, STATIC_IMAGE_CLASS
+from cityconv.core.page_markup import DATA_SCRIPT_CLASS, STATIC_IMAGE_CLASS
 from cityconv.pipeline.preview_render import PREVIEW_RENDER_ENV
 from cityconv.present.status import DATA_BANNERS
 
