@@ -26,6 +26,12 @@ from real_book import (  # noqa: E402
 )
 from xdist_units import contiguous_file_scheduler  # noqa: E402
 
+# One notebook worker per `cityconv run` or `build` unless a test says otherwise (`--jobs`): the session's
+# pytest-xdist workers already keep both cores busy, and a second worker only adds the start of its
+# process and kernel, about 3 CPU s a build (benchmarks/README.md). Set here, at import, so that every
+# subprocess and the background real-book build (which asks for two) inherit it; an explicit value stays.
+os.environ.setdefault("CITYCONV_JOBS", "1")
+
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
 
 #: How much lower the tests' CPU priority is than the background real-book build's (a nice increment).

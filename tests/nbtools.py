@@ -112,7 +112,7 @@ def git_commit_all(root: Path) -> str:
 
 def build_published_mini_project(root: Path) -> dict:
     """The two-ward fixture project as an edition is published (in Git, with CITATION.cff and the
-    source offer on its landing page), built once with `cityconv build --jobs 2`: the build several
+    source offer on its landing page), built once with `cityconv build`: the build several
     end-to-end tests start from (tests/conftest.py `built_mini_project`). Returns the command's outcome."""
     root.mkdir(parents=True)
     make_mini_project(root)
@@ -120,7 +120,7 @@ def build_published_mini_project(root: Path) -> dict:
     index.write_text(index.read_text(encoding="utf-8") + "\n" + SOURCE_OFFER, encoding="utf-8")
     shutil.copy(REPO / "CITATION.cff", root / "CITATION.cff")  # each chapter then offers its citation
     commit = git_commit_all(root)
-    done = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--jobs", "2", "--root", str(root)],
+    done = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--root", str(root)],
                           capture_output=True, text=True, timeout=900)
     return {"root": str(root), "commit": commit, "returncode": done.returncode, "stdout": done.stdout,
             "stderr": done.stderr}

@@ -127,7 +127,8 @@ def _build_copy(root: Path, env: dict[str, str] | None = None) -> str:
     for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
         subprocess.run([*git, *step], cwd=root, check=True, capture_output=True)
     with subprocess.Popen(
-        [str(VENV_BIN / "cityconv"), "build", "--root", str(root)],
+        # Two workers: this build is the session's spine (its tests wait for it), not a test of defaults.
+        [str(VENV_BIN / "cityconv"), "build", "--jobs", "2", "--root", str(root)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root,
     ) as process:
         _BUILDS.append(process)

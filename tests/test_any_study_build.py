@@ -70,7 +70,7 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.mark.slow  # runs the real chapter templates
 def test_every_chapter_runs_for_a_study_of_its_own_beside_a_ward_not_started(project):
-    result = cityconv(project, "run", "--jobs", "2")
+    result = cityconv(project, "run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Not started: clubmoor-east" in result.stdout and "no data rows" not in result.stdout + result.stderr
     ran = set(re.findall(r"\] ran\s+(\S+)", result.stdout))
@@ -91,6 +91,6 @@ def test_every_chapter_runs_for_a_study_of_its_own_beside_a_ward_not_started(pro
 
 @pytest.mark.slow  # renders the small book
 def test_the_book_builds_beside_a_ward_not_started(project):
-    result = cityconv(project, "build", "--jobs", "2")
+    result = cityconv(project, "build")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "_build" / "html" / "book" / "generated" / "gamma" / "09-principles-audit.html").exists()

@@ -209,7 +209,7 @@ def test_atlas_and_a_not_started_ward_build_on_a_handful_of_wards(tmp_path):
     root = _atlas_project(tmp_path)
     assert cityconv(root, "new-ward", "Clubmoor East").returncode == 0
     wanted = ["clubmoor-east", "e05000887", "e05015332", "atlas-2004-2023", "atlas-2023"]
-    result = cityconv(root, "run", *wanted, "--jobs", "2")
+    result = cityconv(root, "run", *wanted)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Not started: clubmoor-east" in result.stdout
     assert "no data rows" not in result.stdout + result.stderr

@@ -61,7 +61,7 @@ def synthetic_pages(tmp_path_factory) -> list[Path]:
     (root / "params").mkdir()
     _run(root, "new-ward", WARD, "--boundary-set", "2004-2023")
     _run(root, "simulate", WARD_ID, "--n", "80", "--seed", "11")
-    _run(root, "run", WARD_ID, "--jobs", "2")
+    _run(root, "run", WARD_ID)
     pages = sorted((root / "book" / "generated" / WARD_ID).glob("*.ipynb"))
     assert len(pages) >= 10, f"expected every ward chapter, got {[p.name for p in pages]}"
     return pages

@@ -42,7 +42,7 @@ def ran(result: subprocess.CompletedProcess) -> list[str]:
 
 
 def first_build(built_mini_project: dict) -> subprocess.CompletedProcess:
-    """The session's first build of the fixture project (`cityconv build --jobs 2`, tests/conftest.py)."""
+    """The session's first build of the fixture project (`cityconv build`, tests/conftest.py)."""
     outcome = built_mini_project
     return subprocess.CompletedProcess(["cityconv", "build"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
 
@@ -154,7 +154,7 @@ def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mi
     lines = quotes.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace('community",', 'community. Ring me on 07911 123456",', 1)
     quotes.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = cityconv(mini_project, "build", "--force", "--jobs", "2")
+    result = cityconv(mini_project, "build", "--force")
     assert result.returncode == 2, result.stdout + result.stderr
     assert ran(result) == ["beta/arithmetic", "beta/files"]
     assert "data/alpha/quotes.csv, row 3, column 'text'" in result.stderr
@@ -174,7 +174,7 @@ def test_a_scaffolded_ward_is_not_started_and_does_not_block_the_run(mini_projec
     """
     scaffold = cityconv_in_process(mini_project, "new-ward", "Clubmoor East")
     assert scaffold.returncode == 0, scaffold.stderr
-    result = cityconv(mini_project, "run", "--jobs", "2")
+    result = cityconv(mini_project, "run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Not started: clubmoor-east" in result.stdout
     assert "no data rows" not in result.stdout + result.stderr

@@ -21,6 +21,9 @@ from rich.table import Table
 from cityconv.core.paths import ROOT_MARKERS, Project, is_project, shared_open_data_dir
 from cityconv.core.problems import InputError, Problem
 
+#: Sets --jobs when the option is not given (read by typer, checked like the option itself).
+JOBS_ENV = "CITYCONV_JOBS"
+
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, no_args_is_help=True, help="Build the City Conversation book.")
 # Text from files (problems, titles, paths) is printed through `plain` (rich.markup.escape), and emoji codes
 # are off, so a cell holding "[/x]" or ":x:" prints as written instead of being read as console markup.
@@ -195,7 +198,10 @@ def _exit_if_failed(summary) -> None:
         raise typer.Exit(EXIT_RUN_FAILED)
 
 
-JobsOption = typer.Option(None, "--jobs", "-j", min=1, help="Parallel runs (default: number of cores).")
+# --jobs unset: $CITYCONV_JOBS, else one worker per core (runner.default_jobs). On a machine whose cores are
+# already busy (a test session's workers, a shared server) a smaller default saves each extra worker's start.
+JobsOption = typer.Option(None, "--jobs", "-j", min=1, envvar=JOBS_ENV, show_envvar=True,
+                          help="Parallel runs (default: number of cores).")
 ForceOption = typer.Option(False, "--force", help="Re-run even if no input changed.")
 ExecutorOption = typer.Option(
     Executor.warm, "--executor", "-e",

@@ -390,4 +390,8 @@ def _run_locked(plan: Plan, jobs: int, force: bool, run: Executor, on_result, in
 
 
 def default_jobs() -> int:
+    """One worker per core when neither `--jobs` nor $CITYCONV_JOBS says otherwise (see `cli.JobsOption`).
+
+    Each worker starts a kernel of its own (about 3 CPU s with its process), so where the cores are busy
+    anyway a smaller number finishes the same notebooks with less CPU."""
     return os.cpu_count() or 1
