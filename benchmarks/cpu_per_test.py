@@ -1,9 +1,10 @@
 """A pytest plugin that records each test's CPU, to see what a test costs rather than how long it waited.
 
-For each test (setup, call and teardown): wall-clock seconds, this process's CPU seconds, and the CPU
-seconds of the child processes it waited for (a `cityconv build`, with its kernels and Chromium), one
-tab-separated line per test in $CPU_LOG. Under pytest-xdist each worker writes its own lines. A build
-started in the background (the real book) lands in whichever test is running when it is reaped.
+For each test (setup, call and teardown): wall-clock seconds, this process's CPU seconds, the CPU
+seconds of the child processes it waited for (a `cityconv build`, with its kernels and Chromium), its
+start (Unix time) and its worker, one tab-separated line per test in $CPU_LOG. Under pytest-xdist each
+worker writes its own lines, and the starts give the run's timeline (when each worker was busy). A
+build started in the background (the real book) lands in whichever test is running when it is reaped.
 
     PYTHONPATH=benchmarks CPU_LOG=/tmp/cpu.tsv .venv/bin/python -m pytest -m "" -p no:xdist -p cpu_per_test tests
 
@@ -19,6 +20,8 @@ import time
 import pytest
 
 LOG = os.environ.get("CPU_LOG", "cpu-per-test.tsv")
+#: The pytest-xdist worker ("gw0", "gw1"; "main" without xdist): with each test's start time, the run's timeline.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _cpu() -> tuple[float, float]:
@@ -30,9 +33,9 @@ def _cpu() -> tuple[float, float]:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     own_before, children_before = _cpu()
-    started = time.monotonic()
+    started, clock = time.monotonic(), time.time()
     yield
     own_after, children_after = _cpu()
     with open(LOG, "a", encoding="utf-8") as log:
         log.write(f"{item.nodeid}\t{time.monotonic() - started:.2f}\t{own_after - own_before:.2f}\t"
-                  f"{children_after - children_before:.2f}\n")
+                  f"{children_after - children_before:.2f}\t{clock:.1f}\t{WORKER}\n")

@@ -8,6 +8,7 @@ tutorial and "Reproduce this book") show commands in code, which is excluded lik
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -33,6 +34,7 @@ MENTION = re.compile(r"\b(?:the|see) (" + "|".join(re.escape(t) for t in CHAPTER
                      re.IGNORECASE)
 
 
+@functools.cache  # the session's real book is read-only here: each page is parsed once, not once per check
 def reader_prose(path: Path) -> str:
     from bs4 import BeautifulSoup
 
