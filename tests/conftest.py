@@ -22,6 +22,7 @@ from real_book import (  # noqa: E402
     built_once,
     built_pdfs,
     finish_background_build,
+    session_folder,
     start_building_in_background,
 )
 from xdist_units import contiguous_file_scheduler  # noqa: E402
@@ -37,8 +38,34 @@ REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "
 #: How much lower the tests' CPU priority is than the background real-book build's (a nice increment).
 BUILD_PRIORITY_OVER_TESTS = 5
 
+#: The print cache's variable (`cityconv.pipeline.print_html`), set for the session by `pytest_configure`.
+PRINT_CACHE_ENV = "CITYCONV_PRINT_CACHE"
+#: Its value before the session (restored at the end; absent: None).
+PRINT_CACHE_BEFORE = pytest.StashKey["str | None"]()
+
 #: Key of the background real-book build's thread in the session's stash (set when a real-book test is selected).
 BACKGROUND_BUILD = pytest.StashKey["object"]()
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's tmpdir plugin has made the session's tmp_path_factory
+def pytest_configure(config: pytest.Config) -> None:
+    """One print cache for the session, never the developer's (`~/.cache/cityconv/print`): a folder of the
+    session's shared temporary folder, empty when the session starts, used by both xdist workers and every
+    `cityconv` they start (set here, before the background real-book build copies the environment).
+    `CITYCONV_PRINT_CACHE=0` given to pytest is kept: every page is then printed."""
+    config.stash[PRINT_CACHE_BEFORE] = os.environ.get(PRINT_CACHE_ENV)
+    if os.environ.get(PRINT_CACHE_ENV) == "0":
+        return
+    factory = config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's tmp_path_factory
+    os.environ[PRINT_CACHE_ENV] = str(session_folder(factory) / "print-cache")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    before = config.stash.get(PRINT_CACHE_BEFORE, None)
+    if before is None:
+        os.environ.pop(PRINT_CACHE_ENV, None)
+    else:
+        os.environ[PRINT_CACHE_ENV] = before
 
 
 @pytest.fixture(scope="session")

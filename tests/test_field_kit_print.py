@@ -88,6 +88,7 @@ def test_prints_inside_one_block_share_one_browser_and_a_lone_print_starts_its_o
 
     if not CHROMIUM.exists():
         pytest.skip("needs Chromium")
+    monkeypatch.setenv("CITYCONV_PRINT_CACHE", "0")  # the lone print of an unchanged page would be a cache hit
     launches = []
     real_launch = print_html.launch
     monkeypatch.setattr(print_html, "launch", lambda playwright: launches.append(1) or real_launch(playwright))
