@@ -173,9 +173,10 @@ def test_a_port_in_use_is_refused_with_the_option_named(tmp_path: Path) -> None:
 def test_the_kept_renderer_runs_jupyter_books_command_line_in_a_child_per_render(tmp_path: Path) -> None:
     renderer = KeptRenderer(tmp_path)
     try:
-        # its renders skip what only the published book needs (sphinx_light: no PurgeCSS)
-        assert psutil.Process(renderer.process.pid).environ().get(PREVIEW_RENDER_ENV) == "1"
         assert renderer.render(["--version"]) == 0
+        # its renders skip what only the published book needs (sphinx_light: no PurgeCSS). Read once it has
+        # answered: read right after the start, a process still between fork and exec showed no environment.
+        assert psutil.Process(renderer.process.pid).environ().get(PREVIEW_RENDER_ENV) == "1"
         assert renderer.render(["build", str(tmp_path / "no-such-book")]) not in (0, None)  # click's usage error
         assert renderer.process.poll() is None  # a failed render does not end the renderer
         assert renderer.render(["--version"]) == 0
