@@ -384,25 +384,27 @@ class ArtifactBuild:
             for artifact in artifacts:
                 if artifact.build is None:
                     continue
-                reason = "forced" if self.force else stale_reason(artifact, entries.get(artifact.label),
-                                                                  self.project.root)
-                if reason is None:
-                    result = ArtifactResult(artifact, "skipped")
-                else:
-                    try:
-                        artifact.build()
-                    except Exception as exc:  # noqa: BLE001  (reported per artifact; the last good files stay)
-                        last = traceback.extract_tb(exc.__traceback__)[-1]
-                        where = f"{Path(last.filename).name}:{last.lineno}"
-                        result = ArtifactResult(artifact, "failed", f"{type(exc).__name__}: {exc} ({where})")
-                    else:
-                        entries[artifact.label] = entry_for(artifact, self.project.root)
-                        cache.save_artifact_entries(self.project, entries)
-                        result = ArtifactResult(artifact, "built", reason)
+                result = self._judge_and_build(artifact, entries)
                 self.results.append(result)
                 if self.on_result:
                     self.on_result(result)
         return self.results
+
+    def _judge_and_build(self, artifact: Artifact, entries: dict[str, dict[str, Any]]) -> ArtifactResult:
+        """Skip `artifact` if it is current, else build it and record its inputs in `entries` (and the manifest)."""
+        reason = "forced" if self.force else stale_reason(artifact, entries.get(artifact.label), self.project.root)
+        if reason is None:
+            return ArtifactResult(artifact, "skipped")
+        assert artifact.build is not None
+        try:
+            artifact.build()
+        except Exception as exc:  # noqa: BLE001  (reported per artifact; the last good files stay)
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            where = f"{Path(last.filename).name}:{last.lineno}"
+            return ArtifactResult(artifact, "failed", f"{type(exc).__name__}: {exc} ({where})")
+        entries[artifact.label] = entry_for(artifact, self.project.root)
+        cache.save_artifact_entries(self.project, entries)
+        return ArtifactResult(artifact, "built", reason)
 
 
 def select(artifacts: Iterable[Artifact], kinds: Iterable[str] | None = None,
