@@ -200,7 +200,18 @@ def _exit_if_failed(summary) -> None:
 
 # --jobs unset: $CITYCONV_JOBS, else one worker per core (runner.default_jobs). On a machine whose cores are
 # already busy (a test session's workers, a shared server) a smaller default saves each extra worker's start.
-JobsOption = typer.Option(None, "--jobs", "-j", min=1, envvar=JOBS_ENV, show_envvar=True,
+def _jobs(value: str) -> int:
+    """`--jobs` or $CITYCONV_JOBS as a number of workers; a bad value is named in the error (typer adds where it came from)."""
+    try:
+        jobs = int(value.strip())
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise typer.BadParameter(f"{value!r}: expected a whole number of parallel runs, 1 or more")
+    return jobs
+
+
+JobsOption = typer.Option(None, "--jobs", "-j", parser=_jobs, envvar=JOBS_ENV, show_envvar=True,
                           help="Parallel runs (default: number of cores).")
 ForceOption = typer.Option(False, "--force", help="Re-run even if no input changed.")
 ExecutorOption = typer.Option(
