@@ -51,10 +51,11 @@ REAL_WARD = "anfield"
 #: Every ward template is built the same way (the chapter loader, a module of `cityconv.chapters`,
 #: `cityconv.present`'s `show`/`md` and the house style; no template imports a library of its own), and
 #: the warm kernel's reset (`warm_kernel.reset_kernel_state`) is the same for each, so a chapter adds
-#: coverage through what it produces, not through its name. The other six (evidence gathering, who took
+#: coverage through what it produces, not through its name. The other seven (evidence gathering, who took
 #: part, social media, practitioners, sense check, principles audit, recommendations: a loader, a
 #: chapter module, tables, a chart, prose) produce nothing the five below do not, and each ran on the
-#: warm pool in the session's build, where tests/realbook checks its pages. Each kept chapter is
+#: warm pool in the session's build (tests/realbook/test_real_book_runs.py: without an error, every code
+#: cell run, its outputs kept). Each kept chapter is
 #: compared with what the warm pool made of it after whichever chapters happened to run before it in
 #: the same kernel, which is where a leak of state would show.
 REAL_TEMPLATES = {
