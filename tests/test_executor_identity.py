@@ -3,8 +3,9 @@ scheduler and two workers started as separate processes).
 
 Executor identity is checked on the small fixture project (tests/nbtools.py, with a chapter that draws
 a table and two figures) in every tier that runs slow tests; the real templates' identity between a fresh
-kernel and the warm pool is checked for one whole ward against the session's real book (its warm build,
-tests/real_book.py): one ward's pairs run a second time, with papermill, and nothing else of the real book.
+kernel and the warm pool is checked on one real ward against the session's real book (its warm build,
+tests/real_book.py): one chapter of each kind the ward templates make (`REAL_TEMPLATES`) runs a second
+time, with papermill, and nothing else of the real book.
 
 The workers run in folders of their own: tasks carry their input files and the coordinator
 publishes, so they never use the project's disk. Chapters are compared after removing what
@@ -45,6 +46,25 @@ def real_ids() -> list[str]:
 
 #: The real book's ward whose chapters are run again with papermill (synthetic data, every ward template).
 REAL_WARD = "anfield"
+
+#: The ward templates run again on fresh kernels: one of each kind of chapter, and every kind of output.
+#: Every ward template is built the same way (the chapter loader, a module of `cityconv.chapters`,
+#: `cityconv.present`'s `show`/`md` and the house style; no template imports a library of its own), and
+#: the warm kernel's reset (`warm_kernel.reset_kernel_state`) is the same for each, so a chapter adds
+#: coverage through what it produces, not through its name. The other seven (evidence gathering, who took
+#: part, social media, practitioners, sense check, principles audit, recommendations: a loader, a
+#: chapter module, tables, a chart, prose) produce nothing the five below do not, and each ran on the
+#: warm pool in the session's build (tests/realbook/test_real_book_runs.py: without an error, every code
+#: cell run, its outputs kept). Each kept chapter is
+#: compared with what the warm pool made of it after whichever chapters happened to run before it in
+#: the same kernel, which is where a leak of state would show.
+REAL_TEMPLATES = {
+    "00-executive-summary.ipynb": "prose from the findings artifact (statistics in words, seeded p-values)",
+    "01-ward-profile.ipynb": "Census only, no records: many tables and five figures, no synthetic banner",
+    "03-residents-survey.ipynb": "survey charts, tables with withheld [c] cells, CSV downloads, Monte Carlo p-values",
+    "05-interviews.ipynb": "qualitative records: themes and quotations (text tables)",
+    "11-ward-findings.ipynb": "an artifact, not a page: the ward's findings JSON",
+}
 
 #: A fixture chapter with what real chapters show: text, an HTML table and two PNG figures.
 FIGURES = [
@@ -109,8 +129,12 @@ def import_scans(root: Path, study: str = "*") -> set[str]:
     return found
 
 
-def run(root: Path, ids: list[str], *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([CITYCONV, "run", "--root", str(root), "--force", "--jobs", "2", *args, *ids],
+def run(root: Path, ids: list[str], *args: str, jobs: int = 1, force: bool = True) -> subprocess.CompletedProcess:
+    """`cityconv run` of `ids`. One worker unless asked: a warm worker then runs every notebook on one
+    kernel (the most notebooks a kernel carries state across), and the warm pool of two workers is the
+    session's real-book build (`--jobs 2`), which `test_a_real_ward_identical_…` compares with papermill."""
+    force_flag = ["--force"] if force else []
+    result = subprocess.run([CITYCONV, "run", "--root", str(root), *force_flag, "--jobs", str(jobs), *args, *ids],
                             capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -173,7 +197,7 @@ def test_fixture_chapters_identical_from_warm_papermill_and_dask_over_loopback(m
     assert sorted(warm) == sorted(reference)
     assert [p for p in reference if warm[p] != reference[p]] == []
 
-    on_dask = run(root, ids, "--executor", "dask", "--scheduler", address)
+    on_dask = run(root, ids, "--executor", "dask", "--scheduler", address, jobs=2)  # both workers
     dask = normalised_chapters(root)
     assert [p for p in reference if dask[p] != reference[p]] == []
     assert f"Runs: {count} done" in on_dask.stdout
@@ -187,27 +211,47 @@ def test_fixture_chapters_identical_from_warm_papermill_and_dask_over_loopback(m
     # The workers built in their own scratch folders and cleaned them; nothing of theirs remains.
     assert not list((workers / "worker-1").rglob("*.ipynb")) and not list((workers / "worker-2").rglob("*.ipynb"))
     # The cache then sees the Dask-built chapters as current (the recorded reads came back with them).
-    again = subprocess.run([CITYCONV, "run", "--root", str(root), *ids], capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and f"Runs: 0 done, {count} skipped" in again.stdout, again.stdout + again.stderr
+    # In this process: a run that finds everything current starts no worker and no kernel.
+    from typer.testing import CliRunner
+
+    from cityconv import cli
+
+    again = CliRunner().invoke(cli.app, ["run", "--root", str(root), *ids])
+    assert again.exit_code == 0 and f"Runs: 0 done, {count} skipped" in again.stdout, again.output
 
 
 @pytest.mark.slow
 @pytest.mark.realbook
 def test_a_real_ward_identical_from_papermill_and_the_warm_pool(tmp_path: Path, real_book: Path) -> None:
     """The real templates (their figures, findings artifacts, seeds) on fresh kernels equal the session's
-    warm build, for one whole ward."""
+    warm build: one chapter of each kind (`REAL_TEMPLATES`) of one real ward.
+
+    The session's chapters are copied in, current; the chosen ones are removed, so that a plain run (no
+    `--force`) makes exactly those again, with papermill, and skips every other as unchanged."""
     assert REAL_WARD in real_ids()
     root = scratch_copy(tmp_path)
     built = real_book / "book" / "generated"
-    for name in real_ids():  # the other studies' chapters, current, so that only the ward runs
+    for name in real_ids():  # the other studies' chapters, current, so that only the chosen ones run
         if (built / name).is_dir():
             shutil.copytree(built / name, root / "book" / "generated" / name)
-    warm = {p: text for p, text in normalised_chapters(root).items() if f"/{REAL_WARD}/" in p}
+    shutil.copy2(built / "manifest.json", root / "book" / "generated" / "manifest.json")
+    ward = root / "book" / "generated" / REAL_WARD
+    templates = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb")
+                       if "ward" in nbformat.read(p, as_version=4).metadata.get("cityconv", {}).get("applies_to", []))
+    assert set(REAL_TEMPLATES) <= set(templates), "a template named in REAL_TEMPLATES is gone"
+    chosen = [f"book/generated/{REAL_WARD}/{name}" for name in REAL_TEMPLATES]
+    warm_all = normalised_chapters(root)
+    warm = {p: warm_all[p] for p in chosen}
     warm_scans = import_scans(root, REAL_WARD)
-    papermill = run(root, [REAL_WARD], "--executor", "papermill")
-    reference = {p: text for p, text in normalised_chapters(root).items() if f"/{REAL_WARD}/" in p}
-    count = sum(path.endswith(".ipynb") for path in reference)
-    assert count >= 8 and f"Runs: {count} done, 0 skipped (unchanged), 0 failed" in papermill.stdout
+    for name in REAL_TEMPLATES:
+        (ward / name).unlink()
+    papermill = run(root, [REAL_WARD], "--executor", "papermill", force=False)
+    reference_all = normalised_chapters(root)
+    reference = {p: reference_all[p] for p in chosen}
+    others = len(templates) - len(chosen)
+    assert f"Runs: {len(chosen)} done, {others} skipped (unchanged), 0 failed" in papermill.stdout, papermill.stdout
     assert warm_scans <= import_scans(root, REAL_WARD)  # the warm records hold only listings a fresh kernel makes too
-    assert sorted(warm) == sorted(reference)
     assert [p for p in reference if warm[p] != reference[p]] == []
+    # The findings artifact made again on a fresh kernel equals the warm one too (so does the skipped rest).
+    assert {p: t for p, t in reference_all.items() if p.endswith(".json")} == \
+        {p: t for p, t in warm_all.items() if p.endswith(".json")}

@@ -64,15 +64,16 @@ def test_build_cache_failure_and_validation(built_mini_project: dict, built_mini
     beta = (html / "book" / "generated" / "beta" / "02-arithmetic.html").read_text(encoding="utf-8")
     assert "Synthetic demonstration data" in beta and "45" in beta
 
-    # Nothing changed: nothing runs.
-    again = cityconv(root, "run")
+    # Nothing changed: nothing runs. (In this process: a run that runs nothing starts no worker.)
+    again = cityconv_in_process(root, "run")
     assert again.returncode == 0 and ran(again) == []
     assert "0 done, 4 skipped" in again.stdout
 
     # A ward's README is read by no chapter: nothing runs. Its params file is read by both: both run.
     readme = root / "data" / "beta" / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nA local note.\n", encoding="utf-8")
-    assert ran(cityconv(root, "run")) == []
+    unread = cityconv_in_process(root, "run")
+    assert unread.returncode == 0 and ran(unread) == [] and "0 done, 4 skipped" in unread.stdout
     beta_params = root / "params" / "beta.yml"
     beta_params.write_text(beta_params.read_text(encoding="utf-8") + "# a comment changes the file\n", encoding="utf-8")
     changed = cityconv(root, "run")
@@ -142,10 +143,15 @@ def test_published_notebook_records_its_inputs(built_mini_project: dict) -> None
     assert nb.metadata.cityconv["study_id"] == "alpha" and "params/alpha.yml" in record["reads"]
 
 
-@pytest.mark.slow  # renders the fixture book (the session's one build of it, then a copy)
+@pytest.mark.slow  # runs chapters of a copy of the fixture book (the session's one build of it)
 def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mini_copy: Path) -> None:
     """Personal information in alpha's free text: alpha's chapters are not run (its published ones
-    stay), beta still builds, and the command reports alpha's problem and exits 2."""
+    stay), beta's still run, and the command reports alpha's problem and exits 2.
+
+    `cityconv run`, not `build`: what is checked is decided by the run (plan, validation, exit code),
+    and `build` ends the same way (`_exit_if_failed`) after rendering. That a build with a ward stopped
+    by its inputs still renders every other ward's pages and exits 2 is checked in a fresh project by
+    tests/test_limits.py::test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact."""
     assert built_mini_project["returncode"] == 0  # alpha's chapters were published by the first build
     mini_project = built_mini_copy
     published = mini_project / "book" / "generated" / "alpha" / "01-files.ipynb"
@@ -154,14 +160,16 @@ def test_a_ward_with_invalid_data_fails_alone(built_mini_project: dict, built_mi
     lines = quotes.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace('community",', 'community. Ring me on 07911 123456",', 1)
     quotes.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = cityconv(mini_project, "build", "--force")
+    beta_chapter = mini_project / "book" / "generated" / "beta" / "01-files.ipynb"
+    beta_before = beta_chapter.stat().st_mtime_ns
+    result = cityconv(mini_project, "run", "--force")
     assert result.returncode == 2, result.stdout + result.stderr
     assert ran(result) == ["beta/arithmetic", "beta/files"]
     assert "data/alpha/quotes.csv, row 3, column 'text'" in result.stderr
     assert "ending 456" in result.stderr and "07911 123456" not in result.stderr
     assert "the chapters of alpha were not run" in result.stderr
     assert published.read_bytes() == before
-    assert (mini_project / "_build" / "html" / "book" / "generated" / "beta" / "01-files.html").exists()
+    assert beta_chapter.stat().st_mtime_ns != beta_before  # beta's chapter was published again
     assert cityconv_in_process(mini_project, "validate").returncode == 2  # validate still reports it
 
 
