@@ -12,6 +12,13 @@ background thread (`start_building_in_background`, from tests/conftest.py): the 
 quick tests instead of leaving one worker idle waiting for it at the end of the run.
 The fixtures that hand it out are in tests/conftest.py; a test that uses them is marked `realbook`.
 
+ATLAS SAMPLE: the copy is built as `make book` builds it, except that the ward atlas makes the profile
+pages of its declared sample only (tests/atlas_sample.py, through $CITYCONV_ATLAS_WARDS): the other 84
+profile-only pages are the same template with other wards' numbers, and were over half of the build's
+runs. Every ward still runs through every function of the profile template in-process
+(tests/test_profile.py), the plan still lists a page for every ward code (tests/test_atlas_selection.py),
+and a page links only to the profiles that are built.
+
 WRITERS: most tests only read the copy. The few that write into it (`cityconv run` again, printing the
 PDFs, which renders into `_build/pdf-source`) hold the session's writer lock (`writing`), so they run
 one after another whichever worker they are on (`make test` hands out whole files, tests/xdist_units.py,
@@ -20,18 +27,22 @@ but two writers may sit in different files).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 from filelock import FileLock
 
+from atlas_sample import ATLAS_SAMPLE
+from cityconv.data.context import ATLAS_WARDS_ENV
 from cityconv.pipeline.chromium import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,16 +122,40 @@ class BuildFailed(Exception):
 _BUILDS: list[subprocess.Popen] = []
 
 
-def _build_environment() -> dict[str, str]:
+#: What the copy is built with besides the session's environment (ATLAS SAMPLE above). A test that runs
+#: `cityconv` on the copy, or on chapters copied from it, uses it too: with another selection every
+#: chapter would be out of date (its links depend on it).
+ATLAS_SAMPLE_ENV = {ATLAS_WARDS_ENV: " ".join(sorted(ATLAS_SAMPLE))}
+
+
+def build_environment() -> dict[str, str]:
+    """The environment of a `cityconv` process on the copy: this session's, with the open data found and
+    the atlas cut to its declared sample."""
     env = {k: v for k, v in os.environ.items() if k != "CITYCONV_ROOT"}
     env.setdefault("CITYCONV_OPEN_DATA", str((REPO / ".." / "shared" / "open-data").resolve()))
-    return env
+    return {**env, **ATLAS_SAMPLE_ENV}
+
+
+@contextlib.contextmanager
+def real_book_environment() -> Iterator[None]:
+    """This process's environment as the copy's build had it (ATLAS_SAMPLE_ENV), for in-process pipeline
+    calls on the copy; restored afterwards."""
+    previous = {name: os.environ.get(name) for name in ATLAS_SAMPLE_ENV}
+    os.environ.update(ATLAS_SAMPLE_ENV)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _build_copy(root: Path, env: dict[str, str] | None = None) -> str:
     """Copy the repository to `root` and build it there; `env` is the build's environment, taken before
     any test could change this process's (a background build starts while tests run)."""
-    env = env if env is not None else _build_environment()
+    env = env if env is not None else build_environment()
     shutil.copytree(REPO, root, ignore=_ignore, symlinks=True)
     # The copy is a git repository of its own, so a test can show that a build leaves it clean.
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
@@ -163,7 +198,7 @@ def start_building_in_background(tmp_path_factory: pytest.TempPathFactory) -> th
     A failure is recorded in the outcome file and reported by `built_book` to every test that asks.
     """
     folder = session_folder(tmp_path_factory)
-    env = _build_environment()
+    env = build_environment()
     thread = threading.Thread(
         target=_record_once, name="real-book-build", daemon=True,
         args=(folder, "real-book", lambda: _build_copy(folder / "real-book" / "repo", env)),
@@ -191,7 +226,7 @@ def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, li
         from cityconv.core.paths import Project
         from cityconv.pipeline.pdf import build_book_and_briefings
 
-        with writing(tmp_path_factory):
+        with writing(tmp_path_factory), real_book_environment():
             book, briefings = build_book_and_briefings(Project(root))
         return {"book": str(book), "briefings": [str(p) for p in briefings]}
 

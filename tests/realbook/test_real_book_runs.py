@@ -21,7 +21,7 @@ from cityconv.core.paths import Project
 from cityconv.data.wardfiles import city_dir_for
 from cityconv.pipeline.book import CITATION_FILE
 from cityconv.pipeline.templates import discover
-from real_book import VENV_BIN, writing
+from real_book import VENV_BIN, build_environment, writing
 
 pytestmark = pytest.mark.realbook
 
@@ -80,7 +80,7 @@ def test_findings_are_computed_once_per_ward_and_read_by_their_chapters(root: Pa
 def test_a_second_run_runs_nothing_and_the_checkout_stays_clean(root: Path, tmp_path_factory) -> None:
     with writing(tmp_path_factory):  # not while the PDFs are printed from the same copy
         again = subprocess.run([str(VENV_BIN / "cityconv"), "run", "--root", str(root)], capture_output=True,
-                               text=True, cwd=root, timeout=600)
+                               text=True, cwd=root, timeout=600, env=build_environment())
     assert again.returncode == 0, again.stdout + again.stderr
     assert " 0 done" in again.stdout and " 0 failed" in again.stdout, again.stdout[-2000:]
     status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True)

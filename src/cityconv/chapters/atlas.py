@@ -105,9 +105,11 @@ def load_index(boundary_set: str, root: Path | None = None) -> AtlasIndex:
     indicators = ward_indicators(project.context_dir, boundary_set)
     studied = studied_wards(project)
     stem = profile_stem(project)
+    selection = ctx.atlas_selection()  # a build of a few atlas pages links only to those
     hrefs = {
         code: profile_href(code, boundary_set, studied, stem)
         for code in indicators.loc[indicators["boundary_set"] == boundary_set, "ward_code"]
+        if selection is None or (boundary_set, code) in studied or str(code).upper() in selection
     }
     return AtlasIndex(boundary_set, indicators, hrefs)
 

@@ -224,7 +224,8 @@ def overview_table_bundle(o: Overview) -> dict[str, str]:
     if o.pages is None:
         return bundle
     hrefs = {label: href(OVERVIEW_DOC, o.pages.doc(code, o.boundary_set))
-             for label, code in zip(table.frame["Ward"], o.indicators.sort_values("map_number")["ward_code"])}
+             for label, code in zip(table.frame["Ward"], o.indicators.sort_values("map_number")["ward_code"])
+             if o.pages.has_page(code, o.boundary_set)}
     return {**bundle, "text/html": link_row_headers(bundle["text/html"], hrefs)}
 
 

@@ -68,7 +68,8 @@ class WardPages:
     known: frozenset[tuple[str, str]] = frozenset()  # (boundary set, ward code) of every ward in the ward index
 
     def has_page(self, ward_code: str, boundary_set: str) -> bool:
-        """Is a profile built for this ward? (Every ward of the ward index has one, in the atlas or its study.)"""
+        """Is a profile built for this ward? (Every ward of the ward index has one, in the atlas or its study,
+        unless the build makes only some atlas pages: `data.context.ATLAS_WARDS_ENV`.)"""
         return (boundary_set, ward_code) in self.known or (boundary_set, ward_code) in self.studied
 
     def doc(self, ward_code: str, boundary_set: str) -> str:
@@ -87,7 +88,9 @@ def load_ward_pages(project) -> WardPages | None:
     if chapter_registry.find_page(PROFILE_TEMPLATE_ID, project.root) is None:
         return None
     index = ctx.ward_index(project.context_dir)
-    known = frozenset(zip(index["boundary_set"], index["code"]))
+    selection = ctx.atlas_selection()  # a build of a few atlas pages: the others are not linked
+    known = frozenset((boundary_set, code) for boundary_set, code in zip(index["boundary_set"], index["code"])
+                      if selection is None or code.upper() in selection)
     studies = _ward_studies(project)  # every params file parsed once, for both maps
     return WardPages(profile_stem(project), studied_wards(project, studies), study_titles(project, studies), known)
 

@@ -188,6 +188,34 @@ class UnknownWardError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+#: Which atlas profile pages a build makes: ward codes separated by commas or spaces, or "none"; unset or
+#: empty, every ward's. Why: the profile-only pages are most of a build's runs (90-odd), so a researcher
+#: previewing their own ward, or the test suite's copy of the real book, can build a few. Wards that get no
+#: page are still counted, ranked and listed everywhere; only the links to their pages are left out.
+ATLAS_WARDS_ENV = "CITYCONV_ATLAS_WARDS"
+
+
+def atlas_selection(value: str | None = None) -> frozenset[str] | None:
+    """The ward codes (upper case, as ONS writes them) named by $CITYCONV_ATLAS_WARDS (or `value`); None for
+    every ward. Not checked against the ward index here: the run plan reports a code it does not know."""
+    import os
+    import re
+
+    text = (os.environ.get(ATLAS_WARDS_ENV, "") if value is None else value).strip()
+    if not text or text.lower() == "all":
+        return None
+    if text.lower() == "none":
+        return frozenset()
+    return frozenset(code.upper() for code in re.split(r"[,\s]+", text) if code)
+
+
+def atlas_selection_text(selection: frozenset[str] | None) -> str:
+    """`selection` written back as $CITYCONV_ATLAS_WARDS would give it (for a kernel's environment)."""
+    if selection is None:
+        return ""
+    return " ".join(sorted(selection)) if selection else "none"
+
+
 def ward_index(context_dir: Path) -> pd.DataFrame:
     """Code, name and boundary set of every ward (both sets) plus Liverpool, from data/context/wards.csv.
 

@@ -180,7 +180,16 @@ def atlas_links_artifact(project: Project) -> Artifact:
         build=lambda: write_atlas_links(project),
         inputs=("params/*.yml", "data/context/wards.csv", "notebooks/*.ipynb"),
         code=("cityconv.pipeline.atlas",),
+        facts=_atlas_selection_fact,
     )
+
+
+def _atlas_selection_fact() -> list[str] | None:
+    """The atlas pages the build makes (`data.context.ATLAS_WARDS_ENV`): the finder links only to those."""
+    from cityconv.data.context import atlas_selection
+
+    selection = atlas_selection()
+    return None if selection is None else sorted(selection)
 
 
 def write_atlas_links(project: Project) -> Path:

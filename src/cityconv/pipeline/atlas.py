@@ -19,6 +19,7 @@ from cityconv.chapters import atlas as pages
 from cityconv.core.escaping import myst_escape
 from cityconv.core.params import StudyParams
 from cityconv.core.paths import Project
+from cityconv.core.problems import Problem
 from cityconv.data import context as ctx
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.templates import Template
@@ -38,11 +39,26 @@ def profile_only_wards(project: Project, studies: dict[str, StudyParams]) -> lis
         return []
     covered = {(p.ward.boundary_set, p.ward.code) for p in studies.values() if p.kind == "ward" and p.ward}
     index = ctx.ward_index(project.context_dir)
+    selection = ctx.atlas_selection()
     return [
         (row.code, row.name, row.boundary_set)
         for row in index.itertuples()
         if row.boundary_set in ctx.BOUNDARY_SETS and (row.boundary_set, row.code) not in covered
+        and (selection is None or row.code.upper() in selection)
     ]
+
+
+def atlas_selection_problems(project: Project) -> list[Problem]:
+    """A ward code in $CITYCONV_ATLAS_WARDS that no ward of the ward index has (a typo would silently build nothing)."""
+    selection = ctx.atlas_selection()
+    if not selection or not (project.context_dir / "wards.csv").exists():
+        return []
+    index = ctx.ward_index(project.context_dir)
+    codes = {str(code).upper() for code, boundary_set in zip(index["code"], index["boundary_set"])
+             if boundary_set in ctx.BOUNDARY_SETS}
+    return [Problem(ctx.ATLAS_WARDS_ENV, "names no ward of data/context/wards.csv", value=code,
+                    expected="ward codes such as E05000887, separated by commas or spaces, or 'none'")
+            for code in sorted(selection - codes)]
 
 
 def index_study_id(boundary_set: str) -> str:
@@ -211,7 +227,7 @@ def profile_links(project: Project) -> dict[str, str]:
         return {}
     index = ctx.ward_index(project.context_dir)
     return {row.code: ward_pages.href(FINDER_DOC, where.doc(row.code, row.boundary_set))
-            for row in index.itertuples() if row.boundary_set in ctx.BOUNDARY_SETS}
+            for row in index.itertuples() if row.boundary_set in ctx.BOUNDARY_SETS and where.has_page(row.code, row.boundary_set)}
 
 
 def profile_links_markdown(project: Project) -> str:

@@ -103,6 +103,7 @@ def entry_for(task: RunTask, record: dict[str, Any], digests: Digests) -> dict[s
         # `exists()` (which no audit event reports) then changes the folder's listing when it appears.
         "listings": {rel: digests.listing(rel) for rel in _folders(record)},
         "modules": {name: digests.module(name) for name in record.get("modules", [])},
+        **({} if task.atlas_wards is None else {"atlas_wards": sorted(task.atlas_wards)}),
     }
 
 
@@ -126,6 +127,8 @@ def stale_reason(task: RunTask, entry: dict[str, Any] | None, digests: Digests) 
         return "parameters changed"
     if entry.get("lock") != digests.lock():
         return "dependencies changed"
+    if entry.get("atlas_wards") != (None if task.atlas_wards is None else sorted(task.atlas_wards)):
+        return "the atlas pages built changed"  # links to the atlas's pages (data.context.ATLAS_WARDS_ENV)
     for rel, digest in entry.get("reads", {}).items():
         if digests.file(rel) != digest:
             return f"{rel} changed" if digest else f"{rel} now exists"

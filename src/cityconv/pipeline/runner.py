@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Callable
 from cityconv.core.params import StudyParams, load_all, problems_by_study, select
 from cityconv.core.paths import Project
 from cityconv.core.problems import InputError, Problem, relative
+from cityconv.data import context as ctx
 from cityconv.pipeline import cache
-from cityconv.pipeline.atlas import ATLAS_IDS_HINT, atlas_tasks, split_atlas_ids
+from cityconv.pipeline.atlas import ATLAS_IDS_HINT, atlas_selection_problems, atlas_tasks, split_atlas_ids
 from cityconv.pipeline.execute import Failure, RunResult, publish_result
 from cityconv.pipeline.tasks import RunTask
 from cityconv.pipeline.templates import (
@@ -285,7 +286,9 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     if not shared_problems:
         validated_folders += city_fingerprint
     checks.save()
-    tasks = [replace(task, validated_folders=tuple(validated_folders)) for task in tasks]
+    problems += atlas_selection_problems(project)
+    atlas_wards = ctx.atlas_selection()
+    tasks = [replace(task, validated_folders=tuple(validated_folders), atlas_wards=atlas_wards) for task in tasks]
     return Plan(project, studies, chapters, tasks, problems, notes=[denylist.note],
                 failed_wards=failed_wards, not_started=not_started)
 

@@ -31,6 +31,9 @@ class RunTask:
     # Fingerprints of the data folders this run's plan validated (`cityconv.data.wardfiles.folder_fingerprint`):
     # the chapter's loader does not check them again. Not an input of the run: a hint that saves work.
     validated_folders: tuple[str, ...] = ()
+    # The atlas pages this build makes (`data.context.ATLAS_WARDS_ENV`; None: all): pages link only to those.
+    # Part of the run's key, since a page's links depend on it.
+    atlas_wards: frozenset[str] | None = None
 
     @property
     def artifact_path(self) -> Path | None:
@@ -43,9 +46,11 @@ class RunTask:
 
     def kernel_environment(self) -> dict[str, str]:
         """What the kernel that runs this task finds in its environment: the project, and what the plan validated."""
+        from cityconv.data.context import ATLAS_WARDS_ENV, atlas_selection_text
         from cityconv.data.wardfiles import VALIDATED_FOLDERS_ENV
 
-        return {"CITYCONV_ROOT": str(self.root), VALIDATED_FOLDERS_ENV: " ".join(self.validated_folders)}
+        return {"CITYCONV_ROOT": str(self.root), VALIDATED_FOLDERS_ENV: " ".join(self.validated_folders),
+                ATLAS_WARDS_ENV: atlas_selection_text(self.atlas_wards)}
 
     @property
     def label(self) -> str:
