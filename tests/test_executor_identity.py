@@ -219,7 +219,7 @@ def test_fixture_chapters_identical_from_warm_papermill_and_dask_over_loopback(m
 
     from cityconv import cli
 
-    again = CliRunner().invoke(cli.app, ["run", "--root", str(root), *ids])
+    again = CliRunner().invoke(cli.app, ["run", "--root", str(root), *ids], env=ATLAS_SAMPLE_ENV)  # as `run` ran them
     assert again.exit_code == 0 and f"Runs: 0 done, {count} skipped" in again.stdout, again.output
 
 
