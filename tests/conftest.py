@@ -45,8 +45,6 @@ PRINT_CACHE_BEFORE = pytest.StashKey["str | None"]()
 
 #: Key of the background real-book build's thread in the session's stash (set when a real-book test is selected).
 BACKGROUND_BUILD = pytest.StashKey["object"]()
-BACKGROUND_AUDIT = pytest.StashKey["object"]()
-BROWSER_AUDIT_MODULE = "tests/browser/test_book_in_browser.py"
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's tmpdir plugin has made the session's tmp_path_factory
@@ -175,13 +173,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if getattr(session.config.option, "collectonly", False):
         return
     factory = session.config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's tmp_path_factory
-    build = start_building_in_background(factory)
-    session.stash[BACKGROUND_BUILD] = build
-    # The browser audit (about 150 s, mostly waiting on Chromium) follows the build in the background too,
-    # rather than at the end of the run where nothing else is left to overlap it.
-    audits = [item for item in session.items if item.nodeid.startswith(BROWSER_AUDIT_MODULE)]
-    if audits:
-        session.stash[BACKGROUND_AUDIT] = audits[0].module.start_in_background(factory, build)
+    session.stash[BACKGROUND_BUILD] = start_building_in_background(factory)
     # The build is the longest chain of the run (the real-book tests wait for it at the end), so it gets
     # the CPU first: this (main) thread, and every process a test starts from it, yields to it. On Linux
     # a nice value belongs to a thread and a new thread takes its creator's, so the build thread started
@@ -190,10 +182,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    aborted = bool(session.shouldfail or session.shouldstop)
     thread = session.stash.get(BACKGROUND_BUILD, None)
     if thread is not None:
-        finish_background_build(thread, aborted=aborted)
-    audit = session.stash.get(BACKGROUND_AUDIT, None)
-    if audit is not None and not aborted:  # stopped early: the daemon thread ends with the process
-        audit.join()
+        finish_background_build(thread, aborted=bool(session.shouldfail or session.shouldstop))

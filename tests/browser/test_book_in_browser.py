@@ -20,13 +20,8 @@ CITYCONV_REQUIRE_BROWSER=1 (CI).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import http.server
 import json
 import re
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,7 +31,7 @@ import pytest
 
 from atlas_sample import ATLAS_PROFILE, ATLAS_SAMPLE, atlas_ward
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
-from real_book import ARTIFACTS, AXE, built_book, built_once
+from real_book import ARTIFACTS, AXE, built_once
 
 pytestmark = pytest.mark.browser
 
@@ -271,60 +266,16 @@ def _run_audit(site: Path, base_url: str, at_once: int = AUDIT_PAGES_AT_ONCE) ->
     return reports
 
 
-@contextlib.contextmanager
-def serving(site: Path) -> Iterator[str]:
-    """`site` served on 127.0.0.1 (a free port) while the block runs; yields its address."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def recorded_audit(tmp_path_factory, site: Path) -> dict:
-    """The session's audit of every page, with `RECORDED_SITE` for the address it was served on: made once,
-    by the first process to ask (every other reads it). The session starts it in the background as soon as
-    the real book is built (`start_in_background`), so that its waits overlap other tests' work instead of
-    sitting at the end of the run; the `audit` fixture then finds it made, or waits for it."""
-
-    def record(_folder: Path) -> dict:
-        with serving(site) as base_url:
-            reports = _run_audit(site, base_url)
-        return {path: _swap_address(asdict(report), base_url, RECORDED_SITE) for path, report in reports.items()}
-
-    return built_once(tmp_path_factory, "browser-audit", record)
-
-
-def start_in_background(tmp_path_factory, build: threading.Thread) -> threading.Thread | None:
-    """Run the audit in a thread once the real book's background `build` is done (tests/conftest.py calls
-    this when the session holds this module's tests). Nothing when Chromium or axe-core is missing: the
-    tests then skip or fail through their `site` fixture as before. A failed audit is recorded and
-    reported by the tests that read it."""
-    if not (CHROMIUM.exists() and AXE.exists()):
-        return None
-
-    def audit_when_built() -> None:
-        build.join()
-        try:
-            recorded_audit(tmp_path_factory, built_book(tmp_path_factory) / "_build" / "html")
-        except BaseException:  # noqa: B036 (pytest.fail is a BaseException): the tests report it
-            return
-
-    thread = threading.Thread(target=audit_when_built, name="browser-audit", daemon=True)
-    thread.start()
-    return thread
-
-
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory, site: Path, base_url: str) -> dict[str, PageReport]:
-    """The audit of every page (`recorded_audit`), with the addresses written for this worker's server."""
-    recorded = recorded_audit(tmp_path_factory, site)
+    """The audit of every page, made once per session (the first worker to ask runs it; under xdist the
+    other reads it, with the addresses written for its own server) rather than once per worker."""
+
+    def record(_folder: Path) -> dict:
+        reports = _run_audit(site, base_url)
+        return {path: _swap_address(asdict(report), base_url, RECORDED_SITE) for path, report in reports.items()}
+
+    recorded = built_once(tmp_path_factory, "browser-audit", record)
     return {path: PageReport(**_swap_address(fields, RECORDED_SITE, base_url)) for path, fields in recorded.items()}
 
 
