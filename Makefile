@@ -15,7 +15,7 @@ JOBS   ?=
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
-	@echo "make test      run every test (what CI runs): lint-imports, cffconvert, every pytest tier (about 13 minutes on two cores)"
+	@echo "make test      run every test (what CI runs): lint-imports, cffconvert, every pytest tier (about 14 minutes on two cores)"
 	@echo "make test-fast unit tests and small fixture projects: no real book, browser or PDF (about 2 minutes)"
 	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
 	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
