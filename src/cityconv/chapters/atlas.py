@@ -25,8 +25,7 @@ from cityconv.chapters.ward_pages import (  # noqa: F401  (where the profiles ar
     PROFILE_TEMPLATE_ID,
     atlas_id,
     link_row_headers,
-    profile_stem,
-    studied_wards,
+    load_ward_pages,
 )
 from cityconv.data import context as ctx
 from cityconv.present import cite, fmt_int, fmt_pct
@@ -103,13 +102,13 @@ def load_index(boundary_set: str, root: Path | None = None) -> AtlasIndex:
 
     project = Project(Path(root)) if root is not None else Project.discover()
     indicators = ward_indicators(project.context_dir, boundary_set)
-    studied = studied_wards(project)
-    stem = profile_stem(project)
-    selection = ctx.atlas_selection()  # a build of a few atlas pages links only to those
-    hrefs = {
-        code: profile_href(code, boundary_set, studied, stem)
+    pages = load_ward_pages(project)
+    if pages is None:
+        raise FileNotFoundError(f"no ward profile template (*{PROFILE_TEMPLATE_ID}.ipynb) in {project.notebooks_dir}")
+    hrefs = {  # only to the profiles the build makes (all of them, unless data.context.ATLAS_WARDS_ENV says)
+        code: profile_href(code, boundary_set, pages.studied, pages.stem)
         for code in indicators.loc[indicators["boundary_set"] == boundary_set, "ward_code"]
-        if selection is None or (boundary_set, code) in studied or str(code).upper() in selection
+        if pages.has_page(code, boundary_set)
     }
     return AtlasIndex(boundary_set, indicators, hrefs)
 
