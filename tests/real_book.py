@@ -140,16 +140,10 @@ def build_environment() -> dict[str, str]:
 def real_book_environment() -> Iterator[None]:
     """This process's environment as the copy's build had it (ATLAS_SAMPLE_ENV), for in-process pipeline
     calls on the copy; restored afterwards."""
-    previous = {name: os.environ.get(name) for name in ATLAS_SAMPLE_ENV}
-    os.environ.update(ATLAS_SAMPLE_ENV)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ATLAS_SAMPLE_ENV.items():
+            patch.setenv(name, value)
         yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _build_copy(root: Path, env: dict[str, str] | None = None) -> str:
