@@ -4,7 +4,7 @@ sideways on a phone.
 
 A session fixture builds the real book in a temporary copy of the repository (tests/real_book.py), serves
 `_build/html` on 127.0.0.1 and opens every page once in headless Debian Chromium (Playwright's Python API,
-no browser download; a few pages at a time, each in a fresh context of its own): at 1280 px for the desktop checks, then, in the same visit, narrowed to 390 px
+no browser download; a few tabs at a time, each visiting its pages in turn): at 1280 px for the desktop checks, then, in the same visit, narrowed to 390 px
 (an iPhone 12–15 in portrait) for the phone checks. Requests that leave 127.0.0.1 are blocked and
 reported: the book must work offline. Screenshots and the full axe report go to `test-artifacts/`
 (gitignored).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -122,14 +123,15 @@ def redirect_target(page: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def _watch(page, report: PageReport) -> None:
-    """Record in `report` the page's console errors, uncaught exceptions and failed requests (a request
-    blocked for leaving the site is reported as off-site, not as failed); either of Playwright's APIs."""
-    page.on("console", lambda msg: report.console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: report.console_errors.append(f"uncaught: {exc}"))
-    page.on("requestfailed", lambda req: None if req.url in report.offsite_requests
-            else report.failed_requests.append(f"{req.url} ({req.failure})"))
-    page.on("response", lambda res: report.failed_requests.append(f"{res.url} (HTTP {res.status})")
+def _watch(page, current: Callable[[], PageReport]) -> None:
+    """Record in the report `current()` names (the page being audited) the page's console errors,
+    uncaught exceptions and failed requests (a request blocked for leaving the site is reported as
+    off-site, not as failed); either of Playwright's APIs."""
+    page.on("console", lambda msg: current().console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: current().console_errors.append(f"uncaught: {exc}"))
+    page.on("requestfailed", lambda req: None if req.url in current().offsite_requests
+            else current().failed_requests.append(f"{req.url} ({req.failure})"))
+    page.on("response", lambda res: current().failed_requests.append(f"{res.url} (HTTP {res.status})")
             if res.status >= 400 else None)
 
 
@@ -148,7 +150,7 @@ def new_page(browser, base_url: str, report: PageReport):
 
     context.route(_offsite(base_url), block)
     page = context.new_page()
-    _watch(page, report)
+    _watch(page, lambda: report)
     return context, page
 
 
@@ -192,52 +194,68 @@ def _swap_address(value, old: str, new: str):
     return value
 
 
-#: How many pages the audit has open at once, each in a context of its own, in one Chromium: while one
-#: page waits for the network to go quiet (`networkidle`: 500 ms without a request) the others are laid
-#: out and checked. Measured on the 2-core machine (busy), 40 pages: 1 at a time 137–154 s of wall clock,
-#: 2 108 s, 3 94–109 s, 4 110 s; CPU (pytest, its driver and Chromium) 27–30 s at every setting.
+#: How many pages the audit has open at once, each lane a tab of its own in one Chromium: while one page
+#: waits for the network to go quiet (`networkidle`: 500 ms without a request) the others are laid out
+#: and checked. Measured on the 2-core machine, 85 pages, a tab per lane: 2 lanes 65 s of wall clock,
+#: 3 55 s, 4 54 s (benchmarks/README.md, stop 36).
 AUDIT_PAGES_AT_ONCE = 3
 
 
-async def _audit_page(browser, base_url: str, report: PageReport) -> None:
-    """Open one page as `new_page` does (a context of its own, off-site requests blocked, the same
-    listeners) through Playwright's async API, wait for it to load and the network to go quiet, and fill
-    in `report`: links and images, axe-core's violations (as `run_axe`), then the phone's measurements."""
-    context = await browser.new_context(viewport=VIEWPORT, color_scheme="light", service_workers="block")
+class _Lane:
+    """One tab of the audit, visiting its pages one after another (a reader following links does the
+    same). A context and a tab per page cost twice the CPU: each new tab is a new renderer process that
+    parses and compiles the theme's scripts and styles afresh (85 pages: 205 CPU s for Chromium, the
+    driver and pytest against 103, measured with /proc/stat; benchmarks/README.md, stop 36). Each visit
+    starts at the desktop width; the listeners, attached once, write to the page being audited."""
 
-    async def block(route) -> None:
-        report.offsite_requests.append(route.request.url)
-        await route.abort()
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.report = PageReport("")
 
-    try:
-        await context.route(_offsite(base_url), block)
-        page = await context.new_page()
-        _watch(page, report)
-        await page.goto(base_url + report.path, wait_until="load")
+    async def open(self, browser) -> None:
+        self.context = await browser.new_context(viewport=VIEWPORT, color_scheme="light", service_workers="block")
+
+        async def block(route) -> None:
+            self.report.offsite_requests.append(route.request.url)
+            await route.abort()
+
+        await self.context.route(_offsite(self.base_url), block)
+        self.page = await self.context.new_page()
+        _watch(self.page, lambda: self.report)
+
+    async def audit(self, report: PageReport) -> None:
+        """Load `report`'s page at desktop width, wait for the network to go quiet, and fill in `report`:
+        links and images, axe-core's violations (as `run_axe`), then the phone's measurements."""
+        self.report = report
+        page = self.page
+        await page.set_viewport_size(VIEWPORT)
+        await page.goto(self.base_url + report.path, wait_until="load")
         await page.wait_for_load_state("networkidle")
         collected = await page.evaluate(_COLLECT_JS)
         report.links, report.images = collected["links"], collected["images"]
         await page.add_script_tag(path=str(AXE))  # as `run_axe` does
         report.axe = _violations(await page.evaluate(_AXE_JS, WCAG_TAGS))
         report.phone = await measure_on_a_phone(page)
-    finally:
-        await context.close()
 
 
 async def _audit_pages(base_url: str, reports: list[PageReport], at_once: int) -> None:
-    """Audit every report's page in one Chromium of its own, `at_once` pages at a time."""
+    """Audit every report's page in one Chromium of its own, `at_once` lanes (tabs) at a time."""
     from playwright.async_api import async_playwright
 
     waiting = list(reversed(reports))
 
-    async def lane(browser) -> None:
-        while waiting:
-            await _audit_page(browser, base_url, waiting.pop())
+    async def run(lane: _Lane, browser) -> None:
+        await lane.open(browser)
+        try:
+            while waiting:
+                await lane.audit(waiting.pop())
+        finally:
+            await lane.context.close()
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            await asyncio.gather(*(lane(browser) for _ in range(at_once)))
+            await asyncio.gather(*(run(_Lane(base_url), browser) for _ in range(at_once)))
         finally:
             await browser.close()
 
