@@ -14,9 +14,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_book_in_browser import _run_audit
 
 from real_book import AXE, require, require_chromium
-from test_book_in_browser import _run_audit
 
 pytestmark = pytest.mark.browser
 
