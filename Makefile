@@ -15,7 +15,8 @@ JOBS   ?=
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
-	@echo "make test      run every test (what CI runs): lint-imports, cffconvert, every pytest tier (about 14 minutes on two cores)"
+	@echo "make test      run every test (what CI runs): make lint, every pytest tier and nbval (about 10 minutes on two cores)"
+	@echo "make lint      lint-imports (the layers, notebooks included), ruff and mypy"
 	@echo "make test-fast unit tests and small fixture projects: no real book, browser or PDF (about 2 minutes)"
 	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
 	@echo "make explore   JupyterLab on 127.0.0.1 with the three teaching explorers (widgets on)"
@@ -85,26 +86,34 @@ pdf: install browser-deps
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 # Test tiers (markers in pyproject.toml). The default pytest selection is the fast tier; `make test`
-# selects every tier with -m "" and adds nbval on one template opened outside a pipeline run (on its own,
-# without xdist, which would spread one notebook's cells over two kernels; the
-# session's real-book build stands in for nbval over the others: tests/realbook/test_real_book_runs.py).
+# selects every tier with -m "" and adds nbval on one template opened outside a pipeline run, in the same
+# session (`--dist loadfile` keeps a notebook's cells on one worker, in one kernel; the session's
+# real-book build stands in for nbval over the others: tests/realbook/test_real_book_runs.py).
 # TEST_WORKERS: pytest-xdist workers for `make test` (measured in benchmarks/README.md).
 TEST_WORKERS ?= 2
-# The set-up steps are independent and mostly wait on the package registries (on a fresh clone: the
-# venv about 80 s, the cffconvert venv and npm ci about 15 s each), so they run side by side. Only
-# here: `make release` runs `book` and `pdf` in order, so the Makefile as a whole stays serial.
+# The set-up steps are independent and mostly wait on the package registries, so they run side by side;
+# so do the three static checks (`lint`). Only here: `make release` runs `book` and `pdf` in order, so the
+# Makefile as a whole stays serial.
 test-setup:
 	@$(MAKE) --no-print-directory -j3 $(STAMP) $(CFF_STAMP) browser-deps
 test-fast-setup:
 	@$(MAKE) --no-print-directory -j2 $(STAMP) $(CFF_STAMP)
 NBVAL_TEMPLATES := notebooks/00-executive-summary.ipynb
+LINTERS := lint-imports ruff mypy
+.PHONY: lint $(LINTERS)
+lint: install
+	@$(MAKE) --no-print-directory -j3 --output-sync=target $(LINTERS)
+lint-imports:
+	$(BIN)/lint-imports
+ruff:
+	$(BIN)/ruff check src tests
+mypy:
+	$(BIN)/mypy src
 test: test-setup
 	@$(BYTECODE)
-	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy src
-	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests
-	$(BIN)/python -m pytest -m "" -p no:xdist $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
+	@$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		tests $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: test-fast-setup
 	@$(BYTECODE)
