@@ -45,6 +45,7 @@ from cityconv.generate.scaffold import new_ward, slugify
 from cityconv.generate.survey_draft import write_draft
 from cityconv.pipeline.fieldkit_book import document_names, rewrite_codebook
 from cityconv.pipeline.print_html import print_pages
+from cityconv.pipeline.runner import build_plan
 from cityconv.present.mime import ARTIFACT_MIME
 from exports import EXPORTS, SHARED, use_docs_files
 from real_book import require_chromium
@@ -113,10 +114,12 @@ def without_borrowed_words(text: str, where: tuple[str, ...]) -> None:
         assert borrowed.lower() not in text.lower(), (*where, borrowed)
 
 
-def run_template_here(root: Path, study_id: str, template: str) -> list[tuple[dict, dict]]:
+def run_template_here(root: Path, study_id: str, template: str, environment: dict[str, str]) -> list[tuple[dict, dict]]:
     """Run a chapter template's code cells in this process as the kernel runs them; what it shows, in order.
 
-    As `cityconv run` does: the project's root as the working folder and in CITYCONV_ROOT, the parameters
+    As `cityconv run` does: the project's root as the working folder, the kernel's `environment` from the
+    run's plan (`RunTask.kernel_environment`: the root, and the data folders the plan validated, which the
+    loaders then do not check again), the parameters
     cell replaced by the study's id, each cell in turn in one namespace; what the template displays (the
     package displays only through `IPython.display.display`) is collected instead of sent to a notebook.
     The artifact a template produces (the ward findings) is saved where the pipeline saves it. Matplotlib's
@@ -127,7 +130,8 @@ def run_template_here(root: Path, study_id: str, template: str) -> list[tuple[di
     namespace: dict = {}
     with pytest.MonkeyPatch.context() as patch, matplotlib.rc_context():
         patch.chdir(root)
-        patch.setenv("CITYCONV_ROOT", str(root))
+        for name, value in environment.items():
+            patch.setenv(name, value)
         patch.setattr(IPython.display, "display",
                       lambda obj, raw=False, metadata=None, **_: shown.append((obj, metadata or {})))
         for cell in notebook.cells:
@@ -174,10 +178,15 @@ def run_here(tmp_path_factory) -> tuple[Path, dict[str, dict[str, str]]]:
     texts: dict[str, dict[str, str]] = {}
     for tool, how, name in RUN_HERE:
         fill_ward(project, tool, name, how)
+    # The plan `cityconv run` would make: every ward's files valid, and what each kernel would be handed.
+    plan = build_plan(project, [slugify(name) for _, _, name in RUN_HERE])
+    assert not plan.problems and not plan.failed_wards and not plan.not_started, plan.problems
+    environments = {(task.study_id, task.template_path.stem): task.kernel_environment() for task in plan.tasks}
+    for _, _, name in RUN_HERE:
         ward = slugify(name)
         texts[ward] = {}
         for template in (FINDINGS_TEMPLATE, *(t for t in WARD_TEMPLATES if t != FINDINGS_TEMPLATE)):
-            shown = run_template_here(project.root, ward, template)
+            shown = run_template_here(project.root, ward, template, environments[ward, template])
             notebook = nbformat.read(project.root / "notebooks" / f"{template}.ipynb", as_version=4)
             texts[ward][template] = shown_text(notebook, shown)
     return project.root, texts
