@@ -178,6 +178,11 @@ def _shape(parts: dict[str, object]) -> tuple:
     return tuple(parts[name] is not None for name in PROFILE_TABLES + PROFILE_CHARTS) + (len(parts["topic_tables"]),)
 
 
+#: (code, boundary set) -> (profile, parts) made for `sampled_shapes`, each taken once by its ward's own test
+#: below instead of being made again.
+_MADE_FOR_THE_SAMPLE: dict[tuple[str, str], tuple[profile.WardProfile, dict[str, object]]] = {}
+
+
 @pytest.fixture(scope="module")
 def sampled_shapes() -> dict[tuple, str]:
     """The page shape of each ward whose profile the real book's copy builds (the atlas sample, the studied wards)."""
@@ -187,7 +192,10 @@ def sampled_shapes() -> dict[tuple, str]:
     shapes = {}
     for code, boundary_set in zip(index["code"], index["boundary_set"]):
         if code.lower() in ATLAS_SAMPLE or code in (CLUBMOOR, "E05000887"):  # Anfield, the other studied ward
-            shapes.setdefault(_shape(_page_parts(_profile_of(code, boundary_set))), code)
+            ward = _profile_of(code, boundary_set)
+            parts = _page_parts(ward)
+            _MADE_FOR_THE_SAMPLE[code, boundary_set] = (ward, parts)
+            shapes.setdefault(_shape(parts), code)
     return shapes
 
 
@@ -197,8 +205,11 @@ def test_every_ward_runs_every_part_of_its_page_in_a_shape_the_built_sample_has(
     prose or tables, a table of ages exactly when the ward has census figures, and a
     shape (which optional parts it has) that a page the real book's copy builds and the browser opens has
     too, so the sample in tests/atlas_sample.py must grow with a new shape."""
-    ward = _profile_of(code, boundary_set)
-    parts = _page_parts(ward)
+    made = _MADE_FOR_THE_SAMPLE.pop((code, boundary_set), None)
+    if made is None:
+        ward = _profile_of(code, boundary_set)
+        made = ward, _page_parts(ward)
+    ward, parts = made
     for name in PROFILE_TEXTS:
         text = parts[name]
         assert isinstance(text, str) and "nan" not in text.lower().split() and "<NA>" not in text, (code, name)
