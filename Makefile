@@ -34,12 +34,12 @@ BYTECODE = $(BIN)/python -m compileall -q src
 # uv (pinned with hashes in requirements-uv.lock, installed by pip) installs the lock: the same pins and
 # hashes as pip would take, fetched in parallel, in about 20 s instead of about 65 on a fresh clone
 # (benchmarks/README.md). --compile-bytecode writes the .pyc files pip would have written.
-UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(STAMP): requirements.lock requirements-uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
-	$(UV) --require-hashes --compile-bytecode -r requirements.lock
-	$(UV) --no-deps -e .
+	$(UV_INSTALL) --require-hashes --compile-bytecode -r requirements.lock
+	$(UV_INSTALL) --no-deps -e .
 	@touch $(STAMP)
 
 $(CFF_STAMP): requirements-cffconvert.lock

@@ -15,7 +15,6 @@ differs in any two runs (times, temporary paths, random cell ids, the kernel's p
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ from cityconv.core.paths import Project
 from cityconv.pipeline.dask_executor import PLUGIN_NAME
 from cityconv.pipeline.warm_kernel import RECYCLE_AFTER
 from nbtools import write_template
-from real_book import ATLAS_SAMPLE_ENV
+from real_book import ATLAS_SAMPLE_ENV, build_environment
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -138,7 +137,7 @@ def run(root: Path, ids: list[str], *args: str, jobs: int = 1, force: bool = Tru
     force_flag = ["--force"] if force else []
     result = subprocess.run([CITYCONV, "run", "--root", str(root), *force_flag, "--jobs", str(jobs), *args, *ids],
                             capture_output=True, text=True, timeout=3600,
-                            env={**os.environ, **ATLAS_SAMPLE_ENV})  # as the session's real book was built
+                            env=build_environment())  # as the session's real book was built
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 

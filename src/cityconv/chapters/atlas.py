@@ -26,6 +26,7 @@ from cityconv.chapters.ward_pages import (  # noqa: F401  (where the profiles ar
     atlas_id,
     link_row_headers,
     load_ward_pages,
+    profile_stem,
 )
 from cityconv.data import context as ctx
 from cityconv.present import cite, fmt_int, fmt_pct
@@ -102,9 +103,9 @@ def load_index(boundary_set: str, root: Path | None = None) -> AtlasIndex:
 
     project = Project(Path(root)) if root is not None else Project.discover()
     indicators = ward_indicators(project.context_dir, boundary_set)
+    profile_stem(project)  # no profile template: FileNotFoundError saying so, before load_ward_pages gives None
     pages = load_ward_pages(project)
-    if pages is None:
-        raise FileNotFoundError(f"no ward profile template (*{PROFILE_TEMPLATE_ID}.ipynb) in {project.notebooks_dir}")
+    assert pages is not None
     hrefs = {  # only to the profiles the build makes (all of them, unless data.context.ATLAS_WARDS_ENV says)
         code: profile_href(code, boundary_set, pages.studied, pages.stem)
         for code in indicators.loc[indicators["boundary_set"] == boundary_set, "ward_code"]

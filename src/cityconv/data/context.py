@@ -188,8 +188,8 @@ class UnknownWardError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-#: Which atlas profile pages a build makes: ward codes separated by commas or spaces, or "none"; unset or
-#: empty, every ward's. Why: the profile-only pages are most of a build's runs (90-odd), so a researcher
+#: Which atlas profile pages a build makes: ward codes separated by commas or spaces, or "none"; unset,
+#: empty or "all", every ward's. Why: the profile-only pages are most of a build's runs (90-odd), so a researcher
 #: previewing their own ward, or the test suite's copy of the real book, can build a few. Wards that get no
 #: page are still counted, ranked and listed everywhere; only the links to their pages are left out.
 ATLAS_WARDS_ENV = "CITYCONV_ATLAS_WARDS"
