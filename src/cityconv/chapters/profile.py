@@ -47,6 +47,7 @@ from cityconv.present import (
     fmt_pct,
     join_words,
 )
+from cityconv.present.bars import grouped_bars
 from cityconv.present.figures import new_figure
 from cityconv.present.prose import template_renderer
 from cityconv.present.rank_strips import Strip, rank_strips_svg
@@ -1113,16 +1114,10 @@ def _bars(p: WardProfile, frame: pd.DataFrame, order: list[str], title: str, xla
           height: float = 4.2, wrap: int = 20):
     import textwrap
 
-    import seaborn as sns
-
     data = _comparison_frame(p, frame)
     fig = new_figure(FIG_WIDTH, height)
     ax = fig.add_subplot()
-    sns.barplot(
-        data=data, y="category", x="percent", hue="Area", order=order,
-        hue_order=[p.ward_name, _city_name(p)], palette=[WARD_COLOUR, CITY_COLOUR], orient="h", ax=ax,
-        edgecolor="white", linewidth=0.6,
-    )
+    grouped_bars(ax, order, _ward_and_city(p, data, "category", order), horizontal=True)
     for container in ax.containers:
         # the same rounding as the prose and tables (half up), not matplotlib's
         ax.bar_label(container, labels=[fmt_pct(round(v / 100, 10)) for v in container.datavalues], padding=3, fontsize=10)
@@ -1135,6 +1130,12 @@ def _bars(p: WardProfile, frame: pd.DataFrame, order: list[str], title: str, xla
     ax.xaxis.set_major_formatter(_percent_axis())
     _legend_below(fig, ax)
     return fig
+
+
+def _ward_and_city(p: WardProfile, data: pd.DataFrame, by: str, order) -> list[tuple[str, list[float], str]]:
+    """The ward's bars then the city's: (legend label, percent per category of `order`, colour)."""
+    return [(name, data[data["Area"] == name].set_index(by)["percent"].reindex(order).tolist(), colour)
+            for name, colour in ((p.ward_name, WARD_COLOUR), (_city_name(p), CITY_COLOUR))]
 
 
 def _title(ax, text: str, width: int = 48) -> None:
@@ -1219,16 +1220,13 @@ def tenure_chart(p: WardProfile) -> Chart | None:
 def deprivation_chart(p: WardProfile) -> Chart | None:
     if not p.has_deprivation:
         return None
-    import seaborn as sns
-
     city = _city_name(p)
     data = p.deprivation.copy()
     data["Area"] = data["area"].map({"ward": p.ward_name, "city": city})
     data["percent"] = data["share"].astype(float) * 100
     fig = new_figure(FIG_WIDTH, 4.2)
     ax = fig.add_subplot()
-    sns.barplot(data=data, x="decile", y="percent", hue="Area", order=DECILES, hue_order=[p.ward_name, city],
-                palette=[WARD_COLOUR, CITY_COLOUR], ax=ax, edgecolor="white", linewidth=0.6)
+    grouped_bars(ax, [str(d) for d in DECILES], _ward_and_city(p, data, "decile", DECILES), horizontal=False)
     _title(ax, f"Neighbourhood deprivation: {p.ward_name} and {city}")
     ax.set_xlabel("IMD 2019 decile (1 = most deprived 10% in England)")
     ax.set_ylabel("Percentage of neighbourhoods")
