@@ -41,6 +41,7 @@ from cityconv.methods.disclosure import (
 )
 from cityconv.methods.stats import cohens_kappa
 from cityconv.present import WARD_COLOUR, Chart, Table, fmt_int, fmt_pct, join_words
+from cityconv.present.bars import grouped_bars
 from cityconv.present.figures import new_figure, wrap_label
 from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import lower_first
@@ -296,8 +297,6 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
     """Bar chart: in how many interviews each theme was raised (all groups; withheld totals left out)."""
     if s.raised is None:
         return None
-    import seaborn as sns
-
     labels = s.theme_labels
     rows = [(labels.get(t, t), int(s.raised.loc[t].sum())) for t in s.raised.index
             if not bool(s.protected[t].mask.loc[TOTAL, RAISED])]
@@ -307,7 +306,7 @@ def interview_theme_chart(s: InterviewSummary) -> Chart | None:
     data = pd.DataFrame(rows, columns=["theme", "interviews"]).sort_values("interviews", ascending=False, kind="stable")
     fig = new_figure(FIG_WIDTH, 0.42 * len(data) + 1.6)
     ax = fig.add_subplot()
-    sns.barplot(data=data, y="theme", x="interviews", color=WARD_COLOUR, orient="h", ax=ax)
+    grouped_bars(ax, list(data["theme"]), [(None, data["interviews"].tolist(), WARD_COLOUR)], horizontal=True)
     for container in ax.containers:
         ax.bar_label(container, labels=[fmt_int(v) for v in container.datavalues], padding=3, fontsize=10)
     ax.set_yticks(range(len(data)), [wrap_label(t, 34) for t in data["theme"]])

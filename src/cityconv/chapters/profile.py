@@ -1117,7 +1117,8 @@ def _bars(p: WardProfile, frame: pd.DataFrame, order: list[str], title: str, xla
     data = _comparison_frame(p, frame)
     fig = new_figure(FIG_WIDTH, height)
     ax = fig.add_subplot()
-    grouped_bars(ax, order, _ward_and_city(p, data, "category", order), horizontal=True)
+    grouped_bars(ax, order, _ward_and_city(p, data, "category", order), horizontal=True, edgecolor="white",
+                 linewidth=0.6)
     for container in ax.containers:
         # the same rounding as the prose and tables (half up), not matplotlib's
         ax.bar_label(container, labels=[fmt_pct(round(v / 100, 10)) for v in container.datavalues], padding=3, fontsize=10)
@@ -1226,7 +1227,8 @@ def deprivation_chart(p: WardProfile) -> Chart | None:
     data["percent"] = data["share"].astype(float) * 100
     fig = new_figure(FIG_WIDTH, 4.2)
     ax = fig.add_subplot()
-    grouped_bars(ax, [str(d) for d in DECILES], _ward_and_city(p, data, "decile", DECILES), horizontal=False)
+    grouped_bars(ax, [str(d) for d in DECILES], _ward_and_city(p, data, "decile", DECILES), horizontal=False,
+                 edgecolor="white", linewidth=0.6)
     _title(ax, f"Neighbourhood deprivation: {p.ward_name} and {city}")
     ax.set_xlabel("IMD 2019 decile (1 = most deprived 10% in England)")
     ax.set_ylabel("Percentage of neighbourhoods")

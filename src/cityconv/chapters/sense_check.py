@@ -48,6 +48,7 @@ from cityconv.present import (
     fmt_pct,
     join_words,
 )
+from cityconv.present.bars import grouped_bars
 from cityconv.present.figures import new_figure, wrap_label
 from cityconv.present.prose import lower_first
 
@@ -313,8 +314,6 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     Wilson intervals; items whose counts are withheld are left out."""
     if s.citywide is None or s.mentions is None or not s.bases:
         return None
-    import seaborn as sns
-
     from cityconv.methods.stats import proportion_table
 
     items = pd.concat([s.strengths, s.improvement_areas], ignore_index=True)
@@ -352,8 +351,9 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     fig = new_figure(FIG_WIDTH, 0.55 * len(data) + 1.8)
     ax = fig.add_subplot()
     hue_order = [QUESTION_WORDS[q] for q in ("best_things", "improve") if QUESTION_WORDS[q] in set(data["question"])]
-    sns.barplot(data=data, y="item", x="share", hue="question", hue_order=hue_order, palette=PALETTE[: len(hue_order)],
-                orient="h", dodge=False, ax=ax)
+    items = list(dict.fromkeys(data["item"]))
+    grouped_bars(ax, items, [(question, data[data["question"] == question].set_index("item")["share"].reindex(items).tolist(),
+                              colour) for question, colour in zip(hue_order, PALETTE)], horizontal=True, dodge=False)
     ax.errorbar(data["share"], np.arange(len(data)), xerr=[data["share"] - data["low"], data["high"] - data["share"]],
                 fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
     ax.set_xlim(0, 100)

@@ -43,6 +43,7 @@ from cityconv.chapters.common import (
     render,
 )
 from cityconv.present import PALETTE, WARD_COLOUR, Chart, Table, fmt_int, fmt_pct
+from cityconv.present.bars import grouped_bars
 from cityconv.present.figures import new_figure
 
 __all__ = [
@@ -309,13 +310,11 @@ def audience_chart(s: SocialSummary) -> Chart | None:
     """Audience per post, with the average (published where available) as a dashed line."""
     if not s.available:
         return None
-    import seaborn as sns
-
     data = pd.DataFrame({"post": ["\n".join(textwrap.wrap(_post_label(s, r), 28)) for _, r in s.posts.iterrows()],
                          "audience": s.posts["audience"].astype(int)})
     fig = new_figure(FIG_WIDTH, 0.6 * len(data) + 1.8)
     ax = fig.add_subplot()
-    sns.barplot(data=data, y="post", x="audience", color=WARD_COLOUR, orient="h", ax=ax)
+    grouped_bars(ax, list(data["post"]), [(None, data["audience"].tolist(), WARD_COLOUR)], horizontal=True)
     for container in ax.containers:
         ax.bar_label(container, labels=[fmt_int(v) for v in container.datavalues], padding=3, fontsize=10)
     pub = s.published("average_audience")
@@ -341,15 +340,15 @@ def interactions_chart(s: SocialSummary) -> Chart | None:
     """Reactions, comments and shares per post, side by side."""
     if not s.available:
         return None
-    import seaborn as sns
-
     long = s.posts.assign(post=["\n".join(textwrap.wrap(_post_label(s, r), 28)) for _, r in s.posts.iterrows()])
     long = long.melt(id_vars=["post"], value_vars=list(INTERACTION_TYPES), var_name="type", value_name="count")
     long["type"] = long["type"].str.capitalize()
     fig = new_figure(FIG_WIDTH, 0.9 * s.n_posts + 1.8)
     ax = fig.add_subplot()
-    sns.barplot(data=long, y="post", x="count", hue="type", hue_order=[t.capitalize() for t in INTERACTION_TYPES],
-                palette=PALETTE[:3], orient="h", ax=ax)
+    posts = list(dict.fromkeys(long["post"]))
+    grouped_bars(ax, posts, [(kind.capitalize(), long[long["type"] == kind.capitalize()].set_index("post")["count"]
+                              .reindex(posts).tolist(), colour) for kind, colour in zip(INTERACTION_TYPES, PALETTE)],
+                 horizontal=True)
     for container in ax.containers:
         ax.bar_label(container, labels=[fmt_int(v) for v in container.datavalues], padding=2, fontsize=9)
     ax.set_xlim(0, float(long["count"].max()) * 1.2)

@@ -66,6 +66,7 @@ from cityconv.methods.stats import (
     wilson_interval,
 )
 from cityconv.present import PALETTE, Chart, Table, capitalise, fmt_int, fmt_pct, join_words
+from cityconv.present.bars import grouped_bars
 from cityconv.present.figures import new_figure, wrap_label
 from cityconv.present.numbers import WITHHELD_PHRASE, disclosed_count_phrase
 from cityconv.present.prose import lower_first, template_renderer
@@ -1424,10 +1425,8 @@ def _percent_axis(ax, xmax: float = 100) -> None:
 
 def _bar_panel(ax, rows: pd.DataFrame, colour: str) -> None:
     """Horizontal bars of share (%) with Wilson interval whiskers; rows already filtered and ordered."""
-    import seaborn as sns
-
     data = rows.assign(percent=rows["share"] * 100, y=[wrap_label(l, 28) for l in rows["label"]])
-    sns.barplot(data=data, y="y", x="percent", color=colour, orient="h", ax=ax, edgecolor="white")
+    grouped_bars(ax, list(data["y"]), [(None, data["percent"].tolist(), colour)], horizontal=True, edgecolor="white")
     percent = data["percent"].to_numpy(dtype=float)
     ax.errorbar(x=percent, y=range(len(data)),
                 xerr=[percent - data["ci_low"].to_numpy(dtype=float) * 100, data["ci_high"].to_numpy(dtype=float) * 100 - percent],
@@ -1527,8 +1526,6 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
     """Grouped bars: share of each age group naming each method (cells withheld in the table left out)."""
     if not _has_methods(sv):
         return None
-    import seaborn as sns
-
     mba = methods_by_age(sv)
     labels = sv.questionnaire.labels("preferred_methods")
     rows = []
@@ -1548,8 +1545,9 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
     order = [o for o in order if o in set(data["method"])]
     fig = new_figure(FIG_WIDTH, 0.6 * len(order) + 1.8)
     ax = fig.add_subplot()
-    sns.barplot(data=data, y="method", x="percent", hue="group", order=order, hue_order=[YOUNGER, OLDER],
-                palette=[PALETTE[0], PALETTE[1]], orient="h", ax=ax, edgecolor="white")
+    grouped_bars(ax, order, [(group, data[data["group"] == group].set_index("method")["percent"].reindex(order).tolist(),
+                              colour) for group, colour in ((YOUNGER, PALETTE[0]), (OLDER, PALETTE[1]))],
+                 horizontal=True, edgecolor="white")
     ax.set_title("Preferred ways to be engaged, by age group")
     ax.set_xlabel("Percentage of respondents in the age group")
     ax.set_ylabel("")

@@ -84,6 +84,7 @@ from cityconv.present import (
     fmt_pp,
     join_words,
 )
+from cityconv.present.bars import grouped_bars
 from cityconv.present.numbers import WITHHELD_PHRASE
 from cityconv.present.prose import template_renderer
 
@@ -1068,7 +1069,6 @@ def comparison_chart(comp: Composition) -> Chart | None:
     """Respondents' share (with 95% interval) beside the ward's share, for age, sex and ethnic group."""
     if not comp.has_census or not comp.survey.has_responses:
         return None
-    import seaborn as sns
     from matplotlib.figure import Figure
 
     dims = [d for d in ("age", "sex", "ethnicity") if population(comp, d) is not None]
@@ -1093,8 +1093,9 @@ def comparison_chart(comp: Composition) -> Chart | None:
         data["category"] = data["category"].map(wrap)
         order = [wrap[c] for c in t["category"]]
         hue_order = ["Survey respondents", f"{comp.ward_name} residents (Census 2021)"]
-        sns.barplot(data=data, y="category", x="percent", hue="who", order=order, hue_order=hue_order,
-                    palette=[WARD_COLOUR, CITY_COLOUR], orient="h", ax=ax, edgecolor="white")
+        grouped_bars(ax, order, [(who, data[data["who"] == who].set_index("category")["percent"].reindex(order).tolist(),
+                                  colour) for who, colour in zip(hue_order, (WARD_COLOUR, CITY_COLOUR))],
+                     horizontal=True, edgecolor="white")
         # interval whiskers on the respondents' bars (offset to the first hue position)
         for i, (_, row) in enumerate(t.iterrows()):
             if bool(cmp.mask.get(row["category"], False)):
