@@ -34,8 +34,10 @@ def muted(colour: str) -> tuple[float, float, float]:
     return colorsys.hls_to_rgb(hue, lightness, saturation * SATURATION)
 
 
-def _missing(value) -> bool:
-    return value is None or math.isnan(float(value))
+def _present(values: Sequence[float | None]) -> list[tuple[int, float]]:
+    """(position, value) of each value that is there (not None, not NaN)."""
+    return [(position, float(value)) for position, value in enumerate(values)
+            if value is not None and not math.isnan(float(value))]
 
 
 def grouped_bars(ax, categories: Sequence[str], groups: Sequence[Group], *, horizontal: bool, dodge: bool = True,
@@ -49,8 +51,8 @@ def grouped_bars(ax, categories: Sequence[str], groups: Sequence[Group], *, hori
     draw = ax.barh if horizontal else ax.bar
     for index, (label, values, colour) in enumerate(groups):
         offset = -WIDTH / 2 + width * (index + 0.5) if dodge else 0.0
-        drawn = [(position + offset, float(value)) for position, value in enumerate(values) if not _missing(value)]
-        places, lengths = [place for place, _ in drawn], [length for _, length in drawn]
+        drawn = _present(values)
+        places, lengths = [position + offset for position, _ in drawn], [length for _, length in drawn]
         size = {"height": width} if horizontal else {"width": width}
         draw(places, lengths, **size, color=muted(colour), label="_nolegend_", **bar_style)
         if label is not None:  # the legend's entry, there even when the group has no bar (as seaborn's)
