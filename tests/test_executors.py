@@ -232,17 +232,24 @@ def test_kernel_is_kept_when_the_last_notebooks_folder_is_gone(warm: WarmKernel,
     assert outputs(result)[2][0]["text"].strip() == str(second.root)
 
 
-def test_kernel_is_recycled_after_a_number_of_notebooks(project: Path) -> None:
+def test_kernel_is_recycled_after_a_number_of_notebooks(warm: WarmKernel, project: Path) -> None:
+    """On the module's kernel (one start fewer than a kernel of its own), counted from where it stands:
+    it is recycled once it has run `recycle_after` notebooks, and not before."""
     template = notebook(project / "notebooks" / "tiny.ipynb", ["1 + 1"])
-    kernel = WarmKernel(recycle_after=2)
+    if not warm.alive:
+        warm.start()
+    recycle_after, starts = warm.recycle_after, warm.starts
+    warm.recycle_after = warm.used + 2  # two more notebooks on this kernel, then a fresh one
     try:
-        for _ in range(3):
-            assert kernel.run(task_for(project, template)).status == "done"
-        assert kernel.starts == 2
-        kernel.source_hash = "edited since"  # as if the package source changed under the kernel
-        assert kernel.run(task_for(project, template)).status == "done" and kernel.starts == 3
+        for _ in range(2):
+            assert warm.run(task_for(project, template)).status == "done"
+        assert warm.starts == starts
+        assert warm.run(task_for(project, template)).status == "done"
+        assert warm.starts == starts + 1 and warm.used == 1
+        warm.source_hash = "edited since"  # as if the package source changed under the kernel
+        assert warm.run(task_for(project, template)).status == "done" and warm.starts == starts + 2
     finally:
-        kernel.shutdown()
+        warm.recycle_after = recycle_after
 
 
 def test_executors_by_name() -> None:

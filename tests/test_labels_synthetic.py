@@ -41,6 +41,17 @@ CSV_LINK = re.compile(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"')
 pytestmark = pytest.mark.slow  # every test reads the real chapters of a simulated ward, run here
 
 
+def _in_process(root: Path, *args: str) -> None:
+    """A set-up command (`new-ward`, `simulate`) through the real command line, in this process: what it
+    writes matters here, not its process boundary, and a fresh `cityconv` costs about 2.5 CPU s of imports."""
+    from typer.testing import CliRunner
+
+    from cityconv import cli
+
+    result = CliRunner().invoke(cli.app, [*args, "--root", str(root)])
+    assert result.exit_code == 0, f"cityconv {' '.join(args)} failed:\n{result.output[-4000:]}"
+
+
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run([CITYCONV, *args, "--root", str(root)], capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, f"cityconv {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
@@ -59,9 +70,9 @@ def synthetic_pages(tmp_path_factory) -> list[Path]:
     for folder in ("context", "city", "evidence", "recommendations"):
         shutil.copytree(REPO / "data" / folder, root / "data" / folder)
     (root / "params").mkdir()
-    _run(root, "new-ward", WARD, "--boundary-set", "2004-2023")
-    _run(root, "simulate", WARD_ID, "--n", "80", "--seed", "11")
-    _run(root, "run", WARD_ID)
+    _in_process(root, "new-ward", WARD, "--boundary-set", "2004-2023")
+    _in_process(root, "simulate", WARD_ID, "--n", "80", "--seed", "11")
+    _run(root, "run", WARD_ID)  # the chapters in a fresh process, as a researcher runs them
     pages = sorted((root / "book" / "generated" / WARD_ID).glob("*.ipynb"))
     assert len(pages) >= 10, f"expected every ward chapter, got {[p.name for p in pages]}"
     return pages
