@@ -215,3 +215,27 @@ def test_build_only_builds_that_kind(project: Project) -> None:
 
     result = CliRunner().invoke(cli.app, ["build", "--only", "pages", "--root", str(project.root)])
     assert result.exit_code == 2 and "--only: unknown artifact kind 'pages'" in result.output
+
+
+def test_build_skip_pdf_makes_every_other_artifact_and_renders(project: Project, monkeypatch) -> None:
+    from cityconv.pipeline import book
+    from cityconv.pipeline.runner import RunSummary
+
+    rendered: list[Path] = []
+    monkeypatch.setattr(cli, "_run", lambda *args, **kwargs: RunSummary(results=[]))  # no notebook run here
+    monkeypatch.setattr(book, "render", lambda project: rendered.append(project.root) or 0)
+    result = CliRunner().invoke(cli.app, ["build", "--skip", "pdf", "--root", str(project.root)])
+    assert result.exit_code == 0, result.output
+    generated = project.generated_dir
+    assert (generated / "field-kit" / "alpha" / "index.md").exists() and (generated / "what-we-found.md").exists()
+    assert (generated / "class-pack" / "class-pack.zip").exists()  # a bundle
+    assert not list((generated / "field-kit").rglob("*.pdf"))  # the kits' PDFs
+    assert not pdf.pdf_dir(project).exists()  # nor the print stage's
+    assert "questionnaire.pdf" not in (generated / "field-kit" / "alpha" / "index.md").read_text(encoding="utf-8")
+    assert rendered == [project.root] and "Book: " in result.output
+
+    for option, message in ((["--skip", "notebook"], "'notebook' cannot be skipped"),
+                            (["--skip", "pdf", "--only", "page"], "--only and --skip were both given"),
+                            (["--skip", "pdfs"], "--skip: unknown artifact kind 'pdfs'")):
+        result = CliRunner().invoke(cli.app, ["build", *option, "--root", str(project.root)])
+        assert result.exit_code == 2 and message in result.output, (option, result.output)

@@ -241,16 +241,16 @@ def run(
     _exit_if_failed(summary)
 
 
-def _parse_kinds(only: Optional[list[str]]) -> Optional[list[str]]:
-    """`--only page --only pdf` or `--only page,pdf` as a list of kinds; None for everything."""
+def _parse_kinds(values: Optional[list[str]], option: str = "--only") -> Optional[list[str]]:
+    """`--only page --only pdf` or `--only page,pdf` (or `--skip`) as a list of kinds; None when not given."""
     from cityconv.pipeline.artifacts import KINDS
 
-    if not only:
+    if not values:
         return None
-    kinds = [kind.strip() for value in only for kind in value.split(",") if kind.strip()]
+    kinds = [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
-        _fail_on_problems([Problem("--only", f"unknown artifact kind {kind!r}", expected=", ".join(KINDS))
+        _fail_on_problems([Problem(option, f"unknown artifact kind {kind!r}", expected=", ".join(KINDS))
                            for kind in unknown])
     return kinds
 
@@ -279,6 +279,12 @@ OnlyOption = typer.Option(
 )
 
 
+SkipOption = typer.Option(
+    None, "--skip", help="Build everything but these kinds of artifact (e.g. --skip pdf: no field-kit PDFs while "
+    "working; repeat or comma-separate), then render the HTML. A later build without it makes them.",
+)
+
+
 @app.command()
 def build(
     ids: Optional[list[str]] = IdsArgument,
@@ -288,19 +294,27 @@ def build(
     scheduler: Optional[str] = SchedulerOption,
     wait: bool = WaitOption,
     only: Optional[list[str]] = OnlyOption,
+    skip: Optional[list[str]] = SkipOption,
     root: Optional[Path] = RootOption,
 ) -> None:
     """Run what is out of date, build the book's pages and downloads, then render the HTML book into _build/html."""
+    from cityconv.pipeline.artifacts import KINDS
     from cityconv.pipeline.book import index_html, render
 
     project = _project(root)
-    kinds = _parse_kinds(only)
+    kinds, skipped = _parse_kinds(only), _parse_kinds(skip, "--skip")
+    if kinds and skipped:
+        _fail_on_problems([Problem("--skip", "--only and --skip were both given", expected="one of them")])
+    if skipped and "notebook" in skipped:
+        _fail_on_problems([Problem("--skip", "'notebook' cannot be skipped: the book renders the runs' chapters",
+                                   expected="page, bundle or pdf")])
     _refuse_unknown_ids(project, ids)
     with _project_lock(project, wait):  # held through rendering: two builds never write _build/html at once
         summary = None
         if kinds is None or "notebook" in kinds:
             summary = _run(project, ids, jobs, force, executor.value, scheduler, wait)
-        artifacts = _build_artifacts(project, ("book", "print") if kinds else ("book",), kinds, force)
+        book_kinds = [kind for kind in KINDS if kind not in skipped] if skipped else kinds
+        artifacts = _build_artifacts(project, ("book", "print") if kinds else ("book",), book_kinds, force)
         if kinds is not None:  # a subset: nothing rendered
             if summary is not None:
                 _exit_if_failed(summary)
