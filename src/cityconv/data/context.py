@@ -310,13 +310,22 @@ def load_context(context_dir: Path, ward_code: str, boundary_set: str | None = N
         if not path.exists():
             frames[table] = pd.DataFrame()
             continue
-        df = pd.read_csv(path, dtype={"ward_code": str, "lsoa_code": str})
-        for col in _integer_columns(table):  # keep counts integer even where a ward has missing values
-            if col in df:
-                df[col] = df[col].astype("Int64")
+        df = _context_table(table, *file_stamp(path))
         keep = ((df["ward_code"] == code) & (df["boundary_set"] == bset)) | (df["boundary_set"] == SET_CITY)
-        frames[table] = df[keep].reset_index(drop=True)
+        frames[table] = df[keep].reset_index(drop=True)  # a new frame: the cached table is never handed out
     return WardContext(ward_code=code, ward_name=name, boundary_set=bset, **frames)
+
+
+@lru_cache(maxsize=16)
+def _context_table(table: str, path: str, _mtime_ns: int, _size: int) -> pd.DataFrame:
+    """A context table as `load_context` reads it, parsed once per version of the file (`file_stamp`), like
+    `ward_index`: a chapter opens its ward several times (the summary, the recommendations, the profile), and
+    every chapter run in one process (a test's in-process runs) reads the same tables."""
+    df = pd.read_csv(path, dtype={"ward_code": str, "lsoa_code": str})
+    for col in _integer_columns(table):  # keep counts integer even where a ward has missing values
+        if col in df:
+            df[col] = df[col].astype("Int64")
+    return df
 
 
 # --- indicators, change over time and the all-wards table (docs/atlas-data.md) ----------------------
