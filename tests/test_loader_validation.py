@@ -118,3 +118,46 @@ def test_a_chapter_run_by_hand_validates(monkeypatch) -> None:
     monkeypatch.setenv(VALIDATED_FOLDERS_ENV, folder_fingerprint(REPO / "data" / "city"))
     open_chapter("clubmoor", REPO)
     assert calls == {"ward": 2, "city": 1}
+
+
+def test_the_shared_folders_the_plan_checked_are_handed_on_and_trusted_only_as_they_are(mini_project: Path,
+                                                                                       monkeypatch) -> None:
+    """The evidence base and the recommendation rules, checked by the plan when a run reads them, are
+    handed on like the ward's folder; their loaders then skip the checks, and check again by hand."""
+    from cityconv.chapters import recommendations
+    from cityconv.data import evidence
+
+    for folder in ("evidence", "recommendations"):
+        if not (mini_project / "data" / folder).is_dir():
+            import shutil
+
+            shutil.copytree(REPO / "data" / folder, mini_project / "data" / folder)
+    write_template(mini_project / "notebooks" / "03-shared.ipynb", title="Shared", parameters='study_id = "alpha"',
+                   code=["print(study_id)"], reads=("data/evidence/*", "data/recommendations/*"))
+    plan = build_plan(Project(mini_project), ["alpha"])
+    assert not plan.problems, plan.problems
+    task = next(t for t in plan.tasks if t.template_id == "shared")
+    shared = [folder_fingerprint(mini_project / "data" / name) for name in ("evidence", "recommendations")]
+    assert set(shared) <= set(task.validated_folders)
+
+    calls = {"evidence": 0, "rules": 0}
+    for module, attribute, name in ((evidence, "validate_evidence", "evidence"),
+                                    (recommendations, "validate_rules", "rules")):
+        check = getattr(module, attribute)
+
+        def counted(*args, _check=check, _name=name, **kwargs):
+            calls[_name] += 1
+            return _check(*args, **kwargs)
+
+        monkeypatch.setattr(module, attribute, counted)
+    project = Project(mini_project)
+    monkeypatch.setenv(VALIDATED_FOLDERS_ENV, task.kernel_environment()[VALIDATED_FOLDERS_ENV])
+    evidence.load_evidence(mini_project / "data" / "evidence", mini_project)
+    assert recommendations._validated_by_planner(project)
+    assert calls == {"evidence": 0, "rules": 0}
+    monkeypatch.delenv(VALIDATED_FOLDERS_ENV)  # by hand: checked
+    evidence.load_evidence(mini_project / "data" / "evidence", mini_project)
+    assert not recommendations._validated_by_planner(project)
+    assert calls == {"evidence": 1, "rules": 0}
+    monkeypatch.setenv(VALIDATED_FOLDERS_ENV, shared[1])  # the rules' folder alone: not trusted without the evidence
+    assert not recommendations._validated_by_planner(project)

@@ -65,6 +65,13 @@ def rule_findings(rule: Rule) -> tuple[str, ...]:
     return tuple(dict.fromkeys(condition_findings(rule.when) + list(rule.trail_findings)))
 
 
+def _validated_by_planner(project: Project) -> bool:
+    """Whether the run's plan checked the rules (against the evidence base) with both folders as they are now."""
+    from cityconv.data.wardfiles import validated_by_planner
+
+    return all(validated_by_planner(folder) for folder in (rules_path(project).parent, project.root / EVIDENCE_DIR))
+
+
 def validate_rules(project: Project | Path, path: Path | None = None) -> list[Problem]:
     """Every problem in the recommendation rules: the file's shape and evidence references
     (`cityconv.data.rules`), then each condition and trail finding against the named findings."""
@@ -130,7 +137,7 @@ def fired_by_ward(project: Project | Path, path: Path | None = None) -> pd.DataF
     from cityconv.core.params import load_all
 
     project = project if isinstance(project, Project) else Project(Path(project))
-    problems = validate_rules(project, path)
+    problems = [] if path is None and _validated_by_planner(project) else validate_rules(project, path)
     if problems:
         raise InputError(problems)
     rules = load_rules(path or rules_path(project), project.root)
@@ -200,7 +207,7 @@ def load(study_id: str, root: Path | None = None) -> WardRecommendations:
 
     ch = open_chapter(study_id, root)
     project = ch.project
-    problems = validate_rules(project)
+    problems = [] if _validated_by_planner(project) else validate_rules(project)
     if problems:
         raise InputError(problems)
     eb = load_evidence(project.root / EVIDENCE_DIR, project.root)

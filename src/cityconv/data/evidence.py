@@ -48,6 +48,7 @@ from cityconv.data.wardfiles import (
     typed_frame,
     unknown_csv_problem,
     validate_table_file,
+    validated_by_planner,
 )
 
 #: Table order: referenced tables first.
@@ -404,11 +405,12 @@ class EvidenceBase:
 def load_evidence(evidence_dir: Path, root: Path | None = None) -> EvidenceBase:
     """Validate `evidence_dir` and load every table with the types its schema gives.
 
-    Raises `InputError` listing every problem if the folder does not validate.
+    Raises `InputError` listing every problem if the folder does not validate. Under the pipeline, a folder
+    the run's plan validated as it is now is not checked again (`wardfiles.validated_by_planner`).
     """
     evidence_dir = Path(evidence_dir)
     root = Path(root) if root is not None else evidence_dir.parent.parent
-    problems = validate_evidence(evidence_dir, root)
+    problems = [] if validated_by_planner(evidence_dir) else validate_evidence(evidence_dir, root)
     if problems:
         raise InputError(problems)
     frames = {}

@@ -149,6 +149,10 @@ def _validate_shared_inputs(project: Project, patterns: set[str]) -> list[Proble
     return problems
 
 
+#: The shared data folders `_validate_shared_inputs` checks: once they pass, the runs' loaders trust them too.
+SHARED_FOLDERS = ("evidence", "recommendations", "city")
+
+
 def _shared_paths(project: Project, patterns: set[str]) -> set[str]:
     """The project files the planned runs' `reads` patterns match, project-relative."""
     return {path.relative_to(project.root).as_posix() for pattern in patterns for path in project.root.glob(pattern)}
@@ -275,16 +279,15 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
     patterns = {pattern for task in tasks for pattern in task.declared_reads}
     shared_inputs = [project.params_dir, *(project.data_dir / name for name in ("evidence", "recommendations", "city"))]
-    city = project.data_dir / "city"
-    if any(path.startswith("data/city/") for path in _shared_paths(project, patterns)):
-        city_fingerprint = _validated_folder(city)
-    else:
-        city_fingerprint = []  # no planned run reads it, so the plan does not check it
+    read = _shared_paths(project, patterns)
+    # the shared folders the plan checks (those some planned run reads), fingerprinted before the check
+    shared_fingerprints = [fingerprint for name in SHARED_FOLDERS if any(p.startswith(f"data/{name}/") for p in read)
+                           for fingerprint in _validated_folder(project.data_dir / name)]
     shared_problems = checks.check("shared:" + ",".join(sorted(patterns)), shared_inputs,
                                    lambda: _validate_shared_inputs(project, patterns))
     problems += shared_problems
     if not shared_problems:
-        validated_folders += city_fingerprint
+        validated_folders += shared_fingerprints
     checks.save()
     problems += atlas_selection_problems(project)
     atlas_wards = ctx.atlas_selection()
