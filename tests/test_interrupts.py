@@ -30,11 +30,21 @@ def gate(root: Path) -> Path:
     return root.parent / f"{root.name}-gate"
 
 
+def held(root: Path) -> Path:
+    """The folder where each held notebook's kernel says it is waiting (outside the project too)."""
+    return root.parent / f"{root.name}-held"
+
+
 def make_held(root: Path, limit: float = 300) -> None:
-    """The slow template waits for the gate file (at most `limit` seconds, so a failed test cannot leave
-    kernels waiting forever)."""
+    """The slow template says it is held (a file named after its kernel's process in `held(root)`), then
+    waits for the gate file (at most `limit` seconds, so a failed test cannot leave kernels waiting
+    forever). It is the project's only template: the other (01-files) would add a run per ward that
+    finishes before the signal, and nothing here checks it."""
+    (root / "notebooks" / "01-files.ipynb").unlink()
+    held(root).mkdir()
     write_template(root / "notebooks" / SLOW, title="Arithmetic", code=[
-        f"import pathlib, time\ndeadline = time.monotonic() + {limit}\n"
+        f"import os, pathlib, time\npathlib.Path({str(held(root))!r}, f'kernel-{{os.getpid()}}').touch()\n"
+        f"deadline = time.monotonic() + {limit}\n"
         f"while not pathlib.Path({str(gate(root))!r}).exists() and time.monotonic() < deadline:\n"
         "    time.sleep(0.05)",
         "print('released')"])
@@ -66,9 +76,12 @@ def temp_notebooks(root: Path) -> list[Path]:
 
 def wait_until_slow_runs_are_executing(root: Path, process: subprocess.Popen, count: int = 2,
                                        timeout: float = 240) -> None:
+    """Until `count` slow notebooks run, each in a kernel that has reached the gate (a temporary notebook
+    is written before its kernel starts)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len([p for p in temp_notebooks(root) if SLOW.removesuffix(".ipynb") in p.name]) >= count:
+        running = [p for p in temp_notebooks(root) if SLOW.removesuffix(".ipynb") in p.name]
+        if len(running) >= count and len(list(held(root).iterdir())) >= count:
             return  # held at the gate until the test opens it
         assert process.poll() is None, process.communicate()
         time.sleep(0.2)
@@ -163,8 +176,8 @@ def test_after_sigkill_nothing_publishes_and_the_next_run_cleans_up(mini_project
 def test_a_second_run_refuses_or_waits_and_never_interleaves(mini_project: Path) -> None:
     root = mini_project
     make_held(root)  # held until the other commands have planned and reached the lock
-    first = start(root, "--jobs", "2")
-    wait_until_slow_runs_are_executing(root, first)
+    first = start(root, "--jobs", "1")  # the lock is the coordinator's: one worker holds the run as well as two
+    wait_until_slow_runs_are_executing(root, first, count=1)
     queued_err = root.parent / f"{root.name}-queued.err"
     with queued_err.open("w", encoding="utf-8") as err_file:
         queued = start(root, "--wait", stderr=err_file)
@@ -184,5 +197,5 @@ def test_a_second_run_refuses_or_waits_and_never_interleaves(mini_project: Path)
     assert queued.returncode == 0, out2 + err2
     assert "waiting for the run in progress to finish" in err2
     # It ran after the first had published everything, so it found nothing to do.
-    assert "Runs: 0 done, 4 skipped (unchanged), 0 failed" in out2
+    assert "Runs: 0 done, 2 skipped (unchanged), 0 failed" in out2
     assert time.monotonic() >= first_done

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -125,8 +126,28 @@ def test_a_hostile_params_file_stops_only_itself(tmp_path: Path) -> None:
     assert set(found) == {"alpha", "beta"} and len(problems) == 1
 
 
-@pytest.mark.slow  # a subprocess build of a small project
-def test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact(tmp_path: Path) -> None:
+def one_template_project(root: Path) -> Path:
+    """The fixture project with its template that reads no input (02-arithmetic) only: what the checks of
+    whole runs here need (01-files, which lists a ward's data files, adds a run per ward and nothing checked)."""
+    make_mini_project(root)
+    (root / "notebooks" / "01-files.ipynb").unlink()
+    return root
+
+
+@pytest.fixture(scope="module")
+def bombed_build(tmp_path_factory) -> dict:
+    """{"root", "returncode", "stdout", "stderr"} of one `cityconv build` (the real command line) of a
+    fresh project beside a YAML-bomb params file: read by the test of that build, and copied by the
+    time-limit test, which needs a ward's chapter published before its notebook hangs."""
+    root = one_template_project(tmp_path_factory.mktemp("bombed"))
+    (root / "params" / "zz-bomb.yml").write_text(BOMB, encoding="utf-8")
+    built = subprocess.run([CITYCONV, "build", "--root", str(root), "--jobs", "1"],
+                           capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "250"})
+    return {"root": root, "returncode": built.returncode, "stdout": built.stdout, "stderr": built.stderr}
+
+
+@pytest.mark.slow  # a subprocess build of a small project (shared with the time-limit test)
+def test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact(bombed_build: dict) -> None:
     """A full build runs and renders every other ward and reports the bad file (exit 2); a run that
     names a good ward is not even held up by it (exit 0).
 
@@ -136,19 +157,18 @@ def test_a_hostile_params_file_leaves_the_other_wards_run_and_build_intact(tmp_p
 
     from cityconv import cli
 
-    root = make_mini_project(tmp_path)
-    (root / "params" / "zz-bomb.yml").write_text(BOMB, encoding="utf-8")
-    built = subprocess.run([CITYCONV, "build", "--root", str(root), "--jobs", "1"],
-                           capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "250"})
-    assert built.returncode == 2, built.stdout + built.stderr  # the bad file is reported after the build…
-    assert "params/zz-bomb.yml" in built.stderr and "CITYCONV_MAX_YAML_NODES" in built.stderr
+    root = bombed_build["root"]
+    output = bombed_build["stdout"] + bombed_build["stderr"]
+    assert bombed_build["returncode"] == 2, output  # the bad file is reported after the build…
+    assert "params/zz-bomb.yml" in bombed_build["stderr"] and "CITYCONV_MAX_YAML_NODES" in bombed_build["stderr"]
     assert (root / "_build" / "html" / "index.html").exists()  # …and every other ward was built
     for ward in ("alpha", "beta"):
         assert (root / "book" / "generated" / ward / "02-arithmetic.ipynb").exists()
-    assert "Traceback" not in built.stderr
+    assert "Runs: 2 done, 0 skipped (unchanged), 0 failed" in bombed_build["stdout"], output
+    assert "Traceback" not in bombed_build["stderr"]
     named = CliRunner().invoke(cli.app, ["run", "alpha", "--root", str(root)])
     assert named.exit_code == 0, named.output
-    assert "Runs: 0 done, 2 skipped (unchanged), 0 failed" in named.stdout
+    assert "Runs: 0 done, 1 skipped (unchanged), 0 failed" in named.stdout
     assert "zz-bomb" not in named.output  # not named: not reported, not in the way
     assert named.exception is None or isinstance(named.exception, SystemExit)  # no traceback
 
@@ -162,8 +182,6 @@ def ward(tmp_path: Path) -> Path:
     (root / "data").mkdir(parents=True)
     (root / "_config.yml").write_text("title: x\n", encoding="utf-8")
     (root / "params").mkdir()
-    import shutil
-
     shutil.copytree(REPO / "data" / "clubmoor", root / "data" / "clubmoor")
     return root / "data" / "clubmoor"
 
@@ -365,11 +383,17 @@ def test_an_os_error_is_one_line_and_exit_1(monkeypatch, capsys) -> None:
 # --------------------------------------------------------------------------- the command line
 
 
-def test_root_must_be_a_project(tmp_path: Path) -> None:
+def test_root_must_be_a_project(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The `cityconv` entry point (`cli.main`), called in this process: an exception would fail the test."""
+    from cityconv import cli
+
     missing = tmp_path / "nonexistent"
-    done = subprocess.run([CITYCONV, "validate", "--root", str(missing)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert "is not a cityconv project" in done.stderr and "Traceback" not in done.stderr
+    monkeypatch.setattr(sys, "argv", ["cityconv", "validate", "--root", str(missing)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a cityconv project" in err and "Traceback" not in err
     assert not missing.exists()
 
 
@@ -416,13 +440,16 @@ def test_the_run_lock_is_held_through_rendering(tmp_path: Path, monkeypatch) -> 
 # --------------------------------------------------------------------------- notebook time limits
 
 
-@pytest.mark.slow  # a subprocess build of a small project
-def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stays(tmp_path: Path) -> None:
-    root = make_mini_project(tmp_path)
-    first = subprocess.run([CITYCONV, "run", "alpha", "--root", str(root), "--jobs", "1"],
-                           capture_output=True, text=True, timeout=240)
-    assert first.returncode == 0, first.stdout + first.stderr
+@pytest.mark.slow  # a subprocess run of a small project
+def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stays(bombed_build: dict,
+                                                                                 tmp_path: Path) -> None:
+    """A copy of the bombed build, its chapters published by that build, without the bomb: the hung
+    notebook is the project's only problem."""
+    root = tmp_path / "project"
+    shutil.copytree(bombed_build["root"], root, symlinks=True)
+    (root / "params" / "zz-bomb.yml").unlink()
     chapter = root / "book" / "generated" / "alpha" / "02-arithmetic.ipynb"
+    assert bombed_build["returncode"] == 2 and chapter.exists(), bombed_build["stdout"] + bombed_build["stderr"]
     before = chapter.read_bytes()
     write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic", code=["while True: pass"])
     with open(root / "params" / "alpha.yml", "a", encoding="utf-8") as handle:
@@ -438,7 +465,7 @@ def test_a_notebook_that_never_ends_fails_at_its_time_limit_and_the_chapter_stay
 
 
 def test_a_second_ctrl_c_exits_as_quietly_as_the_first(tmp_path: Path) -> None:
-    root = make_mini_project(tmp_path)
+    root = one_template_project(tmp_path)
     write_template(root / "notebooks" / "02-arithmetic.ipynb", title="Arithmetic",
                    code=["import time\ntime.sleep(120)"])
     run = subprocess.Popen([CITYCONV, "run", "--root", str(root), "--jobs", "2"], stdout=subprocess.PIPE,
