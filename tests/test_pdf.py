@@ -8,6 +8,7 @@ poppler-utils are absent, and fail instead when CITYCONV_REQUIRE_BROWSER=1 (CI).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import shutil
@@ -159,6 +160,12 @@ def html_title(page: Path) -> str:
     return _norm("".join(parser.parts))
 
 
+@functools.cache
+def book_text(pdf: Path) -> str:
+    """The book PDF's text, normalised: read once for the tests below (pdftotext of the whole book is ~1 CPU s)."""
+    return _norm(pdftotext(pdf))
+
+
 @pytest.fixture(scope="session")
 def book_pdfs(real_book: Path, tmp_path_factory):
     """(root, book PDF, briefings) of the session's real book; the tools are checked before printing."""
@@ -171,7 +178,7 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
     assert pdf.exists() and pdf.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF-")
-    text = _norm(pdftotext(pdf))
+    text = book_text(pdf)
     project = Project(root)
     root_doc, all_parts = read_toc(project)
     parts, own_pdfs = book_pdf_parts(all_parts)  # atlas profiles and field kits: PDFs of their own
@@ -206,7 +213,7 @@ def test_book_pdf_holds_every_chapter_of_the_html_book(book_pdfs) -> None:
 @pytest.mark.pdf
 def test_book_pdf_has_key_figures_tables_and_images(book_pdfs) -> None:
     root, pdf, _ = book_pdfs
-    text = _norm(pdftotext(pdf))
+    text = book_text(pdf)
     assert re.search(r"\b48 survey responses\b", text)  # published figure, landing page
     clubmoor = root / "book" / "generated" / "clubmoor"
     built = (root / "_build" / "html" / "book" / "generated" / "clubmoor")
@@ -245,7 +252,12 @@ def test_briefings_are_short_and_hold_only_their_chapters(book_pdfs) -> None:
 
 @pytest.mark.pdf
 def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
-    """A small book (tests/conftest.py) with stand-in chapters, so the briefing path is always tested."""
+    """A small book (tests/conftest.py) with stand-in chapters, so the briefing path is always tested.
+
+    Built with the real command line, but only what a briefing is printed from: the chapters and the
+    pages the table of contents lists (`--only notebook,page`). The HTML book and the field kits' PDFs
+    are neither read by `build_briefings` nor checked here (the fixture project's full build is
+    `built_mini_project`'s, tests/conftest.py); they were over a third of this test's CPU."""
     _require_pdf_tools()
     from cityconv.pipeline.pdf import build_briefings
 
@@ -257,7 +269,8 @@ def test_briefing_pdfs_in_a_small_book(mini_project: Path) -> None:
                    code=["print('Forty-eight residents answered the survey.')"])
     write_template(root / "notebooks" / "10-recommendations.ipynb", title="Recommendations",
                    code=["print('Hold the next conversation in the library.')"])
-    result = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--root", str(root)],
+    result = subprocess.run([str(Path(sys.executable).with_name("cityconv")), "build", "--only", "notebook,page",
+                             "--root", str(root)],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     stale = root / "_build" / "pdf" / "briefing-gone.pdf"

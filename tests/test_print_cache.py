@@ -215,58 +215,6 @@ def test_a_page_printed_before_is_copied_without_starting_chromium(tmp_path: Pat
 
 
 @pytest.mark.browser
-def test_one_byte_of_the_page_or_footer_prints_it_again(tmp_path: Path, counted: dict) -> None:
-    page, footer = _page(tmp_path / "one"), '<span class="title"></span>'
-    with print_html.one_browser():
-        print_html.print_pages([(page, tmp_path / "a.pdf")], footer=footer)
-        print_html.print_pages([(page, tmp_path / "b.pdf")], footer=footer)
-        assert counted["prints"] == 1
-        _page(tmp_path / "one", PAGE.replace("Yes", "Yea"))
-        print_html.print_pages([(page, tmp_path / "c.pdf")], footer=footer)
-        assert counted["prints"] == 2
-        print_html.print_pages([(page, tmp_path / "d.pdf")], footer=footer + " ")
-        assert counted["prints"] == 3
-        print_html.print_pages([(page, tmp_path / "e.pdf")], footer=footer + " ")
-        assert counted["prints"] == 3
-    assert len(list((tmp_path / "cache").glob("*.pdf"))) == 3
-
-
-@pytest.mark.browser
-def test_a_page_that_refers_to_a_file_is_printed_every_time(tmp_path: Path, counted: dict) -> None:
-    page = _page(tmp_path / "one", PAGE.replace("</body>", '<link rel="stylesheet" href="print.css"></body>'))
-    (tmp_path / "one" / "print.css").write_text("h1 { color: red }", encoding="utf-8")
-    with print_html.one_browser():
-        print_html.print_pages([(page, tmp_path / "a.pdf")])
-        print_html.print_pages([(page, tmp_path / "b.pdf")])
-    assert counted["prints"] == 2
-    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
-
-
-@pytest.mark.browser
-def test_an_unwritable_cache_still_prints(tmp_path: Path, counted: dict, monkeypatch) -> None:
-    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("CITYCONV_PRINT_CACHE", str(tmp_path / "a-file" / "cache"))
-    page = _page(tmp_path / "one")
-    with print_html.one_browser():
-        print_html.print_pages([(page, tmp_path / "a.pdf")])
-        print_html.print_pages([(page, tmp_path / "b.pdf")])
-    assert counted["prints"] == 2
-    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
-
-
-@pytest.mark.browser
-def test_cache_0_prints_every_time(tmp_path: Path, counted: dict, monkeypatch) -> None:
-    monkeypatch.setenv("CITYCONV_PRINT_CACHE", "0")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    page = _page(tmp_path / "one")
-    with print_html.one_browser():
-        print_html.print_pages([(page, tmp_path / "a.pdf")])
-        print_html.print_pages([(page, tmp_path / "b.pdf")])
-    assert counted["prints"] == 2
-    assert not (tmp_path / "xdg" / "cityconv").exists() and not (tmp_path / "cache").exists()
-
-
-@pytest.mark.browser
 def test_a_second_projects_field_kit_is_copied_whole(tmp_path: Path, counted: dict) -> None:
     """What the test suite and a rebuilt project gain: the same kit in another folder starts no Chromium."""
     from cityconv.data.questionnaire import ward_questionnaire
@@ -282,3 +230,61 @@ def test_a_second_projects_field_kit_is_copied_whole(tmp_path: Path, counted: di
     assert counted == {"launches": 1, "prints": 8}
     for name in fieldkit_book.document_names():
         assert (tmp_path / "two" / f"{name}.pdf").read_bytes() == (tmp_path / "one" / f"{name}.pdf").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def shared_browser():
+    """One `print_html.one_browser()` block for the tests below, which count prints, not launches: its
+    Chromium starts at the first print of the first of them and serves them all (a block of their own
+    each started one Chromium per test). The tests that count launches come before these in this file,
+    outside the block (a module fixture ends with the module); were one after, it would count none."""
+    with print_html.one_browser():
+        yield
+
+
+@pytest.mark.browser
+def test_one_byte_of_the_page_or_footer_prints_it_again(tmp_path: Path, counted: dict, shared_browser) -> None:
+    page, footer = _page(tmp_path / "one"), '<span class="title"></span>'
+    print_html.print_pages([(page, tmp_path / "a.pdf")], footer=footer)
+    print_html.print_pages([(page, tmp_path / "b.pdf")], footer=footer)
+    assert counted["prints"] == 1
+    _page(tmp_path / "one", PAGE.replace("Yes", "Yea"))
+    print_html.print_pages([(page, tmp_path / "c.pdf")], footer=footer)
+    assert counted["prints"] == 2
+    print_html.print_pages([(page, tmp_path / "d.pdf")], footer=footer + " ")
+    assert counted["prints"] == 3
+    print_html.print_pages([(page, tmp_path / "e.pdf")], footer=footer + " ")
+    assert counted["prints"] == 3
+    assert len(list((tmp_path / "cache").glob("*.pdf"))) == 3
+
+
+@pytest.mark.browser
+def test_a_page_that_refers_to_a_file_is_printed_every_time(tmp_path: Path, counted: dict, shared_browser) -> None:
+    page = _page(tmp_path / "one", PAGE.replace("</body>", '<link rel="stylesheet" href="print.css"></body>'))
+    (tmp_path / "one" / "print.css").write_text("h1 { color: red }", encoding="utf-8")
+    print_html.print_pages([(page, tmp_path / "a.pdf")])
+    print_html.print_pages([(page, tmp_path / "b.pdf")])
+    assert counted["prints"] == 2
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+
+
+@pytest.mark.browser
+def test_an_unwritable_cache_still_prints(tmp_path: Path, counted: dict, monkeypatch, shared_browser) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("CITYCONV_PRINT_CACHE", str(tmp_path / "a-file" / "cache"))
+    page = _page(tmp_path / "one")
+    print_html.print_pages([(page, tmp_path / "a.pdf")])
+    print_html.print_pages([(page, tmp_path / "b.pdf")])
+    assert counted["prints"] == 2
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.browser
+def test_cache_0_prints_every_time(tmp_path: Path, counted: dict, monkeypatch, shared_browser) -> None:
+    monkeypatch.setenv("CITYCONV_PRINT_CACHE", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    page = _page(tmp_path / "one")
+    print_html.print_pages([(page, tmp_path / "a.pdf")])
+    print_html.print_pages([(page, tmp_path / "b.pdf")])
+    assert counted["prints"] == 2
+    assert not (tmp_path / "xdg" / "cityconv").exists() and not (tmp_path / "cache").exists()

@@ -336,33 +336,38 @@ _PREPARE_JS = r"""
 """
 
 
-def _print(browser, page_path: Path, out: Path, prepare: dict) -> Path:
+# The page as loaded, kept before the first job's script changes it, and put back for each later job: the
+# rendered page is the whole book (3.6 MB of HTML for the real one), and loading and laying it out again
+# for each briefing cost about 7 CPU s a briefing; putting the kept copy back costs well under one. The
+# copy is taken after the page's own scripts ran, as a fresh load would leave it; a stylesheet or image
+# of the restored page is taken from the page's cache, and printing waits until each is loaded.
+_KEEP_JS = "() => { window.__cityconvAsLoaded = document.documentElement.cloneNode(true); }"
+_RESTORE_JS = "() => { document.replaceChild(window.__cityconvAsLoaded.cloneNode(true), document.documentElement); }"
+_STYLES_LOADED_JS = "Array.from(document.querySelectorAll('link[rel~=\"stylesheet\"]')).every((link) => link.sheet)"
+
+
+def _print(page, page_path: Path, out: Path, prepare: dict) -> Path:
+    """Prepare the loaded page for one job (the book or a briefing) and print it to `out`."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(color_scheme="light", offline=True, java_script_enabled=True)
-    try:
-        page = context.new_page()
-        page.goto(page_path.resolve().as_uri(), wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
-        missing = page.evaluate(_PREPARE_JS, prepare)
-        if missing:
-            raise PdfError(f"{len(missing)} chapter(s) of _toc.yml missing from {page_path.name}: {', '.join(missing)}")
-        # Images moved or added by the script above must be decoded before printing.
-        page.wait_for_function("Array.from(document.images).every((img) => img.complete)")
-        tmp = out.with_name(f".{out.name}.tmp")
-        page.pdf(
-            path=str(tmp),
-            format="A4",
-            prefer_css_page_size=True,
-            print_background=True,
-            display_header_footer=True,
-            header_template="<span></span>",
-            footer_template=FOOTER,
-            outline=True,
-            tagged=True,
-        )
-        os.replace(tmp, out)
-    finally:
-        context.close()
+    page.evaluate("document.fonts.ready.then(() => true)")
+    missing = page.evaluate(_PREPARE_JS, prepare)
+    if missing:
+        raise PdfError(f"{len(missing)} chapter(s) of _toc.yml missing from {page_path.name}: {', '.join(missing)}")
+    # Images moved or added by the script above must be decoded before printing.
+    page.wait_for_function("Array.from(document.images).every((img) => img.complete)")
+    tmp = out.with_name(f".{out.name}.tmp")
+    page.pdf(
+        path=str(tmp),
+        format="A4",
+        prefer_css_page_size=True,
+        print_background=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=FOOTER,
+        outline=True,
+        tagged=True,
+    )
+    os.replace(tmp, out)
     return out
 
 
@@ -420,13 +425,26 @@ def _briefing_jobs(project: Project) -> list[tuple[Path, dict]]:
 
 
 def _print_jobs(page_path: Path, jobs: list[tuple[Path, dict]]) -> list[Path]:
-    """Print each (out, prepare) job from the one rendered page, in one Chromium."""
+    """Print each (out, prepare) job from the one rendered page, loaded once, in one Chromium."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            return [_print(browser, page_path, out, prepare) for out, prepare in jobs]
+            context = browser.new_context(color_scheme="light", offline=True, java_script_enabled=True)
+            try:
+                page = context.new_page()
+                page.goto(page_path.resolve().as_uri(), wait_until="load")
+                page.evaluate(_KEEP_JS)
+                written = []
+                for i, (out, prepare) in enumerate(jobs):
+                    if i:  # the page as loaded again, not as the last job left it
+                        page.evaluate(_RESTORE_JS)
+                        page.wait_for_function(_STYLES_LOADED_JS)
+                    written.append(_print(page, page_path, out, prepare))
+                return written
+            finally:
+                context.close()
         finally:
             browser.close()
 
