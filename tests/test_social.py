@@ -145,3 +145,19 @@ def test_template_executes_for_a_ward_without_social_media(tmp_path):
     papermill.execute_notebook(str(template), str(out), parameters={"study_id": "nosocial"}, cwd=str(tmp_path),
                                kernel_name="python3", progress_bar=False)
     assert "Not available" in _shown_text(nbformat.read(out, as_version=4))
+
+
+def test_two_posts_of_one_date_and_topic_keep_a_bar_each(sm):
+    """Labels are a post's date and topic, which two posts may share: the charts draw a bar per post, as the
+    table lists them, not one bar per label."""
+    import dataclasses
+
+    posts = sm.posts.copy()
+    posts.loc[posts.index[1], ["date", "topic"]] = posts.loc[posts.index[0], ["date", "topic"]].to_numpy()
+    twins = dataclasses.replace(sm, posts=posts)
+    for chart in (social.audience_chart(twins), social.interactions_chart(twins)):
+        ax = chart.fig.axes[0]
+        assert [len(container) for container in ax.containers] == [len(posts)] * len(ax.containers)
+    interactions = social.interactions_chart(twins).fig.axes[0]
+    assert [list(c.datavalues) for c in interactions.containers] == [
+        [float(v) for v in posts[kind]] for kind in social.INTERACTION_TYPES]

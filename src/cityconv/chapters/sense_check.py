@@ -351,9 +351,9 @@ def sense_check_chart(s: SenseCheck) -> Chart | None:
     fig = new_figure(FIG_WIDTH, 0.55 * len(data) + 1.8)
     ax = fig.add_subplot()
     hue_order = [QUESTION_WORDS[q] for q in ("best_things", "improve") if QUESTION_WORDS[q] in set(data["question"])]
-    items = list(dict.fromkeys(data["item"]))
-    grouped_bars(ax, items, [(question, data[data["question"] == question].set_index("item")["share"].reindex(items).tolist(),
-                              colour) for question, colour in zip(hue_order, PALETTE)], horizontal=True, dodge=False)
+    # one bar per row, where the error bars below go: coloured by the question that named the item
+    grouped_bars(ax, list(data["item"]), [(question, data["share"].where(data["question"] == question).tolist(), colour)
+                                          for question, colour in zip(hue_order, PALETTE)], horizontal=True, dodge=False)
     ax.errorbar(data["share"], np.arange(len(data)), xerr=[data["share"] - data["low"], data["high"] - data["share"]],
                 fmt="none", ecolor="#1A1A1A", elinewidth=1.2, capsize=3)
     ax.set_xlim(0, 100)

@@ -152,6 +152,11 @@ def _post_label(s: SocialSummary, row) -> str:
     return f"{pd.Timestamp(row['date']).strftime('%-d %b %Y')}: {s.topic_labels.get(str(row['topic']), str(row['topic']))}"
 
 
+def _chart_labels(s: SocialSummary) -> list[str]:
+    """Each post's label, wrapped for a chart's axis, in the table's order."""
+    return ["\n".join(textwrap.wrap(_post_label(s, r), 28)) for _, r in s.posts.iterrows()]
+
+
 def _span(s: SocialSummary) -> str:
     dates = pd.to_datetime(s.posts["date"])
     if dates.min().year == dates.max().year:
@@ -310,8 +315,7 @@ def audience_chart(s: SocialSummary) -> Chart | None:
     """Audience per post, with the average (published where available) as a dashed line."""
     if not s.available:
         return None
-    data = pd.DataFrame({"post": ["\n".join(textwrap.wrap(_post_label(s, r), 28)) for _, r in s.posts.iterrows()],
-                         "audience": s.posts["audience"].astype(int)})
+    data = pd.DataFrame({"post": _chart_labels(s), "audience": s.posts["audience"].astype(int)})
     fig = new_figure(FIG_WIDTH, 0.6 * len(data) + 1.8)
     ax = fig.add_subplot()
     grouped_bars(ax, list(data["post"]), [(None, data["audience"].tolist(), WARD_COLOUR)], horizontal=True)
@@ -340,18 +344,15 @@ def interactions_chart(s: SocialSummary) -> Chart | None:
     """Reactions, comments and shares per post, side by side."""
     if not s.available:
         return None
-    long = s.posts.assign(post=["\n".join(textwrap.wrap(_post_label(s, r), 28)) for _, r in s.posts.iterrows()])
-    long = long.melt(id_vars=["post"], value_vars=list(INTERACTION_TYPES), var_name="type", value_name="count")
-    long["type"] = long["type"].str.capitalize()
+    counts = s.posts[list(INTERACTION_TYPES)].astype(int)
     fig = new_figure(FIG_WIDTH, 0.9 * s.n_posts + 1.8)
     ax = fig.add_subplot()
-    posts = list(dict.fromkeys(long["post"]))
-    grouped_bars(ax, posts, [(kind.capitalize(), long[long["type"] == kind.capitalize()].set_index("post")["count"]
-                              .reindex(posts).tolist(), colour) for kind, colour in zip(INTERACTION_TYPES, PALETTE)],
-                 horizontal=True)
+    # one row of bars per post, in the table's order (two posts may share a date and topic, so a label)
+    grouped_bars(ax, _chart_labels(s), [(kind.capitalize(), counts[kind].tolist(), colour)
+                                        for kind, colour in zip(INTERACTION_TYPES, PALETTE)], horizontal=True)
     for container in ax.containers:
         ax.bar_label(container, labels=[fmt_int(v) for v in container.datavalues], padding=2, fontsize=9)
-    ax.set_xlim(0, float(long["count"].max()) * 1.2)
+    ax.set_xlim(0, float(counts.to_numpy().max()) * 1.2)
     ax.set_title("\n".join(textwrap.wrap(f"Reactions, comments and shares on each post: {s.ward}", 48)))
     ax.set_xlabel("Number of interactions")
     ax.set_ylabel("Post")

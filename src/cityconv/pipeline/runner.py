@@ -278,7 +278,7 @@ def build_plan(project: Project, ids: list[str] | None = None, remember_clean: b
             )
     tasks += atlas_tasks(project, all_params, templates, atlas_wanted)  # profile-only wards and index pages
     patterns = {pattern for task in tasks for pattern in task.declared_reads}
-    shared_inputs = [project.params_dir, *(project.data_dir / name for name in ("evidence", "recommendations", "city"))]
+    shared_inputs = [project.params_dir, *(project.data_dir / name for name in SHARED_FOLDERS)]
     read = _shared_paths(project, patterns)
     # the shared folders the plan checks (those some planned run reads), fingerprinted before the check
     shared_fingerprints = [fingerprint for name in SHARED_FOLDERS if any(p.startswith(f"data/{name}/") for p in read)
