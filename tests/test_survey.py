@@ -480,3 +480,21 @@ def test_summaries_work_without_coded_answers_or_without_a_survey(ch):
     empty = S.from_data(dataclasses.replace(ch.data, survey_responses=None, survey_mentions=None), "Testward", ch.rules)
     assert "no survey records" in S.summary_text(empty)
     assert "no survey records" in R.summary_text(R.composition(empty, ch.context))
+
+
+def test_the_methods_chart_keeps_a_bar_per_option_when_two_options_read_the_same(sv, monkeypatch):
+    """Bars are placed by option code: options worded alike (a researcher's own questionnaire may have two
+    "Other"s) keep their own bars instead of failing or being merged."""
+    questionnaire = type(sv.questionnaire)
+    labels = questionnaire.labels
+
+    def alike(self, question):
+        found = labels(self, question)
+        return {code: "Other" for code in found} if question == "preferred_methods" else found
+
+    before = S.methods_by_age_chart(sv).fig.axes[0]
+    monkeypatch.setattr(questionnaire, "labels", alike)
+    after = S.methods_by_age_chart(sv).fig.axes[0]
+    assert [len(c) for c in after.containers] == [len(c) for c in before.containers]
+    assert {t.get_text() for t in after.get_yticklabels()} == {"Other"}
+    assert len(after.get_yticklabels()) == len(before.get_yticklabels())

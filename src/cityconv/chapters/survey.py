@@ -1528,26 +1528,22 @@ def methods_by_age_chart(sv: Survey) -> Chart | None:
         return None
     mba = methods_by_age(sv)
     labels = sv.questionnaire.labels("preferred_methods")
-    rows = []
+    percent: dict[str, dict[str, float]] = {YOUNGER: {}, OLDER: {}}  # group -> option code -> % (shown cells)
     for group in (YOUNGER, OLDER):
         base = int(mba.sizes[group])
         if base < sv.rules.min_percent_base:
             continue
         for code in mba.counts.index:
-            if bool(mba.by_age.mask.loc[code, group]):
-                continue
-            rows.append({"method": wrap_label(labels[code], 24), "group": group,
-                         "percent": 100 * mba.counts.loc[code, group] / base})
-    if not rows:
+            if not bool(mba.by_age.mask.loc[code, group]):
+                percent[group][code] = 100 * mba.counts.loc[code, group] / base
+    codes = [c for c in mba.counts.index if any(c in shown for shown in percent.values())]  # by code: labels may repeat
+    if not codes:
         return None
-    data = pd.DataFrame(rows)
-    order = [wrap_label(labels[c], 24) for c in mba.counts.index]
-    order = [o for o in order if o in set(data["method"])]
-    fig = new_figure(FIG_WIDTH, 0.6 * len(order) + 1.8)
+    fig = new_figure(FIG_WIDTH, 0.6 * len(codes) + 1.8)
     ax = fig.add_subplot()
-    grouped_bars(ax, order, [(group, data[data["group"] == group].set_index("method")["percent"].reindex(order).tolist(),
-                              colour) for group, colour in ((YOUNGER, PALETTE[0]), (OLDER, PALETTE[1]))],
-                 horizontal=True, edgecolor="white")
+    grouped_bars(ax, [wrap_label(labels[c], 24) for c in codes],
+                 [(group, [percent[group].get(c) for c in codes], colour)
+                  for group, colour in ((YOUNGER, PALETTE[0]), (OLDER, PALETTE[1]))], horizontal=True, edgecolor="white")
     ax.set_title("Preferred ways to be engaged, by age group")
     ax.set_xlabel("Percentage of respondents in the age group")
     ax.set_ylabel("")
