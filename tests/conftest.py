@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from nbtools import REPO, build_published_mini_project, make_mini_project  # noqa: E402
+from nbtools import REPO, build_published_mini_project, make_mini_project, stop_warm_kernel  # noqa: E402
 from real_book import (  # noqa: E402
     built_book,
     built_once,
@@ -182,6 +182,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_warm_kernel()
     thread = session.stash.get(BACKGROUND_BUILD, None)
     if thread is not None:
         finish_background_build(thread, aborted=bool(session.shouldfail or session.shouldstop))

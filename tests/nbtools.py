@@ -6,16 +6,68 @@ A plain module rather than conftest.py: tests/ and tests/browser/ each have a co
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from cityconv.pipeline.book import TOC_BEGIN, TOC_END
 
 REPO = Path(__file__).resolve().parents[1]
+
+_WARM_KERNEL: Any = None  # this test process's WarmKernel, started on first use (`run_notebook`)
+
+
+def warm_kernel() -> Any:
+    """This test process's `WarmKernel`, made on first use; `stop_warm_kernel` shuts it down."""
+    from cityconv.pipeline.warm_kernel import WarmKernel
+
+    global _WARM_KERNEL
+    if _WARM_KERNEL is None:
+        _WARM_KERNEL = WarmKernel()
+    return _WARM_KERNEL
+
+
+def run_task(task: Any) -> Any:
+    """Run a planned `RunTask` on this test process's warm kernel and publish it, as `cityconv run` does."""
+    from cityconv.pipeline.execute import publish_result
+
+    return publish_result(warm_kernel().run(task))
+
+
+def run_notebook(template: Path, out: Path, parameters: dict[str, Any], root: Path) -> nbformat.NotebookNode:
+    """Run a notebook with papermill on this test process's warm kernel, as `cityconv run` runs a chapter.
+
+    A fresh kernel per notebook costs about 3 CPU s to start and import the stack; the warm kernel is
+    reset between notebooks (`cityconv.pipeline.warm_kernel`), and tests/test_executors.py holds its
+    chapters identical to a fresh kernel's. The notebook sees this process's environment, as a fresh kernel
+    started now would, with the project `root` as its working folder and `CITYCONV_ROOT`. An error in a
+    cell raises papermill's `PapermillExecutionError`, as `papermill.execute_notebook` does.
+    """
+    import papermill
+
+    from cityconv.pipeline.warm_kernel import ENGINE_NAME
+
+    kernel = warm_kernel()
+    kernel.prepare(str(root), dict(os.environ))
+    try:
+        papermill.execute_notebook(str(template), str(out), parameters=parameters, cwd=str(root),
+                                   engine_name=ENGINE_NAME, km=kernel.km, progress_bar=False)
+    finally:
+        kernel.used += 1
+    return nbformat.read(out, as_version=4)
+
+
+def stop_warm_kernel() -> None:
+    """Shut down this process's warm kernel, if `run_notebook` started one (at the session's end)."""
+    global _WARM_KERNEL
+    if _WARM_KERNEL is not None:
+        _WARM_KERNEL.shutdown()
+        _WARM_KERNEL = None
 
 
 def write_template(

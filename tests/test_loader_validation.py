@@ -20,8 +20,7 @@ from cityconv.data import wardfiles
 from cityconv.data.wardfiles import VALIDATED_FOLDERS_ENV, folder_fingerprint
 from cityconv.pipeline.execute import execute_task
 from cityconv.pipeline.runner import build_plan
-from cityconv.pipeline.warm_kernel import WarmKernel
-from nbtools import REPO, write_template
+from nbtools import REPO, warm_kernel, write_template
 
 # Counts the validators' calls while the chapter's loader opens the ward, then prints the counts.
 COUNTING = (
@@ -81,11 +80,7 @@ def test_a_ward_whose_data_fails_is_not_handed_on(counting_project: Path) -> Non
 @pytest.mark.slow
 def test_a_chapter_under_the_pipeline_does_not_validate_again(counting_project: Path) -> None:
     task = counting_task(counting_project)
-    kernel = WarmKernel()
-    try:
-        warm = kernel_output(kernel.run(task))
-    finally:
-        kernel.shutdown()
+    warm = kernel_output(warm_kernel().run(task))
     fresh = kernel_output(execute_task(task, publish=False))  # papermill: a fresh kernel
     assert warm == fresh == {"calls": {"ward": 0, "city": 0}, "rows": warm["rows"]}
     assert warm["rows"] > 0
@@ -97,7 +92,7 @@ def test_a_folder_changed_after_planning_is_validated_again(counting_project: Pa
     quotes = counting_project / "data" / "alpha" / "quotes.csv"
     later = time.time() + 5
     os.utime(quotes, (later, later))  # saved again after the plan checked it
-    result = execute_task(task, publish=False)
+    result = warm_kernel().run(task)
     assert kernel_output(result)["calls"] == {"ward": 1, "city": 0}
 
 

@@ -303,11 +303,11 @@ def _assert_profile_chapter(nb, root: Path, study_id: str, code: str, name: str,
 )
 @pytest.mark.slow  # runs a real chapter template
 def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, code, name, boundary_set, n_figures):
-    """Plan and execute the real template with the runner (papermill), as `cityconv run` does, for wards
+    """Plan and execute the real template with the runner (papermill on a warm kernel), as `cityconv run` does, for wards
     the real book has no params file for (their atlas pages are another shape)."""
     from cityconv.core.paths import Project
-    from cityconv.pipeline.execute import execute_task
     from cityconv.pipeline.runner import build_plan
+    from nbtools import run_task
 
     root = _tmp_project(tmp_path, study_id, code, name, boundary_set)
     monkeypatch.setenv("CITYCONV_ROOT", str(root))  # execute_task sets it; restore it afterwards
@@ -316,7 +316,7 @@ def test_template_runs_through_the_pipeline(tmp_path, monkeypatch, study_id, cod
     # cityconv.data.wardfiles, required for real wards) are deliberately absent from this project.
     assert [p for p in plan.problems if not p.file.startswith(f"data/{study_id}/")] == []
     (task,) = plan.tasks
-    result = execute_task(task)
+    result = run_task(task)
     assert result.status == "done", result.report_line()
     _assert_profile_chapter(nbformat.read(task.output_path, as_version=4), root, study_id, code, name, n_figures)
 

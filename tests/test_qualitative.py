@@ -21,7 +21,7 @@ from cityconv.data.wardfiles import validate_data_dir
 from cityconv.methods.attribution import ALLOWED_ROLES
 from cityconv.methods.disclosure import SUPPRESSED, TOTAL, DisclosureRules
 from cityconv.present.prose import lower_first
-from nbtools import add_ward
+from nbtools import add_ward, run_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 CLUBMOOR = REPO / "data" / "clubmoor"
@@ -331,13 +331,8 @@ def published_outputs(nb) -> tuple[list[str], list[str]]:
 
 
 def run_template(root: Path, name: str, ward: str, out: Path):
-    import nbformat
-    import papermill
-
     shutil.copy(REPO / "notebooks" / f"{name}.ipynb", root / "notebooks" / f"{name}.ipynb")
-    papermill.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out), parameters={"study_id": ward},
-                               cwd=str(root), kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
+    return run_notebook(root / "notebooks" / f"{name}.ipynb", out, {"study_id": ward}, root)
 
 
 @pytest.fixture(scope="module")

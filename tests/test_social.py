@@ -12,7 +12,7 @@ import pytest
 
 from cityconv.chapters import social_media as social
 from cityconv.chapters.loader import open_chapter
-from nbtools import add_ward
+from nbtools import add_ward, run_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -134,17 +134,12 @@ def test_template_executes_for_clubmoor(real_book):
 @pytest.mark.slow  # runs a real chapter template
 def test_template_executes_for_a_ward_without_social_media(tmp_path):
     """Chapter 06 for a ward without social media files (a pair the real book has not): no error."""
-    import nbformat
-    import papermill
-
     add_ward(tmp_path, "nosocial", drop=("social_media_posts", "published_figures"))
     (tmp_path / "notebooks").mkdir()
     template = tmp_path / "notebooks" / "06-social-media.ipynb"
     shutil.copy(REPO / "notebooks" / "06-social-media.ipynb", template)
-    out = tmp_path / "nosocial.ipynb"
-    papermill.execute_notebook(str(template), str(out), parameters={"study_id": "nosocial"}, cwd=str(tmp_path),
-                               kernel_name="python3", progress_bar=False)
-    assert "Not available" in _shown_text(nbformat.read(out, as_version=4))
+    nb = run_notebook(template, tmp_path / "nosocial.ipynb", {"study_id": "nosocial"}, tmp_path)
+    assert "Not available" in _shown_text(nb)
 
 
 def test_two_posts_of_one_date_and_topic_keep_a_bar_each(sm):

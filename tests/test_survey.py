@@ -20,8 +20,7 @@ from cityconv.chapters import who_took_part as R  # noqa: E402
 from cityconv.chapters.loader import open_chapter  # noqa: E402
 from cityconv.methods.disclosure import SUPPRESSED, assert_publishable  # noqa: E402
 from cityconv.methods.stats import representation_table  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
+from nbtools import REPO, run_notebook  # noqa: E402
 
 # A count of people from 1 to 4 stated in prose, e.g. "3 respondents", "2 of the 48 respondents".
 SMALL_IN_PROSE = re.compile(
@@ -326,12 +325,7 @@ def make_project(root: Path) -> Path:
 
 
 def run_template(root: Path, template: str, study_id: str) -> nbformat.NotebookNode:
-    import papermill
-
-    out = root / f"{study_id}-{template}"
-    papermill.execute_notebook(str(REPO / "notebooks" / template), str(out), parameters={"study_id": study_id},
-                               cwd=str(root), kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
+    return run_notebook(REPO / "notebooks" / template, root / f"{study_id}-{template}", {"study_id": study_id}, root)
 
 
 def output_texts(nb: nbformat.NotebookNode) -> list[str]:

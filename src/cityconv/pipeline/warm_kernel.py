@@ -393,6 +393,15 @@ class WarmKernel:
 
     # -- running a task
 
+    def prepare(self, root: str, environment: dict[str, str] | None = None) -> None:
+        """Make the kernel ready for the next notebook: restarted when due, then reset and pointed at `root`.
+
+        Raises `KernelGone` when the kernel cannot be made ready.
+        """
+        if self._due_for_recycling():
+            self.restart()
+        self.reset(root, environment)
+
     def run(self, task):
         """Execute one task on this kernel (restarting it when due); the result is not published."""
         from cityconv.pipeline.execute import Failure, RunResult, _first_line, execute_task
@@ -400,9 +409,7 @@ class WarmKernel:
         result = None
         for attempt in (1, 2):
             try:
-                if self._due_for_recycling():
-                    self.restart()
-                self.reset(str(task.root), task.kernel_environment())
+                self.prepare(str(task.root), task.kernel_environment())
             except KernelGone as exc:
                 self.shutdown()
                 if attempt == 2:
