@@ -46,6 +46,7 @@ from cityconv.generate.simulate import (
     check_propensities,
     draw_sample,
     expected_composition,
+    hashable_margins,
     population_margins,
     sample_composition,
 )
@@ -140,6 +141,13 @@ def _age_group(band: str) -> str:
 
 def weighting_margins(margins: Mapping[str, Mapping[str, float]]) -> dict[str, pd.Series]:
     """Population margins for raking, with sparse categories collapsed (see module docstring)."""
+    return {name: shares.copy() for name, shares in _weighting_margins(hashable_margins(margins)).items()}
+
+
+# Remembered per ward: the page's explorer rakes hundreds of samples of one ward to the same margins.
+@lru_cache(maxsize=8)
+def _weighting_margins(frozen_margins: tuple) -> dict[str, pd.Series]:
+    margins = {dim: dict(groups) for dim, groups in frozen_margins}
     age = stats.collapse_shares(pd.Series(margins["age_band"]), {b: _age_group(b) for b in margins["age_band"]})
     sex = pd.Series(margins["sex"], dtype=float)
     eth = stats.collapse_shares(
@@ -149,13 +157,13 @@ def weighting_margins(margins: Mapping[str, Mapping[str, float]]) -> dict[str, p
 
 
 def _weighting_columns(sample: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(index=sample.index)
-    out["age_group"] = sample["age_band"].map(_age_group)
-    out["sex"] = sample["sex"]
-    out["ethnic_group_2"] = stats.collapse_categories(
-        sample["ethnic_group"], {g: MINORITY for g in sample["ethnic_group"].unique() if g != WHITE}
-    )
-    return out
+    bands = sample["age_band"]
+    ethnic_group = sample["ethnic_group"]
+    return pd.DataFrame({
+        "age_group": bands.map({band: _age_group(band) for band in bands.unique()}),
+        "sex": sample["sex"],
+        "ethnic_group_2": stats.collapse_categories(ethnic_group, {g: MINORITY for g in ethnic_group.unique() if g != WHITE}),
+    }, index=sample.index)
 
 
 #: How each weighting group is named in a reader's sentence ("Nobody {who} answered").
@@ -233,8 +241,10 @@ def sampling_bias_state(
     outcome = pd.Series(rng.random(n) < sample["age_band"].map(p_by_band).to_numpy(), index=sample.index)
 
     expected = expected_composition(margins, full)
-    observed = sample_composition(sample, margins)[["dimension", "category", "count", "share"]]
-    composition = expected.merge(observed, on=["dimension", "category"], how="left")
+    observed = sample_composition(sample, margins)
+    # Both list the margins' groups in the margins' order: the sample's counts go beside the expected shares.
+    assert observed["category"].tolist() == expected["category"].tolist()
+    composition = expected.assign(count=observed["count"].to_numpy(), share=observed["share"].to_numpy())
 
     population_value = sum(share * p_by_band[band] for band, share in margins["age_band"].items())
     exp_age = expected[expected["dimension"] == "age_band"].set_index("category")["expected_share"]

@@ -199,7 +199,7 @@ def check_propensities(propensities: Mapping | None, margins: Mapping[str, Mappi
     return full
 
 
-def _frozen(margins: Mapping[str, Mapping[str, float]]) -> tuple:
+def hashable_margins(margins: Mapping[str, Mapping[str, float]]) -> tuple:
     """Margins or propensities as a hashable key (dimension, ((group, value), ...)), in order."""
     return tuple((str(dim), tuple((cat, float(value)) for cat, value in groups.items()))
                  for dim, groups in margins.items())
@@ -209,14 +209,14 @@ def cell_table(population_margins: Mapping[str, Mapping[str, float]], propensiti
     """Population cells (age band x sex x ethnic group) with population share, propensity and the
     expected share of respondents. Characteristics are independent within the ward (see module docs)."""
     props = check_propensities(propensities, population_margins)
-    return _cell_table(_frozen(population_margins), _frozen(props)).copy()
+    return _cell_table(hashable_margins(population_margins), hashable_margins(props)).copy()
 
 
 def expected_composition(population_margins: Mapping[str, Mapping[str, float]],
                          propensities: Mapping | None = None) -> pd.DataFrame:
     """Expected respondent shares per group (no sampling noise), beside the population shares."""
     props = check_propensities(propensities, population_margins)
-    return _expected_composition(_frozen(population_margins), _frozen(props)).copy()
+    return _expected_composition(hashable_margins(population_margins), hashable_margins(props)).copy()
 
 
 # Remembered per (margins, propensities): the teaching explorer draws hundreds of samples from
