@@ -35,6 +35,18 @@ os.environ.setdefault("CITYCONV_JOBS", "1")
 
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
 
+#: The real-book tests' longest files (wall-clock seconds of run AH, benchmarks/README.md), handed out first
+#: among the real-book tests, longest first, so that the two workers finish together instead of one running
+#: the tutorial alone at the end while the other has finished (the rest keep the collection's order).
+LONGEST_REALBOOK_FILES = (
+    "tests/browser/test_book_in_browser.py",  # 106 s: the audit of every page
+    "tests/test_pdf.py",  # 40 s: the book's PDF and briefings
+    "tests/test_tutorial.py",  # 39 s
+    "tests/browser/test_explorers_in_browser.py",  # 24 s
+    "tests/test_executor_identity.py",  # 19 s: a real ward again with papermill
+    "tests/browser/test_page_weight.py",  # 11 s
+)
+
 #: How much lower the tests' CPU priority is than the background real-book build's (a nice increment).
 BUILD_PRIORITY_OVER_TESTS = 5
 
@@ -161,7 +173,14 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if REAL_BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.realbook)
-    items.sort(key=lambda item: item.get_closest_marker("realbook") is not None)
+
+    def order(item) -> tuple[bool, int]:
+        realbook = item.get_closest_marker("realbook") is not None
+        file = item.nodeid.split("::", 1)[0]
+        longest = LONGEST_REALBOOK_FILES.index(file) if realbook and file in LONGEST_REALBOOK_FILES else len(LONGEST_REALBOOK_FILES)
+        return realbook, longest
+
+    items.sort(key=order)  # stable: otherwise the collection's order
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
