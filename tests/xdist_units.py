@@ -47,4 +47,17 @@ def contiguous_file_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return self.unit_of.get(nodeid) or super()._split_scope(nodeid)
 
+        def _reschedule(self, node) -> None:
+            """Give a worker its next unit only when it is down to its last test (xdist: two), so a unit
+            is not queued behind a long test while another worker is free. A worker must know the test
+            after the one it runs (or be told to stop), so the last test of a unit never waits."""
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
+
     return ContiguousFileScheduling(config, log)
