@@ -36,8 +36,8 @@ os.environ.setdefault("CITYCONV_JOBS", "1")
 REAL_BOOK_FIXTURES = {"real_book", "real_book_site", "real_book_pdfs", "site", "base_url"}
 
 #: The real-book tests' longest files (wall-clock seconds of run AH, benchmarks/README.md), handed out first
-#: among the real-book tests, longest first, so that the two workers finish together instead of one running
-#: the tutorial alone at the end while the other has finished (the rest keep the collection's order).
+#: among the real-book tests, longest first, so that the workers finish together instead of one running
+#: the tutorial alone at the end while the others have finished (the rest keep the collection's order).
 LONGEST_REALBOOK_FILES = (
     "tests/browser/test_book_in_browser.py",  # 106 s: the audit of every page
     "tests/test_pdf.py",  # 40 s: the book's PDF and briefings

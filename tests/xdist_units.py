@@ -1,7 +1,7 @@
-"""How `make test` shares the tests between its two pytest-xdist workers: whole files, real-book tests last.
+"""How `make test` shares the tests between its pytest-xdist workers: whole files, real-book tests last.
 
 Plain `--dist load` sends each test to whichever worker is free, so when a module's tests are split between
-the two workers both make its module-scoped fixture: a small book's build, the fourteen-ward real-export
+two workers both make its module-scoped fixture: a small book's build, the fourteen-ward real-export
 build (run H: about 480 s of the workers' time went on fixtures made twice). `--dist loadfile` sends a whole
 file to one worker, but a file that also holds real-book tests would take them along to wherever its quick
 tests run, early in the session, and that worker would then sit waiting for the real book.
