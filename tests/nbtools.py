@@ -53,7 +53,7 @@ def run_notebook(template: Path, out: Path, parameters: dict[str, Any], root: Pa
     from cityconv.pipeline.warm_kernel import ENGINE_NAME
 
     kernel = warm_kernel()
-    kernel.prepare(str(root), dict(os.environ))
+    kernel.prepare(str(root), {**os.environ, "CITYCONV_ROOT": str(root)})
     try:
         papermill.execute_notebook(str(template), str(out), parameters=parameters, cwd=str(root),
                                    engine_name=ENGINE_NAME, km=kernel.km, progress_bar=False)
