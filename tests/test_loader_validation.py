@@ -9,6 +9,7 @@ count the loader's calls of the validators: in the kernel under both executors, 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -124,8 +125,6 @@ def test_the_shared_folders_the_plan_checked_are_handed_on_and_trusted_only_as_t
 
     for folder in ("evidence", "recommendations"):
         if not (mini_project / "data" / folder).is_dir():
-            import shutil
-
             shutil.copytree(REPO / "data" / folder, mini_project / "data" / folder)
     write_template(mini_project / "notebooks" / "03-shared.ipynb", title="Shared", parameters='study_id = "alpha"',
                    code=["print(study_id)"], reads=("data/evidence/*", "data/recommendations/*"))
@@ -148,11 +147,14 @@ def test_the_shared_folders_the_plan_checked_are_handed_on_and_trusted_only_as_t
     project = Project(mini_project)
     monkeypatch.setenv(VALIDATED_FOLDERS_ENV, task.kernel_environment()[VALIDATED_FOLDERS_ENV])
     evidence.load_evidence(mini_project / "data" / "evidence", mini_project)
+    recommendations.fired_by_ward(project)  # reads the rules, as chapters 00 and 10 do
     assert recommendations._validated_by_planner(project)
     assert calls == {"evidence": 0, "rules": 0}
     monkeypatch.delenv(VALIDATED_FOLDERS_ENV)  # by hand: checked
     evidence.load_evidence(mini_project / "data" / "evidence", mini_project)
-    assert not recommendations._validated_by_planner(project)
     assert calls == {"evidence": 1, "rules": 0}
+    recommendations.fired_by_ward(project)
+    assert not recommendations._validated_by_planner(project)
+    assert calls["rules"] == 1
     monkeypatch.setenv(VALIDATED_FOLDERS_ENV, shared[1])  # the rules' folder alone: not trusted without the evidence
     assert not recommendations._validated_by_planner(project)
