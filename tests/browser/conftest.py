@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
+from served import serve
 
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
 from real_book import AXE, require, require_chromium
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output readable
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +21,8 @@ def site(real_book_site: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def base_url(site: Path):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

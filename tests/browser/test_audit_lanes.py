@@ -8,12 +8,10 @@ is clean; the third throws.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
+from served import serve
 from test_book_in_browser import _run_audit
 
 from real_book import AXE, require, require_chromium
@@ -32,22 +30,12 @@ PAGES = {
 }
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def served(tmp_path: Path):
     for name, body in PAGES.items():
         (tmp_path / name).write_text(PAGE.format(title=name[0].upper(), body=body), encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(tmp_path) as base_url:
+        yield tmp_path, base_url
 
 
 def test_one_tab_visiting_three_pages_puts_each_finding_on_its_own_page(served) -> None:

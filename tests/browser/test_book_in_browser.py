@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from served import AXE_PATH
 
 from atlas_sample import ATLAS_PROFILE, ATLAS_SAMPLE, atlas_ward
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -233,7 +234,7 @@ class _Lane:
         await page.wait_for_load_state("networkidle")
         collected = await page.evaluate(_COLLECT_JS)
         report.links, report.images = collected["links"], collected["images"]
-        await page.add_script_tag(path=str(AXE))  # as `run_axe` does
+        await page.add_script_tag(url=self.base_url + AXE_PATH)  # from the cache after the first page (served.py)
         report.axe = _violations(await page.evaluate(_AXE_JS, WCAG_TAGS))
         report.phone = await measure_on_a_phone(page)
 

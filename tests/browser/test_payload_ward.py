@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import base64
 import csv
-import functools
-import http.server
 import io
-import threading
 from pathlib import Path
 from urllib.parse import unquote
 
 import openpyxl
 import pytest
 from payload_ward import MARK, WARD, cityconv, make_payload_project
+from served import serve
 
 from cityconv.pipeline.chromium import CHROMIUM, CHROMIUM_ARGS
 from real_book import require_chromium
@@ -50,11 +48,6 @@ FINDINGS_JS = """
   return {found, downloads, mentions: body.includes(mark)};
 }
 """
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output readable
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -90,38 +83,30 @@ def test_payload_ward_builds_and_nothing_from_its_data_executes(payload_site: Pa
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(payload_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     pages = sorted(p.relative_to(payload_site).as_posix() for p in payload_site.rglob("*.html")
                    if "_static" not in p.parts and "_sources" not in p.parts)
     problems: list[str] = []
     mentions = 0
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.on("dialog", lambda dialog: (problems.append(f"dialog from data: {dialog.message}"), dialog.dismiss()))
-            for path in pages:
-                page.goto(base + path, wait_until="load")
-                try:
-                    result = page.evaluate(FINDINGS_JS, MARK)
-                except PlaywrightError:  # a redirect page (the root index.html) navigated away: read its target
-                    page.wait_for_load_state("load")
-                    result = page.evaluate(FINDINGS_JS, MARK)
-                mentions += bool(result["mentions"])
-                problems += [f"{path}: {f}" for f in result["found"]]
-                for name, uri in result["downloads"]:
-                    data = _decode(uri)
-                    if name.endswith(".csv") or uri.startswith("data:text/csv"):
-                        problems += _csv_formulas(f"{path} {name}", data)
-                    elif name.endswith(".xlsx"):
-                        problems += _xlsx_formulas(f"{path} {name}", data)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(payload_site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: (problems.append(f"dialog from data: {dialog.message}"), dialog.dismiss()))
+        for path in pages:
+            page.goto(base + path, wait_until="load")
+            try:
+                result = page.evaluate(FINDINGS_JS, MARK)
+            except PlaywrightError:  # a redirect page (the root index.html) navigated away: read its target
+                page.wait_for_load_state("load")
+                result = page.evaluate(FINDINGS_JS, MARK)
+            mentions += bool(result["mentions"])
+            problems += [f"{path}: {f}" for f in result["found"]]
+            for name, uri in result["downloads"]:
+                data = _decode(uri)
+                if name.endswith(".csv") or uri.startswith("data:text/csv"):
+                    problems += _csv_formulas(f"{path} {name}", data)
+                elif name.endswith(".xlsx"):
+                    problems += _xlsx_formulas(f"{path} {name}", data)
+        browser.close()
     for path in payload_site.rglob("*.csv"):
         problems += _csv_formulas(str(path.relative_to(payload_site)), path.read_bytes())
     for path in payload_site.rglob("*.xlsx"):
