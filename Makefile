@@ -25,20 +25,24 @@ help:
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
 
-# Bytecode for the package (installed editable from src/): where PYTHONDONTWRITEBYTECODE=1 is set (as on
-# our machines), no .pyc is ever written, and each chapter kernel compiles the package's modules again in
-# every notebook it runs (about 0.1 s a notebook, since the warm kernel unloads them between notebooks).
-# compileall writes them explicitly, and only for files changed since (benchmarks/README.md, "Where the CPU goes").
-BYTECODE = $(BIN)/python -m compileall -q src
+# Bytecode: every Python process a target starts writes the .pyc of a module it compiles, into the
+# __pycache__ folders beside the module (in .venv/ and src/, ignored by git), even where the machine sets
+# PYTHONDONTWRITEBYTECODE=1 (as ours do). Without it each of the hundreds of processes of a build or a
+# test run (kernels, the Sphinx render, test workers) compiled every module it imported, every time; each
+# chapter kernel compiled the package again for each notebook, since the warm kernel unloads it between
+# notebooks. Compiled when first imported, not at install: the environment holds about 13,000 modules, of
+# which a run imports about 4,000 (benchmarks/README.md, "Stop 39": 30 CPU s less set-up, all of it on the
+# way to the first test).
+export PYTHONDONTWRITEBYTECODE =
 
 # uv (pinned with hashes in requirements-uv.lock, installed by pip) installs the lock: the same pins and
-# hashes as pip would take, fetched in parallel, in about 20 s instead of about 65 on a fresh clone
-# (benchmarks/README.md). --compile-bytecode writes the .pyc files pip would have written.
+# hashes as pip would take, fetched in parallel, in a few seconds instead of about 65 on a fresh clone
+# (benchmarks/README.md).
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(STAMP): requirements.lock requirements-uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
-	$(UV_INSTALL) --require-hashes --compile-bytecode -r requirements.lock
+	$(UV_INSTALL) --require-hashes -r requirements.lock
 	$(UV_INSTALL) --no-deps -e .
 	@touch $(STAMP)
 
@@ -52,13 +56,14 @@ install: $(STAMP)
 # The book's explorers draw with Vega (their charts compiled from Vega-Lite at build time), and the
 # accessibility tests use axe-core: npm packages pinned in package-lock.json (npm registry only),
 # installed again when the lock changes. The book build copies Vega into _static and compiles the
-# charts (cityconv.chapters.teaching_book).
+# charts (cityconv.chapters.teaching_book). Only the dependencies: the one dev dependency, Lighthouse
+# (226 MB with its own, against 55), is for benchmarks/page_weight.py --lighthouse (`npm ci --include=dev`).
 NODE_STAMP := node_modules/.cityconv-installed
 js-deps:
 	@if ! command -v npm >/dev/null; then \
 		echo "note: npm not found: the book's explorers cannot be built and accessibility tests will skip"; \
 	elif [ ! -f $(NODE_STAMP) ] || [ package-lock.json -nt $(NODE_STAMP) ]; then \
-		npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); fi
+		npm ci --omit=dev --no-audit --no-fund --silent && touch $(NODE_STAMP); fi
 
 # Browser tests and the PDF use Debian's Chromium (never a downloaded browser build), pdftotext
 # from poppler-utils, and axe-core from npm. Installed when this user can; otherwise those tests
@@ -74,15 +79,12 @@ validate: install
 	$(BIN)/cityconv validate
 
 run: install
-	@$(BYTECODE)
 	$(BIN)/cityconv run $(if $(JOBS),--jobs $(JOBS))
 
 book: install js-deps
-	@$(BYTECODE)
 	$(BIN)/cityconv build $(if $(JOBS),--jobs $(JOBS))
 
 pdf: install browser-deps
-	@$(BYTECODE)
 	$(BIN)/cityconv pdf $(if $(JOBS),--jobs $(JOBS))
 
 # Test tiers (markers in pyproject.toml). The default pytest selection is the fast tier; `make test`
@@ -114,14 +116,12 @@ mypy:
 # The static checks run beside the suite: mypy alone takes about 9 s of one core on a fresh clone, while
 # the suite's workers start and collect on the other. A failed check fails `make test` when the suite ends.
 test: test-setup
-	@$(BYTECODE)
 	@$(MAKE) --no-print-directory -j2 lint test-suite
 test-suite:
 	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests $(NBVAL_TEMPLATES) --nbval-lax --nbval-current-env
 
 test-fast: test-fast-setup
-	@$(BYTECODE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 
 # Live mode for a class: JupyterLab from the pinned .venv, on this machine only (127.0.0.1), with

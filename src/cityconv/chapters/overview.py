@@ -21,7 +21,7 @@ import pandas as pd
 
 from cityconv.chapters import indicators as ind
 from cityconv.chapters.loader import not_started
-from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _patch, _title, ward_shapes
+from cityconv.chapters.profile import BOUNDARY_SET_TEXT, _title, add_shape, ward_shapes
 from cityconv.chapters.ward_pages import ATLAS_DIR, GENERATED, WardPages, href, link_row_headers, load_ward_pages
 from cityconv.core.escaping import myst_escape
 from cityconv.present import Chart, Table, cite, fmt_int, fmt_pct, join_words
@@ -129,7 +129,7 @@ def choropleth(o: Overview, indicator: str) -> Chart:
     for row in o.shapes.itertuples():
         k = _class_of(values.get(row.ward_code), edges)
         style = {"facecolor": MISSING_COLOUR, "hatch": "///"} if k is None else {"facecolor": colours[k]}
-        ax.add_patch(_patch(row.geometry, edgecolor="white", linewidth=0.6, zorder=1, **style))
+        add_shape(ax, row.geometry, edgecolor="white", linewidth=0.6, zorder=1, **style)
     numbers = o.indicators.set_index("ward_code")["map_number"]
     for row in o.shapes.itertuples():  # every ward's number, keyed to the table
         k = _class_of(values.get(row.ward_code), edges)
@@ -139,7 +139,7 @@ def choropleth(o: Overview, indicator: str) -> Chart:
                 color="white" if dark else "black", zorder=4, fontweight="bold")
     for code in o.studied:  # outline the studied wards on top
         geometry = o.shapes.loc[o.shapes["ward_code"] == code, "geometry"].iloc[0]
-        ax.add_patch(_patch(geometry, facecolor="none", edgecolor="black", linewidth=2.2, zorder=3))
+        add_shape(ax, geometry, facecolor="none", edgecolor="black", linewidth=2.2, zorder=3)
     minx, miny, maxx, maxy = np.array([g.bounds for g in o.shapes["geometry"]]).T
     ax.set_xlim(minx.min() - 0.01, maxx.max() + 0.01)
     ax.set_ylim(miny.min() - 0.01, maxy.max() + 0.01)
