@@ -31,7 +31,7 @@ help:
 # test run (kernels, the Sphinx render, test workers) compiled every module it imported, every time; each
 # chapter kernel compiled the package again for each notebook, since the warm kernel unloads it between
 # notebooks. Compiled when first imported, not at install: the environment holds about 13,000 modules, of
-# which a run imports about 4,000 (benchmarks/README.md, "Stop 39": 30 CPU s less set-up, all of it on the
+# which `make test` imports about 4,800 (benchmarks/README.md, "Stop 39": 30 CPU s less set-up, all of it on the
 # way to the first test).
 export PYTHONDONTWRITEBYTECODE =
 
