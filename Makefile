@@ -25,14 +25,13 @@ help:
 	@echo "make lock      re-pin dependencies from pyproject.toml and refresh environment.yml"
 	@echo "make clean     remove generated chapters and the built book"
 
-# Bytecode: every Python process a target starts writes the .pyc of a module it compiles, into the
-# __pycache__ folders beside the module (in .venv/ and src/, ignored by git), even where the machine sets
-# PYTHONDONTWRITEBYTECODE=1 (as ours do). Without it each of the hundreds of processes of a build or a
-# test run (kernels, the Sphinx render, test workers) compiled every module it imported, every time; each
-# chapter kernel compiled the package again for each notebook, since the warm kernel unloads it between
-# notebooks. Compiled when first imported, not at install: the environment holds about 13,000 modules, of
-# which `make test` imports about 4,800 (benchmarks/README.md, "Stop 39": 30 CPU s less set-up, all of it on the
-# way to the first test).
+# Bytecode: make clears PYTHONDONTWRITEBYTECODE (our machines set it to 1) for every process it starts, so
+# Python writes the .pyc of each module it compiles into the __pycache__ beside it (in .venv/ and src/,
+# ignored by git): a module is compiled once, when first imported, not at install. The environment holds
+# about 13,000 modules, of which `make test` imports about 4,800 (benchmarks/README.md, "Stop 39": about
+# 30 CPU s less before the first test). With the variable set and nothing compiled, each of the hundreds
+# of processes of a build or a test run (kernels, the render, test workers) would compile every module it
+# imports, and each chapter kernel the package again for each notebook (it unloads it between notebooks).
 export PYTHONDONTWRITEBYTECODE =
 
 # uv (pinned with hashes in requirements-uv.lock, installed by pip) installs the lock: the same pins and
