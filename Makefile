@@ -15,7 +15,7 @@ JOBS   ?=
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv on first use)"
-	@echo "make test      run every test (what CI runs): make lint, every pytest tier and nbval (11 to 12 minutes on two cores)"
+	@echo "make test      run every test (what CI runs): make lint, every pytest tier and nbval (9 to 10 minutes on two cores)"
 	@echo "make lint      lint-imports (the layers, notebooks included), ruff and mypy"
 	@echo "make test-fast unit tests and small fixture projects: no real book, browser or PDF (about 2 minutes)"
 	@echo "make pdf       the book, a two-page briefing per ward and a one-page profile per atlas ward as PDF into _build/pdf"
