@@ -56,7 +56,7 @@ install: $(STAMP)
 # accessibility tests use axe-core: npm packages pinned in package-lock.json (npm registry only),
 # installed again when the lock changes. The book build copies Vega into _static and compiles the
 # charts (cityconv.chapters.teaching_book). Only the dependencies: the one dev dependency, Lighthouse
-# (226 MB with its own, against 55), is for benchmarks/page_weight.py --lighthouse (`npm ci --include=dev`).
+# (226 MB with its own, against 55), is for benchmarks/page_weight.py --lighthouse, which says how to add it.
 NODE_STAMP := node_modules/.cityconv-installed
 js-deps:
 	@if ! command -v npm >/dev/null; then \

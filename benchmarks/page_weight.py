@@ -6,7 +6,7 @@ produced them. tests/browser/test_page_weight.py checks the properties that make
 
     .venv/bin/python benchmarks/page_weight.py _build/html                      # every page
     .venv/bin/python benchmarks/page_weight.py _build/html --lighthouse         # and Lighthouse on the sample
-                                                      # (after `npm ci --include=dev`: make leaves it out)
+                                                      # (after `npm ci --include=dev`, see lighthouse())
 
 The site is served by Python's http.server on 127.0.0.1 (no compression, as the issue's figures were
 measured). Each page opens in a fresh browser context (an empty cache) of Debian's Chromium through
@@ -117,8 +117,9 @@ def response_sizes(finished: list, base_url: str) -> list[tuple[str, int]]:
 def lighthouse(url: str) -> dict[str, float]:
     """Lighthouse category scores (0-100) and LCP (s) for one URL, desktop preset, offline Chromium."""
     if not LIGHTHOUSE.is_file():
-        raise SystemExit("page_weight: node_modules/lighthouse is missing: it is a dev dependency, which "
-                         "make leaves out; run `npm ci --include=dev`")
+        raise SystemExit("page_weight: node_modules/lighthouse is missing: it is a dev dependency, which make "
+                         "leaves out; run `npm ci --include=dev && touch node_modules/.cityconv-installed` "
+                         "(the stamp keeps make from installing without it again)")
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     run = subprocess.run(
         ["node", str(LIGHTHOUSE), url, "--preset=desktop", "--output=json", "--quiet",

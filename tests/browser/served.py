@@ -34,7 +34,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         return super().translate_path(path)
 
     def end_headers(self) -> None:
-        if self._is_axe(self.path):
+        if self._is_axe(getattr(self, "path", "")):  # no path on a malformed request's error reply
             self.send_header("Cache-Control", "max-age=86400")
         super().end_headers()
 
