@@ -204,7 +204,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _freeze_collected_heap() -> None:
     """Move what collection made (test modules, the libraries they import, the items) out of the garbage
     collector's generations: it lives as long as the session, and the collections that the tests' own
-    allocations trigger stop walking it (about 3 % of an in-process test file's CPU; benchmarks/README.md,
+    allocations trigger stop walking it (about 2 % of an in-process test file's CPU; benchmarks/README.md,
     stop 39). The warm chapter kernel does the same after its warm-up (`warm_kernel.warm_up`)."""
     import gc
 

@@ -243,7 +243,8 @@ def sampling_bias_state(
     expected = expected_composition(margins, full)
     observed = sample_composition(sample, margins)
     # Both list the margins' groups in the margins' order: the sample's counts go beside the expected shares.
-    assert observed["category"].tolist() == expected["category"].tolist()
+    groups = ["dimension", "category"]
+    assert observed[groups].values.tolist() == expected[groups].values.tolist()
     composition = expected.assign(count=observed["count"].to_numpy(), share=observed["share"].to_numpy())
 
     population_value = sum(share * p_by_band[band] for band, share in margins["age_band"].items())
